@@ -1,0 +1,679 @@
+"""Erlang A throughput and memory benchmark: ours vs textbook SimPy vs Ciw.
+
+Runs one M/M/c+M model (Erlang A) through three implementations in a single
+process and prints, for each, simulated arrivals per wall-clock second, the
+tracemalloc peak per arrival, and the model's P(abandon) and mean wait next to
+the Erlang A closed form. It reports against the project's goals (ours >= 4x
+textbook SimPy, >= 10x Ciw, <= 100 bytes per stored contact record) but never
+fails on them: the exit status is 0 whenever the script itself ran.
+
+Usage:
+    .venv/bin/python benchmarks/bench_erlang_a.py [--quick] [--json]
+        [--arrivals N] [--ciw-arrivals N] [--seed S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import ciw
+import numpy as np
+import simpy
+
+# The model, in minutes for the peers. Our engine works in seconds, so its
+# scenario gets the same numbers scaled by SECONDS_PER_MINUTE.
+ARRIVAL_RATE = 100.0  # arrivals per minute (lambda)
+AGENTS = 110  # c
+SERVICE_MEAN = 1.0  # minutes (1 / mu)
+PATIENCE_MEAN = 2.0  # minutes (1 / theta)
+SECONDS_PER_MINUTE = 60.0
+
+FULL_ARRIVALS = 200_000
+QUICK_ARRIVALS = 20_000
+# Ciw rescans every agent and every waiting customer on each event, so at full
+# size it can take minutes; past this many seconds we suggest --ciw-arrivals.
+CIW_SLOW_SECONDS = 120.0
+
+GOAL_VS_SIMPY = 4.0
+GOAL_VS_CIW = 10.0
+GOAL_BYTES_PER_RECORD = 100.0
+
+
+@dataclass
+class ModelStats:
+    """What one run says about the model, in seconds.
+
+    Attributes:
+        arrivals: Customers that arrived during the run.
+        p_abandon: Share of completed customers who abandoned.
+        mean_wait_s: Mean time in queue over all completed customers, where an
+            abandoning customer's wait is its time until it abandoned.
+        mean_wait_served_s: Mean time in queue over served customers only.
+    """
+
+    arrivals: int
+    p_abandon: float
+    mean_wait_s: float
+    mean_wait_served_s: float
+
+
+@dataclass
+class BenchResult:
+    """One implementation's row of the report.
+
+    Attributes:
+        name: Implementation label.
+        available: False if the implementation could not run.
+        note: Why it is unavailable, or a caveat about the run.
+        arrivals: Arrivals simulated in the timing pass.
+        wall_s: Wall-clock seconds of the timing pass (simulation only).
+        contacts_per_s: arrivals / wall_s.
+        peak_bytes_per_contact: tracemalloc peak of the memory pass / arrivals.
+        bytes_per_record: Bytes of stored records per record, where the
+            implementation keeps records in arrays we can size exactly.
+        stats: The model's estimates from the timing pass.
+    """
+
+    name: str
+    available: bool = True
+    note: str = ""
+    arrivals: int = 0
+    wall_s: float = math.nan
+    contacts_per_s: float = math.nan
+    peak_bytes_per_contact: float = math.nan
+    bytes_per_record: float | None = None
+    stats: ModelStats | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------
+# Erlang A closed form
+# --------------------------------------------------------------------------
+
+
+def erlang_a(lam: float, mu: float, c: int, theta: float) -> ModelStats:
+    """Exact Erlang A (M/M/c+M) steady state from its birth-death chain.
+
+    Computed here rather than imported from ``sim`` so the reference does not
+    depend on the code under test. Units are whatever ``lam`` is per; waits
+    come back in those units (the caller scales them to seconds).
+
+    Args:
+        lam: Arrival rate.
+        mu: Service rate per agent.
+        c: Number of agents.
+        theta: Abandonment rate per waiting customer (1 / mean patience).
+
+    Returns:
+        Steady-state P(abandon), mean wait over all arrivals and mean wait of
+        served arrivals; ``arrivals`` is 0.
+    """
+    log_pi = _erlang_a_log_pi(lam, mu, c, theta)
+    pi = np.exp(log_pi - log_pi.max())
+    pi /= pi.sum()
+    queued = np.arange(len(pi)) - c  # customers waiting in state n, if >= 0
+    lq = float(np.sum(pi[c:] * queued[c:]))
+    # Little's law on the queue, and abandonments = theta * Lq per unit time.
+    mean_wait = lq / lam
+    p_abandon = theta * lq / lam
+    served_wait_mass = _served_wait_mass(pi, mu, c, theta)
+    return ModelStats(
+        arrivals=0,
+        p_abandon=p_abandon,
+        mean_wait_s=mean_wait,
+        mean_wait_served_s=float(served_wait_mass / (1.0 - p_abandon)),
+    )
+
+
+def _erlang_a_log_pi(lam: float, mu: float, c: int, theta: float) -> np.ndarray:
+    """Unnormalised log stationary probabilities, truncated where negligible.
+
+    Logs keep 100**n / n! style terms from overflowing for large c.
+    """
+    logs = [0.0]
+    n = 0
+    while True:
+        n += 1
+        death = min(n, c) * mu + max(n - c, 0) * theta
+        logs.append(logs[-1] + math.log(lam / death))
+        # Past c the ratio lam/death only falls, so once a term is 1e-20 of
+        # the largest the tail is negligible.
+        if n > c and logs[-1] < max(logs) - 46.0:
+            return np.array(logs)
+
+
+def _served_wait_mass(pi: np.ndarray, mu: float, c: int, theta: float) -> float:
+    """E[wait * 1{served}] for an arrival that sees the stationary state (PASTA).
+
+    An arrival finding q customers queued passes stages i = q .. 0; in stage i
+    it leaves the stage at rate c*mu + (i+1)*theta, moving up with probability
+    (c*mu + i*theta) / (c*mu + (i+1)*theta) and abandoning otherwise. Exit
+    times of competing exponentials do not depend on which one fires, so the
+    served wait is the sum of the stage means.
+    """
+    total = 0.0
+    p_pass = 1.0
+    mean_time = 0.0
+    # Build stage products from the head of the queue (i = 0) outward, so the
+    # arrival seeing q queued reuses the products for q - 1.
+    for q in range(len(pi) - c):
+        rate = c * mu + (q + 1) * theta
+        p_pass *= (c * mu + q * theta) / rate
+        mean_time += 1.0 / rate
+        total += pi[c + q] * p_pass * mean_time
+    return total
+
+
+# --------------------------------------------------------------------------
+# Measurement harness
+# --------------------------------------------------------------------------
+
+
+def time_call(run: Callable[[], Any]) -> tuple[Any, float]:
+    """Run ``run`` once and return its output and wall-clock seconds.
+
+    Collects garbage first so one implementation's leftovers are not charged
+    to the next one's collector pauses.
+    """
+    gc.collect()
+    start = time.perf_counter()
+    out = run()
+    return out, time.perf_counter() - start
+
+
+def peak_memory(run: Callable[[], Any]) -> int:
+    """Run ``run`` under tracemalloc and return its peak traced bytes.
+
+    A separate pass from the timing one, because tracing makes Python
+    allocations several times slower.
+    """
+    gc.collect()
+    tracemalloc.start()
+    try:
+        out = run()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    del out
+    return peak
+
+
+def log(message: str) -> None:
+    """Progress to stderr, so ``--json`` stdout stays machine-readable."""
+    print(message, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------
+# 1. Textbook SimPy
+# --------------------------------------------------------------------------
+
+
+def simpy_simulate(n_arrivals: int, seed: int) -> tuple[list, list, list]:
+    """Textbook SimPy Erlang A: one process per customer, lists of records.
+
+    Args:
+        n_arrivals: Customers the source generates.
+        seed: Seed for the numpy Generator.
+
+    Returns:
+        Per-customer arrival times, waits (minutes) and abandoned flags.
+    """
+    env = simpy.Environment()
+    agents = simpy.Resource(env, capacity=AGENTS)
+    rng = np.random.default_rng(seed)
+    arrive_at: list[float] = []
+    waits: list[float] = []
+    abandoned: list[bool] = []
+
+    def customer(env: simpy.Environment):
+        arrive = env.now
+        with agents.request() as req:
+            result = yield req | env.timeout(rng.exponential(PATIENCE_MEAN))
+            arrive_at.append(arrive)
+            waits.append(env.now - arrive)
+            if req in result:
+                abandoned.append(False)
+                yield env.timeout(rng.exponential(SERVICE_MEAN))
+            else:
+                abandoned.append(True)
+
+    def source(env: simpy.Environment):
+        for _ in range(n_arrivals):
+            yield env.timeout(rng.exponential(1.0 / ARRIVAL_RATE))
+            env.process(customer(env))
+
+    env.process(source(env))
+    env.run()
+    return arrive_at, waits, abandoned
+
+
+def simpy_stats(raw: tuple[list, list, list]) -> ModelStats:
+    """Summarise the textbook model's lists, converting minutes to seconds."""
+    _, waits, abandoned = raw
+    wait = np.asarray(waits) * SECONDS_PER_MINUTE
+    gave_up = np.asarray(abandoned, dtype=bool)
+    return ModelStats(
+        arrivals=len(waits),
+        p_abandon=float(gave_up.mean()),
+        mean_wait_s=float(wait.mean()),
+        mean_wait_served_s=float(wait[~gave_up].mean()),
+    )
+
+
+# --------------------------------------------------------------------------
+# 2. Ciw
+# --------------------------------------------------------------------------
+
+
+def ciw_simulate(n_arrivals: int, seed: int) -> ciw.Simulation:
+    """Ciw Erlang A run for the time that yields about ``n_arrivals`` arrivals.
+
+    Args:
+        n_arrivals: Expected arrivals; the horizon is n_arrivals / lambda.
+        seed: Seed passed to ``ciw.seed``.
+
+    Returns:
+        The finished Ciw simulation.
+    """
+    ciw.seed(seed)
+    network = ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(rate=ARRIVAL_RATE)],
+        service_distributions=[ciw.dists.Exponential(rate=1.0 / SERVICE_MEAN)],
+        number_of_servers=[AGENTS],
+        reneging_time_distributions=[ciw.dists.Exponential(rate=1.0 / PATIENCE_MEAN)],
+    )
+    simulation = ciw.Simulation(network)
+    simulation.simulate_until_max_time(n_arrivals / ARRIVAL_RATE)
+    return simulation
+
+
+def ciw_stats(simulation: ciw.Simulation) -> ModelStats:
+    """Summarise Ciw's service and renege records, converting to seconds."""
+    records = simulation.get_all_records(only=["service", "renege"])
+    wait = np.array([r.waiting_time for r in records]) * SECONDS_PER_MINUTE
+    gave_up = np.array([r.record_type == "renege" for r in records])
+    return ModelStats(
+        # Counted at the arrival node, so customers still in the system at
+        # the horizon count as arrivals too (the rate is per arrival).
+        arrivals=simulation.nodes[0].number_of_individuals,
+        p_abandon=float(gave_up.mean()),
+        mean_wait_s=float(wait.mean()),
+        mean_wait_served_s=float(wait[~gave_up].mean()),
+    )
+
+
+# --------------------------------------------------------------------------
+# 3. Ours (package `sim`)
+# --------------------------------------------------------------------------
+
+
+def our_scenario_dict(n_arrivals: int, seed: int) -> dict:
+    """The Erlang A scenario in our engine's format (seconds inside)."""
+    return {
+        "name": "erlang-a-bench",
+        "start": "2026-01-05T00:00",
+        "duration": n_arrivals / ARRIVAL_RATE * SECONDS_PER_MINUTE,
+        "warmup": 0,
+        "seed": seed,
+        "replications": 1,
+        "queues": {
+            "desk": {
+                "channel": "chat",
+                "arrivals": {"rate": f"{ARRIVAL_RATE:g}/min"},
+                "staff": AGENTS,
+                "service": {"dist": "exponential", "mean": f"{SERVICE_MEAN:g}m"},
+                "patience": {"dist": "exponential", "mean": f"{PATIENCE_MEAN:g}m"},
+            }
+        },
+    }
+
+
+def outcome_mask(sim_module: Any, outcome: np.ndarray, name: str) -> np.ndarray:
+    """Rows whose outcome is ``name``, for string or integer encodings.
+
+    The engine may store outcomes as strings or as small integer codes; for
+    codes we look the constant up in ``sim.records`` instead of hard-coding a
+    number that could change under us.
+    """
+    if outcome.dtype.kind in "OUS":
+        return outcome.astype(str) == name
+    code = _outcome_code(sim_module, name)
+    return np.zeros(outcome.shape, dtype=bool) if code is None else outcome == code
+
+
+def _outcome_code(sim_module: Any, name: str) -> int | None:
+    """Integer code for outcome ``name`` in ``sim.records``, or None if absent."""
+    import importlib
+
+    records = importlib.import_module(f"{sim_module.__name__}.records")
+    upper = name.upper()
+    for enum_name in ("Outcome", "OutcomeCode"):
+        enum = getattr(records, enum_name, None)
+        if enum is not None and hasattr(enum, upper):
+            return int(getattr(enum, upper))
+    for constant in (upper, f"OUTCOME_{upper}"):
+        if hasattr(records, constant):
+            return int(getattr(records, constant))
+    for names in ("OUTCOMES", "OUTCOME_NAMES"):
+        if name in getattr(records, names, ()):
+            return list(getattr(records, names)).index(name)
+    return None
+
+
+def _column(records: dict, names: tuple[str, ...]) -> np.ndarray:
+    """The first of ``names`` present in ``records``, as float."""
+    for name in names:
+        if name in records:
+            return np.asarray(records[name], dtype=float)
+    raise KeyError(f"records have none of the columns {names}")
+
+
+def our_stats(sim_module: Any, result: Any) -> ModelStats:
+    """Summarise our records (already in seconds).
+
+    Every row counts as an arrival; the statistics use finished rows only,
+    as Ciw's do, since a contact still waiting at the horizon has no outcome.
+    """
+    records = result.records
+    outcome = np.asarray(records["outcome"])
+    unfinished = outcome_mask(sim_module, outcome, "unfinished") | outcome_mask(
+        sim_module, outcome, "pending"
+    )
+    gave_up = outcome_mask(sim_module, outcome, "abandoned")[~unfinished]
+    arrive = _column(records, ("arrive",))[~unfinished]
+    # The contract names first_response; the engine's records call it response.
+    wait = _column(records, ("first_response", "response", "agent_start"))[~unfinished] - arrive
+    # The peers count an abandoner's wait up to the moment it leaves.
+    left = _column(records, ("end", "abandon", "leave", "depart"))[~unfinished]
+    all_wait = np.where(gave_up, left - arrive, wait)
+    return ModelStats(
+        arrivals=int(result.n_records),
+        p_abandon=float(gave_up.mean()),
+        mean_wait_s=float(all_wait.mean()),
+        mean_wait_served_s=float(wait[~gave_up].mean()),
+    )
+
+
+def run_ours(n_arrivals: int, seed: int) -> BenchResult:
+    """Time and size our engine; any failure becomes an 'unavailable' row."""
+    try:
+        import sim
+
+        scenario = sim.from_dict(our_scenario_dict(n_arrivals, seed))
+        result, wall = time_call(lambda: sim.simulate(scenario))
+        stats = our_stats(sim, result)
+        stored = sum(np.asarray(a).nbytes for a in result.records.values())
+        bytes_per_record = stored / max(int(result.n_records), 1)
+        del result
+        log(f"  ours: {wall:.2f} s; memory pass ...")
+        peak = peak_memory(lambda: sim.simulate(scenario))
+    except Exception as exc:
+        return BenchResult(name="ours", available=False, note=f"{type(exc).__name__}: {exc}")
+    return BenchResult(
+        name="ours",
+        arrivals=stats.arrivals,
+        wall_s=wall,
+        contacts_per_s=stats.arrivals / wall,
+        peak_bytes_per_contact=peak / stats.arrivals,
+        bytes_per_record=bytes_per_record,
+        stats=stats,
+    )
+
+
+# --------------------------------------------------------------------------
+# Running the peers
+# --------------------------------------------------------------------------
+
+
+def run_peer(
+    name: str,
+    simulate: Callable[[], Any],
+    summarise: Callable[[Any], ModelStats],
+    note: str = "",
+) -> BenchResult:
+    """Timing pass, then a separate tracemalloc pass, for one peer."""
+    raw, wall = time_call(simulate)
+    stats = summarise(raw)
+    del raw
+    log(f"  {name}: {wall:.2f} s; memory pass ...")
+    peak = peak_memory(simulate)
+    return BenchResult(
+        name=name,
+        note=note,
+        arrivals=stats.arrivals,
+        wall_s=wall,
+        contacts_per_s=stats.arrivals / wall,
+        peak_bytes_per_contact=peak / stats.arrivals,
+        stats=stats,
+    )
+
+
+def run_all(args: argparse.Namespace) -> list[BenchResult]:
+    """Run textbook SimPy, Ciw and ours, in that order, in this process."""
+    n, seed = args.arrivals, args.seed
+    log(f"textbook SimPy, {n:,} arrivals ...")
+    textbook = run_peer("textbook SimPy", lambda: simpy_simulate(n, seed), simpy_stats)
+    n_ciw = args.ciw_arrivals
+    ciw_note = "" if n_ciw == n else f"run on {n_ciw:,} arrivals (rate is comparable)"
+    log(f"Ciw, {n_ciw:,} arrivals ...")
+    ciw_row = run_peer("Ciw", lambda: ciw_simulate(n_ciw, seed), ciw_stats, ciw_note)
+    if ciw_row.wall_s > CIW_SLOW_SECONDS:
+        ciw_row.note = (ciw_row.note + "; " if ciw_row.note else "") + (
+            f"took {ciw_row.wall_s:.0f} s, consider --ciw-arrivals"
+        )
+    log(f"ours, {n:,} arrivals ...")
+    return [textbook, ciw_row, run_ours(n, seed)]
+
+
+# --------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------
+
+
+def closed_form_seconds() -> ModelStats:
+    """Erlang A closed form for the benchmark model, waits in seconds."""
+    exact = erlang_a(ARRIVAL_RATE, 1.0 / SERVICE_MEAN, AGENTS, 1.0 / PATIENCE_MEAN)
+    exact.mean_wait_s *= SECONDS_PER_MINUTE
+    exact.mean_wait_served_s *= SECONDS_PER_MINUTE
+    return exact
+
+
+def engine_closed_form() -> ModelStats | None:
+    """``sim.erlang.erlang_a`` for the same model, as a cross-check of ours.
+
+    Returns None when the engine's version is not importable yet; the inline
+    chain above stays the reference either way.
+    """
+    try:
+        from sim.erlang import erlang_a as engine_erlang_a
+
+        got = engine_erlang_a(ARRIVAL_RATE, 1.0 / SERVICE_MEAN, AGENTS, 1.0 / PATIENCE_MEAN)
+        return ModelStats(
+            arrivals=0,
+            p_abandon=float(got.p_abandon),
+            mean_wait_s=float(got.mean_wait) * SECONDS_PER_MINUTE,
+            mean_wait_served_s=float(got.mean_wait_served) * SECONDS_PER_MINUTE,
+        )
+    except Exception:
+        return None
+
+
+def ratios(rows: list[BenchResult]) -> dict[str, float]:
+    """Ours' contacts/s over each peer's (NaN when ours did not run)."""
+    by_name = {r.name: r for r in rows}
+    ours = by_name["ours"].contacts_per_s
+    return {
+        "ours/textbook_simpy": ours / by_name["textbook SimPy"].contacts_per_s,
+        "ours/ciw": ours / by_name["Ciw"].contacts_per_s,
+    }
+
+
+def goals(rows: list[BenchResult], ratio: dict[str, float]) -> list[dict]:
+    """Each goal with its measured value and PASS / MISS (n/a if not run)."""
+    bytes_per_record = next(r for r in rows if r.name == "ours").bytes_per_record
+    checks = [
+        ("ours >= 4x textbook SimPy contacts/s", ratio["ours/textbook_simpy"], ">=", GOAL_VS_SIMPY),
+        ("ours >= 10x Ciw contacts/s", ratio["ours/ciw"], ">=", GOAL_VS_CIW),
+        (
+            "ours <= 100 bytes per stored record",
+            math.nan if bytes_per_record is None else bytes_per_record,
+            "<=",
+            GOAL_BYTES_PER_RECORD,
+        ),
+    ]
+    out = []
+    for label, value, op, target in checks:
+        met = value >= target if op == ">=" else value <= target
+        verdict = "n/a" if math.isnan(value) else ("PASS" if met else "MISS")
+        out.append({"goal": label, "value": value, "target": target, "verdict": verdict})
+    return out
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    """Format a number, showing '-' for missing values."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return format(value, spec)
+
+
+def print_table(
+    rows: list[BenchResult],
+    exact: ModelStats,
+    engine: ModelStats | None,
+    args: argparse.Namespace,
+) -> None:
+    """Human-readable report on stdout; ``engine`` is sim.erlang's closed form."""
+    print(
+        f"\nErlang A: lambda={ARRIVAL_RATE:g}/min, c={AGENTS}, service mean "
+        f"{SERVICE_MEAN:g} min, patience mean {PATIENCE_MEAN:g} min, "
+        f"{args.arrivals:,} arrivals, seed {args.seed}\n"
+    )
+    header = (
+        f"{'implementation':<16}{'arrivals':>10}{'wall s':>9}{'contacts/s':>12}"
+        f"{'peak B/contact':>16}{'B/record':>10}{'P(abandon)':>12}"
+        f"{'wait s':>9}{'wait|served s':>15}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        if not r.available:
+            print(f"{r.name:<16}not available: {r.note}")
+            continue
+        s = r.stats
+        print(
+            f"{r.name:<16}{r.arrivals:>10,}{r.wall_s:>9.2f}{r.contacts_per_s:>12,.0f}"
+            f"{r.peak_bytes_per_contact:>16,.0f}{_fmt(r.bytes_per_record, '.1f'):>10}"
+            f"{s.p_abandon:>12.5f}{_fmt(s.mean_wait_s, '.3f'):>9}"
+            f"{s.mean_wait_served_s:>15.3f}"
+        )
+    for label, ref in (("Erlang A exact", exact), ("sim.erlang (chk)", engine)):
+        if ref is not None:
+            print(
+                f"{label:<16}{'':>10}{'':>9}{'':>12}{'':>16}{'':>10}"
+                f"{ref.p_abandon:>12.5f}{ref.mean_wait_s:>9.3f}{ref.mean_wait_served_s:>15.3f}"
+            )
+    print(
+        "\nwait s: mean time in queue over all arrivals (abandoners until they leave);"
+        "\nwait|served s: over served arrivals only; B/record: stored record arrays"
+        " / rows;\npeak B/contact: tracemalloc peak of a separate pass / arrivals."
+    )
+    notes = [f"  {r.name}: {r.note}" for r in rows if r.available and r.note]
+    if notes:
+        print("\nNotes:\n" + "\n".join(notes))
+
+
+def print_goals(ratio: dict[str, float], goal_rows: list[dict]) -> None:
+    """Ratios and goal verdicts on stdout."""
+    print("\nRatios (contacts/s):")
+    for name, value in ratio.items():
+        print(f"  {name:<22}{_fmt(value, '.2f'):>8}x")
+    print("\nGoals:")
+    for g in goal_rows:
+        print(f"  [{g['verdict']:^4}] {g['goal']:<40} measured {_fmt(g['value'], '.2f')}")
+
+
+def to_json(
+    rows: list[BenchResult],
+    *,
+    exact: ModelStats,
+    engine: ModelStats | None,
+    ratio: dict[str, float],
+    goal_rows: list[dict],
+    args: argparse.Namespace,
+) -> str:
+    """All results as one JSON document (NaN becomes null)."""
+    doc = {
+        "model": {
+            "arrival_rate_per_min": ARRIVAL_RATE,
+            "agents": AGENTS,
+            "service_mean_min": SERVICE_MEAN,
+            "patience_mean_min": PATIENCE_MEAN,
+            "arrivals": args.arrivals,
+            "ciw_arrivals": args.ciw_arrivals,
+            "seed": args.seed,
+        },
+        "erlang_a_exact": asdict(exact),
+        "sim_erlang_a": None if engine is None else asdict(engine),
+        "results": [asdict(r) for r in rows],
+        "ratios": ratio,
+        "goals": goal_rows,
+    }
+    return json.dumps(_nan_to_none(doc), indent=2)
+
+
+def _nan_to_none(value: Any) -> Any:
+    """Replace NaN floats recursively, because JSON has no NaN."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _nan_to_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nan_to_none(v) for v in value]
+    return value
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options; --ciw-arrivals defaults to --arrivals."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_ARRIVALS:,} arrivals")
+    parser.add_argument("--arrivals", type=int, help=f"arrivals (default {FULL_ARRIVALS:,})")
+    parser.add_argument("--ciw-arrivals", type=int, help="arrivals for Ciw only")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", action="store_true", help="print results as JSON")
+    args = parser.parse_args(argv)
+    if args.arrivals is None:
+        args.arrivals = QUICK_ARRIVALS if args.quick else FULL_ARRIVALS
+    if args.ciw_arrivals is None:
+        args.ciw_arrivals = args.arrivals
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the report; always 0 if it completed."""
+    args = parse_args(argv)
+    rows = run_all(args)
+    exact = closed_form_seconds()
+    engine = engine_closed_form()
+    ratio = ratios(rows)
+    goal_rows = goals(rows, ratio)
+    if args.json:
+        print(
+            to_json(rows, exact=exact, engine=engine, ratio=ratio, goal_rows=goal_rows, args=args)
+        )
+    else:
+        print_table(rows, exact, engine, args)
+        print_goals(ratio, goal_rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""The one error type users see for bad input: file, field path and reason."""
+
+from __future__ import annotations
+
+__all__ = ["ScenarioError"]
+
+
+class ScenarioError(ValueError):
+    """A scenario (or an override of it) is invalid.
+
+    Attributes:
+        source: the file (or ``<dict>``, ``--set``) the problem is in.
+        problems: ``(field path, reason)`` pairs, the path dotted (``queues.a.staff``).
+    """
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        lines = [
+            f"{self.source}: {path}: {reason}" if path else f"{self.source}: {reason}"
+            for path, reason in self.problems
+        ]
+        return "\n".join(lines)

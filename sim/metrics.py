@@ -1,0 +1,179 @@
+"""Metrics of one replication, per queue, from its columnar records.
+
+A hop counts towards a queue's figures when its contact *entered the system* inside
+the measurement window ``[warmup, duration)``: the warm-up fills the queues, and the
+consequences of a counted contact (its escalation to email the next morning) count
+too. Everything here is numpy; pandas comes later, in :mod:`sim.results`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.engine import ReplicationResult
+from sim.records import By, Outcome
+from sim.timeline import Clock
+
+__all__ = ["METRICS", "hourly_metrics", "queue_metrics"]
+
+# Order is the order of table columns and JSON keys.
+METRICS = (
+    "arrivals",
+    "answered",
+    "mean_wait_s",
+    "median_wait_s",
+    "p90_wait_s",
+    "p95_wait_s",
+    "service_level",
+    "abandon_rate",
+    "resolution_rate",
+    "escalation_rate",
+    "utilization",
+    "not_visible_rate",
+    "overflow_rate",
+    "closed_rate",
+    "bot_share",
+    "unfinished",
+    "mean_handle_s",
+    "mean_agents_on_shift",
+    "e2e_contacts",
+    "e2e_resolution_rate",
+    "e2e_mean_time_s",
+    "e2e_mean_hops",
+)
+
+_NOT_OFFERED = (Outcome.NOT_VISIBLE, Outcome.OVERFLOW, Outcome.CLOSED)
+
+
+def _counted(result: ReplicationResult) -> np.ndarray:
+    w0, w1 = result.window
+    entered = result.contacts["entered"][result.hops["contact"]]
+    return (entered >= w0) & (entered < w1)
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else math.nan
+
+
+def _wait_figures(waits: np.ndarray, offered: int, threshold: float) -> dict[str, float]:
+    if not len(waits):
+        nan = math.nan
+        return {
+            "mean_wait_s": nan,
+            "median_wait_s": nan,
+            "p90_wait_s": nan,
+            "p95_wait_s": nan,
+            "service_level": _share(0, offered),
+        }
+    median, p90, p95 = np.percentile(waits, (50, 90, 95))
+    return {
+        "mean_wait_s": float(waits.mean()),
+        "median_wait_s": float(median),
+        "p90_wait_s": float(p90),
+        "p95_wait_s": float(p95),
+        "service_level": _share(int((waits <= threshold).sum()), offered),
+    }
+
+
+def _hop_figures(hops: dict[str, np.ndarray], threshold: float) -> dict[str, float]:
+    """Figures of a set of hops (one queue, possibly one hour)."""
+    outcome = hops["outcome"]
+    n = len(outcome)
+    answered = ~np.isnan(hops["response"])
+    waits = (hops["response"] - hops["arrive"])[answered]
+    counts = np.bincount(outcome, minlength=len(Outcome))
+    offered = n - int(counts[list(_NOT_OFFERED)].sum())
+    agent = hops["by"] == By.AGENT
+    return {
+        "arrivals": n,
+        "answered": int(answered.sum()),
+        **_wait_figures(waits, offered, threshold),
+        "abandon_rate": _share(counts[Outcome.ABANDONED], n),
+        "resolution_rate": _share(counts[Outcome.RESOLVED], n),
+        "escalation_rate": _share(int((hops["next_queue"] >= 0).sum()), n),
+        "not_visible_rate": _share(counts[Outcome.NOT_VISIBLE], n),
+        "overflow_rate": _share(counts[Outcome.OVERFLOW], n),
+        "closed_rate": _share(counts[Outcome.CLOSED], n),
+        "bot_share": _share(int((hops["by"] == By.BOT).sum()), n),
+        "unfinished": int(counts[Outcome.UNFINISHED]),
+        "mean_handle_s": float(hops["service"][agent].mean()) if agent.any() else math.nan,
+    }
+
+
+def _end_to_end(result: ReplicationResult, queue: int) -> dict[str, float]:
+    """Figures over whole contacts that entered the system at ``queue``."""
+    hops, contacts = result.hops, result.contacts
+    w0, w1 = result.window
+    entered = contacts["entered"]
+    mine = (contacts["entry_queue"] == queue) & (entered >= w0) & (entered < w1)
+    n = int(mine.sum())
+    resolved_at = np.full(len(entered), np.nan)
+    done = hops["outcome"] == Outcome.RESOLVED
+    resolved_at[hops["contact"][done]] = hops["end"][done]
+    n_hops = np.bincount(hops["contact"], minlength=len(entered))
+    resolved = mine & ~np.isnan(resolved_at)
+    time = (resolved_at - entered)[resolved]
+    return {
+        "e2e_contacts": n,
+        "e2e_resolution_rate": _share(int(resolved.sum()), n),
+        "e2e_mean_time_s": float(time.mean()) if len(time) else math.nan,
+        "e2e_mean_hops": float(n_hops[mine].mean()) if n else math.nan,
+    }
+
+
+def queue_metrics(result: ReplicationResult, threshold: float) -> dict[str, dict[str, float]]:
+    """Every metric of every queue in one replication, keyed by queue name."""
+    counted = _counted(result)
+    w0, w1 = result.window
+    out = {}
+    for q, name in enumerate(result.queues):
+        select = counted & (result.hops["queue"] == q)
+        hops = {k: v[select] for k, v in result.hops.items()}
+        account = result.accounts[q]
+        figures = _hop_figures(hops, threshold)
+        figures["utilization"] = account.utilization
+        figures["mean_agents_on_shift"] = account.on_shift_time / (w1 - w0)
+        figures.update(_end_to_end(result, q))
+        out[name] = {m: figures[m] for m in METRICS}
+    return out
+
+
+def hourly_metrics(
+    result: ReplicationResult, clock: Clock, threshold: float
+) -> list[dict[str, float]]:
+    """Per queue and hour of day (of arrival at the queue): the hop figures."""
+    counted = _counted(result)
+    hour = clock.hour_of_day(result.hops["arrive"])
+    rows = []
+    for q, name in enumerate(result.queues):
+        at_queue = counted & (result.hops["queue"] == q)
+        staffing = _hourly_staffing(result.accounts[q].staffing, clock, result.window)
+        for h in range(24):
+            select = at_queue & (hour == h)
+            hops = {k: v[select] for k, v in result.hops.items()}
+            rows.append(
+                {
+                    "queue": name,
+                    "hour": h,
+                    "agents_on_shift": staffing[h],
+                    **_hop_figures(hops, threshold),
+                }
+            )
+    return rows
+
+
+def _hourly_staffing(
+    staffing: tuple[tuple[float, int], ...], clock: Clock, window: tuple[float, float]
+) -> np.ndarray:
+    """Time-averaged agents on shift for each clock hour over the window."""
+    times = np.array([t for t, _ in staffing] + [window[1]])
+    counts = np.array([c for _, c in staffing], dtype=float)
+    grid = np.arange(window[0], window[1], 60.0)  # minute resolution is plenty for a profile
+    level = counts[np.searchsorted(times, grid, side="right") - 1]
+    hours = clock.hour_of_day(grid)
+    total = np.bincount(hours, weights=level, minlength=24)
+    minutes = np.bincount(hours, minlength=24)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return total / minutes

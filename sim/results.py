@@ -1,0 +1,176 @@
+"""Results of many replications: tidy pandas tables, JSON and files on disk.
+
+Every row carries its scenario, variant, replication and seed, so tables from several
+runs can be concatenated and still be told apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import platform
+import tempfile
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.engine import ReplicationResult
+from sim.metrics import METRICS, hourly_metrics, queue_metrics
+from sim.records import By, Outcome
+from sim.scenario import Scenario
+from sim.stats import summarize
+from sim.timeline import Clock
+
+__all__ = ["Results", "scenario_hash"]
+
+ID_COLUMNS = ["scenario", "variant", "replication", "seed"]
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the resolved scenario, to tie results to exactly what was run."""
+    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _clean(value: object) -> object:
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+class Results:
+    """Replications of one scenario (one variant of it)."""
+
+    def __init__(
+        self, scenario: Scenario, runs: list[ReplicationResult], seed: int, variant: str = "base"
+    ) -> None:
+        self.scenario = scenario
+        self.runs = runs
+        self.seed = seed
+        self.variant = variant
+
+    def _ids(self, run: ReplicationResult) -> dict[str, object]:
+        return {
+            "scenario": self.scenario.name,
+            "variant": self.variant,
+            "replication": run.replication,
+            "seed": run.seed,
+        }
+
+    @cached_property
+    def _per_rep(self) -> pd.DataFrame:
+        threshold = self.scenario.service_level_threshold
+        rows = [
+            {**self._ids(run), "queue": queue, **figures}
+            for run in self.runs
+            for queue, figures in queue_metrics(run, threshold).items()
+        ]
+        return pd.DataFrame(rows)
+
+    def metrics(self) -> pd.DataFrame:
+        """One row per replication and queue, every metric."""
+        return self._per_rep.copy()
+
+    def summary(self) -> pd.DataFrame:
+        """One row per queue: mean over replications and ``<metric>_ci95`` half-widths."""
+        table = summarize(self._per_rep, ["queue"], list(METRICS))
+        table.insert(0, "replications", len(self.runs))
+        table.insert(0, "variant", self.variant)
+        table.insert(0, "scenario", self.scenario.name)
+        return table.set_index("queue")
+
+    def hourly(self) -> pd.DataFrame:
+        """Figures by hour of day of arrival, one row per replication, queue and hour."""
+        clock = Clock(self.scenario.start, frozenset(self.scenario.calendar.holidays))
+        threshold = self.scenario.service_level_threshold
+        rows = [
+            {**self._ids(run), **row}
+            for run in self.runs
+            for row in hourly_metrics(run, clock, threshold)
+        ]
+        return pd.DataFrame(rows)
+
+    def contacts(self) -> pd.DataFrame:
+        """One row per hop of every contact (times in seconds from the scenario start)."""
+        frames = []
+        queues = pd.CategoricalDtype(list(self.scenario.queues))
+        outcomes = pd.CategoricalDtype([o.name.lower() for o in Outcome])
+        for run in self.runs:
+            h = run.hops
+            frame = pd.DataFrame({k: v for k, v in h.items() if k not in {"queue", "next_queue"}})
+            frame["queue"] = pd.Categorical.from_codes(h["queue"], dtype=queues)
+            frame["next_queue"] = pd.Categorical.from_codes(h["next_queue"], dtype=queues)
+            frame["outcome"] = pd.Categorical.from_codes(h["outcome"], dtype=outcomes)
+            frame["by"] = pd.Categorical.from_codes(
+                h["by"], categories=[b.name.lower() for b in By]
+            )
+            frame["wait"] = h["response"] - h["arrive"]
+            frame["entered"] = run.contacts["entered"][h["contact"]]
+            for key, value in reversed(self._ids(run).items()):
+                frame.insert(0, key, value)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+
+    def to_dict(self) -> dict[str, object]:
+        """The ``sim run --json`` document."""
+        summary = self.summary()
+        queues = {}
+        for name, row in summary.iterrows():
+            entry = {m: _clean(row[m]) for m in METRICS}
+            entry["ci95"] = {m: _clean(row[f"{m}_ci95"]) for m in METRICS}
+            queues[str(name)] = entry
+        return {
+            "scenario": self.scenario.name,
+            "variant": self.variant,
+            "replications": len(self.runs),
+            "seed": self.seed,
+            "queues": queues,
+        }
+
+    def metadata(self) -> dict[str, object]:
+        """What is needed to reproduce these results."""
+        from sim import __version__  # noqa: PLC0415 - avoids an import cycle
+
+        return {
+            "scenario": self.scenario.name,
+            "variant": self.variant,
+            "scenario_sha256": scenario_hash(self.scenario),
+            "seed": self.seed,
+            "replications": len(self.runs),
+            "sim_version": __version__,
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+        }
+
+    def save(self, out: str | Path) -> list[Path]:
+        """Write the result tables, metadata and the resolved scenario into ``out``.
+
+        Each file is written to a temporary name and renamed, so it appears whole or not
+        at all.
+        """
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        resolved = yaml.safe_dump(self.scenario.model_dump(mode="json"), sort_keys=False)
+        writers = {
+            "summary.csv": lambda p: self.summary().to_csv(p),
+            "replications.csv": lambda p: self.metrics().to_csv(p, index=False),
+            "hourly.csv": lambda p: self.hourly().to_csv(p, index=False),
+            "contacts.csv": lambda p: self.contacts().to_csv(p, index=False),
+            "metadata.json": lambda p: p.write_text(json.dumps(self.metadata(), indent=2)),
+            "scenario.yaml": lambda p: p.write_text(resolved),
+        }
+        written = []
+        for name, write in writers.items():
+            fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.")
+            os.close(fd)
+            write(Path(tmp))
+            os.replace(tmp, out / name)
+            written.append(out / name)
+        return written

@@ -1,0 +1,381 @@
+"""The scenario: frozen, validated plain data describing a network of service queues.
+
+These pydantic models are the public scenario format (see DESIGN.md). They are built
+once at the edge by :mod:`sim.loader`; the engine receives them as immutable typed
+objects. Shorthands (``staff: 110``, ``three_shift``, ``business_hours``) are expanded
+here so the engine sees one shape only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from sim.distributions import Distribution
+from sim.units import format_clock, parse_clock, parse_duration, parse_rate
+
+__all__ = [
+    "Arrivals",
+    "Bot",
+    "Calendar",
+    "Concurrency",
+    "Overflow",
+    "Peak",
+    "Queue",
+    "Scenario",
+    "Shift",
+    "Target",
+]
+
+Seconds = Annotated[float, BeforeValidator(parse_duration)]
+Clock = Annotated[float, BeforeValidator(parse_clock)]
+RatePerSecond = Annotated[float, BeforeValidator(parse_rate)]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Routes = dict[str, Probability]
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_KEYWORDS = ("all", "weekdays", "weekends", "workdays", "holidays")
+
+
+def _parse_days(value: Any) -> tuple[str, ...]:
+    """Normalise a day selector to a sorted tuple of keywords and day names."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not items:
+        raise ValueError("days must be all, weekdays, weekends, workdays, holidays or day names")
+    tokens = []
+    for item in items:
+        token = str(item).strip().lower()[:3] if str(item).lower() not in DAY_KEYWORDS else item
+        if token not in DAY_NAMES and token not in DAY_KEYWORDS:
+            raise ValueError(
+                f"unknown day {item!r}: use all, weekdays, weekends, workdays, holidays or mon..sun"
+            )
+        tokens.append(token)
+    return tuple(sorted(set(tokens)))
+
+
+Days = Annotated[tuple[str, ...], BeforeValidator(_parse_days)]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Calendar(_Spec):
+    """Public holidays: they change arrival volumes and who works on ``workdays``."""
+
+    holidays: tuple[dt.date, ...] = ()
+
+
+def _clock_or_datetime(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and ("T" in value or "-" in value):
+        return dt.datetime.fromisoformat(value)
+    return parse_clock(value)
+
+
+class Peak(_Spec):
+    """A multiplier on the arrival rate: daily between clock times, or between two dates."""
+
+    start: Annotated[float | dt.datetime, BeforeValidator(_clock_or_datetime)]
+    end: Annotated[float | dt.datetime, BeforeValidator(_clock_or_datetime)]
+    multiplier: float = Field(ge=0)
+    days: Days = ("all",)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Peak:
+        if isinstance(self.start, dt.datetime) != isinstance(self.end, dt.datetime):
+            raise ValueError("start and end must both be clock times or both be date-times")
+        if isinstance(self.start, dt.datetime) and self.end <= self.start:
+            raise ValueError("a dated peak must end after it starts")
+        if not isinstance(self.start, dt.datetime) and self.start == self.end:
+            raise ValueError("a daily peak must not start and end at the same time")
+        return self
+
+
+class Arrivals(_Spec):
+    """Non-homogeneous Poisson arrivals.
+
+    ``rate`` is the average rate over a day: the 24 hourly ``profile`` weights and the
+    7 ``weekdays`` weights (Monday first) are normalised to mean 1 so they shape the
+    volume without changing it. Peaks and the holiday multiplier then scale it.
+    """
+
+    rate: RatePerSecond
+    profile: tuple[Annotated[float, Field(ge=0)], ...] | None = None
+    weekdays: tuple[Annotated[float, Field(ge=0)], ...] | None = None
+    peaks: tuple[Peak, ...] = ()
+    holiday_multiplier: float = Field(default=1.0, ge=0)
+
+    @field_validator("profile")
+    @classmethod
+    def _profile_24(cls, v: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if v is not None and (len(v) != 24 or sum(v) <= 0):
+            raise ValueError(f"profile needs 24 hourly weights with a positive sum, got {len(v)}")
+        return v
+
+    @field_validator("weekdays")
+    @classmethod
+    def _weekdays_7(cls, v: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if v is not None and (len(v) != 7 or sum(v) <= 0):
+            raise ValueError(
+                f"weekdays needs 7 weights (Mon..Sun) with a positive sum, got {len(v)}"
+            )
+        return v
+
+
+class Shift(_Spec):
+    """``agents`` agents on duty from ``start`` to ``end`` on the selected days.
+
+    A shift whose end is not after its start runs past midnight into the next day.
+    """
+
+    start: Clock
+    end: Clock
+    agents: int = Field(ge=0)
+    days: Days = ("all",)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Shift:
+        if self.start >= 86400:
+            raise ValueError("a shift cannot start at 24:00; start it at 00:00")
+        if self.start == self.end:
+            raise ValueError("a shift must end at a different time than it starts")
+        return self
+
+    @property
+    def length(self) -> float:
+        """Shift length in seconds (overnight shifts wrap)."""
+        return (self.end - self.start) % 86400 or 86400.0
+
+
+class _ThreeShift(_Spec):
+    agents: int | tuple[int, int, int]
+    days: Days = ("all",)
+
+
+class _BusinessHours(_Spec):
+    open: Clock = 9 * 3600.0
+    close: Clock = 18 * 3600.0
+    agents: int = Field(ge=0)
+    days: Days = ("weekdays",)
+
+
+def _expand_staff(value: Any) -> Any:
+    """Expand the ``three_shift`` and ``business_hours`` shorthands into shifts."""
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"three_shift"}:
+        spec = _ThreeShift.model_validate(value["three_shift"])
+        counts = spec.agents if isinstance(spec.agents, tuple) else (spec.agents,) * 3
+        starts = ("00:00", "08:00", "16:00")
+        ends = ("08:00", "16:00", "24:00")
+        return [
+            {"start": s, "end": e, "agents": n, "days": spec.days}
+            for s, e, n in zip(starts, ends, counts, strict=True)
+        ]
+    if set(value) == {"business_hours"}:
+        spec = _BusinessHours.model_validate(value["business_hours"])
+        return [
+            {
+                "start": format_clock(spec.open),
+                "end": format_clock(spec.close),
+                "agents": spec.agents,
+                "days": spec.days,
+            }
+        ]
+    raise ValueError(
+        "staff must be a number of agents, a list of shifts, {three_shift: ...} "
+        "or {business_hours: ...}"
+    )
+
+
+Staff = Annotated[int | tuple[Shift, ...], BeforeValidator(_expand_staff)]
+
+
+class Bot(_Spec):
+    """An AI bot with unlimited capacity.
+
+    ``when: unstaffed`` covers hours with no agent on shift; ``when: always`` answers every
+    contact first and hands what it does not resolve to the human agents (hybrid).
+    """
+
+    when: Literal["unstaffed", "always"] = "unstaffed"
+    resolution: Probability
+    response: Distribution | None = None
+
+
+class Overflow(_Spec):
+    """Smart triage: arrivals finding ``threshold`` or more waiting go to ``on_overflow``."""
+
+    threshold: int = Field(ge=0)
+
+
+class Concurrency(_Spec):
+    """Chat concurrency: an agent holds up to ``max`` chats at once.
+
+    A chat started while the agent holds k chats (this one included) takes its drawn
+    handle time times ``1 + slowdown * (k - 1)``: attention is shared, so each chat
+    gets slower as more are held.
+    """
+
+    max: int = Field(ge=1, le=16)
+    slowdown: float = Field(default=0.25, ge=0)
+
+
+class Queue(_Spec):
+    """One channel of one merchant segment: agents, arrivals, behaviour and routes."""
+
+    channel: str = "chat"
+    segment: str | None = None
+    arrivals: Arrivals | None = None
+    staff: Staff = 0
+    bot: Bot | None = None
+    service: Distribution
+    patience: Distribution | None = None
+    resolution: Probability = 1.0
+    visibility: Probability = 1.0
+    closed: Literal["wait", "lost", "route"] = "wait"
+    overflow: Overflow | None = None
+    pickup: tuple[Clock, ...] | None = None
+    concurrency: Concurrency | None = None
+    on_unresolved: Routes = Field(default_factory=dict)
+    on_abandon: Routes = Field(default_factory=dict)
+    on_closed: Routes = Field(default_factory=dict)
+    on_overflow: Routes = Field(default_factory=dict)
+    on_not_visible: Routes = Field(default_factory=dict)
+
+    @field_validator("staff")
+    @classmethod
+    def _staff_non_negative(cls, v: int | tuple[Shift, ...]) -> int | tuple[Shift, ...]:
+        if isinstance(v, int) and v < 0:
+            raise ValueError("number of agents must be >= 0")
+        return v
+
+    @field_validator("pickup")
+    @classmethod
+    def _pickup_times(cls, v: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if v is not None and not v:
+            raise ValueError("pickup needs at least one clock time")
+        return None if v is None else tuple(sorted({t % 86400 for t in v}))
+
+    @model_validator(mode="after")
+    def _routes_consistent(self) -> Queue:
+        for field in ROUTE_FIELDS:
+            total = sum(getattr(self, field).values())
+            if total > 1 + 1e-9:
+                raise ValueError(f"{field}: probabilities sum to {total:g}, more than 1")
+        if self.closed == "route" and not self.on_closed:
+            raise ValueError("closed: route needs an on_closed route")
+        if self.overflow is not None and not self.on_overflow:
+            raise ValueError("overflow needs an on_overflow route")
+        return self
+
+    @property
+    def max_agents(self) -> int:
+        """Most agents ever scheduled at once (an upper bound for shifts)."""
+        if isinstance(self.staff, int):
+            return self.staff
+        return sum(s.agents for s in self.staff)
+
+
+ROUTE_FIELDS = ("on_unresolved", "on_abandon", "on_closed", "on_overflow", "on_not_visible")
+
+TIME_METRICS = ("mean_wait", "median_wait", "p90_wait", "p95_wait", "e2e_mean_time")
+RATE_METRICS = (
+    "service_level",
+    "abandon_rate",
+    "resolution_rate",
+    "escalation_rate",
+    "utilization",
+    "e2e_resolution_rate",
+    "not_visible_rate",
+    "overflow_rate",
+    "closed_rate",
+    "bot_share",
+)
+
+
+def _tolerance(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return {"relative": float(value.strip()[:-1]) / 100}
+    if isinstance(value, str):
+        return {"absolute": parse_duration(value)}
+    return {"absolute": value} if isinstance(value, int | float) else value
+
+
+class Tolerance(_Spec):
+    """A target's tolerance: relative (``10%``) or absolute (``0.03`` or ``30s``)."""
+
+    relative: float | None = Field(default=None, ge=0)
+    absolute: float | None = Field(default=None, ge=0)
+
+
+class Target(_Spec):
+    """A figure from the source document that a queue's metric must reproduce."""
+
+    queue: str
+    metric: Literal[TIME_METRICS + RATE_METRICS]  # type: ignore[valid-type]
+    value: float
+    tolerance: Annotated[Tolerance, BeforeValidator(_tolerance)]
+    note: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _value_units(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("metric") in TIME_METRICS:
+            data = {**data, "value": parse_duration(data.get("value"))}
+        return data
+
+    @property
+    def half_width(self) -> float:
+        """Allowed distance from the document's figure, in the metric's units."""
+        if self.tolerance.relative is not None:
+            return self.tolerance.relative * abs(self.value)
+        return float(self.tolerance.absolute or 0.0)
+
+
+class Scenario(_Spec):
+    """A complete, validated scenario: the queues, the horizon and the experiment."""
+
+    name: str = Field(min_length=1)
+    start: dt.datetime
+    duration: Seconds = Field(gt=0)
+    warmup: Seconds = 0.0
+    drain: Seconds = 7 * 86400.0
+    seed: int = Field(default=0, ge=0)
+    replications: int = Field(default=10, ge=1)
+    service_level_threshold: Seconds = 60.0
+    max_hops: int = Field(default=10, ge=1)
+    calendar: Calendar = Calendar()
+    queues: dict[str, Queue] = Field(min_length=1)
+    targets: tuple[Target, ...] = ()
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        if self.warmup >= self.duration:
+            raise ValueError("warmup must be shorter than duration")
+        names = set(self.queues)
+        for qname, queue in self.queues.items():
+            for field in ROUTE_FIELDS:
+                for dest in getattr(queue, field):
+                    if dest not in names:
+                        raise ValueError(
+                            f"queues.{qname}.{field}: route to unknown queue {dest!r} "
+                            f"(queues are: {', '.join(sorted(names))})"
+                        )
+        for i, target in enumerate(self.targets):
+            if target.queue not in names:
+                raise ValueError(f"targets.{i}.queue: unknown queue {target.queue!r}")
+        if not any(q.arrivals is not None for q in self.queues.values()):
+            raise ValueError("no queue has arrivals: give at least one queue an arrivals block")
+        return self

@@ -1,0 +1,114 @@
+"""Parsing of the human units used in scenario files: durations, rates and clock times.
+
+Everything inside the engine is in seconds; these parsers are the only place where
+``4m12s``, ``150/h`` or ``24:00`` are understood.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+__all__ = ["format_clock", "format_duration", "parse_clock", "parse_duration", "parse_rate"]
+
+_UNIT_SECONDS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(min|s|m|h|d|w)")
+_RATE = re.compile(r"^\s*(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*/\s*(s|sec|m|min|h|hour|d|day)\s*$")
+_RATE_UNIT = {"s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "hour": 3600.0}
+_RATE_UNIT |= {"d": 86400.0, "day": 86400.0}
+_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
+
+
+def parse_duration(value: object) -> float:
+    """Return a duration in seconds.
+
+    Accepts a non-negative number of seconds or a string made of number-unit parts
+    such as ``90s``, ``4m12s``, ``1.5h`` or ``1d``.
+
+    Raises:
+        ValueError: if the value is not a duration.
+    """
+    if isinstance(value, bool):
+        raise ValueError("expected a duration like 90s, 4m12s, 2h or a number of seconds")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str):
+        seconds = _parse_duration_text(value)
+    else:
+        raise ValueError("expected a duration like 90s, 4m12s, 2h or a number of seconds")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"duration must be finite and >= 0, got {value!r}")
+    return seconds
+
+
+def _parse_duration_text(text: str) -> float:
+    compact = text.strip().replace(" ", "")
+    try:
+        return float(compact)
+    except ValueError:
+        pass
+    parts = list(_DURATION_PART.finditer(compact))
+    if not parts or "".join(p.group(0) for p in parts) != compact:
+        raise ValueError(f"cannot read {text!r} as a duration (use e.g. 90s, 4m12s, 2h, 1d)")
+    return sum(float(p.group(1)) * _UNIT_SECONDS[p.group(2)] for p in parts)
+
+
+def parse_rate(value: object) -> float:
+    """Return a rate in events per second from ``150/h``, ``2/min``, ``3000/d`` or a number.
+
+    A bare number is read as events per hour, the unit analysts quote.
+
+    Raises:
+        ValueError: if the value is not a rate.
+    """
+    if isinstance(value, bool):
+        raise ValueError("expected a rate like 150/h, 2/min or 3000/d")
+    if isinstance(value, int | float):
+        rate = float(value) / 3600.0
+    elif isinstance(value, str) and (match := _RATE.match(value)):
+        rate = float(match.group(1)) / _RATE_UNIT[match.group(2)]
+    else:
+        raise ValueError(f"cannot read {value!r} as a rate (use e.g. 150/h, 2/min, 3000/d)")
+    if not math.isfinite(rate) or rate < 0:
+        raise ValueError(f"rate must be finite and >= 0, got {value!r}")
+    return rate
+
+
+def parse_clock(value: object) -> float:
+    """Return seconds after midnight for a clock time ``HH:MM`` (``24:00`` allowed).
+
+    Raises:
+        ValueError: if the value is not a valid clock time.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads an unquoted 20:00 as the sexagesimal integer 1200 (minutes).
+        value = f"{value // 60:02d}:{value % 60:02d}"
+    if not isinstance(value, str) or not (match := _CLOCK.match(value)):
+        raise ValueError(f"expected a clock time like '09:00' or '24:00', got {value!r}")
+    hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    if minutes >= 60 or seconds >= 60 or hours > 24 or (hours == 24 and minutes + seconds):
+        raise ValueError(f"{value!r} is not a time of day between 00:00 and 24:00")
+    return hours * 3600.0 + minutes * 60.0 + seconds
+
+
+def format_duration(seconds: float) -> str:
+    """Format seconds compactly (``4m12s``, ``6h``, ``1d2h``) for tables and reprs."""
+    if not math.isfinite(seconds):
+        return str(seconds)
+    if seconds < 60:
+        return f"{seconds:.3g}s"
+    parts = []
+    remainder = round(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, remainder = divmod(remainder, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts[:2])
+
+
+def format_clock(seconds: float) -> str:
+    """Format seconds after midnight as ``HH:MM`` (``HH:MM:SS`` when needed)."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")

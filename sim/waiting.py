@@ -1,0 +1,72 @@
+"""The waiting line of one queue: first come, first served, with patience deadlines.
+
+Contacts that abandon are removed lazily from the FIFO (a set says who is still in
+line), so both serving and abandoning cost O(log n) at most. Contacts arriving between
+batch pickups are held back until the next pickup releases them.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+
+__all__ = ["WaitingLine"]
+
+
+class WaitingLine:
+    """Record ids of contacts waiting for an agent."""
+
+    def __init__(self, batch: bool = False) -> None:
+        self._fifo: deque[int] = deque()
+        self._held: list[int] = []
+        self.batch = batch
+        self._in_line: set[int] = set()
+        self._deadlines: list[tuple[float, int]] = []
+
+    def __len__(self) -> int:
+        return len(self._in_line)
+
+    def push(self, rec: int, deadline: float) -> None:
+        """Add a contact that gives up at ``deadline`` (``inf`` for never)."""
+        (self._held if self.batch else self._fifo).append(rec)
+        self._in_line.add(rec)
+        if deadline < math.inf:
+            heapq.heappush(self._deadlines, (deadline, rec))
+
+    def release_held(self) -> None:
+        """A batch pickup: everything held so far becomes available to agents."""
+        self._fifo.extend(self._held)
+        self._held.clear()
+
+    def pop(self) -> int | None:
+        """Remove and return the longest-waiting available contact, if any."""
+        fifo, in_line = self._fifo, self._in_line
+        while fifo:
+            rec = fifo.popleft()
+            if rec in in_line:
+                in_line.remove(rec)
+                return rec
+        return None
+
+    def expire(self, now: float) -> list[int]:
+        """Remove and return the contacts whose patience has run out by ``now``."""
+        gone = []
+        deadlines, in_line = self._deadlines, self._in_line
+        while deadlines and deadlines[0][0] <= now:
+            _, rec = heapq.heappop(deadlines)
+            if rec in in_line:
+                in_line.remove(rec)
+                gone.append(rec)
+        return gone
+
+    def next_deadline(self) -> float:
+        """Earliest patience deadline among contacts still in line."""
+        deadlines, in_line = self._deadlines, self._in_line
+        while deadlines and deadlines[0][1] not in in_line:
+            heapq.heappop(deadlines)
+        return deadlines[0][0] if deadlines else math.inf
+
+    def remaining(self) -> list[int]:
+        """Contacts still in line (at the end of a run)."""
+        return sorted(self._in_line)
