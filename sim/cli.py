@@ -10,40 +10,13 @@ import json
 import sys
 from collections.abc import Sequence
 
+from sim.cliutil import EXIT_BAD_INPUT, EXIT_OK, Parser, add_run_options
 from sim.errors import ScenarioError
 from sim.loader import load
 from sim.report import format_summary
 from sim.runner import run
 
 __all__ = ["main"]
-
-EXIT_OK, EXIT_MISS, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's own exit code is 2 as well
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
 
 
 def _add_run(sub: argparse._SubParsersAction) -> None:
@@ -52,7 +25,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         help="run a scenario and print its figures",
         description=(
             "Run the replications of a scenario and print, per queue, the mean of each "
-            "figure over replications with its 95%% confidence half-width (±)."
+            "figure over replications with its 95% confidence half-width (±)."
         ),
         epilog=(
             "examples:\n"
@@ -64,19 +37,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("scenario", help="scenario YAML file")
-    p.add_argument("--replications", "-n", type=_positive, help="replications (default: file's)")
-    p.add_argument("--seed", type=_seed, help="base random seed (default: file's)")
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="override a field, e.g. queues.email.staff=3 (repeatable; validated like the file)",
-    )
+    add_run_options(p, json_help="print the summary as JSON on stdout")
     p.add_argument("--out", metavar="DIR", help="write summary.csv, contacts.csv, metadata.json")
-    p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
-    p.add_argument("--workers", type=_positive, default=1, help="local processes (default 1)")
     p.set_defaults(handler=_cmd_run)
 
 
@@ -104,9 +66,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# Each subcommand registers itself from its own module; add new ones here.
+COMMANDS = [_add_run]
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``sim`` command."""
-    parser = _Parser(
+    parser = Parser(
         prog="sim",
         description="What-if simulator for merchant customer service (queues, shifts, bots).",
         epilog="Exit codes: 0 ok, 1 a target or check missed, 2 bad input.",
@@ -114,9 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     from sim import __version__  # noqa: PLC0415 - avoids an import cycle
 
     parser.add_argument("--version", action="version", version=f"sim {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
-    _add_run(sub)
+    for register in COMMANDS:
+        register(sub)
     return parser
 
 
