@@ -7,8 +7,6 @@ fresh. With chat concurrency, a new contact goes to the least-loaded agent.
 
 from __future__ import annotations
 
-import math
-
 __all__ = ["Agent", "AgentPool"]
 
 
@@ -23,33 +21,29 @@ class Agent:
 
 
 class AgentPool:
-    """Agents on duty, with time-integrated presence and occupancy for utilisation.
+    """Agents on duty, with time-integrated headcounts over the measurement window.
 
     ``on_shift`` counts agents scheduled now; ``present`` also counts agents finishing a
-    contact after their shift. Busy time is integrated in chat slots, so utilisation is
-    occupied slots over available slots (plain agent busy share when ``max_chats`` is 1).
+    contact after their shift. Busy time is not tracked here: it follows exactly from
+    the per-contact records (see :mod:`sim.engine`), which keeps the hot path short.
     """
 
     def __init__(self, max_chats: int, window: tuple[float, float]) -> None:
         self.max_chats = max_chats
         self.on_shift = 0
         self.present = 0
-        self.busy = 0
         # free[k]: agents holding k contacts, k < max_chats; dicts as ordered sets.
         self._free: list[dict[Agent, None]] = [{} for _ in range(max_chats)]
         self._window = window
         self._last = window[0]
         self.present_time = 0.0
-        self.busy_time = 0.0
         self.on_shift_time = 0.0
 
     def _advance(self, now: float) -> None:
         lo, hi = max(self._last, self._window[0]), min(now, self._window[1])
         if hi > lo:
-            span = hi - lo
-            self.present_time += self.present * span
-            self.busy_time += self.busy * span
-            self.on_shift_time += self.on_shift * span
+            self.present_time += self.present * (hi - lo)
+            self.on_shift_time += self.on_shift * (hi - lo)
         self._last = max(self._last, now)
 
     def join(self, now: float, count: int, leaves: float) -> None:
@@ -75,40 +69,37 @@ class AgentPool:
         """Whether some agent on shift can take a contact now."""
         return any(self._free)
 
-    def acquire(self, now: float) -> Agent | None:
+    def acquire(self) -> Agent | None:
         """Give a contact to the least-loaded agent with a free slot, if any."""
+        idle = self._free[0]
+        if idle and self.max_chats == 1:  # the common case, kept short
+            agent, _ = idle.popitem()
+            agent.load = 1
+            return agent
         for level, agents in enumerate(self._free):
             if agents:
-                self._advance(now)
                 agent, _ = agents.popitem()
-                agent.load = level + 1
-                if agent.load < self.max_chats:
-                    self._free[agent.load][agent] = None
-                self.busy += 1
+                agent.load = load = level + 1
+                if load < self.max_chats:
+                    self._free[load][agent] = None
                 return agent
         return None
 
     def release(self, now: float, agent: Agent) -> bool:
         """An agent finishes a contact; return whether it stays with a free slot."""
-        self._advance(now)
-        self.busy -= 1
-        # Absent from the free sets when full, or when its shift has ended.
-        if agent.load < self.max_chats:
-            self._free[agent.load].pop(agent, None)
-        agent.load -= 1
+        load = agent.load
+        if load < self.max_chats:
+            # Absent from the free sets when its shift has ended.
+            self._free[load].pop(agent, None)
+        agent.load = load = load - 1
         if now >= agent.leaves:
-            if agent.load == 0:
+            if load == 0:
+                self._advance(now)
                 self.present -= 1
             return False
-        self._free[agent.load][agent] = None
+        self._free[load][agent] = None
         return True
 
     def close(self, now: float) -> None:
         """Bring the time integrals up to ``now``."""
         self._advance(now)
-
-    @property
-    def utilization(self) -> float:
-        """Occupied slot time over available slot time in the measurement window."""
-        capacity = self.present_time * self.max_chats
-        return self.busy_time / capacity if capacity > 0 else math.nan

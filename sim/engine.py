@@ -112,18 +112,25 @@ def simulate(
     for node in nodes:
         node.pool.close(env.now)
     hops, contacts = log.close()
-    accounts = tuple(
-        QueueAccount(
-            n.pool.present_time,
-            n.pool.busy_time,
-            n.pool.on_shift_time,
-            n.pool.utilization,
-            tuple(n.staffing),
-        )
-        for n in nodes
-    )
+    accounts = tuple(_account(n, hops, window) for n in nodes)
     return ReplicationResult(
         scenario.name, replication, seed, names, hops, contacts, accounts, window, env.now
+    )
+
+
+def _account(node: Node, hops: dict[str, np.ndarray], window: tuple[float, float]) -> QueueAccount:
+    """Agent-time figures of one queue; busy time is exact from the records."""
+    served = (hops["queue"] == node.index) & ~np.isnan(hops["agent_start"])
+    start = hops["agent_start"][served]
+    overlap = np.minimum(start + hops["service"][served], window[1]) - np.maximum(start, window[0])
+    busy = float(np.clip(overlap, 0.0, None).sum())
+    capacity = node.pool.present_time * node.pool.max_chats
+    return QueueAccount(
+        present_time=node.pool.present_time,
+        busy_time=busy,
+        on_shift_time=node.pool.on_shift_time,
+        utilization=busy / capacity if capacity > 0 else float("nan"),
+        staffing=tuple(node.staffing),
     )
 
 

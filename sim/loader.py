@@ -198,7 +198,7 @@ def _reason(error: dict, path: list) -> str:
     if kind == "missing":
         return "required field is missing"
     if kind == "union_tag_invalid":
-        tags = message.split("expected tags ")[-1].rstrip(")")
+        tags = error.get("ctx", {}).get("expected_tags") or message.split("tags: ")[-1]
         return f"unknown distribution {error['input'].get('dist')!r}; use {tags}"
     if kind == "union_tag_not_found":
         return "a distribution needs 'dist' (exponential, lognormal, gamma, constant, ...)"

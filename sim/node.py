@@ -48,6 +48,17 @@ class Route:
         return -1
 
 
+_RESOLVED, _UNRESOLVED, _ABANDONED = Outcome.RESOLVED, Outcome.UNRESOLVED, Outcome.ABANDONED
+_AGENT, _BOT = int(By.AGENT), int(By.BOT)
+
+
+def _draws(dist: object, rng: np.random.Generator) -> Draws:
+    return Draws(lambda n: dist.sample(rng, n))  # type: ignore[attr-defined]
+
+
+UNIFORM_SOURCES = ("visibility", "resolution", "routing", "bot")
+
+
 class Node:
     """One queue in one replication."""
 
@@ -65,46 +76,42 @@ class Node:
         max_hops: int,
     ) -> None:
         self.env = env
+        # SimPy builds a new bound method on every ``env.timeout`` access; keep one.
+        self._timeout = env.timeout
         self.index = index
         self.spec = spec
         self.log = log
         self.send = send
-        self.routes = routes
         self._last_hop = max_hops - 1
+        self._routes = {name: (route or None) for name, route in routes.items()}
+        self._on_unresolved = self._routes["on_unresolved"]
+        self._on_abandon = self._routes["on_abandon"]
         concurrency = spec.concurrency
         self.pool = AgentPool(concurrency.max if concurrency else 1, window)
         self._slowdown = concurrency.slowdown if concurrency else 0.0
         self.line = WaitingLine(batch=spec.pickup is not None)
-        self._draw = self._make_draws(spec, streams)
-        self._patience = spec.patience is not None
+        self._service = _draws(spec.service, streams["service"]).next
+        self._patience = _draws(spec.patience, streams["patience"]).next if spec.patience else None
+        bot_response = spec.bot.response if spec.bot else None
+        self._bot_response = _draws(bot_response, streams["bot_response"]) if bot_response else None
+        uniform = {name: Draws(streams[name].random).next for name in UNIFORM_SOURCES}
+        self._u_visible, self._u_resolve, self._u_route, self._u_bot = (
+            uniform[name] for name in UNIFORM_SOURCES
+        )
+        self._answered_by_bot_first = spec.bot is not None
         self._timers: list[float] = []
         self.in_flight = 0
         self.staffing: list[tuple[float, int]] = [(0.0, 0)]
 
-    @staticmethod
-    def _make_draws(spec: Queue, streams: dict[str, np.random.Generator]) -> dict[str, Draws]:
-        def dist(d: object, rng: np.random.Generator) -> Draws:
-            return Draws(lambda n: d.sample(rng, n))  # type: ignore[attr-defined]
-
-        draws = {
-            name: Draws(streams[name].random)
-            for name in ("visibility", "resolution", "routing", "bot")
-        }
-        draws["service"] = dist(spec.service, streams["service"])
-        if spec.patience is not None:
-            draws["patience"] = dist(spec.patience, streams["patience"])
-        if spec.bot is not None and spec.bot.response is not None:
-            draws["bot_response"] = dist(spec.bot.response, streams["bot_response"])
-        return draws
-
     # -- processes -------------------------------------------------------------------
 
-    def source(self, times: np.ndarray, new_contact: Callable[[float, int], int]) -> Generator:
+    def source(self, times: np.ndarray, new_contact: Callable[[], int]) -> Generator:
         """External arrivals at the given times."""
-        env = self.env
+        timeout, arrive, last = self._timeout, self.arrive, 0.0
         for t in times.tolist():
-            yield env.timeout(t - env.now)
-            self.arrive(new_contact(t, self.index), 0)
+            yield timeout(t - last)
+            arrive(new_contact(), 0, t)
+            last = t
 
     def shifts(self, instances: list[ShiftInstance]) -> Generator:
         """Agents join and leave as the schedule says (ends before starts at a tie)."""
@@ -134,61 +141,75 @@ class Node:
 
     # -- contact flow ------------------------------------------------------------------
 
-    def arrive(self, contact: int, hop: int) -> None:
-        """A contact reaches this queue."""
-        now, spec, draw = self.env.now, self.spec, self._draw
-        rec = self.log.open_hop(contact, hop, self.index, now)
+    def arrive(self, contact: int, hop: int, now: float | None = None) -> None:
+        """A contact reaches this queue (``now``: the current time, if the caller has it)."""
+        if now is None:
+            now = self.env.now
+        spec, log = self.spec, self.log
+        rec = log.open_hop(contact, hop, self.index, now)
         self.in_flight += 1
-        # Draw every per-contact number on arrival, in arrival order, whatever happens
-        # next: variants then share them (common random numbers).
-        service = draw["service"]()
-        self.log.service[rec] = service
-        self.log.fate[rec] = draw["resolution"]() < spec.resolution
-        deadline = now + draw["patience"]() if self._patience else math.inf
-        if spec.visibility < 1.0 and draw["visibility"]() >= spec.visibility:
-            self._leave(rec, Outcome.NOT_VISIBLE, "on_not_visible")
+        # Per-contact numbers are drawn on arrival, in arrival order, whatever happens
+        # next: variants of a scenario then share them (common random numbers).
+        log.service[rec] = self._service()
+        if spec.resolution < 1.0:
+            log.fate[rec] = self._u_resolve() >= spec.resolution
+        deadline = now + self._patience() if self._patience is not None else math.inf
+        if spec.visibility < 1.0 and self._u_visible() >= spec.visibility:
+            self._leave(rec, Outcome.NOT_VISIBLE, self._routes["on_not_visible"])
             return
         bot = spec.bot
         staffed = self.pool.on_shift > 0
         if bot is not None and (bot.when == "always" or not staffed):
             self._bot(rec, deadline)
         elif not staffed and spec.closed != "wait":
-            self._leave(rec, Outcome.CLOSED, "on_closed")
+            self._leave(rec, Outcome.CLOSED, self._routes["on_closed"])
         else:
             self._join(rec, deadline)
 
     def _join(self, rec: int, deadline: float) -> None:
         overflow = self.spec.overflow
-        if overflow is not None and len(self.line) >= overflow.threshold:
-            self._leave(rec, Outcome.OVERFLOW, "on_overflow")
+        line = self.line
+        if overflow is not None and len(line) >= overflow.threshold:
+            self._leave(rec, Outcome.OVERFLOW, self._routes["on_overflow"])
             return
-        if not self.line.batch:
-            agent = self.pool.acquire(self.env.now)
+        if not line.batch:
+            agent = self.pool.acquire()
             if agent is not None:
                 self._serve(rec, agent)
                 return
-        self.line.push(rec, deadline)
+        line.push(rec, deadline)
         if deadline < math.inf:
             self._arm_timer(deadline)
 
     def _serve(self, rec: int, agent: Agent) -> None:
         now, log = self.env.now, self.log
         log.agent_start[rec] = now
-        if log.response[rec] != log.response[rec]:  # NaN: no bot answered first
+        # NaN response: no bot answered first
+        if not self._answered_by_bot_first or log.response[rec] != log.response[rec]:
             log.response[rec] = now
-        handle = log.service[rec] * (1.0 + self._slowdown * (agent.load - 1))
-        log.service[rec] = handle
-        done = self.env.timeout(handle, (rec, agent))
-        done.callbacks.append(self._finish)
+        handle = log.service[rec]
+        if agent.load > 1:
+            handle *= 1.0 + self._slowdown * (agent.load - 1)
+            log.service[rec] = handle
+        self._timeout(handle, (rec, agent)).callbacks.append(self._finish)
 
     def _finish(self, event: simpy.Event) -> None:
         rec, agent = event.value
-        self.log.by[rec] = By.AGENT
-        if self.log.fate[rec]:
-            self._leave(rec, Outcome.RESOLVED, None)
+        log, now = self.log, self.env.now
+        log.by[rec] = _AGENT
+        if log.fate[rec]:
+            self._leave(rec, _UNRESOLVED, self._on_unresolved)
         else:
-            self._leave(rec, Outcome.UNRESOLVED, "on_unresolved")
-        if self.pool.release(self.env.now, agent):
+            log.end[rec] = now
+            log.outcome[rec] = _RESOLVED
+            self.in_flight -= 1
+        if agent.load == 1 and now < agent.leaves:
+            # Single-chat agent staying on: it takes the next contact itself, if any.
+            following = self.line.pop()
+            if following is not None:
+                self._serve(following, agent)
+                return
+        if self.pool.release(now, agent) and len(self.line):
             self._dispatch()
 
     def _dispatch(self) -> None:
@@ -198,55 +219,54 @@ class Node:
             rec = line.pop()
             if rec is None:
                 return
-            self._serve(rec, pool.acquire(self.env.now))
+            self._serve(rec, pool.acquire())
 
     def _bot(self, rec: int, deadline: float) -> None:
-        delay = self._draw["bot_response"]() if "bot_response" in self._draw else 0.0
+        delay = self._bot_response() if self._bot_response is not None else 0.0
         if delay > 0:
-            event = self.env.timeout(delay, (rec, deadline))
+            event = self._timeout(delay, (rec, deadline))
             event.callbacks.append(lambda e: self._bot_answer(*e.value))
         else:
             self._bot_answer(rec, deadline)
 
     def _bot_answer(self, rec: int, deadline: float) -> None:
-        bot = self.spec.bot
-        self.log.response[rec] = self.env.now
-        self.log.by[rec] = By.BOT
-        if self._draw["bot"]() < bot.resolution:
-            self._leave(rec, Outcome.RESOLVED, None)
+        bot, log = self.spec.bot, self.log
+        log.response[rec] = self.env.now
+        log.by[rec] = _BOT
+        if self._u_bot() < bot.resolution:
+            self._leave(rec, _RESOLVED, None)
         elif bot.when == "always":
             # Hybrid: the human line takes over; patience runs from the hand-over.
-            self._join(rec, deadline + (self.log.response[rec] - self.log.arrive[rec]))
+            self._join(rec, deadline + (log.response[rec] - log.arrive[rec]))
         else:
-            self._leave(rec, Outcome.UNRESOLVED, "on_unresolved")
+            self._leave(rec, _UNRESOLVED, self._on_unresolved)
 
     # -- abandonment -----------------------------------------------------------------
 
     def _arm_timer(self, deadline: float) -> None:
-        # One pending timer per distinct earliest deadline, not one per contact.
-        if not self._timers or self._timers[0] > deadline:
-            heapq.heappush(self._timers, deadline)
-            timer = self.env.timeout(deadline - self.env.now)
-            timer.callbacks.append(self._on_timer)
+        # One pending timer per distinct earliest deadline, not one event per contact.
+        timers = self._timers
+        if not timers or timers[0] > deadline:
+            heapq.heappush(timers, deadline)
+            self._timeout(deadline - self.env.now).callbacks.append(self._on_timer)
 
     def _on_timer(self, _event: simpy.Event) -> None:
         heapq.heappop(self._timers)
         for rec in self.line.expire(self.env.now):
-            self._leave(rec, Outcome.ABANDONED, "on_abandon")
-        nxt = self.line.next_deadline()
-        if nxt < math.inf:
-            self._arm_timer(nxt)
+            self._leave(rec, _ABANDONED, self._on_abandon)
+        following = self.line.next_deadline()
+        if following < math.inf:
+            self._arm_timer(following)
 
     # -- leaving -----------------------------------------------------------------------
 
-    def _leave(self, rec: int, outcome: Outcome, route: str | None) -> None:
+    def _leave(self, rec: int, outcome: int, route: Route | None) -> None:
         log = self.log
         log.end[rec] = self.env.now
         log.outcome[rec] = outcome
         self.in_flight -= 1
-        chooser = self.routes.get(route) if route else None
-        if chooser and log.hop[rec] < self._last_hop:
-            dest = chooser.choose(self._draw["routing"]())
+        if route is not None and log.hop[rec] < self._last_hop:
+            dest = route.choose(self._u_route())
             if dest >= 0:
                 log.next_queue[rec] = dest
                 self.send(dest, log.contact[rec], log.hop[rec] + 1)

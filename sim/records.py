@@ -53,53 +53,74 @@ HOP_COLUMNS = {
     "by": ("b", np.int8),
     "next_queue": ("h", np.int16),
 }
-CONTACT_COLUMNS = {"entered": ("d", np.float64), "entry_queue": ("h", np.int16)}
+
+
+_CHUNK = 4096
+_DEFAULTS = {"response": NAN, "agent_start": NAN, "end": NAN, "service": NAN, "next_queue": -1}
 
 
 class ContactLog:
-    """Append-only store of hops and contacts; the engine writes, metrics read."""
+    """Append-only store of hops and contacts; the engine writes, metrics read.
+
+    Hop columns grow in chunks pre-filled with their defaults, so opening a hop writes
+    only the four fields known at arrival.
+    """
 
     def __init__(self) -> None:
-        for name, (code, _) in (HOP_COLUMNS | CONTACT_COLUMNS).items():
+        self._chunks = {
+            name: array.array(code, [_DEFAULTS.get(name, 0)]) * _CHUNK
+            for name, (code, _) in HOP_COLUMNS.items()
+        }
+        for name, (code, _) in HOP_COLUMNS.items():
             setattr(self, name, array.array(code))
         # Working column, not exported: 1 if an agent's answer would resolve the hop.
         self.fate = bytearray()
+        self._rows = 0
+        self._capacity = 0
+        self._contacts = 0
 
-    def new_contact(self, now: float, queue: int) -> int:
-        """Register a contact entering the system; return its id."""
-        self.entered.append(now)
-        self.entry_queue.append(queue)
-        return len(self.entered) - 1
+    def _grow(self) -> None:
+        for name, chunk in self._chunks.items():
+            getattr(self, name).extend(chunk)
+        self.fate.extend(bytes(_CHUNK))
+        self._capacity += _CHUNK
+
+    def new_contact(self) -> int:
+        """Number a contact entering the system (its first hop follows at once)."""
+        self._contacts += 1
+        return self._contacts - 1
 
     def open_hop(self, contact: int, hop: int, queue: int, now: float) -> int:
         """Start a hop at ``queue``; return the row index."""
-        self.contact.append(contact)
-        self.hop.append(hop)
-        self.queue.append(queue)
-        self.arrive.append(now)
-        self.response.append(NAN)
-        self.agent_start.append(NAN)
-        self.end.append(NAN)
-        self.service.append(NAN)
-        self.outcome.append(0)
-        self.by.append(0)
-        self.next_queue.append(-1)
-        self.fate.append(0)
-        return len(self.contact) - 1
+        row = self._rows
+        if row == self._capacity:
+            self._grow()
+        self.contact[row] = contact
+        self.hop[row] = hop
+        self.queue[row] = queue
+        self.arrive[row] = now
+        self._rows = row + 1
+        return row
 
     def __len__(self) -> int:
-        return len(self.contact)
+        return self._rows
 
     def close(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """Mark hops still in flight as unfinished and return numpy views of all columns."""
+        """Mark hops still in flight as unfinished and return numpy views of all columns.
+
+        ``service`` keeps the handle time only for hops an agent took. Per-contact
+        columns come from first hops: contacts are numbered as they enter, so first hops
+        in row order are in contact order.
+        """
+        n = self._rows
         hops = {
-            name: _numpy(getattr(self, name), dtype) for name, (_, dtype) in HOP_COLUMNS.items()
+            name: _numpy(getattr(self, name), dtype)[:n] for name, (_, dtype) in HOP_COLUMNS.items()
         }
         hops["outcome"] = hops["outcome"].copy()
         hops["outcome"][hops["outcome"] == Outcome.PENDING] = Outcome.UNFINISHED
-        contacts = {
-            name: _numpy(getattr(self, name), dtype) for name, (_, dtype) in CONTACT_COLUMNS.items()
-        }
+        hops["service"] = np.where(np.isnan(hops["agent_start"]), np.nan, hops["service"])
+        first = hops["hop"] == 0
+        contacts = {"entered": hops["arrive"][first], "entry_queue": hops["queue"][first]}
         return hops, contacts
 
 
