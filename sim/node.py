@@ -129,7 +129,10 @@ class Node:
                 self._dispatch()
             else:
                 pool.shift_ends(t, shift.agents, shift.end)
-            self.staffing.append((t, pool.on_shift))
+            if self.staffing[-1][0] == t:  # one entry per instant: the level after it
+                self.staffing[-1] = (t, pool.on_shift)
+            else:
+                self.staffing.append((t, pool.on_shift))
 
     def pickups(self, times: list[float]) -> Generator:
         """Batch pickup: work is released to agents only at these times."""
@@ -167,16 +170,17 @@ class Node:
             self._join(rec, deadline)
 
     def _join(self, rec: int, deadline: float) -> None:
-        overflow = self.spec.overflow
         line = self.line
-        if overflow is not None and len(line) >= overflow.threshold:
-            self._leave(rec, Outcome.OVERFLOW, self._routes["on_overflow"])
-            return
         if not line.batch:
             agent = self.pool.acquire()
             if agent is not None:
                 self._serve(rec, agent)
                 return
+        # Triage applies to contacts that would have to wait, never with an agent free.
+        overflow = self.spec.overflow
+        if overflow is not None and len(line) >= overflow.threshold:
+            self._leave(rec, Outcome.OVERFLOW, self._routes["on_overflow"])
+            return
         line.push(rec, deadline)
         if deadline < math.inf:
             self._arm_timer(deadline)
@@ -235,8 +239,8 @@ class Node:
         log.by[rec] = _BOT
         if self._u_bot() < bot.resolution:
             self._leave(rec, _RESOLVED, None)
-        elif bot.when == "always":
-            # Hybrid: the human line takes over; patience runs from the hand-over.
+        elif bot.when == "always" or bot.unresolved == "wait":
+            # The human line takes over; patience runs from the hand-over.
             self._join(rec, deadline + (log.response[rec] - log.arrive[rec]))
         else:
             self._leave(rec, _UNRESOLVED, self._on_unresolved)

@@ -167,9 +167,12 @@ class Results:
             "scenario.yaml": lambda p: p.write_text(resolved),
         }
         written = []
+        umask = os.umask(0)
+        os.umask(umask)
         for name, write in writers.items():
             fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.")
             os.close(fd)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp's private 0600 is not what users expect
             write(Path(tmp))
             os.replace(tmp, out / name)
             written.append(out / name)

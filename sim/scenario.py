@@ -9,6 +9,7 @@ here so the engine sees one shape only.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -21,16 +22,18 @@ from pydantic import (
 )
 
 from sim.distributions import Distribution
-from sim.units import format_clock, parse_clock, parse_duration, parse_rate
+from sim.units import format_clock, format_duration, parse_clock, parse_duration, parse_rate
 
 __all__ = [
     "Arrivals",
     "Bot",
     "Calendar",
     "Concurrency",
+    "Deadline",
     "Overflow",
     "Peak",
     "Queue",
+    "Reference",
     "Scenario",
     "Shift",
     "Target",
@@ -206,12 +209,15 @@ class Bot(_Spec):
     """An AI bot with unlimited capacity.
 
     ``when: unstaffed`` covers hours with no agent on shift; ``when: always`` answers every
-    contact first and hands what it does not resolve to the human agents (hybrid).
+    contact first and hands what it does not resolve to the human agents (hybrid). What
+    an unstaffed-hours bot does not resolve follows the queue's ``on_unresolved`` routes
+    (``unresolved: route``) or waits in line for the next shift (``unresolved: wait``).
     """
 
     when: Literal["unstaffed", "always"] = "unstaffed"
     resolution: Probability
     response: Distribution | None = None
+    unresolved: Literal["route", "wait"] = "route"
 
 
 class Overflow(_Spec):
@@ -290,19 +296,40 @@ class Queue(_Spec):
 
 ROUTE_FIELDS = ("on_unresolved", "on_abandon", "on_closed", "on_overflow", "on_not_visible")
 
-TIME_METRICS = ("mean_wait", "median_wait", "p90_wait", "p95_wait", "e2e_mean_time")
+TIME_METRICS = (
+    "mean_wait",
+    "median_wait",
+    "p90_wait",
+    "p95_wait",
+    "mean_handle",
+    "e2e_mean_time",
+)
 RATE_METRICS = (
     "service_level",
+    "answer_rate",
     "abandon_rate",
     "resolution_rate",
+    "resolved_within",
     "escalation_rate",
     "utilization",
     "e2e_resolution_rate",
+    "e2e_answer_rate",
+    "e2e_answered_within",
+    "e2e_resolved_within",
+    "e2e_reach_rate",
     "not_visible_rate",
     "overflow_rate",
     "closed_rate",
     "bot_share",
 )
+# Shares "within" a deadline; service_level defaults to the scenario's threshold.
+DEADLINE_METRICS = (
+    "service_level",
+    "resolved_within",
+    "e2e_answered_within",
+    "e2e_resolved_within",
+)
+TargetMetric = Literal[TIME_METRICS + RATE_METRICS]  # type: ignore[valid-type]
 
 
 def _tolerance(value: Any) -> Any:
@@ -320,25 +347,168 @@ class Tolerance(_Spec):
     absolute: float | None = Field(default=None, ge=0)
 
 
-class Target(_Spec):
-    """A figure from the source document that a queue's metric must reproduce."""
+_DAY_DEADLINE = re.compile(
+    r"^\s*(?:(next)\s*day|(\d+)\s*(working\s*days?|workdays?|calendar\s*days?))\s*$", re.I
+)
 
-    queue: str
-    metric: Literal[TIME_METRICS + RATE_METRICS]  # type: ignore[valid-type]
+
+def _deadline(value: Any) -> Any:
+    if isinstance(value, str) and (match := _DAY_DEADLINE.match(value)):
+        if match.group(1):
+            return {"days": 1}
+        return {"days": int(match.group(2)), "working": match.group(3)[0].lower() == "w"}
+    if isinstance(value, dict | Deadline):
+        return value
+    return {"seconds": parse_duration(value)}
+
+
+class Deadline(_Spec):
+    """The "within" of a share-within target.
+
+    Either ``seconds`` after the contact arrives (``30m``, ``2h``), or the end (24:00) of
+    the ``days``-th calendar or working day after the day it arrives (``next day``,
+    ``2 working days``; working days are weekdays that are not holidays).
+    """
+
+    seconds: float | None = Field(default=None, ge=0)
+    days: int | None = Field(default=None, ge=0)
+    working: bool = False
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Deadline:
+        if (self.seconds is None) == (self.days is None):
+            raise ValueError("a deadline is a duration or a number of (working) days")
+        return self
+
+    def __str__(self) -> str:
+        if self.seconds is not None:
+            return format_duration(self.seconds)
+        if self.days == 1 and not self.working:
+            return "next day"
+        return f"{self.days} {'working' if self.working else 'calendar'} days"
+
+
+def _hours(value: Any) -> Any:
+    if isinstance(value, str) and "-" in value:
+        value = value.split("-", 1)
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise ValueError('hours must be a clock window like "10:00-11:00" or [start, end]')
+    start, end = (parse_clock(v) for v in value)
+    if start >= 86400 or start == end:
+        raise ValueError("hours must start before 24:00 and not end when they start")
+    return (start, end)
+
+
+Hours = Annotated[tuple[float, float], BeforeValidator(_hours)]
+# One queue; several pooled (their contacts together); or a mix {queue: weight} where
+# each queue's figure counts with its weight (its share of the contacts it stands for).
+QueueSelection = str | tuple[str, ...] | dict[str, Annotated[float, Field(gt=0)]]
+
+
+def _selection_names(selection: QueueSelection) -> tuple[str, ...]:
+    return (selection,) if isinstance(selection, str) else tuple(selection)
+
+
+class Reference(_Spec):
+    """The denominator of a ratio target; a field left out is the target's own."""
+
+    queue: QueueSelection | None = None
+    metric: TargetMetric | None = None
+    days: Days | None = None
+    hours: Hours | None = None
+    scope: tuple[str, ...] | None = None
+    within: Annotated[Deadline, BeforeValidator(_deadline)] | None = None
+
+
+class Target(_Spec):
+    """A figure from the source document that a metric of the simulation must reproduce.
+
+    The figure is the mean over replications of the metric computed on the selected
+    contacts: those of ``queue`` (one queue, a list pooled, or a ``{queue: weight}`` mix),
+    arriving on ``days`` between ``hours``; ``e2e_*`` metrics follow whole contacts that
+    entered the system at ``queue`` and count only their hops at ``scope`` queues (all
+    by default; for ``e2e_reach_rate``, the queues to reach). With ``ratio_to`` the figure
+    is the ratio of this metric to another selection's (``best_other_hour``: to the
+    highest of the same metric in each other clock hour).
+
+    A target passes when ``|simulated - value| <= half_width`` (``bound: equal``), when
+    ``simulated <= value + half_width`` (``at_most``) or ``simulated >= value -
+    half_width`` (``at_least``).
+    """
+
+    queue: QueueSelection
+    metric: TargetMetric
     value: float
-    tolerance: Annotated[Tolerance, BeforeValidator(_tolerance)]
+    tolerance: Annotated[Tolerance, BeforeValidator(_tolerance)] | None = None
+    bound: Literal["equal", "at_most", "at_least"] = "equal"
+    within: Annotated[Deadline, BeforeValidator(_deadline)] | None = None
+    days: Days | None = None
+    hours: Hours | None = None
+    scope: tuple[str, ...] | None = None
+    ratio_to: Reference | Literal["best_other_hour"] | None = None
     note: str = ""
 
     @model_validator(mode="before")
     @classmethod
     def _value_units(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("metric") in TIME_METRICS:
+        if (
+            isinstance(data, dict)
+            and data.get("metric") in TIME_METRICS
+            and data.get("ratio_to") is None
+        ):
             data = {**data, "value": parse_duration(data.get("value"))}
         return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Target:
+        if self.tolerance is None and self.bound == "equal":
+            raise ValueError("tolerance: required unless bound is at_most or at_least")
+        for owner in (self, self.ratio_to):
+            if not isinstance(owner, Target | Reference):
+                continue
+            metric = owner.metric or self.metric
+            if owner.within is not None and metric not in DEADLINE_METRICS:
+                raise ValueError(f"within: only for {', '.join(DEADLINE_METRICS)}")
+            if metric in DEADLINE_METRICS[1:] and (owner.within or self.within) is None:
+                raise ValueError(f"within: {metric} needs a deadline, e.g. within: 30m")
+            if metric == "e2e_reach_rate" and (owner.scope or self.scope) is None:
+                raise ValueError("scope: e2e_reach_rate needs the queues to reach as scope")
+            if owner.scope is not None and not metric.startswith("e2e_"):
+                raise ValueError("scope: only for e2e_* metrics")
+        if self.ratio_to == "best_other_hour" and self.hours is None:
+            raise ValueError("ratio_to: best_other_hour needs hours")
+        if self.metric == "utilization" and (self.days or self.hours or self.ratio_to):
+            raise ValueError("utilization: takes no days, hours or ratio_to")
+        return self
+
+    def queue_refs(self) -> list[tuple[str, str]]:
+        """Every queue this target names, as ``(field, queue)`` pairs."""
+        refs = [("queue", q) for q in _selection_names(self.queue)]
+        refs += [("scope", q) for q in self.scope or ()]
+        if isinstance(self.ratio_to, Reference):
+            refs += [("ratio_to.queue", q) for q in _selection_names(self.ratio_to.queue or ())]
+            refs += [("ratio_to.scope", q) for q in self.ratio_to.scope or ()]
+        return refs
+
+    @property
+    def label(self) -> str:
+        """The queue selection as one short string (``a``, ``a+b``, ``a:0.5+b:0.5``)."""
+        if isinstance(self.queue, str):
+            return self.queue
+        if isinstance(self.queue, dict):
+            return "+".join(f"{q}:{w:g}" for q, w in self.queue.items())
+        return "+".join(self.queue)
+
+    @property
+    def is_ratio(self) -> bool:
+        """Whether the figure is a ratio (dimensionless) rather than the metric itself."""
+        return self.ratio_to is not None
 
     @property
     def half_width(self) -> float:
         """Allowed distance from the document's figure, in the metric's units."""
+        if self.tolerance is None:
+            return 0.0
         if self.tolerance.relative is not None:
             return self.tolerance.relative * abs(self.value)
         return float(self.tolerance.absolute or 0.0)
@@ -374,8 +544,9 @@ class Scenario(_Spec):
                             f"(queues are: {', '.join(sorted(names))})"
                         )
         for i, target in enumerate(self.targets):
-            if target.queue not in names:
-                raise ValueError(f"targets.{i}.queue: unknown queue {target.queue!r}")
+            for field, name in target.queue_refs():
+                if name not in names:
+                    raise ValueError(f"targets.{i}.{field}: unknown queue {name!r}")
         if not any(q.arrivals is not None for q in self.queues.values()):
             raise ValueError("no queue has arrivals: give at least one queue an arrivals block")
         return self

@@ -97,13 +97,14 @@ def format_duration(seconds: float) -> str:
         return str(seconds)
     if seconds < 60:
         return f"{seconds:.3g}s"
-    parts = []
+    counts = []
     remainder = round(seconds)
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         count, remainder = divmod(remainder, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return "".join(parts[:2])
+        counts.append((count, unit))
+    first = next(i for i, (count, _) in enumerate(counts) if count)
+    # Two adjacent units at most: 10h0m11s reads as 10h, not 10h11s.
+    return "".join(f"{c}{u}" for c, u in counts[first : first + 2] if c)
 
 
 def format_clock(seconds: float) -> str:

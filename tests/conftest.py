@@ -1,0 +1,67 @@
+"""Shared helpers for the test suite: small scenario builders.
+
+Builders are exposed as fixtures returning plain functions, so module-scoped fixtures
+and tests can build scenarios without importing this file.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pytest
+
+import sim
+
+# 2026-01-05 is a Monday: weekday-dependent tests count from it.
+BASE_SCENARIO: dict[str, Any] = {
+    "name": "test",
+    "start": "2026-01-05T00:00",
+    "duration": "1d",
+    "seed": 1,
+    "replications": 1,
+}
+BASE_QUEUE: dict[str, Any] = {
+    "arrivals": {"rate": "10/h"},
+    "staff": 1,
+    "service": {"dist": "exponential", "mean": "5m"},
+}
+
+
+def scenario_data(queues: Mapping[str, Mapping[str, Any]], **fields: Any) -> dict[str, Any]:
+    """Plain scenario data: the base fields, ``fields`` on top, and ``queues`` as given."""
+    data = copy.deepcopy(BASE_SCENARIO)
+    data.update(copy.deepcopy(fields))
+    data["queues"] = copy.deepcopy(dict(queues))
+    return data
+
+
+def build_network(
+    queues: Mapping[str, Mapping[str, Any]], overrides: Iterable[str] = (), **fields: Any
+) -> sim.Scenario:
+    """A validated scenario with the given queues (full queue specs) and top-level fields."""
+    return sim.from_dict(scenario_data(queues, **fields), overrides=overrides)
+
+
+def build_scenario(
+    *, scenario: Mapping[str, Any] | None = None, **queue_fields: Any
+) -> sim.Scenario:
+    """A one-queue scenario (queue ``q``): :data:`BASE_QUEUE` updated with ``queue_fields``.
+
+    ``scenario`` holds top-level fields (duration, warmup, seed, ...).
+    """
+    queue = {**copy.deepcopy(BASE_QUEUE), **queue_fields}
+    return build_network({"q": queue}, **dict(scenario or {}))
+
+
+@pytest.fixture(scope="session")
+def make_scenario():
+    """:func:`build_scenario`: ``make_scenario(scenario={...}, **queue_fields)``."""
+    return build_scenario
+
+
+@pytest.fixture(scope="session")
+def make_network():
+    """:func:`build_network`: ``make_network(queues, overrides=(), **scenario_fields)``."""
+    return build_network
