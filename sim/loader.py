@@ -127,17 +127,20 @@ def _set(node: Any, key: str, value: Any, parts: list[str], source: str) -> None
 
 # -- pydantic errors -> (path, reason) ---------------------------------------------------
 
-_PATH_IN_MESSAGE = re.compile(r"^((?:[A-Za-z_][\w-]*|\d+)(?:\.(?:[\w-]+))+): (.*)$", re.S)
+# A validator that knows the precise field says so as "field.path: reason", relative to
+# the model it validates.
+_PATH_IN_MESSAGE = re.compile(r"^([A-Za-z_][\w-]*(?:\.[\w-]+)*): (.*)$", re.S)
 
 
 def _problems(exc: ValidationError, data: Any) -> list[tuple[str, str]]:
     found = []
     for error in exc.errors(include_url=False):
         path = _data_path(error["loc"], data)
-        reason = _reason(error, path)
+        reason = _reason(error, path, data)
         match = _PATH_IN_MESSAGE.match(reason)
         if match:
-            path, reason = match.group(1).split("."), match.group(2)
+            path = path + [int(p) if p.isdigit() else p for p in match.group(1).split(".")]
+            reason = match.group(2)
         found.append((path, reason))
     # Unions report one error per branch; keep the deepest, most specific ones.
     keep = [
@@ -186,11 +189,11 @@ def _is_tag(part: str) -> bool:
     )
 
 
-def _reason(error: dict, path: list) -> str:
+def _reason(error: dict, path: list, data: Any) -> str:
     kind, message = error["type"], error["msg"]
     message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if kind == "extra_forbidden":
-        allowed = _allowed_fields(path[:-1])
+        allowed = _allowed_fields(path[:-1], data)
         close = difflib.get_close_matches(str(path[-1]), allowed, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         listing = f" (allowed: {', '.join(allowed)})" if allowed else ""
@@ -205,11 +208,20 @@ def _reason(error: dict, path: list) -> str:
     return message
 
 
-def _allowed_fields(path: list) -> list[str]:
+def _allowed_fields(path: list, data: Any) -> list[str]:
     """Field names of the model at ``path`` in the scenario schema."""
     model: Any = Scenario
     in_container = False
     for part in path:
+        data = (
+            data.get(part)
+            if isinstance(data, dict)
+            else (
+                data[part]
+                if isinstance(data, list) and isinstance(part, int) and part < len(data)
+                else None
+            )
+        )
         if in_container:  # a dict key or tuple index: same element model
             in_container = False
             continue
@@ -220,21 +232,32 @@ def _allowed_fields(path: list) -> list[str]:
         in_container = origin in (dict, tuple, list) or any(
             typing.get_origin(a) in (dict, tuple, list) for a in typing.get_args(field.annotation)
         )
-        model = _inner_model(field.annotation)
+        model = _inner_model(field.annotation, None if in_container else data)
         if model is None:
             return []
     return sorted(model.model_fields)
 
 
-def _inner_model(annotation: Any) -> Any:
+def _inner_model(annotation: Any, data: Any = None) -> Any:
+    """The model inside an annotation; among distributions, the one ``data`` names."""
+    models = list(_models_in(annotation))
+    wanted = data.get("dist") if isinstance(data, dict) else None
+    for model in models:
+        if (
+            wanted is not None
+            and model.model_fields.get("dist") is not None
+            and (model.model_fields["dist"].default == wanted)
+        ):
+            return model
+    return models[0] if models else None
+
+
+def _models_in(annotation: Any) -> Any:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
+        yield annotation
+        return
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin in (typing.Union, types.UnionType, typing.Annotated, dict, tuple, list):
-        candidates = args[1:] if origin is dict else args
-        for arg in candidates:
-            found = _inner_model(arg)
-            if found is not None:
-                return found
-    return None
+        for arg in args[1:] if origin is dict else args:
+            yield from _models_in(arg)

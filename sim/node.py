@@ -107,11 +107,12 @@ class Node:
 
     def source(self, times: np.ndarray, new_contact: Callable[[], int]) -> Generator:
         """External arrivals at the given times."""
-        timeout, arrive, last = self._timeout, self.arrive, 0.0
+        env, timeout, arrive = self.env, self._timeout, self.arrive
         for t in times.tolist():
-            yield timeout(t - last)
-            arrive(new_contact(), 0, t)
-            last = t
+            # The record takes the clock's own time: now + (t - now) may differ from t
+            # in the last bit, and every later time stamp is read from the clock.
+            yield timeout(t - env.now)
+            arrive(new_contact(), 0)
 
     def shifts(self, instances: list[ShiftInstance]) -> Generator:
         """Agents join and leave as the schedule says (ends before starts at a tie)."""

@@ -13,10 +13,12 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     field_validator,
     model_validator,
 )
@@ -39,9 +41,33 @@ __all__ = [
     "Target",
 ]
 
+
+def _rate_text(per_second: float) -> str:
+    per_hour = per_second * 3600
+    # Per hour reads best; per second when per hour would not round-trip exactly.
+    return f"{per_hour!r}/h" if per_hour / 3600 == per_second else f"{per_second!r}/s"
+
+
+# Each unit type reads the file's notation and writes it back in JSON mode, so a
+# dumped scenario (``sim run --out``) loads to an equal one.
 Seconds = Annotated[float, BeforeValidator(parse_duration)]
-Clock = Annotated[float, BeforeValidator(parse_clock)]
-RatePerSecond = Annotated[float, BeforeValidator(parse_rate)]
+Clock = Annotated[
+    float, BeforeValidator(parse_clock), PlainSerializer(format_clock, when_used="json")
+]
+
+
+def _plausible_rate(per_second: float) -> float:
+    if per_second > 1000.0:
+        raise ValueError("rates above 1000/s (3,600,000/h) are beyond what this simulator is for")
+    return per_second
+
+
+RatePerSecond = Annotated[
+    float,
+    BeforeValidator(parse_rate),
+    AfterValidator(_plausible_rate),
+    PlainSerializer(_rate_text, when_used="json"),
+]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Routes = dict[str, Probability]
 
@@ -56,7 +82,8 @@ def _parse_days(value: Any) -> tuple[str, ...]:
         raise ValueError("days must be all, weekdays, weekends, workdays, holidays or day names")
     tokens = []
     for item in items:
-        token = str(item).strip().lower()[:3] if str(item).lower() not in DAY_KEYWORDS else item
+        text = str(item).strip().lower()
+        token = text if text in DAY_KEYWORDS else text[:3]
         if token not in DAY_NAMES and token not in DAY_KEYWORDS:
             raise ValueError(
                 f"unknown day {item!r}: use all, weekdays, weekends, workdays, holidays or mon..sun"
@@ -66,6 +93,11 @@ def _parse_days(value: Any) -> tuple[str, ...]:
 
 
 Days = Annotated[tuple[str, ...], BeforeValidator(_parse_days)]
+
+# Agents are simulated one by one: a desk beyond this is a typo, not a scenario.
+MAX_AGENTS = 100_000
+# The calendar is simulated day by day: ten years is far beyond any staffing question.
+MAX_HORIZON = 3660 * 86400.0
 
 
 class _Spec(BaseModel):
@@ -80,17 +112,42 @@ class Calendar(_Spec):
 
 def _clock_or_datetime(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        return value
+        return _local(value)
     if isinstance(value, str) and ("T" in value or "-" in value):
-        return dt.datetime.fromisoformat(value)
+        return _local(dt.datetime.fromisoformat(value))
     return parse_clock(value)
+
+
+def _local(value: Any) -> dt.datetime:
+    """A wall-clock date-time: the merchants' local time, no time zone, not a number."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"expected a date-time like 2026-11-11T00:00, got {value!r}") from None
+    if not isinstance(value, dt.datetime):
+        raise ValueError(f"expected a date-time like 2026-11-11T00:00, got {value!r}")
+    if value.tzinfo is not None:
+        raise ValueError("give the local wall-clock time without a time zone")
+    return value
+
+
+def _clock_or_datetime_json(value: float | dt.datetime) -> str:
+    return value.isoformat() if isinstance(value, dt.datetime) else format_clock(value)
+
+
+ClockOrDate = Annotated[
+    float | dt.datetime,
+    BeforeValidator(_clock_or_datetime),
+    PlainSerializer(_clock_or_datetime_json, when_used="json"),
+]
 
 
 class Peak(_Spec):
     """A multiplier on the arrival rate: daily between clock times, or between two dates."""
 
-    start: Annotated[float | dt.datetime, BeforeValidator(_clock_or_datetime)]
-    end: Annotated[float | dt.datetime, BeforeValidator(_clock_or_datetime)]
+    start: ClockOrDate
+    end: ClockOrDate
     multiplier: float = Field(ge=0)
     days: Days = ("all",)
 
@@ -144,7 +201,7 @@ class Shift(_Spec):
 
     start: Clock
     end: Clock
-    agents: int = Field(ge=0)
+    agents: int = Field(ge=0, le=MAX_AGENTS)
     days: Days = ("all",)
 
     @model_validator(mode="after")
@@ -263,8 +320,8 @@ class Queue(_Spec):
     @field_validator("staff")
     @classmethod
     def _staff_non_negative(cls, v: int | tuple[Shift, ...]) -> int | tuple[Shift, ...]:
-        if isinstance(v, int) and v < 0:
-            raise ValueError("number of agents must be >= 0")
+        if isinstance(v, int) and not 0 <= v <= MAX_AGENTS:
+            raise ValueError(f"number of agents must be between 0 and {MAX_AGENTS:,}")
         return v
 
     @field_validator("pickup")
@@ -281,9 +338,9 @@ class Queue(_Spec):
             if total > 1 + 1e-9:
                 raise ValueError(f"{field}: probabilities sum to {total:g}, more than 1")
         if self.closed == "route" and not self.on_closed:
-            raise ValueError("closed: route needs an on_closed route")
+            raise ValueError("on_closed: closed is route but no on_closed route is given")
         if self.overflow is not None and not self.on_overflow:
-            raise ValueError("overflow needs an on_overflow route")
+            raise ValueError("on_overflow: overflow is set but no on_overflow route is given")
         return self
 
     @property
@@ -518,7 +575,7 @@ class Scenario(_Spec):
     """A complete, validated scenario: the queues, the horizon and the experiment."""
 
     name: str = Field(min_length=1)
-    start: dt.datetime
+    start: Annotated[dt.datetime, BeforeValidator(_local)]
     duration: Seconds = Field(gt=0)
     warmup: Seconds = 0.0
     drain: Seconds = 7 * 86400.0
@@ -534,6 +591,11 @@ class Scenario(_Spec):
     def _cross_checks(self) -> Scenario:
         if self.warmup >= self.duration:
             raise ValueError("warmup must be shorter than duration")
+        if self.duration + self.drain > MAX_HORIZON:
+            raise ValueError("duration: duration plus drain must stay within ten years")
+        last_day = dt.datetime(9999, 12, 30) - dt.timedelta(seconds=self.duration + self.drain)
+        if self.start > last_day:
+            raise ValueError("start: the simulated period must end before the year 9999")
         names = set(self.queues)
         for qname, queue in self.queues.items():
             for field in ROUTE_FIELDS:

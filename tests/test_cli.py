@@ -1,0 +1,370 @@
+"""The ``sim`` command line: the JSON and file contracts, and bad input.
+
+Bad input of any kind must end with exit code 2, a message on stderr naming the file,
+the field path and the reason, no traceback, and nothing written to ``--out``.
+Commands run in-process through :func:`sim.cli.main`; one subprocess per entry point
+checks the real exit code of the installed command.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import yaml
+
+import sim
+from sim.cli import main
+from sim.results import scenario_hash
+
+SCENARIO: dict[str, Any] = {
+    "name": "cli-test",
+    "start": "2026-01-05T00:00",
+    "duration": "4h",
+    "warmup": "30m",
+    "seed": 5,
+    "replications": 3,
+    "queues": {
+        "chat": {
+            "arrivals": {"rate": "40/h"},
+            "staff": [{"start": "00:00", "end": "24:00", "agents": 2}],
+            "service": {"dist": "exponential", "mean": "2m"},
+            "patience": {"dist": "exponential", "mean": "5m"},
+            "resolution": 0.7,
+            "on_unresolved": {"email": 1.0},
+        },
+        "email": {"staff": 1, "service": {"dist": "constant", "value": "5m"}},
+    },
+}
+
+JSON_METRICS = (
+    "arrivals",
+    "answered",
+    "mean_wait_s",
+    "median_wait_s",
+    "p90_wait_s",
+    "p95_wait_s",
+    "service_level",
+    "abandon_rate",
+    "resolution_rate",
+    "escalation_rate",
+    "utilization",
+)
+
+
+@pytest.fixture
+def scenario_file(tmp_path: Path) -> Path:
+    path = tmp_path / "cli_scenario.yaml"
+    path.write_text(yaml.safe_dump(SCENARIO, sort_keys=False))
+    return path
+
+
+def _write(tmp_path: Path, data: dict[str, Any] | str, name: str = "bad.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def _run_json(capsys, *args: str) -> dict[str, Any]:
+    code = main(["run", *args, "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out)
+
+
+# --------------------------------------------------------------------------- success
+
+
+def test_run_json_has_the_contract_keys(capsys, scenario_file):
+    doc = _run_json(capsys, str(scenario_file), "-n", "2")
+    assert doc["scenario"] == "cli-test"
+    assert doc["replications"] == 2
+    assert doc["seed"] == 5
+    assert set(doc["queues"]) == {"chat", "email"}
+    for name, figures in doc["queues"].items():
+        for metric in JSON_METRICS:
+            assert metric in figures, (name, metric)
+            assert metric in figures["ci95"], (name, metric)
+        assert figures["arrivals"] > 0
+        assert 0 <= figures["utilization"] <= 1
+    chat = doc["queues"]["chat"]
+    assert 0 < chat["service_level"] <= 1
+    assert chat["escalation_rate"] > 0  # 30% unresolved go to email
+
+
+def test_run_seed_and_replications_options(capsys, scenario_file):
+    a = _run_json(capsys, str(scenario_file), "-n", "2", "--seed", "9")
+    b = _run_json(capsys, str(scenario_file), "--replications", "2", "--seed", "9")
+    c = _run_json(capsys, str(scenario_file), "-n", "2", "--seed", "10")
+    assert a == b
+    assert a["seed"] == 9
+    assert a["queues"] != c["queues"]
+
+
+def test_default_replications_and_seed_come_from_the_file(capsys, scenario_file):
+    doc = _run_json(capsys, str(scenario_file))
+    assert (doc["replications"], doc["seed"]) == (3, 5)
+
+
+def test_set_override_changes_the_result(capsys, scenario_file):
+    base = _run_json(capsys, str(scenario_file), "-n", "2")
+    more = _run_json(capsys, str(scenario_file), "-n", "2", "--set", "queues.chat.staff=5")
+    # Common random numbers: the same arrivals, shared by more agents.
+    assert more["queues"]["chat"]["arrivals"] == base["queues"]["chat"]["arrivals"]
+    assert more["queues"]["chat"]["utilization"] < base["queues"]["chat"]["utilization"]
+    assert more["queues"]["chat"]["mean_wait_s"] < base["queues"]["chat"]["mean_wait_s"]
+
+
+def test_table_names_every_queue(capsys, scenario_file):
+    assert main(["run", str(scenario_file), "-n", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert "cli-test" in out
+    for name in SCENARIO["queues"]:
+        assert name in out
+    assert "Traceback" not in out + err
+
+
+def test_out_writes_results_metadata_and_resolved_scenario(capsys, scenario_file, tmp_path):
+    out_dir = tmp_path / "results" / "run1"
+    assert main(["run", str(scenario_file), "-n", "2", "--out", str(out_dir)]) == 0
+    capsys.readouterr()
+    for name in ("summary.csv", "contacts.csv", "metadata.json", "scenario.yaml"):
+        assert (out_dir / name).is_file(), name
+    assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]  # no temporary files
+
+    summary = pd.read_csv(out_dir / "summary.csv", index_col="queue")
+    assert sorted(summary.index) == ["chat", "email"]
+    for metric in JSON_METRICS:
+        assert metric in summary.columns
+        assert f"{metric}_ci95" in summary.columns
+
+    contacts = pd.read_csv(out_dir / "contacts.csv")
+    assert {"replication", "contact", "queue", "arrive", "end", "outcome", "wait"} <= set(
+        contacts.columns
+    )
+    assert set(contacts["replication"]) == {0, 1}
+    assert (contacts["outcome"] != "pending").all()
+
+    meta = json.loads((out_dir / "metadata.json").read_text())
+    assert meta["seed"] == 5
+    assert meta["sim_version"] == sim.__version__
+    assert meta["scenario_sha256"] == scenario_hash(sim.load(scenario_file))
+    assert len(meta["scenario_sha256"]) == 64
+
+
+def test_out_scenario_yaml_loads_back_equal(capsys, scenario_file, tmp_path):
+    out_dir = tmp_path / "out"
+    assert main(["run", str(scenario_file), "-n", "1", "--out", str(out_dir)]) == 0
+    capsys.readouterr()
+    assert sim.load(out_dir / "scenario.yaml") == sim.load(scenario_file)
+
+
+def test_run_help_exits_zero(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--replications", "--seed", "--set", "--out", "--json"):
+        assert option in out
+
+
+def test_python_m_sim_help_exits_zero():
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "--help"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "run" in proc.stdout
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _mutated(change) -> dict[str, Any]:
+    data = copy.deepcopy(SCENARIO)
+    change(data)
+    return data
+
+
+def _chat(data: dict[str, Any]) -> dict[str, Any]:
+    return data["queues"]["chat"]
+
+
+# (mutation, dotted path the message names)
+BAD_FILES = {
+    "unknown top-level key": (lambda d: d.update(replicatons=3), "replicatons"),
+    "unknown nested key": (
+        lambda d: _chat(d)["arrivals"].update(rat=3),
+        "queues.chat.arrivals.rat",
+    ),
+    "wrong type": (lambda d: _chat(d).update(staff="ten"), "queues.chat.staff"),
+    "negative rate": (lambda d: _chat(d)["arrivals"].update(rate=-1), "queues.chat.arrivals.rate"),
+    "negative agents": (lambda d: d["queues"]["email"].update(staff=-2), "queues.email.staff"),
+    "bad duration": (lambda d: d.update(duration="4x"), "duration"),
+    "bad clock": (
+        lambda d: _chat(d)["staff"][0].update(start="25:00"),
+        "queues.chat.staff.0.start",
+    ),
+    "shift starting at 24:00": (
+        lambda d: _chat(d)["staff"][0].update(start="24:00"),
+        "queues.chat.staff.0",
+    ),
+    "route to a missing queue": (
+        lambda d: _chat(d).update(on_abandon={"mail": 1}),
+        "queues.chat.on_abandon",
+    ),
+    "route sum above 1": (
+        lambda d: _chat(d).update(on_unresolved={"email": 0.6, "chat": 0.6}),
+        "queues.chat",
+    ),
+    "warmup >= duration": (lambda d: d.update(warmup="5h"), "warmup"),
+    "profile of 23": (
+        lambda d: _chat(d)["arrivals"].update(profile=[1] * 23),
+        "queues.chat.arrivals.profile",
+    ),
+    "target on unknown queue": (
+        lambda d: d.update(
+            targets=[{"queue": "x", "metric": "service_level", "value": 0.8, "tolerance": 0.03}]
+        ),
+        "targets.0.queue",
+    ),
+    "closed route without on_closed": (lambda d: _chat(d).update(closed="route"), "queues.chat"),
+    "unknown distribution": (
+        lambda d: _chat(d).update(service={"dist": "weibull", "mean": 3}),
+        "queues.chat.service",
+    ),
+    "missing service": (lambda d: d["queues"]["email"].pop("service"), "queues.email.service"),
+}
+
+
+def _assert_bad_input(code: int, out: str, err: str, file: Path, path: str) -> None:
+    assert code == 2
+    assert out == ""
+    assert "Traceback" not in out + err
+    assert err.startswith("error: ")
+    assert str(file) in err
+    assert path in err
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_bad_file_exits_2_with_message_and_writes_nothing(capsys, tmp_path, case):
+    change, path = BAD_FILES[case]
+    file = _write(tmp_path, _mutated(change))
+    out_dir = tmp_path / "out"
+    code = main(["run", str(file), "-n", "1", "--json", "--out", str(out_dir)])
+    out, err = capsys.readouterr()
+    _assert_bad_input(code, out, err, file, path)
+    assert not out_dir.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("name: t\nname: u\n", ["duplicate key 'name'", "line 2"]),
+        ("name: t\nqueues: {a: [1, 2}\n", ["invalid YAML", "line 2"]),
+        ("- a list\n", ["mapping"]),
+    ],
+)
+def test_unreadable_yaml_exits_2(capsys, tmp_path, text, words):
+    file = _write(tmp_path, text)
+    out_dir = tmp_path / "out"
+    code = main(["run", str(file), "--out", str(out_dir)])
+    out, err = capsys.readouterr()
+    _assert_bad_input(code, out, err, file, "")
+    for word in words:
+        assert word in err
+    assert not out_dir.exists()
+
+
+def test_missing_file_exits_2(capsys, tmp_path):
+    file = tmp_path / "missing.yaml"
+    code = main(["run", str(file), "--out", str(tmp_path / "out")])
+    out, err = capsys.readouterr()
+    _assert_bad_input(code, out, err, file, "")
+    assert "cannot read" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        ("a.b", "a.b"),
+        ("=3", "=3"),
+        ("queues..staff=3", "queues..staff=3"),
+        ("queues.chat.stafff=3", "queues.chat.stafff"),
+        ("queues.chat.staff=ten", "queues.chat.staff"),
+        ("queues.chat.staff=-1", "queues.chat.staff"),
+        ("duration=4x", "duration"),
+        ("queues.chat.service.dist=weibull", "queues.chat.service"),
+        ("name.first=x", "name.first"),
+        ("queues.chat.on_abandon.nowhere=0.5", "queues.chat.on_abandon"),
+    ],
+)
+def test_bad_set_override_exits_2_naming_the_path(capsys, scenario_file, tmp_path, override, named):
+    out_dir = tmp_path / "out"
+    code = main(["run", str(scenario_file), "--set", override, "--out", str(out_dir)])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert "Traceback" not in err
+    assert err.startswith("error: ")
+    assert named in err
+    assert not out_dir.exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run"],
+        ["run", "x.yaml", "-n", "0"],
+        ["run", "x.yaml", "-n", "two"],
+        ["run", "x.yaml", "--seed", "-1"],
+        ["run", "x.yaml", "--workers", "0"],
+        ["run", "x.yaml", "--bogus"],
+        ["frobnicate"],
+        [],
+    ],
+)
+def test_usage_errors_exit_2(capsys, argv):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    assert "usage:" in err
+    assert "Traceback" not in out + err
+
+
+def test_absurd_rate_is_bad_input_not_a_crash(capsys, scenario_file):
+    code = main(["run", str(scenario_file), "-n", "1", "--set", "queues.chat.arrivals.rate=1e30/h"])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert "queues.chat.arrivals.rate" in err
+
+
+def test_installed_command_exit_code_and_no_traceback(tmp_path):
+    """One real process: the console script's exit status and stderr."""
+    file = _write(tmp_path, _mutated(lambda d: _chat(d).update(servce=1)))
+    out_dir = tmp_path / "out"
+    script = Path(sys.executable).with_name("sim")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "sim"]
+    proc = subprocess.run(
+        [*command, "run", str(file), "--out", str(out_dir)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert "Traceback" not in proc.stderr
+    assert f"{file}: queues.chat.servce: unknown field; did you mean 'service'?" in proc.stderr
+    assert not out_dir.exists()

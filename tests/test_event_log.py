@@ -1,0 +1,371 @@
+"""Exact event logs of tiny deterministic scenarios.
+
+Arrivals stay Poisson (the engine's only arrival process), but every other time is
+constant, so given the arrival times read back from the hop records each contact's
+start, response and end follow exactly from queueing recursions computed here in plain
+Python: Lindley's recursion for one agent, earliest-free-agent FIFO for several, the
+same with a patience cut-off, shift windows and bot hand-overs. The engine's records
+must match them to floating-point rounding.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+import sim
+from sim.records import By, Outcome
+
+ATOL = 1e-9  # times are sums of a few floats of size <= 1e5 s: rounding stays far below this
+
+
+def _const(seconds: float) -> dict[str, Any]:
+    return {"dist": "constant", "value": seconds}
+
+
+def _scenario(queues: dict[str, dict[str, Any]], **fields: Any) -> sim.Scenario:
+    data = {
+        "name": "event-log",
+        "start": "2026-01-05T00:00",  # a Monday
+        "duration": "6h",
+        "drain": "2d",
+        "seed": 3,
+        **fields,
+        "queues": queues,
+    }
+    return sim.from_dict(data)
+
+
+def _hops(result: sim.ReplicationResult, queue: str) -> dict[str, np.ndarray]:
+    """The hop records of one queue, in arrival order."""
+    h = result.hops
+    mask = h["queue"] == result.queues.index(queue)
+    order = np.argsort(h["arrive"][mask], kind="stable")
+    return {k: v[mask][order] for k, v in h.items()}
+
+
+def _close(actual: np.ndarray, expected: Any) -> None:
+    np.testing.assert_allclose(actual, np.asarray(expected, dtype=float), rtol=0, atol=ATOL)
+
+
+def _fifo_multi(arrive: np.ndarray, service: float, agents: int) -> np.ndarray:
+    """Start times of a FIFO queue whose contacts take the earliest free agent."""
+    free = [0.0] * agents
+    starts = []
+    for a in arrive.tolist():
+        start = max(a, heapq.heappop(free))
+        heapq.heappush(free, start + service)
+        starts.append(start)
+    return np.array(starts)
+
+
+# --------------------------------------------------------------------------- one agent
+
+
+def test_single_agent_fifo_follows_lindley_recursion_exactly():
+    scenario = _scenario({"q": {"arrivals": {"rate": "50/h"}, "staff": 1, "service": _const(60)}})
+    h = _hops(sim.simulate(scenario), "q")
+    n = len(h["arrive"])
+    assert n > 100  # 6 h at 50/h: enough contacts for queues to form
+
+    start = np.empty(n)
+    free = 0.0
+    for i, a in enumerate(h["arrive"].tolist()):
+        start[i] = max(a, free)  # Lindley: wait_i = max(0, wait_{i-1} + S - gap_i)
+        free = start[i] + 60.0
+    _close(h["agent_start"], start)
+    _close(h["response"], start)
+    _close(h["end"], start + 60.0)
+    _close(h["service"], np.full(n, 60.0))
+    assert (h["outcome"] == Outcome.RESOLVED).all()
+    assert (h["by"] == By.AGENT).all()
+    assert (h["next_queue"] == -1).all()
+    # At rho = 0.83 some contacts must have waited, or the recursion was not exercised.
+    assert (start - h["arrive"] > 1.0).sum() > 10
+
+
+def test_wait_in_contacts_table_is_start_minus_arrival():
+    scenario = _scenario({"q": {"arrivals": {"rate": "50/h"}, "staff": 1, "service": _const(60)}})
+    contacts = sim.run(scenario, replications=1).contacts()
+    _close(contacts["wait"], contacts["agent_start"] - contacts["arrive"])
+
+
+# --------------------------------------------------------------------------- c agents
+
+
+@pytest.mark.parametrize(("agents", "rate", "service"), [(2, "50/h", 130.0), (3, "50/h", 200.0)])
+def test_c_agents_constant_service_match_earliest_free_agent_fifo(agents, rate, service):
+    scenario = _scenario(
+        {"q": {"arrivals": {"rate": rate}, "staff": agents, "service": _const(service)}}
+    )
+    h = _hops(sim.simulate(scenario), "q")
+    start = _fifo_multi(h["arrive"], service, agents)
+    _close(h["agent_start"], start)
+    _close(h["response"], start)
+    _close(h["end"], start + service)
+    assert (h["outcome"] == Outcome.RESOLVED).all()
+    assert (start - h["arrive"] > 1.0).sum() > 10
+    # Never more than `agents` contacts in service at any moment.
+    events = sorted(
+        [(t, 1) for t in start] + [(t, -1) for t in start + service], key=lambda e: (e[0], e[1])
+    )
+    busy = np.cumsum([d for _, d in events])
+    assert busy.max() == agents
+
+
+# --------------------------------------------------------------------------- patience
+
+
+def test_constant_patience_abandons_exactly_at_arrival_plus_patience():
+    patience, service = 120.0, 300.0
+    scenario = _scenario(
+        {
+            "q": {
+                "arrivals": {"rate": "20/h"},
+                "staff": 1,
+                "service": _const(service),
+                "patience": _const(patience),
+            }
+        }
+    )
+    h = _hops(sim.simulate(scenario), "q")
+    # Reference: FIFO, one agent; a contact that would wait longer than its patience
+    # leaves at arrive + patience and never occupies the agent.
+    free = 0.0
+    served, start = [], []
+    for a in h["arrive"].tolist():
+        s = max(a, free)
+        if s - a > patience:
+            served.append(False)
+            start.append(math.nan)
+        else:
+            served.append(True)
+            start.append(s)
+            free = s + service
+    served = np.array(served)
+    start = np.array(start)
+    assert served.sum() > 10
+    assert (~served).sum() > 10
+
+    np.testing.assert_array_equal(h["outcome"] == Outcome.ABANDONED, ~served)
+    gone = ~served
+    _close(h["end"][gone], h["arrive"][gone] + patience)
+    assert np.isnan(h["agent_start"][gone]).all()
+    assert np.isnan(h["response"][gone]).all()
+    assert (h["by"][gone] == By.NONE).all()
+
+    _close(h["agent_start"][served], start[served])
+    _close(h["end"][served], start[served] + service)
+    assert (h["outcome"][served] == Outcome.RESOLVED).all()
+    assert (h["agent_start"][served] - h["arrive"][served] <= patience).all()
+
+
+# --------------------------------------------------------------------------- routing
+
+
+def test_unresolved_contacts_reach_email_the_moment_their_service_ends():
+    scenario = _scenario(
+        {
+            "chat": {
+                "arrivals": {"rate": "40/h"},
+                "staff": 1,
+                "service": _const(60),
+                "resolution": 0.0,
+                "on_unresolved": {"email": 1.0},
+            },
+            "email": {"staff": 2, "service": _const(150)},
+        }
+    )
+    result = sim.simulate(scenario)
+    chat, email = _hops(result, "chat"), _hops(result, "email")
+    email_index = result.queues.index("email")
+
+    assert (chat["outcome"] == Outcome.UNRESOLVED).all()
+    assert (chat["next_queue"] == email_index).all()
+    assert (chat["hop"] == 0).all()
+    # One email hop per chat contact, arriving when the chat hop ends.
+    by_contact = {c: i for i, c in enumerate(email["contact"].tolist())}
+    assert sorted(by_contact) == sorted(chat["contact"].tolist())
+    rows = np.array([by_contact[c] for c in chat["contact"].tolist()])
+    _close(email["arrive"][rows], chat["end"])
+    assert (email["hop"] == 1).all()
+    # Email is itself a deterministic 2-agent queue fed at known times.
+    start = _fifo_multi(email["arrive"], 150.0, 2)
+    _close(email["agent_start"], start)
+    _close(email["end"], start + 150.0)
+    assert (email["outcome"] == Outcome.RESOLVED).all()
+    assert (email["next_queue"] == -1).all()
+
+
+# --------------------------------------------------------------------------- shifts
+
+
+def test_agent_finishes_the_contact_in_hand_at_shift_end_then_leaves():
+    service = 600.0
+    first_end, second_start = 3600.0, 7200.0  # shifts 00:00-01:00 and 02:00-24:00
+    scenario = _scenario(
+        {
+            "q": {
+                "arrivals": {"rate": "8/h"},
+                "staff": [
+                    {"start": "00:00", "end": "01:00", "agents": 1},
+                    {"start": "02:00", "end": "24:00", "agents": 1},
+                ],
+                "closed": "wait",
+                "service": _const(service),
+            }
+        },
+        duration="3h",
+    )
+    result = sim.simulate(scenario)
+    h = _hops(result, "q")
+
+    # Reference: one agent available on [0, 1h) and [2h, 24h); a contact may start
+    # only while a shift is on, and runs to completion whatever the clock says.
+    free, start = 0.0, []
+    for a in h["arrive"].tolist():
+        s = max(a, free)
+        if first_end <= s < second_start:
+            s = second_start
+        start.append(s)
+        free = s + service
+    start = np.array(start)
+    _close(h["agent_start"], start)
+    _close(h["end"], start + service)
+    assert (h["outcome"] == Outcome.RESOLVED).all()
+
+    # The scenario exercises the boundary: a contact started before 01:00 ends after it...
+    crossing = (h["agent_start"] < first_end) & (h["end"] > first_end)
+    assert crossing.sum() == 1
+    # ...and nobody starts a contact while no shift is on, although contacts wait then.
+    off = (h["agent_start"] >= first_end) & (h["agent_start"] < second_start)
+    assert not off.any()
+    assert (h["arrive"] < second_start).sum() > (h["agent_start"] < second_start).sum()
+    assert np.isclose(h["agent_start"], second_start, rtol=0, atol=ATOL).sum() == 1
+
+    staffing = dict(result.accounts[0].staffing)
+    assert staffing[first_end] == 0
+    assert staffing[second_start] == 1
+
+
+# --------------------------------------------------------------------------- bots
+
+
+def test_hybrid_bot_answers_after_its_response_time_and_hands_over_the_rest():
+    bot_delay, service = 5.0, 90.0
+    scenario = _scenario(
+        {
+            "q": {
+                "arrivals": {"rate": "30/h"},
+                "staff": 1,
+                "bot": {"when": "always", "resolution": 0.5, "response": _const(bot_delay)},
+                "service": _const(service),
+            }
+        }
+    )
+    h = _hops(sim.simulate(scenario), "q")
+    _close(h["response"], h["arrive"] + bot_delay)
+
+    by_bot = h["by"] == By.BOT
+    assert by_bot.sum() > 10
+    assert (~by_bot).sum() > 10
+    assert (h["outcome"][by_bot] == Outcome.RESOLVED).all()
+    _close(h["end"][by_bot], h["arrive"][by_bot] + bot_delay)
+    assert np.isnan(h["agent_start"][by_bot]).all()
+
+    # The rest join the human line when the bot lets go, in that order.
+    human = ~by_bot
+    joined = h["arrive"][human] + bot_delay
+    start = _fifo_multi(joined, service, 1)
+    assert (h["by"][human] == By.AGENT).all()
+    _close(h["agent_start"][human], start)
+    _close(h["end"][human], start + service)
+    assert (h["outcome"][human] == Outcome.RESOLVED).all()
+
+
+def test_unstaffed_bot_takes_every_contact_when_nobody_is_on_shift():
+    scenario = _scenario(
+        {
+            "q": {
+                "arrivals": {"rate": "30/h"},
+                "staff": 0,
+                "bot": {"when": "unstaffed", "resolution": 0.4},
+                "service": _const(60),
+                "on_unresolved": {"email": 1.0},
+            },
+            "email": {"staff": 1, "service": _const(30)},
+        }
+    )
+    result = sim.simulate(scenario)
+    h = _hops(result, "q")
+    assert (h["by"] == By.BOT).all()
+    _close(h["response"], h["arrive"])
+    _close(h["end"], h["arrive"])
+    assert np.isnan(h["agent_start"]).all()
+    unresolved = h["outcome"] == Outcome.UNRESOLVED
+    assert set(h["outcome"].tolist()) == {Outcome.RESOLVED, Outcome.UNRESOLVED}
+    assert (h["next_queue"][unresolved] == result.queues.index("email")).all()
+    assert (h["next_queue"][~unresolved] == -1).all()
+
+
+# --------------------------------------------------------------------------- visibility
+
+
+def test_invisible_entry_routes_every_contact_per_on_not_visible():
+    scenario = _scenario(
+        {
+            "chat": {
+                "arrivals": {"rate": "40/h"},
+                "staff": 1,
+                "visibility": 0.0,
+                "service": _const(60),
+                "on_not_visible": {"email": 1.0},
+            },
+            "email": {"staff": 3, "service": _const(30)},
+        }
+    )
+    result = sim.simulate(scenario)
+    chat, email = _hops(result, "chat"), _hops(result, "email")
+    assert len(chat["arrive"]) > 100
+    assert (chat["outcome"] == Outcome.NOT_VISIBLE).all()
+    _close(chat["end"], chat["arrive"])
+    assert np.isnan(chat["response"]).all()
+    assert np.isnan(chat["agent_start"]).all()
+    assert (chat["next_queue"] == result.queues.index("email")).all()
+    np.testing.assert_array_equal(email["contact"], chat["contact"])
+    _close(email["arrive"], chat["arrive"])
+    assert (email["hop"] == 1).all()
+
+
+def test_invisible_entry_without_route_goes_nowhere():
+    scenario = _scenario(
+        {
+            "chat": {
+                "arrivals": {"rate": "40/h"},
+                "staff": 1,
+                "visibility": 0.0,
+                "service": _const(60),
+            }
+        }
+    )
+    h = sim.simulate(scenario).hops
+    assert (h["outcome"] == Outcome.NOT_VISIBLE).all()
+    assert (h["next_queue"] == -1).all()
+    assert (h["hop"] == 0).all()
+
+
+def test_a_hop_that_leaves_at_once_ends_exactly_when_it_arrives():
+    # Sparse arrivals over many seeds: gaps larger than the elapsed time make t - last
+    # inexact, which is where a running sum of gaps drifts from the sampled times.
+    for seed in range(40):
+        scenario = _scenario(
+            {"q": {"arrivals": {"rate": "20/h"}, "visibility": 0.0, "service": _const(60)}},
+            duration="3h",
+            seed=seed,
+        )
+        h = sim.simulate(scenario).hops
+        np.testing.assert_array_equal(h["end"], h["arrive"], err_msg=f"seed {seed}")

@@ -1,0 +1,626 @@
+"""The scenario loader: every kind of bad input, and the units and shorthands of good input.
+
+Each bad file must raise :class:`sim.ScenarioError` whose message names the file, the
+dotted path of the offending field and the reason, so a user can fix it without
+reading code.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import sim
+from sim.scenario import Shift
+from sim.timeline import Clock, shift_instances
+
+HOUR = 3600.0
+
+BASE: dict[str, Any] = {
+    "name": "loader-test",
+    "start": "2026-01-05T00:00",  # a Monday
+    "duration": "1d",
+    "seed": 1,
+    "queues": {
+        "chat": {
+            "arrivals": {"rate": "30/h"},
+            "staff": 2,
+            "service": {"dist": "exponential", "mean": "3m"},
+            "on_unresolved": {"email": 1.0},
+            "resolution": 0.8,
+        },
+        "email": {"staff": 1, "service": {"dist": "gamma", "mean": "20m", "cv": 1}},
+    },
+}
+
+
+def _mutated(change) -> dict[str, Any]:
+    data = copy.deepcopy(BASE)
+    change(data)
+    return data
+
+
+def _chat(data: dict[str, Any]) -> dict[str, Any]:
+    return data["queues"]["chat"]
+
+
+def _write(tmp_path: Path, data: dict[str, Any] | str, name: str = "scenario.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+# Each case: (mutation of BASE, dotted path the message must name, words of the reason).
+BAD_FIELDS = {
+    "unknown top-level key": (
+        lambda d: d.update(durration="2d"),
+        "durration",
+        ["unknown field", "did you mean 'duration'"],
+    ),
+    "unknown queue key": (
+        lambda d: _chat(d).update(servce={"dist": "constant", "value": 1}),
+        "queues.chat.servce",
+        ["unknown field", "did you mean 'service'"],
+    ),
+    "unknown arrivals key": (
+        lambda d: _chat(d)["arrivals"].update(rat="3/h"),
+        "queues.chat.arrivals.rat",
+        ["unknown field", "did you mean 'rate'"],
+    ),
+    "unknown shift key": (
+        lambda d: _chat(d).update(staff=[{"start": "09:00", "end": "17:00", "agent": 2}]),
+        "queues.chat.staff.0.agent",
+        ["unknown field", "did you mean 'agents'"],
+    ),
+    "wrong type for staff": (
+        lambda d: _chat(d).update(staff="ten"),
+        "queues.chat.staff",
+        ["integer"],
+    ),
+    "negative rate": (
+        lambda d: _chat(d)["arrivals"].update(rate=-5),
+        "queues.chat.arrivals.rate",
+        [">= 0"],
+    ),
+    "negative rate with unit": (
+        lambda d: _chat(d)["arrivals"].update(rate="-5/h"),
+        "queues.chat.arrivals.rate",
+        ["rate"],
+    ),
+    "negative agents": (
+        lambda d: _chat(d).update(staff=-1),
+        "queues.chat.staff",
+        ["between 0 and"],
+    ),
+    "negative agents in a shift": (
+        lambda d: _chat(d).update(staff=[{"start": "09:00", "end": "17:00", "agents": -3}]),
+        "queues.chat.staff.0.agents",
+        ["greater than or equal to 0"],
+    ),
+    "bad duration": (
+        lambda d: d.update(duration="4x"),
+        "duration",
+        ["'4x'", "duration"],
+    ),
+    "bad duration in a distribution": (
+        lambda d: _chat(d).update(service={"dist": "exponential", "mean": "3 minutes"}),
+        "queues.chat.service.mean",
+        ["duration"],
+    ),
+    "bad clock": (
+        lambda d: _chat(d).update(staff=[{"start": "25:00", "end": "08:00", "agents": 1}]),
+        "queues.chat.staff.0.start",
+        ["'25:00'", "time of day"],
+    ),
+    "shift starting at 24:00": (
+        lambda d: _chat(d).update(staff=[{"start": "24:00", "end": "08:00", "agents": 1}]),
+        "queues.chat.staff.0",
+        ["24:00"],
+    ),
+    "route to a missing queue": (
+        lambda d: _chat(d).update(on_unresolved={"emial": 1.0}),
+        "queues.chat.on_unresolved",
+        ["unknown queue 'emial'", "email"],
+    ),
+    "route probability above 1": (
+        lambda d: _chat(d).update(on_abandon={"email": 1.5}),
+        "queues.chat.on_abandon.email",
+        ["less than or equal to 1"],
+    ),
+    "warmup not shorter than duration": (
+        lambda d: d.update(warmup="1d"),
+        "",  # a relation between two top-level fields: the reason names both
+        ["warmup must be shorter than duration"],
+    ),
+    "profile with 23 weights": (
+        lambda d: _chat(d)["arrivals"].update(profile=[1.0] * 23),
+        "queues.chat.arrivals.profile",
+        ["24", "got 23"],
+    ),
+    "weekdays with 6 weights": (
+        lambda d: _chat(d)["arrivals"].update(weekdays=[1.0] * 6),
+        "queues.chat.arrivals.weekdays",
+        ["7"],
+    ),
+    "target naming an unknown queue": (
+        lambda d: d.update(
+            targets=[{"queue": "chatt", "metric": "mean_wait", "value": "1m", "tolerance": "10%"}]
+        ),
+        "targets.0.queue",
+        ["unknown queue 'chatt'"],
+    ),
+    "target with an unknown metric": (
+        lambda d: d.update(
+            targets=[{"queue": "chat", "metric": "mean_waiting", "value": 1, "tolerance": 1}]
+        ),
+        "targets.0.metric",
+        ["mean_wait"],
+    ),
+    "closed: route without on_closed": (
+        lambda d: _chat(d).update(closed="route"),
+        "queues.chat.on_closed",
+        ["on_closed"],
+    ),
+    "unknown closed behaviour": (
+        lambda d: _chat(d).update(closed="queue"),
+        "queues.chat.closed",
+        ["'wait'", "'lost'", "'route'"],
+    ),
+    "unknown distribution": (
+        lambda d: _chat(d).update(service={"dist": "weibull", "mean": "3m"}),
+        "queues.chat.service",
+        ["unknown distribution 'weibull'", "exponential", "lognormal"],
+    ),
+    "distribution without dist": (
+        lambda d: _chat(d).update(service={"mean": "3m"}),
+        "queues.chat.service",
+        ["dist"],
+    ),
+    "missing service": (
+        lambda d: _chat(d).pop("service"),
+        "queues.chat.service",
+        ["required field is missing"],
+    ),
+    "missing start": (
+        lambda d: d.pop("start"),
+        "start",
+        ["required field is missing"],
+    ),
+    "probability above 1": (
+        lambda d: _chat(d).update(visibility=1.2),
+        "queues.chat.visibility",
+        ["less than or equal to 1"],
+    ),
+    "unknown day": (
+        lambda d: _chat(d).update(
+            staff=[{"start": "09:00", "end": "17:00", "agents": 1, "days": ["mon", "funday"]}]
+        ),
+        "queues.chat.staff.0.days",
+        ["unknown day 'funday'"],
+    ),
+    "bad holiday date": (
+        lambda d: d.update(calendar={"holidays": ["2026-13-01"]}),
+        "calendar.holidays.0",
+        ["date"],
+    ),
+    "no queue has arrivals": (
+        lambda d: _chat(d).pop("arrivals"),
+        "",
+        ["no queue has arrivals"],
+    ),
+    "bad three_shift": (
+        lambda d: _chat(d).update(staff={"three_shift": {"agents": "many"}}),
+        "queues.chat.staff.agents",
+        ["integer"],
+    ),
+    "unknown staff shorthand": (
+        lambda d: _chat(d).update(staff={"four_shift": {"agents": 2}}),
+        "queues.chat.staff",
+        ["three_shift", "business_hours"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FIELDS))
+def test_bad_field_names_file_path_and_reason(tmp_path, case):
+    change, path, words = BAD_FIELDS[case]
+    file = _write(tmp_path, _mutated(change), "bad_scenario.yaml")
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load(file)
+    err = info.value
+    message = str(err)
+    assert err.source == str(file)
+    assert str(file) in message
+    assert any(p == path for p, _ in err.problems), err.problems
+    for word in words:
+        assert word in message, message
+    # Every line names the file; a field's line names its dotted path then the reason.
+    for line in message.splitlines():
+        assert line.startswith(f"{file}: ")
+    if path:
+        assert f"{file}: {path}: " in message
+
+
+def test_route_probabilities_summing_above_one_name_the_route_field():
+    data = _mutated(lambda d: _chat(d).update(on_unresolved={"email": 0.7, "chat": 0.5}))
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.from_dict(data, source="s.yaml")
+    assert any(p == "queues.chat.on_unresolved" for p, _ in info.value.problems)
+    assert "s.yaml: queues.chat.on_unresolved: " in str(info.value)
+
+
+def test_route_probabilities_summing_above_one_are_rejected():
+    data = _mutated(lambda d: _chat(d).update(on_unresolved={"email": 0.7, "chat": 0.5}))
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.from_dict(data, source="s.yaml")
+    message = str(info.value)
+    assert message.startswith("s.yaml: queues.chat")
+    assert "on_unresolved" in message
+    assert "sum to 1.2" in message
+
+
+def test_unknown_field_in_a_distribution_lists_that_distributions_fields():
+    data = _mutated(
+        lambda d: _chat(d).update(service={"dist": "uniform", "low": 1, "high": 2, "hgh": 3})
+    )
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.from_dict(data)
+    reasons = dict(info.value.problems)
+    assert "queues.chat.service.hgh" in reasons
+    assert "did you mean 'high'" in reasons["queues.chat.service.hgh"]
+    assert "did you mean 'mean'" not in str(info.value)
+
+
+def test_several_problems_are_reported_together(tmp_path):
+    def change(d):
+        d.update(duration="4x")
+        _chat(d).update(staff=-1)
+        _chat(d)["arrivals"].update(profile=[1.0] * 23)
+
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load(_write(tmp_path, _mutated(change)))
+    paths = {p for p, _ in info.value.problems}
+    assert {"duration", "queues.chat.staff", "queues.chat.arrivals.profile"} <= paths
+
+
+def test_error_is_a_value_error():
+    assert issubclass(sim.ScenarioError, ValueError)
+
+
+# --------------------------------------------------------------------------- file level
+
+VALID_TEXT = """\
+name: t
+start: 2026-01-05T00:00
+duration: 2h
+queues:
+  chat:
+    arrivals: {rate: 30/h}
+    staff: 1
+    service: {dist: constant, value: 60}
+"""
+
+
+def test_duplicate_yaml_key_is_an_error_with_its_line(tmp_path):
+    text = VALID_TEXT.replace("duration: 2h\n", "duration: 2h\nseed: 1\nduration: 3h\n")
+    file = _write(tmp_path, text)
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load(file)
+    message = str(info.value)
+    assert str(file) in message
+    assert "duplicate key 'duration'" in message
+    assert "line 5" in message
+
+
+def test_duplicate_nested_key_is_an_error(tmp_path):
+    text = VALID_TEXT.replace("    staff: 1\n", "    staff: 1\n    staff: 2\n")
+    with pytest.raises(sim.ScenarioError, match=r"duplicate key 'staff'.*line 8"):
+        sim.load(_write(tmp_path, text))
+
+
+def test_invalid_yaml_syntax_names_the_line(tmp_path):
+    text = VALID_TEXT.replace("service: {dist: constant, value: 60}", "service: {dist: constant")
+    file = _write(tmp_path, text)
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load(file)
+    message = str(info.value)
+    assert message.startswith(f"{file}: invalid YAML: line ")
+    assert "line 8" in message or "line 9" in message
+
+
+def test_yaml_that_is_not_a_mapping_is_an_error(tmp_path):
+    file = _write(tmp_path, "- just\n- a list\n")
+    with pytest.raises(sim.ScenarioError, match="must be a mapping"):
+        sim.load(file)
+
+
+def test_empty_file_is_an_error(tmp_path):
+    with pytest.raises(sim.ScenarioError, match="must be a mapping"):
+        sim.load(_write(tmp_path, ""))
+
+
+def test_missing_file_is_an_error(tmp_path):
+    file = tmp_path / "no_such_scenario.yaml"
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load(file)
+    assert str(file) in str(info.value)
+    assert "cannot read" in str(info.value)
+
+
+def test_a_directory_is_not_a_scenario(tmp_path):
+    with pytest.raises(sim.ScenarioError, match="cannot read"):
+        sim.load(tmp_path)
+
+
+# --------------------------------------------------------------------------- overrides
+
+
+def test_overrides_go_through_the_same_validation(tmp_path):
+    file = _write(tmp_path, BASE)
+    assert sim.load(file, ["queues.chat.staff=5"]).queues["chat"].staff == 5
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load(file, ["queues.chat.staff=-2"])
+    assert ("queues.chat.staff", "number of agents must be between 0 and 100,000") in (
+        info.value.problems
+    )
+    with pytest.raises(sim.ScenarioError, match=r"queues\.chat\.stafff: unknown field"):
+        sim.load(file, ["queues.chat.stafff=2"])
+
+
+@pytest.mark.parametrize("text", ["a.b", "=3", "queues..staff=1", ".x=1", "x.=1", "  =1"])
+def test_malformed_override_is_an_error_naming_it(text):
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.from_dict(BASE, overrides=[text])
+    assert text in str(info.value)
+    assert "dotted.path=VALUE" in str(info.value)
+
+
+def test_override_cannot_descend_into_a_scalar():
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.from_dict(BASE, source="f.yaml", overrides=["name.x=1"])
+    assert info.value.problems[0][0] == "name.x"
+
+
+def test_override_values_are_read_as_yaml():
+    s = sim.from_dict(
+        BASE,
+        overrides=[
+            "queues.chat.service={dist: constant, value: 4m12s}",
+            "queues.chat.on_unresolved.email=0.5",
+            "duration=2d",
+        ],
+    )
+    assert s.queues["chat"].service.mean == 252.0
+    assert s.queues["chat"].on_unresolved == {"email": 0.5}
+    assert s.duration == 2 * 86400.0
+
+
+def test_overrides_do_not_modify_the_input():
+    data = copy.deepcopy(BASE)
+    sim.from_dict(data, overrides=["queues.chat.staff=7", "queues.chat.arrivals.rate=9/h"])
+    assert data == BASE
+
+
+# --------------------------------------------------------------------------- valid input
+
+
+def _load_text(tmp_path: Path, text: str) -> sim.Scenario:
+    return sim.load(_write(tmp_path, text))
+
+
+def test_units_durations_and_rates(tmp_path):
+    text = """\
+name: units
+start: 2026-01-05T00:00
+duration: 1d2h
+warmup: 90s
+drain: 1w
+service_level_threshold: 1m30s
+queues:
+  a: {arrivals: {rate: 150/h}, staff: 1, service: {dist: constant, value: 4m12s}}
+  b: {arrivals: {rate: 2/min}, staff: 1, service: {dist: exponential, mean: 1.5h}}
+  c: {arrivals: {rate: 3000/d}, staff: 1, service: {dist: lognormal, mean: 300, cv: 0.5}}
+  d: {arrivals: {rate: 12}, staff: 1, service: {dist: uniform, low: 1m, high: 2m}}
+  e: {arrivals: {rate: 1/s}, staff: 1, service: {dist: empirical, values: [30s, 1m, 90]}}
+"""
+    s = _load_text(tmp_path, text)
+    assert s.duration == 26 * HOUR
+    assert s.warmup == 90.0
+    assert s.drain == 7 * 86400.0
+    assert s.service_level_threshold == 90.0
+    q = s.queues
+    assert q["a"].service.value == 252.0
+    assert q["a"].arrivals.rate == pytest.approx(150 / HOUR, rel=1e-15)
+    assert q["b"].arrivals.rate == pytest.approx(2 / 60, rel=1e-15)
+    assert q["c"].arrivals.rate == pytest.approx(3000 / 86400, rel=1e-15)
+    assert q["d"].arrivals.rate == pytest.approx(12 / HOUR, rel=1e-15)  # bare number: per hour
+    assert q["e"].arrivals.rate == 1.0
+    assert q["b"].service.mean == 1.5 * HOUR
+    assert q["d"].service.mean == 90.0
+    assert q["e"].service.values == (30.0, 60.0, 90.0)
+
+
+def _shifts(staff: Any) -> list[tuple[float, float, int, tuple[str, ...]]]:
+    return [(s.start, s.end, s.agents, s.days) for s in staff]
+
+
+def test_three_shift_expands_to_00_08_16_24(tmp_path):
+    s = sim.from_dict(
+        _mutated(lambda d: _chat(d).update(staff={"three_shift": {"agents": [3, 5, 4]}}))
+    )
+    assert _shifts(s.queues["chat"].staff) == [
+        (0.0, 8 * HOUR, 3, ("all",)),
+        (8 * HOUR, 16 * HOUR, 5, ("all",)),
+        (16 * HOUR, 24 * HOUR, 4, ("all",)),
+    ]
+    same = sim.from_dict(
+        _mutated(
+            lambda d: _chat(d).update(staff={"three_shift": {"agents": 2, "days": "weekdays"}})
+        )
+    )
+    assert [a for _, _, a, _ in _shifts(same.queues["chat"].staff)] == [2, 2, 2]
+    assert {d for *_, d in _shifts(same.queues["chat"].staff)} == {("weekdays",)}
+
+
+def test_business_hours_defaults_to_9_18_on_weekdays():
+    s = sim.from_dict(_mutated(lambda d: _chat(d).update(staff={"business_hours": {"agents": 4}})))
+    assert _shifts(s.queues["chat"].staff) == [(9 * HOUR, 18 * HOUR, 4, ("weekdays",))]
+    custom = sim.from_dict(
+        _mutated(
+            lambda d: _chat(d).update(
+                staff={
+                    "business_hours": {
+                        "open": "08:30",
+                        "close": "17:00",
+                        "agents": 2,
+                        "days": "workdays",
+                    }
+                }
+            )
+        )
+    )
+    assert _shifts(custom.queues["chat"].staff) == [(8.5 * HOUR, 17 * HOUR, 2, ("workdays",))]
+
+
+def test_24_00_end_and_overnight_shift(tmp_path):
+    text = """\
+name: shifts
+start: 2026-01-05T00:00
+duration: 2d
+queues:
+  a:
+    arrivals: {rate: 10/h}
+    staff:
+      - {start: "16:00", end: "24:00", agents: 2}
+      - {start: "22:00", end: "06:00", agents: 1}
+    service: {dist: constant, value: 60}
+"""
+    s = _load_text(tmp_path, text)
+    late, night = s.queues["a"].staff
+    assert (late.start, late.end, late.length) == (16 * HOUR, 24 * HOUR, 8 * HOUR)
+    assert (night.start, night.end, night.length) == (22 * HOUR, 6 * HOUR, 8 * HOUR)
+    clock = Clock(s.start)
+    spans = [
+        (i.start, i.end, i.agents) for i in shift_instances(s.queues["a"].staff, clock, 2 * 86400)
+    ]
+    # The night shift of the day before the start reaches into day 0 from time 0.
+    assert (0.0, 6 * HOUR, 1) in spans
+    assert (22 * HOUR, 30 * HOUR, 1) in spans
+    assert (16 * HOUR, 24 * HOUR, 2) in spans
+
+
+def test_unquoted_clock_times_read_as_sexagesimal_are_understood(tmp_path):
+    # YAML 1.1 reads unquoted 20:00 as the integer 1200; the loader must undo that.
+    assert yaml.safe_load("t: 20:00")["t"] == 1200
+    text = """\
+name: sexagesimal
+start: 2026-01-05T00:00
+duration: 1d
+queues:
+  a:
+    arrivals:
+      rate: 10/h
+      peaks: [{start: 20:00, end: 23:30, multiplier: 2}]
+    staff: [{start: 06:00, end: 22:15, agents: 1}]
+    pickup: [09:00, 15:45]
+    service: {dist: constant, value: 60}
+"""
+    a = _load_text(tmp_path, text).queues["a"]
+    assert (a.arrivals.peaks[0].start, a.arrivals.peaks[0].end) == (20 * HOUR, 23.5 * HOUR)
+    assert (a.staff[0].start, a.staff[0].end) == (6 * HOUR, 22.25 * HOUR)
+    assert a.pickup == (9 * HOUR, 15.75 * HOUR)
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        ("all", ("all",)),
+        ("weekdays", ("weekdays",)),
+        ("weekends", ("weekends",)),
+        ("workdays", ("workdays",)),
+        ("holidays", ("holidays",)),
+        (["mon", "wed"], ("mon", "wed")),
+        (["Friday", "sat"], ("fri", "sat")),
+        ("tue", ("tue",)),
+    ],
+)
+def test_day_selectors(days, expected):
+    shift = Shift.model_validate({"start": "09:00", "end": "17:00", "agents": 1, "days": days})
+    assert shift.days == expected
+
+
+def test_day_keywords_are_case_insensitive_like_day_names():
+    shift = Shift.model_validate(
+        {"start": "09:00", "end": "17:00", "agents": 1, "days": "Weekdays"}
+    )
+    assert shift.days == ("weekdays",)
+
+
+def test_day_selectors_drive_the_shift_calendar():
+    clock = Clock(dt.datetime(2026, 1, 5), frozenset({dt.date(2026, 1, 7)}))  # Mon; Wed holiday
+    week = 7 * 86400.0
+
+    def days_worked(days: Any) -> list[int]:
+        shift = Shift.model_validate({"start": "09:00", "end": "17:00", "agents": 1, "days": days})
+        return [int(i.start // 86400) for i in shift_instances((shift,), clock, week)]
+
+    assert days_worked("all") == list(range(7))
+    assert days_worked("weekdays") == [0, 1, 2, 3, 4]
+    assert days_worked("workdays") == [0, 1, 3, 4]
+    assert days_worked("weekends") == [5, 6]
+    assert days_worked("holidays") == [2]
+    assert days_worked(["tue", "sun"]) == [1, 6]
+
+
+def test_dated_peaks_and_calendar(tmp_path):
+    text = """\
+name: peaks
+start: 2026-11-10T00:00
+duration: 3d
+calendar: {holidays: [2026-11-11]}
+queues:
+  a:
+    arrivals:
+      rate: 10/h
+      holiday_multiplier: 3
+      weekdays: [1, 1, 1, 1, 1, 2, 2]
+      peaks:
+        - {start: 2026-11-11T20:00, end: 2026-11-12T01:00, multiplier: 4}
+        - {start: "10:00", end: "11:00", multiplier: 1.5, days: weekdays}
+    staff: 3
+    service: {dist: constant, value: 60}
+"""
+    s = _load_text(tmp_path, text)
+    peaks = s.queues["a"].arrivals.peaks
+    assert peaks[0].start == dt.datetime(2026, 11, 11, 20)
+    assert peaks[1].start == 10 * HOUR
+    assert s.calendar.holidays == (dt.date(2026, 11, 11),)
+    assert s.queues["a"].arrivals.holiday_multiplier == 3
+
+
+def test_scenario_is_frozen():
+    s = sim.from_dict(BASE)
+    with pytest.raises(Exception, match="frozen"):
+        s.name = "other"
+
+
+def test_from_dict_equals_load_of_the_same_data(tmp_path):
+    assert sim.load(_write(tmp_path, BASE)) == sim.from_dict(BASE)
+
+
+def test_dumped_scenario_loads_back_equal():
+    s = sim.from_dict(BASE)
+    again = sim.from_dict(yaml.safe_load(yaml.safe_dump(s.model_dump(mode="json"))))
+    assert again.queues["chat"].arrivals.rate == s.queues["chat"].arrivals.rate
+    assert again == s
+
+
+def test_duration_beyond_the_calendar_is_rejected():
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.from_dict(_mutated(lambda d: d.update(duration=1e300)))
+    assert info.value.problems[0][0] == "duration"
