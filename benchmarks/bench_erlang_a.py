@@ -22,7 +22,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import ciw
@@ -92,7 +92,6 @@ class BenchResult:
     peak_bytes_per_contact: float = math.nan
     bytes_per_record: float | None = None
     stats: ModelStats | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------

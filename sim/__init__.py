@@ -11,11 +11,13 @@ Typical use::
 from sim.distributions import Constant, Empirical, Exponential, Gamma, Lognormal, Uniform
 from sim.engine import ReplicationResult, simulate
 from sim.errors import ScenarioError
+from sim.experiments import compare, sweep
 from sim.loader import from_dict, load
 from sim.records import Outcome
 from sim.results import Results
 from sim.runner import run
 from sim.scenario import Scenario
+from sim.staffing import StaffingPlan, staff_plan
 
 __version__ = "0.1.0"
 
@@ -30,10 +32,14 @@ __all__ = [
     "Results",
     "Scenario",
     "ScenarioError",
+    "StaffingPlan",
     "Uniform",
     "__version__",
+    "compare",
     "from_dict",
     "load",
     "run",
     "simulate",
+    "staff_plan",
+    "sweep",
 ]

@@ -10,11 +10,15 @@ import json
 import sys
 from collections.abc import Sequence
 
+from sim.cli_document import register_calibrate, register_validate
+from sim.cli_plot import register as register_plot
+from sim.cli_plot import write_standard_plots
+from sim.cli_whatif import register_compare, register_staff, register_sweep
 from sim.cliutil import EXIT_BAD_INPUT, EXIT_OK, Parser, add_run_options
 from sim.errors import ScenarioError
 from sim.loader import load
 from sim.report import format_summary
-from sim.runner import run
+from sim.runner import ClusterError, run
 
 __all__ = ["main"]
 
@@ -39,20 +43,34 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("scenario", help="scenario YAML file")
     add_run_options(p, json_help="print the summary as JSON on stdout")
     p.add_argument("--out", metavar="DIR", help="write summary.csv, contacts.csv, metadata.json")
+    p.add_argument(
+        "--plots", action="store_true", help="with --out: also write the standard plots (PNG)"
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the replications on a Dask distributed cluster (needs the 'cluster' extra); "
+        "same results as local",
+    )
     p.set_defaults(handler=_cmd_run)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    if args.plots and not args.out:
+        raise ScenarioError("--plots", [("", "--plots needs --out DIR to write the images into")])
     scenario = load(args.scenario, args.overrides)
     results = run(
         scenario,
         replications=args.replications,
         seed=args.seed,
         workers=args.workers,
+        scheduler=args.scheduler,
         progress=not args.json and sys.stderr.isatty(),
     )
     if args.out:
         results.save(args.out)
+        if args.plots:
+            write_standard_plots(results, args.out)
     if args.json:
         print(json.dumps(results.to_dict(), indent=2))
     else:
@@ -62,12 +80,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
         print(format_summary(results.summary(), title, scenario.service_level_threshold))
         if args.out:
-            print(f"\nwrote {args.out}/summary.csv, contacts.csv, hourly.csv, metadata.json")
+            extra = " and the standard plots" if args.plots else ""
+            print(f"\nwrote {args.out}/summary.csv, contacts.csv, hourly.csv, metadata.json{extra}")
     return EXIT_OK
 
 
 # Each subcommand registers itself from its own module; add new ones here.
-COMMANDS = [_add_run]
+COMMANDS = [
+    _add_run,
+    register_validate,
+    register_calibrate,
+    register_compare,
+    register_sweep,
+    register_staff,
+    register_plot,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,9 +119,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except ScenarioError as exc:
+    except (ScenarioError, ClusterError) as exc:
         print(f"error: {exc}".replace("\n", "\nerror: "), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # The reader (``| head``) left; say nothing more and do not trace back.
+        sys.stderr.close()
+        return EXIT_OK
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

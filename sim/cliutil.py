@@ -61,5 +61,7 @@ def add_run_options(p: argparse.ArgumentParser, *, json_help: str = "print JSON 
         metavar="PATH=VALUE",
         help="override a field, e.g. queues.email.staff=3 (repeatable; validated like the file)",
     )
-    p.add_argument("--workers", type=positive_int, default=1, help="local processes (default 1)")
+    p.add_argument(
+        "--workers", type=positive_int, help="local processes (default: all cores; same results)"
+    )
     p.add_argument("--json", action="store_true", help=json_help)

@@ -1,0 +1,277 @@
+"""``sim plot``: wait-time distributions, hourly profiles and sweep curves as PNG/SVG.
+
+Two forms::
+
+    sim plot SCENARIO --kind wait|ecdf|survival|hourly|heatmap [--queue Q ...] [--out FILE]
+    sim plot --sweep RESULTS.csv [--metric M] [--out FILE]
+
+The sweep CSV is the one ``sim sweep --out`` writes: one row per variant x queue, a
+``queue`` column, one column per varied dotted path (``queues.live_peak.staff``), metric
+columns named as in ``sim run --json`` and ``<metric>_ci95`` half-widths. Identifier
+columns (``scenario``, ``variant``, ``replications``, ``seed``) may be present and are
+ignored; every other column without a ``_ci95`` partner is taken as a varied parameter.
+
+matplotlib is imported only when a plot is drawn, so other subcommands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.cliutil import EXIT_BAD_INPUT, EXIT_OK, add_run_options
+from sim.loader import load
+from sim.runner import run
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from sim.results import Results
+
+__all__ = ["FORMATS", "KINDS", "read_sweep", "register", "write_standard_plots"]
+
+KINDS = ("wait", "ecdf", "survival", "hourly", "heatmap")
+FORMATS = (".png", ".svg", ".pdf")
+PNG_DPI = 150
+# A heat map of one day is the hourly profile again; it earns its place from two days on.
+HEATMAP_MIN_DAYS = 2
+
+_EXAMPLES = """\
+examples:
+  sim plot scenarios/livestream_promo_peak.yaml --kind survival --out survival.png
+  sim plot scenarios/livestream_promo_peak.yaml --kind hourly --queue live_peak
+  sim plot SCENARIO --kind survival --queue live_peak --queue email --logx --out waits.svg
+  sim plot SCENARIO --kind wait --set queues.live_peak.staff.1.agents=10 -n 20
+  sim plot --sweep sweep.csv --metric abandon_rate --out abandon.png
+
+kinds:
+  wait      histogram of waits of answered contacts
+  ecdf      share answered within t, P(wait <= t)
+  survival  share still waiting after t, P(wait > t) (--log for the tail)
+  hourly    mean and 90th-percentile wait by hour, with arrivals and agents on shift
+  heatmap   mean wait by calendar day and hour of arrival
+
+Without --queue, the first queue of the scenario with answered contacts is drawn; several
+--queue options put several queues on one axis (wait, ecdf, survival only)."""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``plot`` subcommand to the ``sim`` parser."""
+    p = sub.add_parser(
+        "plot",
+        help="draw wait distributions, hourly profiles or sweep curves (PNG/SVG)",
+        description=(
+            "Run a scenario and draw its waits (histogram, ECDF, survival curve), its\n"
+            "hourly profile or a day-by-hour heat map; or draw a metric against the varied\n"
+            "parameter of a sweep CSV. Writes PNG, SVG or PDF by the --out file's suffix."
+        ),
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("scenario", nargs="?", help="scenario YAML file (omit with --sweep)")
+    p.add_argument("--kind", choices=KINDS, default="survival", help="what to draw")
+    p.add_argument(
+        "--queue", dest="queues", action="append", default=[], metavar="Q", help="queue to draw"
+    )
+    p.add_argument("--log", action="store_true", help="logarithmic count/probability axis")
+    p.add_argument("--logx", action="store_true", help="logarithmic time axis (ecdf, survival)")
+    p.add_argument("--sweep", metavar="RESULTS.csv", help="draw a sweep table written by sim sweep")
+    p.add_argument("--metric", default="mean_wait_s", help="sweep metric (default mean_wait_s)")
+    p.add_argument("--out", metavar="FILE", help="output .png, .svg or .pdf (default: PNG here)")
+    add_run_options(p, json_help='print {"written": [FILE]} as JSON on stdout')
+    p.set_defaults(handler=partial(_cmd_plot, parser=p))
+
+
+def _cmd_plot(args: argparse.Namespace, *, parser: argparse.ArgumentParser) -> int:
+    _check_usage(args, parser)
+    import matplotlib  # noqa: PLC0415 - only plotting needs it
+
+    matplotlib.use("Agg")  # files only: never a window, works without a display
+    from sim.plots import PlotError  # noqa: PLC0415
+
+    out = Path(args.out) if args.out else _default_out(args)
+    try:
+        fig = _sweep_figure(args) if args.sweep else _scenario_figure(args)
+    except PlotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    path = _save(fig, out)
+    if args.json:
+        print(json.dumps({"written": [str(path)]}))
+    else:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _check_usage(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """Reject contradictory options with a usage error (exit 2)."""
+    if bool(args.scenario) == bool(args.sweep):
+        parser.error("give either a SCENARIO or --sweep RESULTS.csv")
+    if args.out and Path(args.out).suffix.lower() not in FORMATS:
+        parser.error(f"--out must end in {', '.join(FORMATS)}, got {args.out!r}")
+    if args.sweep and (args.overrides or args.replications or args.seed is not None):
+        parser.error("--set, --replications and --seed apply to a SCENARIO, not to --sweep")
+    if args.kind in {"hourly", "heatmap"} and len(args.queues) > 1:
+        parser.error(f"--kind {args.kind} draws one queue; give at most one --queue")
+
+
+def _default_out(args: argparse.Namespace) -> Path:
+    if args.sweep:
+        return Path(f"{Path(args.sweep).stem}_{args.metric}.png")
+    return Path(f"{Path(args.scenario).stem}_{args.kind}.png")
+
+
+def _scenario_figure(args: argparse.Namespace) -> Figure:
+    scenario = load(args.scenario, args.overrides)
+    results = run(
+        scenario,
+        replications=args.replications,
+        seed=args.seed,
+        workers=args.workers,
+        progress=not args.json and sys.stderr.isatty(),
+    )
+    queues = args.queues or [_first_answered_queue(results)]
+    return _DRAW[args.kind](results, queues, args)
+
+
+def _first_answered_queue(results: Results) -> str:
+    summary = results.summary()
+    answered = summary.index[summary["answered"] > 0]
+    return str(answered[0] if len(answered) else summary.index[0])
+
+
+def _draw_wait(results: Results, queues: list[str], args: argparse.Namespace) -> Figure:
+    from sim import plots  # noqa: PLC0415
+
+    return plots.wait_histogram(results, queues, log=args.log)
+
+
+def _draw_ecdf(results: Results, queues: list[str], args: argparse.Namespace) -> Figure:
+    from sim import plots  # noqa: PLC0415
+
+    return plots.wait_ecdf(results, queues, logx=args.logx)
+
+
+def _draw_survival(results: Results, queues: list[str], args: argparse.Namespace) -> Figure:
+    from sim import plots  # noqa: PLC0415
+
+    return plots.wait_survival(results, queues, log=args.log, logx=args.logx)
+
+
+def _draw_hourly(results: Results, queues: list[str], _args: argparse.Namespace) -> Figure:
+    from sim import plots  # noqa: PLC0415
+
+    return plots.hourly_profile(results, queues[0])
+
+
+def _draw_heatmap(results: Results, queues: list[str], _args: argparse.Namespace) -> Figure:
+    from sim import plots  # noqa: PLC0415
+
+    return plots.wait_heatmap(results, queues[0])
+
+
+_DRAW: dict[str, Callable[[Results, list[str], argparse.Namespace], Figure]] = {
+    "wait": _draw_wait,
+    "ecdf": _draw_ecdf,
+    "survival": _draw_survival,
+    "hourly": _draw_hourly,
+    "heatmap": _draw_heatmap,
+}
+
+
+def read_sweep(path: str | Path) -> pd.DataFrame:
+    """Read a sweep CSV (see the module docstring), as a DataFrame.
+
+    Raises:
+        PlotError: the file is missing, unreadable or lacks a ``queue`` column.
+    """
+    import pandas  # noqa: PLC0415
+
+    from sim.plots import PlotError  # noqa: PLC0415
+
+    try:
+        table = pandas.read_csv(path)
+    except (OSError, ValueError) as exc:  # pandas' parser errors are ValueErrors
+        raise PlotError(f"{path}: cannot read the sweep table: {exc}") from None
+    if "queue" not in table:
+        raise PlotError(f"{path}: a sweep table needs a 'queue' column")
+    return table
+
+
+def _sweep_figure(args: argparse.Namespace) -> Figure:
+    from sim import plots  # noqa: PLC0415
+
+    table = read_sweep(args.sweep)
+    try:
+        return plots.sweep_curve(table, args.metric, queues=args.queues or None)
+    except plots.PlotError as exc:
+        raise plots.PlotError(f"{args.sweep}: {exc}") from None
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=PNG_DPI if path.suffix.lower() == ".png" else "figure")
+    return path
+
+
+def _calendar_days(results: Results) -> int:
+    """Calendar days that the measurement window touches."""
+    from sim.plots import day_index  # noqa: PLC0415
+    from sim.timeline import Clock  # noqa: PLC0415
+
+    w0, w1 = results.runs[0].window
+    first, last = day_index(np.array([w0, np.nextafter(w1, w0)]), Clock(results.scenario.start))
+    return int(last - first + 1)
+
+
+# Waits whose longest is this many times their 90th percentile get a logarithmic time
+# axis, or the curve's body is squeezed against zero by a few overnight waits.
+LONG_TAIL_RATIO = 10.0
+
+
+def _long_tail(waits: np.ndarray) -> bool:
+    p90 = float(np.percentile(waits, 90))
+    return float(waits.max()) > LONG_TAIL_RATIO * max(p90, 1.0)
+
+
+def write_standard_plots(results: Results, out_dir: str | Path) -> list[Path]:
+    """Write the standard plots of a run as PNG files into ``out_dir``.
+
+    Per queue with answered contacts: ``wait_histogram_<queue>.png``,
+    ``wait_survival_<queue>.png`` (on a logarithmic time axis when a few waits are far
+    longer than the rest) and ``hourly_<queue>.png``, plus
+    ``wait_heatmap_<queue>.png`` when the run spans two calendar days or more; and one
+    ``wait_survival.png`` with every such queue on a logarithmic time axis.
+
+    Returns:
+        The paths written, in that order.
+    """
+    from sim import plots  # noqa: PLC0415
+
+    out = Path(out_dir)
+    summary = results.summary()
+    queues = [str(q) for q in summary.index[summary["answered"] > 0]]
+    written = []
+    for queue in queues:
+        figures = {
+            f"wait_histogram_{queue}": plots.wait_histogram(results, [queue]),
+            f"wait_survival_{queue}": plots.wait_survival(
+                results, [queue], logx=_long_tail(plots.wait_series(results, [queue])[queue])
+            ),
+            f"hourly_{queue}": plots.hourly_profile(results, queue),
+        }
+        if _calendar_days(results) >= HEATMAP_MIN_DAYS:
+            figures[f"wait_heatmap_{queue}"] = plots.wait_heatmap(results, queue)
+        written += [_save(fig, out / f"{name}.png") for name, fig in figures.items()]
+    if len(queues) > 1:
+        combined = plots.wait_survival(results, queues, logx=True)
+        written.append(_save(combined, out / "wait_survival.png"))
+    return written

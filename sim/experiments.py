@@ -1,0 +1,342 @@
+"""What-if experiments on common random numbers: paired comparisons and sweeps.
+
+Random streams are keyed by queue name, replication and seed (:mod:`sim.streams`), so
+two variants of a scenario run with the same seed and replication numbers see the same
+arrivals, service times and patience. Their per-replication difference then measures
+the change, not the noise, and its confidence interval is far narrower than the two
+separate intervals suggest.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.engine import ReplicationResult
+from sim.errors import ScenarioError
+from sim.loader import apply_overrides, from_dict, read_yaml
+from sim.metrics import METRICS, queue_metrics
+from sim.runner import Task, map_replications
+from sim.scenario import Scenario
+from sim.stats import mean_ci, summarize
+
+__all__ = [
+    "compare",
+    "parse_vary",
+    "replication_metrics",
+    "sweep",
+    "variant_grid",
+]
+
+Source = str | Path | Mapping[str, Any]
+MAX_RANGE = 1000
+
+_RANGE = re.compile(r"^(-?(?:0|[1-9]\d*)):(-?(?:0|[1-9]\d*))(?::([1-9]\d*))?$")
+_CLOCK_LIKE = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
+
+
+# -- building variants -------------------------------------------------------------------
+
+
+def _raw(source: Source | Scenario) -> tuple[dict[str, Any], str]:
+    """Plain scenario data and a name for error messages."""
+    if isinstance(source, Scenario):
+        raise TypeError(
+            "pass the scenario file (or its plain data), not a loaded Scenario: variants "
+            "are made by setting fields in the file's data before validation"
+        )
+    if isinstance(source, Mapping):
+        return dict(source), "<dict>"
+    return read_yaml(source), str(source)
+
+
+def _variant(data: Mapping[str, Any], settings: Mapping[str, Any], source: str) -> Scenario:
+    """Validate ``data`` with each ``path: value`` of ``settings`` set."""
+    for path in settings:
+        _check_path(data, path, source)
+    # JSON is YAML flow syntax: the override parser reads the value back unchanged.
+    texts = [f"{p}={json.dumps(v, default=str)}" for p, v in settings.items()]
+    return from_dict(apply_overrides(data, texts, source), source=f"{source} [{_label(settings)}]")
+
+
+def _check_path(data: Mapping[str, Any], path: str, source: str) -> None:
+    """Every part of a varied path but the last must exist: a typo is not a new queue."""
+    node: Any = data
+    parts = path.split(".")
+    for depth, part in enumerate(parts[:-1]):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            where = ".".join(parts[: depth + 1])
+            options = f" (has: {', '.join(map(str, node))})" if isinstance(node, Mapping) else ""
+            raise ScenarioError(source, [(where, f"not in the scenario{options}")])
+
+
+def parse_vary(text: str) -> tuple[str, list[Any]]:
+    """Read ``dotted.path=V1,V2,...`` into the path and its values.
+
+    Values are YAML (``10``, ``0.5``, ``"09:00"``, ``[1, 2]``); ``A:B`` (or ``A:B:STEP``)
+    is the inclusive range of integers A..B. Commas inside brackets or braces do not
+    split values. A bare clock time like ``9:00`` stays a string; quote a time such as
+    ``"8:12"`` that would otherwise read as a range.
+
+    Raises:
+        ValueError: the text is not of that form.
+    """
+    path, sep, raw = text.partition("=")
+    path = path.strip()
+    if not sep or not path or any(not p for p in path.split(".")):
+        raise ValueError(f"expected dotted.path=V1,V2,... got {text!r}")
+    items = [item.strip() for item in _split_top_level(raw)]
+    if not items or any(not item for item in items):
+        raise ValueError(f"{path}: empty value in {raw!r} (expected V1,V2,... or A:B)")
+    values: list[Any] = []
+    for item in items:
+        values.extend(_values(path, item))
+    return path, values
+
+
+def _split_top_level(raw: str) -> list[str]:
+    parts, depth, current = [], 0, []
+    for ch in raw:
+        depth += ch in "[{"
+        depth -= ch in "]}"
+        if ch == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+def _values(path: str, item: str) -> list[Any]:
+    match = _RANGE.match(item)
+    if match and not (_CLOCK_LIKE.match(item) and match.group(2).startswith("0")):
+        lo, hi, step = int(match.group(1)), int(match.group(2)), int(match.group(3) or 1)
+        if hi < lo:
+            hint = f"; quote a clock time: '\"{item}\"'" if _CLOCK_LIKE.match(item) else ""
+            raise ValueError(f"{path}: empty range {item} (write LOW:HIGH{hint})")
+        if (hi - lo) // step + 1 > MAX_RANGE:
+            raise ValueError(f"{path}: range {item} has more than {MAX_RANGE} values")
+        return list(range(lo, hi + 1, step))
+    if _CLOCK_LIKE.match(item):
+        return [item]  # YAML 1.1 would read 9:00 as the base-60 number 540
+    try:
+        return [yaml.safe_load(item)]
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: cannot read value {item!r}: {exc}") from None
+
+
+def variant_grid(vary: Mapping[str, Sequence[Any]] | Iterable[str]) -> list[dict[str, Any]]:
+    """Every combination of the varied values, first path slowest.
+
+    Args:
+        vary: ``{path: [values]}``, or ``"path=V1,V2"`` texts as on the command line.
+
+    Raises:
+        ValueError: bad text, no values, or a path given twice.
+    """
+    if not isinstance(vary, Mapping):
+        pairs = [parse_vary(text) for text in vary]
+        paths = [p for p, _ in pairs]
+        twice = sorted({p for p in paths if paths.count(p) > 1})
+        if twice:
+            raise ValueError(f"a path is varied twice: {', '.join(twice)}")
+        vary = dict(pairs)
+    if not vary:
+        raise ValueError("nothing to vary: give at least one path and its values")
+    for path, values in vary.items():
+        if isinstance(values, str | bytes) or not len(values):
+            raise ValueError(f"{path}: give a list of values")
+    return [dict(zip(vary, combo, strict=True)) for combo in itertools.product(*vary.values())]
+
+
+def _label(settings: Mapping[str, Any]) -> str:
+    return ", ".join(f"{p}={json.dumps(v, default=str)}" for p, v in settings.items())
+
+
+# -- running -----------------------------------------------------------------------------
+
+
+def replication_metrics(scenario: Scenario, result: ReplicationResult) -> dict[str, dict]:
+    """Every metric of every queue of one replication (the reducer run on the workers)."""
+    return queue_metrics(result, scenario.service_level_threshold)
+
+
+def _metrics_table(
+    variants: Sequence[tuple[str, Scenario]],
+    replications: int | None,
+    seed: int | None,
+    *,
+    workers: int | None,
+    scheduler: Any,
+    progress: bool,
+) -> pd.DataFrame:
+    """Per-replication metrics of several variants, all replications in one parallel map.
+
+    A variant runs its own replications and seed unless ``replications`` / ``seed`` say
+    otherwise (they differ only when an experiment varies them).
+    """
+    labels, tasks = [], []
+    for label, scenario in variants:
+        n = scenario.replications if replications is None else replications
+        if n < 1:
+            raise ValueError("replications must be at least 1")
+        base = scenario.seed if seed is None else seed
+        tasks.extend(Task(scenario, r, base) for r in range(n))
+        labels.extend([label] * n)
+    figures = map_replications(
+        tasks, replication_metrics, workers=workers, scheduler=scheduler, progress=progress
+    )
+    rows = [
+        {"variant": label, "replication": task.replication, "queue": queue, **values}
+        for label, task, per_queue in zip(labels, tasks, figures, strict=True)
+        for queue, values in per_queue.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def sweep(
+    scenario: Source,
+    vary: Mapping[str, Sequence[Any]] | Iterable[str],
+    *,
+    overrides: Iterable[str] = (),
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    scheduler: Any = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Run every combination of varied fields on common random numbers.
+
+    Every variant runs the same replication numbers with the same seed, so differences
+    between rows are driven by the varied fields, not by sampling noise.
+
+    Args:
+        scenario: a scenario file or its plain data (as read from YAML).
+        vary: ``{"queues.live_peak.staff": [8, 10, 12]}`` or ``["queues.x.staff=8:12"]``;
+            several paths make a grid.
+        overrides: ``dotted.path=VALUE`` settings applied to every variant first.
+        replications: replications per variant (default: the scenario's).
+        seed: base seed (default: the scenario's).
+        workers: local processes (default: one per core).
+        scheduler: Dask scheduler address or client (see :func:`sim.runner.map_replications`).
+        progress: show a progress bar.
+
+    Returns:
+        One row per variant and queue: a column per varied path holding its value,
+        ``variant`` (a label), ``queue``, ``replications``, then each metric and its
+        ``<metric>_ci95`` half-width.
+
+    Raises:
+        ScenarioError: a variant is not a valid scenario.
+        ValueError: ``vary`` is malformed.
+    """
+    data, source = _raw(scenario)
+    data = apply_overrides(data, overrides, source)
+    labelled = {_label(settings): settings for settings in variant_grid(vary)}
+    variants = [(label, _variant(data, settings, source)) for label, settings in labelled.items()]
+    per_rep = _metrics_table(
+        variants, replications, seed, workers=workers, scheduler=scheduler, progress=progress
+    )
+    table = summarize(per_rep, ["variant", "queue"], list(METRICS))
+    counts = per_rep.groupby(["variant", "queue"], sort=False).size().to_numpy()
+    table.insert(2, "replications", counts)
+    settings = pd.DataFrame([labelled[label] for label in table["variant"]])
+    return pd.concat([settings, table], axis=1)
+
+
+def compare(
+    a: Source | Scenario,
+    b: Source | Scenario | None = None,
+    *,
+    overrides: Iterable[str] = (),
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    scheduler: Any = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Paired differences B - A per queue and metric, on common random numbers.
+
+    Both variants run the same replication numbers with the same seed (A's, unless
+    ``seed`` is given); each metric's difference is taken within each replication, then
+    its mean and t-based 95% CI over replications. A difference is significant when its
+    CI excludes 0.
+
+    Args:
+        a: the baseline: a scenario file, its plain data or a loaded Scenario.
+        b: the variant; ``None`` means A itself with ``overrides`` applied.
+        overrides: ``dotted.path=VALUE`` settings applied to B.
+        replications: paired replications (default: A's).
+        seed: base seed of both (default: A's).
+        workers: local processes (default: one per core).
+        scheduler: Dask scheduler address or client.
+        progress: show a progress bar.
+
+    Returns:
+        One row per queue (present in both) and metric: ``queue``, ``metric``, ``a``, ``b``
+        (means), ``diff`` (mean of B - A), ``ci95`` (its half-width), ``low``, ``high``,
+        ``significant`` and ``pairs`` (replications where both values exist).
+    """
+    overrides = list(overrides)
+    scenario_a = _as_scenario(a, ())
+    scenario_b = _as_scenario(a if b is None else b, overrides)
+    # One seed and count for both sides: the pairing needs the same streams.
+    replications = scenario_a.replications if replications is None else replications
+    seed = scenario_a.seed if seed is None else seed
+    per_rep = _metrics_table(
+        [("a", scenario_a), ("b", scenario_b)],
+        replications,
+        seed,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+    )
+    return _paired(per_rep, [q for q in scenario_a.queues if q in scenario_b.queues])
+
+
+def _as_scenario(source: Source | Scenario, overrides: list[str]) -> Scenario:
+    if isinstance(source, Scenario) and not overrides:
+        return source
+    data, name = _raw(source)
+    return from_dict(data, source=name, overrides=overrides)
+
+
+def _paired(per_rep: pd.DataFrame, queues: list[str]) -> pd.DataFrame:
+    rows = []
+    for queue in queues:
+        mine = per_rep[per_rep["queue"] == queue]
+        a = mine[mine["variant"] == "a"].set_index("replication")
+        b = mine[mine["variant"] == "b"].set_index("replication").reindex(a.index)
+        for metric in METRICS:
+            x, y = a[metric].to_numpy(float), b[metric].to_numpy(float)
+            both = ~(np.isnan(x) | np.isnan(y))
+            diff, half = mean_ci(y[both] - x[both])
+            rows.append(
+                {
+                    "queue": queue,
+                    "metric": metric,
+                    "a": mean_ci(x)[0],
+                    "b": mean_ci(y)[0],
+                    "diff": diff,
+                    "ci95": half,
+                    "low": diff - half,
+                    "high": diff + half,
+                    "significant": bool(math.isfinite(half) and abs(diff) > half),
+                    "pairs": int(both.sum()),
+                }
+            )
+    return pd.DataFrame(rows)

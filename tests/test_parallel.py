@@ -1,0 +1,146 @@
+"""Where replications run never changes what they produce.
+
+A replication is a pure function of (scenario, replication, seed), so the serial loop,
+local processes and a Dask cluster must give bit-identical tables for the same seed.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.runner import ClusterError, Task, backend, default_workers, map_replications
+
+ROOT = Path(__file__).resolve().parents[1]
+LIVESTREAM = ROOT / "scenarios" / "livestream_promo_peak.yaml"
+SMALL_MERCHANT = ROOT / "scenarios" / "small_merchant_order_chat.yaml"
+
+
+@contextmanager
+def local_cluster(processes: bool = False):
+    """A two-worker Dask cluster (threads in this process unless ``processes``).
+
+    Tests start it only after their local-process runs: forking while the cluster's
+    event-loop thread is busy is not safe.
+    """
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=processes, dashboard_address=":0"
+    ) as cluster:
+        yield cluster
+
+
+def _same_runs(a: sim.Results, b: sim.Results) -> None:
+    assert [r.replication for r in a.runs] == [r.replication for r in b.runs]
+    for x, y in zip(a.runs, b.runs, strict=True):
+        assert x.hops.keys() == y.hops.keys()
+        for column in x.hops:
+            np.testing.assert_array_equal(x.hops[column], y.hops[column])
+
+
+@pytest.mark.parametrize("path", [LIVESTREAM, SMALL_MERCHANT])
+def test_run_is_identical_serial_processes_and_dask(path):
+    scenario = sim.load(path)
+    serial = sim.run(scenario, replications=4, workers=1)
+    processes = sim.run(scenario, replications=4, workers=2)
+    with local_cluster() as cluster:
+        dask = sim.run(scenario, replications=4, scheduler=cluster.scheduler_address)
+    for other in (processes, dask):
+        pd.testing.assert_frame_equal(serial.summary(), other.summary(), check_exact=True)
+        _same_runs(serial, other)
+
+
+def test_sweep_and_compare_are_identical_on_processes_and_dask():
+    distributed = pytest.importorskip("distributed")
+    vary = {"queues.live_peak.staff.1.agents": [10, 14]}
+    kwargs = {"replications": 3, "overrides": ["duration=12h"]}
+    set_b = ["queues.live_peak.staff.1.agents=14"]
+    serial = sim.sweep(LIVESTREAM, vary, workers=1, **kwargs)
+    processes = sim.sweep(LIVESTREAM, vary, workers=2, **kwargs)
+    paired = sim.compare(LIVESTREAM, overrides=set_b, replications=3, workers=1)
+    with local_cluster() as cluster:
+        dask = sim.sweep(LIVESTREAM, vary, scheduler=cluster.scheduler_address, **kwargs)
+        # A client the caller owns: the runner must use it and leave it open.
+        with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
+            on_dask = sim.compare(LIVESTREAM, overrides=set_b, replications=3, scheduler=client)
+            assert client.status == "running"
+    pd.testing.assert_frame_equal(serial, processes, check_exact=True)
+    pd.testing.assert_frame_equal(serial, dask, check_exact=True)
+    pd.testing.assert_frame_equal(paired, on_dask, check_exact=True)
+
+
+def test_staff_plan_is_identical_serial_and_processes():
+    data = {
+        "name": "tiny",
+        "start": "2026-01-05T00:00",
+        "duration": "8h",
+        "seed": 2,
+        "replications": 3,
+        "queues": {
+            "q": {
+                "arrivals": {"rate": "60/h", "profile": [1] * 8 + [2] * 8 + [1] * 8},
+                "service": {"dist": "exponential", "mean": "4m"},
+                "patience": {"dist": "exponential", "mean": "10m"},
+            }
+        },
+    }
+    scenario = sim.from_dict(data)
+    plans = [
+        sim.staff_plan(scenario, "q", "80% in 60s", rounds=3, workers=w).to_dict() for w in (1, 2)
+    ]
+    assert plans[0] == plans[1]
+
+
+def test_map_replications_keeps_task_order_and_reduces_where_it_runs():
+    scenario = sim.load(SMALL_MERCHANT)
+    tasks = [Task(scenario, r, s) for r, s in ((3, 1), (0, 1), (2, 9), (0, 9))]
+    for workers in (1, 2):
+        got = map_replications(tasks, _arrivals, workers=workers)
+        expected = [_arrivals(scenario, sim.simulate(scenario, r, s)) for _, r, s in tasks]
+        assert got == expected
+    # Different seeds and replications really are different streams.
+    assert len(set(map(tuple, expected))) == 4
+
+
+def _arrivals(scenario, result):
+    return (result.replication, result.seed, len(result.hops["contact"]))
+
+
+def test_default_is_every_core():
+    assert default_workers() == (os.cpu_count() or 1)
+    with backend(tasks=1000) as runner:
+        assert runner.workers == default_workers() or runner.pool is None
+    with backend(workers=8, tasks=2) as runner:
+        assert runner.workers == 2
+    with backend(workers=1) as runner:
+        assert runner.pool is None
+
+
+def test_missing_dask_is_a_clear_error(monkeypatch):
+    real_import = builtins.__import__
+
+    def no_distributed(name, *args, **kwargs):
+        if name == "distributed" or name.startswith("distributed."):
+            raise ImportError("No module named 'distributed'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_distributed)
+    with pytest.raises(ClusterError, match=r"needs the 'cluster' extra"):
+        sim.run(sim.load(SMALL_MERCHANT), replications=1, scheduler="tcp://127.0.0.1:8786")
+
+
+def test_run_is_identical_on_a_cluster_of_worker_processes():
+    """Workers in their own processes: the scenario and results cross process lines."""
+    scenario = sim.load(LIVESTREAM)
+    serial = sim.run(scenario, replications=3, workers=1)
+    with local_cluster(processes=True) as cluster:
+        remote = sim.run(scenario, replications=3, scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(serial.summary(), remote.summary(), check_exact=True)
+    _same_runs(serial, remote)

@@ -1,0 +1,523 @@
+"""Tests for sim.plots and ``sim plot``: what each figure shows, checked against the data.
+
+Every figure is compared with figures computed independently from the result tables
+(``Results.metrics()``, ``.hourly()``, ``.contacts()``): counts that must add up, curves
+that must start, end and move the right way, panels and labels that must be there.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PolyCollection
+from matplotlib.image import AxesImage
+from matplotlib.patches import Polygon, Rectangle
+
+import sim
+import sim.cli
+from sim import plots
+from sim.cli_plot import register, write_standard_plots
+from sim.timeline import Clock
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+REPLICATIONS = 3
+BINS = 20
+
+# Two days of a chat desk with a bot at night, escalating to an email queue that only
+# works office hours: instant (bot) answers, minute-long and day-long waits, two days.
+QUEUES = {
+    "chat": {
+        "arrivals": {
+            "rate": "30/h",
+            "profile": [0.2] * 7 + [1.0] * 4 + [1.6] * 6 + [1.2] * 5 + [0.4] * 2,
+        },
+        "staff": [{"start": "08:00", "end": "20:00", "agents": 3}],
+        "bot": {"when": "unstaffed", "resolution": 0.3},
+        "service": {"dist": "exponential", "mean": "5m"},
+        "patience": {"dist": "exponential", "mean": "10m"},
+        "resolution": 0.8,
+        "on_unresolved": {"email": 1.0},
+    },
+    "email": {
+        "staff": {"business_hours": {"open": "09:00", "close": "17:00", "agents": 2}},
+        "closed": "wait",
+        "service": {"dist": "exponential", "mean": "10m"},
+    },
+}
+
+
+@pytest.fixture(scope="session")
+def scenario(make_network):
+    return make_network(QUEUES, duration="2d", warmup="1h", seed=5, replications=REPLICATIONS)
+
+
+@pytest.fixture(scope="session")
+def results(scenario):
+    return sim.run(scenario, workers=1)
+
+
+@pytest.fixture(scope="session")
+def counted(results):
+    return plots.counted_contacts(results)
+
+
+@pytest.fixture(scope="session")
+def variants(make_network):
+    """The chat desk with 2, 3 and 4 agents, as a label -> Results mapping."""
+    out = {}
+    for agents in (2, 3, 4):
+        s = make_network(
+            QUEUES,
+            overrides=[f"queues.chat.staff.0.agents={agents}"],
+            duration="1d",
+            warmup="1h",
+            seed=5,
+        )
+        out[f"{agents} agents"] = sim.run(s, replications=2, workers=1)
+    return out
+
+
+def _answered(results, queue):
+    metrics = results.metrics()
+    return int(metrics.loc[metrics["queue"] == queue, "answered"].sum())
+
+
+def _waits(counted, queue):
+    rows = counted[(counted["queue"] == queue) & counted["wait"].notna()]
+    return rows["wait"].to_numpy()
+
+
+def _unit_seconds(label):
+    """Seconds per unit of an axis labelled ``... (minutes)``."""
+    name = label.rsplit("(", 1)[1].rstrip(")")
+    return {u.name: u.seconds for u in plots.UNITS}[name]
+
+
+def _curves(ax):
+    """Data lines of a distribution plot (not the threshold marker)."""
+    return [ln for ln in ax.get_lines() if not ln.get_label().startswith("service-level")]
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("longest", "symbol"),
+    [(30, "s"), (119, "s"), (600, "min"), (2 * 3600, "min"), (10 * 3600, "h"), (5 * 86400, "d")],
+)
+def test_time_unit_follows_the_longest_duration_on_the_axis(longest, symbol):
+    waits = np.concatenate([np.zeros(99), [float(longest)]])
+    assert plots.time_unit(waits).symbol == symbol
+
+
+def test_time_unit_of_nothing_is_minutes():
+    assert plots.time_unit([float("nan")]).symbol == "min"
+
+
+def test_day_index_counts_calendar_days_from_the_start_date():
+    import datetime as dt
+
+    midnight = Clock(dt.datetime(2026, 1, 5))
+    assert list(plots.day_index(np.array([0.0, 86399.0, 86400.0]), midnight)) == [0, 0, 1]
+    noon = Clock(dt.datetime(2026, 1, 5, 12))
+    # Twelve hours after a noon start is midnight of the next calendar day.
+    assert list(plots.day_index(np.array([0.0, 43199.0, 43200.0]), noon)) == [0, 0, 1]
+
+
+def test_counted_contacts_are_the_ones_the_metrics_count(results, counted):
+    w0, w1 = results.runs[0].window
+    assert counted["entered"].between(w0, w1, inclusive="left").all()
+    for queue in ("chat", "email"):
+        assert len(_waits(counted, queue)) == _answered(results, queue)
+
+
+def test_wait_series_labels_follow_what_varies(results, variants):
+    assert list(plots.wait_series(results)) == ["chat", "email"]
+    assert list(plots.wait_series(variants, ["chat"])) == list(variants)
+    both = plots.wait_series(variants)
+    assert list(both)[:2] == ["2 agents · chat", "2 agents · email"]
+    with pytest.raises(plots.PlotError, match="unknown queue 'nope'"):
+        plots.wait_series(results, ["nope"])
+
+
+# -- wait distributions ---------------------------------------------------------------------
+
+
+def test_histogram_bars_add_up_to_the_answered_contacts(results):
+    fig = plots.wait_histogram(results, ["chat"], bins=BINS)
+    (ax,) = fig.axes
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(bars) == BINS
+    assert sum(b.get_height() for b in bars) == _answered(results, "chat")
+    # The axis runs to the 99th percentile, in a unit that keeps its numbers short.
+    p99 = np.percentile(_waits(plots.counted_contacts(results), "chat"), 99)
+    unit = _unit_seconds(ax.get_xlabel())
+    assert ax.get_xlim()[1] == pytest.approx(p99 / unit)
+    assert 1 <= ax.get_xlim()[1] < 180
+    assert "answered contacts" in ax.get_ylabel()
+    assert results.scenario.name in ax.get_title()
+
+
+def test_histogram_of_several_series_draws_one_outline_each(variants, counted):
+    fig = plots.wait_histogram(variants, ["chat"], bins=BINS, density=True)
+    (ax,) = fig.axes
+    outlines = [p for p in ax.patches if isinstance(p, Polygon)]
+    assert len(outlines) == len(variants)
+    # Each density outline encloses an area of one bin-width-weighted share: heights sum to 1.
+    for outline in outlines:
+        y = outline.get_xy()[:, 1]
+        steps = y[1:-1:2]  # a step outline visits each bin's height twice
+        assert steps.sum() == pytest.approx(1.0)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert [lbl.split(" (")[0] for lbl in labels[: len(variants)]] == list(variants)
+
+
+def test_ecdf_rises_from_zero_to_one_and_matches_the_service_level(results, counted):
+    fig = plots.wait_ecdf(results, ["chat"])
+    (ax,) = fig.axes
+    (curve,) = _curves(ax)
+    y = curve.get_ydata()
+    assert y[0] == 0.0
+    assert y[-1] == pytest.approx(1.0)
+    assert np.all(np.diff(y) >= 0)
+    # At the service-level threshold the ECDF is the share answered within it, which the
+    # metrics give as service_level x offered; every chat arrival is offered here.
+    metrics = results.metrics().query("queue == 'chat'")
+    within = (metrics["service_level"] * metrics["arrivals"]).sum()
+    unit = _unit_seconds(ax.get_xlabel())
+    x = curve.get_xdata()
+    at = y[np.searchsorted(x, results.scenario.service_level_threshold / unit, "right") - 1]
+    assert at == pytest.approx(within / metrics["answered"].sum())
+    marker = [ln for ln in ax.get_lines() if ln.get_label().startswith("service-level")]
+    assert len(marker) == 1
+
+
+def test_survival_starts_at_the_share_not_answered_at_once_and_falls(results, counted):
+    fig = plots.wait_survival(results, ["chat", "email"])
+    (ax,) = fig.axes
+    curves = _curves(ax)
+    assert [c.get_label() for c in curves] == ["chat", "email"]
+    for curve, queue in zip(curves, ["chat", "email"], strict=True):
+        waits = _waits(counted, queue)
+        y = curve.get_ydata()
+        assert curve.get_xdata()[0] == 0.0
+        assert y[0] <= 1.0
+        assert y[0] == pytest.approx(np.mean(waits > 0))
+        assert np.all(np.diff(y) <= 0)
+        assert y[-1] == 0.0
+    assert ax.get_ylabel() == "P(wait > t)"
+
+
+def test_survival_on_log_axes_keeps_only_positive_probabilities(results):
+    fig = plots.wait_survival(results, log=True, logx=True)
+    (ax,) = fig.axes
+    assert ax.get_yscale() == "log"
+    assert ax.get_xscale() == "symlog"
+    for curve in _curves(ax):
+        assert np.all(curve.get_ydata() > 0)
+    tick_labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert tick_labels[:2] == ["0", "1s"]
+
+
+def test_distributions_accept_a_contacts_table_with_variants(variants):
+    frames = [plots.counted_contacts(r).assign(variant=label) for label, r in variants.items()]
+    table = pd.concat(frames, ignore_index=True)
+    fig = plots.wait_survival(table, ["chat"])
+    assert [c.get_label() for c in _curves(fig.axes[0])] == list(variants)
+
+
+def test_more_agents_shift_the_survival_curve_down(variants):
+    """Common random numbers: with more agents fewer answered contacts wait past 1 minute."""
+    fig = plots.wait_survival(variants, ["chat"])
+    shares = []
+    for curve in _curves(fig.axes[0]):
+        x, y = curve.get_xdata(), curve.get_ydata()
+        shares.append(y[np.searchsorted(x, 1.0, "right") - 1])  # the axis is in minutes
+    assert shares == sorted(shares, reverse=True)
+
+
+# -- hour by hour ---------------------------------------------------------------------------
+
+
+def test_hour_exposure_covers_the_measurement_window(scenario):
+    exposure = plots.hour_exposure(scenario)
+    assert len(exposure) == 24
+    assert exposure.sum() == pytest.approx((scenario.duration - scenario.warmup) / 3600)
+    assert exposure[0] == pytest.approx(1.0)  # the warm-up hour of day 0 is left out
+    assert exposure[5] == pytest.approx(2.0)
+
+
+def test_hourly_profile_shows_24_hours_of_waits_load_and_staff(results, scenario):
+    fig = plots.hourly_profile(results, "chat")
+    top, bottom, twin = fig.axes
+    mean_line, p90_line = top.get_lines()
+    hourly = results.hourly().query("queue == 'chat'")
+    by_hour = hourly.groupby("hour")
+    unit_seconds = _unit_seconds(top.get_ylabel())
+    for line, column in ((mean_line, "mean_wait_s"), (p90_line, "p90_wait_s")):
+        assert len(line.get_xdata()) == 24
+        expected = by_hour[column].mean().reindex(range(24)).to_numpy() / unit_seconds
+        np.testing.assert_allclose(line.get_ydata(), expected, equal_nan=True)
+    bars = bottom.patches
+    assert len(bars) == 24
+    # Bars are arrivals per hour; times the hours observed they give every arrival.
+    total = sum(
+        b.get_height() * e for b, e in zip(bars, plots.hour_exposure(scenario), strict=True) if e
+    )
+    metrics = results.metrics().query("queue == 'chat'")
+    assert total == pytest.approx(metrics["arrivals"].mean())
+    (agents,) = twin.get_lines()
+    steps = agents.get_ydata()
+    assert len(steps) == 25
+    assert steps[12] == pytest.approx(3.0)  # the 08:00-20:00 shift
+    assert steps[3] == pytest.approx(0.0)
+    assert twin.get_ylabel().startswith("agents on shift")
+    assert bottom.get_xlabel().startswith("hour of day")
+    assert isinstance(top.collections[0], PolyCollection)  # the CI band
+
+
+def test_hourly_profile_of_a_table_needs_no_results(results):
+    fig = plots.hourly_profile(results.hourly(), "email")
+    assert fig.axes[1].get_ylabel() == "arrivals per replication"
+
+
+# -- day by hour ----------------------------------------------------------------------------
+
+
+def test_heatmap_shows_the_mean_wait_of_each_day_and_hour(results, counted, scenario):
+    fig = plots.wait_heatmap(results, "chat")
+    ax = fig.axes[0]
+    (image,) = [c for c in ax.get_children() if isinstance(c, AxesImage)]
+    values = image.get_array()
+    assert values.shape == (2, 24)
+    clock = Clock(scenario.start)
+    rows = counted[(counted["queue"] == "chat") & counted["wait"].notna()]
+    day = plots.day_index(rows["arrive"], clock)
+    hour = clock.hour_of_day(rows["arrive"].to_numpy())
+    cell = (day == 1) & (hour == 14)
+    unit = _unit_seconds(fig.axes[1].get_ylabel())
+    assert values[1, 14] == pytest.approx(rows["wait"][cell].mean() / unit)
+    assert values.mask[0, 0]  # the warm-up hour has no counted contact
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["Mon 05 Jan", "Tue 06 Jan"]
+    assert "mean wait" in fig.axes[1].get_ylabel()  # the colour bar
+
+
+def test_heatmap_of_a_table_needs_the_scenario(counted, scenario):
+    with pytest.raises(plots.PlotError, match="scenario"):
+        plots.wait_heatmap(counted, "chat")
+    fig = plots.wait_heatmap(counted, "chat", scenario=scenario)
+    assert "chat" in fig.axes[0].get_title()
+
+
+# -- sweeps ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sweep_table(variants):
+    """A sweep table as ``sim sweep --out`` writes it, from the summaries of the variants."""
+    frames = []
+    for label, res in variants.items():
+        table = res.summary().reset_index()
+        table.insert(0, "queues.chat.staff.0.agents", int(label.split()[0]))
+        frames.append(table)
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_varied_columns_are_what_is_neither_id_nor_metric(sweep_table):
+    assert plots.varied_columns(sweep_table) == ["queues.chat.staff.0.agents"]
+
+
+def test_sweep_curve_draws_one_panel_per_queue_with_ci_bands(sweep_table):
+    fig = plots.sweep_curve(sweep_table, "mean_wait_s")
+    assert len(fig.axes) == 2
+    chat = fig.axes[0]
+    (line,) = chat.get_lines()
+    assert list(line.get_xdata()) == [2, 3, 4]
+    unit = _unit_seconds(chat.get_ylabel())
+    expected = sweep_table.query("queue == 'chat'")["mean_wait_s"].to_numpy() / unit
+    np.testing.assert_allclose(line.get_ydata(), expected)
+    (band,) = chat.collections
+    low = band.get_paths()[0].vertices[:, 1].min()
+    ci = sweep_table.query("queue == 'chat'")["mean_wait_s_ci95"].to_numpy() / unit
+    assert low == pytest.approx(min(expected - ci))
+    assert chat.get_ylabel().startswith("mean wait (")
+    assert fig.axes[-1].get_xlabel() == "queues.chat.staff.0.agents"
+
+
+def test_sweep_curve_shows_rates_in_percent_and_text_values_as_categories(sweep_table):
+    table = sweep_table.assign(
+        **{"queues.chat.staff.0.agents": lambda t: "n" + t.iloc[:, 0].astype(str)}
+    )
+    fig = plots.sweep_curve(table, "abandon_rate", queues=["chat"], xlabel="chat agents")
+    (ax,) = fig.axes
+    assert ax.get_xlabel() == "chat agents"
+    (line,) = ax.get_lines()
+    assert list(line.get_xdata()) == [0, 1, 2]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["n2", "n3", "n4"]
+    expected = 100 * table.query("queue == 'chat'")["abandon_rate"].to_numpy()
+    np.testing.assert_allclose(line.get_ydata(), expected)
+    assert ax.get_ylabel() == "abandon rate (%)"
+
+
+def test_sweep_curve_rejects_an_unknown_metric(sweep_table):
+    with pytest.raises(plots.PlotError, match="no column 'nope'"):
+        plots.sweep_curve(sweep_table, "nope")
+
+
+# -- the document against the simulation ----------------------------------------------------
+
+VALIDATION = pd.DataFrame(
+    [
+        # within tolerance: 240 s against 252 s +- 25.2 s
+        ("s", "live", "mean_wait", 252.0, 240.0, 15.0, "10%", True),
+        # missed by 2 tolerances: 0.55 against 0.61 +- 0.03
+        ("s", "live", "resolution_rate", 0.61, 0.55, 0.02, 0.03, False),
+        # missed by 10 tolerances: drawn as an arrow at the edge
+        ("s", "email", "resolution_rate", 0.89, 0.59, 0.01, 0.03, False),
+    ],
+    columns=["scenario", "queue", "metric", "value", "simulated", "ci95", "tolerance", "passed"],
+)
+
+
+def test_document_comparison_puts_every_target_on_the_tolerance_scale():
+    fig = plots.document_comparison(VALIDATION)
+    ax, right = fig.axes
+    assert ax.get_title() == "Document vs simulation: 1 of 3 targets within tolerance"
+    points = [ln for ln in ax.get_lines() if ln.get_marker() in {"o", "X", "<", ">"}]
+    row_of = {y: i for i, y in enumerate(ax.get_yticks())}  # target rows, top to bottom
+    x = {row_of[ln.get_ydata()[0]]: ln.get_xdata()[0] for ln in points}
+    assert x[0] == pytest.approx((240 - 252) / 25.2)
+    assert x[1] == pytest.approx(-2.0)
+    assert x[2] == -4.0  # clipped at the edge
+    colours = {row_of[ln.get_ydata()[0]]: ln.get_color() for ln in points}
+    assert colours[0] == plots.OKABE_ITO[0]
+    assert colours[1] == colours[2] == plots.OKABE_ITO[3]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["live · mean wait", "live · resolution rate", "email · resolution rate"]
+    figures = [t.get_text() for t in right.get_yticklabels()]
+    assert figures[0] == "doc 4m12s ± 25.2s   sim 4m ± 15s"
+    assert figures[1] == "doc 61.0% ± 3.0 pp   sim 55.0% ± 2.0 pp"
+
+
+def test_document_comparison_opens_the_band_of_one_sided_targets():
+    rows = VALIDATION.assign(bound=["equal", "at_most", "at_least"], tolerance=[25.2, 0.0, 0.03])
+    ax = plots.document_comparison(rows).axes[0]
+    bands = sorted(
+        (p.get_y() + p.get_height() / 2, p.get_x(), p.get_x() + p.get_width()) for p in ax.patches
+    )
+    left, right = ax.get_xlim()
+    assert bands[0][1:] == (pytest.approx(-1.0), pytest.approx(1.0))
+    assert bands[1][1:] == (pytest.approx(left), pytest.approx(0.0))  # at most, no tolerance
+    assert bands[2][1:] == (pytest.approx(-1.0), pytest.approx(right))
+
+
+def test_document_comparison_groups_several_scenarios_under_headers():
+    rows = pd.concat([VALIDATION, VALIDATION.assign(scenario="t")], ignore_index=True)
+    ax = plots.document_comparison(rows).axes[0]
+    labels = ax.get_yticklabels()
+    headers = [t.get_text() for t in labels if t.get_fontweight() == "bold"]
+    assert headers == ["s", "t"]
+    assert len(labels) == len(rows) + 2
+    assert [t.get_text() for t in labels].index("t") == 4  # after s's three targets
+
+
+def test_document_comparison_needs_the_validate_columns():
+    with pytest.raises(plots.PlotError, match="lacks columns: passed"):
+        plots.document_comparison(VALIDATION.drop(columns="passed"))
+
+
+# -- sim plot -------------------------------------------------------------------------------
+
+SHIPPED = "scenarios/small_merchant_order_chat.yaml"
+
+
+@pytest.fixture
+def sim_main(monkeypatch):
+    """``sim.cli.main`` with the plot subcommand registered (whether or not it is wired)."""
+    if register not in sim.cli.COMMANDS:
+        monkeypatch.setattr(sim.cli, "COMMANDS", [*sim.cli.COMMANDS, register])
+    return sim.cli.main
+
+
+def test_sim_plot_writes_a_png(sim_main, tmp_path, capsys):
+    out = tmp_path / "survival.png"
+    code = sim_main(["plot", SHIPPED, "--kind", "survival", "-n", "2", "--out", str(out)])
+    assert code == 0
+    data = out.read_bytes()
+    assert data.startswith(PNG_SIGNATURE)
+    assert len(data) > 20_000
+    assert str(out) in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("kind", ["wait", "ecdf", "hourly", "heatmap"])
+def test_sim_plot_writes_an_svg_of_every_kind(sim_main, tmp_path, kind):
+    out = tmp_path / f"{kind}.svg"
+    code = sim_main(
+        ["plot", SHIPPED, "--kind", kind, "-n", "2", "--queue", "order_chat", "--out", str(out)]
+    )
+    assert code == 0
+    root = ET.parse(out).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert out.stat().st_size > 10_000
+
+
+def test_sim_plot_draws_a_sweep_csv(sim_main, tmp_path, sweep_table):
+    csv = tmp_path / "sweep.csv"
+    sweep_table.to_csv(csv, index=False)
+    out = tmp_path / "sweep.png"
+    assert (
+        sim_main(["plot", "--sweep", str(csv), "--metric", "service_level", "--out", str(out)]) == 0
+    )
+    assert out.read_bytes().startswith(PNG_SIGNATURE)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["plot"], "either a SCENARIO or --sweep"),
+        (["plot", SHIPPED, "--out", "x.jpg"], "--out must end in"),
+        (["plot", SHIPPED, "--kind", "hourly", "--queue", "a", "--queue", "b"], "one queue"),
+        (["plot", SHIPPED, "--queue", "nope", "-n", "1", "--out", "{tmp}/x.png"], "unknown queue"),
+        (["plot", "--sweep", "{tmp}/missing.csv"], "cannot read"),
+        (["plot", "--sweep", "{tmp}/s.csv", "--set", "a=1"], "apply to a SCENARIO"),
+    ],
+)
+def test_sim_plot_bad_input_exits_2_with_a_message(sim_main, tmp_path, capsys, argv, message):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    try:
+        code = sim_main(argv)
+    except SystemExit as exc:  # argparse usage errors
+        code = exc.code
+    assert code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_write_standard_plots_writes_pngs_per_queue(results, tmp_path):
+    written = write_standard_plots(results, tmp_path / "plots")
+    names = {p.name for p in written}
+    for queue in ("chat", "email"):
+        for kind in ("wait_histogram", "wait_survival", "hourly", "wait_heatmap"):
+            assert f"{kind}_{queue}.png" in names
+    assert "wait_survival.png" in names
+    for path in written:
+        assert path.read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_figures_are_not_left_in_pyplot(results):
+    """The object API leaves no figure open in pyplot's registry (no leaks, no duplicates)."""
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    plots.wait_histogram(results)
+    plots.hourly_profile(results)
+    assert plt.get_fignums() == before
+
+
+def test_series_styles_stay_distinct_and_skip_the_faint_yellow():
+    styles = [plots._style(i) for i in range(28)]
+    assert len({(s["color"], s["linestyle"]) for s in styles}) == 28
+    assert "#F0E442" not in {s["color"] for s in styles}
