@@ -107,7 +107,7 @@ def simulate(
             env.process(node.pickups(_pickup_times(spec.pickup, clock, horizon)))
 
     stop = env.event()
-    env.process(_watch(env, nodes, scenario.duration, horizon, stop))
+    env.process(_watch(env, log, scenario.duration, horizon, stop))
     env.run(until=stop)
     for node in nodes:
         node.pool.close(env.now)
@@ -143,11 +143,11 @@ def _pickup_times(times: tuple[float, ...], clock: Clock, horizon: float) -> lis
     )
 
 
-def _watch(env: simpy.Environment, nodes: list[Node], end: float, horizon: float, stop):
+def _watch(env: simpy.Environment, log: ContactLog, end: float, horizon: float, stop):
     """Stop once arrivals have ended and every contact has left, or at the drain limit."""
     yield env.timeout(end)
     step = 60.0
-    while env.now < horizon and any(n.in_flight for n in nodes):
+    while env.now < horizon and log.in_flight():
         yield env.timeout(min(step, horizon - env.now))
         step = min(step * 2, 3600.0)
     stop.succeed()

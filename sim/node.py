@@ -99,20 +99,26 @@ class Node:
             uniform[name] for name in UNIFORM_SOURCES
         )
         self._answered_by_bot_first = spec.bot is not None
+        # The decisions every arrival takes, read once: the spec is frozen.
+        self._p_resolve, self._p_visible = spec.resolution, spec.visibility
+        self._bot_always = spec.bot is not None and spec.bot.when == "always"
+        self._bot_unstaffed = spec.bot is not None and spec.bot.when == "unstaffed"
+        self._closed_waits = spec.closed == "wait"
+        self._overflow = spec.overflow.threshold if spec.overflow is not None else None
         self._timers: list[float] = []
-        self.in_flight = 0
         self.staffing: list[tuple[float, int]] = [(0.0, 0)]
 
     # -- processes -------------------------------------------------------------------
 
     def source(self, times: np.ndarray, new_contact: Callable[[], int]) -> Generator:
         """External arrivals at the given times."""
-        env, timeout, arrive = self.env, self._timeout, self.arrive
+        env, timeout, arrive, now = self.env, self._timeout, self.arrive, 0.0
         for t in times.tolist():
-            # The record takes the clock's own time: now + (t - now) may differ from t
-            # in the last bit, and every later time stamp is read from the clock.
-            yield timeout(t - env.now)
-            arrive(new_contact(), 0)
+            yield timeout(t - now)
+            # The clock's own time, not t: now + (t - now) may differ from t in the last
+            # bit, and every later time stamp is read from the clock.
+            now = env.now
+            arrive(new_contact(), 0, now)
 
     def shifts(self, instances: list[ShiftInstance]) -> Generator:
         """Agents join and leave as the schedule says (ends before starts at a tie)."""
@@ -149,45 +155,42 @@ class Node:
         """A contact reaches this queue (``now``: the current time, if the caller has it)."""
         if now is None:
             now = self.env.now
-        spec, log = self.spec, self.log
+        log = self.log
         rec = log.open_hop(contact, hop, self.index, now)
-        self.in_flight += 1
         # Per-contact numbers are drawn on arrival, in arrival order, whatever happens
         # next: variants of a scenario then share them (common random numbers).
         log.service[rec] = self._service()
-        if spec.resolution < 1.0:
-            log.fate[rec] = self._u_resolve() >= spec.resolution
+        if self._p_resolve < 1.0:
+            log.fate[rec] = self._u_resolve() >= self._p_resolve
         deadline = now + self._patience() if self._patience is not None else math.inf
-        if spec.visibility < 1.0 and self._u_visible() >= spec.visibility:
+        if self._p_visible < 1.0 and self._u_visible() >= self._p_visible:
             self._leave(rec, Outcome.NOT_VISIBLE, self._routes["on_not_visible"])
             return
-        bot = spec.bot
         staffed = self.pool.on_shift > 0
-        if bot is not None and (bot.when == "always" or not staffed):
+        if self._bot_always or (self._bot_unstaffed and not staffed):
             self._bot(rec, deadline)
-        elif not staffed and spec.closed != "wait":
-            self._leave(rec, Outcome.CLOSED, self._routes["on_closed"])
+        elif staffed or self._closed_waits:
+            self._join(rec, deadline, now)
         else:
-            self._join(rec, deadline)
+            self._leave(rec, Outcome.CLOSED, self._routes["on_closed"])
 
-    def _join(self, rec: int, deadline: float) -> None:
+    def _join(self, rec: int, deadline: float, now: float) -> None:
         line = self.line
         if not line.batch:
             agent = self.pool.acquire()
             if agent is not None:
-                self._serve(rec, agent)
+                self._serve(rec, agent, now)
                 return
         # Triage applies to contacts that would have to wait, never with an agent free.
-        overflow = self.spec.overflow
-        if overflow is not None and len(line) >= overflow.threshold:
+        if self._overflow is not None and len(line) >= self._overflow:
             self._leave(rec, Outcome.OVERFLOW, self._routes["on_overflow"])
             return
         line.push(rec, deadline)
         if deadline < math.inf:
             self._arm_timer(deadline)
 
-    def _serve(self, rec: int, agent: Agent) -> None:
-        now, log = self.env.now, self.log
+    def _serve(self, rec: int, agent: Agent, now: float) -> None:
+        log = self.log
         log.agent_start[rec] = now
         # NaN response: no bot answered first
         if not self._answered_by_bot_first or log.response[rec] != log.response[rec]:
@@ -207,24 +210,17 @@ class Node:
         else:
             log.end[rec] = now
             log.outcome[rec] = _RESOLVED
-            self.in_flight -= 1
-        if agent.load == 1 and now < agent.leaves:
-            # Single-chat agent staying on: it takes the next contact itself, if any.
-            following = self.line.pop()
-            if following is not None:
-                self._serve(following, agent)
-                return
-        if self.pool.release(now, agent) and len(self.line):
+        if agent.load == 1 and now < agent.leaves and self.line.available:
+            # Single-chat agent staying on: it takes the next contact itself.
+            self._serve(self.line.pop(), agent, now)
+        elif self.pool.release(now, agent) and self.line.available:
             self._dispatch()
 
     def _dispatch(self) -> None:
         """Give waiting contacts to agents with free slots."""
-        pool, line = self.pool, self.line
-        while len(line) and pool.has_capacity():
-            rec = line.pop()
-            if rec is None:
-                return
-            self._serve(rec, pool.acquire())
+        pool, line, now = self.pool, self.line, self.env.now
+        while line.available and pool.has_capacity():
+            self._serve(line.pop(), pool.acquire(), now)
 
     def _bot(self, rec: int, deadline: float) -> None:
         delay = self._bot_response() if self._bot_response is not None else 0.0
@@ -242,7 +238,7 @@ class Node:
             self._leave(rec, _RESOLVED, None)
         elif bot.when == "always" or bot.unresolved == "wait":
             # The human line takes over; patience runs from the hand-over.
-            self._join(rec, deadline + (log.response[rec] - log.arrive[rec]))
+            self._join(rec, deadline + (log.response[rec] - log.arrive[rec]), self.env.now)
         else:
             self._leave(rec, _UNRESOLVED, self._on_unresolved)
 
@@ -269,7 +265,6 @@ class Node:
         log = self.log
         log.end[rec] = self.env.now
         log.outcome[rec] = outcome
-        self.in_flight -= 1
         if route is not None and log.hop[rec] < self._last_hop:
             dest = route.choose(self._u_route())
             if dest >= 0:

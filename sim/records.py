@@ -105,6 +105,11 @@ class ContactLog:
     def __len__(self) -> int:
         return self._rows
 
+    def in_flight(self) -> int:
+        """Hops not finished yet."""
+        outcome = _numpy(self.outcome, np.int8)[: self._rows]
+        return int(np.count_nonzero(outcome == Outcome.PENDING))
+
     def close(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Mark hops still in flight as unfinished and return numpy views of all columns.
 

@@ -15,12 +15,18 @@ __all__ = ["WaitingLine"]
 
 
 class WaitingLine:
-    """Record ids of contacts waiting for an agent."""
+    """Record ids of contacts waiting for an agent.
+
+    ``available`` counts the contacts agents may take now (not held for a pickup); it is
+    a plain attribute because the engine tests it after every service.
+    """
 
     def __init__(self, batch: bool = False) -> None:
         self._fifo: deque[int] = deque()
         self._held: list[int] = []
+        self._held_ids: set[int] = set()
         self.batch = batch
+        self.available = 0
         self._in_line: set[int] = set()
         self._deadlines: list[tuple[float, int]] = []
 
@@ -29,25 +35,32 @@ class WaitingLine:
 
     def push(self, rec: int, deadline: float) -> None:
         """Add a contact that gives up at ``deadline`` (``inf`` for never)."""
-        (self._held if self.batch else self._fifo).append(rec)
+        if self.batch:
+            self._held.append(rec)
+            self._held_ids.add(rec)
+        else:
+            self._fifo.append(rec)
+            self.available += 1
         self._in_line.add(rec)
         if deadline < math.inf:
             heapq.heappush(self._deadlines, (deadline, rec))
 
     def release_held(self) -> None:
         """A batch pickup: everything held so far becomes available to agents."""
+        self.available += len(self._held_ids)
         self._fifo.extend(self._held)
         self._held.clear()
+        self._held_ids.clear()
 
-    def pop(self) -> int | None:
-        """Remove and return the longest-waiting available contact, if any."""
+    def pop(self) -> int:
+        """Remove and return the longest-waiting available contact (one must be)."""
         fifo, in_line = self._fifo, self._in_line
-        while fifo:
+        while True:
             rec = fifo.popleft()
             if rec in in_line:
                 in_line.remove(rec)
+                self.available -= 1
                 return rec
-        return None
 
     def expire(self, now: float) -> list[int]:
         """Remove and return the contacts whose patience has run out by ``now``."""
@@ -57,6 +70,10 @@ class WaitingLine:
             _, rec = heapq.heappop(deadlines)
             if rec in in_line:
                 in_line.remove(rec)
+                if rec in self._held_ids:
+                    self._held_ids.remove(rec)
+                else:
+                    self.available -= 1
                 gone.append(rec)
         return gone
 
@@ -66,7 +83,3 @@ class WaitingLine:
         while deadlines and deadlines[0][1] not in in_line:
             heapq.heappop(deadlines)
         return deadlines[0][0] if deadlines else math.inf
-
-    def remaining(self) -> list[int]:
-        """Contacts still in line (at the end of a run)."""
-        return sorted(self._in_line)
