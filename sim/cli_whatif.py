@@ -22,7 +22,7 @@ from sim.cliutil import EXIT_BAD_INPUT, EXIT_MISS, EXIT_OK, add_run_options, pos
 from sim.experiments import compare, parse_vary, sweep
 from sim.loader import load
 from sim.metrics import METRICS
-from sim.runner import ClusterError
+from sim.report import COLUMNS
 from sim.staffing import (
     INTERVALS,
     TARGET_HELP,
@@ -37,16 +37,7 @@ from sim.units import format_duration, parse_duration
 __all__ = ["register_compare", "register_staff", "register_sweep"]
 
 # Metrics shown in terminal tables (JSON and CSV carry all of them): (title, metric, kind).
-SHOWN = (
-    ("arrivals", "arrivals", "count"),
-    ("mean wait", "mean_wait_s", "time"),
-    ("p90 wait", "p90_wait_s", "time"),
-    ("SL", "service_level", "share"),
-    ("abandon", "abandon_rate", "share"),
-    ("resolved", "resolution_rate", "share"),
-    ("escalated", "escalation_rate", "share"),
-    ("util", "utilization", "share"),
-)
+SHOWN = tuple(column for column in COLUMNS if column[1] != "answered")
 _KIND = {metric: kind for _, metric, kind in SHOWN}
 
 
@@ -181,18 +172,15 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         return _fail("give a second scenario B or --set overrides that make the variant")
     a = load(args.a)
     b = load(args.b or args.a, args.overrides)
-    try:
-        table = compare(
-            a,
-            b,
-            replications=args.replications,
-            seed=args.seed,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            progress=_progress(args),
-        )
-    except ClusterError as exc:
-        return _fail(str(exc))
+    table = compare(
+        a,
+        b,
+        replications=args.replications,
+        seed=args.seed,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        progress=_progress(args),
+    )
     replications = a.replications if args.replications is None else args.replications
     seed = a.seed if args.seed is None else args.seed
     if args.out:
@@ -297,19 +285,16 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if twice:
         return _fail(f"--vary: a path is given twice: {', '.join(twice)}")
     load(args.scenario, args.overrides)  # report problems of the base file first
-    try:
-        table = sweep(
-            args.scenario,
-            dict(args.vary),
-            overrides=args.overrides,
-            replications=args.replications,
-            seed=args.seed,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            progress=_progress(args),
-        )
-    except ClusterError as exc:
-        return _fail(str(exc))
+    table = sweep(
+        args.scenario,
+        dict(args.vary),
+        overrides=args.overrides,
+        replications=args.replications,
+        seed=args.seed,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        progress=_progress(args),
+    )
     if args.queue:
         unknown = sorted(set(args.queue) - set(table["queue"]))
         if unknown:
@@ -435,7 +420,7 @@ def _cmd_staff(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             progress=_progress(args),
         )
-    except (StaffingError, ClusterError) as exc:
+    except StaffingError as exc:
         return _fail(str(exc))
     if args.out:
         Path(args.out).write_text(plan.staff_yaml(), encoding="utf-8")
