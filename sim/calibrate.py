@@ -123,6 +123,10 @@ def _unit_of(value: Any, path: str, source: str) -> tuple[float, str]:
     raise ScenarioError(source, [(path, f"--free: cannot read {value!r} as a number")])
 
 
+def _kind(unit: str) -> str:
+    return "rate" if unit.startswith("/") else "duration" if unit else "number"
+
+
 def _bound(text: str, unit: str, path: str, source: str) -> float:
     """A bound: a bare number is in the field's unit; ``5m`` or ``100/h`` are converted."""
     try:
@@ -151,8 +155,9 @@ def free_parameter(spec: str, data: dict[str, Any], source: str = "--free") -> F
     path, *tied = (p.strip() for p in paths.split(","))
     start, unit = _unit_of(_lookup(data, path, source), path, source)
     for other in (t.removeprefix("1-") for t in tied):
-        if _unit_of(_lookup(data, other, source), other, source)[1] != unit:
-            raise ScenarioError(source, [(other, f"--free: tied to {path} but in another unit")])
+        # Tied fields take the value as written for the first: same kind of quantity.
+        if _kind(_unit_of(_lookup(data, other, source), other, source)[1]) != _kind(unit):
+            raise ScenarioError(source, [(other, f"--free: tied to {path} but another kind")])
     parts = path.split(".")
     probability = parts[-1] in _PROBABILITY_FIELDS or (
         len(parts) > 1 and parts[-2].startswith("on_")

@@ -11,6 +11,7 @@ import argparse
 import json
 import math
 import sys
+import textwrap
 from pathlib import Path
 
 from sim.calibrate import Calibration, calibrate, free_parameter, write_calibrated
@@ -31,10 +32,10 @@ from sim.validate import (
 __all__ = ["register_calibrate", "register_validate"]
 
 PASS_RULE = (
-    "pass rule: a target passes when |simulated mean - document figure| <= its tolerance "
-    "(10%% = a tenth of the figure; 0.03 = 3 percentage points; 30s = 30 seconds); "
+    "Pass rule: a target passes when |simulated mean - document figure| <= its tolerance "
+    "(10% = a tenth of the figure; 0.03 = 3 percentage points; 30s = 30 seconds); "
     "'bound: at_most' targets pass when simulated mean <= figure + tolerance, "
-    "'at_least' when simulated mean >= figure - tolerance. The 95%% CI half-width over "
+    "'at_least' when simulated mean >= figure - tolerance. The 95% CI half-width over "
     "replications is shown beside the mean; it is not part of the rule."
 )
 
@@ -43,7 +44,8 @@ examples:
   sim validate scenarios/document
   sim validate scenarios/document/hotline.yaml -n 40
   sim validate scenarios/document --json > validation.json
-  sim validate scenarios/document/livestream.yaml --set queues.live_promo.staff.2.agents=10
+  sim validate scenarios/document/livestream.yaml \
+      --set 'queues.live_promo.staff.three_shift.agents=[6, 8, 10]'
 
 JSON rows: scenario, queue, metric, value, simulated, ci95, tolerance, passed (times in
 seconds, rates and shares as fractions, ratios as numbers; tolerance is the half-width
@@ -68,16 +70,20 @@ exit codes: 0 fitted and every target passes, 1 fitted but a target still misses
 """
 
 
+def _wrap(*paragraphs: str) -> str:
+    return "\n\n".join(textwrap.fill(p, 88) for p in paragraphs)
+
+
 def register_validate(sub: argparse._SubParsersAction) -> None:
     """Add ``sim validate`` to the subcommands."""
     p = sub.add_parser(
         "validate",
         help="check scenarios' targets (the document's figures) against the simulation",
-        description=(
+        description=_wrap(
             "Run each scenario (files, or folders searched for *.yaml files with a "
             "targets: list) and print, per target, the document's figure, the simulated "
-            "mean over replications with its 95% CI half-width, and pass or MISS. "
-            + PASS_RULE.replace("%%", "%")
+            "mean over replications with its 95% CI half-width, and pass or MISS.",
+            PASS_RULE,
         ),
         epilog=_VALIDATE_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -126,12 +132,13 @@ def register_calibrate(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "calibrate",
         help="fit free parameters of a scenario to its targets and write the result",
-        description=(
+        description=_wrap(
             "Fit the named free parameters (an arrival rate, a patience or service mean, "
             "a probability) so that the scenario's targets are met: scipy.optimize "
             "minimises the sum of squared misses, each in units of its tolerance, on "
             "common random numbers. Prints the fit and the targets before and after, "
-            "and writes the calibrated scenario YAML. " + PASS_RULE.replace("%%", "%")
+            "and writes the calibrated scenario YAML.",
+            PASS_RULE,
         ),
         epilog=_CALIBRATE_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,

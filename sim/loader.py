@@ -61,7 +61,20 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
         raise ScenarioError(source, [("", f"invalid YAML: {where}{reason}")]) from None
     if not isinstance(data, dict):
         raise ScenarioError(source, [("", "a scenario file must be a mapping of fields")])
-    return data
+    return _unaliased(data)
+
+
+def _unaliased(node: Any) -> Any:
+    """A tree copy in which YAML anchors' aliases are separate objects.
+
+    PyYAML shares one object between an anchor and its aliases; ``--set`` on one of
+    them must not change the others.
+    """
+    if isinstance(node, dict):
+        return {key: _unaliased(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_unaliased(value) for value in node]
+    return node
 
 
 def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:

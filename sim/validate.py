@@ -30,6 +30,7 @@ from sim.loader import load, read_yaml
 from sim.records import By, Outcome
 from sim.runner import Task, map_replications
 from sim.scenario import (
+    DAY_NAMES,
     DEADLINE_METRICS,
     TIME_METRICS,
     Deadline,
@@ -376,7 +377,7 @@ def describe(target: Target) -> str:
         label = "reaching" if target.metric == "e2e_reach_rate" else "at"
         parts.append(f"{label} {'+'.join(target.scope)}")
     if target.days is not None:
-        parts.append(",".join(target.days))
+        parts.append(_days(target.days))
     if target.hours is not None:
         parts.append("-".join(format_clock(h) for h in target.hours))
     text = " ".join(parts)
@@ -387,12 +388,18 @@ def describe(target: Target) -> str:
         other = [
             _label(ref.queue) if ref.queue is not None else "",
             ref.metric or "",
-            ",".join(ref.days) if ref.days else "",
+            _days(ref.days) if ref.days else "",
             "-".join(format_clock(h) for h in ref.hours) if ref.hours else "",
             f"at {'+'.join(ref.scope)}" if ref.scope else "",
         ]
         return f"{text} / {' '.join(o for o in other if o) or 'same'}"
     return text
+
+
+def _days(days: tuple[str, ...]) -> str:
+    """Day selector in calendar order (mon..sun after the keywords)."""
+    order = {d: i for i, d in enumerate(DAY_NAMES)}
+    return ",".join(sorted(days, key=lambda d: order.get(d, -1)))
 
 
 def _label(queue: QueueSelection) -> str:
@@ -552,8 +559,15 @@ def _simulated(row: TargetRow) -> str:
     text = format_value(row.metric, row.simulated)
     if math.isfinite(row.ci95):
         half = format_value(row.metric, row.ci95)
-        text += f" ±{half}"
+        text += f" ±{half[:-1]}pp" if half.endswith("%") else f" ±{half}"
     return text
+
+
+def _short(queue: str) -> str:
+    """A mix label without its weights (the JSON rows keep them)."""
+    if ":" not in queue:
+        return queue
+    return "+".join(part.split(":")[0] for part in queue.split("+")) + " (mix)"
 
 
 def format_rows(rows: Sequence[TargetRow]) -> str:
@@ -562,7 +576,7 @@ def format_rows(rows: Sequence[TargetRow]) -> str:
     body = [
         [
             r.scenario,
-            r.queue,
+            _short(r.queue),
             r.detail,
             _document(r),
             _tolerance(r),

@@ -7,12 +7,20 @@ and tests can build scenarios without importing this file.
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 import sim
+
+# `make test` must give the same verdict every time: hypothesis draws its examples from a
+# fixed seed. HYPOTHESIS_PROFILE=explore searches afresh on each run, for local hunting.
+settings.register_profile("default", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, max_examples=500)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 # 2026-01-05 is a Monday: weekday-dependent tests count from it.
 BASE_SCENARIO: dict[str, Any] = {

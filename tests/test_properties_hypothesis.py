@@ -195,10 +195,11 @@ def _tame(value: Any) -> st.SearchStrategy:
     """A value of the same kind: a number of similar size, or another scenario string."""
     if isinstance(value, bool):
         return st.booleans()
+    # abs and the finite check: an earlier wild mutation may have left -2, inf or nan here.
     if isinstance(value, int):
-        return st.integers(0, 2 * value + 2)
-    if isinstance(value, float):
-        return st.floats(0, 2 * value + 1, allow_nan=False)
+        return st.integers(0, 2 * abs(value) + 2)
+    if isinstance(value, float) and math.isfinite(value):
+        return st.floats(0, 2 * abs(value) + 1, allow_nan=False)
     return PLAUSIBLE
 
 

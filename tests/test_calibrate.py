@@ -1,0 +1,193 @@
+"""``sim calibrate``: recovering known parameters, parsing free parameters, the output file.
+
+The recovery test builds an M/M/c+M queue whose abandonment probability is known in
+closed form (Erlang A), states that probability as the target, starts the patience mean
+far from the truth and checks that the fit lands within the band the simulation noise
+allows: the target's CI half-width converted to patience through the slope of the
+Erlang A curve.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import yaml
+
+import sim
+from sim import cli
+from sim.calibrate import calibrate, free_parameter, write_calibrated
+from sim.cli_document import register_calibrate, register_validate
+from sim.erlang import erlang_a
+from sim.errors import ScenarioError
+
+LAM_PER_H, MEAN_SERVICE_MIN, AGENTS, TRUE_PATIENCE_MIN = 75.0, 4.0, 5, 10.0
+
+
+def _p_abandon(patience_min: float) -> float:
+    lam = LAM_PER_H / 60.0  # per minute
+    return erlang_a(lam, 1.0 / MEAN_SERVICE_MIN, AGENTS, 1.0 / patience_min).p_abandon
+
+
+def _synthetic(patience: str) -> dict:
+    return {
+        "name": "erlang-a",
+        "start": "2026-11-16T00:00",
+        "duration": "3d",
+        "warmup": "3h",
+        "seed": 11,
+        "replications": 6,
+        "queues": {
+            "chat": {
+                "arrivals": {"rate": f"{LAM_PER_H:g}/h"},
+                "staff": AGENTS,
+                "service": {"dist": "exponential", "mean": f"{MEAN_SERVICE_MIN:g}m"},
+                "patience": {"dist": "exponential", "mean": patience},
+            }
+        },
+        "targets": [
+            {
+                "queue": "chat",
+                "metric": "abandon_rate",
+                "value": _p_abandon(TRUE_PATIENCE_MIN),
+                "tolerance": 0.005,
+            }
+        ],
+    }
+
+
+def test_calibration_recovers_patience_from_erlang_a():
+    data = _synthetic("25m")
+    free = [free_parameter("queues.chat.patience.mean=3:40", data)]
+    assert free[0].unit == "m"
+    assert free[0].start == 25.0
+    result = calibrate(data, free, max_evaluations=30)
+    fitted = result.fitted[0]
+    mean, half = result.after[0]
+    # Noise band: the CI of the abandon rate, through the slope dP/dpatience.
+    slope = (_p_abandon(TRUE_PATIENCE_MIN * 1.05) - _p_abandon(TRUE_PATIENCE_MIN * 0.95)) / (
+        0.1 * TRUE_PATIENCE_MIN
+    )
+    band = 3 * half / abs(slope)
+    assert abs(fitted - TRUE_PATIENCE_MIN) <= band, (fitted, band)
+    assert abs(mean - result.targets[0].value) <= 3 * half
+    assert result.passed == [True]
+    # The start was far off: the fit did move, and the calibrated scenario carries it.
+    before, _ = result.before[0]
+    assert abs(before - result.targets[0].value) > 2 * half
+    assert result.scenario.queues["chat"].patience.mean == pytest.approx(fitted * 60, rel=1e-5)
+
+
+def test_calibration_recovers_an_arrival_rate_with_two_parameters():
+    """Two free parameters, each pinned by its own target (coordinate descent)."""
+    data = _synthetic("10m")
+    data["queues"]["chat"]["arrivals"]["rate"] = "40/h"
+    data["targets"].append(
+        {"queue": "chat", "metric": "utilization", "value": 0.0, "tolerance": 0.01}
+    )
+    # Utilisation of the true model (measured on a long reference run made here).
+    reference = sim.from_dict({**_synthetic("10m"), "replications": 8, "duration": "6d"})
+    ref = sim.run(reference, workers=1).summary().loc["chat"]
+    data["targets"][1]["value"] = float(ref["utilization"])
+    data["targets"][1]["tolerance"] = max(float(ref["utilization_ci95"]), 0.005)
+    free = [
+        free_parameter("queues.chat.arrivals.rate=30:120", data),
+        free_parameter("queues.chat.patience.mean=3:40", data),
+    ]
+    assert free[0].unit == "/h"
+    result = calibrate(data, free, max_evaluations=60)
+    rate, patience = result.fitted
+    assert abs(rate - LAM_PER_H) / LAM_PER_H < 0.08, result.fitted
+    assert abs(patience - TRUE_PATIENCE_MIN) / TRUE_PATIENCE_MIN < 0.35, result.fitted
+    assert all(result.passed)
+
+
+def test_free_parameter_units_bounds_and_ties():
+    data = {
+        "queues": {
+            "a": {
+                "arrivals": {"rate": "2/min"},
+                "patience": {"mean": "8m"},
+                "staff": 3,
+                "resolution": 0.7,
+                "on_unresolved": {"b": 0.4, "a": 0.6},
+            },
+            "b": {"patience": {"mean": "30s"}, "service": {"mean": 90}},
+        },
+        "targets": [{"queue": {"a": 0.5, "b": 0.5}}],
+    }
+    rate = free_parameter("queues.a.arrivals.rate", data)
+    assert (rate.start, rate.unit, rate.low, rate.high) == (2.0, "/min", 0.5, 8.0)
+    assert rate.overrides(3.5) == ["queues.a.arrivals.rate=3.5/min"]
+    bounded = free_parameter("queues.a.patience.mean=2m:1h", data)
+    assert (bounded.low, bounded.high, bounded.unit) == (2.0, 60.0, "m")
+    bare = free_parameter("queues.a.patience.mean=5:12", data)
+    assert (bare.low, bare.high) == (5.0, 12.0)
+    plain = free_parameter("queues.b.service.mean", data)
+    assert (plain.unit, plain.overrides(60)) == ("", ["queues.b.service.mean=60.0"])
+    prob = free_parameter("queues.a.resolution", data)
+    assert (prob.low, prob.high) == (0.0, 1.0)
+    route = free_parameter("queues.a.on_unresolved.b,1-queues.a.on_unresolved.a", data)
+    assert route.overrides(0.25) == [
+        "queues.a.on_unresolved.b=0.25",
+        "queues.a.on_unresolved.a=0.75",
+    ]
+    weight = free_parameter("targets.0.queue.a=0.1:0.9", data)
+    assert weight.start == 0.5
+    tied = free_parameter("queues.a.patience.mean,queues.b.patience.mean=1:20", data)
+    assert tied.overrides(4) == ["queues.a.patience.mean=4m", "queues.b.patience.mean=4m"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "reason"),
+    [
+        ("queues.a.staff", "whole numbers"),
+        ("queues.a.nothing", "no such field"),
+        ("queues.a.patience.mean=9:3", "LOW must be below HIGH"),
+        ("queues.a.patience.mean=3", "LOW:HIGH"),
+        ("queues.a.patience.mean,queues.a.arrivals.rate", "another kind"),
+    ],
+)
+def test_bad_free_parameters(spec, reason):
+    data = {
+        "queues": {"a": {"arrivals": {"rate": "2/min"}, "patience": {"mean": "8m"}, "staff": 3}}
+    }
+    with pytest.raises(ScenarioError, match=reason):
+        free_parameter(spec, data)
+
+
+def test_calibrate_command_writes_a_loadable_scenario(monkeypatch, tmp_path, capsys):
+    extra = [r for r in (register_validate, register_calibrate) if r not in cli.COMMANDS]
+    commands = [*cli.COMMANDS, *extra]
+    monkeypatch.setattr(cli, "COMMANDS", commands)
+    source = tmp_path / "erlang.yaml"
+    data = _synthetic("25m")
+    data["replications"] = 3
+    source.write_text(yaml.safe_dump(data, sort_keys=False))
+    out = tmp_path / "fitted.yaml"
+    code = cli.main(
+        ["calibrate", str(source), "--free", "queues.chat.patience.mean=3:40", "--out", str(out),
+         "--max-evaluations", "20", "--json"]
+    )  # fmt: skip
+    report = yaml.safe_load(capsys.readouterr().out)  # JSON is YAML
+    assert code in (0, 1)
+    assert report["parameters"][0]["path"] == "queues.chat.patience.mean"
+    assert report["targets"][0]["passed"] is (code == 0)
+    fitted = sim.load(out)
+    assert fitted.queues["chat"].patience.mean == pytest.approx(
+        report["parameters"][0]["fitted"] * 60, rel=1e-5
+    )
+    assert out.read_text().startswith("# Calibrated by `sim calibrate`")
+    assert cli.main(["calibrate", str(source), "--free", "queues.chat.staff"]) == 2
+    assert "whole numbers" in capsys.readouterr().err
+
+
+def test_write_calibrated_round_trip(tmp_path):
+    data = _synthetic("12m")
+    data["replications"] = 2
+    free = [free_parameter("queues.chat.patience.mean=5:20", data)]
+    result = calibrate(data, free, max_evaluations=8)
+    path = write_calibrated(result, tmp_path / "out.yaml", "synthetic")
+    again = sim.load(path)
+    assert again == result.scenario
+    assert math.isfinite(result.objective)

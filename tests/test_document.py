@@ -1,0 +1,349 @@
+"""The document's scenarios against its figures, target evaluation, and mechanism checks.
+
+``sim validate scenarios/document`` must pass; the targets' figures must agree with the
+per-queue metrics of ``sim run`` where both exist; the pass rule, deadlines and filters
+behave as documented; and the mechanisms move the figures the right way when their cause
+moves (common random numbers: same seed, one field changed).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim
+from sim import cli
+from sim.cli_document import register_calibrate, register_validate
+from sim.engine import simulate
+from sim.errors import ScenarioError
+from sim.metrics import queue_metrics
+from sim.scenario import Target
+from sim.validate import (
+    _Replication,
+    _Selection,
+    discover,
+    passes,
+    target_figures,
+    validate,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENT = ROOT / "scenarios" / "document"
+JSON_KEYS = {"scenario", "queue", "metric", "value", "simulated", "ci95", "tolerance", "passed"}
+
+
+@pytest.fixture
+def main(monkeypatch):
+    """``sim`` with validate and calibrate registered (the lead adds them to COMMANDS)."""
+    commands = list(cli.COMMANDS)
+    for register in (register_validate, register_calibrate):
+        if register not in commands:
+            commands.append(register)
+    monkeypatch.setattr(cli, "COMMANDS", commands)
+    return cli.main
+
+
+# -- the document --------------------------------------------------------------------
+
+
+def test_every_document_file_has_targets():
+    files = sorted(DOCUMENT.glob("*.yaml"))
+    assert len(files) >= 8
+    assert discover([DOCUMENT]) == files
+    for path in files:
+        assert sim.load(path).targets, path.name
+
+
+def test_validate_document_passes(main, capsys):
+    code = main(["validate", str(DOCUMENT), "--workers", "2", "--json"])
+    rows = json.loads(capsys.readouterr().out)
+    missed = [f"{r['scenario']} {r['queue']} {r['metric']}: {r['simulated']}" for r in rows]
+    assert code == 0, [m for m, r in zip(missed, rows, strict=True) if not r["passed"]]
+    assert len(rows) >= 30
+    for row in rows:
+        assert set(row) >= JSON_KEYS
+        assert row["passed"] is True
+        assert math.isfinite(row["simulated"])
+
+
+def test_validate_table_and_miss_exit_code(main, capsys):
+    path = DOCUMENT / "livestream.yaml"
+    assert main(["validate", str(path), "-n", "3"]) in (0, 1)
+    out = capsys.readouterr().out
+    assert "live_promo" in out
+    assert "4m12s" in out
+    # Five agents fewer on the evening shift: the promotion peak misses its figures.
+    code = main(["validate", str(path), "-n", "3", "--set", "queues.live_promo.staff=4"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "MISS" in out
+
+
+def test_validate_bad_input_exit_2(main, tmp_path, capsys):
+    assert main(["validate", str(tmp_path / "nowhere.yaml")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    (tmp_path / "plain.yaml").write_text(
+        (ROOT / "scenarios" / "livestream_promo_peak.yaml").read_text()
+    )
+    assert main(["validate", str(tmp_path)]) == 2
+    assert "no scenario files with targets" in capsys.readouterr().err
+
+
+# -- mechanisms move the figures the right way (common random numbers) ----------------
+
+
+def _figures(path: Path, overrides: list[str], reps: int) -> dict[int, float]:
+    scenario = sim.load(path, overrides)
+    rows = validate(scenario, replications=reps)
+    return {i: row.simulated for i, row in enumerate(rows)}
+
+
+def test_fewer_merchant_agents_lower_transfer_success():
+    path = DOCUMENT / "hotline.yaml"
+    base = _figures(path, [], 4)
+    fewer = _figures(path, ["queues.transfer_gold.staff.0.agents=2"], 4)
+    none_evening = _figures(path, ["queues.transfer_ordinary.staff.0.end=15:00"], 4)
+    # target 0: gold transfer success; target 1: ordinary transfer success.
+    assert fewer[0] < base[0] - 0.03
+    assert none_evening[1] < base[1] - 0.05
+    # Other merchants' numbers are untouched: each queue draws from its own streams.
+    assert fewer[1] == base[1]
+
+
+def test_fewer_peak_agents_longer_wait_lower_resolution():
+    path = DOCUMENT / "livestream.yaml"
+    base = _figures(path, [], 4)
+    fewer = _figures(path, ["queues.live_promo.staff.three_shift.agents=[6, 8, 10]"], 4)
+    more = _figures(path, ["queues.live_promo.staff.three_shift.agents=[10, 12, 14]"], 4)
+    # targets 0 and 1: promotion-peak mean wait and resolution.
+    assert fewer[0] > base[0] > more[0]
+    assert fewer[1] < base[1] < more[1]
+
+
+def test_holiday_rota_makes_the_holiday_wait():
+    path = DOCUMENT / "hotline_holidays.yaml"
+    same_rota = [
+        "queues.hotline.staff.3.agents=5",
+        "queues.hotline.staff.4.agents=8",
+        "queues.hotline.staff.5.agents=3",
+        "queues.hotline.arrivals.holiday_multiplier=1.0",
+    ]
+    assert _figures(path, [], 3)[0] >= 3.0
+    # With the working-day rota and volume on holidays too, holidays wait no longer.
+    assert _figures(path, same_rota, 3)[0] < 1.5
+
+
+# -- target evaluation ----------------------------------------------------------------
+
+
+CHAT = {
+    "name": "eval",
+    "start": "2026-11-16T00:00",
+    "duration": "2d",
+    "warmup": "2h",
+    "seed": 5,
+    "replications": 1,
+    "calendar": {"holidays": ["2026-11-17"]},
+    "queues": {
+        "chat": {
+            "arrivals": {"rate": "40/h"},
+            "staff": [{"start": "08:00", "end": "20:00", "agents": 2}],
+            "service": {"dist": "exponential", "mean": "3m"},
+            "patience": {"dist": "exponential", "mean": "10m"},
+            "visibility": 0.9,
+            "resolution": 0.8,
+            "on_unresolved": {"email": 0.5},
+            "on_not_visible": {"email": 1.0},
+        },
+        "email": {
+            "staff": {"business_hours": {"open": "09:00", "close": "17:00", "agents": 1}},
+            "service": {"dist": "exponential", "mean": "5m"},
+        },
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def replication():
+    scenario = sim.from_dict(CHAT)
+    return scenario, simulate(scenario)
+
+
+def _figure(replication, **fields) -> float:
+    scenario, result = replication
+    target = Target.model_validate({"value": 0, "tolerance": 1, **fields})
+    return _Replication(scenario, result).figure(_Selection.of(target))
+
+
+@pytest.mark.parametrize(
+    ("metric", "column"),
+    [
+        ("mean_wait", "mean_wait_s"),
+        ("median_wait", "median_wait_s"),
+        ("p90_wait", "p90_wait_s"),
+        ("service_level", "service_level"),
+        ("abandon_rate", "abandon_rate"),
+        ("resolution_rate", "resolution_rate"),
+        ("escalation_rate", "escalation_rate"),
+        ("not_visible_rate", "not_visible_rate"),
+        ("utilization", "utilization"),
+        ("mean_handle", "mean_handle_s"),
+        ("e2e_resolution_rate", "e2e_resolution_rate"),
+        ("e2e_mean_time", "e2e_mean_time_s"),
+    ],
+)
+def test_plain_targets_agree_with_run_metrics(replication, metric, column):
+    scenario, result = replication
+    expected = queue_metrics(result, scenario.service_level_threshold)["chat"][column]
+    assert _figure(replication, queue="chat", metric=metric) == pytest.approx(expected, rel=1e-9)
+
+
+def test_pooled_and_mixed_selections(replication):
+    _, result = replication
+    hops = result.hops
+    counted = result.contacts["entered"][hops["contact"]] >= result.window[0]
+    waits = {}
+    for i, name in enumerate(result.queues):
+        sel = counted & (hops["queue"] == i) & ~np.isnan(hops["response"])
+        waits[name] = (hops["response"] - hops["arrive"])[sel]
+    pooled = np.concatenate(list(waits.values())).mean()
+    assert _figure(replication, queue=["chat", "email"], metric="mean_wait") == pytest.approx(
+        pooled
+    )
+    # A mix weighs each queue's figure by its weight times its answered share.
+    rate = {
+        name: _figure(replication, queue=name, metric="answer_rate") for name in ("chat", "email")
+    }
+    mix = {"chat": 0.25, "email": 0.75}
+    answered = {q: mix[q] * rate[q] for q in mix}
+    expected = sum(answered[q] * waits[q].mean() for q in mix) / sum(answered.values())
+    figure = _figure(replication, queue=mix, metric="mean_wait")
+    assert figure == pytest.approx(expected)
+    shares = _figure(replication, queue=mix, metric="not_visible_rate")
+    chat_nv = _figure(replication, queue="chat", metric="not_visible_rate")
+    assert shares == pytest.approx(0.25 * chat_nv)
+
+
+def test_time_filters_and_deadlines(replication):
+    scenario, result = replication
+    hops = result.hops
+    rep = _Replication(scenario, result)
+    at_chat = rep.hop_counted & (hops["queue"] == 0)
+    arrive = hops["arrive"][at_chat]
+    morning = rep.in_time(arrive, None, (8 * 3600.0, 12 * 3600.0))
+    assert morning.any()
+    assert np.all((arrive[morning] % 86400 >= 8 * 3600) & (arrive[morning] % 86400 < 12 * 3600))
+    # 2026-11-17 is a holiday, so "workdays" keeps Monday only (the run spans Mon-Tue).
+    workday = rep.in_time(arrive, ("workdays",), None)
+    assert np.all(arrive[workday] < 86400)
+    overnight = rep.in_time(arrive, None, (22 * 3600.0, 2 * 3600.0))
+    tod = arrive[overnight] % 86400
+    assert np.all((tod >= 22 * 3600) | (tod < 2 * 3600))
+    # Deadlines: Monday 10:00 -> next day = Tuesday 24:00; 2 working days skips the
+    # Tuesday holiday: Wednesday and Thursday, so Thursday 24:00.
+    t = np.array([10 * 3600.0])
+    next_day = Target.model_validate(
+        {
+            "queue": "chat",
+            "metric": "resolved_within",
+            "value": 1,
+            "tolerance": 0,
+            "within": "next day",
+        }
+    ).within
+    working = Target.model_validate(
+        {"queue": "chat", "metric": "resolved_within", "value": 1, "tolerance": 0,
+         "within": "2 working days"}
+    ).within  # fmt: skip
+    assert rep.deadlines(t, next_day)[0] == 2 * 86400.0
+    assert rep.deadlines(t, working)[0] == 4 * 86400.0
+
+
+def test_ratio_and_best_other_hour(replication):
+    scenario = sim.from_dict(
+        {
+            **CHAT,
+            "targets": [
+                {
+                    "queue": "chat",
+                    "metric": "mean_wait",
+                    "ratio_to": {"queue": "chat"},
+                    "value": 1,
+                    "tolerance": 0,
+                },
+                {
+                    "queue": "chat",
+                    "metric": "answer_rate",
+                    "hours": "10:00-11:00",
+                    "ratio_to": "best_other_hour",
+                    "value": 1,
+                    "bound": "at_least",
+                },
+            ],
+        }
+    )
+    _, result = replication
+    same, best = target_figures(scenario, result)
+    assert same == pytest.approx(1.0)
+    rep = _Replication(scenario, result)
+    hourly = [
+        _figure(
+            replication,
+            queue="chat",
+            metric="answer_rate",
+            hours=[f"{h:02d}:00", f"{h + 1:02d}:00"],
+        )
+        for h in range(23)
+        if h != 10
+    ]
+    own = rep.figure(_Selection.of(scenario.targets[1]))
+    assert best == pytest.approx(own / np.nanmax(hourly))
+
+
+def test_pass_rule():
+    equal = Target(queue="q", metric="mean_wait", value=100, tolerance="10%")
+    assert passes(equal, 110)
+    assert passes(equal, 90)
+    assert not passes(equal, 110.5)
+    at_most = Target(queue="q", metric="mean_wait", value=60, bound="at_most")
+    assert passes(at_most, 10)
+    assert passes(at_most, 60)
+    assert not passes(at_most, 61)
+    at_least = Target(queue="q", metric="abandon_rate", value=0.3, tolerance=0.03, bound="at_least")
+    assert passes(at_least, 0.9)
+    assert passes(at_least, 0.27)
+    assert not passes(at_least, 0.26)
+    assert not passes(equal, math.nan)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"metric": "mean_wait", "value": "1m"}, "tolerance"),
+        ({"metric": "resolved_within", "value": 0.9, "tolerance": 0.03}, "within"),
+        ({"metric": "e2e_reach_rate", "value": 0.3, "tolerance": 0.03}, "scope"),
+        ({"metric": "mean_wait", "value": "1m", "tolerance": "10%", "scope": ["chat"]}, "scope"),
+        ({"metric": "answer_rate", "value": 1, "bound": "at_least", "ratio_to": "best_other_hour"},
+         "hours"),
+        ({"metric": "mean_wait", "value": "1m", "tolerance": "10%", "hours": "10:00-10:00"},
+         "hours"),
+    ],
+)  # fmt: skip
+def test_bad_targets_are_rejected(fields, message):
+    with pytest.raises(ScenarioError) as info:
+        sim.from_dict({**CHAT, "targets": [{"queue": "chat", **fields}]})
+    assert message in str(info.value)
+
+
+def test_unknown_queue_in_a_mix_or_scope_names_the_field():
+    bad = {"queue": {"chat": 0.5, "mail": 0.5}, "metric": "mean_wait", "value": 60, "tolerance": 6}
+    with pytest.raises(ScenarioError, match=r"targets\.0\.queue: unknown queue 'mail'"):
+        sim.from_dict({**CHAT, "targets": [bad]})
+    bad = {"queue": "chat", "metric": "e2e_reach_rate", "scope": ["mail"], "value": 0.1,
+           "tolerance": 0.03}  # fmt: skip
+    with pytest.raises(ScenarioError, match=r"targets\.0\.scope: unknown queue 'mail'"):
+        sim.from_dict({**CHAT, "targets": [bad]})
