@@ -6,7 +6,7 @@ touches no global random state and returns plain columnar records.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import simpy
@@ -44,7 +44,6 @@ class ReplicationResult:
     accounts: tuple[QueueAccount, ...]
     window: tuple[float, float]
     end_time: float
-    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def n_records(self) -> int:
