@@ -100,7 +100,7 @@ def simulate(
         if spec.arrivals is not None:
             edges, rates = rate_function(spec.arrivals, clock, 0.0, scenario.duration)
             times = sample_arrivals(edges, rates, streams["arrivals"])
-            env.process(node.source(times, log.new_contact))
+            node.source(times)
         env.process(node.shifts(shift_instances(spec.staff, clock, horizon)))
         if spec.pickup is not None:
             env.process(node.pickups(_pickup_times(spec.pickup, clock, horizon)))

@@ -85,16 +85,17 @@ class ContactLog:
         self.fate.extend(bytes(_CHUNK))
         self._capacity += _CHUNK
 
-    def new_contact(self) -> int:
-        """Number a contact entering the system (its first hop follows at once)."""
-        self._contacts += 1
-        return self._contacts - 1
-
     def open_hop(self, contact: int, hop: int, queue: int, now: float) -> int:
-        """Start a hop at ``queue``; return the row index."""
+        """Start a hop at ``queue``; return the row index.
+
+        ``contact`` -1 is a new contact entering the system: it gets the next number.
+        """
         row = self._rows
         if row == self._capacity:
             self._grow()
+        if contact < 0:
+            contact = self._contacts
+            self._contacts = contact + 1
         self.contact[row] = contact
         self.hop[row] = hop
         self.queue[row] = queue
@@ -121,9 +122,9 @@ class ContactLog:
         hops = {
             name: _numpy(getattr(self, name), dtype)[:n] for name, (_, dtype) in HOP_COLUMNS.items()
         }
-        hops["outcome"] = hops["outcome"].copy()
+        # In place: the views share the columns' memory, and the log is done with them.
         hops["outcome"][hops["outcome"] == Outcome.PENDING] = Outcome.UNFINISHED
-        hops["service"] = np.where(np.isnan(hops["agent_start"]), np.nan, hops["service"])
+        hops["service"][np.isnan(hops["agent_start"])] = np.nan
         first = hops["hop"] == 0
         contacts = {"entered": hops["arrive"][first], "entry_queue": hops["queue"][first]}
         return hops, contacts
