@@ -20,6 +20,7 @@ import sim
 import sim.cli
 from sim import plots
 from sim.cli_plot import register, write_standard_plots
+from sim.plots import base as plot_base
 from sim.timeline import Clock
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -93,7 +94,7 @@ def _waits(counted, queue):
 def _unit_seconds(label):
     """Seconds per unit of an axis labelled ``... (minutes)``."""
     name = label.rsplit("(", 1)[1].rstrip(")")
-    return {u.name: u.seconds for u in plots.UNITS}[name]
+    return {u.name: u.seconds for u in plot_base.UNITS}[name]
 
 
 def _curves(ax):
@@ -518,6 +519,6 @@ def test_figures_are_not_left_in_pyplot(results):
 
 
 def test_series_styles_stay_distinct_and_skip_the_faint_yellow():
-    styles = [plots._style(i) for i in range(28)]
+    styles = [plot_base.line_style(i) for i in range(28)]
     assert len({(s["color"], s["linestyle"]) for s in styles}) == 28
     assert "#F0E442" not in {s["color"] for s in styles}

@@ -1,0 +1,39 @@
+"""Plots of simulation results: wait distributions, hourly profiles, sweeps, validation.
+
+Every function takes :class:`~sim.results.Results` (or the DataFrames they produce) and
+returns a :class:`matplotlib.figure.Figure` built with the object API: nothing here
+touches pyplot's global state or needs a display. Save with ``fig.savefig("wait.png")``;
+in a notebook (with ``%matplotlib inline``) a returned figure shows itself.
+
+Waits are the time from arrival at a queue to the first response (agent or bot) of the
+*answered* contacts, as in the metrics; when given results, only contacts that entered
+in the measurement window (after the warm-up) count. Time axes use the unit that fits
+the data (seconds, minutes, hours or days); colours come from the Okabe-Ito palette,
+which stays distinct under the common forms of colour blindness.
+"""
+
+from sim.plots.base import OKABE_ITO, PlotError, TimeUnit, counted_contacts, time_unit, wait_series
+from sim.plots.document import document_comparison
+from sim.plots.hourly import day_index, heatmap_table, hour_exposure, hourly_profile, wait_heatmap
+from sim.plots.sweeps import sweep_curve, varied_columns
+from sim.plots.waits import wait_ecdf, wait_histogram, wait_survival
+
+__all__ = [
+    "OKABE_ITO",
+    "PlotError",
+    "TimeUnit",
+    "counted_contacts",
+    "day_index",
+    "document_comparison",
+    "heatmap_table",
+    "hour_exposure",
+    "hourly_profile",
+    "sweep_curve",
+    "time_unit",
+    "varied_columns",
+    "wait_ecdf",
+    "wait_heatmap",
+    "wait_histogram",
+    "wait_series",
+    "wait_survival",
+]

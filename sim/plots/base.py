@@ -1,0 +1,264 @@
+"""Shared pieces of the plots: palette, time units, styling, contacts and waits.
+
+The other modules of the package build their figures from these.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from sim.results import Results
+from sim.scenario import RATE_METRICS, TIME_METRICS
+from sim.timeline import DAY, HOUR
+from sim.units import format_duration
+
+# Okabe & Ito (2008), ordered so that the first colours contrast most on white;
+# the yellow comes late because it is faint on a white background.
+OKABE_ITO = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#56B4E9",  # sky blue
+    "#CC79A7",  # reddish purple
+    "#000000",  # black
+    "#F0E442",  # yellow
+)
+# Line styles repeat the colour cue, so series stay apart in greyscale prints too.
+LINESTYLES = ("-", "--", "-.", ":")
+SEQUENTIAL_CMAP = "viridis"
+MISSING_COLOUR = "#d9d9d9"
+ID_COLUMNS = ("scenario", "variant", "queue", "replications", "replication", "seed")
+
+WaitData = Results | Mapping[str, Results] | pd.DataFrame
+
+
+class PlotError(ValueError):
+    """The data cannot be plotted as asked (unknown queue, missing columns, no waits)."""
+
+
+# -- units and styling ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimeUnit:
+    """A unit for time axes: ``symbol`` for labels and its length in seconds."""
+
+    symbol: str
+    name: str
+    seconds: float
+
+
+UNITS = (
+    TimeUnit("s", "seconds", 1.0),
+    TimeUnit("min", "minutes", 60.0),
+    TimeUnit("h", "hours", HOUR),
+    TimeUnit("d", "days", DAY),
+)
+# A unit fits while the axis ends below this many of it (120 s, 180 min, 72 h): tick
+# labels stay short numbers people read at a glance ("8 minutes", not "480 seconds").
+_UNIT_LIMITS = (120.0, 180.0, 72.0)
+
+
+def time_unit(seconds: Iterable[float] | np.ndarray) -> TimeUnit:
+    """The unit for an axis that shows these durations, chosen by the largest of them."""
+    x = np.asarray(list(seconds) if not isinstance(seconds, np.ndarray) else seconds, float)
+    x = x[np.isfinite(x)]
+    if not len(x):
+        return UNITS[1]
+    scale = float(x.max())
+    for unit, limit in zip(UNITS, _UNIT_LIMITS, strict=False):
+        if scale < limit * unit.seconds:
+            return unit
+    return UNITS[-1]
+
+
+# Lines skip the yellow, too faint for a thin line on white.
+LINE_COLOURS = OKABE_ITO[:7]
+
+
+def line_style(i: int) -> dict[str, str]:
+    """Colour and line style of series ``i``: the first 28 pairs are all different."""
+    cycle, colour = divmod(i, len(LINE_COLOURS))
+    return {
+        "color": LINE_COLOURS[colour],
+        "linestyle": LINESTYLES[(i + 2 * cycle) % len(LINESTYLES)],
+    }
+
+
+def new_figure(width: float = 7.5, height: float = 4.5) -> Figure:
+    """A figure with constrained layout, outside pyplot."""
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+_LEGEND_INSIDE = 4  # more legend entries than this go beside the axes
+_LEGEND_WIDTH = 2.5  # inches added to the figure for a legend beside the axes
+
+
+def finish_axes(ax: Axes, title: str, xlabel: str, ylabel: str, *, legend: bool = True) -> None:
+    """Title, axis labels, grid and legend, the same on every plot."""
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    handles, _ = ax.get_legend_handles_labels()
+    if not legend or not handles:
+        return
+    if len(handles) > _LEGEND_INSIDE:  # many curves: the legend would hide some of them
+        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        ax.figure.set_figwidth(ax.figure.get_figwidth() + _LEGEND_WIDTH)
+    else:
+        ax.legend(frameon=False)
+
+
+def metric_kind(metric: str) -> str:
+    """``time`` (seconds), ``rate`` (a fraction) or ``count``."""
+    if metric in TIME_METRICS or metric.endswith(("_s", "_time")):
+        return "time"
+    if metric in RATE_METRICS or metric in {"bot_share", "not_visible_rate", "overflow_rate"}:
+        return "rate"
+    if metric.endswith(("_rate", "_share", "_level")):
+        return "rate"
+    return "count"
+
+
+def metric_name(metric: str) -> str:
+    """Words for a metric: ``p90_wait_s`` -> ``90th percentile wait``."""
+    name = metric.removesuffix("_s").replace("e2e_", "end-to-end ").replace("_", " ")
+    return name.replace("p90", "90th percentile").replace("p95", "95th percentile")
+
+
+# -- contacts and waits ---------------------------------------------------------------------
+
+
+def counted_contacts(results: Results) -> pd.DataFrame:
+    """Hops whose contact entered in the measurement window: the ones the metrics count."""
+    contacts = results.contacts()
+    w0, w1 = results.runs[0].window
+    keep = (contacts["entered"] >= w0) & (contacts["entered"] < w1)
+    return contacts[keep].reset_index(drop=True)
+
+
+def contacts_frame(data: WaitData) -> pd.DataFrame:
+    """Per-contact rows (counted contacts only, for results) with a variant column."""
+    if isinstance(data, Results):
+        return counted_contacts(data)
+    if isinstance(data, pd.DataFrame):
+        return data
+    if isinstance(data, Mapping):
+        labels = list(data)
+        frames = [counted_contacts(r).assign(variant=label) for label, r in data.items()]
+        frame = pd.concat(frames, ignore_index=True)
+        frame["variant"] = pd.Categorical(frame["variant"], categories=labels)
+        return frame
+    raise TypeError(f"expected Results, a dict of Results or a DataFrame, got {type(data)}")
+
+
+def ordered_values(values: pd.Series) -> list[object]:
+    """Distinct values in category order if categorical, else in order of appearance."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        present = set(values.dropna().unique())
+        return [c for c in values.cat.categories if c in present]
+    return list(pd.unique(values.dropna()))
+
+
+def select_queues(frame: pd.DataFrame, queues: Sequence[str] | None) -> pd.DataFrame:
+    """Rows of the named queues (all when None); unknown names are a PlotError."""
+    if "queue" not in frame:
+        raise PlotError("the data has no 'queue' column")
+    known = [str(q) for q in ordered_values(frame["queue"])]
+    if isinstance(frame["queue"].dtype, pd.CategoricalDtype):
+        known = [str(q) for q in frame["queue"].cat.categories]
+    if not queues:
+        return frame
+    unknown = [q for q in queues if q not in known]
+    if unknown:
+        raise PlotError(f"unknown queue {unknown[0]!r}; the queues are: {', '.join(known)}")
+    return frame[frame["queue"].isin(list(queues))]
+
+
+def wait_series(data: WaitData, queues: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+    """Waits (seconds) of the answered contacts, one array per series to draw.
+
+    A series is one queue, one variant, or one (variant, queue) pair, whichever varies in
+    the data; labels are the queue name, the variant label, or ``"variant · queue"``.
+
+    Args:
+        data: results, a mapping of label -> results (variants), or a contacts DataFrame
+            (``Results.contacts()``, possibly concatenated, told apart by ``variant``).
+        queues: queues to keep (default: all with answered contacts).
+    """
+    return waits_by_series(contacts_frame(data), queues)[0]
+
+
+def waits_by_series(
+    frame: pd.DataFrame, queues: Sequence[str] | None
+) -> tuple[dict[str, np.ndarray], list[str]]:
+    """:func:`wait_series` of a contacts table, and the queues that have answered contacts."""
+    frame = select_queues(frame, queues)
+    keys = [k for k in ("variant", "queue") if k in frame and frame[k].nunique() > 1]
+    keys = keys or ["queue"]
+    answered = frame[frame["wait"].notna()]
+    series = {}
+    for combo in itertools.product(*(ordered_values(frame[k]) for k in keys)):
+        select = np.ones(len(answered), dtype=bool)
+        for key, value in zip(keys, combo, strict=True):
+            select &= (answered[key] == value).to_numpy()
+        waits = answered["wait"].to_numpy(dtype=float)[select]
+        if len(waits):
+            series[" · ".join(str(v) for v in combo)] = waits
+    if not series:
+        raise PlotError("no answered contacts to plot")
+    return series, [str(q) for q in ordered_values(answered["queue"])]
+
+
+def threshold_of(data: WaitData) -> float | None:
+    """The service-level threshold of the scenario(s) behind the data, when known."""
+    if isinstance(data, Results):
+        return data.scenario.service_level_threshold
+    if isinstance(data, Mapping):
+        found = {r.scenario.service_level_threshold for r in data.values()}
+        return found.pop() if len(found) == 1 else None
+    return None
+
+
+def describe_data(data: WaitData) -> str:
+    """``"scenario, N replications"`` for titles, from whatever the data says."""
+    if isinstance(data, Results):
+        return f"{data.scenario.name}, {len(data.runs)} replications"
+    if isinstance(data, Mapping):
+        names = {r.scenario.name for r in data.values()}
+        reps = {len(r.runs) for r in data.values()}
+        text = ", ".join(sorted(names))
+        return text + (f", {reps.pop()} replications each" if len(reps) == 1 else "")
+    if "scenario" in data:
+        return ", ".join(str(s) for s in ordered_values(data["scenario"]))
+    return ""
+
+
+def title_for(what: str, data: WaitData, queues: Sequence[str] = ()) -> str:
+    """``what`` over a line saying where the data come from (and the queue, if only one)."""
+    about = describe_data(data)
+    if len(queues) == 1:
+        about = " · ".join(filter(None, [about, f"queue {queues[0]}"]))
+    return f"{what}\n{about}" if about else what
+
+
+def mark_threshold(ax: Axes, threshold: float | None, unit: TimeUnit) -> None:
+    """A dotted vertical line at the service-level threshold, if there is one."""
+    if threshold is None:
+        return
+    ax.axvline(
+        threshold / unit.seconds,
+        color="0.35",
+        linestyle=":",
+        linewidth=1.2,
+        label=f"service-level threshold ({format_duration(threshold)})",
+    )
