@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from sim.engine import ReplicationResult
-from sim.records import By, Outcome
+from sim.records import NOT_OFFERED, By, Outcome
 from sim.timeline import Clock
 
 __all__ = ["METRICS", "hourly_metrics", "queue_metrics"]
@@ -43,8 +43,6 @@ METRICS = (
     "e2e_mean_time_s",
     "e2e_mean_hops",
 )
-
-_NOT_OFFERED = (Outcome.NOT_VISIBLE, Outcome.OVERFLOW, Outcome.CLOSED)
 
 
 def _counted(result: ReplicationResult) -> np.ndarray:
@@ -84,7 +82,7 @@ def _hop_figures(hops: dict[str, np.ndarray], threshold: float) -> dict[str, flo
     answered = ~np.isnan(hops["response"])
     waits = (hops["response"] - hops["arrive"])[answered]
     counts = np.bincount(outcome, minlength=len(Outcome))
-    offered = n - int(counts[list(_NOT_OFFERED)].sum())
+    offered = n - int(counts[list(NOT_OFFERED)].sum())
     agent = hops["by"] == By.AGENT
     return {
         "arrivals": n,

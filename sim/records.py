@@ -13,7 +13,7 @@ from enum import IntEnum
 
 import numpy as np
 
-__all__ = ["By", "ContactLog", "Outcome"]
+__all__ = ["NOT_OFFERED", "By", "ContactLog", "Outcome"]
 
 NAN = math.nan
 
@@ -29,6 +29,10 @@ class Outcome(IntEnum):
     OVERFLOW = 5
     CLOSED = 6
     UNFINISHED = 7
+
+
+# Hops the queue never offered service to: they count in arrivals, not in service level.
+NOT_OFFERED = (Outcome.NOT_VISIBLE, Outcome.OVERFLOW, Outcome.CLOSED)
 
 
 class By(IntEnum):

@@ -29,13 +29,12 @@ from sim.scenario import Shift
 from sim.staffing import (
     ShiftTemplate,
     StaffingError,
-    _Simulator,
     cover_shifts,
     parse_shift_template,
     parse_target,
     shift_templates,
-    staircase,
 )
+from sim.staffing.simulation import Simulator, staircase
 from sim.timeline import Clock, shift_instances
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -305,7 +304,7 @@ def test_plan_meets_its_target_in_every_interval(desk_plan):
     # Also on random numbers the plan was not tuned on.
     scenario = sim.load(LIVESTREAM)
     with backend(1) as runner:
-        fresh = _Simulator(scenario, "live_peak", 3600.0, 60.0, 8, 1234, runner, False)
+        fresh = Simulator(scenario, "live_peak", 3600.0, 60.0, 8, 1234, runner, False)
         figures = fresh(desk_plan.shifts)
     assert (figures["service_level"] + figures["service_level_ci95"].fillna(0) >= 0.8).all()
 
@@ -320,7 +319,7 @@ def test_plan_costs_no_more_than_the_best_three_shift_plan(desk_plan):
     target = parse_target("80% in 60s")
     counts = [60, 60, 60]
     with backend(1) as runner:
-        simulate = _Simulator(scenario, "live_peak", 3600.0, 60.0, 8, scenario.seed, runner, False)
+        simulate = Simulator(scenario, "live_peak", 3600.0, 60.0, 8, scenario.seed, runner, False)
         for k in range(3):
             lo, hi = 0, 60  # bisection: more agents never lower the service level here
             while hi - lo > 1:

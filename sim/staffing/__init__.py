@@ -1,0 +1,44 @@
+"""Staffing one queue: agents per interval from Erlang, corrected by simulation, then shifts.
+
+Three steps, each shown to the user beside the previous one:
+
+1. **Formula.** Each interval of the day gets the Erlang C agents (Erlang A when the
+   queue has patience, with the patience mean as 1/theta) for its average arrival rate.
+   Stationary formulas ignore that queues lag behind a rising rate and that backlogs
+   spill over shift edges, and they assume exponential service.
+2. **Simulation.** The queue is simulated with exactly that many agents in each interval
+   (agents join when the requirement rises and leave when it falls, so nobody changes
+   seat at an interval edge for nothing); intervals that miss the target get more
+   agents, for a few rounds.
+3. **Shift plan.** ``scipy.optimize.milp`` chooses how many agents start each allowed
+   shift so that every interval is covered at minimum agent-hours; the plan is then
+   simulated and its figures per interval reported.
+
+The queue is simulated on its own: other queues are removed, so only its own arrivals
+count (contacts routed to it from elsewhere are out of scope) and what it routes on
+simply leaves. Its random streams are keyed by its name, so all steps run on common
+random numbers. The simulation starts empty at the scenario start with no warm-up,
+so that every interval of the day is measured.
+"""
+
+from sim.staffing.base import INTERVALS, TARGET_HELP, StaffingError
+from sim.staffing.formula import erlang_agents, interval_rates
+from sim.staffing.plan import StaffingPlan, staff_plan
+from sim.staffing.shifts import ShiftTemplate, cover_shifts, parse_shift_template, shift_templates
+from sim.staffing.targets import StaffTarget, parse_target
+
+__all__ = [
+    "INTERVALS",
+    "TARGET_HELP",
+    "ShiftTemplate",
+    "StaffTarget",
+    "StaffingError",
+    "StaffingPlan",
+    "cover_shifts",
+    "erlang_agents",
+    "interval_rates",
+    "parse_shift_template",
+    "parse_target",
+    "shift_templates",
+    "staff_plan",
+]

@@ -1,0 +1,250 @@
+"""The staffing plan: formula, simulation correction, shifts, and the plan simulated."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.loader import load
+from sim.runner import backend
+from sim.scenario import Scenario, Shift
+from sim.staffing.base import INTERVALS, StaffingError
+from sim.staffing.formula import erlang_agents, interval_rates
+from sim.staffing.shifts import (
+    ShiftTemplate,
+    _check_aligned,
+    cover_shifts,
+    parse_shift_template,
+    shift_templates,
+)
+from sim.staffing.simulation import Simulator, correct, trim
+from sim.staffing.targets import StaffTarget, parse_target
+from sim.timeline import DAY
+from sim.units import format_clock, format_duration, parse_duration
+
+# -- the plan ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffingPlan:
+    """Agents per interval (formula, simulation, plan), the shifts and their figures."""
+
+    queue: str
+    target: StaffTarget
+    interval: float
+    model: str
+    intervals: pd.DataFrame
+    shifts: tuple[Shift, ...]
+    replications: int
+    seed: int
+    corrected: bool
+
+    @property
+    def agent_hours(self) -> float:
+        """Agent-hours per day of the shift plan."""
+        return sum(s.agents * s.length for s in self.shifts) / 3600.0
+
+    @property
+    def meets_target(self) -> bool:
+        """Whether the simulated plan meets the target in every interval, within its CI."""
+        return bool(self.intervals["meets_target"].all())
+
+    def staff_block(self) -> list[dict[str, Any]]:
+        """The plan as scenario data (a list of shifts)."""
+        return [
+            {"start": format_clock(s.start), "end": format_clock(s.end), "agents": s.agents}
+            for s in self.shifts
+        ]
+
+    def staff_yaml(self) -> str:
+        """A ``staff:`` block to paste under the queue in the scenario file."""
+        if not self.shifts:
+            return "staff: 0\n"
+        lines = ["staff:"] + [
+            f'  - {{start: "{s["start"]}", end: "{s["end"]}", agents: {s["agents"]}}}'
+            for s in self.staff_block()
+        ]
+        return "\n".join(lines) + "\n"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``sim staff --json`` document."""
+        rows = self.intervals.to_dict(orient="records")
+        return {
+            "queue": self.queue,
+            "target": self.target.to_dict(),
+            "model": self.model,
+            "interval_minutes": self.interval / 60,
+            "replications": self.replications,
+            "seed": self.seed,
+            "intervals": [{k: _clean(v) for k, v in row.items()} for row in rows],
+            "shifts": self.staff_block(),
+            "agent_hours": self.agent_hours,
+            "meets_target": self.meets_target,
+            "simulation_corrected": self.corrected,
+        }
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else float(value)
+    return value
+
+
+def _resolve_queue(scenario: Scenario, queue: str | None) -> str:
+    fed = [name for name, q in scenario.queues.items() if q.arrivals is not None]
+    if queue is None:
+        if len(fed) != 1:
+            raise StaffingError(f"choose a queue (queues with arrivals: {', '.join(fed)})")
+        return fed[0]
+    if queue not in scenario.queues:
+        raise StaffingError(f"no queue {queue!r} (queues: {', '.join(scenario.queues)})")
+    if queue not in fed:
+        raise StaffingError(
+            f"queue {queue!r} has no arrivals of its own (only routed contacts, out of scope)"
+        )
+    return queue
+
+
+def staff_plan(
+    scenario: Scenario | str | Path,
+    queue: str | None = None,
+    target: StaffTarget | str = "80% in 60s",
+    *,
+    interval: float | str = 3600.0,
+    shifts: str | Sequence[ShiftTemplate | str] = "8h",
+    replications: int | None = None,
+    seed: int | None = None,
+    rounds: int = 8,
+    workers: int | None = None,
+    scheduler: Any = None,
+    progress: bool = False,
+) -> StaffingPlan:
+    """Agents needed per interval for one queue, and a minimum agent-hours shift plan.
+
+    Args:
+        scenario: a Scenario or a scenario file.
+        queue: the queue to staff (default: the only queue with arrivals).
+        target: ``"80% in 60s"``, ``"mean wait 2m"``, ``"abandon 5%"`` or a StaffTarget.
+        interval: interval length, 30 or 60 minutes (seconds or ``"30m"``).
+        shifts: allowed shifts: ``"8h"`` (8 hours, starting on any hour), ``"three"``
+            (00-08, 08-16, 16-24) or templates such as ``["09:00-18:00", "14:00-22:00"]``.
+        replications: replications per simulation (default: the scenario's).
+        seed: base seed (default: the scenario's).
+        rounds: simulation-correction rounds at most.
+        workers: local processes (default: one per core).
+        scheduler: Dask scheduler address or client.
+        progress: show progress bars.
+
+    Raises:
+        StaffingError: bad queue, target, interval or shifts, or no plan covers the need.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load(scenario)
+    queue = _resolve_queue(scenario, queue)
+    target = parse_target(target) if isinstance(target, str) else target
+    try:
+        interval = parse_duration(interval)
+    except ValueError as exc:
+        raise StaffingError(f"interval: {exc}") from None
+    if interval not in INTERVALS:
+        raise StaffingError(f"interval must be 30m or 60m, got {format_duration(interval)}")
+    if isinstance(shifts, str):
+        templates = shift_templates(shifts)
+    else:
+        templates = tuple(parse_shift_template(s) if isinstance(s, str) else s for s in shifts)
+    if not templates:
+        raise StaffingError("give at least one allowed shift")
+    _check_aligned(templates, interval)
+    spec = scenario.queues[queue]
+    threshold = (
+        target.threshold if target.kind == "service_level" else scenario.service_level_threshold
+    )
+    replications = scenario.replications if replications is None else replications
+    seed = scenario.seed if seed is None else seed
+    rates = interval_rates(scenario, queue, interval)
+    formula = np.array([erlang_agents(r, spec, target) for r in rates], dtype=int)
+    with backend(workers, scheduler, tasks=replications) as runner:
+        simulator = Simulator(
+            scenario, queue, interval, threshold, replications, seed, runner, progress
+        )
+        simulated, at_formula, figures, corrected = correct(simulator, formula, target, rounds)
+        if corrected:
+            # Keep one agent wherever contacts arrive: a bot covering unstaffed hours
+            # must not stand in for the people the target is about.
+            floor = (rates > 0).astype(int)
+            simulated, _ = trim(
+                simulator, simulated, figures=figures, target=target, floor=floor, rounds=rounds
+            )
+        plan = cover_shifts(simulated, templates, interval)
+        staff = tuple(
+            Shift.model_validate(
+                {"start": format_clock(t.start), "end": format_clock(t.end), "agents": int(k)}
+            )
+            for t, k in zip(templates, plan, strict=True)
+            if k > 0
+        )
+        figures = simulator(staff)
+    cover = np.column_stack([t.covers(interval) for t in templates]).astype(int)
+    table = _table(
+        rates=rates,
+        formula=formula,
+        simulated=simulated,
+        planned=cover @ plan,
+        at_formula=at_formula,
+        figures=figures,
+        target=target,
+    )
+    return StaffingPlan(
+        queue=queue,
+        target=target,
+        interval=interval,
+        model="Erlang A" if spec.patience is not None else "Erlang C",
+        intervals=table,
+        shifts=staff,
+        replications=replications,
+        seed=seed,
+        corrected=corrected,
+    )
+
+
+def _table(
+    *,
+    rates: np.ndarray,
+    formula: np.ndarray,
+    simulated: np.ndarray,
+    planned: np.ndarray,
+    at_formula: pd.DataFrame,
+    figures: pd.DataFrame,
+    target: StaffTarget,
+) -> pd.DataFrame:
+    interval = DAY / len(rates)
+    starts = np.arange(len(rates)) * interval
+    table = pd.DataFrame(
+        {
+            "start": [format_clock(s) for s in starts],
+            "end": [format_clock(s + interval) for s in starts],
+            "arrival_rate_per_h": rates * 3600.0,
+            "erlang_agents": formula,
+            "simulated_agents": simulated,
+            "planned_agents": planned,
+            "service_level": figures["service_level"],
+            "service_level_ci95": figures["service_level_ci95"],
+        }
+    )
+    metric = target.metric
+    if metric != "service_level":
+        table[metric] = figures[metric]
+        table[f"{metric}_ci95"] = figures[f"{metric}_ci95"]
+    table[f"{metric}_at_erlang"] = at_formula[metric]
+    table["meets_target"] = target.met(figures[metric], figures[f"{metric}_ci95"])
+    return table

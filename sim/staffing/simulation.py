@@ -1,0 +1,190 @@
+"""The simulation step: a queue alone, staffed interval by interval, measured per interval."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import pandas as pd
+
+from sim.engine import ReplicationResult
+from sim.records import NOT_OFFERED, Outcome
+from sim.runner import Backend, Task
+from sim.scenario import ROUTE_FIELDS, Scenario, Shift
+from sim.staffing.targets import StaffTarget
+from sim.stats import mean_ci
+from sim.timeline import DAY, Clock
+from sim.units import format_clock
+
+# -- simulation --------------------------------------------------------------------------
+
+
+def _isolated(scenario: Scenario, queue: str, staff: tuple[Shift, ...]) -> Scenario:
+    """The queue alone with ``staff``: routes elsewhere dropped, no warm-up, no targets."""
+    spec = scenario.queues[queue]
+    routes = {f: {d: p for d, p in getattr(spec, f).items() if d == queue} for f in ROUTE_FIELDS}
+    alone = spec.model_copy(update={"staff": staff, **routes})
+    return scenario.model_copy(update={"queues": {queue: alone}, "warmup": 0.0, "targets": ()})
+
+
+def staircase(agents: np.ndarray, interval: float) -> tuple[Shift, ...]:
+    """Daily shifts giving exactly ``agents[i]`` agents in interval ``i``.
+
+    Agents join when the count rises and leave when it falls (last in, first out,
+    wrapping midnight), so no one leaves at an interval edge only to be replaced.
+    """
+    agents = np.asarray(agents, dtype=int)
+    n = len(agents)
+    blocks: Counter[tuple[int, int]] = Counter()
+    for level in range(1, int(agents.max(initial=0)) + 1):
+        on = agents >= level
+        if on.all():
+            blocks[(0, n)] += 1
+            continue
+        for start in np.flatnonzero(on & ~np.roll(on, 1)):
+            end = int(start)
+            while on[end % n]:
+                end += 1
+            blocks[(int(start), end)] += 1
+    return tuple(
+        Shift.model_validate(
+            {
+                "start": format_clock(s * interval),
+                "end": format_clock(e * interval if e <= n else (e - n) * interval),
+                "agents": count,
+            }
+        )
+        for (s, e), count in sorted(blocks.items())
+    )
+
+
+def interval_counts(
+    scenario: Scenario, result: ReplicationResult, *, interval: float, threshold: float
+) -> dict[str, np.ndarray]:
+    """Counts per interval of the day of arrival at the (single) queue, over all days."""
+    hops = result.hops
+    entered = result.contacts["entered"][hops["contact"]]
+    w0, w1 = result.window
+    keep = (hops["queue"] == 0) & (entered >= w0) & (entered < w1)
+    arrive = hops["arrive"][keep]
+    outcome = hops["outcome"][keep]
+    wait = hops["response"][keep] - arrive
+    answered = ~np.isnan(wait)
+    offset = Clock(scenario.start).offset
+    n = round(DAY / interval)
+    slot = np.minimum((((arrive + offset) % DAY) // interval).astype(int), n - 1)
+
+    def count(weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(slot, weights=weights, minlength=n).astype(float)
+
+    return {
+        "arrivals": count(),
+        "offered": count(~np.isin(outcome, NOT_OFFERED)),
+        "answered": count(answered),
+        "within": count(answered & (np.nan_to_num(wait, nan=np.inf) <= threshold)),
+        "wait_sum": count(np.where(answered, wait, 0.0)),
+        "abandoned": count(outcome == Outcome.ABANDONED),
+    }
+
+
+def _figures(counts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    """Per interval: mean over replications and CI half-width of each figure."""
+
+    def ratio(top: str, bottom: str) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.array([c[top] / np.where(c[bottom] > 0, c[bottom], np.nan) for c in counts])
+
+    per_rep = {
+        "service_level": ratio("within", "offered"),
+        "mean_wait_s": ratio("wait_sum", "answered"),
+        "abandon_rate": ratio("abandoned", "arrivals"),
+    }
+    out = {}
+    for name, values in per_rep.items():
+        pairs = [mean_ci(values[:, i]) for i in range(values.shape[1])]
+        out[name] = [m for m, _ in pairs]
+        out[f"{name}_ci95"] = [h for _, h in pairs]
+    return pd.DataFrame(out)
+
+
+@dataclass(frozen=True)
+class Simulator:
+    """Simulates the isolated queue under a staff and returns figures per interval."""
+
+    scenario: Scenario
+    queue: str
+    interval: float
+    threshold: float
+    replications: int
+    seed: int
+    runner: Backend
+    progress: bool
+
+    def __call__(self, staff: tuple[Shift, ...]) -> pd.DataFrame:
+        """Per-interval figures (mean and CI over replications) under ``staff``."""
+        alone = _isolated(self.scenario, self.queue, staff)
+        tasks = [Task(alone, r, self.seed) for r in range(self.replications)]
+        reduce = partial(interval_counts, interval=self.interval, threshold=self.threshold)
+        return _figures(self.runner.map(tasks, reduce, self.progress))
+
+
+def correct(
+    simulate: Simulator, start: np.ndarray, target: StaffTarget, rounds: int
+) -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame, bool]:
+    """Raise agents where the simulated figure misses the target, for up to ``rounds``.
+
+    Returns the agents, the figures at the formula's agents, at the final agents, and
+    whether every interval met the target (point estimate) in the last round.
+    """
+    agents = start.copy()
+    first = figures = simulate(staircase(agents, simulate.interval))
+    for _ in range(rounds):
+        short = target.shortfall(figures[target.metric].to_numpy())
+        if not short.any():
+            return agents, first, figures, True
+        # One agent for a near miss; more, in proportion to the headcount, for a big one.
+        step = 1 + np.floor(0.1 * agents * np.minimum(short, 1.0)).astype(int)
+        agents = agents + np.where(short > 0, step, 0)
+        figures = simulate(staircase(agents, simulate.interval))
+    met = not target.shortfall(figures[target.metric].to_numpy()).any()
+    return agents, first, figures, met
+
+
+def trim(
+    simulate: Simulator,
+    agents: np.ndarray,
+    *,
+    figures: pd.DataFrame,
+    target: StaffTarget,
+    floor: np.ndarray,
+    rounds: int,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Take one agent from intervals that keep meeting the target without it.
+
+    The formula can overstaff, e.g. where service is less variable than exponential
+    or patience shortens the queue. Even and
+    odd intervals are tried in turn, all of one parity at once; a removal is undone
+    where it makes that interval or the next one (its backlog) miss.
+    """
+    parity = np.arange(len(agents)) % 2
+    for _ in range(rounds):
+        changed = False
+        for side in (0, 1):
+            value = figures[target.metric].to_numpy()
+            spare = (parity == side) & (agents > floor) & ~np.isnan(value)
+            trial = agents - spare
+            for _attempt in range(2):
+                if not spare.any():
+                    break
+                trial_figures = simulate(staircase(trial, simulate.interval))
+                miss = target.shortfall(trial_figures[target.metric].to_numpy()) > 0
+                if not miss.any():
+                    agents, figures, changed = trial, trial_figures, True
+                    break
+                spare &= ~(miss | np.roll(miss, -1))
+                trial = agents - spare
+        if not changed:
+            break
+    return agents, figures
