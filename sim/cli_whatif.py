@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from sim.cliutil import EXIT_BAD_INPUT, EXIT_MISS, EXIT_OK, add_run_options, positive_int
-from sim.experiments import compare, parse_vary, sweep
+from sim.experiments import compare, parse_vary, save_scenarios, sweep
 from sim.loader import load
 from sim.metrics import METRICS
 from sim.report import COLUMNS
@@ -65,7 +65,9 @@ def _interval(text: str) -> float:
 
 
 def _parallel_options(
-    p: argparse.ArgumentParser, out_help: str = "also write the table as CSV to FILE"
+    p: argparse.ArgumentParser,
+    out_help: str = "also write the table as CSV to FILE, and the resolved scenarios of the "
+    "variants beside it (FILE.scenarios.yaml)",
 ) -> None:
     p.add_argument(
         "--scheduler",
@@ -74,6 +76,11 @@ def _parallel_options(
         "extra and sim installed on the workers); same results as local",
     )
     p.add_argument("--out", metavar="FILE", help=out_help)
+
+
+def _scenarios_path(out: str) -> Path:
+    """``results.csv`` -> ``results.scenarios.yaml``: the resolved variants beside the table."""
+    return Path(out).with_suffix(".scenarios.yaml")
 
 
 def _wrap(text: str) -> str:
@@ -185,6 +192,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     seed = a.seed if args.seed is None else args.seed
     if args.out:
         table.to_csv(args.out, index=False)
+        save_scenarios(table, _scenarios_path(args.out))
     label_b = args.b or args.a
     if args.overrides:
         label_b += " with " + " ".join(args.overrides)
@@ -302,6 +310,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         table = table[table["queue"].isin(args.queue)].reset_index(drop=True)
     if args.out:
         table.to_csv(args.out, index=False)
+        save_scenarios(table, _scenarios_path(args.out))
     if args.json:
         print(json.dumps(_sweep_json(table, paths), indent=2))
         return EXIT_OK

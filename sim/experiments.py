@@ -255,7 +255,10 @@ def sweep(
     counts = per_rep.groupby(["variant", "queue"], sort=False).size().to_numpy()
     table.insert(2, "replications", counts)
     settings = pd.DataFrame([labelled[label] for label in table["variant"]])
-    return pd.concat([settings, table], axis=1)
+    table = pd.concat([settings, table], axis=1)
+    # The resolved scenarios travel with the table, to be saved next to it.
+    table.attrs["scenarios"] = dict(variants)
+    return table
 
 
 def compare(
@@ -305,7 +308,22 @@ def compare(
         scheduler=scheduler,
         progress=progress,
     )
-    return _paired(per_rep, [q for q in scenario_a.queues if q in scenario_b.queues])
+    table = _paired(per_rep, [q for q in scenario_a.queues if q in scenario_b.queues])
+    table.attrs["scenarios"] = {"a": scenario_a, "b": scenario_b}
+    return table
+
+
+def save_scenarios(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write the resolved scenarios behind a sweep or compare table as one YAML file.
+
+    The file maps each variant label to the scenario exactly as it ran (every field,
+    overrides applied), so a row of the table can be reproduced with ``sim run``.
+    """
+    scenarios = table.attrs.get("scenarios", {})
+    data = {label: scenario.model_dump(mode="json") for label, scenario in scenarios.items()}
+    path = Path(path)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 def _as_scenario(source: Source | Scenario, overrides: list[str]) -> Scenario:

@@ -432,6 +432,20 @@ def test_sweep_json_rows(cli, small_file, tmp_path):
     waits = [r["mean_wait_s"] for r in rows]
     assert waits == sorted(waits, reverse=True)
     assert out_csv.read_text().startswith("queues.q.staff,variant,queue,replications")
+    # The resolved variants are saved beside the table, each reproducible with sim run.
+    saved = yaml.safe_load((tmp_path / "sweep.scenarios.yaml").read_text())
+    assert list(saved) == [f"queues.q.staff={n}" for n in (9, 10, 11)]
+    assert [sim.from_dict(v).queues["q"].staff for v in saved.values()] == [9, 10, 11]
+
+
+def test_compare_out_saves_both_scenarios(cli, small_file, tmp_path):
+    out_csv = tmp_path / "compare.csv"
+    code, _, _ = cli("compare", small_file, "--set", "queues.q.staff=12", "--out", out_csv)
+    assert code == 0
+    saved = yaml.safe_load((tmp_path / "compare.scenarios.yaml").read_text())
+    staff = {label: sim.from_dict(v).queues["q"].staff for label, v in saved.items()}
+    assert staff["b"] == 12
+    assert staff["a"] != 12
 
 
 def test_compare_json_and_table(cli, small_file):
