@@ -22,8 +22,8 @@ run: $(VENV)/.installed
 	$(BIN)/sim run $(SCENARIO)
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check sim tests benchmarks
-	$(BIN)/ruff format --check sim tests benchmarks
+	$(BIN)/ruff check sim tests benchmarks docs
+	$(BIN)/ruff format --check sim tests benchmarks docs
 
 test: lint
 	$(BIN)/python -m pytest -q
