@@ -14,7 +14,7 @@ from sim.cli_document import register_calibrate, register_validate
 from sim.cli_plot import register as register_plot
 from sim.cli_plot import write_standard_plots
 from sim.cli_whatif import register_compare, register_staff, register_sweep
-from sim.cliutil import EXIT_BAD_INPUT, EXIT_OK, Parser, add_run_options
+from sim.cliutil import EXIT_BAD_INPUT, EXIT_OK, Parser, add_run_options, add_scheduler_option
 from sim.errors import ScenarioError
 from sim.loader import load
 from sim.report import format_summary
@@ -46,12 +46,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--plots", action="store_true", help="with --out: also write the standard plots (PNG)"
     )
-    p.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="run the replications on a Dask distributed cluster (needs the 'cluster' extra); "
-        "same results as local",
-    )
+    add_scheduler_option(p)
     p.set_defaults(handler=_cmd_run)
 
 

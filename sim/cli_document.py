@@ -11,11 +11,17 @@ import argparse
 import json
 import math
 import sys
-import textwrap
 from pathlib import Path
 
 from sim.calibrate import Calibration, calibrate, free_parameter, write_calibrated
-from sim.cliutil import EXIT_MISS, EXIT_OK, add_run_options, positive_int
+from sim.cliutil import (
+    EXIT_MISS,
+    EXIT_OK,
+    add_run_options,
+    add_scheduler_option,
+    positive_int,
+    wrap,
+)
 from sim.errors import ScenarioError
 from sim.loader import read_yaml
 from sim.validate import (
@@ -70,16 +76,12 @@ exit codes: 0 fitted and every target passes, 1 fitted but a target still misses
 """
 
 
-def _wrap(*paragraphs: str) -> str:
-    return "\n\n".join(textwrap.fill(p, 88) for p in paragraphs)
-
-
 def register_validate(sub: argparse._SubParsersAction) -> None:
     """Add ``sim validate`` to the subcommands."""
     p = sub.add_parser(
         "validate",
         help="check scenarios' targets (the document's figures) against the simulation",
-        description=_wrap(
+        description=wrap(
             "Run each scenario (files, or folders searched for *.yaml files with a "
             "targets: list) and print, per target, the document's figure, the simulated "
             "mean over replications with its 95% CI half-width, and pass or MISS.",
@@ -90,6 +92,7 @@ def register_validate(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or folders")
     add_run_options(p, json_help="print the rows as a JSON list on stdout")
+    add_scheduler_option(p)
     p.set_defaults(handler=_cmd_validate)
 
 
@@ -106,6 +109,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         replications=args.replications,
         seed=args.seed,
         workers=args.workers,
+        scheduler=args.scheduler,
         progress=not args.json and sys.stderr.isatty(),
     )
     if not rows:
@@ -132,7 +136,7 @@ def register_calibrate(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "calibrate",
         help="fit free parameters of a scenario to its targets and write the result",
-        description=_wrap(
+        description=wrap(
             "Fit the named free parameters (an arrival rate, a patience or service mean, "
             "a probability) so that the scenario's targets are met: scipy.optimize "
             "minimises the sum of squared misses, each in units of its tolerance, on "

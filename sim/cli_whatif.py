@@ -11,14 +11,21 @@ import argparse
 import json
 import math
 import sys
-import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from sim.cliutil import EXIT_BAD_INPUT, EXIT_MISS, EXIT_OK, add_run_options, positive_int
+from sim.cliutil import (
+    EXIT_BAD_INPUT,
+    EXIT_MISS,
+    EXIT_OK,
+    add_run_options,
+    add_scheduler_option,
+    positive_int,
+    wrap,
+)
 from sim.experiments import compare, parse_vary, save_scenarios, sweep
 from sim.loader import load
 from sim.metrics import METRICS
@@ -69,22 +76,13 @@ def _parallel_options(
     out_help: str = "also write the table as CSV to FILE, and the resolved scenarios of the "
     "variants beside it (FILE.scenarios.yaml)",
 ) -> None:
-    p.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="run on a Dask distributed cluster (e.g. tcp://10.0.0.5:8786; needs the 'cluster' "
-        "extra and sim installed on the workers); same results as local",
-    )
+    add_scheduler_option(p)
     p.add_argument("--out", metavar="FILE", help=out_help)
 
 
 def _scenarios_path(out: str) -> Path:
     """``results.csv`` -> ``results.scenarios.yaml``: the resolved variants beside the table."""
     return Path(out).with_suffix(".scenarios.yaml")
-
-
-def _wrap(text: str) -> str:
-    return textwrap.fill(text, 88)
 
 
 def _progress(args: argparse.Namespace) -> bool:
@@ -149,7 +147,7 @@ def register_compare(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "compare",
         help="paired differences between two variants, with 95%% CIs",
-        description=_wrap(
+        description=wrap(
             "Run two variants on common random numbers (same seed, same replication "
             "numbers) and report, per queue and metric, the mean of the per-replication "
             "differences B - A with its 95% CI. A difference is significant (*) when its "
@@ -253,7 +251,7 @@ def register_sweep(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sweep",
         help="run a grid of variants on common random numbers",
-        description=_wrap(
+        description=wrap(
             "Run every combination of the --vary values on common random numbers (every "
             "variant uses the same seed and replication numbers, so rows differ by the "
             "varied fields, not by noise) and print one row per variant and queue: mean "
@@ -353,7 +351,7 @@ def register_staff(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "staff",
         help="agents needed per interval and a shift plan that covers them",
-        description=_wrap(
+        description=wrap(
             "For one queue: agents needed in each 30- or 60-minute interval of the day by "
             "Erlang C (Erlang A when the queue has patience, with theta = 1/mean patience), "
             "then corrected by simulating the queue with that many agents per interval "

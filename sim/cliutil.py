@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -11,8 +12,10 @@ __all__ = [
     "EXIT_OK",
     "Parser",
     "add_run_options",
+    "add_scheduler_option",
     "non_negative_int",
     "positive_int",
+    "wrap",
 ]
 
 EXIT_OK, EXIT_MISS, EXIT_BAD_INPUT = 0, 1, 2
@@ -65,3 +68,18 @@ def add_run_options(p: argparse.ArgumentParser, *, json_help: str = "print JSON 
         "--workers", type=positive_int, help="local processes (default: all cores; same results)"
     )
     p.add_argument("--json", action="store_true", help=json_help)
+
+
+def add_scheduler_option(p: argparse.ArgumentParser) -> None:
+    """``--scheduler ADDRESS``: run the same work on a Dask distributed cluster."""
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask distributed cluster (e.g. tcp://10.0.0.5:8786; needs the 'cluster' "
+        "extra and sim installed on the workers); same results as local",
+    )
+
+
+def wrap(*paragraphs: str) -> str:
+    """Help text: each paragraph filled to 88 columns, paragraphs separated by a blank line."""
+    return "\n\n".join(textwrap.fill(p, 88) for p in paragraphs)
