@@ -17,7 +17,6 @@ import pytest
 
 import sim
 from sim import cli
-from sim.cli_document import register_calibrate, register_validate
 from sim.engine import simulate
 from sim.errors import ScenarioError
 from sim.metrics import queue_metrics
@@ -37,13 +36,8 @@ JSON_KEYS = {"scenario", "queue", "metric", "value", "simulated", "ci95", "toler
 
 
 @pytest.fixture
-def main(monkeypatch):
-    """``sim`` with validate and calibrate registered (the lead adds them to COMMANDS)."""
-    commands = list(cli.COMMANDS)
-    for register in (register_validate, register_calibrate):
-        if register not in commands:
-            commands.append(register)
-    monkeypatch.setattr(cli, "COMMANDS", commands)
+def main():
+    """The ``sim`` command, in-process."""
     return cli.main
 
 

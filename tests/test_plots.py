@@ -19,8 +19,8 @@ from matplotlib.patches import Polygon, Rectangle
 import sim
 import sim.cli
 from sim import plots
-from sim.cli_plot import register, write_standard_plots
 from sim.plots import base as plot_base
+from sim.report.figures import write_standard_plots
 from sim.timeline import Clock
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -437,10 +437,8 @@ SHIPPED = "scenarios/small_merchant_order_chat.yaml"
 
 
 @pytest.fixture
-def sim_main(monkeypatch):
-    """``sim.cli.main`` with the plot subcommand registered (whether or not it is wired)."""
-    if register not in sim.cli.COMMANDS:
-        monkeypatch.setattr(sim.cli, "COMMANDS", [*sim.cli.COMMANDS, register])
+def sim_main():
+    """The ``sim`` command, in-process."""
     return sim.cli.main
 
 

@@ -19,7 +19,6 @@ import yaml
 
 import sim
 import sim.cli
-from sim.cli_whatif import register_compare, register_staff, register_sweep
 from sim.erlang import required_agents
 from sim.experiments import parse_vary, variant_grid
 from sim.loader import read_yaml
@@ -58,11 +57,8 @@ STATIONARY = {
 
 
 @pytest.fixture
-def cli(monkeypatch, capsys):
-    """Run ``sim ARGS`` in-process with the what-if commands registered."""
-    mine = [register_compare, register_sweep, register_staff]
-    missing = [r for r in mine if r not in sim.cli.COMMANDS]
-    monkeypatch.setattr(sim.cli, "COMMANDS", [*sim.cli.COMMANDS, *missing])
+def cli(capsys):
+    """Run ``sim ARGS`` in-process."""
 
     def run(*args: str) -> tuple[int, str, str]:
         try:

@@ -24,10 +24,9 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from sim.cliutil import EXIT_BAD_INPUT, EXIT_OK, add_run_options
+from sim.cli.common import EXIT_BAD_INPUT, EXIT_OK, add_run_options
 from sim.loader import load
+from sim.report.figures import save_figure
 from sim.runner import run
 
 if TYPE_CHECKING:
@@ -36,13 +35,10 @@ if TYPE_CHECKING:
 
     from sim.results import Results
 
-__all__ = ["FORMATS", "KINDS", "read_sweep", "register", "write_standard_plots"]
+__all__ = ["FORMATS", "KINDS", "read_sweep", "register"]
 
 KINDS = ("wait", "ecdf", "survival", "hourly", "heatmap")
 FORMATS = (".png", ".svg", ".pdf")
-PNG_DPI = 150
-# A heat map of one day is the hourly profile again; it earns its place from two days on.
-HEATMAP_MIN_DAYS = 2
 
 _EXAMPLES = """\
 examples:
@@ -103,7 +99,7 @@ def _cmd_plot(args: argparse.Namespace, *, parser: argparse.ArgumentParser) -> i
     except PlotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    path = _save(fig, out)
+    path = save_figure(fig, out)
     if args.json:
         print(json.dumps({"written": [str(path)]}))
     else:
@@ -214,64 +210,3 @@ def _sweep_figure(args: argparse.Namespace) -> Figure:
         return plots.sweep_curve(table, args.metric, queues=args.queues or None)
     except plots.PlotError as exc:
         raise plots.PlotError(f"{args.sweep}: {exc}") from None
-
-
-def _save(fig: Figure, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=PNG_DPI if path.suffix.lower() == ".png" else "figure")
-    return path
-
-
-def _calendar_days(results: Results) -> int:
-    """Calendar days that the measurement window touches."""
-    from sim.plots import day_index  # noqa: PLC0415
-    from sim.timeline import Clock  # noqa: PLC0415
-
-    w0, w1 = results.runs[0].window
-    first, last = day_index(np.array([w0, np.nextafter(w1, w0)]), Clock(results.scenario.start))
-    return int(last - first + 1)
-
-
-# Waits whose longest is this many times their 90th percentile get a logarithmic time
-# axis, or the curve's body is squeezed against zero by a few overnight waits.
-LONG_TAIL_RATIO = 10.0
-
-
-def _long_tail(waits: np.ndarray) -> bool:
-    p90 = float(np.percentile(waits, 90))
-    return float(waits.max()) > LONG_TAIL_RATIO * max(p90, 1.0)
-
-
-def write_standard_plots(results: Results, out_dir: str | Path) -> list[Path]:
-    """Write the standard plots of a run as PNG files into ``out_dir``.
-
-    Per queue with answered contacts: ``wait_histogram_<queue>.png``,
-    ``wait_survival_<queue>.png`` (on a logarithmic time axis when a few waits are far
-    longer than the rest) and ``hourly_<queue>.png``, plus
-    ``wait_heatmap_<queue>.png`` when the run spans two calendar days or more; and one
-    ``wait_survival.png`` with every such queue on a logarithmic time axis.
-
-    Returns:
-        The paths written, in that order.
-    """
-    from sim import plots  # noqa: PLC0415
-
-    out = Path(out_dir)
-    summary = results.summary()
-    queues = [str(q) for q in summary.index[summary["answered"] > 0]]
-    written = []
-    for queue in queues:
-        figures = {
-            f"wait_histogram_{queue}": plots.wait_histogram(results, [queue]),
-            f"wait_survival_{queue}": plots.wait_survival(
-                results, [queue], logx=_long_tail(plots.wait_series(results, [queue])[queue])
-            ),
-            f"hourly_{queue}": plots.hourly_profile(results, queue),
-        }
-        if _calendar_days(results) >= HEATMAP_MIN_DAYS:
-            figures[f"wait_heatmap_{queue}"] = plots.wait_heatmap(results, queue)
-        written += [_save(fig, out / f"{name}.png") for name, fig in figures.items()]
-    if len(queues) > 1:
-        combined = plots.wait_survival(results, queues, logx=True)
-        written.append(_save(combined, out / "wait_survival.png"))
-    return written

@@ -1,63 +1,19 @@
-"""``sim validate`` and ``sim calibrate``: the document's figures against the simulation.
-
-``sim validate PATH...`` runs every scenario with targets and prints one line per
-target; ``sim calibrate SCENARIO --free PATH[=LOW:HIGH]`` fits free parameters to a
-scenario's targets and writes the calibrated scenario.
-"""
+"""``sim calibrate SCENARIO --free PATH[=LOW:HIGH]``: fit free parameters to the targets."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import math
-import sys
 from pathlib import Path
 
 from sim.calibrate import Calibration, calibrate, free_parameter, write_calibrated
-from sim.cliutil import (
-    EXIT_MISS,
-    EXIT_OK,
-    add_run_options,
-    add_scheduler_option,
-    positive_int,
-    wrap,
-)
-from sim.errors import ScenarioError
+from sim.cli.common import EXIT_MISS, EXIT_OK, add_run_options, positive_int, wrap
+from sim.cli.validate import PASS_RULE
 from sim.loader import read_yaml
-from sim.validate import (
-    TargetRow,
-    describe,
-    discover,
-    format_rows,
-    format_value,
-    load_all,
-    unit_metric,
-    validate_many,
-)
+from sim.validate import describe, format_value, unit_metric
 
-__all__ = ["register_calibrate", "register_validate"]
-
-PASS_RULE = (
-    "Pass rule: a target passes when |simulated mean - document figure| <= its tolerance "
-    "(10% = a tenth of the figure; 0.03 = 3 percentage points; 30s = 30 seconds); "
-    "'bound: at_most' targets pass when simulated mean <= figure + tolerance, "
-    "'at_least' when simulated mean >= figure - tolerance. The 95% CI half-width over "
-    "replications is shown beside the mean; it is not part of the rule."
-)
-
-_VALIDATE_EXAMPLES = """\
-examples:
-  sim validate scenarios/document
-  sim validate scenarios/document/hotline.yaml -n 40
-  sim validate scenarios/document --json > validation.json
-  sim validate scenarios/document/livestream.yaml \
-      --set 'queues.live_promo.staff.three_shift.agents=[6, 8, 10]'
-
-JSON rows: scenario, queue, metric, value, simulated, ci95, tolerance, passed (times in
-seconds, rates and shares as fractions, ratios as numbers; tolerance is the half-width
-in the same units), plus bound, detail, note, replications, source.
-exit codes: 0 every target passes, 1 a target missed, 2 bad input.
-"""
+__all__ = ["format_fit", "register"]
 
 _CALIBRATE_EXAMPLES = """\
 examples:
@@ -76,62 +32,7 @@ exit codes: 0 fitted and every target passes, 1 fitted but a target still misses
 """
 
 
-def register_validate(sub: argparse._SubParsersAction) -> None:
-    """Add ``sim validate`` to the subcommands."""
-    p = sub.add_parser(
-        "validate",
-        help="check scenarios' targets (the document's figures) against the simulation",
-        description=wrap(
-            "Run each scenario (files, or folders searched for *.yaml files with a "
-            "targets: list) and print, per target, the document's figure, the simulated "
-            "mean over replications with its 95% CI half-width, and pass or MISS.",
-            PASS_RULE,
-        ),
-        epilog=_VALIDATE_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or folders")
-    add_run_options(p, json_help="print the rows as a JSON list on stdout")
-    add_scheduler_option(p)
-    p.set_defaults(handler=_cmd_validate)
-
-
-def _cmd_validate(args: argparse.Namespace) -> int:
-    files = discover(args.paths)
-    if not files:
-        raise ScenarioError(" ".join(args.paths), [("", "no scenario files with targets found")])
-    scenarios = load_all(files, args.overrides)
-    empty = [source for source, s in scenarios if not s.targets]
-    for source in empty:
-        print(f"note: {source} has no targets", file=sys.stderr)
-    rows = validate_many(
-        [(src, s) for src, s in scenarios if s.targets],
-        replications=args.replications,
-        seed=args.seed,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        progress=not args.json and sys.stderr.isatty(),
-    )
-    if not rows:
-        raise ScenarioError(" ".join(args.paths), [("", "no targets to check")])
-    if args.json:
-        print(json.dumps([r.to_dict() for r in rows], indent=2))
-    else:
-        print(_title(rows, len(scenarios)))
-        print(format_rows(rows))
-    return EXIT_OK if all(r.passed for r in rows) else EXIT_MISS
-
-
-def _title(rows: list[TargetRow], files: int) -> str:
-    reps = sorted({r.replications for r in rows})
-    count = "/".join(str(n) for n in reps)
-    return (
-        f"Document vs simulation: {len(rows)} targets in {files} scenario file(s), "
-        f"{count} replications each (mean ±95% CI half-width)\n"
-    )
-
-
-def register_calibrate(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     """Add ``sim calibrate`` to the subcommands."""
     p = sub.add_parser(
         "calibrate",

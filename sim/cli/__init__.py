@@ -1,0 +1,64 @@
+"""The ``sim`` command line: thin glue over the Python API, one module per command group.
+
+Each module registers its subcommands on the parser (see :data:`COMMANDS`); handlers
+load scenarios, call :mod:`sim`'s API and print. Exit codes: 0 ok, 1 a target or check
+missed, 2 bad input (a message, no traceback), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from sim.cli import calibrate, compare, plot, run, staff, sweep, validate
+from sim.cli.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, Parser
+from sim.errors import ScenarioError
+from sim.runner import ClusterError
+
+__all__ = ["COMMANDS", "build_parser", "main"]
+
+# The subcommands, in the order ``sim --help`` lists them.
+COMMANDS = [
+    run.register,
+    validate.register,
+    calibrate.register,
+    compare.register,
+    sweep.register,
+    staff.register,
+    plot.register,
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``sim`` command."""
+    from sim import __version__  # noqa: PLC0415 - avoids an import cycle
+
+    parser = Parser(
+        prog="sim",
+        description="What-if simulator for merchant customer service (queues, shifts, bots).",
+        epilog="Exit codes: 0 ok, 1 a target or check missed, 2 bad input, 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"sim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+    for register in COMMANDS:
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``sim`` command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (ScenarioError, ClusterError) as exc:
+        print(f"error: {exc}".replace("\n", "\nerror: "), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # The reader (``| head``) left; say nothing more and do not trace back.
+        sys.stderr.close()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

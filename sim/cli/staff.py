@@ -1,0 +1,196 @@
+"""``sim staff SCENARIO --queue Q --target T``: agents per interval and a shift plan."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from sim.cli.common import (
+    EXIT_MISS,
+    EXIT_OK,
+    add_output_options,
+    add_run_options,
+    fail,
+    positive_int,
+    progress_wanted,
+    typed,
+    wrap,
+)
+from sim.loader import load
+from sim.report import fmt, grid, with_ci
+from sim.staffing import (
+    INTERVALS,
+    TARGET_HELP,
+    StaffingError,
+    StaffingPlan,
+    parse_shift_template,
+    parse_target,
+    staff_plan,
+)
+from sim.units import format_duration, parse_duration
+
+__all__ = ["register"]
+
+
+def _interval(text: str) -> float:
+    seconds = parse_duration(text)
+    if seconds not in INTERVALS:
+        raise ValueError(f"interval must be 30m or 60m, got {text!r}")
+    return seconds
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``sim staff SCENARIO --queue Q --target T``."""
+    p = sub.add_parser(
+        "staff",
+        help="agents needed per interval and a shift plan that covers them",
+        description=wrap(
+            "For one queue: agents needed in each 30- or 60-minute interval of the day by "
+            "Erlang C (Erlang A when the queue has patience, with theta = 1/mean patience), "
+            "then corrected by simulating the queue with that many agents per interval "
+            "(time-varying arrivals and shift edges break stationary formulas; both numbers "
+            "are shown), then the cheapest plan of allowed shifts covering every interval "
+            "(integer programme, scipy.optimize.milp, minimum agent-hours), printed as a "
+            "staff: block to paste. The plan is simulated and its figures per interval "
+            "reported. The queue is simulated alone: contacts routed to it from other "
+            "queues are out of scope, what it routes on just leaves; the run starts empty "
+            "with no warm-up. On several days each interval is sized for its busiest day. "
+            "Exit 1 when the plan misses the target in some interval beyond the 95% CI."
+        ),
+        epilog=(
+            f"targets: {TARGET_HELP}\n\n"
+            "examples:\n"
+            "  sim staff scenarios/livestream_promo_peak.yaml \\\n"
+            '      --queue live_peak --target "80% in 60s"\n'
+            '  sim staff SCENARIO --queue live_peak --target "mean wait 2m" --shifts three\n'
+            '  sim staff SCENARIO --queue live_peak --target "abandon 5%" --interval 30m \\\n'
+            "      --shift-template 09:00-18:00 --shift-template 18:00-02:00 --out staff.yaml"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--queue", help="queue to staff (default: the only queue with arrivals)")
+    p.add_argument(
+        "--target",
+        required=True,
+        type=typed(parse_target),
+        help=f"service target per interval: {TARGET_HELP.replace('%', '%%')}",
+    )
+    p.add_argument(
+        "--interval",
+        type=typed(_interval),
+        default=3600.0,
+        help="interval length: 30m or 60m (default 60m)",
+    )
+    p.add_argument(
+        "--shifts",
+        choices=("8h", "three"),
+        default="8h",
+        help="allowed shifts: 8h = 8-hour shifts starting on any hour (default); "
+        "three = 00-08, 08-16, 16-24",
+    )
+    p.add_argument(
+        "--shift-template",
+        action="append",
+        type=typed(parse_shift_template),
+        metavar="HH:MM-HH:MM",
+        help="an allowed shift (repeatable; replaces --shifts)",
+    )
+    p.add_argument(
+        "--rounds", type=positive_int, default=8, help="simulation-correction rounds (default 8)"
+    )
+    add_run_options(p, json_help="print the plan as JSON on stdout")
+    add_output_options(p, out_help="also write the staff: block to FILE")
+    p.set_defaults(handler=_cmd_staff)
+
+
+def _cmd_staff(args: argparse.Namespace) -> int:
+    scenario = load(args.scenario, args.overrides)
+    try:
+        plan = staff_plan(
+            scenario,
+            args.queue,
+            args.target,
+            interval=args.interval,
+            shifts=args.shift_template or args.shifts,
+            replications=args.replications,
+            seed=args.seed,
+            rounds=args.rounds,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=progress_wanted(args),
+        )
+    except StaffingError as exc:
+        return fail(str(exc))
+    if args.out:
+        Path(args.out).write_text(plan.staff_yaml(), encoding="utf-8")
+    if args.json:
+        print(json.dumps(plan.to_dict(), indent=2))
+    else:
+        print(_staff_text(plan, args.scenario))
+    return EXIT_OK if plan.meets_target else EXIT_MISS
+
+
+def _staff_text(plan: StaffingPlan, source: str) -> str:
+    metric = plan.target.metric
+    kind = "share" if metric != "mean_wait_s" else "time"
+    short = {"service_level": "SL", "mean_wait_s": "wait", "abandon_rate": "abandon"}[metric]
+    table = plan.intervals
+    rows = [
+        [
+            f"{r['start']}-{r['end']}",
+            f"{r['arrival_rate_per_h']:.1f}",
+            str(r["erlang_agents"]),
+            str(r["simulated_agents"]),
+            str(r["planned_agents"]),
+            fmt(r[f"{metric}_at_erlang"], kind),
+            with_ci(r[metric], r[f"{metric}_ci95"], kind),
+            "" if r["meets_target"] else "MISS",
+        ]
+        for _, r in table.iterrows()
+    ]
+    header = [
+        "interval",
+        "arrivals/h",
+        plan.model,
+        "simulated",
+        "planned",
+        f"{short}@Erlang",
+        f"{short} plan",
+        "",
+    ]
+    shifts = [[f"{s['start']}-{s['end']}", str(s["agents"])] for s in plan.staff_block()]
+    missed = [f"{r['start']}-{r['end']}" for _, r in table.iterrows() if not r["meets_target"]]
+    verdict = (
+        "the plan meets the target in every interval (within the 95% CI)"
+        if not missed
+        else f"the plan MISSES the target in {', '.join(missed)}"
+    )
+    notes = [
+        f"{plan.queue}: target {plan.target.describe()}, per "
+        f"{format_duration(plan.interval)} interval",
+        f"{plan.model} agents, corrected by simulation ({plan.replications} replications, "
+        f"seed {plan.seed}; {source}, this queue alone)",
+    ]
+    if not plan.corrected:
+        notes.append("warning: the simulation correction did not converge; try --rounds 16")
+    block = json.dumps(plan.staff_block())  # JSON is YAML: a valid --set value
+    return "\n".join(
+        [
+            *notes,
+            "",
+            grid(header, rows),
+            "",
+            f"shift plan: {plan.agent_hours:g} agent-hours per day",
+            grid(["shift", "agents"], shifts),
+            "",
+            verdict,
+            "",
+            f"staff block, to paste under queues.{plan.queue} in {source}:",
+            plan.staff_yaml().rstrip(),
+            "",
+            "or try it at once:",
+            f"  sim run {source} --set 'queues.{plan.queue}.staff={block}'",
+        ]
+    )
