@@ -9,9 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import platform
-import tempfile
 from functools import cached_property
 from pathlib import Path
 
@@ -21,13 +19,23 @@ import yaml
 
 from sim.engine import ReplicationResult
 from sim.metrics import METRICS, hourly_metrics, queue_metrics
+from sim.outputs import write_files
 from sim.records import By, Outcome
 from sim.scenario import Scenario
 from sim.stats import summarize
 from sim.timeline import Clock
 
-__all__ = ["Results", "scenario_hash"]
+__all__ = ["RESULT_FILES", "Results", "scenario_hash"]
 
+# What :meth:`Results.save` writes into its folder.
+RESULT_FILES = (
+    "summary.csv",
+    "replications.csv",
+    "hourly.csv",
+    "contacts.csv",
+    "metadata.json",
+    "scenario.yaml",
+)
 ID_COLUMNS = ["scenario", "variant", "replication", "seed"]
 
 
@@ -152,11 +160,9 @@ class Results:
     def save(self, out: str | Path) -> list[Path]:
         """Write the result tables, metadata and the resolved scenario into ``out``.
 
-        Each file is written to a temporary name and renamed, so it appears whole or not
-        at all.
+        The files appear together or not at all (see :func:`sim.outputs.write_files`).
         """
         out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
         resolved = yaml.safe_dump(self.scenario.model_dump(mode="json"), sort_keys=False)
         writers = {
             "summary.csv": lambda p: self.summary().to_csv(p),
@@ -166,14 +172,4 @@ class Results:
             "metadata.json": lambda p: p.write_text(json.dumps(self.metadata(), indent=2)),
             "scenario.yaml": lambda p: p.write_text(resolved),
         }
-        written = []
-        umask = os.umask(0)
-        os.umask(umask)
-        for name, write in writers.items():
-            fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.")
-            os.close(fd)
-            os.chmod(tmp, 0o666 & ~umask)  # mkstemp's private 0600 is not what users expect
-            write(Path(tmp))
-            os.replace(tmp, out / name)
-            written.append(out / name)
-        return written
+        return write_files({out / name: writers[name] for name in RESULT_FILES})

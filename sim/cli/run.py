@@ -9,7 +9,9 @@ import sys
 from sim.cli.common import EXIT_OK, add_run_options, add_scheduler_option
 from sim.errors import ScenarioError
 from sim.loader import load
+from sim.outputs import OutputPlan
 from sim.report import format_summary
+from sim.results import RESULT_FILES
 from sim.runner import run
 
 __all__ = ["register"]
@@ -47,6 +49,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.plots and not args.out:
         raise ScenarioError("--plots", [("", "--plots needs --out DIR to write the images into")])
     scenario = load(args.scenario, args.overrides)
+    if args.out:
+        OutputPlan(protect=[args.scenario]).folder(args.out, RESULT_FILES)
     results = run(
         scenario,
         replications=args.replications,

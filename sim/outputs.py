@@ -1,0 +1,202 @@
+"""Output files written safely: checked before the work starts, then appearing as one set.
+
+Every command that writes files plans them first (:class:`OutputPlan`): each path is
+checked before any simulation runs, so a bad ``--out`` costs a second, not the whole
+run. Once the results exist, :meth:`OutputPlan.write` writes every file to a temporary
+sibling and only then renames them into place, with interrupts held back during the
+renames: a command's outputs appear together or not at all, and no temporary file is
+left behind by an error or a Ctrl-C.
+
+Rules, the same for every command:
+
+* a missing parent folder is created (``--out results/run1/summary.csv`` works);
+* an output is never written through a symbolic link (the link is refused, not followed);
+* an output never replaces one of the command's inputs (``--out .`` next to the
+  scenario file, or ``--out scenario.yaml``, is refused);
+* a file output may not be an existing folder, nor a folder output an existing file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import stat
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+
+from sim.errors import ScenarioError
+
+__all__ = ["OutputError", "OutputPlan", "write_files"]
+
+Writer = Callable[[Path], object]
+
+
+class OutputError(ScenarioError):
+    """An output path that cannot or must not be written (bad input: exit code 2)."""
+
+    def __init__(self, path: str | Path, reason: str, option: str = "--out") -> None:
+        super().__init__(f"{option} {path}", [("", reason)])
+
+
+def _nearest_existing(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if candidate.exists() or candidate.is_symlink():
+            return candidate
+    return Path.cwd()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+class OutputPlan:
+    """The files a command will write, checked up front and written as one set.
+
+    Args:
+        protect: the command's input files; no output may replace one of them.
+        option: the option named in error messages (``--out``, ``--report``).
+    """
+
+    def __init__(self, protect: Iterable[str | Path] = (), option: str = "--out") -> None:
+        self.protect = [Path(p) for p in protect]
+        self.option = option
+        self.files: list[Path] = []
+
+    def _fail(self, path: Path, reason: str) -> OutputError:
+        return OutputError(path, reason, self.option)
+
+    def _check_place(self, path: Path, place: Path) -> None:
+        """``path`` will be created in ``place``: its nearest existing folder must take it."""
+        anchor = _nearest_existing(place)
+        if not anchor.is_dir():
+            raise self._fail(path, f"{anchor} is not a folder")
+        # A real probe: os.access says yes to root on a read-only file system.
+        try:
+            fd, probe = tempfile.mkstemp(dir=anchor, prefix=".sim-probe-", suffix=".tmp")
+        except OSError as exc:
+            raise self._fail(path, f"cannot write in {anchor}: {exc.strerror or exc}") from None
+        os.close(fd)
+        os.unlink(probe)
+
+    def file(self, path: str | Path) -> Path:
+        """Plan one output file and check it now; return its path.
+
+        Raises:
+            OutputError: the path is a folder, a symbolic link, one of the inputs, or
+                cannot be created.
+        """
+        path = Path(path)
+        if path.is_symlink():
+            raise self._fail(path, "is a symbolic link; refusing to write through it")
+        if path.is_dir():
+            raise self._fail(path, "is a folder; give a file name")
+        if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+            raise self._fail(path, "exists and is not a regular file")
+        for source in self.protect:
+            if _same_file(path, source):
+                raise self._fail(path, f"would overwrite the input {source}")
+        if path.exists() and not os.access(path, os.W_OK):
+            raise self._fail(path, "exists and is not writable")
+        self._check_place(path, path.parent)
+        self.files.append(path)
+        return path
+
+    def folder(self, path: str | Path, names: Iterable[str] = ()) -> Path:
+        """Plan an output folder and the named files in it; return the folder.
+
+        Raises:
+            OutputError: the folder is a file or a symbolic link, cannot be created, or
+                one of the files in it would break a rule of :meth:`file`.
+        """
+        path = Path(path)
+        if path.is_symlink() and not path.is_dir():
+            raise self._fail(path, "is a symbolic link to something that is not a folder")
+        if path.exists() and not path.is_dir():
+            raise self._fail(path, "is a file; give a folder")
+        self._check_place(path, path)
+        for name in names:
+            self.file(path / name)
+        return path
+
+    def write(self, writers: Mapping[str | Path, Writer]) -> list[Path]:
+        """Write planned files (``path -> writer(temporary path)``) as one set."""
+        planned = {p.absolute() for p in self.files}
+        unplanned = [str(p) for p in writers if Path(p).absolute() not in planned]
+        if unplanned:  # a programming error, not bad input
+            raise ValueError(f"outputs not planned before the run: {', '.join(unplanned)}")
+        return write_files(writers)
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back until the block ends (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.signal(s, lambda signum, _frame: caught.append(signum)) for s in held}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        for signum in caught[:1]:
+            signal.raise_signal(signum)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_files(writers: Mapping[str | Path, Writer]) -> list[Path]:
+    """Write several files so that they appear together, or none of them does.
+
+    Each ``writer`` receives a temporary path beside its target and writes the file
+    there; when all have succeeded, the temporaries are renamed into place with
+    interrupts held back. On any error or interrupt the temporaries are removed and no
+    target is touched. Missing parent folders are created.
+
+    Returns:
+        The target paths, in the order given.
+
+    Raises:
+        OutputError: a file could not be written (disk full, permission denied).
+    """
+    targets = [Path(p) for p in writers]
+    temps: list[Path] = []
+    mode = 0o666 & ~_umask()
+    try:
+        for target, write in zip(targets, writers.values(), strict=True):
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                fd, name = tempfile.mkstemp(
+                    dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+                )
+            except OSError as exc:
+                raise OutputError(target, f"cannot write: {exc.strerror or exc}") from None
+            os.close(fd)
+            temp = Path(name)
+            temps.append(temp)
+            os.chmod(temp, mode)  # mkstemp's private 0600 is not what users expect
+            try:
+                write(temp)
+            except OSError as exc:
+                raise OutputError(target, f"cannot write: {exc.strerror or exc}") from None
+        with _interrupts_held():
+            for temp, target in zip(temps, targets, strict=True):
+                os.replace(temp, target)
+            temps.clear()
+    finally:
+        for temp in temps:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+    return targets

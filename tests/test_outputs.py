@@ -1,0 +1,141 @@
+"""Output files: checked before the work, written as one set, never through links or inputs."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from sim.outputs import OutputError, OutputPlan, write_files
+
+
+def _text(content: str):
+    return lambda p: Path(p).write_text(content)
+
+
+def test_files_appear_together_with_missing_parents_created(tmp_path):
+    a, b = tmp_path / "x" / "a.csv", tmp_path / "x" / "y" / "b.csv"
+    written = write_files({a: _text("A"), b: _text("B")})
+    assert written == [a, b]
+    assert a.read_text() == "A"
+    assert b.read_text() == "B"
+    assert sorted(p.name for p in (tmp_path / "x").rglob("*")) == ["a.csv", "b.csv", "y"]
+
+
+def test_a_failing_writer_leaves_old_files_and_no_temporaries(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("old A")
+
+    def broken(_path):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        write_files({a: _text("new A"), b: broken})
+    assert a.read_text() == "old A"
+    assert not b.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["a.csv"]
+
+
+def test_an_interrupt_while_writing_leaves_no_temporaries(tmp_path):
+    def interrupted(_path):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_files({tmp_path / "a.csv": _text("A"), tmp_path / "b.csv": interrupted})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupt_during_the_renames_is_held_until_they_are_done(tmp_path):
+    targets = [tmp_path / f"{i}.txt" for i in range(3)]
+
+    def raise_sigint_then_write(path):
+        # Delivered during the renames: they must all finish before it takes effect.
+        path.write_text("x")
+
+    real_replace = os.replace
+    calls = []
+
+    def replace(src, dst):
+        if not calls:
+            signal.raise_signal(signal.SIGINT)
+        calls.append(dst)
+        real_replace(src, dst)
+
+    writers = dict.fromkeys(targets, raise_sigint_then_write)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(os, "replace", replace)
+        with pytest.raises(KeyboardInterrupt):
+            write_files(writers)
+    assert all(t.read_text() == "x" for t in targets)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0.txt", "1.txt", "2.txt"]
+
+
+def test_permissions_of_new_files_follow_the_umask(tmp_path):
+    (path,) = write_files({tmp_path / "a.csv": _text("A")})
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_a_symlink_is_refused_not_followed(tmp_path):
+    target = tmp_path / "precious.txt"
+    target.write_text("keep")
+    link = tmp_path / "out.csv"
+    link.symlink_to(target)
+    with pytest.raises(OutputError, match="symbolic link"):
+        OutputPlan().file(link)
+    assert target.read_text() == "keep"
+
+
+def test_an_input_is_never_replaced(tmp_path):
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text("name: x\n")
+    with pytest.raises(OutputError, match="would overwrite the input"):
+        OutputPlan(protect=[scenario]).folder(tmp_path, ["summary.csv", "scenario.yaml"])
+    with pytest.raises(OutputError, match="would overwrite the input"):
+        OutputPlan(protect=[scenario]).file(tmp_path / "." / "scenario.yaml")
+
+
+def test_wrong_kinds_of_paths_are_refused(tmp_path):
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file").write_text("")
+    with pytest.raises(OutputError, match="is a folder"):
+        OutputPlan().file(tmp_path / "folder")
+    with pytest.raises(OutputError, match="is a file"):
+        OutputPlan().folder(tmp_path / "file")
+    with pytest.raises(OutputError, match="is not a folder"):
+        OutputPlan().file(tmp_path / "file" / "x.csv")
+
+
+def test_an_unwritable_place_is_refused_before_any_work(tmp_path):
+    # /proc refuses new files even to root, where permission bits would not.
+    with pytest.raises(OutputError, match="cannot write in /proc"):
+        OutputPlan().file("/proc/sim-results/summary.csv")
+    if os.geteuid() != 0:
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o500)
+        try:
+            with pytest.raises(OutputError, match="cannot write in"):
+                OutputPlan().folder(locked)
+        finally:
+            locked.chmod(0o700)
+
+
+def test_writing_an_unplanned_file_is_a_programming_error(tmp_path):
+    plan = OutputPlan()
+    plan.file(tmp_path / "a.csv")
+    with pytest.raises(ValueError, match="not planned"):
+        plan.write({tmp_path / "b.csv": _text("B")})
+    assert plan.write({tmp_path / "a.csv": _text("A")}) == [tmp_path / "a.csv"]
+
+
+def test_an_os_error_while_writing_is_reported_as_bad_output(tmp_path):
+    def full(_path):
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OutputError, match="No space left on device"):
+        write_files({tmp_path / "a.csv": full})
+    assert list(tmp_path.iterdir()) == []
