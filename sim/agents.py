@@ -7,15 +7,19 @@ fresh. With chat concurrency, a new contact goes to the least-loaded agent.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+
 __all__ = ["Agent", "AgentPool"]
 
 
 class Agent:
-    """One agent: when its shift ends and how many contacts it holds."""
+    """One agent: its number, when its shift ends and how many contacts it holds."""
 
-    __slots__ = ("leaves", "load")
+    __slots__ = ("id", "leaves", "load")
 
-    def __init__(self, leaves: float) -> None:
+    def __init__(self, leaves: float, agent_id: int = -1) -> None:
+        self.id = agent_id
         self.leaves = leaves
         self.load = 0
 
@@ -28,8 +32,12 @@ class AgentPool:
     the per-contact records (see :mod:`sim.engine`), which keeps the hot path short.
     """
 
-    def __init__(self, max_chats: int, window: tuple[float, float]) -> None:
+    def __init__(
+        self, max_chats: int, window: tuple[float, float], ids: Iterator[int] | None = None
+    ) -> None:
         self.max_chats = max_chats
+        # Agent numbers, shared by the queues of a replication: in order of coming on shift.
+        self._ids = itertools.count() if ids is None else ids
         self.on_shift = 0
         self.present = 0
         # free[k]: agents holding k contacts, k < max_chats; dicts as ordered sets.
@@ -53,7 +61,7 @@ class AgentPool:
         self.present += count
         idle = self._free[0]
         for _ in range(count):
-            idle[Agent(leaves)] = None
+            idle[Agent(leaves, next(self._ids))] = None
 
     def shift_ends(self, now: float, count: int, leaves: float) -> None:
         """A shift of ``count`` agents ends: idle ones leave, busy ones after their work."""

@@ -6,6 +6,7 @@ touches no global random state and returns plain columnar records.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,6 +76,7 @@ def simulate(
     window = (scenario.warmup, scenario.duration)
     horizon = scenario.duration + scenario.drain
     nodes: list[Node] = []
+    agent_ids = itertools.count()
 
     def send(dest: int, contact: int, hop: int) -> None:
         nodes[dest].arrive(contact, hop)
@@ -95,6 +97,7 @@ def simulate(
             send=send,
             window=window,
             max_hops=scenario.max_hops,
+            agent_ids=agent_ids,
         )
         nodes.append(node)
         if spec.arrivals is not None:

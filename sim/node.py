@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 
 import numpy as np
 import simpy
@@ -76,6 +76,7 @@ class Node:
         send: Send,
         window: tuple[float, float],
         max_hops: int,
+        agent_ids: Iterator[int] | None = None,
     ) -> None:
         self.env = env
         # SimPy builds a new bound method on every ``env.timeout`` access; keep one.
@@ -89,7 +90,7 @@ class Node:
         self._on_unresolved = self._routes["on_unresolved"]
         self._on_abandon = self._routes["on_abandon"]
         concurrency = spec.concurrency
-        self.pool = AgentPool(concurrency.max if concurrency else 1, window)
+        self.pool = AgentPool(concurrency.max if concurrency else 1, window, agent_ids)
         self._slowdown = concurrency.slowdown if concurrency else 0.0
         self.line = WaitingLine(batch=spec.pickup is not None)
         self._service = _draws(spec.service, streams["service"]).next
@@ -211,6 +212,7 @@ class Node:
     def _serve(self, rec: int, agent: Agent, now: float) -> None:
         log = self.log
         log.agent_start[rec] = now
+        log.agent[rec] = agent.id
         # NaN response: no bot answered first
         if not self._answered_by_bot_first or log.response[rec] != log.response[rec]:
             log.response[rec] = now

@@ -56,11 +56,19 @@ HOP_COLUMNS = {
     "outcome": ("b", np.int8),
     "by": ("b", np.int8),
     "next_queue": ("h", np.int16),
+    "agent": ("i", np.int32),
 }
 
 
 _CHUNK = 4096
-_DEFAULTS = {"response": NAN, "agent_start": NAN, "end": NAN, "service": NAN, "next_queue": -1}
+_DEFAULTS = {
+    "response": NAN,
+    "agent_start": NAN,
+    "end": NAN,
+    "service": NAN,
+    "next_queue": -1,
+    "agent": -1,
+}
 
 
 class ContactLog:

@@ -119,6 +119,8 @@ class Results:
             frame["by"] = pd.Categorical.from_codes(
                 h["by"], categories=[b.name.lower() for b in By]
             )
+            frame["agent"] = pd.array(h["agent"], dtype="Int64")
+            frame["agent"] = frame["agent"].mask(frame["agent"] < 0)
             frame["wait"] = h["response"] - h["arrive"]
             frame["entered"] = run.contacts["entered"][h["contact"]]
             for key, value in reversed(self._ids(run).items()):
@@ -150,6 +152,7 @@ class Results:
             "scenario": self.scenario.name,
             "variant": self.variant,
             "scenario_sha256": scenario_hash(self.scenario),
+            "start": self.scenario.start.isoformat(),
             "seed": self.seed,
             "replications": len(self.runs),
             "sim_version": __version__,

@@ -369,3 +369,41 @@ def test_a_hop_that_leaves_at_once_ends_exactly_when_it_arrives():
         )
         h = sim.simulate(scenario).hops
         np.testing.assert_array_equal(h["end"], h["arrive"], err_msg=f"seed {seed}")
+
+
+def test_agent_column_numbers_agents_as_they_come_on_shift():
+    # Queue b's agent starts at 01:00, queue a's two at 02:00: numbers 0 (b), 1 and 2 (a).
+    scenario = _scenario(
+        {
+            "a": {
+                "arrivals": {"rate": "20/h"},
+                "staff": [{"start": "02:00", "end": "05:00", "agents": 2}],
+                "bot": {"when": "unstaffed", "resolution": 1.0},
+                "service": _const(240.0),
+            },
+            "b": {
+                "arrivals": {"rate": "6/h"},
+                "staff": [{"start": "01:00", "end": "04:00", "agents": 1}],
+                "service": _const(60.0),
+                "patience": _const(1.0),
+            },
+        }
+    )
+    result = sim.simulate(scenario)
+    h = result.hops
+    served = ~np.isnan(h["agent_start"])
+    assert h["agent"].dtype == np.int32
+    assert (h["agent"][~served] == -1).all()  # bots, abandonments, closed hours
+    assert set(h["agent"][served & (h["queue"] == 1)].tolist()) == {0}
+    assert set(h["agent"][served & (h["queue"] == 0)].tolist()) == {1, 2}
+    # One agent never holds two contacts at once (single-chat queues).
+    for agent in (0, 1, 2):
+        mine = np.flatnonzero(h["agent"] == agent)
+        order = mine[np.argsort(h["agent_start"][mine])]
+        ends = h["agent_start"][order] + h["service"][order]
+        assert (h["agent_start"][order][1:] >= ends[:-1] - ATOL).all()
+    results = sim.Results(scenario, [result], scenario.seed)
+    contacts = results.contacts()
+    assert str(contacts["agent"].dtype) == "Int64"
+    assert contacts["agent"].isna().sum() == int((~served).sum())
+    assert results.metadata()["start"] == "2026-01-05T00:00:00"
