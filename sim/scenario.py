@@ -196,16 +196,24 @@ class Arrivals(_Spec):
 class Shift(_Spec):
     """``agents`` agents on duty from ``start`` to ``end`` on the selected days.
 
-    A shift whose end is not after its start runs past midnight into the next day.
+    A shift whose end is not after its start runs past midnight into the next day. A
+    dated shift (``start`` and ``end`` ISO date-times) is worked once, on those dates,
+    whatever ``days`` says: a fitted scenario replays a log's own headcount with them.
     """
 
-    start: Clock
-    end: Clock
+    start: ClockOrDate
+    end: ClockOrDate
     agents: int = Field(ge=0, le=MAX_AGENTS)
     days: Days = ("all",)
 
     @model_validator(mode="after")
     def _not_empty(self) -> Shift:
+        if isinstance(self.start, dt.datetime) != isinstance(self.end, dt.datetime):
+            raise ValueError("start and end must both be clock times or both be date-times")
+        if isinstance(self.start, dt.datetime):
+            if self.end <= self.start:
+                raise ValueError("a dated shift must end after it starts")
+            return self
         if self.start >= 86400:
             raise ValueError("a shift cannot start at 24:00; start it at 00:00")
         if self.start == self.end:
@@ -213,8 +221,15 @@ class Shift(_Spec):
         return self
 
     @property
+    def dated(self) -> bool:
+        """Whether the shift is worked once, between two date-times."""
+        return isinstance(self.start, dt.datetime)
+
+    @property
     def length(self) -> float:
         """Shift length in seconds (overnight shifts wrap)."""
+        if isinstance(self.start, dt.datetime):
+            return (self.end - self.start).total_seconds()
         return (self.end - self.start) % 86400 or 86400.0
 
 

@@ -149,13 +149,20 @@ def shift_instances(
     """Every shift worked between time 0 and ``horizon``, sorted by start.
 
     Constant staff is one instance covering everything; a shift that began before the
-    scenario start (overnight) is included from time 0.
+    scenario start (overnight) is included from time 0. A dated shift is one instance.
     """
     if isinstance(staff, int):
         return [ShiftInstance(0.0, float("inf"), staff)] if staff else []
     instances = []
+    for shift in staff:
+        if shift.agents and shift.dated:
+            begin = (shift.start - clock.start).total_seconds()
+            end = begin + shift.length
+            if end > 0 and begin < horizon:
+                instances.append(ShiftInstance(max(begin, 0.0), end, shift.agents))
+    clock_shifts = [s for s in staff if not s.dated]
     for day in clock.days(0.0, horizon):
-        for shift in staff:
+        for shift in clock_shifts:
             if shift.agents and clock.matches(shift.days, day):
                 begin = clock.day_start(day) + shift.start
                 end = begin + shift.length

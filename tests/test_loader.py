@@ -624,3 +624,49 @@ def test_duration_beyond_the_calendar_is_rejected():
     with pytest.raises(sim.ScenarioError) as info:
         sim.from_dict(_mutated(lambda d: d.update(duration=1e300)))
     assert info.value.problems[0][0] == "duration"
+
+
+def test_dated_shifts_are_worked_once_on_their_dates(tmp_path):
+    text = """\
+name: dated
+start: 2026-11-02T00:00
+duration: 3d
+queues:
+  a:
+    arrivals: {rate: 10/h}
+    staff:
+      - {start: 2026-11-03T09:00, end: 2026-11-03T17:30, agents: 3}
+      - {start: 2026-11-03T22:00, end: 2026-11-04T02:00, agents: 1}
+      - {start: "08:00", end: "10:00", agents: 2, days: wed}
+    service: {dist: constant, value: 60}
+"""
+    s = _load_text(tmp_path, text)
+    staff = s.queues["a"].staff
+    assert staff[0].start == dt.datetime(2026, 11, 3, 9)
+    assert staff[0].dated
+    assert not staff[2].dated
+    assert staff[1].length == 4 * HOUR
+    instances = shift_instances(staff, Clock(s.start), s.duration)
+    spans = [(i.start / HOUR, i.end / HOUR, i.agents) for i in instances]
+    # Dated shifts once (days: is for clock shifts); the clock shift on Wednesday only.
+    assert spans == [(33, 41.5, 3), (46, 50, 1), (56, 58, 2)]
+    again = sim.from_dict(yaml.safe_load(yaml.safe_dump(s.model_dump(mode="json"))))
+    assert again == s
+
+
+@pytest.mark.parametrize(
+    ("shift", "reason"),
+    [
+        ({"start": "2026-11-03T09:00", "end": "17:00"}, "both be clock times or both be date"),
+        ({"start": "2026-11-03T09:00", "end": "2026-11-03T09:00"}, "must end after it starts"),
+        ({"start": "2026-11-03T09:00", "end": "2026-11-02T17:00"}, "must end after it starts"),
+        ({"start": "2026-11-03T09:00+08:00", "end": "2026-11-03T17:00"}, "without a time zone"),
+    ],
+)
+def test_bad_dated_shifts_name_the_field(shift, reason):
+    data = _mutated(lambda d: d["queues"]["chat"].update(staff=[{**shift, "agents": 2}]))
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.from_dict(data)
+    path, message = info.value.problems[0]
+    assert path.startswith("queues.chat.staff.0")
+    assert reason in message
