@@ -73,3 +73,13 @@ def make_scenario():
 def make_network():
     """:func:`build_network`: ``make_network(queues, overrides=(), **scenario_fields)``."""
     return build_network
+
+
+@pytest.fixture(scope="session")
+def desk_logs():
+    """The realistic desk's log (sim.fit.synthetic): clean, spoiled, and what was spoiled."""
+    from sim.fit import synthetic
+
+    clean = synthetic.simulate_log(synthetic.desk_scenario(), people=synthetic.desk_people())
+    messy, spoiled = synthetic.spoil(clean)
+    return clean, messy, spoiled

@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from sim.cli import calibrate, compare, plot, run, staff, sweep, validate
+from sim.cli import calibrate, compare, fit, plot, run, staff, sweep, validate
 from sim.cli.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, Parser
 from sim.errors import ScenarioError
 from sim.runner import ClusterError
@@ -27,6 +27,7 @@ COMMANDS = [
     sweep.register,
     staff.register,
     plot.register,
+    fit.register,
 ]
 
 

@@ -14,6 +14,7 @@ which stays distinct under the common forms of colour blindness.
 
 from sim.plots.base import OKABE_ITO, PlotError, TimeUnit, counted_contacts, time_unit, wait_series
 from sim.plots.document import document_comparison
+from sim.plots.fit import backtest_figure, handle_time_figure, patience_figure, staffing_figure
 from sim.plots.hourly import day_index, heatmap_table, hour_exposure, hourly_profile, wait_heatmap
 from sim.plots.sweeps import sweep_curve, varied_columns
 from sim.plots.waits import wait_ecdf, wait_histogram, wait_survival
@@ -22,12 +23,16 @@ __all__ = [
     "OKABE_ITO",
     "PlotError",
     "TimeUnit",
+    "backtest_figure",
     "counted_contacts",
     "day_index",
     "document_comparison",
+    "handle_time_figure",
     "heatmap_table",
     "hour_exposure",
     "hourly_profile",
+    "patience_figure",
+    "staffing_figure",
     "sweep_curve",
     "time_unit",
     "varied_columns",

@@ -1,0 +1,276 @@
+"""``sim fit LOG --out FITTED.yaml``: a scenario fitted from a contact log, back-tested."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from sim.cli.common import (
+    EXIT_OK,
+    json_clean,
+    non_negative_int,
+    positive_int,
+    progress_wanted,
+    typed,
+    wrap,
+)
+from sim.errors import ScenarioError
+from sim.outputs import OutputPlan
+from sim.report import fmt, grid, with_ci
+from sim.units import format_duration, parse_duration
+
+__all__ = ["register"]
+
+LOG_HELP = (
+    "The log: CSV or Parquet, one row per contact per queue visit, columns queue (optional), "
+    "arrive, answer (empty if never answered), end (service end, or when the contact gave up), "
+    "outcome (answered/abandoned or the project's outcome names), optional agent, contact, "
+    "next_queue, resolved; times as ISO date-times, or seconds with --start. The project's "
+    "own contacts.csv (sim run --out) is a log: its start comes from the metadata.json "
+    "beside it, and of its replications the first is fitted unless --replication says "
+    "which."
+)
+
+
+def _interval(text: str) -> float:
+    seconds = parse_duration(text)
+    if seconds not in (1800.0, 3600.0):
+        raise ValueError(f"interval must be 30m or 1h, got {text!r}")
+    return seconds
+
+
+def _share(text: str) -> float:
+    value = float(text.strip().rstrip("%")) / (100 if text.strip().endswith("%") else 1)
+    if not 0 <= value <= 1:
+        raise ValueError(f"expected a share like 5% or 0.05, got {text!r}")
+    return value
+
+
+def _start(text: str):
+    import datetime as dt  # noqa: PLC0415
+
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"expected an ISO date-time like 2026-11-02T00:00, got {text!r}") from None
+
+
+def _columns(text: str) -> dict[str, str]:
+    from sim.fit.log import parse_columns  # noqa: PLC0415 - the fit package on use only
+
+    return parse_columns(text)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``sim fit LOG``."""
+    p = sub.add_parser(
+        "fit",
+        help="fit a scenario to a contact log, and back-test it",
+        description=wrap(
+            "Read a contact log, report what was repaired or rejected, fit each queue "
+            "(arrivals with an hourly profile, weekday weights and unusual dates as dated "
+            "peaks; handle time and patience by maximum likelihood, patience with answered "
+            "waits as censored observations; a bot path for visits answered without an agent; "
+            "resolution and routes; staffing as effective agents per interval), and write a "
+            "commented scenario file that sim run accepts. Then simulate it over the log's "
+            "own period and print observed against simulated figures by day, by hour of day "
+            "and overall.",
+            LOG_HELP,
+            "Staffing: from --roster when given, else agents present from a first answer to a "
+            "last service end, split at idle gaps longer than --idle-gap; present agents count "
+            "as available while busy or while nobody waited (the availability factor, the one "
+            "quantity taken per interval from the log's waits).",
+        ),
+        epilog=(
+            "examples:\n"
+            "  sim fit log.csv --out fitted.yaml\n"
+            "  sim fit export.parquet --out fitted.yaml --columns arrive=created_at,"
+            "answer=first_reply_at\n"
+            "  sim fit results/contacts.csv --out fitted.yaml --replication 3 --report backtest/\n"
+            "  sim fit log.csv --start 2026-11-02T00:00 --out fitted.yaml --interval 30m --json"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("log", help="the contact log (CSV or Parquet)")
+    p.add_argument("--out", required=True, metavar="FITTED.yaml", help="the scenario to write")
+    p.add_argument("--start", type=typed(_start), help="time zero when the log's times are seconds")
+    p.add_argument(
+        "--columns",
+        type=typed(_columns),
+        default={},
+        metavar="FIELD=COLUMN,...",
+        help="the log's names for the fields, e.g. arrive=created_at,answer=first_reply_at",
+    )
+    p.add_argument(
+        "--interval", type=typed(_interval), default=3600.0, help="staffing interval: 30m or 1h"
+    )
+    p.add_argument(
+        "--roster", metavar="ROSTER.csv", help="scheduled agents: start, end, agents[, queue]"
+    )
+    p.add_argument(
+        "--report", metavar="DIR", help="write the back-test tables (CSV) and figures (PNG) here"
+    )
+    p.add_argument(
+        "--replication",
+        type=non_negative_int,
+        help="with a contacts.csv of several replications: which one (default: the first)",
+    )
+    p.add_argument(
+        "--max-broken",
+        type=typed(_share),
+        default=0.05,
+        metavar="SHARE",
+        help="refuse the log (exit 2) when more rows than this are broken (default 5%%)",
+    )
+    p.add_argument(
+        "--idle-gap",
+        type=typed(parse_duration),
+        default=4 * 3600.0,
+        metavar="DURATION",
+        help="idle time after which an agent counts as gone (default 4h)",
+    )
+    p.add_argument("--replications", "-n", type=positive_int, default=10, help="back-test runs")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="back-test seed")
+    p.add_argument("--workers", type=positive_int, help="local processes for the back-test")
+    p.add_argument("--json", action="store_true", help="print the fit and back-test as JSON")
+    p.set_defaults(handler=_cmd_fit)
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    from sim.fit import fit, read_log  # noqa: PLC0415
+    from sim.fit.folder import plan_report, write_report  # noqa: PLC0415
+
+    if args.report and args.report.lower().endswith(".html"):
+        raise ScenarioError("--report", [("", "HTML reports are not available yet: give a folder")])
+    log = read_log(
+        args.log,
+        columns=args.columns,
+        start=args.start,
+        replication=args.replication,
+        max_broken=args.max_broken,
+    )
+    protect = [args.log] + ([args.roster] if args.roster else [])
+    plan = OutputPlan(protect=protect)
+    out = plan.file(args.out)
+    if args.report:
+        report_plan = OutputPlan(protect=protect, option="--report")
+        plan_report(report_plan, args.report, log.queues)
+    result = fit(
+        log,
+        interval=args.interval,
+        roster=args.roster,
+        idle_gap=args.idle_gap,
+        replications=args.replications,
+        seed=args.seed,
+        workers=args.workers,
+        name=f"fitted-{Path(args.log).stem}",
+        progress=progress_wanted(args),
+    )
+    backtest = result.backtest()
+    plan.write({out: lambda p: p.write_text(result.to_yaml(), encoding="utf-8")})
+    if args.report:
+        write_report(result, report_plan, args.report)
+    if args.json:
+        print(json.dumps(_document(result, args), indent=2))
+        return EXIT_OK
+    print(_text(result, args))
+    del backtest
+    return EXIT_OK
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: json_clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _document(result, args: argparse.Namespace) -> dict:
+    tables = result.report()
+    return {
+        "log": args.log,
+        "scenario": result.scenario.name,
+        "out": args.out,
+        "cleaning": _records(tables["cleaning"]),
+        "parameters": _records(tables["parameters"]),
+        "backtest": {
+            "replications": result.replications,
+            "seed": result.seed,
+            **{k: _records(tables[f"backtest_{k}"]) for k in ("overall", "daily", "hourly")},
+        },
+    }
+
+
+_KINDS = {
+    "arrivals": "count",
+    "abandon_rate": "share",
+    "mean_wait_s": "time",
+    "service_level": "share",
+}
+
+
+def _observed(row: pd.Series, metric: str) -> str:
+    kind = _KINDS[metric]
+    value = row[f"observed_{metric}"]
+    if metric == "arrivals":
+        return fmt(value, "count")
+    half = (row[f"observed_{metric}_high"] - row[f"observed_{metric}_low"]) / 2
+    return with_ci(value, half, kind)
+
+
+def _backtest_rows(table: pd.DataFrame, key: str) -> list[list[str]]:
+    rows = []
+    for _, r in table.iterrows():
+        cells = [str(r["queue"]), str(r[key])] if key != "queue" else [str(r["queue"])]
+        for metric, kind in _KINDS.items():
+            flag = "" if r[f"plausible_{metric}"] is not False else " !"
+            cells += [
+                _observed(r, metric),
+                with_ci(r[f"simulated_{metric}"], r[f"simulated_{metric}_ci95"], kind) + flag,
+            ]
+        rows.append(cells)
+    return rows
+
+
+def _text(result, args: argparse.Namespace) -> str:
+    log, backtest = result.log, result.backtest()
+    threshold = format_duration(result.scenario.service_level_threshold)
+    metrics = ["visits", "abandoned", "mean wait", f"within {threshold}"]
+    header = [h for m in metrics for h in (f"{m} obs", "sim")]
+    cleaning = [
+        f"  {row.kind}: {row.rows:,} {row.what}" for row in log.cleaning.table().itertuples()
+    ]
+    params = [
+        [r["queue"], r["parameter"], f"{r['value']:.4g}", f"{r['low']:.4g}-{r['high']:.4g}",
+         r["method"]]
+        for _, r in result.parameters.iterrows()
+    ]  # fmt: skip
+    b = backtest
+    note = (
+        f"back-test: the fitted scenario simulated over the log's period, {b.replications} "
+        f"runs, seed {b.seed}; observed ±95% CI, simulated mean ±95% CI; "
+        "! = observed outside one run's 95% range"
+    )
+    return "\n".join(
+        [
+            f"{args.log}: {log.cleaning.rows:,} rows, {len(log.frame):,} used, "
+            f"queues {', '.join(log.queues)}",
+            *cleaning,
+            "",
+            grid(["queue", "parameter", "estimate", "95% CI", "method"], params, left=2),
+            "",
+            note,
+            "",
+            "overall",
+            grid(["queue", *header], _backtest_rows(b.overall, "queue")),
+            "",
+            "by day",
+            grid(["queue", "date", *header], _backtest_rows(b.daily, "date"), left=2),
+            "",
+            "by hour of day",
+            grid(["queue", "hour", *header], _backtest_rows(b.hourly, "hour"), left=2),
+            "",
+            f"wrote {args.out}"
+            + (f" and the back-test folder {args.report}" if args.report else ""),
+        ]
+    )

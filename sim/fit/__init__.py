@@ -1,0 +1,43 @@
+"""Fitting a scenario to a real contact log, and back-testing it.
+
+``sim.fit(log)`` reads a contact log (CSV, Parquet or a DataFrame; the project's own
+``contacts.csv`` too), cleans it and reports what it repaired or rejected, fits each
+queue's arrivals, staffing, bot path, handle time, patience and routes, and returns a
+:class:`FitResult` whose scenario ``sim run`` accepts. One module per concept: ``log``
+(reading, cleaning), ``estimate`` (estimates with CIs, maximum likelihood), ``arrivals``,
+``staffing``, ``bot``, ``handle``, ``patience``, ``routes``, ``write`` (the scenario
+file), ``backtest`` and ``result`` (the API); ``synthetic`` makes realistic messy logs.
+The engine never imports this package.
+
+The package is callable: ``sim.fit(log, ...)`` is :func:`sim.fit.fit`, the API of
+DESIGN.md, while ``sim.fit.read_log`` and the other names stay reachable.
+"""
+
+import sys
+import types
+
+from sim.fit.backtest import FIGURES, Backtest
+from sim.fit.log import Cleaning, Log, LogError, parse_columns, read_log
+from sim.fit.result import FitResult, fit
+
+__all__ = [
+    "FIGURES",
+    "Backtest",
+    "Cleaning",
+    "FitResult",
+    "Log",
+    "LogError",
+    "fit",
+    "parse_columns",
+    "read_log",
+]
+
+
+class _CallableModule(types.ModuleType):
+    """This package, callable as :func:`fit`."""
+
+    def __call__(self, *args: object, **kwargs: object) -> FitResult:
+        return fit(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

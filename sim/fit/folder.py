@@ -1,0 +1,75 @@
+"""The back-test folder (``sim fit --report DIR``): CSV tables and PNG figures.
+
+The tables are :meth:`FitResult.report`'s DataFrames; the figures are
+:mod:`sim.plots.fit`'s, per queue. The files are planned (checked) before the fit runs
+and written together through :class:`sim.outputs.OutputPlan`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sim.outputs import OutputPlan
+
+if TYPE_CHECKING:
+    from sim.fit.result import FitResult
+
+__all__ = ["TABLES", "figure_names", "plan_report", "write_report"]
+
+TABLES = (
+    "parameters",
+    "distributions",
+    "cleaning",
+    "staffing",
+    "arrivals",
+    "backtest_overall",
+    "backtest_daily",
+    "backtest_hourly",
+)
+FIGURES = ("backtest_daily", "backtest_hourly", "handle_time", "patience", "staffing")
+
+
+def figure_names(queues: list[str]) -> list[str]:
+    """Every figure file the folder may hold for these queues."""
+    return [f"{kind}_{queue}.png" for queue in queues for kind in FIGURES]
+
+
+def plan_report(plan: OutputPlan, folder: str | Path, queues: list[str]) -> Path:
+    """Check the folder and every file it may receive, before the fit runs."""
+    names = [f"{t}.csv" for t in TABLES] + figure_names(queues)
+    return plan.folder(folder, names)
+
+
+def _figures(result: FitResult) -> dict[str, Callable]:
+    from sim import plots  # noqa: PLC0415 - matplotlib only when drawing
+
+    figures: dict[str, Callable] = {}
+    for q in result.queues:
+        name = q.queue
+        figures[f"backtest_daily_{name}.png"] = lambda n=name: plots.backtest_figure(result, n)
+        figures[f"backtest_hourly_{name}.png"] = lambda n=name: plots.backtest_figure(
+            result, n, by="hour"
+        )
+        figures[f"staffing_{name}.png"] = lambda n=name: plots.staffing_figure(result, n)
+        if q.handle is not None:
+            figures[f"handle_time_{name}.png"] = lambda n=name: plots.handle_time_figure(result, n)
+        if q.patience is not None:
+            figures[f"patience_{name}.png"] = lambda n=name: plots.patience_figure(result, n)
+    return figures
+
+
+def write_report(result: FitResult, plan: OutputPlan, folder: str | Path) -> list[Path]:
+    """Write the tables and figures into ``folder`` (planned with :func:`plan_report`)."""
+    from sim.report.figures import PNG_DPI  # noqa: PLC0415
+
+    folder = Path(folder)
+    tables = result.report()
+    writers: dict[Path, Callable[[Path], object]] = {
+        folder / f"{name}.csv": (lambda p, t=tables[name]: t.to_csv(p, index=False))
+        for name in TABLES
+    }
+    for name, draw in _figures(result).items():
+        writers[folder / name] = lambda p, d=draw: d().savefig(p, dpi=PNG_DPI, format="png")
+    return plan.write(writers)

@@ -1,0 +1,488 @@
+"""Reading a contact log and cleaning it: one row per contact per queue visit.
+
+The log is the contract of DESIGN.md: CSV or Parquet with ``queue``, ``arrive``,
+``answer``, ``end``, ``outcome`` and optionally ``agent``, ``contact``, ``next_queue``,
+``resolved``. Times are ISO date-times, or seconds from ``--start`` (the project's own
+``contacts.csv`` takes its start from the ``metadata.json`` beside it). Real logs are
+messy; every repair and every rejected row is counted in :class:`Cleaning`, and a log
+with more broken rows than the threshold is refused as bad input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import ScenarioError
+
+__all__ = [
+    "LOG_FIELDS",
+    "Cleaning",
+    "Log",
+    "LogError",
+    "contacts_as_log",
+    "parse_columns",
+    "read_log",
+    "read_table",
+    "visit_kinds",
+]
+
+LOG_FIELDS = ("queue", "arrive", "answer", "end", "outcome")
+OPTIONAL_FIELDS = ("agent", "contact", "next_queue", "resolved")
+# Outcome names: the contract's two, and the project's own (contacts.csv).
+ANSWERED = {"answered", "resolved", "unresolved"}
+ABANDONED = {"abandoned"}
+LOST = {"not_visible", "overflow", "closed"}  # never offered service
+UNFINISHED = {"unfinished", "pending"}
+OUTCOMES = ANSWERED | ABANDONED | LOST | UNFINISHED
+TRUE_WORDS = {"1", "true", "yes", "y", "t", "resolved"}
+FALSE_WORDS = {"0", "false", "no", "n", "f", "unresolved"}
+# Clocks of two systems disagree by about a second: a reply stamped up to this long
+# before the arrival is a clock difference, not a broken row.
+CLOCK_SKEW = 5.0
+DAY = 86400.0
+HOUR = 3600.0
+
+
+class LogError(ScenarioError):
+    """A log that cannot be fitted: missing column, no rows, too many broken rows."""
+
+    def __init__(self, source: str, reason: str, column: str = "") -> None:
+        super().__init__(source, [(column, reason)])
+
+
+@dataclass
+class Cleaning:
+    """What the cleaning did: counts of rows kept, repaired, set aside and rejected."""
+
+    rows: int = 0
+    broken: dict[str, int] = field(default_factory=dict)
+    repaired: dict[str, int] = field(default_factory=dict)
+    notes: dict[str, int] = field(default_factory=dict)
+    other_replications: int = 0
+
+    @property
+    def n_broken(self) -> int:
+        """Rows rejected as broken."""
+        return sum(self.broken.values())
+
+    def table(self) -> pd.DataFrame:
+        """One row per count: ``kind`` (broken, repaired, note), ``what``, ``rows``."""
+        rows = [("log", "rows read", self.rows)]
+        if self.other_replications:
+            rows.append(("log", "rows of other replications set aside", self.other_replications))
+        rows += [("broken", k, v) for k, v in self.broken.items()]
+        rows += [("repaired", k, v) for k, v in self.repaired.items()]
+        rows += [("note", k, v) for k, v in self.notes.items()]
+        return pd.DataFrame(rows, columns=["kind", "what", "rows"])
+
+
+@dataclass(frozen=True)
+class Log:
+    """A cleaned log: times in seconds from ``origin``, one row per queue visit.
+
+    ``frame`` columns: ``queue`` (str), ``arrive``, ``answer``, ``end`` (seconds, NaN when
+    absent), ``outcome`` (the log's name), ``kind`` (``agent``, ``bot``, ``abandoned``,
+    ``lost``), ``agent`` (str or missing), ``contact`` (int), ``next_queue`` (str or
+    missing), ``resolved`` (1.0, 0.0 or NaN when unknown), ``external`` (the contact's
+    first visit, from outside).
+    """
+
+    frame: pd.DataFrame
+    origin: dt.datetime
+    period: tuple[float, float]
+    cleaning: Cleaning
+    source: str
+    has_agent: bool
+    has_resolved: bool
+    has_routes: bool
+
+    @property
+    def queues(self) -> list[str]:
+        """Queue names, in order of first appearance."""
+        return list(pd.unique(self.frame["queue"]))
+
+
+def parse_columns(text: str | None) -> dict[str, str]:
+    """``arrive=created_at,answer=first_reply_at`` -> ``{log field: column}``."""
+    if not text:
+        return {}
+    mapping = {}
+    for item in text.split(","):
+        name, sep, column = item.partition("=")
+        name, column = name.strip(), column.strip()
+        if not sep or not column or name not in LOG_FIELDS + OPTIONAL_FIELDS:
+            fields = ", ".join(LOG_FIELDS + OPTIONAL_FIELDS)
+            raise ValueError(
+                f"expected field=column pairs with fields among {fields}, got {item!r}"
+            )
+        mapping[name] = column
+    return mapping
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """The raw table of a CSV or Parquet file (every CSV column as text)."""
+    path = Path(path)
+    if not path.is_file():
+        raise LogError(str(path), "cannot read file: no such file")
+    if path.suffix.lower() in {".parquet", ".pq"}:
+        try:
+            return pd.read_parquet(path)
+        except ImportError:
+            raise LogError(
+                str(path), "reading Parquet needs pyarrow: pip install 'sim[parquet]'"
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise LogError(str(path), f"cannot read Parquet: {exc}") from None
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise LogError(str(path), f"cannot read CSV: {str(exc).splitlines()[0]}") from None
+    except UnicodeDecodeError:
+        raise LogError(str(path), "cannot read CSV: not UTF-8 text") from None
+
+
+def _metadata_start(path: Path) -> dt.datetime | None:
+    meta = path.parent / "metadata.json"
+    try:
+        start = json.loads(meta.read_text(encoding="utf-8")).get("start")
+        return dt.datetime.fromisoformat(start) if start else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _is_contacts_csv(table: pd.DataFrame) -> bool:
+    return {"response", "agent_start", "by", "replication"} <= set(table.columns)
+
+
+def contacts_as_log(table: pd.DataFrame) -> pd.DataFrame:
+    """The project's own ``contacts.csv`` (or ``Results.contacts()``) as a log.
+
+    The answer is the agent's pickup when an agent took the visit, else the bot's
+    response: a contact a bot hands to the agents waits for an agent.
+    """
+    agent_start = pd.to_numeric(table["agent_start"], errors="coerce")
+    response = pd.to_numeric(table["response"], errors="coerce")
+    out = pd.DataFrame(
+        {
+            "queue": table["queue"],
+            "arrive": table["arrive"],
+            "answer": agent_start.where(agent_start.notna(), response),
+            "end": table["end"],
+            "outcome": table["outcome"],
+            "contact": table["contact"],
+            "next_queue": table["next_queue"],
+        }
+    )
+    if "agent" in table:
+        out["agent"] = table["agent"]
+    outcome = table["outcome"].astype(str).str.lower()
+    out["resolved"] = np.where(
+        outcome.isin(["resolved", "unresolved"]), (outcome == "resolved").astype(float), np.nan
+    )
+    out["hop"] = pd.to_numeric(table["hop"], errors="coerce")
+    return out
+
+
+def _one_replication(
+    table: pd.DataFrame, replication: int | None, source: str, cleaning: Cleaning
+) -> pd.DataFrame:
+    if "replication" not in table:
+        if replication is not None:
+            raise LogError(source, "--replication given but the log has no replication column")
+        return table
+    reps = pd.to_numeric(table["replication"], errors="coerce")
+    chosen = int(reps.min()) if replication is None else replication
+    if not (reps == chosen).any():
+        found = ", ".join(str(int(r)) for r in sorted(reps.dropna().unique())[:10])
+        raise LogError(
+            source, f"no replication {chosen} in the log (found: {found})", "replication"
+        )
+    keep = (reps == chosen).to_numpy().copy()
+    if "variant" in table:
+        first = table.loc[keep, "variant"].iloc[0]
+        keep &= (table["variant"] == first).to_numpy()
+    cleaning.other_replications = int((~keep).sum())
+    return table[keep].reset_index(drop=True)
+
+
+def _seconds(values: pd.Series) -> pd.Series | None:
+    """The column as seconds if it is numeric (or empty), else None."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    present = values.notna() & (values.astype(str).str.strip() != "")
+    return numbers if bool(numbers[present].notna().all()) else None
+
+
+def _times(values: pd.Series, origin: dt.datetime | None, numeric: bool) -> pd.Series:
+    """Seconds since ``origin`` (NaN: missing or unparseable)."""
+    if numeric:
+        return pd.to_numeric(values, errors="coerce").astype(float)
+    stamps = pd.to_datetime(values, errors="coerce", format="ISO8601", utc=False)
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_localize(None)  # the wall clock is what profiles are about
+    delta = stamps - pd.Timestamp(origin)
+    return delta.dt.total_seconds()
+
+
+def _time_origin(
+    table: pd.DataFrame, path: Path | None, start: dt.datetime | None, source: str
+) -> tuple[dt.datetime, bool]:
+    """Time zero of the log's numbers, and whether its times are seconds."""
+    numeric = _seconds(table["arrive"]) is not None
+    if not numeric:
+        return dt.datetime(2000, 1, 1), False
+    origin = start or (_metadata_start(path) if path is not None else None)
+    if origin is None:
+        raise LogError(
+            source,
+            "times are numbers of seconds: give --start (or keep the metadata.json written "
+            "with contacts.csv beside it)",
+            "arrive",
+        )
+    return origin, True
+
+
+def _resolved(values: pd.Series) -> np.ndarray:
+    numbers = pd.to_numeric(values, errors="coerce")
+    text = values.astype(str).str.strip().str.lower()
+    text = text.where(numbers.isna(), numbers.astype(str).str.replace(".0", "", regex=False))
+    out = np.full(len(values), np.nan)
+    out[text.isin(TRUE_WORDS).to_numpy()] = 1.0
+    out[text.isin(FALSE_WORDS).to_numpy()] = 0.0
+    return out
+
+
+def _text(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip()
+    return text.mask(text == "")
+
+
+def _repair_order(
+    later: np.ndarray, earlier: np.ndarray, broken: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``later`` must not precede ``earlier``: clock skew clamps, a date rollover adds a day.
+
+    A time stamped with the previous event's date after midnight reads a day early; it is
+    moved a day on when that puts it after ``earlier`` but less than a day after.
+
+    Returns:
+        The repaired times and the rows repaired for skew and for a rollover.
+    """
+    later = later.copy()
+    gap = earlier - later
+    valid = ~np.isnan(later) & ~np.isnan(earlier) & ~broken
+    skew = valid & (gap > 0) & (gap <= CLOCK_SKEW)
+    later[skew] = earlier[skew]
+    rollover = valid & (gap > CLOCK_SKEW) & (gap < DAY)
+    later[rollover] += DAY
+    return later, skew, rollover
+
+
+def _classify(frame: pd.DataFrame, raw: dict[str, np.ndarray], cleaning: Cleaning) -> pd.DataFrame:
+    """Check every row; repair what is unambiguous, mark the rest broken, drop them."""
+    n = len(frame)
+    reasons: dict[str, np.ndarray] = {}
+    arrive = frame["arrive"].to_numpy(float)
+    answer = frame["answer"].to_numpy(float)
+    end = frame["end"].to_numpy(float)
+    outcome = frame["outcome"].fillna("").astype(str).str.strip().str.lower()
+    frame["outcome"] = outcome
+    reasons["arrive missing or not a time"] = np.isnan(arrive)
+    reasons["answer not a time"] = raw["answer"] & np.isnan(answer)
+    reasons["end not a time"] = raw["end"] & np.isnan(end)
+    reasons["unknown outcome"] = ~outcome.isin(OUTCOMES).to_numpy()
+    answered = outcome.isin(ANSWERED).to_numpy()
+    abandoned = outcome.isin(ABANDONED).to_numpy()
+    reasons["answered without an answer time"] = answered & np.isnan(answer)
+    reasons["answered or abandoned without an end time"] = (answered | abandoned) & np.isnan(end)
+    broken = np.zeros(n, dtype=bool)
+    for mask in reasons.values():
+        broken |= mask
+    answer, answer_skew, answer_roll = _repair_order(answer, arrive, broken)
+    end, end_skew, end_roll = _repair_order(end, np.fmax(answer, arrive), broken)
+    reasons["answer before arrive by more than a day"] = ~broken & (answer < arrive)
+    reasons["end before answer by more than a day"] = ~broken & (end < np.fmax(answer, arrive))
+    broken = np.zeros(n, dtype=bool)
+    for reason, mask in reasons.items():
+        new = mask & ~broken
+        if new.any():
+            cleaning.broken[reason] = int(new.sum())
+        broken |= mask
+    for what, mask in (
+        (f"answer before arrive up to {CLOCK_SKEW:g} s early (clock skew): set equal", answer_skew),
+        ("answer stamped with the previous day's date: moved a day on", answer_roll),
+        (f"end before answer up to {CLOCK_SKEW:g} s early (clock skew): set equal", end_skew),
+        ("end stamped with the previous day's date: moved a day on", end_roll),
+    ):
+        if (mask & ~broken).any():
+            cleaning.repaired[what] = int((mask & ~broken).sum())
+    frame["answer"], frame["end"] = answer, end
+    unfinished = ~broken & outcome.isin(UNFINISHED).to_numpy()
+    if unfinished.any():
+        cleaning.notes["unfinished at the end of the log: left out"] = int(unfinished.sum())
+    return frame[~broken & ~unfinished].reset_index(drop=True)
+
+
+def _external(frame: pd.DataFrame, has_contact: bool) -> np.ndarray:
+    """Whether each visit is its contact's first (an arrival from outside).
+
+    Decided before broken rows are dropped: the follow-up of a broken first visit is
+    still a routed visit (a broken arrival time sorts first).
+    """
+    if "hop" in frame:
+        return (pd.to_numeric(frame["hop"], errors="coerce").fillna(0) == 0).to_numpy()
+    if not has_contact:
+        return np.ones(len(frame), dtype=bool)
+    order = frame.sort_values(["contact", "arrive"], kind="stable", na_position="first")
+    first = ~order["contact"].duplicated()
+    return first.reindex(frame.index).to_numpy()
+
+
+def _link_routes(frame: pd.DataFrame) -> pd.Series:
+    """``next_queue`` from contact links: the queue of the contact's next visit."""
+    order = frame.sort_values(["contact", "arrive"], kind="stable")
+    same = order["contact"].shift(-1) == order["contact"]
+    following = order["queue"].shift(-1).where(same)
+    return following.reindex(frame.index)
+
+
+def visit_kinds(outcome: pd.Series, no_agent: np.ndarray) -> np.ndarray:
+    """``agent``, ``bot`` (answered with no agent), ``abandoned`` or ``lost`` per visit."""
+    kind = np.full(len(outcome), "lost", dtype=object)
+    answered = outcome.isin(ANSWERED).to_numpy()
+    kind[answered & ~no_agent] = "agent"
+    kind[answered & no_agent] = "bot"
+    kind[outcome.isin(ABANDONED).to_numpy()] = "abandoned"
+    return kind
+
+
+def read_log(
+    log: str | Path | pd.DataFrame,
+    *,
+    columns: Mapping[str, str] | None = None,
+    start: dt.datetime | None = None,
+    replication: int | None = None,
+    max_broken: float = 0.05,
+) -> Log:
+    """Read, check and clean a contact log.
+
+    Args:
+        log: a CSV or Parquet path, or a DataFrame with the log's columns.
+        columns: ``{log field: column name}`` for logs whose columns are named otherwise.
+        start: time zero when times are seconds (default: ``metadata.json`` beside it).
+        replication: with the project's ``contacts.csv`` (several replications), the one
+            to fit (default: the first).
+        max_broken: the share of broken rows above which the log is refused.
+
+    Raises:
+        LogError: a missing column, no rows, or too many broken rows (bad input).
+    """
+    path = None if isinstance(log, pd.DataFrame) else Path(log)
+    source = "<DataFrame>" if path is None else str(path)
+    table = log.copy() if path is None else read_table(path)
+    cleaning = Cleaning()
+    columns = dict(columns or {})
+    if columns:
+        missing = [c for c in columns.values() if c not in table]
+        if missing:
+            raise LogError(source, f"--columns names a column the log lacks: {missing[0]!r}")
+        table = table.rename(columns={v: k for k, v in columns.items()})
+    table = _one_replication(table, replication, source, cleaning)
+    if _is_contacts_csv(table):
+        table = contacts_as_log(table)
+    for name in LOG_FIELDS[1:]:
+        if name not in table:
+            have = ", ".join(map(str, table.columns[:12]))
+            raise LogError(source, f"missing column {name!r} (columns: {have})", name)
+    if not len(table):
+        raise LogError(source, "the log has no rows")
+    cleaning.rows = len(table)
+    origin, numeric = _time_origin(table, path, start, source)
+    present = {c: (table[c].notna() & (table[c].astype(str).str.strip() != "")).to_numpy()
+               for c in ("answer", "end")}  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "queue": _text(table["queue"]) if "queue" in table else None,
+            "arrive": _times(table["arrive"], origin, numeric),
+            "answer": _times(table["answer"], origin, numeric),
+            "end": _times(table["end"], origin, numeric),
+            "outcome": table["outcome"],
+        }
+    )
+    default_queue = path.stem if path is not None else "queue"
+    frame["queue"] = frame["queue"].fillna(default_queue).astype(str)
+    has = {name: name in table for name in OPTIONAL_FIELDS}
+    frame["agent"] = _text(table["agent"]) if has["agent"] else pd.NA
+    frame["contact"] = (
+        pd.to_numeric(table["contact"], errors="coerce")
+        if has["contact"]
+        else np.arange(len(table))
+    )
+    frame["next_queue"] = _text(table["next_queue"]) if has["next_queue"] else pd.NA
+    frame["resolved"] = _resolved(table["resolved"]) if has["resolved"] else np.nan
+    if "hop" in table:
+        frame["hop"] = table["hop"].to_numpy()
+    frame["external"] = _external(frame, has["contact"])
+    frame = _classify(frame, present, cleaning)
+    if cleaning.n_broken > max_broken * cleaning.rows or frame.empty:
+        worst = max(cleaning.broken.items(), key=lambda kv: kv[1], default=("none", 0))
+        raise LogError(
+            source,
+            f"{cleaning.n_broken:,} of {cleaning.rows:,} rows are broken, more than "
+            f"{max_broken:.0%} (most: {worst[1]:,} {worst[0]})",
+        )
+    return _finish(frame, cleaning, origin, source, has)
+
+
+def _finish(
+    frame: pd.DataFrame,
+    cleaning: Cleaning,
+    origin: dt.datetime,
+    source: str,
+    has: dict[str, bool],
+) -> Log:
+    frame["contact"] = frame["contact"].fillna(-1).astype(np.int64)
+    if has["contact"] and not has["next_queue"]:
+        frame["next_queue"] = _link_routes(frame)
+    no_agent = frame["agent"].isna().to_numpy() if has["agent"] else np.zeros(len(frame), bool)
+    frame["kind"] = visit_kinds(frame["outcome"], no_agent)
+    frame = frame.drop(columns=[c for c in ("hop",) if c in frame])
+    # Time zero: the hour the first arrival falls in, so hourly cells are whole hours.
+    first = float(frame["arrive"].min())
+    absolute = origin + dt.timedelta(seconds=first)
+    hour0 = absolute.replace(minute=0, second=0, microsecond=0)
+    shift = (hour0 - origin).total_seconds()
+    for column in ("arrive", "answer", "end"):
+        frame[column] = frame[column] - shift
+    last = float(frame.loc[frame["external"], "arrive"].max())
+    period = (0.0, float(np.floor(last / HOUR) + 1) * HOUR)
+    _notes(frame, cleaning, hour0, has)
+    return Log(
+        frame=frame,
+        origin=hour0,
+        period=period,
+        cleaning=cleaning,
+        source=source,
+        has_agent=has["agent"],
+        has_resolved=bool(frame["resolved"].notna().any()),
+        has_routes=bool(frame["next_queue"].notna().any()),
+    )
+
+
+def _notes(frame: pd.DataFrame, cleaning: Cleaning, origin: dt.datetime, has: dict) -> None:
+    offset = (origin - dt.datetime.combine(origin.date(), dt.time())).total_seconds()
+    day_of = np.floor((frame[["arrive", "end"]].to_numpy(float) + offset) / DAY)
+    crossing = int(np.nansum(day_of[:, 1] > day_of[:, 0]))
+    if crossing:
+        cleaning.notes["visits crossing midnight (kept whole)"] = crossing
+    bots = int((frame["kind"] == "bot").sum())
+    if bots:
+        cleaning.notes["answered with no agent (bot or menu path)"] = bots
+    if not has["agent"]:
+        cleaning.notes["no agent column: staffing needs --roster"] = len(frame)

@@ -1,0 +1,273 @@
+"""``sim fit``: reading and cleaning logs, bad input, the command line and its files.
+
+Messy logs come from :mod:`sim.fit.synthetic`: a simulated desk whose log is spoiled in
+known ways, so the counts the cleaning reports can be checked exactly.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import sim
+from sim.cli import main
+from sim.fit import LogError, read_log
+from sim.fit.bot import fit_bot
+from sim.fit.handle import EMPIRICAL_KS, QUANTILES, fit_handle
+
+MINI = {
+    "name": "mini",
+    "start": "2026-01-05T00:00",
+    "duration": "1d",
+    "seed": 2,
+    "replications": 3,
+    "queues": {
+        "chat": {
+            "arrivals": {"rate": "30/h"},
+            "staff": [{"start": "08:00", "end": "20:00", "agents": 2}],
+            "bot": {"when": "unstaffed", "resolution": 0.5},
+            "service": {"dist": "exponential", "mean": "3m"},
+            "patience": {"dist": "exponential", "mean": "4m"},
+            "resolution": 0.7,
+            "on_unresolved": {"email": 1.0},
+        },
+        "email": {"staff": 1, "service": {"dist": "exponential", "mean": "10m"}},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def contacts_dir(tmp_path_factory) -> Path:
+    """``sim run --out`` of a small network: contacts.csv with metadata.json beside it."""
+    out = tmp_path_factory.mktemp("run")
+    sim.run(sim.from_dict(MINI), workers=1).save(out)
+    return out
+
+
+def _fit_cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["fit", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# -- cleaning: every kind of mess is counted, none crashes ----------------------------------
+
+
+def test_messy_log_repairs_and_rejects_exactly_what_was_spoiled(desk_logs):
+    clean, messy, spoiled = desk_logs
+    log = read_log(messy)
+    c = log.cleaning
+    assert c.rows == len(messy)
+    assert c.broken["arrive missing or not a time"] == spoiled["broken_arrive"]
+    assert c.broken["unknown outcome"] == spoiled["broken_outcome"]
+    assert c.broken["end before answer by more than a day"] == spoiled["broken_end"]
+    repaired = {k.split(" (")[0].split(":")[0]: v for k, v in c.repaired.items()}
+    assert repaired["answer before arrive up to 5 s early"] == spoiled["clock_skew"] > 0
+    assert repaired["end stamped with the previous day's date"] == spoiled["rollover"]
+    assert len(log.frame) == len(messy) - c.n_broken
+    bots = ((clean["outcome"] == "answered") & (clean["agent"] == "")).sum()
+    assert c.notes["answered with no agent (bot or menu path)"] >= bots - c.n_broken
+    assert c.notes["visits crossing midnight (kept whole)"] >= spoiled["crossing"] > 0
+    # Repairs restore the clean log's times exactly.
+    frame = log.frame
+    assert (frame["answer"].dropna() >= frame.loc[frame["answer"].notna(), "arrive"]).all()
+    kept = frame[frame["end"].notna()]
+    assert (kept["end"] >= kept[["arrive", "answer"]].max(axis=1)).all()
+
+
+def test_the_project_contacts_csv_is_a_log(contacts_dir):
+    log = read_log(contacts_dir / "contacts.csv")
+    run = pd.read_csv(contacts_dir / "contacts.csv")
+    first = run[run["replication"] == 0]
+    assert len(log.frame) == int((first["outcome"] != "unfinished").sum())
+    assert log.cleaning.other_replications == len(run) - len(first)
+    assert log.origin.isoformat() == "2026-01-05T00:00:00"
+    assert set(log.frame["kind"]) <= {"agent", "bot", "abandoned", "lost"}
+    assert log.has_agent
+    assert log.has_resolved
+    assert log.has_routes
+    other = read_log(contacts_dir / "contacts.csv", replication=2)
+    assert len(other.frame) == int(
+        ((run["replication"] == 2) & (run["outcome"] != "unfinished")).sum()
+    )
+
+
+def test_renamed_columns_seconds_and_parquet_read_the_same(desk_logs, tmp_path):
+    clean = desk_logs[0]
+    reference = read_log(clean).frame
+    renamed = clean.rename(columns={"arrive": "created_at", "answer": "first_reply_at"})
+    again = read_log(renamed, columns={"arrive": "created_at", "answer": "first_reply_at"})
+    pd.testing.assert_frame_equal(again.frame, reference)
+    start = pd.Timestamp("2026-11-01T00:00")
+    seconds = clean.copy()
+    for column in ("arrive", "answer", "end"):
+        stamps = pd.to_datetime(seconds[column].replace("", None))
+        seconds[column] = ((stamps - start).dt.total_seconds()).astype("Float64").astype(str)
+        seconds[column] = seconds[column].replace("<NA>", "")
+    numeric = read_log(seconds, start=start.to_pydatetime())
+    pd.testing.assert_frame_equal(numeric.frame, reference)
+    clean.to_parquet(tmp_path / "log.parquet")
+    pd.testing.assert_frame_equal(read_log(tmp_path / "log.parquet").frame, reference)
+
+
+# -- bad input: one line, exit 2, nothing written -----------------------------------------
+
+
+def _bad_logs(clean: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, str]]:
+    broken = clean.copy()
+    broken["arrive"] = "not a time"
+    many = clean.copy()
+    many.loc[: len(many) // 10, "outcome"] = "??"
+    return {
+        "missing column": (clean.drop(columns=["end"]), "missing column 'end'"),
+        "no rows": (clean.iloc[:0], "the log has no rows"),
+        "all broken": (broken, "rows are broken, more than 5%"),
+        "too many broken": (many, "rows are broken, more than 5%"),
+    }
+
+
+@pytest.mark.parametrize("case", ["missing column", "no rows", "all broken", "too many broken"])
+def test_bad_logs_exit_2_with_one_line_and_write_nothing(desk_logs, tmp_path, capsys, case):
+    table, reason = _bad_logs(desk_logs[0])[case]
+    path = tmp_path / "log.csv"
+    table.to_csv(path, index=False)
+    out = tmp_path / "fitted.yaml"
+    code, stdout, err = _fit_cli(
+        capsys, str(path), "--out", str(out), "--report", str(tmp_path / "r")
+    )
+    assert code == 2
+    assert err.count("\n") == 1
+    assert err.startswith(f"error: {path}")
+    assert reason in err
+    assert "Traceback" not in err
+    assert stdout == ""
+    assert not out.exists()
+    assert not (tmp_path / "r").exists()
+
+
+def test_seconds_without_start_and_no_agents_without_roster_are_bad_input(desk_logs, tmp_path):
+    clean = desk_logs[0]
+    seconds = clean.assign(arrive="10", answer="", end="20", outcome="abandoned")
+    with pytest.raises(LogError, match="give --start"):
+        read_log(seconds)
+    with pytest.raises(LogError, match="no agent column: give --roster"):
+        sim.fit.fit(clean.drop(columns=["agent"]))
+    with pytest.raises(LogError, match="no replication 5"):
+        read_log(clean.assign(replication=0), replication=5)
+
+
+def test_a_roster_replaces_presence(desk_logs):
+    clean = desk_logs[0]
+    roster = pd.DataFrame(
+        {"start": ["2026-11-02T08:00"], "end": ["2026-11-16T00:00"], "agents": [3], "queue": "chat"}
+    )
+    result = sim.fit.fit(clean.drop(columns=["agent"]), roster=roster)
+    staffing = result.queue("chat").staffing
+    assert staffing.source == "roster"
+    inside = staffing.intervals.iloc[9:300]
+    assert (inside["effective"] == 3).all()
+    assert (result.queue("email").staffing.intervals["effective"] == 0).all()
+
+
+# -- the command line ---------------------------------------------------------------------
+
+
+def test_cli_writes_a_commented_scenario_that_sim_run_accepts(contacts_dir, tmp_path, capsys):
+    out, report = tmp_path / "fitted.yaml", tmp_path / "report"
+    code, stdout, err = _fit_cli(
+        capsys, str(contacts_dir / "contacts.csv"), "--out", str(out), "--report", str(report),
+        "-n", "3", "--workers", "1",
+    )  # fmt: skip
+    assert code == 0, err
+    text = out.read_text()
+    scenario = sim.load(out)
+    assert set(scenario.queues) == {"chat", "email"}
+    for line in text.splitlines():
+        field = line.strip().split(":")[0]
+        if field in {"rate", "service", "patience", "resolution", "bot"} or (
+            field == "email" and "%" in line
+        ):
+            assert "95% CI" in line, line
+    assert "by day" in stdout
+    assert "by hour of day" in stdout
+    assert "overall" in stdout
+    assert sim.run(scenario, replications=1, workers=1).summary().loc["chat", "arrivals"] > 0
+    written = sorted(p.name for p in report.iterdir())
+    for name in ("parameters.csv", "backtest_daily.csv", "backtest_hourly_chat.png",
+                 "patience_chat.png", "handle_time_email.png", "staffing_chat.png"):  # fmt: skip
+        assert name in written
+    daily = pd.read_csv(report / "backtest_daily.csv")
+    assert {"observed_abandon_rate", "simulated_abandon_rate_ci95"} <= set(daily.columns)
+
+
+def test_cli_json_document(contacts_dir, tmp_path, capsys):
+    code, stdout, err = _fit_cli(
+        capsys, str(contacts_dir / "contacts.csv"), "--out", str(tmp_path / "f.yaml"),
+        "--json", "-n", "2", "--workers", "1", "--interval", "30m",
+    )  # fmt: skip
+    assert code == 0, err
+    doc = json.loads(stdout)
+    assert doc["scenario"] == "fitted-contacts"
+    assert {"overall", "daily", "hourly"} <= set(doc["backtest"])
+    assert any(p["parameter"] == "resolution" for p in doc["parameters"])
+    staff = yaml.safe_load((tmp_path / "f.yaml").read_text())["queues"]["chat"]["staff"]
+    assert all("T" in s["start"] and "T" in s["end"] for s in staff)  # dated shifts
+
+
+def test_staffing_intervals_follow_the_interval(contacts_dir):
+    result = sim.fit.fit(contacts_dir / "contacts.csv", interval=1800.0)
+    starts = result.queue("chat").staffing.intervals["start"]
+    assert set(starts.diff().dropna()) == {1800.0}
+
+
+def test_cli_refuses_to_overwrite_its_log(contacts_dir, capsys):
+    log = str(contacts_dir / "contacts.csv")
+    code, _, err = _fit_cli(capsys, log, "--out", log)
+    assert code == 2
+    assert "would overwrite the input" in err
+
+
+# -- choices the desk does not exercise ----------------------------------------------------
+
+
+def test_a_two_humped_handle_time_is_written_as_empirical_quantiles():
+    rng = np.random.default_rng(4)
+    handle = np.concatenate([rng.normal(60, 5, 3000), rng.normal(600, 30, 3000)])
+    fit = fit_handle("q", handle)
+    assert fit.fits[0].ks > EMPIRICAL_KS
+    assert fit.chosen == "empirical"
+    block = fit.distribution()
+    assert block["dist"] == "empirical"
+    assert len(block["values"]) == QUANTILES
+    assert fit.mean.covers(330.0)
+    scenario = {**MINI, "queues": {"chat": {**MINI["queues"]["chat"], "service": block}}}
+    scenario["queues"]["chat"].pop("on_unresolved")
+    sim.from_dict(scenario)  # a valid service distribution
+
+
+def test_a_menu_answering_while_agents_work_is_a_first_line_bot():
+    rng = np.random.default_rng(5)
+    n = 400
+    arrive = np.sort(rng.uniform(0, 8 * 3600, n))
+    menu = rng.random(n) < 0.3
+    frame = pd.DataFrame(
+        {
+            "arrive": arrive,
+            "answer": arrive + np.where(menu, 0.0, 20.0),
+            "end": arrive + np.where(menu, 30.0, 200.0),
+            "kind": np.where(menu, "bot", "agent"),
+            "resolved": 1.0,
+            "next_queue": pd.NA,
+        }
+    )
+    fit = fit_bot("q", frame, lambda t: np.full(len(t), 3.0))  # agents present throughout
+    assert fit.when == "always"
+    assert fit.resolution.covers(0.3)
+    assert fit.resolution.value == menu.mean()
+    assert fit.response is None  # answered at once
+    assert fit.handle.covers(30.0)

@@ -1,0 +1,160 @@
+"""Round trips: simulate a desk, fit its log, recover the truth, re-simulate the figures.
+
+The desk (:func:`sim.fit.synthetic.desk_scenario`) has shifts with breaks, a bot
+overnight, patience, routes to email, weekday weights and a promotion day. One
+replication's ``contacts.csv`` is fitted; every true parameter must lie in its fitted
+95% CI widened for the number of parameters checked (Bonferroni: the family-wise level
+is 95%, so the test fails by chance 5% of the time under a fixed seed, never more).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import sim
+from sim.fit import synthetic
+from sim.fit.arrivals import fit_arrivals
+from sim.timeline import Clock, shift_instances
+
+DATA = synthetic.desk_scenario()
+CHAT = DATA["queues"]["chat"]
+
+
+def _normalised(weights: list[float]) -> np.ndarray:
+    w = np.asarray(weights, float)
+    return w / w.mean()
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    out = tmp_path_factory.mktemp("desk")
+    truth = sim.run(sim.from_dict(DATA), replications=1, workers=1)
+    truth.save(out)
+    return sim.fit.fit(out / "contacts.csv", replications=10, workers=1)
+
+
+def _checks(result) -> list[tuple[str, float, float, float, float, bool]]:
+    """(name, truth, estimate, low, high, on log scale) for every parameter checked."""
+    chat, email = result.queue("chat"), result.queue("email")
+    a = chat.arrivals
+    (peak,) = a.peaks
+    rows = [
+        ("chat rate /h", 22.0, a.rate_per_hour, True),
+        ("chat promotion multiplier", 1.8, peak.multiplier, True),
+        ("chat handle mean", 240.0, chat.handle.mean, True),
+        ("chat handle cv", 0.9, chat.handle.cv, True),
+        ("chat patience mean", 300.0, chat.patience.best.mean, True),
+        ("chat patience cv", 1.0, chat.patience.best.cv, True),
+        ("chat resolution", 0.8, chat.routes.resolution, False),
+        ("chat unresolved -> email", 0.6, chat.routes.on_unresolved["email"], False),
+        ("chat abandoned -> email", 0.15, chat.routes.on_abandon["email"], False),
+        ("chat bot resolution", 0.4, chat.bot.resolution, False),
+        ("email handle mean", 720.0, email.handle.mean, True),
+        ("email resolution", 0.95, email.routes.resolution, False),
+    ]
+    out = [(n, t, e.value, e.low, e.high, log) for n, t, e, log in rows]
+    weights = [
+        ("profile", _normalised(CHAT["arrivals"]["profile"]), a.profile, a.profile_ci),
+        ("weekday", _normalised(CHAT["arrivals"]["weekdays"]), a.weekdays, a.weekdays_ci),
+    ]
+    for what, truth, value, ci in weights:
+        out += [
+            (f"chat {what} weight {i}", truth[i], value[i], ci[i, 0], ci[i, 1], True)
+            for i in range(len(truth))
+        ]
+    return out
+
+
+def test_fitted_parameters_recover_the_true_ones(fitted):
+    chat = fitted.queue("chat")
+    assert chat.handle.chosen == "lognormal"
+    assert chat.patience.best.family == "lognormal"
+    assert chat.bot.when == "unstaffed"
+    email = fitted.queue("email")
+    assert email.patience is None
+    assert email.arrivals is None
+    if email.handle.cv is not None:  # gamma: its cv must allow the true exponential's 1
+        assert email.handle.cv.low <= 1.0 <= email.handle.cv.high
+    checks = _checks(fitted)
+    widen = stats.norm.ppf(1 - 0.025 / len(checks)) / stats.norm.ppf(0.975)
+    missed = []
+    for name, truth, value, low95, high95, log in checks:
+        if log:
+            low, high = value * (low95 / value) ** widen, value * (high95 / value) ** widen
+        else:
+            low, high = value - (value - low95) * widen, value + (high95 - value) * widen
+        if not low <= truth <= high:
+            missed.append(f"{name}: true {truth:.4g}, fitted {value:.4g} [{low:.4g}, {high:.4g}]")
+    assert not missed, missed
+
+
+def test_backtest_figures_agree_with_the_log_and_with_the_true_scenario(fitted):
+    backtest = fitted.backtest()
+    metrics = ["arrivals", "abandon_rate", "mean_wait_s", "service_level"]
+    overall = backtest.overall.set_index("queue")
+    for metric in metrics:
+        assert overall.loc["chat", f"plausible_{metric}"], metric
+    # Each day's and hour's observed figure lies in one run's 95% range about 95% of the
+    # time if the model is right: at least the binomial's 0.1% quantile of them must.
+    for table in (backtest.daily, backtest.hourly):
+        flags = table[[f"plausible_{m}" for m in metrics]].stack().dropna().astype(bool)
+        floor = stats.binom.ppf(0.001, len(flags), 0.95)
+        assert flags.sum() >= floor, (int(flags.sum()), len(flags), floor)
+    # The fitted scenario's figures against the true scenario's: the fit comes from one
+    # replication, so they may differ by about one replication's spread, not more.
+    true = sim.run(sim.from_dict(DATA), replications=10, seed=1, workers=1).metrics()
+    chat = true[true["queue"] == "chat"]
+    for metric, column in [("abandon_rate", "abandon_rate"), ("mean_wait_s", "mean_wait_s"),
+                           ("service_level", "service_level")]:  # fmt: skip
+        fitted_value = overall.loc["chat", f"simulated_{metric}"]
+        spread = stats.t.ppf(0.975, len(chat) - 1) * chat[column].std(ddof=1) * np.sqrt(1.1)
+        assert abs(fitted_value - chat[column].mean()) <= spread, metric
+
+
+def test_arrival_chi_square_is_sane_for_the_model_and_fails_without_it():
+    rng = np.random.default_rng(8)
+    origin = dt.datetime(2026, 11, 2)
+    profile = _normalised(CHAT["arrivals"]["profile"])
+    weekdays = _normalised(CHAT["arrivals"]["weekdays"])
+    hours = np.arange(21 * 24)
+    rate = 20 * profile[hours % 24] * weekdays[(hours // 24) % 7]
+    counts = rng.poisson(rate)
+    times = np.repeat(hours * 3600.0, counts) + rng.uniform(0, 3600, counts.sum())
+    good = fit_arrivals("q", times, origin, (0.0, hours.size * 3600.0))
+    assert good.p_value > 0.001
+    assert not good.peaks
+    # Weekends with their own daily shape (evenings): not an hour x weekday product.
+    evening = np.roll(profile, 8)
+    weekend = (hours // 24) % 7 >= 5
+    rate2 = np.where(weekend, 20 * evening[hours % 24], rate)
+    counts2 = rng.poisson(rate2)
+    times2 = np.repeat(hours * 3600.0, counts2) + rng.uniform(0, 3600, counts2.sum())
+    bad = fit_arrivals("q", times2, origin, (0.0, hours.size * 3600.0))
+    assert bad.p_value < 1e-6
+
+
+def test_staffing_recovers_the_schedule_and_availability_sees_breaks(desk_logs):
+    clean = desk_logs[0]
+    result = sim.fit.fit(clean, replications=2, workers=1)
+    table = result.queue("chat").staffing.intervals
+    scenario = sim.from_dict(DATA)
+    instances = shift_instances(scenario.queues["chat"].staff, Clock(scenario.start), 14 * 86400)
+    minutes = np.arange(0, 14 * 86400, 60.0)
+    on_shift = sum(((minutes >= i.start) & (minutes < i.end)).astype(float) for i in instances)
+    truth = on_shift.reshape(-1, 60).mean(axis=1)
+    effective = table["effective"].to_numpy()[: len(truth)]
+    present = table["present"].to_numpy()[: len(truth)]
+    # Agent-hours within 5%: presence starts at a first answer and ends at a last
+    # service end, a few minutes off each shift edge.
+    assert abs(effective.sum() / truth.sum() - 1) < 0.05
+    # Breaks: people stay "present" across them; the availability factor takes them out.
+    on_break = present - truth > 0.2
+    assert on_break.sum() >= 20
+    assert (
+        np.abs(effective - truth)[on_break].mean() < 0.6 * np.abs(present - truth)[on_break].mean()
+    )
+    assert (table["availability"].dropna() <= 1 + 1e-9).all()
