@@ -31,6 +31,7 @@ test: lint
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_erlang_a.py
 	$(BIN)/python benchmarks/bench_sweep.py
+	$(BIN)/python benchmarks/bench_fit.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -16,7 +16,12 @@ import pytest
 from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-EXPECTED = ("promo_peak_staffing", "wait_time_distributions", "reproduce_document")
+EXPECTED = (
+    "promo_peak_staffing",
+    "wait_time_distributions",
+    "reproduce_document",
+    "fit_from_log",
+)
 BUDGET_S = 60.0  # the promise to users: each notebook runs in under a minute
 CELL_TIMEOUT_S = 120
 
