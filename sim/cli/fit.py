@@ -80,9 +80,11 @@ def register(sub: argparse._SubParsersAction) -> None:
             "and overall.",
             LOG_HELP,
             "Staffing: from --roster when given, else agents present from a first answer to a "
-            "last service end, split at idle gaps longer than --idle-gap; present agents count "
-            "as available while busy or while nobody waited (the availability factor, the one "
-            "quantity taken per interval from the log's waits).",
+            "last service end, split at idle gaps longer than --idle-gap. A present agent idle "
+            "while a contact waited was away (an available agent would have taken it): from "
+            "the first such moment in an idle gap to the gap's end. Effective agents = present "
+            "- away per interval: the availability factor, the one quantity taken per "
+            "interval from the log's waits.",
         ),
         epilog=(
             "examples:\n"
@@ -108,7 +110,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--interval", type=typed(_interval), default=3600.0, help="staffing interval: 30m or 1h"
     )
     p.add_argument(
-        "--roster", metavar="ROSTER.csv", help="scheduled agents: start, end, agents[, queue]"
+        "--roster",
+        metavar="ROSTER.csv",
+        help="scheduled agents: columns start, end (date-times), agents and optional queue "
+        "(without it, every row counts for every queue)",
     )
     p.add_argument(
         "--report", metavar="DIR", help="write the back-test tables (CSV) and figures (PNG) here"
@@ -169,15 +174,11 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         name=f"fitted-{Path(args.log).stem}",
         progress=progress_wanted(args),
     )
-    backtest = result.backtest()
+    result.backtest()  # before anything is written: a failure leaves no file behind
     plan.write({out: lambda p: p.write_text(result.to_yaml(), encoding="utf-8")})
     if args.report:
         write_report(result, report_plan, args.report)
-    if args.json:
-        print(json.dumps(_document(result, args), indent=2))
-        return EXIT_OK
-    print(_text(result, args))
-    del backtest
+    print(json.dumps(_document(result, args), indent=2) if args.json else _text(result, args))
     return EXIT_OK
 
 

@@ -130,7 +130,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
     """The raw table of a CSV or Parquet file (every CSV column as text)."""
     path = Path(path)
     if not path.is_file():
-        raise LogError(str(path), "cannot read file: no such file")
+        reason = "is a folder, not a file" if path.is_dir() else "no such file"
+        raise LogError(str(path), f"cannot read file: {reason}")
     if path.suffix.lower() in {".parquet", ".pq"}:
         try:
             return pd.read_parquet(path)
