@@ -245,6 +245,7 @@ def _text(result, args: argparse.Namespace) -> str:
         [r["queue"], r["parameter"], f"{r['value']:.4g}", f"{r['low']:.4g}-{r['high']:.4g}",
          r["method"]]
         for _, r in result.parameters.iterrows()
+        if not r["parameter"].startswith(("arrivals.profile.", "arrivals.weekdays."))
     ]  # fmt: skip
     b = backtest
     note = (
@@ -259,6 +260,7 @@ def _text(result, args: argparse.Namespace) -> str:
             *cleaning,
             "",
             grid(["queue", "parameter", "estimate", "95% CI", "method"], params, left=2),
+            "(each hourly and weekday weight with its CI: --json, or parameters.csv in --report)",
             "",
             note,
             "",

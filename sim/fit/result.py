@@ -124,9 +124,19 @@ class FitResult:
 
 def _estimates(q: QueueFit) -> list[tuple[str, Estimate]]:
     out = []
-    if q.arrivals is not None:
-        out.append(("arrivals.rate_per_hour", q.arrivals.rate_per_hour))
-        out += [(f"arrivals.peak.{p.date}", p.multiplier) for p in q.arrivals.peaks]
+    a = q.arrivals
+    if a is not None:
+        out.append(("arrivals.rate_per_hour", a.rate_per_hour))
+        out += [(f"arrivals.peak.{p.date}", p.multiplier) for p in a.peaks]
+        weights = [("profile", a.profile, a.profile_ci)]
+        if a.weekdays is not None:
+            weights.append(("weekdays", a.weekdays, a.weekdays_ci))
+        for name, values, ci in weights:
+            method = f"{name} weight (mean 1), exact Poisson CI on its count"
+            out += [
+                (f"arrivals.{name}.{i}", Estimate(float(v), float(lo), float(hi), method))
+                for i, (v, (lo, hi)) in enumerate(zip(values, ci, strict=True))
+            ]
     if q.handle is not None:
         out.append((f"service.mean_s ({q.handle.chosen})", q.handle.mean))
         if q.handle.cv is not None:

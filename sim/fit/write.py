@@ -120,15 +120,18 @@ def _arrivals_block(a: ArrivalFit) -> Block:
     r = a.rate_per_hour
     block.add("rate", body["rate"], f"{ci_text(r, '/h')}, {r.method}, n={r.n:,}")
     widest = float(np.nanmax((a.profile_ci[:, 1] - a.profile_ci[:, 0]) / 2))
+    each = "each weight's CI in the report's parameters"
     block.add(
-        "profile", body["profile"], f"hourly weights, mean 1; 95% CI half-width up to {widest:.2f}"
+        "profile",
+        body["profile"],
+        f"hourly weights, mean 1; 95% CI half-width up to {widest:.2f}; {each}",
     )
     if a.weekdays is not None:
         w = float(np.nanmax((a.weekdays_ci[:, 1] - a.weekdays_ci[:, 0]) / 2))
         block.add(
             "weekdays",
             body["weekdays"],
-            f"Mon..Sun weights, mean 1; 95% CI half-width up to {w:.2f}",
+            f"Mon..Sun weights, mean 1; 95% CI half-width up to {w:.2f}; {each}",
         )
     if a.peaks:
         notes = "; ".join(
