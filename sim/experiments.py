@@ -25,12 +25,14 @@ from sim.engine import ReplicationResult
 from sim.errors import ScenarioError
 from sim.loader import apply_overrides, from_dict, read_yaml
 from sim.metrics import METRICS, queue_metrics
+from sim.results import Results
 from sim.runner import Task, map_replications
 from sim.scenario import Scenario
 from sim.stats import mean_ci, summarize
 
 __all__ = [
     "compare",
+    "paired_results",
     "parse_vary",
     "replication_metrics",
     "sweep",
@@ -358,3 +360,24 @@ def _paired(per_rep: pd.DataFrame, queues: list[str]) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def paired_results(a: Results, b: Results) -> pd.DataFrame:
+    """The table of :func:`compare` from two runs already made (to keep their contacts).
+
+    Both must have run the same replication numbers with the same seed, as
+    :func:`compare` runs them; the table is then the one :func:`compare` returns.
+
+    Raises:
+        ValueError: the runs are not paired (different seeds or replications).
+    """
+    reps_a = [r.replication for r in a.runs]
+    if a.seed != b.seed or reps_a != [r.replication for r in b.runs]:
+        raise ValueError("runs are paired only with the same seed and replication numbers")
+    per_rep = pd.concat(
+        [a.metrics().assign(variant="a"), b.metrics().assign(variant="b")], ignore_index=True
+    )
+    queues = [q for q in a.scenario.queues if q in b.scenario.queues]
+    table = _paired(per_rep, queues)
+    table.attrs["scenarios"] = {"a": a.scenario, "b": b.scenario}
+    return table

@@ -25,7 +25,7 @@ from sim.scenario import Scenario
 from sim.stats import summarize
 from sim.timeline import Clock
 
-__all__ = ["RESULT_FILES", "Results", "scenario_hash"]
+__all__ = ["RESULT_FILES", "Results", "resolved_yaml", "scenario_hash"]
 
 # What :meth:`Results.save` writes into its folder.
 RESULT_FILES = (
@@ -43,6 +43,18 @@ def scenario_hash(scenario: Scenario) -> str:
     """SHA-256 of the resolved scenario, to tie results to exactly what was run."""
     text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def resolved_yaml(scenario: Scenario) -> str:
+    """The scenario as it runs (every field, defaults and overrides applied), as YAML."""
+    # Lists of plain values (24 profile weights) stay on one line, as people write them.
+    return yaml.safe_dump(
+        scenario.model_dump(mode="json"),
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=None,
+        width=100,
+    )
 
 
 def _clean(value: object) -> object:
@@ -166,13 +178,13 @@ class Results:
         The files appear together or not at all (see :func:`sim.outputs.write_files`).
         """
         out = Path(out)
-        resolved = yaml.safe_dump(self.scenario.model_dump(mode="json"), sort_keys=False)
+        resolved = resolved_yaml(self.scenario)
         writers = {
             "summary.csv": lambda p: self.summary().to_csv(p),
             "replications.csv": lambda p: self.metrics().to_csv(p, index=False),
             "hourly.csv": lambda p: self.hourly().to_csv(p, index=False),
             "contacts.csv": lambda p: self.contacts().to_csv(p, index=False),
             "metadata.json": lambda p: p.write_text(json.dumps(self.metadata(), indent=2)),
-            "scenario.yaml": lambda p: p.write_text(resolved),
+            "scenario.yaml": lambda p: p.write_text(resolved, encoding="utf-8"),
         }
         return write_files({out / name: writers[name] for name in RESULT_FILES})

@@ -28,6 +28,7 @@ from sim.engine import ReplicationResult
 from sim.errors import ScenarioError
 from sim.loader import load, read_yaml
 from sim.records import By, Outcome
+from sim.report.tables import Table
 from sim.runner import Task, map_replications
 from sim.scenario import (
     DAY_NAMES,
@@ -52,9 +53,11 @@ __all__ = [
     "load_all",
     "passes",
     "target_figures",
+    "target_table",
     "unit_metric",
     "validate",
     "validate_many",
+    "verdict",
 ]
 
 _NOT_OFFERED = (Outcome.NOT_VISIBLE, Outcome.OVERFLOW, Outcome.CLOSED)
@@ -570,34 +573,54 @@ def _short(queue: str) -> str:
     return "+".join(part.split(":")[0] for part in queue.split("+")) + " (mix)"
 
 
-def format_rows(rows: Sequence[TargetRow]) -> str:
-    """A fixed-width table: one line per target, verdicts last, then a count."""
-    header = ["scenario", "queue", "metric", "document", "tol", "simulated ±95% CI", "result"]
+def target_table(rows: Sequence[TargetRow], caption: str = "") -> Table:
+    """One row per target: figures in their units and the verdict (``pass`` / ``MISS``).
+
+    A ``role`` column (what the target is to the scenario: ``fit``, ``input``, ``check``)
+    appears when the rows carry one.
+    """
+    roles = [getattr(r, "role", None) for r in rows]
+    with_role = any(roles)
+    header = ["scenario", "queue", "metric", *(["role"] if with_role else [])]
+    header += ["document", "tol", "simulated ±95% CI", "result"]
     body = [
-        [
+        (
             r.scenario,
             _short(r.queue),
             r.detail,
+            *([role or ""] if with_role else []),
             _document(r),
             _tolerance(r),
             _simulated(r),
             "pass" if r.passed else "MISS",
-        ]
-        for r in rows
+        )
+        for r, role in zip(rows, roles, strict=True)
     ]
-    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
-    right = {3, 4, 5}
+    flags = tuple("" if r.passed else "miss" for r in rows)
+    return Table(tuple(header), tuple(body), left=len(header) - 4, caption=caption, flags=flags)
 
-    def line(cells: list[str]) -> str:
+
+def verdict(rows: Sequence[TargetRow]) -> str:
+    """``N of M targets pass`` (and how many missed)."""
+    missed = sum(not r.passed for r in rows)
+    return f"{len(rows) - missed} of {len(rows)} targets pass" + (
+        f"; {missed} missed" if missed else ""
+    )
+
+
+def format_rows(rows: Sequence[TargetRow]) -> str:
+    """A fixed-width table: one line per target, verdicts last, then a count."""
+    table = target_table(rows)
+    widths = [
+        max(len(line[i]) for line in [table.header, *table.rows]) for i in range(len(table.header))
+    ]
+    right = set(range(table.left, len(table.header) - 1))
+
+    def line(cells: Sequence[str]) -> str:
         return "  ".join(
             c.rjust(w) if i in right else c.ljust(w)
             for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         ).rstrip()
 
-    out = [line(header), line(["-" * w for w in widths]), *(line(b) for b in body)]
-    missed = sum(not r.passed for r in rows)
-    out.append(
-        f"\n{len(rows) - missed} of {len(rows)} targets pass"
-        + (f"; {missed} missed" if missed else "")
-    )
-    return "\n".join(out)
+    body = [line(table.header), line(["-" * w for w in widths]), *(line(b) for b in table.rows)]
+    return "\n".join([*body, "", verdict(rows)])

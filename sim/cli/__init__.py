@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from sim.cli import calibrate, compare, fit, plot, run, staff, sweep, validate
+from sim.cli import calibrate, compare, fit, plot, report, run, staff, sweep, validate
 from sim.cli.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, Parser
 from sim.errors import ScenarioError
 from sim.runner import ClusterError
@@ -28,6 +28,7 @@ COMMANDS = [
     staff.register,
     plot.register,
     fit.register,
+    report.register,
 ]
 
 
@@ -50,7 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sim`` command; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv
     try:
         return args.handler(args)
     except (ScenarioError, ClusterError) as exc:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import math
+import shlex
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+
+from sim.outputs import OutputError, OutputPlan
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -17,11 +20,14 @@ __all__ = [
     "EXIT_OK",
     "Parser",
     "add_output_options",
+    "add_report_option",
     "add_run_options",
     "add_scheduler_option",
+    "command_line",
     "fail",
     "json_clean",
     "non_negative_int",
+    "plan_report",
     "positive_int",
     "progress_wanted",
     "scenarios_path",
@@ -89,6 +95,31 @@ def add_scheduler_option(p: argparse.ArgumentParser) -> None:
         help="run on a Dask distributed cluster (e.g. tcp://10.0.0.5:8786; needs the 'cluster' "
         "extra and sim installed on the workers); same results as local",
     )
+
+
+def add_report_option(p: argparse.ArgumentParser) -> None:
+    """``--report FILE.html``: also write a self-contained HTML report of the result."""
+    p.add_argument(
+        "--report",
+        metavar="FILE.html",
+        help="also write a self-contained HTML report (figures inlined, opens offline)",
+    )
+
+
+def plan_report(args: argparse.Namespace, inputs: Iterable[str | Path]) -> OutputPlan | None:
+    """Check ``--report`` before any simulation runs (exit 2 if it cannot be written)."""
+    if not getattr(args, "report", None):
+        return None
+    if Path(args.report).suffix.lower() not in {".html", ".htm"}:
+        raise OutputError(args.report, "a report is an HTML file: end it in .html", "--report")
+    plan = OutputPlan(protect=inputs, option="--report")
+    plan.file(args.report)
+    return plan
+
+
+def command_line(args: argparse.Namespace) -> str:
+    """The command as typed (``sim run x.yaml --seed 3``), for the report."""
+    return shlex.join(["sim", *getattr(args, "argv", [])])
 
 
 def wrap(*paragraphs: str) -> str:

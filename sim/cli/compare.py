@@ -11,17 +11,23 @@ import pandas as pd
 from sim.cli.common import (
     EXIT_OK,
     add_output_options,
+    add_report_option,
     add_run_options,
+    command_line,
     fail,
     json_clean,
+    plan_report,
     progress_wanted,
     scenarios_path,
     wrap,
 )
-from sim.experiments import compare, save_scenarios
+from sim.experiments import compare, paired_results, save_scenarios
 from sim.loader import load
 from sim.metrics import METRICS
-from sim.report import SHOWN, fmt, grid, metric_kind, with_ci
+from sim.outputs import OutputPlan
+from sim.report import SHOWN, compare_table
+from sim.results import Results
+from sim.runner import run
 
 __all__ = ["register"]
 
@@ -53,6 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_run_options(p, json_help="print the differences as JSON on stdout")
     add_output_options(p)
     p.add_argument("--all", action="store_true", help="show every metric, not the main ones")
+    add_report_option(p)
     p.set_defaults(handler=_cmd_compare)
 
 
@@ -61,23 +68,32 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         return fail("give a second scenario B or --set overrides that make the variant")
     a = load(args.a)
     b = load(args.b or args.a, args.overrides)
-    table = compare(
-        a,
-        b,
-        replications=args.replications,
-        seed=args.seed,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        progress=progress_wanted(args),
-    )
+    inputs = [args.a, args.b] if args.b else [args.a]
+    report = plan_report(args, inputs)
+    # Both sides run A's seed and replications: the pairing needs the same streams.
     replications = a.replications if args.replications is None else args.replications
     seed = a.seed if args.seed is None else args.seed
+    options = {
+        "replications": replications,
+        "seed": seed,
+        "workers": args.workers,
+        "scheduler": args.scheduler,
+        "progress": progress_wanted(args),
+    }
+    if report:  # the report draws the waits: keep both runs, not only their metrics
+        runs = (run(a, **options, variant="A"), run(b, **options, variant="B"))
+        table = paired_results(*runs)
+    else:
+        table = compare(a, b, **options)
     if args.out:
         table.to_csv(args.out, index=False)
         save_scenarios(table, scenarios_path(args.out))
     label_b = args.b or args.a
     if args.overrides:
         label_b += " with " + " ".join(args.overrides)
+    shown = list(METRICS) if args.all else [m for _, m, _ in SHOWN]
+    if report:
+        _write_report(args, runs, table, labels=(args.a, label_b), shown=shown, plan=report)
     if args.json:
         print(json.dumps(_compare_json(table, args.a, label_b, replications, seed), indent=2))
         return EXIT_OK
@@ -86,22 +102,30 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         f"{replications} paired replications, seed {seed} (common random numbers); "
         "B - A with 95% CI half-width; * = significant"
     )
-    shown = list(METRICS) if args.all else [m for _, m, _ in SHOWN]
-    titles = {m: t for t, m, _ in SHOWN}
-    rows = [
-        [
-            row.queue,
-            titles.get(row.metric, row.metric),
-            fmt(row.a, metric_kind(row.metric)),
-            fmt(row.b, metric_kind(row.metric)),
-            with_ci(row.diff, row.ci95, metric_kind(row.metric), signed=True),
-            "*" if row.significant else "",
-        ]
-        for row in table.itertuples()
-        if row.metric in shown
-    ]
-    print(grid(["queue", "metric", "A", "B", "B - A", ""], rows, left=2))
+    print(compare_table(table, shown).text())
     return EXIT_OK
+
+
+def _write_report(
+    args: argparse.Namespace,
+    runs: tuple[Results, Results],
+    table: pd.DataFrame,
+    *,
+    labels: tuple[str, str],
+    shown: list[str],
+    plan: OutputPlan,
+) -> None:
+    from sim.report.compare import compare_report  # noqa: PLC0415 - matplotlib
+    from sim.report.html import scenario_text, write_report  # noqa: PLC0415
+
+    scenarios = [
+        scenario_text("A", runs[0].scenario, args.a),
+        scenario_text("B", runs[1].scenario, args.b or args.a, args.overrides),
+    ]
+    page = compare_report(
+        *runs, table, scenarios, labels=labels, metrics=shown, command=command_line(args)
+    )
+    write_report(page, args.report, plan)
 
 
 def _compare_json(

@@ -6,12 +6,19 @@ import argparse
 import json
 import sys
 
-from sim.cli.common import EXIT_OK, add_run_options, add_scheduler_option
+from sim.cli.common import (
+    EXIT_OK,
+    add_report_option,
+    add_run_options,
+    add_scheduler_option,
+    command_line,
+    plan_report,
+)
 from sim.errors import ScenarioError
 from sim.loader import load
 from sim.outputs import OutputPlan
 from sim.report import format_summary
-from sim.results import RESULT_FILES
+from sim.results import RESULT_FILES, Results
 from sim.runner import run
 
 __all__ = ["register"]
@@ -31,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "  sim run scenarios/livestream_promo_peak.yaml\n"
             "  sim run scenarios/livestream_promo_peak.yaml --set queues.live_peak.staff=12\n"
             "  sim run SCENARIO --replications 50 --json > summary.json\n"
-            "  sim run SCENARIO --out results/   # summary, per-contact CSV, metadata"
+            "  sim run SCENARIO --out results/   # summary, per-contact CSV, metadata\n"
+            "  sim run SCENARIO --report report.html   # one HTML file to share"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -42,6 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--plots", action="store_true", help="with --out: also write the standard plots (PNG)"
     )
     add_scheduler_option(p)
+    add_report_option(p)
     p.set_defaults(handler=_cmd_run)
 
 
@@ -51,6 +60,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scenario = load(args.scenario, args.overrides)
     if args.out:
         OutputPlan(protect=[args.scenario]).folder(args.out, RESULT_FILES)
+    report = plan_report(args, [args.scenario])
     results = run(
         scenario,
         replications=args.replications,
@@ -65,6 +75,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             from sim.report.figures import write_standard_plots  # noqa: PLC0415 - matplotlib
 
             write_standard_plots(results, args.out)
+    if report:
+        _write_report(results, args, report)
     if args.json:
         print(json.dumps(results.to_dict(), indent=2))
     else:
@@ -76,4 +88,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if args.out:
             extra = " and the standard plots" if args.plots else ""
             print(f"\nwrote {args.out}/summary.csv, contacts.csv, hourly.csv, metadata.json{extra}")
+        if report:
+            print(f"wrote {args.report}")
     return EXIT_OK
+
+
+def _write_report(results: Results, args: argparse.Namespace, plan: OutputPlan) -> None:
+    from sim.report.html import scenario_text, write_report  # noqa: PLC0415 - matplotlib
+    from sim.report.run import RunTables, run_report  # noqa: PLC0415
+
+    source = scenario_text(results.scenario.name, results.scenario, args.scenario, args.overrides)
+    page = run_report(
+        RunTables.from_results(results),
+        [source],
+        command=command_line(args),
+        changes=args.overrides,
+    )
+    write_report(page, args.report, plan)

@@ -10,15 +10,20 @@ from sim.cli.common import (
     EXIT_MISS,
     EXIT_OK,
     add_output_options,
+    add_report_option,
     add_run_options,
+    command_line,
     fail,
+    plan_report,
     positive_int,
     progress_wanted,
     typed,
     wrap,
 )
 from sim.loader import load
-from sim.report import fmt, grid, with_ci
+from sim.outputs import OutputPlan
+from sim.report import shift_table, staff_table, staff_verdict
+from sim.scenario import Scenario
 from sim.staffing import (
     INTERVALS,
     TARGET_HELP,
@@ -102,11 +107,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_run_options(p, json_help="print the plan as JSON on stdout")
     add_output_options(p, out_help="also write the staff: block to FILE")
+    add_report_option(p)
     p.set_defaults(handler=_cmd_staff)
 
 
 def _cmd_staff(args: argparse.Namespace) -> int:
     scenario = load(args.scenario, args.overrides)
+    report = plan_report(args, [args.scenario])
     try:
         plan = staff_plan(
             scenario,
@@ -125,6 +132,8 @@ def _cmd_staff(args: argparse.Namespace) -> int:
         return fail(str(exc))
     if args.out:
         Path(args.out).write_text(plan.staff_yaml(), encoding="utf-8")
+    if report:
+        _write_report(args, scenario, plan, report)
     if args.json:
         print(json.dumps(plan.to_dict(), indent=2))
     else:
@@ -132,41 +141,29 @@ def _cmd_staff(args: argparse.Namespace) -> int:
     return EXIT_OK if plan.meets_target else EXIT_MISS
 
 
-def _staff_text(plan: StaffingPlan, source: str) -> str:
-    metric = plan.target.metric
-    kind = "share" if metric != "mean_wait_s" else "time"
-    short = {"service_level": "SL", "mean_wait_s": "wait", "abandon_rate": "abandon"}[metric]
-    table = plan.intervals
-    rows = [
-        [
-            f"{r['start']}-{r['end']}",
-            f"{r['arrival_rate_per_h']:.1f}",
-            str(r["erlang_agents"]),
-            str(r["simulated_agents"]),
-            str(r["planned_agents"]),
-            fmt(r[f"{metric}_at_erlang"], kind),
-            with_ci(r[metric], r[f"{metric}_ci95"], kind),
-            "" if r["meets_target"] else "MISS",
-        ]
-        for _, r in table.iterrows()
-    ]
-    header = [
-        "interval",
-        "arrivals/h",
-        plan.model,
-        "simulated",
-        "planned",
-        f"{short}@Erlang",
-        f"{short} plan",
-        "",
-    ]
-    shifts = [[f"{s['start']}-{s['end']}", str(s["agents"])] for s in plan.staff_block()]
-    missed = [f"{r['start']}-{r['end']}" for _, r in table.iterrows() if not r["meets_target"]]
-    verdict = (
-        "the plan meets the target in every interval (within the 95% CI)"
-        if not missed
-        else f"the plan MISSES the target in {', '.join(missed)}"
+_SHIFT_WORDS = {"8h": "8-hour shifts starting on any hour", "three": "00-08, 08-16, 16-24"}
+
+
+def _write_report(
+    args: argparse.Namespace, scenario: Scenario, plan: StaffingPlan, out: OutputPlan
+) -> None:
+    from sim.report.html import scenario_text, write_report  # noqa: PLC0415 - matplotlib
+    from sim.report.staff import staff_report  # noqa: PLC0415
+
+    templates = args.shift_template
+    shifts = ", ".join(t.label() for t in templates) if templates else _SHIFT_WORDS[args.shifts]
+    page = staff_report(
+        plan,
+        [scenario_text(scenario.name, scenario, args.scenario, args.overrides)],
+        source=args.scenario,
+        shifts=shifts,
+        command=command_line(args),
     )
+    write_report(page, args.report, out)
+
+
+def _staff_text(plan: StaffingPlan, source: str) -> str:
+    verdict = staff_verdict(plan)
     notes = [
         f"{plan.queue}: target {plan.target.describe()}, per "
         f"{format_duration(plan.interval)} interval",
@@ -180,10 +177,10 @@ def _staff_text(plan: StaffingPlan, source: str) -> str:
         [
             *notes,
             "",
-            grid(header, rows),
+            staff_table(plan).text(),
             "",
             f"shift plan: {plan.agent_hours:g} agent-hours per day",
-            grid(["shift", "agents"], shifts),
+            shift_table(plan).text(),
             "",
             verdict,
             "",

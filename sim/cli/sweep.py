@@ -11,9 +11,12 @@ import pandas as pd
 from sim.cli.common import (
     EXIT_OK,
     add_output_options,
+    add_report_option,
     add_run_options,
+    command_line,
     fail,
     json_clean,
+    plan_report,
     progress_wanted,
     scenarios_path,
     typed,
@@ -22,7 +25,9 @@ from sim.cli.common import (
 from sim.experiments import parse_vary, save_scenarios, sweep
 from sim.loader import load
 from sim.metrics import METRICS
-from sim.report import SHOWN, fmt, grid, with_ci
+from sim.outputs import OutputPlan
+from sim.report import sweep_table
+from sim.scenario import Scenario
 
 __all__ = ["register"]
 
@@ -63,6 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--queue", action="append", help="show only this queue (repeatable)")
     add_run_options(p, json_help="print a list of rows as JSON on stdout")
     add_output_options(p)
+    add_report_option(p)
     p.set_defaults(handler=_cmd_sweep)
 
 
@@ -71,7 +77,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     twice = sorted({p for p in paths if paths.count(p) > 1})
     if twice:
         return fail(f"--vary: a path is given twice: {', '.join(twice)}")
-    load(args.scenario, args.overrides)  # report problems of the base file first
+    base = load(args.scenario, args.overrides)  # report problems of the base file first
+    report = plan_report(args, [args.scenario])
     table = sweep(
         args.scenario,
         dict(args.vary),
@@ -90,6 +97,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.out:
         table.to_csv(args.out, index=False)
         save_scenarios(table, scenarios_path(args.out))
+    if report:
+        _write_report(args, base, table, report)
     if args.json:
         print(json.dumps(_sweep_json(table, paths), indent=2))
         return EXIT_OK
@@ -98,18 +107,25 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         f"{int(table['replications'].iloc[0])} replications on common random numbers "
         "(mean ±95% CI half-width)"
     )
-    header = [*paths, "queue", *(t for t, _, _ in SHOWN)]
-    rows = [
-        [json.dumps(row[p], default=str) for p in paths]
-        + [row["queue"]]
-        + [
-            with_ci(row[m], row[f"{m}_ci95"], k) if k != "count" else fmt(row[m], k)
-            for _, m, k in SHOWN
-        ]
-        for _, row in table.iterrows()
-    ]
-    print(grid(header, rows, left=len(paths) + 1))
+    print(sweep_table(table, paths).text())
     return EXIT_OK
+
+
+def _write_report(
+    args: argparse.Namespace, base: Scenario, table: pd.DataFrame, plan: OutputPlan
+) -> None:
+    from sim.report.html import scenario_text, write_report  # noqa: PLC0415 - matplotlib
+    from sim.report.sweep import sweep_report  # noqa: PLC0415
+
+    page = sweep_report(
+        table,
+        dict(args.vary),
+        [scenario_text(base.name, base, args.scenario, args.overrides)],
+        source=args.scenario,
+        seed=base.seed if args.seed is None else args.seed,
+        command=command_line(args),
+    )
+    write_report(page, args.report, plan)
 
 
 def _sweep_json(table: pd.DataFrame, paths: list[str]) -> list[dict[str, Any]]:

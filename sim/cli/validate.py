@@ -6,8 +6,19 @@ import argparse
 import json
 import sys
 
-from sim.cli.common import EXIT_MISS, EXIT_OK, add_run_options, add_scheduler_option, wrap
+from sim.cli.common import (
+    EXIT_MISS,
+    EXIT_OK,
+    add_report_option,
+    add_run_options,
+    add_scheduler_option,
+    command_line,
+    plan_report,
+    wrap,
+)
 from sim.errors import ScenarioError
+from sim.outputs import OutputPlan
+from sim.scenario import Scenario
 from sim.validate import TargetRow, discover, format_rows, load_all, validate_many
 
 __all__ = ["PASS_RULE", "register"]
@@ -52,6 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or folders")
     add_run_options(p, json_help="print the rows as a JSON list on stdout")
     add_scheduler_option(p)
+    add_report_option(p)
     p.set_defaults(handler=_cmd_validate)
 
 
@@ -60,6 +72,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if not files:
         raise ScenarioError(" ".join(args.paths), [("", "no scenario files with targets found")])
     scenarios = load_all(files, args.overrides)
+    report = plan_report(args, files)
     empty = [source for source, s in scenarios if not s.targets]
     for source in empty:
         print(f"note: {source} has no targets", file=sys.stderr)
@@ -73,12 +86,45 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     )
     if not rows:
         raise ScenarioError(" ".join(args.paths), [("", "no targets to check")])
+    if report:
+        _write_report(args, scenarios, rows, report)
     if args.json:
         print(json.dumps([r.to_dict() for r in rows], indent=2))
     else:
         print(_title(rows, len(scenarios)))
         print(format_rows(rows))
     return EXIT_OK if all(r.passed for r in rows) else EXIT_MISS
+
+
+def _each(values: dict[str, object]) -> str:
+    """One value, or each file's own."""
+    distinct = set(values.values())
+    if len(distinct) == 1:
+        return str(distinct.pop())
+    return "; ".join(f"{source}: {value}" for source, value in values.items())
+
+
+def _write_report(
+    args: argparse.Namespace,
+    scenarios: list[tuple[str, Scenario]],
+    rows: list[TargetRow],
+    plan: OutputPlan,
+) -> None:
+    from sim.report.html import scenario_text, write_report  # noqa: PLC0415 - matplotlib
+    from sim.report.validate import validate_report  # noqa: PLC0415
+
+    checked = [(src, s) for src, s in scenarios if s.targets]
+    seeds = {src: args.seed if args.seed is not None else s.seed for src, s in checked}
+    page = validate_report(
+        rows,
+        [scenario_text(s.name, s, src, args.overrides) for src, s in checked],
+        paths=args.paths,
+        rule=PASS_RULE,
+        seed=_each(seeds),
+        replications=_each({r.source: r.replications for r in rows}),
+        command=command_line(args),
+    )
+    write_report(page, args.report, plan)
 
 
 def _title(rows: list[TargetRow], files: int) -> str:

@@ -16,6 +16,7 @@ from sim.plots.base import OKABE_ITO, PlotError, TimeUnit, counted_contacts, tim
 from sim.plots.document import document_comparison
 from sim.plots.fit import backtest_figure, handle_time_figure, patience_figure, staffing_figure
 from sim.plots.hourly import day_index, heatmap_table, hour_exposure, hourly_profile, wait_heatmap
+from sim.plots.staffing import shift_plan
 from sim.plots.sweeps import sweep_curve, varied_columns
 from sim.plots.waits import wait_ecdf, wait_histogram, wait_survival
 
@@ -32,6 +33,7 @@ __all__ = [
     "hour_exposure",
     "hourly_profile",
     "patience_figure",
+    "shift_plan",
     "staffing_figure",
     "sweep_curve",
     "time_unit",

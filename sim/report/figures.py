@@ -14,8 +14,16 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from sim.results import Results
+    from sim.scenario import Scenario
 
-__all__ = ["PNG_DPI", "save_figure", "write_standard_plots"]
+__all__ = [
+    "HEATMAP_MIN_DAYS",
+    "PNG_DPI",
+    "calendar_days",
+    "long_tail",
+    "save_figure",
+    "write_standard_plots",
+]
 
 PNG_DPI = 150
 # A heat map of one day is the hourly profile again; it earns its place from two days on.
@@ -29,13 +37,13 @@ def save_figure(fig: Figure, path: Path) -> Path:
     return path
 
 
-def _calendar_days(results: Results) -> int:
-    """Calendar days that the measurement window touches."""
+def calendar_days(scenario: Scenario) -> int:
+    """Calendar days that the measurement window (warm-up to duration) touches."""
     from sim.plots import day_index  # noqa: PLC0415
     from sim.timeline import Clock  # noqa: PLC0415
 
-    w0, w1 = results.runs[0].window
-    first, last = day_index(np.array([w0, np.nextafter(w1, w0)]), Clock(results.scenario.start))
+    w0, w1 = scenario.warmup, scenario.duration
+    first, last = day_index(np.array([w0, np.nextafter(w1, w0)]), Clock(scenario.start))
     return int(last - first + 1)
 
 
@@ -44,7 +52,8 @@ def _calendar_days(results: Results) -> int:
 LONG_TAIL_RATIO = 10.0
 
 
-def _long_tail(waits: np.ndarray) -> bool:
+def long_tail(waits: np.ndarray) -> bool:
+    """Whether a few waits are so long that a logarithmic time axis reads better."""
     p90 = float(np.percentile(waits, 90))
     return float(waits.max()) > LONG_TAIL_RATIO * max(p90, 1.0)
 
@@ -71,11 +80,11 @@ def write_standard_plots(results: Results, out_dir: str | Path) -> list[Path]:
         figures = {
             f"wait_histogram_{queue}": plots.wait_histogram(results, [queue]),
             f"wait_survival_{queue}": plots.wait_survival(
-                results, [queue], logx=_long_tail(plots.wait_series(results, [queue])[queue])
+                results, [queue], logx=long_tail(plots.wait_series(results, [queue])[queue])
             ),
             f"hourly_{queue}": plots.hourly_profile(results, queue),
         }
-        if _calendar_days(results) >= HEATMAP_MIN_DAYS:
+        if calendar_days(results.scenario) >= HEATMAP_MIN_DAYS:
             figures[f"wait_heatmap_{queue}"] = plots.wait_heatmap(results, queue)
         written += [save_figure(fig, out / f"{name}.png") for name, fig in figures.items()]
     if len(queues) > 1:

@@ -6,20 +6,33 @@ with its 95% CI half-width), used by the command line and by the HTML report.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from sim.units import format_duration
 
+if TYPE_CHECKING:
+    from sim.staffing import StaffingPlan
+
 __all__ = [
     "COLUMNS",
     "SHOWN",
+    "Table",
+    "compare_table",
     "fmt",
     "format_summary",
     "grid",
     "metric_kind",
+    "shift_table",
+    "staff_table",
+    "staff_verdict",
+    "summary_table",
+    "sweep_table",
     "with_ci",
 ]
 
@@ -57,13 +70,16 @@ def fmt(value: float, kind: str, *, signed: bool = False) -> str:
     """A figure in its units; ``signed`` writes a difference (``+1.2 pp``, ``-13.8s``)."""
     if _missing(value):
         return "-"
-    sign = ("+" if value > 0 else "-" if value < 0 else "") if signed else ""
     size = abs(value) if signed else value
     if kind == "time":
-        return sign + format_duration(size)
-    if kind == "share":
-        return f"{sign}{100 * size:.1f}{' pp' if signed else '%'}"
-    return f"{sign}{size:,.0f}" if abs(size) >= 100 else f"{sign}{size:,.3g}"
+        text = format_duration(size)
+    elif kind == "share":
+        text = f"{100 * size:.1f}{' pp' if signed else '%'}"
+    else:
+        text = f"{size:,.0f}" if abs(size) >= 100 else f"{size:,.3g}"
+    # A difference that rounds to nothing carries no sign (not "-0.0 pp").
+    shown = signed and value != 0 and any(c in "123456789" for c in text)
+    return ("+" if value > 0 else "-") + text if shown else text
 
 
 def with_ci(value: float, half: float, kind: str, *, signed: bool = False) -> str:
@@ -89,14 +105,54 @@ def grid(header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) ->
     return "\n".join([line(header), *(line(r) for r in rows)])
 
 
+@dataclass(frozen=True)
+class Table:
+    """A table as people read it: every cell already written in its units.
+
+    The terminal prints it with :meth:`text`; the HTML report renders the same cells.
+
+    Attributes:
+        header: column titles.
+        rows: the cells, one tuple per row.
+        left: how many leading columns are labels (left-aligned); the rest are figures.
+        caption: what the table shows, for the HTML caption.
+        flags: per row, a word the HTML marks the row with (``"miss"``, ``"significant"``)
+            or ``""``; empty when no row is marked.
+    """
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    left: int = 1
+    caption: str = ""
+    flags: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        """The fixed-width terminal table."""
+        return grid(self.header, self.rows, self.left)
+
+    def without(self, column: int) -> Table:
+        """The same table without one column (a label every row shares)."""
+
+        def cut(cells: tuple[str, ...]) -> tuple[str, ...]:
+            return cells[:column] + cells[column + 1 :]
+
+        left = self.left - (column < self.left)
+        rows = tuple(cut(r) for r in self.rows)
+        return Table(cut(self.header), rows, left, self.caption, self.flags)
+
+    def flag(self, i: int) -> str:
+        """Row ``i``'s flag (``""`` when rows are not flagged)."""
+        return self.flags[i] if self.flags else ""
+
+
 def _summary_cell(row: pd.Series, metric: str, kind: str) -> str:
     if kind == "count":
         return "-" if _missing(row[metric]) else f"{row[metric]:,.0f}"
     return with_ci(row[metric], row.get(f"{metric}_ci95", math.nan), kind)
 
 
-def format_summary(summary: pd.DataFrame, title: str, threshold: float) -> str:
-    """A fixed-width table of the main metrics, mean ± 95% CI half-width per queue."""
+def summary_table(summary: pd.DataFrame, threshold: float, caption: str = "") -> Table:
+    """The main metrics per queue, mean ± 95% CI half-width (``Results.summary()``)."""
     header = ["queue"] + [
         f"SL {format_duration(threshold)}" if t == "SL" else t for t, _, _ in COLUMNS
     ]
@@ -104,6 +160,112 @@ def format_summary(summary: pd.DataFrame, title: str, threshold: float) -> str:
         [str(name)] + [_summary_cell(row, metric, kind) for _, metric, kind in COLUMNS]
         for name, row in summary.iterrows()
     ]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return Table(tuple(header), tuple(map(tuple, rows)), caption=caption)
+
+
+def format_summary(summary: pd.DataFrame, title: str, threshold: float) -> str:
+    """A fixed-width table of the main metrics, mean ± 95% CI half-width per queue."""
+    table = summary_table(summary, threshold)
+    widths = [max(len(r[i]) for r in [table.header, *table.rows]) for i in range(len(table.header))]
     rule = ["-" * w for w in widths]
-    return "\n".join([title, grid(header, [rule, *rows])])
+    return "\n".join([title, grid(table.header, [rule, *table.rows])])
+
+
+def compare_table(diffs: pd.DataFrame, metrics: Sequence[str], caption: str = "") -> Table:
+    """B - A per queue and metric with its 95% CI, ``*`` where significant.
+
+    Args:
+        diffs: the table of :func:`sim.compare`.
+        metrics: the metrics to show, in the table's order.
+        caption: what the table shows.
+    """
+    titles = {m: t for t, m, _ in SHOWN}
+    shown = diffs[diffs["metric"].isin(list(metrics))]
+    rows = [
+        (
+            str(row.queue),
+            titles.get(row.metric, row.metric),
+            fmt(row.a, metric_kind(row.metric)),
+            fmt(row.b, metric_kind(row.metric)),
+            with_ci(row.diff, row.ci95, metric_kind(row.metric), signed=True),
+            "*" if row.significant else "",
+        )
+        for row in shown.itertuples()
+    ]
+    flags = tuple("significant" if s else "" for s in shown["significant"])
+    header = ("queue", "metric", "A", "B", "B - A", "")
+    return Table(header, tuple(rows), left=2, caption=caption, flags=flags)
+
+
+def sweep_table(sweep: pd.DataFrame, paths: Sequence[str], caption: str = "") -> Table:
+    """One row per variant and queue: the varied values, then mean ± 95% CI half-width.
+
+    Args:
+        sweep: the table of :func:`sim.sweep`.
+        paths: the varied dotted paths (columns of ``sweep``).
+        caption: what the table shows.
+    """
+    rows = [
+        (
+            *(json.dumps(row[p], default=str) for p in paths),
+            str(row["queue"]),
+            *(
+                with_ci(row[m], row[f"{m}_ci95"], k) if k != "count" else fmt(row[m], k)
+                for _, m, k in SHOWN
+            ),
+        )
+        for _, row in sweep.iterrows()
+    ]
+    header = (*paths, "queue", *(t for t, _, _ in SHOWN))
+    return Table(header, tuple(rows), left=len(paths) + 1, caption=caption)
+
+
+_STAFF_SHORT = {"service_level": "SL", "mean_wait_s": "wait", "abandon_rate": "abandon"}
+
+
+def staff_table(plan: StaffingPlan, caption: str = "") -> Table:
+    """Per interval: arrivals, agents by formula, by simulation, planned, and the figures."""
+    metric = plan.target.metric
+    kind = "share" if metric != "mean_wait_s" else "time"
+    short = _STAFF_SHORT[metric]
+    rows, flags = [], []
+    for _, r in plan.intervals.iterrows():
+        rows.append(
+            (
+                f"{r['start']}-{r['end']}",
+                f"{r['arrival_rate_per_h']:,.1f}",
+                str(r["erlang_agents"]),
+                str(r["simulated_agents"]),
+                str(r["planned_agents"]),
+                fmt(r[f"{metric}_at_erlang"], kind),
+                with_ci(r[metric], r[f"{metric}_ci95"], kind),
+                "" if r["meets_target"] else "MISS",
+            )
+        )
+        flags.append("" if r["meets_target"] else "miss")
+    header = (
+        "interval",
+        "arrivals/h",
+        plan.model,
+        "simulated",
+        "planned",
+        f"{short}@Erlang",
+        f"{short} plan",
+        "",
+    )
+    return Table(header, tuple(rows), caption=caption, flags=tuple(flags))
+
+
+def shift_table(plan: StaffingPlan, caption: str = "") -> Table:
+    """The shift plan: one row per shift with its agents."""
+    rows = tuple((f"{s['start']}-{s['end']}", str(s["agents"])) for s in plan.staff_block())
+    return Table(("shift", "agents"), rows, caption=caption)
+
+
+def staff_verdict(plan: StaffingPlan) -> str:
+    """Whether the simulated plan meets the target everywhere, or where it misses."""
+    table = plan.intervals
+    missed = [f"{r['start']}-{r['end']}" for _, r in table.iterrows() if not r["meets_target"]]
+    if not missed:
+        return "the plan meets the target in every interval (within the 95% CI)"
+    return f"the plan MISSES the target in {', '.join(missed)}"

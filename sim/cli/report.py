@@ -1,0 +1,59 @@
+"""``sim report RESULTS_DIR``: the HTML report of a folder written by ``sim run --out``."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+
+from sim.cli.common import EXIT_OK, command_line, plan_report, wrap
+from sim.results import RESULT_FILES
+
+__all__ = ["register"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``sim report RESULTS_DIR [--out FILE.html]``."""
+    p = sub.add_parser(
+        "report",
+        help="write the HTML report of a results folder (from sim run --out)",
+        description=wrap(
+            "Read a folder written by sim run --out (summary.csv, replications.csv, "
+            "hourly.csv, contacts.csv, metadata.json, scenario.yaml) and write one "
+            "self-contained HTML file: the headline figures with their 95% CIs, per queue "
+            "the wait survival curve, the hourly profile and the day-by-hour heat map, and "
+            "the resolved scenario with its seed, replications, versions and hash. Nothing "
+            "is simulated again. The figures are those sim run --report draws."
+        ),
+        epilog=(
+            "examples:\n"
+            "  sim run scenarios/livestream_promo_peak.yaml --out results/\n"
+            "  sim report results/                     # writes results/report.html\n"
+            "  sim report results/ --out peak.html"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("folder", metavar="RESULTS_DIR", help="folder written by sim run --out")
+    p.add_argument(
+        "--out", metavar="FILE.html", help="the report file (default: RESULTS_DIR/report.html)"
+    )
+    p.set_defaults(handler=_cmd_report)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from sim.report.html import scenario_text, write_report  # noqa: PLC0415 - matplotlib
+    from sim.report.run import RunTables, run_report  # noqa: PLC0415
+
+    folder = Path(args.folder)
+    args.report = args.out or str(folder / "report.html")
+    plan = plan_report(args, [folder / name for name in RESULT_FILES])
+    tables = RunTables.from_folder(folder)
+    # The folder keeps the resolved scenario only; the file's own text is not in it.
+    source = replace(
+        scenario_text(tables.scenario.name, tables.scenario),
+        source=str(folder / "scenario.yaml"),
+    )
+    page = run_report(tables, [source], command=command_line(args))
+    write_report(page, args.report, plan)
+    print(f"wrote {args.report}")
+    return EXIT_OK

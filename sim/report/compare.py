@@ -1,0 +1,142 @@
+"""The report of ``sim compare --report``: B − A with significance, and the waits overlaid."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.report.figures import long_tail
+from sim.report.html import Card, Image, Report, ScenarioText, Section, facts, image
+from sim.report.tables import SHOWN, compare_table, fmt, with_ci
+from sim.units import format_duration
+
+if TYPE_CHECKING:
+    from sim.results import Results
+
+__all__ = ["MAX_DIFFERENCES", "compare_report", "differences"]
+
+MAX_DIFFERENCES = 12  # settings listed in the question; the resolved scenarios hold all
+
+
+def differences(a: Any, b: Any, path: str = "") -> list[tuple[str, Any, Any]]:
+    """Dotted paths where two scenarios' plain data differ, with A's and B's values."""
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        found = []
+        for key in list(dict.fromkeys([*a, *b])):
+            found += differences(a.get(key), b.get(key), f"{path}.{key}" if path else str(key))
+        return found
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b) and a != b:
+        deeper = [
+            differences(x, y, f"{path}.{i}") for i, (x, y) in enumerate(zip(a, b, strict=True))
+        ]
+        if all(isinstance(x, Mapping) for x in a):
+            return [d for part in deeper for d in part]
+    return [] if a == b else [(path, a, b)]
+
+
+def _what_varies(a: Results, b: Results) -> str:
+    found = differences(a.scenario.model_dump(mode="json"), b.scenario.model_dump(mode="json"))
+    found = [d for d in found if d[0] != "name"]
+    if not found:
+        return "What varies: nothing in the scenarios themselves (A and B are the same)."
+    shown = [
+        f"{path}: {json.dumps(x, default=str)} → {json.dumps(y, default=str)}"
+        for path, x, y in found[:MAX_DIFFERENCES]
+    ]
+    more = len(found) - len(shown)
+    tail = f"; and {more} more (see the resolved scenarios below)" if more > 0 else ""
+    return "What varies (A → B): " + "; ".join(shown) + tail + "."
+
+
+def _card(queue: str, table: pd.DataFrame, threshold: float) -> Card:
+    row = table[(table["queue"] == queue) & (table["metric"] == "service_level")].iloc[0]
+    wait = table[(table["queue"] == queue) & (table["metric"] == "mean_wait_s")].iloc[0]
+    label = f"{queue}: answered within {format_duration(threshold)}, B − A"
+    value = with_ci(row["diff"], row["ci95"], "share", signed=True)
+    note = (
+        f"A {fmt(row['a'], 'share')} → B {fmt(row['b'], 'share')}; mean wait "
+        f"{fmt(wait['a'], 'time')} → {fmt(wait['b'], 'time')}"
+        + ("" if row["significant"] else " (not significant)")
+    )
+    return Card(label, value, note)
+
+
+def _curves(a: Results, b: Results, queue: str) -> Image | None:
+    from sim import plots  # noqa: PLC0415 - matplotlib
+
+    variants = {"A": a, "B": b}
+    try:
+        series = plots.wait_series(variants, [queue])
+    except plots.PlotError:
+        return None  # neither variant answered a contact here
+    pooled = np.concatenate(list(series.values()))
+    fig = plots.wait_survival(variants, [queue], logx=long_tail(pooled))
+    parts = [
+        f"{label}: half waited longer than {fmt(float(np.median(w)), 'time')}, one in ten "
+        f"longer than {fmt(float(np.percentile(w, 90)), 'time')}"
+        for label, w in series.items()
+    ]
+    alt = (
+        f"Two step curves falling from 1 to 0, the share of answered {queue} contacts still "
+        f"waiting after t, for A and for B. " + "; ".join(parts) + "."
+    )
+    caption = "A solid, B dashed; pooled over replications; dotted: the service-level threshold."
+    return image(fig, f"Waits at {queue}, A against B", alt, caption)
+
+
+def compare_report(
+    a: Results,
+    b: Results,
+    table: pd.DataFrame,
+    scenarios: Sequence[ScenarioText],
+    *,
+    labels: tuple[str, str],
+    metrics: Sequence[str] | None = None,
+    command: str | None = None,
+) -> Report:
+    """B − A per queue with significance, then each queue's waits for A and B overlaid.
+
+    Args:
+        a: A's results.
+        b: B's, run on the same seed and replication numbers.
+        table: their paired differences (:func:`sim.experiments.paired_results`).
+        scenarios: A's and B's scenarios as written and as run.
+        labels: how the command line named A and B (files, overrides).
+        metrics: metrics in the table (default: the main ones).
+        command: the command line that made the result.
+    """
+    metrics = list(metrics or [m for _, m, _ in SHOWN])
+    n, seed = len(a.runs), a.seed
+    threshold = a.scenario.service_level_threshold
+    caption = (
+        f"B − A: mean of the {n} per-replication differences ± 95% CI half-width; "
+        "* (bold): significant, the CI excludes 0."
+    )
+    queues = list(dict.fromkeys(table["queue"]))
+    sections = []
+    for queue in queues:
+        curve = _curves(a, b, queue)
+        note = () if curve else ("No contact was answered here in A or in B.",)
+        images = (curve,) if curve else ()
+        sections.append(Section(f"Queue {queue}", note, images=images, anchor=f"queue-{queue}"))
+    return Report(
+        kind="compare",
+        title=f"A vs B: {a.scenario.name}"
+        + (f" vs {b.scenario.name}" if b.scenario.name != a.scenario.name else ""),
+        question=(f"A: {labels[0]}", f"B: {labels[1]}", _what_varies(a, b)),
+        cards=tuple(_card(q, table, threshold) for q in queues),
+        headline=(compare_table(table, metrics, caption),),
+        sections=tuple(sections),
+        facts=facts(
+            seed,
+            n,
+            command=command,
+            reproduce="save the resolved scenarios below as a.yaml and b.yaml, then: "
+            f"sim compare a.yaml b.yaml --seed {seed} -n {n}",
+        ),
+        scenarios=tuple(scenarios),
+    )

@@ -1,0 +1,293 @@
+"""The report of one run (``sim run --report``, ``sim report DIR``).
+
+Both ways build it from the same tables (:class:`RunTables`): the summary, the hourly
+figures and the counted contacts, either straight from :class:`~sim.results.Results` or
+read back from the folder ``sim run --out`` wrote. The two reports therefore show the
+same numbers and the same figures.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from sim.errors import ScenarioError
+from sim.report.figures import HEATMAP_MIN_DAYS, calendar_days, long_tail
+from sim.report.html import Card, Image, Report, ScenarioText, Section, facts, image
+from sim.report.tables import fmt, summary_table, with_ci
+from sim.units import format_duration
+
+if TYPE_CHECKING:
+    from sim.results import Results
+    from sim.scenario import Scenario
+
+__all__ = ["RunTables", "run_report"]
+
+
+@dataclass(frozen=True)
+class RunTables:
+    """What a run report is made from.
+
+    Attributes:
+        scenario: the scenario as it ran.
+        summary: ``Results.summary()``: one row per queue (index), means and CIs.
+        hourly: ``Results.hourly()``.
+        contacts: the counted contacts (entered after the warm-up, before the end).
+        seed: the base seed.
+        replications: how many replications.
+        software: ``(name, version)`` of what made the results.
+    """
+
+    scenario: Scenario
+    summary: pd.DataFrame
+    hourly: pd.DataFrame
+    contacts: pd.DataFrame
+    seed: int
+    replications: int
+    software: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def from_results(cls, results: Results) -> RunTables:
+        """The tables of results in memory."""
+        from sim.plots import counted_contacts  # noqa: PLC0415 - matplotlib
+        from sim.report.html import versions  # noqa: PLC0415
+
+        return cls(
+            scenario=results.scenario,
+            summary=results.summary(),
+            hourly=results.hourly(),
+            contacts=counted_contacts(results),
+            seed=results.seed,
+            replications=len(results.runs),
+            software=versions(),
+        )
+
+    @classmethod
+    def from_folder(cls, folder: str | Path) -> RunTables:
+        """The tables of a folder written by ``sim run --out`` (or ``Results.save``).
+
+        Raises:
+            ScenarioError: a file is missing or unreadable (bad input).
+        """
+        from sim.loader import load  # noqa: PLC0415
+
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise ScenarioError(str(folder), [("", "no such folder of results")])
+        scenario = load(_need(folder, "scenario.yaml"))
+        meta = _metadata(_need(folder, "metadata.json"))
+        summary = _csv(_need(folder, "summary.csv"), index_col="queue")
+        hourly = _csv(_need(folder, "hourly.csv"))
+        contacts = _csv(_need(folder, "contacts.csv"))
+        window = (contacts["entered"] >= scenario.warmup) & (
+            contacts["entered"] < scenario.duration
+        )
+        software = [("sim version", meta.get("sim_version")), ("Python", meta.get("python"))]
+        software.append(("NumPy", meta.get("numpy")))
+        return cls(
+            scenario=scenario,
+            summary=summary,
+            hourly=hourly,
+            contacts=contacts[window].reset_index(drop=True),
+            seed=int(meta.get("seed", scenario.seed)),
+            replications=int(meta.get("replications", summary["replications"].iloc[0])),
+            software=tuple((k, str(v)) for k, v in software if v is not None),
+        )
+
+
+def _need(folder: Path, name: str) -> Path:
+    path = folder / name
+    if not path.is_file():
+        raise ScenarioError(
+            str(folder), [(name, "missing; give a folder written by sim run --out")]
+        )
+    return path
+
+
+def _csv(path: Path, **options: Any) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, **options)
+    except (OSError, ValueError) as exc:  # pandas' parser errors are ValueErrors
+        raise ScenarioError(str(path), [("", f"cannot read the table: {exc}")]) from None
+
+
+def _metadata(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(str(path), [("", f"cannot read: {exc}")]) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(str(path), [("", "expected a JSON object")])
+    return data
+
+
+# -- the report ----------------------------------------------------------------------------
+
+
+def _cell(row: pd.Series, metric: str, kind: str) -> str:
+    return with_ci(row[metric], row[f"{metric}_ci95"], kind)
+
+
+def _card(queue: str, row: pd.Series, threshold: float) -> Card:
+    note = (
+        f"mean wait {_cell(row, 'mean_wait_s', 'time')} · "
+        f"abandon {_cell(row, 'abandon_rate', 'share')} · "
+        f"{fmt(row['arrivals'], 'count')} arrivals"
+    )
+    label = f"{queue}: answered within {format_duration(threshold)}"
+    return Card(label, _cell(row, "service_level", "share"), note)
+
+
+def _survival(data: RunTables, queue: str) -> Image:
+    from sim import plots  # noqa: PLC0415 - matplotlib
+
+    waits = plots.wait_series(data.contacts, [queue])[queue]
+    logx = long_tail(waits)
+    threshold = data.scenario.service_level_threshold
+    fig = plots.wait_survival(data.contacts, [queue], logx=logx, threshold=threshold)
+    q50, q90 = pd.Series(waits).quantile([0.5, 0.9])
+    alt = (
+        f"Step curve falling from 1 to 0: the share of answered {queue} contacts still "
+        f"waiting after t. Half waited longer than {fmt(q50, 'time')}, one in ten longer "
+        f"than {fmt(q90, 'time')}, the longest {fmt(waits.max(), 'time')}."
+    )
+    caption = (
+        "Pooled over all replications; the dotted line is the service-level threshold "
+        f"({format_duration(threshold)})" + ("; logarithmic time axis" if logx else "") + "."
+    )
+    return image(fig, f"How long answered contacts of {queue} waited", alt, caption)
+
+
+def _hourly(data: RunTables, queue: str) -> Image:
+    from sim import plots  # noqa: PLC0415 - matplotlib
+
+    exposure = plots.hour_exposure(data.scenario)
+    fig = plots.hourly_profile(data.hourly, queue, exposure=exposure)
+    mine = data.hourly[data.hourly["queue"] == queue]
+    by_hour = mine.groupby("hour")["mean_wait_s"].mean().dropna()
+    worst = (
+        f" The longest mean wait is at {int(by_hour.idxmax()):02d}:00, "
+        f"{fmt(by_hour.max(), 'time')}."
+        if len(by_hour)
+        else ""
+    )
+    alt = (
+        f"Two panels by hour of day for {queue}: the mean wait (with its 95% CI band) and "
+        "the 90th-percentile wait per hour of arrival on top; arrivals per hour as bars and "
+        f"agents on shift as a step line below.{worst}"
+    )
+    caption = "Waits by hour of arrival, against the load and the staff on shift."
+    return image(fig, f"{queue} hour by hour", alt, caption)
+
+
+def _heatmap(data: RunTables, queue: str) -> Image:
+    from sim import plots  # noqa: PLC0415 - matplotlib
+
+    fig = plots.wait_heatmap(data.contacts, queue, scenario=data.scenario)
+    rows = data.contacts[(data.contacts["queue"] == queue) & data.contacts["wait"].notna()]
+    alt = (
+        f"A grid of calendar days (rows) by hour of arrival (columns) for {queue}, each "
+        f"cell coloured by the mean wait of the contacts answered from it; the mean wait "
+        f"over all cells is {fmt(rows['wait'].mean(), 'time')}."
+    )
+    caption = "Mean wait by calendar day and hour of arrival; grey cells had no answered contact."
+    return image(fig, f"{queue} by day and hour", alt, caption)
+
+
+def _queue_section(data: RunTables, queue: str) -> Section:
+    row = data.summary.loc[queue]
+    spec = data.scenario.queues[queue]
+    about = ", ".join(
+        part
+        for part in (
+            f"channel {spec.channel}" if spec.channel else "",
+            f"segment {spec.segment}" if spec.segment else "",
+        )
+        if part
+    )
+    intro = (
+        f"{queue}{f' ({about})' if about else ''}: {fmt(row['arrivals'], 'count')} arrivals "
+        f"and {fmt(row['answered'], 'count')} answered per replication; mean wait "
+        f"{_cell(row, 'mean_wait_s', 'time')}, 90th percentile {_cell(row, 'p90_wait_s', 'time')}, "
+        f"agents busy {_cell(row, 'utilization', 'share')} of their time on shift."
+    )
+    if not (row["answered"] > 0):
+        note = "No contact was answered at this queue, so it has no wait figures."
+        return Section(f"Queue {queue}", (intro, note), anchor=f"queue-{queue}")
+    images = [_survival(data, queue), _hourly(data, queue)]
+    after: tuple[str, ...] = ()
+    if calendar_days(data.scenario) >= HEATMAP_MIN_DAYS:
+        images.append(_heatmap(data, queue))
+    else:
+        after = (
+            "No day-by-hour heat map: the run covers one calendar day, so it would repeat "
+            "the hour-by-hour figure above.",
+        )
+    return Section(
+        f"Queue {queue}", (intro,), images=tuple(images), anchor=f"queue-{queue}", after=after
+    )
+
+
+def _question(data: RunTables, changes: Sequence[str]) -> tuple[str, ...]:
+    s = data.scenario
+    window = f"{format_duration(s.duration - s.warmup)} measured"
+    if s.warmup:
+        window += f" after a {format_duration(s.warmup)} warm-up"
+    lines = [
+        f"What happens at the service desk of scenario {s.name}: {len(s.queues)} "
+        f"queue{'s' if len(s.queues) != 1 else ''} ({', '.join(s.queues)}), starting "
+        f"{s.start:%a %d %b %Y %H:%M}, {window}.",
+        f"Nothing varies: {data.replications} independent replications of one scenario, "
+        f"seed {data.seed}.",
+    ]
+    if changes:
+        lines.append("Changed from the file: " + ", ".join(changes) + ".")
+    return tuple(lines)
+
+
+def run_report(
+    data: RunTables,
+    scenarios: Sequence[ScenarioText],
+    *,
+    command: str | None = None,
+    changes: Sequence[str] = (),
+) -> Report:
+    """The report of one run: headline figures, then each queue, then the assumptions.
+
+    Args:
+        data: the run's tables.
+        scenarios: the scenario as written and as it ran (see :func:`scenario_text`).
+        command: the command line that made the result, when known.
+        changes: ``--set`` overrides applied to the file.
+    """
+    threshold = data.scenario.service_level_threshold
+    caption = (
+        f"Per queue: mean over {data.replications} replications ± 95% CI half-width "
+        f"(SL = answered within {format_duration(threshold)} of arrival)."
+    )
+    queues = [str(q) for q in data.summary.index]
+    reproduce = (
+        "save the resolved scenario below as scenario.yaml, then: "
+        f"sim run scenario.yaml --seed {data.seed} -n {data.replications}"
+    )
+    return Report(
+        kind="run",
+        title=f"{data.scenario.name}: {data.replications} replications",
+        question=_question(data, changes),
+        cards=tuple(_card(q, data.summary.loc[q], threshold) for q in queues),
+        headline=(summary_table(data.summary, threshold, caption),),
+        sections=tuple(_queue_section(data, q) for q in queues),
+        facts=facts(
+            data.seed,
+            data.replications,
+            command=command,
+            reproduce=reproduce,
+            software=data.software,
+        ),
+        scenarios=tuple(scenarios),
+    )

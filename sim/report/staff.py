@@ -1,0 +1,117 @@
+"""The report of ``sim staff --report``: agents per interval and the shift plan as a Gantt."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sim.report.html import Card, Report, ScenarioText, Section, facts, image
+from sim.report.tables import shift_table, staff_table, staff_verdict
+from sim.units import format_duration
+
+if TYPE_CHECKING:
+    from sim.staffing import StaffingPlan
+
+__all__ = ["staff_report"]
+
+
+def _cards(plan: StaffingPlan) -> tuple[Card, ...]:
+    missed = int((~plan.intervals["meets_target"].astype(bool)).sum())
+    peak = int(plan.intervals["planned_agents"].max()) if len(plan.intervals) else 0
+    return (
+        Card(
+            "agent-hours per day",
+            f"{plan.agent_hours:,.0f}",
+            f"{len(plan.shifts)} shifts; at most {peak} agents at once",
+        ),
+        Card(
+            "intervals meeting the target",
+            f"{len(plan.intervals) - missed} of {len(plan.intervals)}",
+            staff_verdict(plan),
+            flag="miss" if missed else "",
+        ),
+    )
+
+
+def _gantt(plan: StaffingPlan) -> tuple:
+    if not plan.shifts:
+        return ()
+    from sim import plots  # noqa: PLC0415 - matplotlib
+
+    busiest = plan.intervals.loc[plan.intervals["simulated_agents"].idxmax()]
+    alt = (
+        f"Top: {len(plan.shifts)} horizontal bars, one per shift of the plan, from its "
+        "start to its end over the 24 hours, labelled with its agents. Bottom: agents needed "
+        "per interval (formula and simulation-corrected) as step lines, and the plan's "
+        f"cover as a shaded step; the most agents are needed at {busiest['start']}-"
+        f"{busiest['end']} ({busiest['simulated_agents']})."
+    )
+    caption = "An overnight shift wraps from the evening to the morning."
+    return (image(plots.shift_plan(plan), "The shift plan", alt, caption),)
+
+
+def staff_report(
+    plan: StaffingPlan,
+    scenarios: Sequence[ScenarioText],
+    *,
+    source: str,
+    shifts: str,
+    command: str | None = None,
+) -> Report:
+    """The interval table, the shift plan (table, Gantt chart, staff: block), assumptions.
+
+    Args:
+        plan: the staffing plan.
+        scenarios: the scenario as written and as it ran.
+        source: the scenario file.
+        shifts: the shifts allowed, in words (``8-hour shifts on any hour``).
+        command: the command line that made the result.
+    """
+    interval = format_duration(plan.interval)
+    caption = (
+        f"Per {interval} interval: arrivals, agents needed by {plan.model} and after the "
+        f"simulation correction, agents the plan puts on duty, and the target figure at "
+        f"the {plan.model} staffing and with the plan (± 95% CI half-width)."
+    )
+    block = json.dumps(plan.staff_block())
+    try_it = f"sim run {shlex.quote(source)} --set " + shlex.quote(
+        f"queues.{plan.queue}.staff={block}"
+    )
+    plan_section = Section(
+        "Shift plan",
+        (f"{plan.agent_hours:,.0f} agent-hours per day; {staff_verdict(plan)}.",),
+        tables=(shift_table(plan, "Shifts and agents on each."),),
+        images=_gantt(plan),
+        code=(
+            (
+                f"The staff: block, to paste under queues.{plan.queue} in {source}:",
+                plan.staff_yaml(),
+            ),
+            ("Or try it at once:", try_it),
+        ),
+        anchor="plan",
+    )
+    question = [
+        f"How many agents does queue {plan.queue} of {source} need per {interval} "
+        f"interval to meet the target {plan.target.describe()}, and which shifts cover "
+        "them at the least agent-hours?",
+        f"Allowed shifts: {shifts}. The queue is simulated alone (contacts routed to it "
+        "from other queues are out of scope); on several days each interval is sized for "
+        "its busiest day.",
+    ]
+    notes = []
+    if not plan.corrected:
+        notes.append("The simulation correction did not converge; try --rounds 16.")
+    return Report(
+        kind="staff",
+        title=f"Staffing {plan.queue}: {plan.target.describe()}",
+        question=tuple(question),
+        cards=_cards(plan),
+        headline=(staff_table(plan, caption),),
+        sections=(plan_section,),
+        facts=facts(plan.seed, plan.replications, command=command),
+        scenarios=tuple(scenarios),
+        notes=tuple(notes),
+    )
