@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 import sim.cli
+from sim.fit import synthetic
 from sim.report.browser import Browser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +34,7 @@ COMMANDS = {
               "--queue", "live_peak"],
     "staff": ["staff", SCENARIO, "--queue", "live_peak", "--target", "80% in 60s"],
     "validate": ["validate", "scenarios/document"],
+    "fit": ["fit", "desk_log.csv", "--out", "fitted.yaml"],
 }  # fmt: skip
 
 
@@ -41,8 +43,13 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     os.chdir(ROOT)
     with tempfile.TemporaryDirectory() as tmp, Browser(width=1280, height=HEIGHT) as browser:
-        for kind, argv in COMMANDS.items():
+        log = Path(tmp) / "desk_log.csv"  # the README's log, as docs/make_desk_log.py makes it
+        clean = synthetic.simulate_log(synthetic.desk_scenario(), people=synthetic.desk_people())
+        synthetic.spoil(clean)[0].to_csv(log, index=False)
+        for kind, command in COMMANDS.items():
             page = Path(tmp) / f"{kind}.html"
+            argv = [str(log) if a == "desk_log.csv" else a for a in command]
+            argv = [str(Path(tmp) / a) if a == "fitted.yaml" else a for a in argv]
             sim.cli.main([*argv, "--report", str(page)])
             check = browser.open(page)
             if check.errors or any(i["width"] == 0 for i in check.images):

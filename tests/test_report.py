@@ -12,6 +12,8 @@ then opens each page from a ``file://`` URL.
 from __future__ import annotations
 
 import base64
+import contextlib
+import io
 import json
 import re
 from pathlib import Path
@@ -93,7 +95,15 @@ def made(tmp_path_factory):
                        "--rounds", "3", *one, "--report", str(paths["staff"])]),
         "validate": _cli(["validate", str(scenario), *one, "--report", str(paths["validate"])]),
     }  # fmt: skip
-    return {"root": root, "scenario": scenario, "paths": paths, "codes": codes}
+    # The run's own contacts.csv is a contact log: fit it, back-test on two runs.
+    paths["fit"] = root / "fit.html"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        codes["fit"] = _cli(["fit", str(root / "out" / "contacts.csv"), "--out",
+                             str(root / "fitted.yaml"), "-n", "2", *one, "--json",
+                             "--report", str(paths["fit"])])  # fmt: skip
+    fitted = json.loads(printed.getvalue())
+    return {"root": root, "scenario": scenario, "paths": paths, "codes": codes, "fit": fitted}
 
 
 def _parse(path: Path):
@@ -126,14 +136,17 @@ def _has_rows(doc, table: Table) -> bool:
 
 
 def test_every_command_writes_its_report(made):
-    for kind in ("run", "folder", "compare", "sweep"):
+    for kind in ("run", "folder", "compare", "sweep", "fit"):
         assert made["codes"][kind] == 0, kind
     for kind, path in made["paths"].items():
         assert path.is_file(), kind
         assert path.stat().st_size > 10_000, kind
 
 
-@pytest.mark.parametrize("kind", ["run", "folder", "compare", "sweep", "staff", "validate"])
+ALL_KINDS = ["run", "folder", "compare", "sweep", "staff", "validate", "fit"]
+
+
+@pytest.mark.parametrize("kind", ALL_KINDS)
 def test_page_parses_is_accessible_and_self_contained(made, kind):
     path = made["paths"][kind]
     doc = _parse(path)
@@ -186,6 +199,45 @@ def test_assumptions_carry_what_reproduces_the_result(made, kind):
     # The file as written, with its comments (a results folder keeps only the resolved one).
     commented = any("assumption: chat shoppers give up quickly" in b for b in blocks)
     assert commented == (kind != "folder")
+
+
+def test_fit_report_shows_the_back_test_the_terminal_prints_and_the_fitted_file(made):
+    from sim.report.tables import backtest_table
+
+    doc = _parse(made["paths"]["fit"])
+    threshold = sim.load(made["scenario"]).service_level_threshold
+    backtest = made["fit"]["backtest"]
+    for key, name in (("queue", "overall"), ("date", "daily"), ("hour", "hourly")):
+        if key == "queue":
+            assert _has_rows(doc, backtest_table(pd.DataFrame(backtest[name]), key, threshold))
+        else:  # one table per queue on the page
+            for queue in QUEUES:
+                mine = pd.DataFrame(backtest[name])
+                mine = mine[mine["queue"] == queue]
+                if len(mine):
+                    assert _has_rows(doc, backtest_table(mine, key, threshold))
+    ids = {s.get("id") for s in doc.iterfind(".//h:section", NS)}
+    assert {f"queue-{q}" for q in QUEUES} <= ids
+    raw = ["".join(p.itertext()) for p in doc.iterfind(".//h:pre", NS)]
+    fitted_file = (made["root"] / "fitted.yaml").read_text(encoding="utf-8")
+    assert fitted_file in raw, "the fitted file, with its comments, is on the page"
+    facts = {
+        _text(r.find("h:th", NS)): _text(r.find("h:td", NS))
+        for r in doc.iterfind(".//h:table[@class='facts']/h:tbody/h:tr", NS)
+    }
+    assert facts["command"].startswith("sim fit ")
+    assert facts["replications"] == "2"
+
+
+def test_fit_report_folder_holds_the_html_page_too(made, tmp_path):
+    folder = tmp_path / "backtest"
+    log = made["root"] / "out" / "contacts.csv"
+    argv = ["fit", str(log), "--out", str(tmp_path / "f.yaml"), "-n", "1", "--workers", "1"]
+    argv += ["--report", str(folder)]
+    assert _cli(argv) == 0
+    assert (folder / "report.html").is_file()
+    assert (folder / "backtest_overall.csv").is_file()
+    _parse(folder / "report.html")
 
 
 # -- run and report DIR -------------------------------------------------------------------------
@@ -355,7 +407,7 @@ def browser():
         yield session
 
 
-@pytest.mark.parametrize("kind", ["run", "folder", "compare", "sweep", "staff", "validate"])
+@pytest.mark.parametrize("kind", ALL_KINDS)
 def test_report_in_headless_chromium(made, browser, kind, tmp_path):
     from matplotlib.image import imread
 

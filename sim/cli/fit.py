@@ -10,6 +10,7 @@ import pandas as pd
 
 from sim.cli.common import (
     EXIT_OK,
+    command_line,
     json_clean,
     non_negative_int,
     positive_int,
@@ -17,10 +18,9 @@ from sim.cli.common import (
     typed,
     wrap,
 )
-from sim.errors import ScenarioError
 from sim.outputs import OutputPlan
-from sim.report import fmt, grid, with_ci
-from sim.units import format_duration, parse_duration
+from sim.report.tables import backtest_table, grid
+from sim.units import parse_duration
 
 __all__ = ["register"]
 
@@ -116,7 +116,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(without it, every row counts for every queue)",
     )
     p.add_argument(
-        "--report", metavar="DIR", help="write the back-test tables (CSV) and figures (PNG) here"
+        "--report",
+        metavar="FILE.html|DIR",
+        help="a path ending in .html: one self-contained HTML report of the fit and its "
+        "back-test; otherwise a folder: the back-test tables (CSV), figures (PNG) and the "
+        "same report as report.html",
     )
     p.add_argument(
         "--replication",
@@ -148,8 +152,6 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     from sim.fit import fit, read_log  # noqa: PLC0415
     from sim.fit.folder import plan_report, write_report  # noqa: PLC0415
 
-    if args.report and args.report.lower().endswith(".html"):
-        raise ScenarioError("--report", [("", "HTML reports are not available yet: give a folder")])
     log = read_log(
         args.log,
         columns=args.columns,
@@ -160,9 +162,13 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     protect = [args.log] + ([args.roster] if args.roster else [])
     plan = OutputPlan(protect=protect)
     out = plan.file(args.out)
+    html = bool(args.report) and Path(args.report).suffix.lower() in {".html", ".htm"}
     if args.report:
         report_plan = OutputPlan(protect=protect, option="--report")
-        plan_report(report_plan, args.report, log.queues)
+        if html:
+            report_plan.file(args.report)
+        else:
+            plan_report(report_plan, args.report, log.queues)
     result = fit(
         log,
         interval=args.interval,
@@ -177,9 +183,20 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     result.backtest()  # before anything is written: a failure leaves no file behind
     plan.write({out: lambda p: p.write_text(result.to_yaml(), encoding="utf-8")})
     if args.report:
-        write_report(result, report_plan, args.report)
+        page = _html(result, args)
+        if html:
+            report_plan.write({args.report: lambda p: p.write_text(page, encoding="utf-8")})
+        else:
+            write_report(result, report_plan, args.report, page)
     print(json.dumps(_document(result, args), indent=2) if args.json else _text(result, args))
     return EXIT_OK
+
+
+def _html(result, args: argparse.Namespace) -> str:
+    from sim.report.fit import fit_report  # noqa: PLC0415 - matplotlib
+    from sim.report.html import render  # noqa: PLC0415
+
+    return render(fit_report(result, log=args.log, out=args.out, command=command_line(args)))
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -202,42 +219,9 @@ def _document(result, args: argparse.Namespace) -> dict:
     }
 
 
-_KINDS = {
-    "arrivals": "count",
-    "abandon_rate": "share",
-    "mean_wait_s": "time",
-    "service_level": "share",
-}
-
-
-def _observed(row: pd.Series, metric: str) -> str:
-    kind = _KINDS[metric]
-    value = row[f"observed_{metric}"]
-    if metric == "arrivals":
-        return fmt(value, "count")
-    half = (row[f"observed_{metric}_high"] - row[f"observed_{metric}_low"]) / 2
-    return with_ci(value, half, kind)
-
-
-def _backtest_rows(table: pd.DataFrame, key: str) -> list[list[str]]:
-    rows = []
-    for _, r in table.iterrows():
-        cells = [str(r["queue"]), str(r[key])] if key != "queue" else [str(r["queue"])]
-        for metric, kind in _KINDS.items():
-            flag = "" if r[f"plausible_{metric}"] is not False else " !"
-            cells += [
-                _observed(r, metric),
-                with_ci(r[f"simulated_{metric}"], r[f"simulated_{metric}_ci95"], kind) + flag,
-            ]
-        rows.append(cells)
-    return rows
-
-
 def _text(result, args: argparse.Namespace) -> str:
     log, backtest = result.log, result.backtest()
-    threshold = format_duration(result.scenario.service_level_threshold)
-    metrics = ["visits", "abandoned", "mean wait", f"within {threshold}"]
-    header = [h for m in metrics for h in (f"{m} obs", "sim")]
+    threshold = result.scenario.service_level_threshold
     cleaning = [
         f"  {row.kind}: {row.rows:,} {row.what}" for row in log.cleaning.table().itertuples()
     ]
@@ -265,15 +249,15 @@ def _text(result, args: argparse.Namespace) -> str:
             note,
             "",
             "overall",
-            grid(["queue", *header], _backtest_rows(b.overall, "queue")),
+            backtest_table(b.overall, "queue", threshold).text(),
             "",
             "by day",
-            grid(["queue", "date", *header], _backtest_rows(b.daily, "date"), left=2),
+            backtest_table(b.daily, "date", threshold).text(),
             "",
             "by hour of day",
-            grid(["queue", "hour", *header], _backtest_rows(b.hourly, "hour"), left=2),
+            backtest_table(b.hourly, "hour", threshold).text(),
             "",
             f"wrote {args.out}"
-            + (f" and the back-test folder {args.report}" if args.report else ""),
+            + (f" and the back-test report {args.report}" if args.report else ""),
         ]
     )

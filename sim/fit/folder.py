@@ -1,4 +1,4 @@
-"""The back-test folder (``sim fit --report DIR``): CSV tables and PNG figures.
+"""The back-test folder (``sim fit --report DIR``): CSV tables, PNG figures, report.html.
 
 The tables are :meth:`FitResult.report`'s DataFrames; the figures are
 :mod:`sim.plots.fit`'s, per queue. The files are planned (checked) before the fit runs
@@ -28,6 +28,7 @@ TABLES = (
     "backtest_daily",
     "backtest_hourly",
 )
+REPORT = "report.html"
 FIGURES = ("backtest_daily", "backtest_hourly", "handle_time", "patience", "staffing")
 
 
@@ -38,7 +39,7 @@ def figure_names(queues: list[str]) -> list[str]:
 
 def plan_report(plan: OutputPlan, folder: str | Path, queues: list[str]) -> Path:
     """Check the folder and every file it may receive, before the fit runs."""
-    names = [f"{t}.csv" for t in TABLES] + figure_names(queues)
+    names = [f"{t}.csv" for t in TABLES] + figure_names(queues) + [REPORT]
     return plan.folder(folder, names)
 
 
@@ -60,8 +61,13 @@ def _figures(result: FitResult) -> dict[str, Callable]:
     return figures
 
 
-def write_report(result: FitResult, plan: OutputPlan, folder: str | Path) -> list[Path]:
-    """Write the tables and figures into ``folder`` (planned with :func:`plan_report`)."""
+def write_report(
+    result: FitResult, plan: OutputPlan, folder: str | Path, page: str | None = None
+) -> list[Path]:
+    """Write the tables and figures into ``folder`` (planned with :func:`plan_report`).
+
+    ``page``: the HTML report, written beside them as ``report.html``.
+    """
     from sim.report.figures import PNG_DPI  # noqa: PLC0415
 
     folder = Path(folder)
@@ -72,4 +78,6 @@ def write_report(result: FitResult, plan: OutputPlan, folder: str | Path) -> lis
     }
     for name, draw in _figures(result).items():
         writers[folder / name] = lambda p, d=draw: d().savefig(p, dpi=PNG_DPI, format="png")
+    if page is not None:
+        writers[folder / REPORT] = lambda p: p.write_text(page, encoding="utf-8")
     return plan.write(writers)

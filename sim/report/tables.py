@@ -23,6 +23,7 @@ __all__ = [
     "COLUMNS",
     "SHOWN",
     "Table",
+    "backtest_table",
     "compare_table",
     "fmt",
     "format_summary",
@@ -269,3 +270,50 @@ def staff_verdict(plan: StaffingPlan) -> str:
     if not missed:
         return "the plan meets the target in every interval (within the 95% CI)"
     return f"the plan MISSES the target in {', '.join(missed)}"
+
+
+# The back-test's figures (sim.fit.backtest.FIGURES) and how each is written.
+_BACKTEST_KINDS = {
+    "arrivals": "count",
+    "abandon_rate": "share",
+    "mean_wait_s": "time",
+    "service_level": "share",
+}
+
+
+def _observed(row: pd.Series, metric: str) -> str:
+    value = row[f"observed_{metric}"]
+    if metric == "arrivals":
+        return fmt(value, "count")
+    half = (row[f"observed_{metric}_high"] - row[f"observed_{metric}_low"]) / 2
+    return with_ci(value, half, _BACKTEST_KINDS[metric])
+
+
+def backtest_table(table: pd.DataFrame, key: str, threshold: float, caption: str = "") -> Table:
+    """Observed (±95% CI) against simulated (mean ±95% CI) per queue and ``key``.
+
+    A simulated cell ends in ``!`` (and its row is flagged ``miss``) when the observed
+    figure lies outside one simulated run's 95% range.
+
+    Args:
+        table: ``Backtest.overall``, ``.daily`` or ``.hourly`` (see :mod:`sim.fit`).
+        key: the grouping column: ``queue``, ``date`` or ``hour``.
+        threshold: the service-level threshold (seconds), for the column title.
+        caption: what the table shows.
+    """
+    names = ["visits", "abandoned", "mean wait", f"within {format_duration(threshold)}"]
+    header = ["queue"] + ([key] if key != "queue" else [])
+    header += [h for name in names for h in (f"{name} obs", "sim")]
+    rows, flags = [], []
+    for _, r in table.iterrows():
+        cells = [str(r["queue"])] + ([str(r[key])] if key != "queue" else [])
+        implausible = False
+        for metric, kind in _BACKTEST_KINDS.items():
+            odd = r[f"plausible_{metric}"] is False
+            implausible |= odd
+            simulated = with_ci(r[f"simulated_{metric}"], r[f"simulated_{metric}_ci95"], kind)
+            cells += [_observed(r, metric), simulated + (" !" if odd else "")]
+        rows.append(tuple(cells))
+        flags.append("miss" if implausible else "")
+    left = 1 if key == "queue" else 2
+    return Table(tuple(header), tuple(rows), left=left, caption=caption, flags=tuple(flags))
