@@ -7,29 +7,84 @@ touches no global random state and returns plain columnar records.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import simpy
 
-from sim.node import Node, Route
+from sim.crew import Crew
+from sim.node import Node
 from sim.records import ContactLog
-from sim.scenario import ROUTE_FIELDS, Scenario
+from sim.routing import queue_routes
+from sim.scenario import Scenario
 from sim.streams import queue_streams
 from sim.timeline import Clock, rate_function, sample_arrivals, shift_instances
 
-__all__ = ["QueueAccount", "ReplicationResult", "simulate"]
+__all__ = ["CrewAccount", "QueueAccount", "ReplicationResult", "simulate"]
+
+Steps = tuple[tuple[float, int], ...]  # (time, agents on shift from then on)
+
+
+@dataclass(frozen=True)
+class CrewAccount:
+    """Agent-time accounting of one roster (a queue's own staff or a team) over the window.
+
+    ``busy_by_queue[i]`` is the time its agents spent on contacts of queue
+    ``serves[i]``; chat slots count separately, so with concurrency busy time is
+    occupied slot time. ``agent_ids`` are the numbers of its agents (the ``agent``
+    column of the hop records).
+    """
+
+    name: str
+    team: bool
+    serves: tuple[int, ...]
+    slots: int
+    present_time: float
+    on_shift_time: float
+    break_time: float
+    busy_by_queue: tuple[float, ...]
+    staffing: Steps
+    agent_ids: tuple[int, ...] = ()
+
+    @property
+    def busy_time(self) -> float:
+        """Time (in slots) the crew's agents spent on contacts."""
+        return float(sum(self.busy_by_queue))
+
+    @property
+    def available_time(self) -> float:
+        """Agent time on shift and not on break."""
+        return self.on_shift_time - self.break_time
+
+    @property
+    def capacity(self) -> float:
+        """Slot time the agents could work: present and not on break, times their slots.
+
+        Present: on shift, or finishing a contact after the shift ended.
+        """
+        return (self.present_time - self.break_time) * self.slots
+
+    @property
+    def utilization(self) -> float:
+        """Busy slot time over the slot time available."""
+        return self.busy_time / self.capacity if self.capacity > 0 else float("nan")
 
 
 @dataclass(frozen=True)
 class QueueAccount:
-    """Agent-time accounting of one queue over the measurement window."""
+    """Agent-time accounting of one queue over the measurement window.
+
+    The figures are those of every agent who may take the queue's contacts: its own
+    staff and the teams that serve it (a team's agents count for each of its queues).
+    """
 
     present_time: float
     busy_time: float
     on_shift_time: float
     utilization: float
-    staffing: tuple[tuple[float, int], ...]
+    staffing: Steps
+    available_time: float
 
 
 @dataclass(frozen=True)
@@ -45,6 +100,7 @@ class ReplicationResult:
     accounts: tuple[QueueAccount, ...]
     window: tuple[float, float]
     end_time: float
+    crews: tuple[CrewAccount, ...] = ()
 
     @property
     def n_records(self) -> int:
@@ -55,6 +111,21 @@ class ReplicationResult:
     def records(self) -> dict[str, np.ndarray]:
         """Hop records (alias used by benchmarks and notebooks)."""
         return self.hops
+
+    @property
+    def teams(self) -> tuple[CrewAccount, ...]:
+        """The accounts of the scenario's teams, in file order."""
+        return tuple(c for c in self.crews if c.team)
+
+    def pooled_utilization(self, queues: Iterable[int]) -> float:
+        """Utilisation of every agent who may take contacts of any of ``queues``.
+
+        A team serving several of them counts once.
+        """
+        wanted = set(queues)
+        crews = [c for c in self.crews if wanted & set(c.serves)]
+        capacity = sum(c.capacity for c in crews)
+        return sum(c.busy_time for c in crews) / capacity if capacity > 0 else float("nan")
 
 
 def simulate(
@@ -76,64 +147,136 @@ def simulate(
     window = (scenario.warmup, scenario.duration)
     horizon = scenario.duration + scenario.drain
     nodes: list[Node] = []
-    agent_ids = itertools.count()
+    crews: list[Crew] = []
+    numbers = itertools.count()  # agents, in the order they first come on shift
 
     def send(dest: int, contact: int, hop: int) -> None:
         nodes[dest].arrive(contact, hop)
 
+    def roster(crew: Crew, staff: object) -> None:
+        crews.append(crew)
+        env.process(crew.shifts(shift_instances(staff, clock, horizon)))  # type: ignore[arg-type]
+
     for name, spec in scenario.queues.items():
         streams = queue_streams(seed, replication, name)
-        routes = {
-            f: Route({index[d]: p for d, p in getattr(spec, f).items() if p > 0})
-            for f in ROUTE_FIELDS
-        }
         node = Node(
             env,
             index[name],
             spec,
             log=log,
             streams=streams,
-            routes=routes,
+            routes=queue_routes(spec, index, streams),
             send=send,
-            window=window,
             max_hops=scenario.max_hops,
-            agent_ids=agent_ids,
         )
         nodes.append(node)
         if spec.arrivals is not None:
             edges, rates = rate_function(spec.arrivals, clock, 0.0, scenario.duration)
             times = sample_arrivals(edges, rates, streams["arrivals"])
             node.source(times)
-        env.process(node.shifts(shift_instances(spec.staff, clock, horizon)))
+        own = Crew(env, name, [node], window=window, numbers=numbers, breaks=spec.break_pattern)
+        node.attach(own.pool, own=True)
+        roster(own, spec.staff)
         if spec.pickup is not None:
             env.process(node.pickups(_pickup_times(spec.pickup, clock, horizon)))
+    for name, team in scenario.teams.items():
+        served = [nodes[index[q]] for q in team.serves]
+        crew = Crew(env, name, served, window=window, numbers=numbers, breaks=team.break_pattern)
+        for node in served:
+            node.attach(crew.pool, own=False)
+        roster(crew, team.staff)
 
     stop = env.event()
     env.process(_watch(env, log, scenario.duration, horizon, stop))
     env.run(until=stop)
-    for node in nodes:
-        node.pool.close(env.now)
+    for crew in crews:
+        crew.pool.close(env.now)
     hops, contacts = log.close()
-    accounts = tuple(_account(n, hops, window) for n in nodes)
+    crew_accounts = _crew_accounts(crews, len(names), hops, window)
+    accounts = tuple(_queue_account(q, crew_accounts) for q in range(len(names)))
     return ReplicationResult(
-        scenario.name, replication, seed, names, hops, contacts, accounts, window, env.now
+        scenario.name,
+        replication,
+        seed,
+        names,
+        hops,
+        contacts,
+        accounts,
+        window,
+        env.now,
+        crew_accounts,
     )
 
 
-def _account(node: Node, hops: dict[str, np.ndarray], window: tuple[float, float]) -> QueueAccount:
-    """Agent-time figures of one queue; busy time is exact from the records."""
-    served = (hops["queue"] == node.index) & ~np.isnan(hops["agent_start"])
+def _crew_accounts(
+    crews: list[Crew],
+    n_queues: int,
+    hops: dict[str, np.ndarray],
+    window: tuple[float, float],
+) -> tuple[CrewAccount, ...]:
+    """Each crew's agent time; busy time is exact from the records.
+
+    The first ``n_queues`` crews are the queues' own staff, the rest teams.
+    """
+    agents = sum(len(c.pool.ids) for c in crews)
+    crew_of = np.empty(agents, dtype=np.int64)
+    for i, crew in enumerate(crews):
+        crew_of[crew.pool.ids] = i
+    served = hops["agent"] >= 0
     start = hops["agent_start"][served]
     overlap = np.minimum(start + hops["service"][served], window[1]) - np.maximum(start, window[0])
-    busy = float(np.clip(overlap, 0.0, None).sum())
-    capacity = node.pool.present_time * node.pool.max_chats
+    cell = crew_of[hops["agent"][served]] * n_queues + hops["queue"][served]
+    busy = np.bincount(
+        cell, weights=np.clip(overlap, 0.0, None), minlength=len(crews) * n_queues
+    ).reshape(len(crews), n_queues)
+    accounts = []
+    for i, crew in enumerate(crews):
+        serves = tuple(node.index for node in crew.nodes)
+        pool = crew.pool
+        accounts.append(
+            CrewAccount(
+                name=crew.name,
+                team=i >= n_queues,
+                serves=serves,
+                slots=pool.max_chats,
+                present_time=pool.present_time,
+                on_shift_time=pool.on_shift_time,
+                break_time=pool.break_time,
+                busy_by_queue=tuple(float(busy[i, q]) for q in serves),
+                staffing=tuple(crew.staffing),
+                agent_ids=tuple(pool.ids),
+            )
+        )
+    return tuple(accounts)
+
+
+def _queue_account(queue: int, crews: tuple[CrewAccount, ...]) -> QueueAccount:
+    """A queue's figures: those of its own staff and of the teams serving it."""
+    serving = [c for c in crews if queue in c.serves]
+    capacity = sum(c.capacity for c in serving)
+    busy = sum(c.busy_time for c in serving)
     return QueueAccount(
-        present_time=node.pool.present_time,
+        present_time=sum(c.present_time for c in serving),
         busy_time=busy,
-        on_shift_time=node.pool.on_shift_time,
+        on_shift_time=sum(c.on_shift_time for c in serving),
         utilization=busy / capacity if capacity > 0 else float("nan"),
-        staffing=tuple(node.staffing),
+        staffing=_sum_steps([c.staffing for c in serving]),
+        available_time=sum(c.available_time for c in serving),
     )
+
+
+def _sum_steps(steps: list[Steps]) -> Steps:
+    """The sum of step functions given as (time, level from then on), changes only."""
+    if len(steps) == 1:
+        return steps[0]
+    times = sorted({t for s in steps for t, _ in s})
+    levels = []
+    for s in steps:
+        at = np.array([t for t, _ in s])
+        level = np.array([n for _, n in s])
+        levels.append(level[np.searchsorted(at, times, side="right") - 1])
+    total = np.sum(levels, axis=0)
+    return tuple((t, int(n)) for t, n in zip(times, total.tolist(), strict=True))
 
 
 def _pickup_times(times: tuple[float, ...], clock: Clock, horizon: float) -> list[float]:

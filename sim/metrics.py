@@ -16,7 +16,7 @@ from sim.engine import ReplicationResult
 from sim.records import NOT_OFFERED, By, Outcome
 from sim.timeline import Clock
 
-__all__ = ["METRICS", "hourly_metrics", "queue_metrics"]
+__all__ = ["METRICS", "TEAM_METRICS", "hourly_metrics", "queue_metrics", "team_metrics"]
 
 # Order is the order of table columns and JSON keys.
 METRICS = (
@@ -38,6 +38,7 @@ METRICS = (
     "unfinished",
     "mean_handle_s",
     "mean_agents_on_shift",
+    "mean_agents_available",
     "e2e_contacts",
     "e2e_resolution_rate",
     "e2e_mean_time_s",
@@ -84,13 +85,16 @@ def _hop_figures(hops: dict[str, np.ndarray], threshold: float) -> dict[str, flo
     counts = np.bincount(outcome, minlength=len(Outcome))
     offered = n - int(counts[list(NOT_OFFERED)].sum())
     agent = hops["by"] == By.AGENT
+    # A contact that abandons and tries the same queue again is not escalated.
+    retried = (outcome == Outcome.ABANDONED) & (hops["next_queue"] == hops["queue"])
+    escalated = (hops["next_queue"] >= 0) & ~retried
     return {
         "arrivals": n,
         "answered": int(answered.sum()),
         **_wait_figures(waits, offered, threshold),
         "abandon_rate": _share(counts[Outcome.ABANDONED], n),
         "resolution_rate": _share(counts[Outcome.RESOLVED], n),
-        "escalation_rate": _share(int((hops["next_queue"] >= 0).sum()), n),
+        "escalation_rate": _share(int(escalated.sum()), n),
         "not_visible_rate": _share(counts[Outcome.NOT_VISIBLE], n),
         "overflow_rate": _share(counts[Outcome.OVERFLOW], n),
         "closed_rate": _share(counts[Outcome.CLOSED], n),
@@ -133,9 +137,48 @@ def queue_metrics(result: ReplicationResult, threshold: float) -> dict[str, dict
         figures = _hop_figures(hops, threshold)
         figures["utilization"] = account.utilization
         figures["mean_agents_on_shift"] = account.on_shift_time / (w1 - w0)
+        figures["mean_agents_available"] = account.available_time / (w1 - w0)
         figures.update(_end_to_end(result, q))
         out[name] = {m: figures[m] for m in METRICS}
     return out
+
+
+TEAM_METRICS = (
+    "mean_agents_on_shift",
+    "mean_agents_available",
+    "utilization",
+    "work_share",
+    "answered",
+)
+
+
+def team_metrics(result: ReplicationResult) -> list[dict[str, float]]:
+    """Per team and queue it serves: the team's figures and its work at that queue.
+
+    ``work_share`` is the share of the team's busy time spent on the queue's contacts;
+    ``answered`` counts the queue's counted hops its agents took.
+    """
+    w0, w1 = result.window
+    counted = _counted(result)
+    agent = result.hops["agent"]
+    rows = []
+    for team in result.teams:
+        ids = np.isin(agent, np.asarray(team.agent_ids, dtype=agent.dtype))
+        busy = team.busy_time
+        for q, q_busy in zip(team.serves, team.busy_by_queue, strict=True):
+            took = counted & ids & (result.hops["queue"] == q)
+            rows.append(
+                {
+                    "team": team.name,
+                    "queue": result.queues[q],
+                    "mean_agents_on_shift": team.on_shift_time / (w1 - w0),
+                    "mean_agents_available": team.available_time / (w1 - w0),
+                    "utilization": team.utilization,
+                    "work_share": _share(q_busy, busy),
+                    "answered": int(took.sum()),
+                }
+            )
+    return rows
 
 
 def hourly_metrics(

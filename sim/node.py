@@ -1,64 +1,62 @@
-"""The run-time state of one queue: its agents, its line, its bot and its routes.
+"""The run-time state of one queue: its line, its bot, its routes and its retrials.
 
-A :class:`Node` reacts to contacts arriving (from outside or routed from another
-queue), starts services, and sends what it does not resolve on through a ``send``
-callable supplied by the network. Shifts and batch pickups are SimPy processes
-(generator functions); arrivals, service ends and patience timers are SimPy timeouts
-whose callbacks, SimPy's documented event hook, do the bookkeeping: they are the
-frequent events, and a callback costs less than resuming a process.
+A :class:`Node` reacts to contacts arriving (from outside, routed from another queue, or
+trying again), starts services with the agents of the crews that serve it
+(:mod:`sim.crew`: its own staff, and teams), and sends what it does not resolve on
+through a ``send`` callable supplied by the network. Batch pickups are a SimPy process
+(a generator function); arrivals, service ends, patience timers and delayed routes are
+SimPy timeouts whose callbacks, SimPy's documented event hook, do the bookkeeping: they
+are the frequent events, and a callback costs less than resuming a process.
+
+An arriving contact that finds agents free goes to the queue's own agents first, then
+to its teams' agents: the least-loaded one, and among those holding equally many
+contacts the one that has done so longest (for idle agents, the one idle longest).
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 
 import numpy as np
 import simpy
 
 from sim.agents import Agent, AgentPool
 from sim.records import By, ContactLog, Outcome
+from sim.routing import Route, dist_draws
 from sim.scenario import Queue
-from sim.streams import Draws
-from sim.timeline import ShiftInstance
+from sim.streams import Draws, QueueStreams
 from sim.waiting import WaitingLine
 
-__all__ = ["Node", "Route"]
+__all__ = ["NEW_CONTACT", "Node"]
 
 Send = Callable[[int, int, int], None]  # (destination queue, contact, hop)
-
-
-class Route:
-    """A probabilistic choice among destination queues (the rest: go nowhere)."""
-
-    __slots__ = ("_cumulative", "_destinations")
-
-    def __init__(self, routes: dict[int, float]) -> None:
-        self._destinations = list(routes)
-        self._cumulative = np.cumsum(list(routes.values())).tolist()
-
-    def __bool__(self) -> bool:
-        return bool(self._destinations)
-
-    def choose(self, u: float) -> int:
-        """Destination for a uniform draw ``u``, or -1 for none."""
-        for dest, edge in zip(self._destinations, self._cumulative, strict=True):
-            if u < edge:
-                return dest
-        return -1
-
+# What a hop draws on arrival: service, resolution, patience (None: no patience) and
+# visibility.
+ArrivalDraws = tuple[
+    Callable[[], float], Callable[[], float], Callable[[], float] | None, Callable[[], float]
+]
 
 _RESOLVED, _UNRESOLVED, _ABANDONED = Outcome.RESOLVED, Outcome.UNRESOLVED, Outcome.ABANDONED
-_AGENT, _BOT = int(By.AGENT), int(By.BOT)
+_BOT = int(By.BOT)
 
-
-def _draws(dist: object, rng: np.random.Generator) -> Draws:
-    return Draws(lambda n: dist.sample(rng, n))  # type: ignore[attr-defined]
-
-
-UNIFORM_SOURCES = ("visibility", "resolution", "routing", "bot")
 NEW_CONTACT = -1  # contact id of an external arrival: the log numbers it
+
+
+def _uniforms(rng: np.random.Generator) -> Callable[[], float]:
+    return Draws(rng.random).next
+
+
+def _arrival_draws(spec: Queue, streams: QueueStreams, prefix: str = "") -> ArrivalDraws:
+    """The per-hop draws, from the first attempts' streams or (``retry_``) the retrials'."""
+    patience = spec.patience
+    return (
+        dist_draws(spec.service, streams[f"{prefix}service"]),
+        _uniforms(streams[f"{prefix}resolution"]),
+        dist_draws(patience, streams[f"{prefix}patience"]) if patience is not None else None,
+        _uniforms(streams[f"{prefix}visibility"]),
+    )
 
 
 class Node:
@@ -71,12 +69,10 @@ class Node:
         spec: Queue,
         *,
         log: ContactLog,
-        streams: dict[str, np.random.Generator],
-        routes: dict[str, Route],
+        streams: QueueStreams,
+        routes: dict[str, Route | None],
         send: Send,
-        window: tuple[float, float],
         max_hops: int,
-        agent_ids: Iterator[int] | None = None,
     ) -> None:
         self.env = env
         # SimPy builds a new bound method on every ``env.timeout`` access; keep one.
@@ -86,22 +82,29 @@ class Node:
         self.log = log
         self.send = send
         self._last_hop = max_hops - 1
-        self._routes = {name: (route or None) for name, route in routes.items()}
-        self._on_unresolved = self._routes["on_unresolved"]
-        self._on_abandon = self._routes["on_abandon"]
-        concurrency = spec.concurrency
-        self.pool = AgentPool(concurrency.max if concurrency else 1, window, agent_ids)
-        self._slowdown = concurrency.slowdown if concurrency else 0.0
-        self.line = WaitingLine(batch=spec.pickup is not None)
-        self._service = _draws(spec.service, streams["service"]).next
-        self._patience = _draws(spec.patience, streams["patience"]).next if spec.patience else None
+        self._routes = routes
+        self._on_unresolved = routes["on_unresolved"]
+        self._on_abandon = routes["on_abandon"]
+        self.slots = spec.slots
+        self.priority = spec.priority
+        self._slowdown = spec.concurrency.slowdown if spec.concurrency else 0.0
+        self._batch = spec.pickup is not None
+        self.line = WaitingLine(batch=self._batch)
+        # Per-hop numbers are drawn on arrival, in arrival order, whatever happens next:
+        # variants of a scenario then share them (common random numbers). Retrials draw
+        # from streams of their own, so however many there are, first attempts keep theirs.
+        self._first = _arrival_draws(spec, streams)
+        self._again = _arrival_draws(spec, streams, "retry_") if spec.retry else self._first
+        self._retry_p = spec.retry.probability if spec.retry else 0.0
+        if spec.retry:
+            self._u_retry = _uniforms(streams["retry"])
+            self._retry_delay = dist_draws(spec.retry.after, streams["retry_delay"])
         bot_response = spec.bot.response if spec.bot else None
-        self._bot_response = _draws(bot_response, streams["bot_response"]) if bot_response else None
-        uniform = {name: Draws(streams[name].random).next for name in UNIFORM_SOURCES}
-        self._u_visible, self._u_resolve, self._u_route, self._u_bot = (
-            uniform[name] for name in UNIFORM_SOURCES
+        self._bot_response = (
+            dist_draws(bot_response, streams["bot_response"]) if bot_response else None
         )
-        self._answered_by_bot_first = spec.bot is not None
+        self._u_route = _uniforms(streams["routing"])
+        self._u_bot = _uniforms(streams["bot"])
         # The decisions every arrival takes, read once: the spec is frozen.
         self._p_resolve, self._p_visible = spec.resolution, spec.visibility
         self._bot_always = spec.bot is not None and spec.bot.when == "always"
@@ -109,7 +112,24 @@ class Node:
         self._closed_waits = spec.closed == "wait"
         self._overflow = spec.overflow.threshold if spec.overflow is not None else None
         self._timers: list[float] = []
-        self.staffing: list[tuple[float, int]] = [(0.0, 0)]
+        self._on_finish = self._finish  # one bound method, not one per service
+        self._own: AgentPool | None = None
+        self._teams: list[AgentPool] = []
+        self._acquire: Callable[[float], Agent | None] = lambda _now: None
+
+    def attach(self, pool: AgentPool, own: bool) -> None:
+        """Let ``pool``'s agents take this queue's contacts: its own staff, or a team."""
+        if own:
+            self._own = pool
+        else:
+            self._teams.append(pool)
+        # Without teams, the own pool hands out agents directly: the hot path.
+        self._acquire = self._own.acquire if not self._teams else self._any_agent
+
+    @property
+    def pools(self) -> list[AgentPool]:
+        """The agents who may take this queue's contacts: its own, then its teams'."""
+        return [self._own, *self._teams]
 
     # -- processes -------------------------------------------------------------------
 
@@ -136,112 +156,128 @@ class Node:
 
         next_arrival(None)
 
-    def shifts(self, instances: list[ShiftInstance]) -> Generator:
-        """Agents join and leave as the schedule says (ends before starts at a tie)."""
-        changes = sorted(
-            [(s.start, 1, s) for s in instances] + [(s.end, 0, s) for s in instances],
-            key=lambda c: (c[0], c[1]),
-        )
-        env, pool = self.env, self.pool
-        for t, starts, shift in changes:
-            if t == math.inf:
-                return
-            yield env.timeout(t - env.now)
-            if starts:
-                pool.join(t, shift.agents, shift.end)
-                self._dispatch()
-            else:
-                pool.shift_ends(t, shift.agents, shift.end)
-            if self.staffing[-1][0] == t:  # one entry per instant: the level after it
-                self.staffing[-1] = (t, pool.on_shift)
-            else:
-                self.staffing.append((t, pool.on_shift))
-
     def pickups(self, times: list[float]) -> Generator:
         """Batch pickup: work is released to agents only at these times."""
         env = self.env
         for t in times:
             yield env.timeout(t - env.now)
             self.line.release_held()
-            self._dispatch()
+            self.dispatch()
 
     # -- contact flow ------------------------------------------------------------------
 
-    def arrive(self, contact: int, hop: int, now: float | None = None) -> None:
+    def arrive(
+        self, contact: int, hop: int, now: float | None = None, draws: ArrivalDraws | None = None
+    ) -> None:
         """A contact reaches this queue (``now``: the current time, if the caller has it).
 
         ``contact`` is the id of a routed contact, or ``NEW_CONTACT`` for an arrival from
-        outside.
+        outside; ``draws`` are a retrial's.
         """
         if now is None:
             now = self.env.now
         log = self.log
         rec = log.open_hop(contact, hop, self.index, now)
-        # Per-contact numbers are drawn on arrival, in arrival order, whatever happens
-        # next: variants of a scenario then share them (common random numbers).
-        log.service[rec] = self._service()
+        service, u_resolve, patience, u_visible = draws or self._first
+        log.service[rec] = service()
         if self._p_resolve < 1.0:
-            log.fate[rec] = self._u_resolve() >= self._p_resolve
-        deadline = now + self._patience() if self._patience is not None else math.inf
-        if self._p_visible < 1.0 and self._u_visible() >= self._p_visible:
+            log.fate[rec] = u_resolve() >= self._p_resolve
+        deadline = now + patience() if patience is not None else math.inf
+        if self._p_visible < 1.0 and u_visible() >= self._p_visible:
             self._leave(rec, Outcome.NOT_VISIBLE, self._routes["on_not_visible"])
             return
-        staffed = self.pool.on_shift > 0
+        staffed = self._own.on_shift > 0 or (self._teams and self._team_on_shift())  # type: ignore[union-attr]
         if self._bot_always or (self._bot_unstaffed and not staffed):
             self._bot(rec, deadline)
         elif staffed or self._closed_waits:
-            self._join(rec, deadline, now)
+            # _join, its first step inlined: most arrivals find an agent free.
+            agent = None if self._batch else self._acquire(now)
+            if agent is None:
+                self._wait(rec, deadline, now)
+            else:
+                self._serve(rec, agent, now)
         else:
             self._leave(rec, Outcome.CLOSED, self._routes["on_closed"])
 
+    def _team_on_shift(self) -> bool:
+        return any(pool.on_shift > 0 for pool in self._teams)
+
     def _join(self, rec: int, deadline: float, now: float) -> None:
+        agent = None if self._batch else self._acquire(now)
+        if agent is None:
+            self._wait(rec, deadline, now)
+        else:
+            self._serve(rec, agent, now)
+
+    def _wait(self, rec: int, deadline: float, now: float) -> None:
         line = self.line
-        if not line.batch:
-            agent = self.pool.acquire()
-            if agent is not None:
-                self._serve(rec, agent, now)
-                return
         # Triage applies to contacts that would have to wait, never with an agent free.
         if self._overflow is not None and len(line) >= self._overflow:
             self._leave(rec, Outcome.OVERFLOW, self._routes["on_overflow"])
             return
-        line.push(rec, deadline)
+        line.push(rec, deadline, now)
         if deadline < math.inf:
             self._arm_timer(deadline)
+
+    def _any_agent(self, now: float) -> Agent | None:
+        agent = self._own.acquire(now)  # type: ignore[union-attr]
+        return agent if agent is not None else self._team_agent(now)
+
+    def _team_agent(self, now: float) -> Agent | None:
+        """The teams' least-loaded agent with a free slot for this queue, longest so."""
+        for level in range(self.slots):
+            best = None
+            for pool in self._teams:
+                if level < pool.max_chats and (agents := pool.free[level]):
+                    candidate = next(iter(agents))
+                    if best is None or candidate.since < best.since:
+                        best = candidate
+            if best is not None:
+                best.pool.take(best, now)
+                return best
+        return None
 
     def _serve(self, rec: int, agent: Agent, now: float) -> None:
         log = self.log
         log.agent_start[rec] = now
         log.agent[rec] = agent.id
-        # NaN response: no bot answered first
-        if not self._answered_by_bot_first or log.response[rec] != log.response[rec]:
-            log.response[rec] = now
         handle = log.service[rec]
         if agent.load > 1:
+            # Contacts of every queue the agent holds share its attention.
             handle *= 1.0 + self._slowdown * (agent.load - 1)
             log.service[rec] = handle
-        self._timeout(handle, (rec, agent)).callbacks.append(self._finish)
+        self._timeout(handle, (rec, agent)).callbacks.append(self._on_finish)
+
+    def serve_next(self, agent: Agent, now: float) -> None:
+        """``agent`` (already holding its slot) takes the longest-waiting contact."""
+        self._serve(self.line.pop(), agent, now)
 
     def _finish(self, event: simpy.Event) -> None:
         rec, agent = event.value
         log, now = self.log, self.env.now
-        log.by[rec] = _AGENT
         if log.fate[rec]:
             self._leave(rec, _UNRESOLVED, self._on_unresolved)
         else:
             log.end[rec] = now
             log.outcome[rec] = _RESOLVED
-        if agent.load == 1 and now < agent.leaves and self.line.available:
-            # Single-chat agent staying on: it takes the next contact itself.
+        if self.line.available and agent.load == 1 and now < agent.stop and agent.solo:
+            # Single-chat agent of this queue alone, staying on: it takes the next itself.
             self._serve(self.line.pop(), agent, now)
-        elif self.pool.release(now, agent) and self.line.available:
-            self._dispatch()
+        elif agent.pool.release(now, agent):
+            if agent.solo:
+                if self.line.available:
+                    self.dispatch()
+            else:
+                agent.crew.offer(agent, now)
 
-    def _dispatch(self) -> None:
-        """Give waiting contacts to agents with free slots."""
-        pool, line, now = self.pool, self.line, self.env.now
-        while line.available and pool.has_capacity():
-            self._serve(line.pop(), pool.acquire(), now)
+    def dispatch(self) -> None:
+        """Give waiting contacts to agents with free slots, own agents first."""
+        line, now, acquire = self.line, self.env.now, self._acquire
+        while line.available:
+            agent = acquire(now)
+            if agent is None:
+                return
+            self._serve(line.pop(), agent, now)
 
     def _bot(self, rec: int, deadline: float) -> None:
         delay = self._bot_response() if self._bot_response is not None else 0.0
@@ -263,7 +299,7 @@ class Node:
         else:
             self._leave(rec, _UNRESOLVED, self._on_unresolved)
 
-    # -- abandonment -----------------------------------------------------------------
+    # -- abandonment and retrials ------------------------------------------------------
 
     def _arm_timer(self, deadline: float) -> None:
         # One pending timer per distinct earliest deadline, not one event per contact.
@@ -275,10 +311,21 @@ class Node:
     def _on_timer(self, _event: simpy.Event) -> None:
         heapq.heappop(self._timers)
         for rec in self.line.expire(self.env.now):
-            self._leave(rec, _ABANDONED, self._on_abandon)
+            self._abandon(rec)
         following = self.line.next_deadline()
         if following < math.inf:
             self._arm_timer(following)
+
+    def _abandon(self, rec: int) -> None:
+        """A contact gives up: it tries again later, or follows ``on_abandon``."""
+        log = self.log
+        if self._retry_p and log.hop[rec] < self._last_hop and self._u_retry() < self._retry_p:
+            log.end[rec] = self.env.now
+            log.outcome[rec] = _ABANDONED
+            log.next_queue[rec] = self.index
+            self._later(self._retry_delay(), self.index, rec, self._again)
+            return
+        self._leave(rec, _ABANDONED, self._on_abandon)
 
     # -- leaving -----------------------------------------------------------------------
 
@@ -287,7 +334,27 @@ class Node:
         log.end[rec] = self.env.now
         log.outcome[rec] = outcome
         if route is not None and log.hop[rec] < self._last_hop:
-            dest = route.choose(self._u_route())
-            if dest >= 0:
+            chosen = route.choose(self._u_route())
+            if chosen >= 0:
+                dest = route.destinations[chosen]
                 log.next_queue[rec] = dest
-                self.send(dest, log.contact[rec], log.hop[rec] + 1)
+                delay = route.delays[chosen]
+                if delay is None:
+                    self.send(dest, log.contact[rec], log.hop[rec] + 1)
+                else:
+                    self._later(delay(), dest, rec)
+
+    def _later(self, delay: float, dest: int, rec: int, draws: ArrivalDraws | None = None) -> None:
+        """Send the contact of hop ``rec`` on to ``dest`` after ``delay``."""
+        log = self.log
+        log.transit += 1
+        value = (dest, log.contact[rec], log.hop[rec] + 1, draws)
+        self._timeout(delay, value).callbacks.append(self._deliver)
+
+    def _deliver(self, event: simpy.Event) -> None:
+        dest, contact, hop, draws = event.value
+        self.log.transit -= 1
+        if draws is None:
+            self.send(dest, contact, hop)
+        else:
+            self.arrive(contact, hop, None, draws)

@@ -56,6 +56,8 @@ HOP_COLUMNS = {
     "outcome": ("b", np.int8),
     "by": ("b", np.int8),
     "next_queue": ("h", np.int16),
+    # The agent who took the hop, numbered in the replication in the order agents first
+    # come on shift (across queues and teams); -1 when no agent took it.
     "agent": ("i", np.int32),
 }
 
@@ -90,6 +92,8 @@ class ContactLog:
         self._rows = 0
         self._capacity = 0
         self._contacts = 0
+        # Contacts between two hops (a delayed route or a retrial on its way).
+        self.transit = 0
 
     def _grow(self) -> None:
         for name, chunk in self._chunks.items():
@@ -119,23 +123,32 @@ class ContactLog:
         return self._rows
 
     def in_flight(self) -> int:
-        """Hops not finished yet."""
+        """Hops not finished yet, and contacts on their way to their next hop."""
         outcome = _numpy(self.outcome, np.int8)[: self._rows]
-        return int(np.count_nonzero(outcome == Outcome.PENDING))
+        return int(np.count_nonzero(outcome == Outcome.PENDING)) + self.transit
 
     def close(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Mark hops still in flight as unfinished and return numpy views of all columns.
 
-        ``service`` keeps the handle time only for hops an agent took. Per-contact
-        columns come from first hops: contacts are numbered as they enter, so first hops
-        in row order are in contact order.
+        ``response`` and ``by`` are completed here from ``agent_start`` and ``agent``
+        (the engine leaves them to this step when an agent answers). ``service`` keeps
+        the handle time only for hops an agent took. Per-contact columns come from first
+        hops: contacts are numbered as they enter, so first hops in row order are in
+        contact order.
         """
         n = self._rows
         hops = {
             name: _numpy(getattr(self, name), dtype)[:n] for name, (_, dtype) in HOP_COLUMNS.items()
         }
         # In place: the views share the columns' memory, and the log is done with them.
-        hops["outcome"][hops["outcome"] == Outcome.PENDING] = Outcome.UNFINISHED
+        pending = hops["outcome"] == Outcome.PENDING
+        # An agent handled a hop last when it took the hop and finished with it (set
+        # here rather than at every service end, which is the hot path).
+        hops["by"][(hops["agent"] >= 0) & ~pending] = By.AGENT
+        hops["outcome"][pending] = Outcome.UNFINISHED
+        # The first response is the bot's when a bot answered first, else the agent's.
+        unanswered = np.isnan(hops["response"])
+        hops["response"][unanswered] = hops["agent_start"][unanswered]
         hops["service"][np.isnan(hops["agent_start"])] = np.nan
         first = hops["hop"] == 0
         contacts = {"entered": hops["arrive"][first], "entry_queue": hops["queue"][first]}

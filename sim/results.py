@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 
 from sim.engine import ReplicationResult
-from sim.metrics import METRICS, hourly_metrics, queue_metrics
+from sim.metrics import METRICS, TEAM_METRICS, hourly_metrics, queue_metrics, team_metrics
 from sim.outputs import write_files
 from sim.records import By, Outcome
 from sim.scenario import Scenario
@@ -33,6 +33,7 @@ RESULT_FILES = (
     "replications.csv",
     "hourly.csv",
     "contacts.csv",
+    "teams.csv",
     "metadata.json",
     "scenario.yaml",
 )
@@ -106,6 +107,33 @@ class Results:
         table.insert(0, "scenario", self.scenario.name)
         return table.set_index("queue")
 
+    @cached_property
+    def _per_team(self) -> pd.DataFrame:
+        rows = [{**self._ids(run), **row} for run in self.runs for row in team_metrics(run)]
+        return pd.DataFrame(rows, columns=[*ID_COLUMNS, "team", "queue", *TEAM_METRICS])
+
+    def team_metrics(self) -> pd.DataFrame:
+        """One row per replication, team and queue the team serves."""
+        return self._per_team.copy()
+
+    def teams(self) -> pd.DataFrame:
+        """Per team and queue it serves: mean over replications and ``_ci95`` half-widths.
+
+        ``mean_agents_on_shift``, ``mean_agents_available`` and ``utilization`` are the
+        team's (the same on each of its rows); ``work_share`` is the share of the team's
+        busy time spent on the queue's contacts and ``answered`` the queue's contacts
+        its agents took. Empty when the scenario has no teams.
+        """
+        table = summarize(self._per_team, ["team", "queue"], list(TEAM_METRICS))
+        if table.empty:
+            table = pd.DataFrame(
+                columns=["team", "queue", *(f"{m}{s}" for m in TEAM_METRICS for s in ("", "_ci95"))]
+            )
+        table.insert(0, "replications", len(self.runs))
+        table.insert(0, "variant", self.variant)
+        table.insert(0, "scenario", self.scenario.name)
+        return table.set_index(["team", "queue"])
+
     def hourly(self) -> pd.DataFrame:
         """Figures by hour of day of arrival, one row per replication, queue and hour."""
         clock = Clock(self.scenario.start, frozenset(self.scenario.calendar.holidays))
@@ -148,13 +176,37 @@ class Results:
             entry = {m: _clean(row[m]) for m in METRICS}
             entry["ci95"] = {m: _clean(row[f"{m}_ci95"]) for m in METRICS}
             queues[str(name)] = entry
-        return {
+        document: dict[str, object] = {
             "scenario": self.scenario.name,
             "variant": self.variant,
             "replications": len(self.runs),
             "seed": self.seed,
             "queues": queues,
         }
+        if self.scenario.teams:
+            document["teams"] = self._teams_dict()
+        return document
+
+    def _teams_dict(self) -> dict[str, object]:
+        """Per team: its figures and, per queue it serves, its work there (with CIs)."""
+        table = self.teams()
+        shared = ("mean_agents_on_shift", "mean_agents_available", "utilization")
+        teams: dict[str, dict[str, object]] = {}
+        for (team, queue), row in table.iterrows():
+            entry = teams.setdefault(
+                str(team),
+                {
+                    **{m: _clean(row[m]) for m in shared},
+                    "ci95": {m: _clean(row[f"{m}_ci95"]) for m in shared},
+                    "queues": {},
+                },
+            )
+            entry["queues"][str(queue)] = {  # type: ignore[index]
+                "work_share": _clean(row["work_share"]),
+                "answered": _clean(row["answered"]),
+                "ci95": {m: _clean(row[f"{m}_ci95"]) for m in ("work_share", "answered")},
+            }
+        return teams
 
     def metadata(self) -> dict[str, object]:
         """What is needed to reproduce these results."""
@@ -184,6 +236,7 @@ class Results:
             "replications.csv": lambda p: self.metrics().to_csv(p, index=False),
             "hourly.csv": lambda p: self.hourly().to_csv(p, index=False),
             "contacts.csv": lambda p: self.contacts().to_csv(p, index=False),
+            "teams.csv": lambda p: self.teams().to_csv(p),
             "metadata.json": lambda p: p.write_text(json.dumps(self.metadata(), indent=2)),
             "scenario.yaml": lambda p: p.write_text(resolved, encoding="utf-8"),
         }

@@ -17,8 +17,10 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PlainSerializer,
+    Tag,
     field_validator,
     model_validator,
 )
@@ -29,16 +31,21 @@ from sim.units import format_clock, format_duration, parse_clock, parse_duration
 __all__ = [
     "Arrivals",
     "Bot",
+    "Breaks",
     "Calendar",
     "Concurrency",
     "Deadline",
+    "DelayedRoute",
     "Overflow",
     "Peak",
     "Queue",
     "Reference",
+    "Retry",
     "Scenario",
     "Shift",
     "Target",
+    "Team",
+    "route_share",
 ]
 
 
@@ -69,7 +76,55 @@ RatePerSecond = Annotated[
     PlainSerializer(_rate_text, when_used="json"),
 ]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-Routes = dict[str, Probability]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DelayedRoute(_Spec):
+    """A route taken ``after`` a drawn delay: ``{share: 0.2, after: {dist: ..., mean: 2h}}``.
+
+    The contact leaves the queue at once and reaches the destination after the delay
+    ("writes an email two hours later").
+    """
+
+    share: Probability
+    after: Distribution
+
+
+def _route_kind(value: Any) -> str:
+    # Tags named like pydantic's own type tags, so the loader leaves them out of paths.
+    return "dict" if isinstance(value, dict | DelayedRoute) else "float"
+
+
+# A route value: a bare probability, or a share with a delay.
+RouteValue = Annotated[
+    Annotated[Probability, Tag("float")] | Annotated[DelayedRoute, Tag("dict")],
+    Discriminator(_route_kind),
+]
+Routes = dict[str, RouteValue]
+
+
+def route_share(value: float | DelayedRoute) -> float:
+    """The probability of a route value, delayed or not."""
+    return value.share if isinstance(value, DelayedRoute) else value
+
+
+# Queue and team names: letters, digits, ``_``, ``-`` and ``.``, not starting with a dot.
+_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
+
+
+def _identifier(value: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError(
+            f"{value!r} is not a valid name: use letters, digits, '_', '-' and '.', "
+            "not starting with a dot"
+        )
+    return value
+
+
+TeamName = Annotated[str, AfterValidator(_identifier)]
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_KEYWORDS = ("all", "weekdays", "weekends", "workdays", "holidays")
@@ -98,10 +153,6 @@ Days = Annotated[tuple[str, ...], BeforeValidator(_parse_days)]
 MAX_AGENTS = 100_000
 # The calendar is simulated day by day: ten years is far beyond any staffing question.
 MAX_HORIZON = 3660 * 86400.0
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Calendar(_Spec):
@@ -310,16 +361,114 @@ class Concurrency(_Spec):
     slowdown: float = Field(default=0.25, ge=0)
 
 
-class Queue(_Spec):
+HOUR = 3600.0
+
+
+class Breaks(_Spec):
+    """Each agent on shift takes a break of ``length`` every ``every``.
+
+    Breaks are taken between contacts: an agent whose break falls due finishes what it
+    holds (taking nothing new), then goes. The break still lasts ``length`` and the next
+    one falls due on the agent's schedule (not later), so the share of rostered time on
+    break stays ``length / every``. A break ends early when the shift does. The agents of
+    a shift are staggered: agent ``k`` of ``n`` takes its first break
+    ``(k + 1/2) / n * (every - length)`` after the shift starts, so breaks are spread
+    over the period and a break due on time ends before the period does.
+    """
+
+    every: Seconds = Field(gt=0)
+    length: Seconds = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _shorter_than_period(self) -> Breaks:
+        if self.length >= self.every:
+            raise ValueError("length: a break must be shorter than the period it recurs in")
+        return self
+
+    @property
+    def share(self) -> float:
+        """The share of rostered time on break."""
+        return self.length / self.every
+
+
+Shrinkage = Annotated[float, Field(ge=0.0, lt=1.0)]
+
+
+class _Rostered(_Spec):
+    """Shared checks of whatever has agents on a roster (a queue's own staff, a team)."""
+
+    @field_validator("staff", check_fields=False)
+    @classmethod
+    def _staff_non_negative(cls, v: int | tuple[Shift, ...]) -> int | tuple[Shift, ...]:
+        if isinstance(v, int) and not 0 <= v <= MAX_AGENTS:
+            raise ValueError(f"number of agents must be between 0 and {MAX_AGENTS:,}")
+        return v
+
+    @model_validator(mode="after")
+    def _one_break_form(self) -> _Rostered:
+        if self.shrinkage is not None and self.breaks is not None:  # type: ignore[attr-defined]
+            raise ValueError("shrinkage: give shrinkage or breaks, not both")
+        return self
+
+    @property
+    def break_pattern(self) -> Breaks | None:
+        """The breaks agents take: ``breaks``, or ``shrinkage: s`` as s hours per hour."""
+        breaks, shrinkage = self.breaks, self.shrinkage  # type: ignore[attr-defined]
+        if breaks is not None:
+            return breaks
+        if shrinkage:
+            return Breaks(every=HOUR, length=shrinkage * HOUR)
+        return None
+
+    @property
+    def shrinkage_share(self) -> float:
+        """The share of rostered time agents are not available (0 without breaks)."""
+        pattern = self.break_pattern
+        return pattern.share if pattern is not None else 0.0
+
+
+class Retry(_Spec):
+    """A contact that abandons tries the same queue again ``after`` a drawn delay.
+
+    It does so with ``probability`` each time it abandons (a new hop, the same contact),
+    as long as ``max_hops`` allows.
+    """
+
+    probability: Probability
+    after: Distribution
+
+
+class Team(_Rostered):
+    """Agents on one roster who take contacts from every queue they ``serve``."""
+
+    staff: Staff
+    serves: tuple[str, ...] = Field(min_length=1)
+    shrinkage: Shrinkage | None = None
+    breaks: Breaks | None = None
+
+    @field_validator("serves")
+    @classmethod
+    def _distinct(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        repeated = sorted({q for q in v if v.count(q) > 1})
+        if repeated:
+            raise ValueError(f"queue listed twice: {', '.join(repeated)}")
+        return v
+
+
+class Queue(_Rostered):
     """One channel of one merchant segment: agents, arrivals, behaviour and routes."""
 
     channel: str = "chat"
     segment: str | None = None
     arrivals: Arrivals | None = None
     staff: Staff = 0
+    shrinkage: Shrinkage | None = None
+    breaks: Breaks | None = None
+    priority: int = Field(default=0, ge=-1000, le=1000)
     bot: Bot | None = None
     service: Distribution
     patience: Distribution | None = None
+    retry: Retry | None = None
     resolution: Probability = 1.0
     visibility: Probability = 1.0
     closed: Literal["wait", "lost", "route"] = "wait"
@@ -332,13 +481,6 @@ class Queue(_Spec):
     on_overflow: Routes = Field(default_factory=dict)
     on_not_visible: Routes = Field(default_factory=dict)
 
-    @field_validator("staff")
-    @classmethod
-    def _staff_non_negative(cls, v: int | tuple[Shift, ...]) -> int | tuple[Shift, ...]:
-        if isinstance(v, int) and not 0 <= v <= MAX_AGENTS:
-            raise ValueError(f"number of agents must be between 0 and {MAX_AGENTS:,}")
-        return v
-
     @field_validator("pickup")
     @classmethod
     def _pickup_times(cls, v: tuple[float, ...] | None) -> tuple[float, ...] | None:
@@ -349,7 +491,7 @@ class Queue(_Spec):
     @model_validator(mode="after")
     def _routes_consistent(self) -> Queue:
         for field in ROUTE_FIELDS:
-            total = sum(getattr(self, field).values())
+            total = sum(route_share(v) for v in getattr(self, field).values())
             if total > 1 + 1e-9:
                 raise ValueError(f"{field}: probabilities sum to {total:g}, more than 1")
         if self.closed == "route" and not self.on_closed:
@@ -364,6 +506,11 @@ class Queue(_Spec):
         if isinstance(self.staff, int):
             return self.staff
         return sum(s.agents for s in self.staff)
+
+    @property
+    def slots(self) -> int:
+        """Contacts one agent may hold at once for this queue (chat concurrency)."""
+        return self.concurrency.max if self.concurrency is not None else 1
 
 
 ROUTE_FIELDS = ("on_unresolved", "on_abandon", "on_closed", "on_overflow", "on_not_visible")
@@ -600,6 +747,7 @@ class Scenario(_Spec):
     max_hops: int = Field(default=10, ge=1)
     calendar: Calendar = Calendar()
     queues: dict[str, Queue] = Field(min_length=1)
+    teams: dict[TeamName, Team] = Field(default_factory=dict)
     targets: tuple[Target, ...] = ()
 
     @model_validator(mode="after")
@@ -620,6 +768,13 @@ class Scenario(_Spec):
                             f"queues.{qname}.{field}: route to unknown queue {dest!r} "
                             f"(queues are: {', '.join(sorted(names))})"
                         )
+        for tname, team in self.teams.items():
+            for name in team.serves:
+                if name not in names:
+                    raise ValueError(
+                        f"teams.{tname}.serves: unknown queue {name!r} "
+                        f"(queues are: {', '.join(sorted(names))})"
+                    )
         for i, target in enumerate(self.targets):
             for field, name in target.queue_refs():
                 if name not in names:
@@ -627,3 +782,7 @@ class Scenario(_Spec):
         if not any(q.arrivals is not None for q in self.queues.values()):
             raise ValueError("no queue has arrivals: give at least one queue an arrivals block")
         return self
+
+    def teams_serving(self, queue: str) -> tuple[str, ...]:
+        """Names of the teams that take contacts from ``queue``, in file order."""
+        return tuple(name for name, team in self.teams.items() if queue in team.serves)

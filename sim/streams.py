@@ -3,7 +3,8 @@
 Streams are keyed by replication, by a stable hash of the queue's *name* and by the
 source's fixed position in :data:`SOURCES`, never by the order of queues in a file.
 Adding a queue, or changing one queue's staff, therefore leaves every other queue's
-draws untouched: variants of a scenario run on common random numbers.
+draws untouched: variants of a scenario run on common random numbers. A generator is
+made when first asked for, so sources a scenario does not use cost nothing.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 
-__all__ = ["SOURCES", "Draws", "queue_streams"]
+__all__ = ["SOURCES", "Draws", "QueueStreams", "queue_streams"]
 
 # Append only: a source's position is part of its stream's identity.
 SOURCES = (
@@ -27,6 +28,16 @@ SOURCES = (
     "routing",
     "bot",
     "bot_response",
+    # Retrials: whether an abandoning contact tries again, and when.
+    "retry",
+    "retry_delay",
+    # A retrial's own draws, so that retrials never shift first attempts' draws.
+    "retry_service",
+    "retry_patience",
+    "retry_resolution",
+    "retry_visibility",
+    # Delays of delayed routes; one child stream per route field and destination.
+    "route_delay",
 )
 
 _BLOCK = 1024
@@ -36,13 +47,37 @@ def _name_key(name: str) -> int:
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
 
 
-def queue_streams(seed: int, replication: int, queue: str) -> dict[str, np.random.Generator]:
+class QueueStreams(Mapping[str, np.random.Generator]):
+    """The generators of every random source of one queue in one replication."""
+
+    def __init__(self, seed: int, replication: int, queue: str) -> None:
+        self._key = (replication, _name_key(queue))
+        self._seed = seed
+        self._made: dict[str, np.random.Generator] = {}
+
+    def _make(self, *key: int) -> np.random.Generator:
+        sequence = np.random.SeedSequence(self._seed, spawn_key=(*self._key, *key))
+        return np.random.default_rng(sequence)
+
+    def __getitem__(self, source: str) -> np.random.Generator:
+        if source not in self._made:
+            self._made[source] = self._make(SOURCES.index(source))
+        return self._made[source]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(SOURCES)
+
+    def __len__(self) -> int:
+        return len(SOURCES)
+
+    def child(self, source: str, *names: str) -> np.random.Generator:
+        """A stream of ``source`` keyed further by names (a route field, a destination)."""
+        return self._make(SOURCES.index(source), *map(_name_key, names))
+
+
+def queue_streams(seed: int, replication: int, queue: str) -> QueueStreams:
     """Return the generators of every random source of one queue in one replication."""
-    key = _name_key(queue)
-    return {
-        source: np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, key, i)))
-        for i, source in enumerate(SOURCES)
-    }
+    return QueueStreams(seed, replication, queue)
 
 
 class Draws:

@@ -180,9 +180,8 @@ class _Replication:
         if isinstance(queue, dict):
             utils = np.array([a.utilization for a in accounts])
             return _weighted_mean(utils, np.array([queue[n] for n in names]))
-        busy = sum(a.busy_time for a in accounts)
-        capacity = sum(a.busy_time / a.utilization for a in accounts if a.utilization > 0)
-        return busy / capacity if capacity > 0 else math.nan
+        # Pooled: every agent who serves any of them, a shared team once.
+        return self.result.pooled_utilization(self.index[n] for n in names)
 
     def _hop_metric(self, sel: _Selection) -> float:
         hops = self.hops

@@ -2,7 +2,9 @@
 
 Contacts that abandon are removed lazily from the FIFO (a set says who is still in
 line), so both serving and abandoning cost O(log n) at most. Contacts arriving between
-batch pickups are held back until the next pickup releases them.
+batch pickups are held back until the next pickup releases them. The line knows when
+each contact joined it, so an agent serving several queues can take the contact that
+has waited longest.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ class WaitingLine:
     """
 
     def __init__(self, batch: bool = False) -> None:
-        self._fifo: deque[int] = deque()
-        self._held: list[int] = []
+        self._fifo: deque[tuple[float, int]] = deque()
+        self._held: list[tuple[float, int]] = []
         self._held_ids: set[int] = set()
         self.batch = batch
         self.available = 0
@@ -33,13 +35,13 @@ class WaitingLine:
     def __len__(self) -> int:
         return len(self._in_line)
 
-    def push(self, rec: int, deadline: float) -> None:
-        """Add a contact that gives up at ``deadline`` (``inf`` for never)."""
+    def push(self, rec: int, deadline: float, now: float) -> None:
+        """Add a contact, joining at ``now``, that gives up at ``deadline`` (``inf``: never)."""
         if self.batch:
-            self._held.append(rec)
+            self._held.append((now, rec))
             self._held_ids.add(rec)
         else:
-            self._fifo.append(rec)
+            self._fifo.append((now, rec))
             self.available += 1
         self._in_line.add(rec)
         if deadline < math.inf:
@@ -56,11 +58,18 @@ class WaitingLine:
         """Remove and return the longest-waiting available contact (one must be)."""
         fifo, in_line = self._fifo, self._in_line
         while True:
-            rec = fifo.popleft()
+            _, rec = fifo.popleft()
             if rec in in_line:
                 in_line.remove(rec)
                 self.available -= 1
                 return rec
+
+    def head_time(self) -> float:
+        """When the longest-waiting available contact joined the line (one must be)."""
+        fifo, in_line = self._fifo, self._in_line
+        while fifo[0][1] not in in_line:
+            fifo.popleft()
+        return fifo[0][0]
 
     def expire(self, now: float) -> list[int]:
         """Remove and return the contacts whose patience has run out by ``now``."""

@@ -17,7 +17,7 @@ from sim.cli.common import (
 from sim.errors import ScenarioError
 from sim.loader import load
 from sim.outputs import OutputPlan
-from sim.report import format_summary
+from sim.report import format_summary, format_teams
 from sim.results import RESULT_FILES, Results
 from sim.runner import run
 
@@ -45,7 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("scenario", help="scenario YAML file")
     add_run_options(p, json_help="print the summary as JSON on stdout")
-    p.add_argument("--out", metavar="DIR", help="write summary.csv, contacts.csv, metadata.json")
+    p.add_argument(
+        "--out", metavar="DIR", help="write summary.csv, contacts.csv, teams.csv, metadata.json"
+    )
     p.add_argument(
         "--plots", action="store_true", help="with --out: also write the standard plots (PNG)"
     )
@@ -85,9 +87,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
             "(mean ±95% CI half-width)"
         )
         print(format_summary(results.summary(), title, scenario.service_level_threshold))
+        if scenario.teams:
+            print("\nteams (a team's agents, and its work at each queue it serves):")
+            print(format_teams(results.teams()))
         if args.out:
             extra = " and the standard plots" if args.plots else ""
-            print(f"\nwrote {args.out}/summary.csv, contacts.csv, hourly.csv, metadata.json{extra}")
+            print(
+                f"\nwrote {args.out}/summary.csv, contacts.csv, hourly.csv, teams.csv, "
+                f"metadata.json{extra}"
+            )
         if report:
             print(f"wrote {args.report}")
     return EXIT_OK

@@ -10,6 +10,7 @@ from sim.report.tables import (
     compare_table,
     fmt,
     format_summary,
+    format_teams,
     grid,
     metric_kind,
     shift_table,
@@ -17,6 +18,7 @@ from sim.report.tables import (
     staff_verdict,
     summary_table,
     sweep_table,
+    teams_table,
     with_ci,
 )
 
@@ -27,6 +29,7 @@ __all__ = [
     "compare_table",
     "fmt",
     "format_summary",
+    "format_teams",
     "grid",
     "metric_kind",
     "shift_table",
@@ -34,5 +37,6 @@ __all__ = [
     "staff_verdict",
     "summary_table",
     "sweep_table",
+    "teams_table",
     "with_ci",
 ]

@@ -27,6 +27,7 @@ __all__ = [
     "compare_table",
     "fmt",
     "format_summary",
+    "format_teams",
     "grid",
     "metric_kind",
     "shift_table",
@@ -34,6 +35,7 @@ __all__ = [
     "staff_verdict",
     "summary_table",
     "sweep_table",
+    "teams_table",
     "with_ci",
 ]
 
@@ -166,10 +168,14 @@ def summary_table(summary: pd.DataFrame, threshold: float, caption: str = "") ->
 
 def format_summary(summary: pd.DataFrame, title: str, threshold: float) -> str:
     """A fixed-width table of the main metrics, mean ± 95% CI half-width per queue."""
-    table = summary_table(summary, threshold)
+    return "\n".join([title, _ruled(summary_table(summary, threshold))])
+
+
+def _ruled(table: Table) -> str:
+    """The terminal table with a rule under its header."""
     widths = [max(len(r[i]) for r in [table.header, *table.rows]) for i in range(len(table.header))]
     rule = ["-" * w for w in widths]
-    return "\n".join([title, grid(table.header, [rule, *table.rows])])
+    return grid(table.header, [rule, *table.rows], table.left)
 
 
 def compare_table(diffs: pd.DataFrame, metrics: Sequence[str], caption: str = "") -> Table:
@@ -317,3 +323,39 @@ def backtest_table(table: pd.DataFrame, key: str, threshold: float, caption: str
         flags.append("miss" if implausible else "")
     left = 1 if key == "queue" else 2
     return Table(tuple(header), tuple(rows), left=left, caption=caption, flags=tuple(flags))
+
+
+# (column title, metric, kind) of the per-team table
+TEAM_COLUMNS = (
+    ("agents on shift", "mean_agents_on_shift", "count"),
+    ("available", "mean_agents_available", "count"),
+    ("util", "utilization", "share"),
+    ("work share", "work_share", "share"),
+    ("answered", "answered", "count"),
+)
+
+
+def teams_table(teams: pd.DataFrame, caption: str = "") -> Table:
+    """Per team and queue it serves (``Results.teams()``), mean ± 95% CI half-width."""
+    rows = tuple(
+        (
+            str(team),
+            str(queue),
+            *(
+                with_ci(row[m], row[f"{m}_ci95"], kind) if kind == "share" else _count(row[m])
+                for _, m, kind in TEAM_COLUMNS
+            ),
+        )
+        for (team, queue), row in teams.iterrows()
+    )
+    header = ("team", "queue", *(t for t, _, _ in TEAM_COLUMNS))
+    return Table(header, rows, left=2, caption=caption)
+
+
+def format_teams(teams: pd.DataFrame) -> str:
+    """The per-team table for the terminal."""
+    return _ruled(teams_table(teams))
+
+
+def _count(value: float) -> str:
+    return "-" if _missing(value) else f"{value:,.1f}" if value < 100 else f"{value:,.0f}"

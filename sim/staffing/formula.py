@@ -44,7 +44,9 @@ def erlang_agents(rate: float, spec: Queue, target: StaffTarget) -> int:
 
     Erlang C, or Erlang A with theta = 1 / mean patience when the queue has patience.
     With chat concurrency an agent counts as ``max`` servers, each as slow as at full
-    load (an approximation; the simulation corrects it).
+    load (an approximation; the simulation corrects it). With shrinkage ``s`` (or
+    breaks), only ``1 - s`` of the rostered agents are available: the roster is the
+    formula's agents divided by ``1 - s``.
     """
     lam = rate * spec.visibility
     slots = spec.concurrency.max if spec.concurrency else 1
@@ -66,4 +68,4 @@ def erlang_agents(rate: float, spec: Queue, target: StaffTarget) -> int:
         servers = required_agents(lam, mu, theta=theta, **goal)
     except ValueError as exc:
         raise StaffingError(f"{target.describe()} at {3600 * rate:.0f}/h: {exc}") from None
-    return math.ceil(servers / slots)
+    return math.ceil(servers / slots / (1.0 - spec.shrinkage_share))

@@ -112,6 +112,13 @@ def _resolve_queue(scenario: Scenario, queue: str | None) -> str:
         raise StaffingError(
             f"queue {queue!r} has no arrivals of its own (only routed contacts, out of scope)"
         )
+    teams = scenario.teams_serving(queue)
+    if teams:
+        raise StaffingError(
+            f"queue {queue!r} is served by team {', '.join(map(repr, teams))}: sim staff plans "
+            "one queue's own staff only, not a team shared with other queues (compare team "
+            f"sizes with: sim sweep SCENARIO --vary teams.{teams[0]}.staff=...)"
+        )
     return queue
 
 

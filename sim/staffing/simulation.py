@@ -22,11 +22,16 @@ from sim.units import format_clock
 
 
 def _isolated(scenario: Scenario, queue: str, staff: tuple[Shift, ...]) -> Scenario:
-    """The queue alone with ``staff``: routes elsewhere dropped, no warm-up, no targets."""
+    """The queue alone with ``staff``: routes elsewhere dropped, no warm-up, no targets.
+
+    Teams are dropped too: :func:`sim.staffing.staff_plan` refuses a queue a team serves.
+    """
     spec = scenario.queues[queue]
     routes = {f: {d: p for d, p in getattr(spec, f).items() if d == queue} for f in ROUTE_FIELDS}
     alone = spec.model_copy(update={"staff": staff, **routes})
-    return scenario.model_copy(update={"queues": {queue: alone}, "warmup": 0.0, "targets": ()})
+    return scenario.model_copy(
+        update={"queues": {queue: alone}, "teams": {}, "warmup": 0.0, "targets": ()}
+    )
 
 
 def staircase(agents: np.ndarray, interval: float) -> tuple[Shift, ...]:
