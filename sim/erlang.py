@@ -9,6 +9,8 @@ module supplies those answers and the staffing search built on them:
 * M/M/1 shortcuts, which make the simplest engine tests easy to read.
 * Erlang A (M/M/c+M, Palm's model with exponential patience), computed from the
   birth-death stationary distribution; see :func:`erlang_a`.
+* Cobham's formula for the mean wait of each class of a non-preemptive priority
+  M/M/c queue with one service rate; see :func:`mmc_priority_waits`.
 * :func:`required_agents`, the smallest headcount meeting a service target.
 
 All quantities are computed in log space from Poisson log-pmfs (never from
@@ -19,6 +21,7 @@ thousands of erlangs. Times are in whatever unit the rates use.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -35,6 +38,7 @@ __all__ = [
     "mm1_mean_wait",
     "mm1_utilization",
     "mmc_mean_wait",
+    "mmc_priority_waits",
     "mmc_service_level",
     "mmc_wait_survival",
     "required_agents",
@@ -142,6 +146,41 @@ def mmc_mean_wait(lam: float, mu: float, c: int) -> float:
     if lam >= c * mu:
         return math.inf
     return erlang_c(c, lam / mu) / (c * mu - lam)
+
+
+def mmc_priority_waits(lams: Sequence[float], mu: float, c: int) -> list[float]:
+    """Mean wait of each class of a non-preemptive priority M/M/c queue (Cobham, 1954).
+
+    All classes share one exponential service rate; within a class service is first
+    come, first served. With ``sigma_k`` the load of classes 1..k per agent,
+    ``W_k = C(c, a) / (c * mu * (1 - sigma_{k-1}) * (1 - sigma_k))``.
+
+    Args:
+        lams: Arrival rate of each class, highest priority first (each >= 0).
+        mu: Service rate of one agent (> 0).
+        c: Number of agents (integer >= 1).
+
+    Returns:
+        Mean wait in queue of each class, in the order given; ``math.inf`` for the
+        classes whose cumulative load (theirs and the higher classes') reaches
+        ``c * mu``.
+
+    Raises:
+        ValueError: On negative rates, ``mu == 0`` or invalid ``c``.
+    """
+    lams = [_rate("lam", lam) for lam in lams]
+    mu, c = _rate("mu", mu, positive=True), _agents(c)
+    if c < 1:
+        raise ValueError("c (number of agents) must be at least 1")
+    # Overloaded as a whole, every agent is always busy (C = 1), and the classes whose
+    # own cumulative load stays below c * mu still see the formula.
+    waiting = erlang_c(c, sum(lams) / mu) / (c * mu)
+    waits, before = [], 0.0
+    for lam in lams:
+        after = before + lam / (c * mu)
+        waits.append(math.inf if after >= 1.0 else waiting / ((1.0 - before) * (1.0 - after)))
+        before = after
+    return waits
 
 
 def mmc_wait_survival(t: float | np.ndarray, lam: float, mu: float, c: int) -> float | np.ndarray:

@@ -25,6 +25,7 @@ from sim.erlang import (
     mm1_mean_wait,
     mm1_utilization,
     mmc_mean_wait,
+    mmc_priority_waits,
     mmc_service_level,
     mmc_wait_survival,
     required_agents,
@@ -179,6 +180,35 @@ def test_wait_survival_shape_and_integral():
     assert isinstance(mmc_wait_survival(0.5, lam, mu, c), float)
     integral, _ = quad(lambda s: mmc_wait_survival(s, lam, mu, c), 0, np.inf)
     assert integral == pytest.approx(mmc_mean_wait(lam, mu, c), rel=1e-8)
+
+
+# --------------------------------------------------------------------------- priorities
+
+
+@pytest.mark.parametrize(
+    ("lams", "mu", "c"), [((0.2, 0.3), 1.0, 1), ((4, 6), 1.0, 12), ((1, 2, 3), 0.5, 14)]
+)
+def test_priority_waits_average_to_the_fcfs_wait(lams, mu, c):
+    """With one service rate, the order of service does not change the mean wait over all
+    contacts (Kleinrock's conservation law): the classes' waits average to Erlang C's."""
+    waits = mmc_priority_waits(lams, mu, c)
+    average = sum(lam * w for lam, w in zip(lams, waits, strict=True)) / sum(lams)
+    assert average == pytest.approx(mmc_mean_wait(sum(lams), mu, c), rel=1e-12)
+    assert waits == sorted(waits)  # higher priority waits less
+
+
+def test_priority_waits_single_server_closed_form():
+    """M/M/1 non-preemptive: W_k = (rho / mu) / ((1 - sigma_{k-1}) (1 - sigma_k))."""
+    lams, mu = (0.1, 0.2, 0.3), 1.0
+    rho = sum(lams) / mu
+    sigma = np.cumsum((0.0, *lams)) / mu
+    expected = [rho / mu / ((1 - sigma[k]) * (1 - sigma[k + 1])) for k in range(3)]
+    assert mmc_priority_waits(lams, mu, 1) == pytest.approx(expected, rel=1e-12)
+    # One class is plain M/M/c; an overloaded low class waits forever, the high one not.
+    assert mmc_priority_waits([5.0], 1.0, 7) == pytest.approx([mmc_mean_wait(5.0, 1.0, 7)])
+    high, low = mmc_priority_waits([0.5, 1.0], 1.0, 1)
+    assert math.isfinite(high)
+    assert low == math.inf
 
 
 # --------------------------------------------------------------------------- Erlang A
