@@ -189,6 +189,7 @@ def simulate(
     stop = env.event()
     env.process(_watch(env, log, scenario.duration, horizon, stop))
     env.run(until=stop)
+    log.land_transit()
     for crew in crews:
         crew.pool.close(env.now)
     hops, contacts = log.close()

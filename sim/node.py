@@ -347,13 +347,13 @@ class Node:
     def _later(self, delay: float, dest: int, rec: int, draws: ArrivalDraws | None = None) -> None:
         """Send the contact of hop ``rec`` on to ``dest`` after ``delay``."""
         log = self.log
-        log.transit += 1
-        value = (dest, log.contact[rec], log.hop[rec] + 1, draws)
-        self._timeout(delay, value).callbacks.append(self._deliver)
+        contact, hop = log.contact[rec], log.hop[rec] + 1
+        log.transit[rec] = (dest, contact, hop, self.env.now + delay)
+        self._timeout(delay, (rec, draws)).callbacks.append(self._deliver)
 
     def _deliver(self, event: simpy.Event) -> None:
-        dest, contact, hop, draws = event.value
-        self.log.transit -= 1
+        rec, draws = event.value
+        dest, contact, hop, _ = self.log.transit.pop(rec)
         if draws is None:
             self.send(dest, contact, hop)
         else:

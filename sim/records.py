@@ -92,8 +92,9 @@ class ContactLog:
         self._rows = 0
         self._capacity = 0
         self._contacts = 0
-        # Contacts between two hops (a delayed route or a retrial on its way).
-        self.transit = 0
+        # Contacts between two hops (a delayed route or a retrial on its way), by a key
+        # of the sender's choosing: (destination, contact, hop, when it arrives).
+        self.transit: dict[int, tuple[int, int, int, float]] = {}
 
     def _grow(self) -> None:
         for name, chunk in self._chunks.items():
@@ -125,7 +126,17 @@ class ContactLog:
     def in_flight(self) -> int:
         """Hops not finished yet, and contacts on their way to their next hop."""
         outcome = _numpy(self.outcome, np.int8)[: self._rows]
-        return int(np.count_nonzero(outcome == Outcome.PENDING)) + self.transit
+        return int(np.count_nonzero(outcome == Outcome.PENDING)) + len(self.transit)
+
+    def land_transit(self) -> None:
+        """Open the next hop of every contact still on its way, at the time it was due.
+
+        Called when the run stops: those hops stay unfinished, so each hop sent on is
+        followed by one, and a contact cut off on its way counts as unfinished.
+        """
+        for dest, contact, hop, due in sorted(self.transit.values(), key=lambda t: t[3]):
+            self.open_hop(contact, hop, dest, due)
+        self.transit.clear()
 
     def close(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Mark hops still in flight as unfinished and return numpy views of all columns.

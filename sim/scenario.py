@@ -421,6 +421,14 @@ class _Rostered(_Spec):
         return None
 
     @property
+    def max_agents(self) -> int:
+        """Most agents ever scheduled at once (an upper bound for shifts)."""
+        staff = self.staff  # type: ignore[attr-defined]
+        if isinstance(staff, int):
+            return staff
+        return sum(s.agents for s in staff)
+
+    @property
     def shrinkage_share(self) -> float:
         """The share of rostered time agents are not available (0 without breaks)."""
         pattern = self.break_pattern
@@ -499,13 +507,6 @@ class Queue(_Rostered):
         if self.overflow is not None and not self.on_overflow:
             raise ValueError("on_overflow: overflow is set but no on_overflow route is given")
         return self
-
-    @property
-    def max_agents(self) -> int:
-        """Most agents ever scheduled at once (an upper bound for shifts)."""
-        if isinstance(self.staff, int):
-            return self.staff
-        return sum(s.agents for s in self.staff)
 
     @property
     def slots(self) -> int:

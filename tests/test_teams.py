@@ -9,6 +9,7 @@ breaks between contacts). The engine must match it to floating-point rounding.
 
 from __future__ import annotations
 
+import copy
 import heapq
 import math
 from collections import deque
@@ -16,6 +17,16 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import event, given
+from test_properties_hypothesis import (
+    SETTINGS,
+    VALID,
+    _assert_conservation,
+    _capped,
+    _runnable,
+    _validate,
+    mutated,
+)
 
 import sim
 from sim.crew import first_break
@@ -423,6 +434,29 @@ def test_a_delayed_route_arrives_exactly_after_its_delay(field):
     assert (h["queue"][follow] == 1).all()
 
 
+def test_contacts_on_their_way_when_the_run_stops_are_unfinished_hops():
+    """No drain: contacts sent on in the last two hours never reach email."""
+    front = {
+        "arrivals": {"rate": "20/h"},
+        "staff": 0,
+        "closed": "route",
+        "service": const(60),
+        "on_closed": {"email": {"share": 1.0, "after": const(7200)}},
+    }
+    sc = scenario({"front": front, "email": {"staff": 3, "service": const(30)}}, drain=0)
+    run = sim.simulate(sc)
+    h = run.hops
+    sent = h["queue"] == 0
+    email = h["queue"] == 1
+    assert sent.sum() == email.sum()  # every contact sent on has its next hop
+    late = email & (h["arrive"] > run.end_time)
+    assert late.sum() > 20
+    assert (h["outcome"][late] == Outcome.UNFINISHED).all()
+    assert (h["outcome"][email & ~late] == Outcome.RESOLVED).all()
+    figures = sim.Results(sc, [run], seed=4).metrics().set_index("queue")
+    assert figures.loc["email", "unfinished"] == late.sum()
+
+
 # --------------------------------------------------------------------------- concurrency
 
 
@@ -624,3 +658,45 @@ def test_without_breaks_available_is_on_shift():
     )
     row = results.summary().loc["q"]
     assert row["mean_agents_available"] == row["mean_agents_on_shift"]
+
+
+# --------------------------------------------------------------------------- fuzzing
+
+TEAM_VALID = copy.deepcopy(VALID)
+TEAM_VALID["queues"]["chat"].update(
+    {
+        "priority": 1,
+        "shrinkage": 0.1,
+        "retry": {"probability": 0.5, "after": {"dist": "exponential", "mean": "10m"}},
+        "on_abandon": {"email": {"share": 0.2, "after": {"dist": "constant", "value": "30m"}}},
+    }
+)
+TEAM_VALID["teams"] = {
+    "desk": {
+        "staff": [{"start": "00:00", "end": "03:00", "agents": 2}],
+        "serves": ["faq", "chat"],
+        "breaks": {"every": "1h", "length": "10m"},
+    }
+}
+
+
+@SETTINGS
+@given(data=mutated(TEAM_VALID, max_mutations=1))
+def test_mutated_team_scenario_is_valid_or_a_scenario_error(data):
+    """The property test of test_properties_hypothesis.py, on a scenario with the new fields."""
+    scenario, error = _validate(data, "mutated.yaml")
+    if error is not None:
+        assert error.problems
+        assert str(error).startswith("mutated.yaml: ")
+        return
+    too_big = any(t.max_agents > 200 for t in scenario.teams.values())
+    if too_big or not _runnable(scenario):
+        return
+    event("simulated")
+    result = sim.simulate(_capped(scenario))
+    _assert_conservation(result)
+    agent = result.hops["agent"]
+    assert ((agent >= 0) == ~np.isnan(result.hops["agent_start"])).all()
+    for account in result.crews:
+        assert account.break_time <= account.on_shift_time + 1e-6
+        assert account.busy_time <= account.capacity + 1e-6
