@@ -21,6 +21,7 @@ EXPECTED = (
     "wait_time_distributions",
     "reproduce_document",
     "fit_from_log",
+    "shared_or_dedicated_teams",
 )
 BUDGET_S = 60.0  # the promise to users: each notebook runs in under a minute
 CELL_TIMEOUT_S = 120
