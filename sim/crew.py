@@ -112,21 +112,25 @@ class Crew:
 
     def offer(self, agent: Agent, now: float) -> bool:
         """Give free ``agent`` the contact it should take next, if any; return whether."""
-        node = self._next_queue(agent.load)
+        node = self.next_queue(agent.load)
         if node is None:
             return False
         self.pool.take(agent, now)
         node.serve_next(agent, now)
         return True
 
-    def _next_queue(self, load: int) -> Node | None:
+    def next_queue(self, load: int) -> Node | None:
         """The queue whose first waiting contact an agent holding ``load`` takes next."""
         best, key = None, None
         for node in self.nodes:
-            line = node.line
-            if line.available and load < node.slots:
-                rank = (-node.priority, line.head_time())
-                if key is None or rank < key:
+            if node.line.available and load < node.slots:
+                if best is None:  # most often the only one: no ranking needed
+                    best = node
+                    continue
+                if key is None:
+                    key = (-best.priority, best.line.head_time())
+                rank = (-node.priority, node.line.head_time())
+                if rank < key:
                     best, key = node, rank
         return best
 

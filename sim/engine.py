@@ -175,7 +175,7 @@ def simulate(
             times = sample_arrivals(edges, rates, streams["arrivals"])
             node.source(times)
         own = Crew(env, name, [node], window=window, numbers=numbers, breaks=spec.break_pattern)
-        node.attach(own.pool, own=True)
+        node.attach(own.pool, own=True, staffed=spec.max_agents > 0)
         roster(own, spec.staff)
         if spec.pickup is not None:
             env.process(node.pickups(_pickup_times(spec.pickup, clock, horizon)))

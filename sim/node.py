@@ -15,6 +15,7 @@ contacts the one that has done so longest (for idle agents, the one idle longest
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 from collections.abc import Callable, Generator
@@ -114,17 +115,26 @@ class Node:
         self._timers: list[float] = []
         self._on_finish = self._finish  # one bound method, not one per service
         self._own: AgentPool | None = None
+        self._own_staffed = False
         self._teams: list[AgentPool] = []
         self._acquire: Callable[[float], Agent | None] = lambda _now: None
 
-    def attach(self, pool: AgentPool, own: bool) -> None:
-        """Let ``pool``'s agents take this queue's contacts: its own staff, or a team."""
+    def attach(self, pool: AgentPool, own: bool, staffed: bool = True) -> None:
+        """Let ``pool``'s agents take this queue's contacts: its own staff, or a team.
+
+        ``staffed``: whether the pool ever has agents (a queue without own staff).
+        """
         if own:
-            self._own = pool
+            self._own, self._own_staffed = pool, staffed
         else:
             self._teams.append(pool)
-        # Without teams, the own pool hands out agents directly: the hot path.
-        self._acquire = self._own.acquire if not self._teams else self._any_agent
+        # The shortest way to an agent for each case: the hot path.
+        if not self._teams:
+            self._acquire = self._own.acquire  # type: ignore[union-attr]
+        elif len(self._teams) == 1 and not self._own_staffed:
+            self._acquire = functools.partial(self._teams[0].acquire, limit=self.slots)
+        else:
+            self._acquire = self._any_agent
 
     @property
     def pools(self) -> list[AgentPool]:
@@ -260,15 +270,22 @@ class Node:
         else:
             log.end[rec] = now
             log.outcome[rec] = _RESOLVED
-        if self.line.available and agent.load == 1 and now < agent.stop and agent.solo:
-            # Single-chat agent of this queue alone, staying on: it takes the next itself.
-            self._serve(self.line.pop(), agent, now)
-        elif agent.pool.release(now, agent):
-            if agent.solo:
-                if self.line.available:
-                    self.dispatch()
-            else:
-                agent.crew.offer(agent, now)
+        # An agent that held only this contact and stays on takes its next contact
+        # itself, keeping its slot: from this queue's line if it serves no other.
+        if agent.solo:
+            line = self.line
+            if line.available and agent.load == 1 and now < agent.stop:
+                self._serve(line.pop(), agent, now)
+            elif agent.pool.release(now, agent) and line.available:
+                self.dispatch()
+            return
+        if agent.load == 1 and now < agent.stop:
+            node = agent.crew.next_queue(0)
+            if node is not None:
+                node.serve_next(agent, now)
+                return
+        if agent.pool.release(now, agent):
+            agent.crew.offer(agent, now)
 
     def dispatch(self) -> None:
         """Give waiting contacts to agents with free slots, own agents first."""

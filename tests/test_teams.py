@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import copy
 import heapq
+import json
 import math
 from collections import deque
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
+import yaml
 from hypothesis import event, given
 from test_properties_hypothesis import (
     SETTINGS,
@@ -29,11 +33,13 @@ from test_properties_hypothesis import (
 )
 
 import sim
+from sim.cli import main
 from sim.crew import first_break
 from sim.records import Outcome
 from sim.scenario import Breaks
 
 ATOL = 1e-9
+ROOT = Path(__file__).resolve().parent.parent
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
 
 
@@ -700,3 +706,94 @@ def test_mutated_team_scenario_is_valid_or_a_scenario_error(data):
     for account in result.crews:
         assert account.break_time <= account.on_shift_time + 1e-6
         assert account.busy_time <= account.capacity + 1e-6
+
+
+# --------------------------------------------------------------------------- command line
+
+HOTLINE = ROOT / "scenarios" / "hotline_gold_priority.yaml"
+
+
+def test_run_reports_teams_in_the_table_json_and_files(capsys, tmp_path):
+    assert main(["run", str(HOTLINE), "-n", "2", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "teams (a team's agents" in out
+    assert "ticket_desk" in out
+    assert main(["run", str(HOTLINE), "-n", "2", "--workers", "1", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    phones = doc["teams"]["phones"]
+    assert set(phones["queues"]) == {"gold_calls", "ordinary_calls"}
+    shares = [q["work_share"] for q in phones["queues"].values()]
+    assert sum(shares) == pytest.approx(1.0)
+    assert 0 < phones["mean_agents_available"] < phones["mean_agents_on_shift"]
+    for figures in doc["queues"].values():
+        assert "mean_agents_available" in figures
+        assert "mean_agents_available" in figures["ci95"]
+    out_dir = tmp_path / "out"
+    assert main(["run", str(HOTLINE), "-n", "1", "--workers", "1", "--out", str(out_dir)]) == 0
+    capsys.readouterr()
+    teams = pd.read_csv(out_dir / "teams.csv")
+    assert set(teams["team"]) == {"phones", "ticket_desk"}
+    contacts = pd.read_csv(out_dir / "contacts.csv")
+    answered = contacts["by"] == "agent"
+    assert contacts.loc[answered, "agent"].notna().all()
+    assert contacts.loc[~answered, "agent"].isna().all()  # written empty, not -1
+
+
+def test_staff_refuses_a_queue_a_team_serves(capsys):
+    code = main(["staff", str(HOTLINE), "--queue", "gold_calls", "--target", "80% in 20s"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "served by team 'phones'" in err
+    assert "own staff only" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        (
+            lambda d: d["teams"]["phones"].update(serves=["gold_calls", "nope"]),
+            "teams.phones.serves",
+            "unknown queue 'nope'",
+        ),
+        (
+            lambda d: d["teams"].update({".x": d["teams"].pop("phones")}),
+            "teams..x",
+            "not a valid name",
+        ),
+        (
+            lambda d: d["teams"]["phones"].update(shrinkage=0.2),
+            "teams.phones.shrinkage",
+            "not both",
+        ),
+        (
+            lambda d: d["queues"]["gold_calls"]["retry"].update(probability=2),
+            "queues.gold_calls.retry.probability",
+            "less than or equal to 1",
+        ),
+        (
+            lambda d: d["queues"]["gold_calls"].update(on_abandon={"gold_tickets": {"share": 0.5}}),
+            "queues.gold_calls.on_abandon.gold_tickets.after",
+            "missing",
+        ),
+        (
+            lambda d: d["teams"]["phones"].update(breaks={"every": "10m", "length": "1h"}),
+            "teams.phones.breaks.length",
+            "shorter than the period",
+        ),
+    ],
+)
+def test_bad_team_input_is_one_line_naming_file_field_and_reason(
+    capsys, tmp_path, change, field, reason
+):
+    data = yaml.safe_load(HOTLINE.read_text())
+    change(data)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["run", str(path), "-n", "1", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert f"bad.yaml: {field}: " in err
+    assert reason in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()

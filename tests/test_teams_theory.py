@@ -64,6 +64,16 @@ def waits(results: sim.Results, queue: str) -> np.ndarray:
     return table.loc[table["queue"] == queue, "mean_wait_s"].to_numpy()
 
 
+def survival(results: sim.Results, queue: int, t: float) -> np.ndarray:
+    """P(wait > t) at ``queue``, per replication."""
+    return np.array(
+        [
+            np.mean(h["response"] - h["arrive"] > t)
+            for h in (counted(r, queue) for r in results.runs)
+        ]
+    )
+
+
 def test_priority_classes_wait_as_cobham_says(prioritised):
     gold, ordinary = erlang.mmc_priority_waits([LAMS["gold"], LAMS["ordinary"]], MU, C)
     assert ordinary > 5 * gold  # the priority matters a lot at this load
@@ -84,10 +94,9 @@ def test_equal_priorities_share_one_pooled_erlang_c_queue(pooled):
 def test_equal_priorities_wait_distribution_per_queue(pooled, t):
     theory = erlang.mmc_wait_survival(t, sum(LAMS.values()), MU, C)
     for q in range(len(LAMS)):
-        values = np.array(
-            [np.mean(h["response"] - h["arrive"] > t) for h in (counted(r, q) for r in pooled.runs)]
+        assert_agrees(
+            survival(pooled, q, t), theory, max_half=0.2 * theory, bias=TRANSIENT * theory
         )
-        assert_agrees(values, theory, max_half=0.2 * theory, bias=TRANSIENT * theory)
 
 
 def test_the_team_is_as_busy_as_the_offered_load(prioritised, pooled):
@@ -168,3 +177,61 @@ def test_utilisation_is_the_offered_load_over_available_agents(shrunk):
     theory = (60 / HOUR) * (5 * MINUTE) / ((1 - SHRINKAGE) * AGENTS)
     values = shrunk.metrics().query("queue == 'desk'")["utilization"].to_numpy()
     assert_agrees(values, theory, max_half=0.02)
+
+
+def comparison_table() -> str:
+    """The closed forms beside the simulated means (± 95% CI), as a Markdown table."""
+    from sim.stats import mean_ci
+
+    pr = sim.run(two_queues(gold_priority=1), replications=40, workers=2)
+    po = sim.run(two_queues(gold_priority=0), replications=40, workers=2)
+    sh = sim.run(shrinkage_scenario(), replications=20, workers=2)
+    gold, ordinary = erlang.mmc_priority_waits([LAMS["gold"], LAMS["ordinary"]], MU, C)
+    lam = sum(LAMS.values())
+    pooled_wait = erlang.mmc_mean_wait(lam, MU, C)
+    rows = [
+        ("priority M/M/12, gold mean wait (s), Cobham", gold, waits(pr, "gold")),
+        ("priority M/M/12, ordinary mean wait (s), Cobham", ordinary, waits(pr, "ordinary")),
+    ]
+    for q, queue in enumerate(LAMS):
+        rows.append(
+            (f"equal priority, {queue} mean wait (s), Erlang C", pooled_wait, waits(po, queue))
+        )
+        rows.extend(
+            (
+                f"equal priority, {queue} P(wait > {t:g} s), Erlang C",
+                erlang.mmc_wait_survival(t, lam, MU, C),
+                survival(po, q, t),
+            )
+            for t in (0.0, 20.0)
+        )
+    teams = pr.team_metrics().query("queue == 'gold'")
+    rows.append(("team utilisation, lambda / (c mu)", lam / MU / C, teams["utilization"]))
+    rows.append(
+        ("team work share of gold, lambda_gold / lambda", LAMS["gold"] / lam, teams["work_share"])
+    )
+    desk = sh.metrics().query("queue == 'desk'")
+    rows.append(
+        (
+            "shrinkage 0.25 of 10 agents: agents available",
+            (1 - SHRINKAGE) * AGENTS,
+            desk["mean_agents_available"],
+        )
+    )
+    rows.append(
+        (
+            "utilisation = offered load / available agents",
+            5 / ((1 - SHRINKAGE) * AGENTS),
+            desk["utilization"],
+        )
+    )
+    lines = ["| check | closed form | simulated ± 95% CI | 99.9% half-width |", "|---|---|---|---|"]
+    for label, theory, values in rows:
+        mean, half = mean_ci(np.asarray(values, float))
+        _, wide = mean_ci(np.asarray(values, float), 0.999)
+        lines.append(f"| {label} | {theory:.4g} | {mean:.4g} ± {half:.2g} | {wide:.2g} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python tests/test_teams_theory.py: the table of the checks
+    print(comparison_table())
