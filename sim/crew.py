@@ -34,7 +34,7 @@ __all__ = ["Crew", "first_break"]
 def first_break(k: int, n: int, breaks: Breaks) -> float:
     """When agent ``k`` of the ``n`` starting a shift takes its first break, from the start.
 
-    Staggered over the period so that the desk never empties at once, and early enough
+    Staggered over the period so that a shift's agents do not all go at once, and early enough
     that a break taken on time ends within its period.
     """
     return (k + 0.5) / n * (breaks.every - breaks.length)

@@ -439,7 +439,9 @@ class Retry(_Spec):
     """A contact that abandons tries the same queue again ``after`` a drawn delay.
 
     It does so with ``probability`` each time it abandons (a new hop, the same contact),
-    as long as ``max_hops`` allows.
+    as long as ``max_hops`` allows; otherwise it follows ``on_abandon``. A retrial draws
+    its service time, patience, resolution and visibility anew, from the queue's retrial
+    streams, so retrials never shift the draws of first attempts.
     """
 
     probability: Probability
