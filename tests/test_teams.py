@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 import yaml
 from hypothesis import event, given
+from test_engine_properties import CRN_QUEUES
 from test_properties_hypothesis import (
     SETTINGS,
     VALID,
@@ -540,20 +541,12 @@ def test_a_team_serving_one_queue_is_that_queue_with_its_own_staff_event_for_eve
 
 # --------------------------------------------------------------------------- common random numbers
 
+# The queues of the common-random-numbers test in test_engine_properties.py, A retrying.
 CRN = {
+    **CRN_QUEUES,
     "A": {
-        "arrivals": {"rate": "25/h"},
-        "staff": 2,
-        "service": {"dist": "lognormal", "mean": "5m", "cv": 1},
-        "patience": {"dist": "exponential", "mean": "6m"},
+        **CRN_QUEUES["A"],
         "retry": {"probability": 0.5, "after": {"dist": "exponential", "mean": "10m"}},
-        "resolution": 0.7,
-    },
-    "B": {
-        "arrivals": {"rate": "30/h"},
-        "staff": 2,
-        "service": {"dist": "exponential", "mean": "5m"},
-        "patience": {"dist": "exponential", "mean": "5m"},
     },
 }
 
