@@ -196,7 +196,12 @@ class Node:
         if self._p_visible < 1.0 and u_visible() >= self._p_visible:
             self._leave(rec, Outcome.NOT_VISIBLE, self._routes["on_not_visible"])
             return
-        staffed = self._own.on_shift > 0 or (self._teams and self._team_on_shift())  # type: ignore[union-attr]
+        staffed = self._own.on_shift > 0  # type: ignore[union-attr]
+        if not staffed:
+            for pool in self._teams:
+                if pool.on_shift > 0:
+                    staffed = True
+                    break
         if self._bot_always or (self._bot_unstaffed and not staffed):
             self._bot(rec, deadline)
         elif staffed or self._closed_waits:
@@ -208,9 +213,6 @@ class Node:
                 self._serve(rec, agent, now)
         else:
             self._leave(rec, Outcome.CLOSED, self._routes["on_closed"])
-
-    def _team_on_shift(self) -> bool:
-        return any(pool.on_shift > 0 for pool in self._teams)
 
     def _join(self, rec: int, deadline: float, now: float) -> None:
         agent = None if self._batch else self._acquire(now)
@@ -281,10 +283,11 @@ class Node:
             return
         if agent.load == 1 and now < agent.stop:
             node = agent.crew.next_queue(0)
-            if node is not None:
+            if node is None:
+                agent.pool.release(now, agent)  # nothing it may take waits: it is free
+            else:
                 node.serve_next(agent, now)
-                return
-        if agent.pool.release(now, agent):
+        elif agent.pool.release(now, agent):
             agent.crew.offer(agent, now)
 
     def dispatch(self) -> None:
