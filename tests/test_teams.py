@@ -721,9 +721,15 @@ def test_run_reports_teams_in_the_table_json_and_files(capsys, tmp_path):
     for figures in doc["queues"].values():
         assert "mean_agents_available" in figures
         assert "mean_agents_available" in figures["ci95"]
-    out_dir = tmp_path / "out"
-    assert main(["run", str(HOTLINE), "-n", "1", "--workers", "1", "--out", str(out_dir)]) == 0
+    out_dir, page = tmp_path / "out", tmp_path / "run.html"
+    argv = ["run", str(HOTLINE), "-n", "1", "--workers", "1", "--out", str(out_dir)]
+    assert main([*argv, "--report", str(page)]) == 0
+    assert main(["report", str(out_dir)]) == 0  # the same report, from the folder
     capsys.readouterr()
+    for html in (page.read_text(), (out_dir / "report.html").read_text()):
+        teams_part = html[html.index('id="teams"') :]
+        assert "ticket_desk" in teams_part
+        assert "work share" in teams_part
     teams = pd.read_csv(out_dir / "teams.csv")
     assert set(teams["team"]) == {"phones", "ticket_desk"}
     contacts = pd.read_csv(out_dir / "contacts.csv")

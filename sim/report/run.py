@@ -19,7 +19,7 @@ import pandas as pd
 from sim.errors import ScenarioError
 from sim.report.figures import HEATMAP_MIN_DAYS, calendar_days, long_tail
 from sim.report.html import Card, Image, Report, ScenarioText, Section, facts, image
-from sim.report.tables import fmt, summary_table, with_ci
+from sim.report.tables import fmt, summary_table, teams_table, with_ci
 from sim.units import format_duration
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ class RunTables:
         seed: the base seed.
         replications: how many replications.
         software: ``(name, version)`` of what made the results.
+        teams: ``Results.teams()``: per team and queue it serves (empty without teams).
     """
 
     scenario: Scenario
@@ -50,6 +51,7 @@ class RunTables:
     seed: int
     replications: int
     software: tuple[tuple[str, str], ...]
+    teams: pd.DataFrame | None = None
 
     @classmethod
     def from_results(cls, results: Results) -> RunTables:
@@ -65,6 +67,7 @@ class RunTables:
             seed=results.seed,
             replications=len(results.runs),
             software=versions(),
+            teams=results.teams(),
         )
 
     @classmethod
@@ -89,6 +92,9 @@ class RunTables:
         )
         software = [("sim version", meta.get("sim_version")), ("Python", meta.get("python"))]
         software.append(("NumPy", meta.get("numpy")))
+        # Folders written before teams existed have no teams.csv.
+        teams_csv = folder / "teams.csv"
+        teams = _csv(teams_csv, index_col=["team", "queue"]) if teams_csv.is_file() else None
         return cls(
             scenario=scenario,
             summary=summary,
@@ -97,6 +103,7 @@ class RunTables:
             seed=int(meta.get("seed", scenario.seed)),
             replications=int(meta.get("replications", summary["replications"].iloc[0])),
             software=tuple((k, str(v)) for k, v in software if v is not None),
+            teams=teams,
         )
 
 
@@ -214,7 +221,7 @@ def _queue_section(data: RunTables, queue: str) -> Section:
         f"{queue}{f' ({about})' if about else ''}: {fmt(row['arrivals'], 'count')} arrivals "
         f"and {fmt(row['answered'], 'count')} answered per replication; mean wait "
         f"{_cell(row, 'mean_wait_s', 'time')}, 90th percentile {_cell(row, 'p90_wait_s', 'time')}, "
-        f"agents busy {_cell(row, 'utilization', 'share')} of their time on shift."
+        f"agents busy {_cell(row, 'utilization', 'share')} of their available time."
     )
     if not (row["answered"] > 0):
         note = "No contact was answered at this queue, so it has no wait figures."
@@ -231,6 +238,19 @@ def _queue_section(data: RunTables, queue: str) -> Section:
     return Section(
         f"Queue {queue}", (intro,), images=tuple(images), anchor=f"queue-{queue}", after=after
     )
+
+
+def _teams_section(teams: pd.DataFrame) -> Section:
+    caption = (
+        "Per team and queue it serves: the team's agents on shift and available (not on "
+        "break), its utilisation, the share of its busy time spent on the queue and the "
+        "contacts it answered there; mean ± 95% CI half-width."
+    )
+    intro = (
+        "A team's agents take contacts from every queue it serves; a queue's own figures "
+        "above count every agent who may answer it, its own and its teams'."
+    )
+    return Section("Teams", (intro,), tables=(teams_table(teams, caption),), anchor="teams")
 
 
 def _question(data: RunTables, changes: Sequence[str]) -> tuple[str, ...]:
@@ -281,7 +301,10 @@ def run_report(
         question=_question(data, changes),
         cards=tuple(_card(q, data.summary.loc[q], threshold) for q in queues),
         headline=(summary_table(data.summary, threshold, caption),),
-        sections=tuple(_queue_section(data, q) for q in queues),
+        sections=(
+            *(_queue_section(data, q) for q in queues),
+            *((_teams_section(data.teams),) if data.teams is not None and len(data.teams) else ()),
+        ),
         facts=facts(
             data.seed,
             data.replications,
