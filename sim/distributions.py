@@ -26,11 +26,18 @@ __all__ = [
     "Uniform",
 ]
 
-Seconds = Annotated[float, BeforeValidator(parse_duration)]
+# A time in a distribution is at most ten years (the longest horizon), so every draw,
+# and a sum of them, stays a finite number of seconds.
+MAX_SECONDS = 3660 * 86400.0
+Seconds = Annotated[float, BeforeValidator(parse_duration), Field(le=MAX_SECONDS)]
+# Below this the distribution is a constant; shape parameters 1/cv^2 would overflow.
+MIN_CV = 1e-3
+MAX_CV = 20.0
+CV = Annotated[float, Field(ge=MIN_CV, le=MAX_CV)]
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Draw ``size`` values in seconds."""
@@ -64,7 +71,7 @@ class Lognormal(_Dist):
 
     dist: Literal["lognormal"] = "lognormal"
     mean: Seconds = Field(gt=0)
-    cv: float = Field(gt=0, le=20)
+    cv: CV
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:  # noqa: D102
         sigma2 = math.log1p(self.cv**2)
@@ -76,7 +83,7 @@ class Gamma(_Dist):
 
     dist: Literal["gamma"] = "gamma"
     mean: Seconds = Field(gt=0)
-    cv: float = Field(gt=0, le=20)
+    cv: CV
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:  # noqa: D102
         shape = 1.0 / self.cv**2

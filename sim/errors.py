@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-__all__ = ["ScenarioError"]
+__all__ = ["MAX_SHOWN", "ScenarioError"]
+
+# A file with thousands of problems is fixed from the first few; the rest is counted.
+MAX_SHOWN = 20
 
 
 class ScenarioError(ValueError):
@@ -21,6 +24,9 @@ class ScenarioError(ValueError):
     def __str__(self) -> str:
         lines = [
             f"{self.source}: {path}: {reason}" if path else f"{self.source}: {reason}"
-            for path, reason in self.problems
+            for path, reason in self.problems[:MAX_SHOWN]
         ]
+        hidden = len(self.problems) - MAX_SHOWN
+        if hidden > 0:
+            lines.append(f"{self.source}: ... and {hidden:,} more problems")
         return "\n".join(lines)

@@ -16,65 +16,35 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from sim import yamlfile
 from sim.errors import ScenarioError
 from sim.scenario import Scenario
+from sim.workload import check_runnable
 
-__all__ = ["apply_overrides", "from_dict", "load", "parse_override", "read_yaml"]
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """Safe YAML that refuses duplicate keys: a repeated key is almost always a typo."""
-
-
-def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            mark = key_node.start_mark
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (line {mark.line + 1})", mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+__all__ = [
+    "NAMED_COLLECTIONS",
+    "apply_overrides",
+    "from_dict",
+    "load",
+    "missing_member",
+    "parse_override",
+    "read_yaml",
+]
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
-    """Read a scenario file into plain data, or raise :class:`ScenarioError`."""
-    source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(source, [("", f"cannot read file: {exc.strerror or exc}")]) from None
-    try:
-        data = yaml.load(text, Loader=_StrictLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(source, [("", f"invalid YAML: {where}{reason}")]) from None
-    if not isinstance(data, dict):
-        raise ScenarioError(source, [("", "a scenario file must be a mapping of fields")])
-    return _unaliased(data)
+    """Read a scenario file into plain data (under :mod:`sim.yamlfile`'s limits).
 
-
-def _unaliased(node: Any) -> Any:
-    """A tree copy in which YAML anchors' aliases are separate objects.
-
-    PyYAML shares one object between an anchor and its aliases; ``--set`` on one of
-    them must not change the others.
+    Raises:
+        ScenarioError: the file cannot be read, breaks a limit, is not YAML or is not a
+            mapping of fields.
     """
-    if isinstance(node, dict):
-        return {key: _unaliased(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_unaliased(value) for value in node]
-    return node
+    data = yamlfile.read(path)
+    if not isinstance(data, dict):
+        raise ScenarioError(str(path), [("", "a scenario file must be a mapping of fields")])
+    return data
 
 
 def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
@@ -85,12 +55,22 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
 def from_dict(
     data: Mapping[str, Any], source: str = "<dict>", overrides: Iterable[str] = ()
 ) -> Scenario:
-    """Validate plain data as a scenario (the same checks as a file)."""
+    """Validate plain data as a scenario (the same checks as a file).
+
+    Beyond the format, a scenario whose one replication would ask for more arrivals
+    than the engine takes (:data:`sim.workload.MAX_ARRIVALS`) is refused here.
+    """
+    try:
+        yamlfile.check_tree(data)
+    except yamlfile.YamlLimitError as exc:
+        raise ScenarioError(source, [("", str(exc))]) from None
     data = apply_overrides(data, overrides, source)
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(source, _problems(exc, data)) from None
+    check_runnable(scenario, source)
+    return scenario
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
@@ -99,8 +79,10 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     if not sep or not path.strip() or any(not p for p in path.strip().split(".")):
         raise ScenarioError("--set", [(text, "expected dotted.path=VALUE")])
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
+        value = yamlfile.parse_text(raw) if raw.strip() else ""
+    except yamlfile.YamlLimitError as exc:
+        raise ScenarioError("--set", [(path.strip(), str(exc))]) from None
+    except ValueError:
         value = raw
     return path.strip().split("."), value
 
@@ -112,11 +94,30 @@ def apply_overrides(
     result = copy.deepcopy(dict(data))
     for text in overrides:
         parts, value = parse_override(text)
+        missing = missing_member(result, parts)
+        if missing is not None:
+            raise ScenarioError(source, [(".".join(parts[:2]), f"--set: {missing}")])
         node: Any = result
         for depth, part in enumerate(parts[:-1]):
             node = _child(node, part, parts[: depth + 1], source)
         _set(node, parts[-1], value, parts, source)
     return result
+
+
+# Collections whose members are named by the user: a path into a missing member is a
+# typo, not a request to create one (a whole new member is set with its full path).
+NAMED_COLLECTIONS = {"queues": "queue"}
+
+
+def missing_member(data: Mapping[str, Any], parts: list[str]) -> str | None:
+    """Why a dotted path descends into a named member that does not exist, or None."""
+    if len(parts) < 3 or parts[0] not in NAMED_COLLECTIONS:
+        return None
+    members = data.get(parts[0])
+    if not isinstance(members, Mapping) or parts[1] in members:
+        return None
+    kind = NAMED_COLLECTIONS[parts[0]]
+    return f"no {kind} {parts[1]!r} ({parts[0]}: {', '.join(map(str, members)) or 'none'})"
 
 
 def _child(node: Any, part: str, walked: list[str], source: str) -> Any:
@@ -155,10 +156,10 @@ def _problems(exc: ValidationError, data: Any) -> list[tuple[str, str]]:
             path = path + [int(p) if p.isdigit() else p for p in match.group(1).split(".")]
             reason = match.group(2)
         found.append((path, reason))
-    # Unions report one error per branch; keep the deepest, most specific ones.
-    keep = [
-        (p, r) for p, r in found if not any(len(q) > len(p) and q[: len(p)] == p for q, _ in found)
-    ]
+    # Unions report one error per branch; keep the deepest, most specific ones: drop a
+    # path that is a strict prefix of another (a set of prefixes keeps this linear).
+    prefixes = {tuple(p[:k]) for p, _ in found for k in range(len(p))}
+    keep = [(p, r) for p, r in found if tuple(p) not in prefixes]
     return list(dict.fromkeys((".".join(map(str, p)), r) for p, r in keep))
 
 
@@ -211,6 +212,8 @@ def _reason(error: dict, path: list, data: Any) -> str:
         hint = f"; did you mean {close[0]!r}?" if close else ""
         listing = f" (allowed: {', '.join(allowed)})" if allowed else ""
         return f"unknown field{hint}{listing}"
+    if kind == "missing" and isinstance(error["loc"][-1], int):
+        return f"too few values: item {error['loc'][-1]} is missing"
     if kind == "missing":
         return "required field is missing"
     if kind == "union_tag_invalid":
@@ -225,7 +228,7 @@ def _allowed_fields(path: list, data: Any) -> list[str]:
     """Field names of the model at ``path`` in the scenario schema."""
     model: Any = Scenario
     in_container = False
-    for part in path:
+    for depth, part in enumerate(path):
         data = (
             data.get(part)
             if isinstance(data, dict)
@@ -241,19 +244,42 @@ def _allowed_fields(path: list, data: Any) -> list[str]:
         field = model.model_fields.get(str(part))
         if field is None:
             return []
-        origin = typing.get_origin(field.annotation)
-        in_container = origin in (dict, tuple, list) or any(
-            typing.get_origin(a) in (dict, tuple, list) for a in typing.get_args(field.annotation)
-        )
-        model = _inner_model(field.annotation, None if in_container else data)
+        in_container = _is_container(field.annotation, data)
+        following = path[depth + 1] if depth + 1 < len(path) else None
+        model = _inner_model(field.annotation, None if in_container else data, following)
         if model is None:
             return []
     return sorted(model.model_fields)
 
 
-def _inner_model(annotation: Any, data: Any = None) -> Any:
-    """The model inside an annotation; among distributions, the one ``data`` names."""
-    models = list(_models_in(annotation))
+def _bare(annotation: Any) -> list[Any]:
+    """The alternatives of an annotation, without ``Annotated`` wrappers and unions."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _bare(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [a for arg in typing.get_args(annotation) for a in _bare(arg)]
+    return [annotation]
+
+
+def _is_container(annotation: Any, data: Any) -> bool:
+    """Whether ``data`` fills a list or a dict of the annotation (not a model)."""
+    origins = {typing.get_origin(a) for a in _bare(annotation)}
+    if isinstance(data, list):
+        return bool(origins & {tuple, list})
+    if isinstance(data, dict):
+        return dict in origins
+    return bool(origins & {tuple, list, dict})
+
+
+def _inner_model(annotation: Any, data: Any = None, following: Any = None) -> Any:
+    """The model inside an annotation that the data at hand takes.
+
+    Among distributions, the one ``data`` names; among other models (a shorthand), the
+    one with the ``following`` field of the path, or else the one sharing most keys
+    with ``data``.
+    """
+    models = list(dict.fromkeys(_models_in(annotation)))
     wanted = data.get("dist") if isinstance(data, dict) else None
     for model in models:
         if (
@@ -262,6 +288,10 @@ def _inner_model(annotation: Any, data: Any = None) -> Any:
             and (model.model_fields["dist"].default == wanted)
         ):
             return model
+    if following is not None:
+        models.sort(key=lambda m: str(following) not in m.model_fields)
+    elif isinstance(data, dict):
+        models.sort(key=lambda m: -len(set(map(str, data)) & set(m.model_fields)))
     return models[0] if models else None
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "Concurrency",
     "Deadline",
     "DelayedRoute",
+    "Name",
     "Overflow",
     "Peak",
     "Queue",
@@ -79,7 +80,7 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class DelayedRoute(_Spec):
@@ -111,20 +112,36 @@ def route_share(value: float | DelayedRoute) -> float:
     return value.share if isinstance(value, DelayedRoute) else value
 
 
-# Queue and team names: letters, digits, ``_``, ``-`` and ``.``, not starting with a dot.
-_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
+# Queue and team names are identifiers: they name files (plots per queue), columns and
+# random streams, so they hold no path separator, cannot start with a dot and are short.
+# The dot is allowed inside: composed scenarios name queues ``prefix.queue``.
+MAX_NAME_LENGTH = 64
+NAME_RULE = (
+    "a name is letters, digits, '_', '-' and '.', not starting with '.', "
+    f"at most {MAX_NAME_LENGTH} characters"
+)
+_NAME = re.compile(rf"[^\W][\w.-]{{0,{MAX_NAME_LENGTH - 1}}}")
 
 
 def _identifier(value: str) -> str:
-    if not _NAME.match(value):
-        raise ValueError(
-            f"{value!r} is not a valid name: use letters, digits, '_', '-' and '.', "
-            "not starting with a dot"
-        )
+    if not _NAME.fullmatch(value):
+        raise ValueError(f"{value[:MAX_NAME_LENGTH]!r}: {NAME_RULE}")
     return value
 
 
-TeamName = Annotated[str, AfterValidator(_identifier)]
+Name = Annotated[str, AfterValidator(_identifier)]
+
+# Bounds that keep the arithmetic of the engine finite: weights and multipliers scale
+# arrival rates (their product with a rate and a horizon must stay a count), and a
+# contact's queue visits are stored in a small integer column.
+MAX_WEIGHT = 1e6
+MIN_WEIGHT_SUM = 1e-6  # weights are normalised by their sum: not by almost nothing
+MAX_MULTIPLIER = 1000.0
+MAX_HOPS = 100
+MAX_QUEUES = 1000
+MAX_REPLICATIONS = 1_000_000
+Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT)]
+Multiplier = Annotated[float, Field(ge=0, le=MAX_MULTIPLIER)]
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_KEYWORDS = ("all", "weekdays", "weekends", "workdays", "holidays")
@@ -153,6 +170,10 @@ Days = Annotated[tuple[str, ...], BeforeValidator(_parse_days)]
 MAX_AGENTS = 100_000
 # The calendar is simulated day by day: ten years is far beyond any staffing question.
 MAX_HORIZON = 3660 * 86400.0
+EARLIEST_START = dt.datetime(1, 1, 8)
+LATEST_END = dt.datetime(9999, 12, 24)
+# A deadline "N working days" after arrival: a year of days is more than any target.
+MAX_DEADLINE_DAYS = 366
 
 
 class Calendar(_Spec):
@@ -199,7 +220,7 @@ class Peak(_Spec):
 
     start: ClockOrDate
     end: ClockOrDate
-    multiplier: float = Field(ge=0)
+    multiplier: Multiplier
     days: Days = ("all",)
 
     @model_validator(mode="after")
@@ -222,26 +243,38 @@ class Arrivals(_Spec):
     """
 
     rate: RatePerSecond
-    profile: tuple[Annotated[float, Field(ge=0)], ...] | None = None
-    weekdays: tuple[Annotated[float, Field(ge=0)], ...] | None = None
+    profile: tuple[Weight, ...] | None = None
+    weekdays: tuple[Weight, ...] | None = None
     peaks: tuple[Peak, ...] = ()
-    holiday_multiplier: float = Field(default=1.0, ge=0)
+    holiday_multiplier: Multiplier = 1.0
 
     @field_validator("profile")
     @classmethod
     def _profile_24(cls, v: tuple[float, ...] | None) -> tuple[float, ...] | None:
-        if v is not None and (len(v) != 24 or sum(v) <= 0):
-            raise ValueError(f"profile needs 24 hourly weights with a positive sum, got {len(v)}")
-        return v
+        return _weights(v, 24, "profile needs 24 hourly weights")
 
     @field_validator("weekdays")
     @classmethod
     def _weekdays_7(cls, v: tuple[float, ...] | None) -> tuple[float, ...] | None:
-        if v is not None and (len(v) != 7 or sum(v) <= 0):
-            raise ValueError(
-                f"weekdays needs 7 weights (Mon..Sun) with a positive sum, got {len(v)}"
-            )
-        return v
+        return _weights(v, 7, "weekdays needs 7 weights (Mon..Sun)")
+
+
+def _weights(v: tuple[float, ...] | None, count: int, need: str) -> tuple[float, ...] | None:
+    """Weights normalised later by their sum: the right count, and a sum to divide by."""
+    if v is not None and len(v) != count:
+        raise ValueError(f"{need} with a positive sum, got {len(v)}")
+    if v is not None and sum(v) < MIN_WEIGHT_SUM:
+        raise ValueError(f"{need} with a positive sum (at least {MIN_WEIGHT_SUM:g})")
+    return v
+
+
+def _window_problem(start: float, end: float) -> str | None:
+    """What is wrong with a daily window from ``start`` to ``end``, if anything."""
+    if start >= 86400:
+        return "cannot start at 24:00; start it at 00:00"
+    if start == end:
+        return "must end at a different time than it starts"
+    return None
 
 
 class Shift(_Spec):
@@ -265,10 +298,9 @@ class Shift(_Spec):
             if self.end <= self.start:
                 raise ValueError("a dated shift must end after it starts")
             return self
-        if self.start >= 86400:
-            raise ValueError("a shift cannot start at 24:00; start it at 00:00")
-        if self.start == self.end:
-            raise ValueError("a shift must end at a different time than it starts")
+        problem = _window_problem(self.start, self.end)
+        if problem:
+            raise ValueError(f"a shift {problem}")
         return self
 
     @property
@@ -284,48 +316,87 @@ class Shift(_Spec):
         return (self.end - self.start) % 86400 or 86400.0
 
 
-class _ThreeShift(_Spec):
-    agents: int | tuple[int, int, int]
+Agents = Annotated[int, Field(ge=0, le=MAX_AGENTS)]
+
+
+def _one_or_three(value: Any) -> str:
+    return "(three)" if isinstance(value, list | tuple) else "(one)"
+
+
+class ThreeShift(_Spec):
+    """The agencies' 24-hour pattern: shifts 00-08, 08-16 and 16-24."""
+
+    agents: Annotated[
+        Annotated[Agents, Tag("(one)")] | Annotated[tuple[Agents, Agents, Agents], Tag("(three)")],
+        Discriminator(_one_or_three),
+    ]
     days: Days = ("all",)
 
 
-class _BusinessHours(_Spec):
+class BusinessHours(_Spec):
+    """One daily shift from ``open`` to ``close`` (09:00-18:00 on weekdays by default)."""
+
     open: Clock = 9 * 3600.0
     close: Clock = 18 * 3600.0
-    agents: int = Field(ge=0)
+    agents: Agents
     days: Days = ("weekdays",)
 
+    @model_validator(mode="after")
+    def _not_empty(self) -> BusinessHours:
+        problem = _window_problem(self.open, self.close)
+        if problem:
+            raise ValueError(f"business hours {problem}")
+        return self
 
-def _expand_staff(value: Any) -> Any:
+
+class _ThreeShiftStaff(_Spec):
+    three_shift: ThreeShift
+
+
+class _BusinessHoursStaff(_Spec):
+    business_hours: BusinessHours
+
+
+def _staff_form(value: Any) -> str | None:
+    """Which form a ``staff`` value takes; a shorthand is validated as itself."""
+    if isinstance(value, dict):
+        forms = [f"({key})" for key in ("three_shift", "business_hours") if key in value]
+        return forms[0] if forms else None
+    if isinstance(value, list | tuple):
+        return "(shifts)"
+    return "(count)"
+
+
+def _expand_staff(value: Any) -> int | tuple[Shift, ...]:
     """Expand the ``three_shift`` and ``business_hours`` shorthands into shifts."""
-    if not isinstance(value, dict):
-        return value
-    if set(value) == {"three_shift"}:
-        spec = _ThreeShift.model_validate(value["three_shift"])
+    if isinstance(value, _ThreeShiftStaff):
+        spec = value.three_shift
         counts = spec.agents if isinstance(spec.agents, tuple) else (spec.agents,) * 3
-        starts = ("00:00", "08:00", "16:00")
-        ends = ("08:00", "16:00", "24:00")
-        return [
-            {"start": s, "end": e, "agents": n, "days": spec.days}
-            for s, e, n in zip(starts, ends, counts, strict=True)
-        ]
-    if set(value) == {"business_hours"}:
-        spec = _BusinessHours.model_validate(value["business_hours"])
-        return [
-            {
-                "start": format_clock(spec.open),
-                "end": format_clock(spec.close),
-                "agents": spec.agents,
-                "days": spec.days,
-            }
-        ]
-    raise ValueError(
-        "staff must be a number of agents, a list of shifts, {three_shift: ...} "
-        "or {business_hours: ...}"
-    )
+        edges = ("00:00", "08:00", "16:00", "24:00")
+        return tuple(
+            Shift(start=edges[i], end=edges[i + 1], agents=n, days=spec.days)
+            for i, n in enumerate(counts)
+        )
+    if isinstance(value, _BusinessHoursStaff):
+        spec = value.business_hours
+        start, end = format_clock(spec.open), format_clock(spec.close)
+        return (Shift(start=start, end=end, agents=spec.agents, days=spec.days),)
+    return value
 
 
-Staff = Annotated[int | tuple[Shift, ...], BeforeValidator(_expand_staff)]
+Staff = Annotated[
+    Annotated[int, Tag("(count)")]
+    | Annotated[tuple[Shift, ...], Tag("(shifts)")]
+    | Annotated[_ThreeShiftStaff, Tag("(three_shift)")]
+    | Annotated[_BusinessHoursStaff, Tag("(business_hours)")],
+    Discriminator(
+        _staff_form,
+        custom_error_type="staff_form",
+        custom_error_message="staff must be a number of agents, a list of shifts, "
+        "{three_shift: ...} or {business_hours: ...}",
+    ),
+    AfterValidator(_expand_staff),
+]
 
 
 class Bot(_Spec):
@@ -358,7 +429,7 @@ class Concurrency(_Spec):
     """
 
     max: int = Field(ge=1, le=16)
-    slowdown: float = Field(default=0.25, ge=0)
+    slowdown: float = Field(default=0.25, ge=0, le=10)
 
 
 HOUR = 3600.0
@@ -593,7 +664,7 @@ class Deadline(_Spec):
     """
 
     seconds: float | None = Field(default=None, ge=0)
-    days: int | None = Field(default=None, ge=0)
+    days: int | None = Field(default=None, ge=0, le=MAX_DEADLINE_DAYS)
     working: bool = False
 
     @model_validator(mode="after")
@@ -624,7 +695,7 @@ def _hours(value: Any) -> Any:
 Hours = Annotated[tuple[float, float], BeforeValidator(_hours)]
 # One queue; several pooled (their contacts together); or a mix {queue: weight} where
 # each queue's figure counts with its weight (its share of the contacts it stands for).
-QueueSelection = str | tuple[str, ...] | dict[str, Annotated[float, Field(gt=0)]]
+QueueSelection = str | tuple[str, ...] | dict[str, Annotated[float, Field(gt=0, le=MAX_WEIGHT)]]
 
 
 def _selection_names(selection: QueueSelection) -> tuple[str, ...]:
@@ -745,12 +816,12 @@ class Scenario(_Spec):
     warmup: Seconds = 0.0
     drain: Seconds = 7 * 86400.0
     seed: int = Field(default=0, ge=0)
-    replications: int = Field(default=10, ge=1)
+    replications: int = Field(default=10, ge=1, le=MAX_REPLICATIONS)
     service_level_threshold: Seconds = 60.0
-    max_hops: int = Field(default=10, ge=1)
+    max_hops: int = Field(default=10, ge=1, le=MAX_HOPS)
     calendar: Calendar = Calendar()
-    queues: dict[str, Queue] = Field(min_length=1)
-    teams: dict[TeamName, Team] = Field(default_factory=dict)
+    queues: dict[Name, Queue] = Field(min_length=1, max_length=MAX_QUEUES)
+    teams: dict[Name, Team] = Field(default_factory=dict, max_length=MAX_QUEUES)
     targets: tuple[Target, ...] = ()
 
     @model_validator(mode="after")
@@ -759,9 +830,15 @@ class Scenario(_Spec):
             raise ValueError("warmup must be shorter than duration")
         if self.duration + self.drain > MAX_HORIZON:
             raise ValueError("duration: duration plus drain must stay within ten years")
-        last_day = dt.datetime(9999, 12, 30) - dt.timedelta(seconds=self.duration + self.drain)
-        if self.start > last_day:
-            raise ValueError("start: the simulated period must end before the year 9999")
+        # Calendar arithmetic looks a week back and up to ten years ahead (deadlines in
+        # working days); Python's dates end at the years 1 and 9999.
+        horizon = dt.timedelta(seconds=self.duration + self.drain + MAX_HORIZON)
+        if not EARLIEST_START <= self.start <= LATEST_END - horizon:
+            latest = (LATEST_END - horizon).isoformat(timespec="minutes")
+            raise ValueError(
+                f"start: must be between {EARLIEST_START.date()} and {latest}: the simulated "
+                "period and ten years of calendar after it must fit in the years 1 to 9999"
+            )
         names = set(self.queues)
         for qname, queue in self.queues.items():
             for field in ROUTE_FIELDS:

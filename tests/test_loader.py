@@ -215,7 +215,7 @@ BAD_FIELDS = {
     ),
     "bad three_shift": (
         lambda d: _chat(d).update(staff={"three_shift": {"agents": "many"}}),
-        "queues.chat.staff.agents",
+        "queues.chat.staff.three_shift.agents",
         ["integer"],
     ),
     "unknown staff shorthand": (
