@@ -29,7 +29,7 @@ from scipy import optimize
 
 from sim.errors import ScenarioError
 from sim.loader import apply_overrides, from_dict
-from sim.runner import Task, map_replications
+from sim.runner import Task, map_replications, replication_count
 from sim.scenario import Scenario, Target
 from sim.stats import mean_ci
 from sim.units import parse_duration, parse_rate
@@ -266,7 +266,7 @@ def calibrate(
     for i in chosen:
         if not 0 <= i < len(scenario.targets):
             raise ScenarioError(source, [(f"targets.{i}", "--target: no such target")])
-    reps = scenario.replications if replications is None else replications
+    reps = replication_count(scenario.replications if replications is None else replications)
     seed = scenario.seed if seed is None else seed
     history: list[tuple[list[float], float]] = []
 

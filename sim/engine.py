@@ -20,6 +20,7 @@ from sim.routing import queue_routes
 from sim.scenario import Scenario
 from sim.streams import queue_streams
 from sim.timeline import Clock, rate_function, sample_arrivals, shift_instances
+from sim.workload import check_arrivals, integral
 
 __all__ = ["CrewAccount", "QueueAccount", "ReplicationResult", "simulate"]
 
@@ -137,6 +138,10 @@ def simulate(
         scenario: a validated scenario.
         replication: replication number; selects independent random streams.
         seed: overrides ``scenario.seed``.
+
+    Raises:
+        ScenarioError: one replication would have more arrivals than the engine takes
+            (:data:`sim.workload.MAX_ARRIVALS`).
     """
     seed = scenario.seed if seed is None else seed
     env = simpy.Environment()
@@ -149,6 +154,13 @@ def simulate(
     nodes: list[Node] = []
     crews: list[Crew] = []
     numbers = itertools.count()  # agents, in the order they first come on shift
+    arrival_rates = {
+        name: rate_function(spec.arrivals, clock, 0.0, scenario.duration)
+        for name, spec in scenario.queues.items()
+        if spec.arrivals is not None
+    }
+    # A scenario built without the loader (model_copy) meets the same hard limit.
+    check_arrivals({q: integral(*r) for q, r in arrival_rates.items()}, scenario.name)
 
     def send(dest: int, contact: int, hop: int) -> None:
         nodes[dest].arrive(contact, hop)
@@ -170,9 +182,8 @@ def simulate(
             max_hops=scenario.max_hops,
         )
         nodes.append(node)
-        if spec.arrivals is not None:
-            edges, rates = rate_function(spec.arrivals, clock, 0.0, scenario.duration)
-            times = sample_arrivals(edges, rates, streams["arrivals"])
+        if name in arrival_rates:
+            times = sample_arrivals(*arrival_rates[name], streams["arrivals"])
             node.source(times)
         own = Crew(env, name, [node], window=window, numbers=numbers, breaks=spec.break_pattern)
         node.attach(own.pool, own=True, staffed=spec.max_agents > 0)

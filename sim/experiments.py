@@ -23,10 +23,10 @@ import yaml
 
 from sim.engine import ReplicationResult
 from sim.errors import ScenarioError
-from sim.loader import apply_overrides, from_dict, read_yaml
+from sim.loader import apply_overrides, from_dict, missing_member, read_yaml
 from sim.metrics import METRICS, queue_metrics
 from sim.results import Results
-from sim.runner import Task, map_replications
+from sim.runner import Task, map_replications, replication_count
 from sim.scenario import Scenario
 from sim.stats import mean_ci, summarize
 
@@ -36,6 +36,7 @@ __all__ = [
     "parse_vary",
     "replication_metrics",
     "sweep",
+    "sweep_variants",
     "variant_grid",
 ]
 
@@ -74,6 +75,9 @@ def _check_path(data: Mapping[str, Any], path: str, source: str) -> None:
     """Every part of a varied path but the last must exist: a typo is not a new queue."""
     node: Any = data
     parts = path.split(".")
+    missing = missing_member(data, parts)
+    if missing is not None:
+        raise ScenarioError(source, [(".".join(parts[:2]), missing)])
     for depth, part in enumerate(parts[:-1]):
         if isinstance(node, Mapping) and part in node:
             node = node[part]
@@ -185,6 +189,7 @@ def _metrics_table(
     workers: int | None,
     scheduler: Any,
     progress: bool,
+    stage: str = "variants",
 ) -> pd.DataFrame:
     """Per-replication metrics of several variants, all replications in one parallel map.
 
@@ -193,14 +198,17 @@ def _metrics_table(
     """
     labels, tasks = [], []
     for label, scenario in variants:
-        n = scenario.replications if replications is None else replications
-        if n < 1:
-            raise ValueError("replications must be at least 1")
+        n = replication_count(scenario.replications if replications is None else replications)
         base = scenario.seed if seed is None else seed
         tasks.extend(Task(scenario, r, base) for r in range(n))
         labels.extend([label] * n)
     figures = map_replications(
-        tasks, replication_metrics, workers=workers, scheduler=scheduler, progress=progress
+        tasks,
+        replication_metrics,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        label=f"{stage}: {len(variants)} variants, {len(tasks)} replications",
     )
     rows = [
         {"variant": label, "replication": task.replication, "queue": queue, **values}
@@ -246,12 +254,16 @@ def sweep(
         ScenarioError: a variant is not a valid scenario.
         ValueError: ``vary`` is malformed.
     """
-    data, source = _raw(scenario)
-    data = apply_overrides(data, overrides, source)
     labelled = {_label(settings): settings for settings in variant_grid(vary)}
-    variants = [(label, _variant(data, settings, source)) for label, settings in labelled.items()]
+    variants = sweep_variants(scenario, vary, overrides)
     per_rep = _metrics_table(
-        variants, replications, seed, workers=workers, scheduler=scheduler, progress=progress
+        variants,
+        replications,
+        seed,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        stage="sweep",
     )
     table = summarize(per_rep, ["variant", "queue"], list(METRICS))
     counts = per_rep.groupby(["variant", "queue"], sort=False).size().to_numpy()
@@ -261,6 +273,23 @@ def sweep(
     # The resolved scenarios travel with the table, to be saved next to it.
     table.attrs["scenarios"] = dict(variants)
     return table
+
+
+def sweep_variants(
+    scenario: Source,
+    vary: Mapping[str, Sequence[Any]] | Iterable[str],
+    overrides: Iterable[str] = (),
+) -> list[tuple[str, Scenario]]:
+    """The validated variants a :func:`sweep` runs, each with its label, in grid order.
+
+    Raises:
+        ScenarioError: a variant is not a valid scenario.
+        ValueError: ``vary`` is malformed.
+    """
+    data, source = _raw(scenario)
+    data = apply_overrides(data, overrides, source)
+    labelled = {_label(settings): settings for settings in variant_grid(vary)}
+    return [(label, _variant(data, settings, source)) for label, settings in labelled.items()]
 
 
 def compare(
@@ -309,6 +338,7 @@ def compare(
         workers=workers,
         scheduler=scheduler,
         progress=progress,
+        stage="compare",
     )
     table = _paired(per_rep, [q for q in scenario_a.queues if q in scenario_b.queues])
     table.attrs["scenarios"] = {"a": scenario_a, "b": scenario_b}

@@ -28,11 +28,12 @@ from sim.engine import ReplicationResult
 from sim.errors import ScenarioError
 from sim.loader import load, read_yaml
 from sim.records import By, Outcome
-from sim.report.tables import Table
-from sim.runner import Task, map_replications
+from sim.report.tables import Table, wrapped_grid
+from sim.runner import Task, map_replications, replication_count
 from sim.scenario import (
     DAY_NAMES,
     DEADLINE_METRICS,
+    MAX_HORIZON,
     TIME_METRICS,
     Deadline,
     QueueSelection,
@@ -141,10 +142,11 @@ class _Replication:
         ends = {}
         for d in np.unique(day).tolist():
             k, counted = d, 0
-            while counted < within.days:
+            # A calendar of holidays only has no working day: no deadline is ever met.
+            while counted < within.days and k - d <= MAX_HORIZON / DAY:
                 k += 1
                 counted += not within.working or self.clock.matches(("workdays",), k)
-            ends[d] = self.clock.day_start(k + 1)
+            ends[d] = self.clock.day_start(k + 1) if counted >= within.days else math.inf
         return np.array([ends[d] for d in day.tolist()], dtype=float)
 
     # -- weights -----------------------------------------------------------------------
@@ -457,12 +459,17 @@ def validate_many(
     """
     tasks, owners = [], []
     for k, (_, scenario) in enumerate(scenarios):
-        n = scenario.replications if replications is None else replications
+        n = replication_count(scenario.replications if replications is None else replications)
         s = scenario.seed if seed is None else seed
         tasks += [Task(scenario, r, s) for r in range(n)]
         owners += [k] * n
     figures = map_replications(
-        tasks, target_figures, workers=workers, scheduler=scheduler, progress=progress
+        tasks,
+        target_figures,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        label=f"validate: {len(scenarios)} scenarios, {len(tasks)} replications",
     )
     rows = []
     for k, (source, scenario) in enumerate(scenarios):
@@ -608,18 +615,8 @@ def verdict(rows: Sequence[TargetRow]) -> str:
 
 
 def format_rows(rows: Sequence[TargetRow]) -> str:
-    """A fixed-width table: one line per target, verdicts last, then a count."""
+    """A fixed-width table, wrapped to 120 columns: one row per target, then a count."""
     table = target_table(rows)
-    widths = [
-        max(len(line[i]) for line in [table.header, *table.rows]) for i in range(len(table.header))
-    ]
     right = set(range(table.left, len(table.header) - 1))
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if i in right else c.ljust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    body = [line(table.header), line(["-" * w for w in widths]), *(line(b) for b in table.rows)]
-    return "\n".join([*body, "", verdict(rows)])
+    lines = wrapped_grid(table.header, table.rows, right=right, wrap={0, 1, 2})
+    return "\n".join([*lines, "", verdict(rows)])

@@ -132,7 +132,7 @@ def test_sweep_grid_has_one_row_per_variant_and_queue():
 def test_sweep_variant_errors_name_the_variant():
     with pytest.raises(sim.ScenarioError, match=r"queues\.live_peak\.staff=-1"):
         sim.sweep(LIVESTREAM, {"queues.live_peak.staff": [2, -1]}, replications=1, workers=1)
-    with pytest.raises(sim.ScenarioError, match=r"queues\.live_pek: not in the scenario"):
+    with pytest.raises(sim.ScenarioError, match=r"queues\.live_pek: no queue 'live_pek'"):
         sim.sweep(LIVESTREAM, {"queues.live_pek.staff": [1]}, replications=1, workers=1)
 
 
@@ -382,7 +382,7 @@ def small_file(tmp_path):
         (["--vary", "queues.q.staff"], "argument --vary: expected dotted.path=V1,V2"),
         (["--vary", "queues.q.staff=5:2"], "empty range 5:2"),
         (["--vary", "queues.q.staff=a,b"], "queues.q.staff"),
-        (["--vary", "queues.qq.staff=1,2"], "queues.qq: not in the scenario"),
+        (["--vary", "queues.qq.staff=1,2"], "queues.qq: no queue 'qq'"),
         (["--vary", "queues.q.staff=1", "--vary", "queues.q.staff=2"], "given twice"),
     ],
 )

@@ -23,8 +23,9 @@ so that every interval of the day is measured.
 
 from sim.staffing.base import INTERVALS, TARGET_HELP, StaffingError
 from sim.staffing.formula import erlang_agents, interval_rates
-from sim.staffing.plan import StaffingPlan, staff_plan
+from sim.staffing.plan import StaffingPlan, resolve_queue, staff_plan
 from sim.staffing.shifts import ShiftTemplate, cover_shifts, parse_shift_template, shift_templates
+from sim.staffing.simulation import max_calls
 from sim.staffing.targets import StaffTarget, parse_target
 
 __all__ = [
@@ -37,8 +38,10 @@ __all__ = [
     "cover_shifts",
     "erlang_agents",
     "interval_rates",
+    "max_calls",
     "parse_shift_template",
     "parse_target",
+    "resolve_queue",
     "shift_templates",
     "staff_plan",
 ]

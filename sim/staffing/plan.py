@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.loader import load
-from sim.runner import backend
+from sim.runner import backend, replication_count
 from sim.scenario import Scenario, Shift
 from sim.staffing.base import INTERVALS, StaffingError
 from sim.staffing.formula import erlang_agents, interval_rates
@@ -100,7 +100,12 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _resolve_queue(scenario: Scenario, queue: str | None) -> str:
+def resolve_queue(scenario: Scenario, queue: str | None) -> str:
+    """The queue to staff: ``queue`` checked, or the only queue with arrivals.
+
+    Raises:
+        StaffingError: no such queue, no arrivals of its own, or several to choose from.
+    """
     fed = [name for name, q in scenario.queues.items() if q.arrivals is not None]
     if queue is None:
         if len(fed) != 1:
@@ -157,7 +162,7 @@ def staff_plan(
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
-    queue = _resolve_queue(scenario, queue)
+    queue = resolve_queue(scenario, queue)
     target = parse_target(target) if isinstance(target, str) else target
     try:
         interval = parse_duration(interval)
@@ -176,13 +181,15 @@ def staff_plan(
     threshold = (
         target.threshold if target.kind == "service_level" else scenario.service_level_threshold
     )
-    replications = scenario.replications if replications is None else replications
+    replications = replication_count(
+        scenario.replications if replications is None else replications
+    )
     seed = scenario.seed if seed is None else seed
     rates = interval_rates(scenario, queue, interval)
     formula = np.array([erlang_agents(r, spec, target) for r in rates], dtype=int)
     with backend(workers, scheduler, tasks=replications) as runner:
         simulator = Simulator(
-            scenario, queue, interval, threshold, replications, seed, runner, progress
+            scenario, queue, interval, threshold, replications, seed, runner, progress, rounds
         )
         simulated, at_formula, figures, corrected = correct(simulator, formula, target, rounds)
         if corrected:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
@@ -126,13 +126,25 @@ class Simulator:
     seed: int
     runner: Backend
     progress: bool
+    rounds: int = 8
+    calls: list[int] = field(default_factory=lambda: [0])
 
     def __call__(self, staff: tuple[Shift, ...]) -> pd.DataFrame:
         """Per-interval figures (mean and CI over replications) under ``staff``."""
         alone = _isolated(self.scenario, self.queue, staff)
         tasks = [Task(alone, r, self.seed) for r in range(self.replications)]
         reduce = partial(interval_counts, interval=self.interval, threshold=self.threshold)
-        return _figures(self.runner.map(tasks, reduce, self.progress))
+        self.calls[0] += 1
+        label = f"staff {self.queue}: staffing {self.calls[0]} of at most {max_calls(self.rounds)}"
+        return _figures(self.runner.map(tasks, reduce, self.progress, label))
+
+
+def max_calls(rounds: int) -> int:
+    """Simulations a plan takes at most with ``rounds`` rounds.
+
+    :func:`correct` runs 1 + rounds, :func:`trim` up to 4 per round, the plan one more.
+    """
+    return 5 * rounds + 2
 
 
 def correct(
