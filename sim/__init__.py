@@ -7,31 +7,54 @@ Typical use::
     results = sim.run(scenario, replications=20)
     results.summary()
     fitted = sim.fit("contacts.csv")   # a scenario fitted from a contact log
+
+The names below are imported when first used (PEP 562), so ``import sim`` and the
+``sim`` command start without loading numpy, pandas and SimPy until they are needed.
 """
 
-from sim.distributions import Constant, Empirical, Exponential, Gamma, Lognormal, Uniform
-from sim.engine import ReplicationResult, simulate
-from sim.errors import ScenarioError
-from sim.experiments import compare, sweep
-from sim.loader import from_dict, load
-from sim.records import Outcome
-from sim.results import Results
-from sim.runner import run
-from sim.scenario import Scenario
-from sim.staffing import StaffingPlan, staff_plan
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.distributions import Constant, Empirical, Exponential, Gamma, Lognormal, Uniform
+    from sim.engine import ReplicationResult, simulate
+    from sim.errors import ScenarioError
+    from sim import fit
+    from sim.experiments import compare, sweep
+    from sim.loader import from_dict, load
+    from sim.records import Outcome
+    from sim.results import Results
+    from sim.runner import run
+    from sim.scenario import Scenario
+    from sim.staffing import StaffingPlan, staff_plan
 
 __version__ = "0.1.0"
 
-
-def __getattr__(name: str) -> object:
-    # ``sim.fit(log)`` fits a scenario to a contact log (a callable package, see sim.fit);
-    # imported on first use so that ``import sim`` and the command line start fast.
-    if name == "fit":
-        import importlib  # noqa: PLC0415
-
-        return importlib.import_module("sim.fit")
-    raise AttributeError(f"module 'sim' has no attribute {name!r}")
-
+# Public name -> the module that defines it.
+_HOMES = {
+    "Constant": "sim.distributions",
+    "Empirical": "sim.distributions",
+    "Exponential": "sim.distributions",
+    "Gamma": "sim.distributions",
+    "Lognormal": "sim.distributions",
+    "Uniform": "sim.distributions",
+    "ReplicationResult": "sim.engine",
+    "simulate": "sim.engine",
+    "ScenarioError": "sim.errors",
+    "compare": "sim.experiments",
+    "sweep": "sim.experiments",
+    "from_dict": "sim.loader",
+    "load": "sim.loader",
+    "Outcome": "sim.records",
+    "Results": "sim.results",
+    "run": "sim.runner",
+    "Scenario": "sim.scenario",
+    "StaffingPlan": "sim.staffing",
+    "staff_plan": "sim.staffing",
+}
 
 __all__ = [
     "Constant",
@@ -56,3 +79,22 @@ __all__ = [
     "staff_plan",
     "sweep",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name, or a subpackage (``sim.plots``, ``sim.fit``), on first use.
+
+    ``sim.fit`` is a callable package: ``sim.fit(log)`` fits a scenario to a contact log.
+    """
+    if name in _HOMES:
+        value = getattr(importlib.import_module(_HOMES[name]), name)
+    elif not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}"):
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

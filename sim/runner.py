@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
-from tqdm import tqdm
-
+from sim.cluster import ClusterError, close, connect, run_on_dask
 from sim.engine import ReplicationResult, simulate
+from sim.pool import WorkerPool
+from sim.progress import Progress
 from sim.results import Results
-from sim.scenario import Scenario
+from sim.scenario import MAX_REPLICATIONS, Scenario
+from sim.workload import expected_arrivals
 
 __all__ = [
     "Backend",
@@ -26,12 +27,17 @@ __all__ = [
     "backend",
     "default_workers",
     "map_replications",
+    "replication_count",
     "run",
 ]
 
 
 # Applied to each replication where it ran, so only the (small) reduced value travels.
 Reducer = Callable[[Scenario, ReplicationResult], Any]
+
+# Contacts per chunk of work sent to a worker: a fraction of a second of simulation, so
+# progress moves and the last chunks balance across workers.
+CHUNK_CONTACTS = 50_000
 
 
 class Task(NamedTuple):
@@ -42,13 +48,20 @@ class Task(NamedTuple):
     seed: int
 
 
-class ClusterError(RuntimeError):
-    """The Dask scheduler cannot be used (extra not installed, or unreachable)."""
-
-
 def default_workers() -> int:
     """Local processes used when none are asked for: one per core."""
     return os.cpu_count() or 1
+
+
+def replication_count(n: int) -> int:
+    """``n`` itself, checked: at least 1 and at most the hard limit.
+
+    Raises:
+        ValueError: out of range.
+    """
+    if not 1 <= n <= MAX_REPLICATIONS:
+        raise ValueError(f"replications must be between 1 and {MAX_REPLICATIONS:,}, got {n}")
+    return n
 
 
 def _job(scenario: Scenario, replication: int, seed: int, reduce: Reducer | None) -> Any:
@@ -60,30 +73,67 @@ def _job_tuple(args: tuple[Scenario, int, int, Reducer | None]) -> Any:
     return _job(*args)
 
 
+def _chunk_sizes(tasks: Sequence[Task], workers: int) -> list[int]:
+    """Consecutive chunks: several replications per message when each one is small."""
+    per_scenario: dict[int, float] = {}
+    for task in tasks:
+        if id(task.scenario) not in per_scenario:
+            contacts = sum(expected_arrivals(task.scenario).values())
+            per_scenario[id(task.scenario)] = max(contacts, 1.0)
+    # At most a quarter of a worker's share, so the last chunks still balance.
+    most = max(1, len(tasks) // (workers * 4))
+    sizes, current, weight = [], 0, 0.0
+    for task in tasks:
+        current += 1
+        weight += per_scenario[id(task.scenario)]
+        if current >= most or weight >= CHUNK_CONTACTS:
+            sizes.append(current)
+            current, weight = 0, 0.0
+    if current:
+        sizes.append(current)
+    return sizes
+
+
 class Backend:
     """Where replications run: this process, a local process pool or a Dask client.
 
     Open one with :func:`backend` to run several batches on the same pool or client.
     """
 
-    def __init__(self, pool: Executor | None = None, workers: int = 1, client: Any = None) -> None:
+    def __init__(
+        self, pool: WorkerPool | None = None, workers: int = 1, client: Any = None
+    ) -> None:
         self.pool = pool
         self.workers = workers
         self.client = client
 
     def map(
-        self, tasks: Sequence[Task], reduce: Reducer | None = None, progress: bool = False
+        self,
+        tasks: Sequence[Task],
+        reduce: Reducer | None = None,
+        progress: bool = False,
+        label: str = "simulating",
     ) -> list[Any]:
-        """Results (or ``reduce`` of them) of ``tasks``, in task order."""
-        bar = {"total": len(tasks), "disable": not progress, "leave": False}
-        if self.client is not None:
-            return _on_dask(self.client, tasks, reduce, progress)
-        if self.pool is None:
-            return [_job(*task, reduce) for task in tqdm(tasks, **bar)]
-        # Several replications per message: a replication can take only milliseconds.
-        chunk = max(1, len(tasks) // (self.workers * 4))
-        jobs = self.pool.map(_job_tuple, [(*task, reduce) for task in tasks], chunksize=chunk)
-        return list(tqdm(jobs, **bar))
+        """Results (or ``reduce`` of them) of ``tasks``, in task order.
+
+        Args:
+            tasks: the replications.
+            reduce: applied to each result where it ran.
+            progress: show progress on stderr (see :mod:`sim.progress`).
+            label: the stage's name in the progress display.
+        """
+        with Progress(label, len(tasks), enabled=progress) as bar:
+            if self.client is not None:
+                jobs = [(*task, reduce) for task in tasks]
+                return run_on_dask(self.client, _job, jobs, bar.update)
+            if self.pool is None:
+                results = []
+                for task in tasks:
+                    results.append(_job(*task, reduce))
+                    bar.update()
+                return results
+            jobs = [(*task, reduce) for task in tasks]
+            return self.pool.map(_job_tuple, jobs, _chunk_sizes(tasks, self.workers), bar.update)
 
 
 @contextmanager
@@ -92,6 +142,9 @@ def backend(
 ) -> Iterator[Backend]:
     """Open the backend for ``workers`` / ``scheduler``, closing what it opened on exit.
 
+    Local worker processes are terminated, not drained, when the block ends with an
+    exception (Ctrl-C included), and they die with this process.
+
     Args:
         workers: local processes; ``None`` means one per core, 1 runs in this process.
         scheduler: a Dask scheduler address (``tcp://host:8786``) or a
@@ -99,23 +152,28 @@ def backend(
         tasks: how many tasks will run at most (no more processes are started).
 
     Raises:
-        ClusterError: ``scheduler`` given but Dask distributed is missing or unreachable.
+        ClusterError: ``scheduler`` given but unusable (see :mod:`sim.cluster`).
     """
     if scheduler is not None:
-        client, owned = _client(scheduler)
+        client, owned = connect(scheduler)
         try:
             yield Backend(client=client)
         finally:
             if owned:
-                client.close()
+                close(client)
         return
     workers = default_workers() if workers is None else workers
     workers = max(1, min(workers, tasks if tasks is not None else workers))
     if workers == 1:
         yield Backend()
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = WorkerPool(workers)
+    try:
         yield Backend(pool=pool, workers=workers)
+    except BaseException:
+        pool.terminate()
+        raise
+    pool.close()
 
 
 def map_replications(
@@ -125,6 +183,7 @@ def map_replications(
     workers: int | None = None,
     scheduler: Any = None,
     progress: bool = False,
+    label: str = "simulating",
 ) -> list[Any]:
     """Run replications and return their results (or ``reduce`` of them) in task order.
 
@@ -133,51 +192,14 @@ def map_replications(
         reduce: a picklable ``f(scenario, result)`` applied where the replication ran.
         workers: local processes; ``None`` means one per core, 1 runs in this process.
         scheduler: a Dask scheduler address or client; when given, ``workers`` is ignored.
-        progress: show a progress bar.
+        progress: show progress on stderr.
+        label: the stage's name in the progress display.
 
     Raises:
-        ClusterError: ``scheduler`` given but Dask distributed is missing or unreachable.
+        ClusterError: ``scheduler`` given but unusable, or lost during the run.
     """
     with backend(workers, scheduler, tasks=len(tasks)) as runner:
-        return runner.map(tasks, reduce, progress)
-
-
-def _client(scheduler: Any) -> tuple[Any, bool]:
-    """A Dask client for ``scheduler`` and whether this module owns (must close) it."""
-    if not isinstance(scheduler, str):
-        return scheduler, False
-    try:
-        from distributed import Client  # noqa: PLC0415 - optional extra
-    except ImportError:
-        raise ClusterError(
-            "running on a Dask cluster needs the 'cluster' extra: pip install 'sim[cluster]'"
-        ) from None
-    try:
-        return Client(scheduler, timeout="10s", set_as_default=False), True
-    except (OSError, TimeoutError) as exc:
-        raise ClusterError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
-
-
-def _on_dask(client: Any, tasks: Sequence[Task], reduce: Reducer | None, progress: bool):
-    # Ship each distinct scenario to the cluster once, not once per replication.
-    shipped: dict[int, Any] = {}
-    for task in tasks:
-        if id(task.scenario) not in shipped:
-            shipped[id(task.scenario)] = client.scatter(task.scenario, broadcast=True)
-    futures = client.map(
-        _job,
-        [shipped[id(t.scenario)] for t in tasks],
-        [t.replication for t in tasks],
-        [t.seed for t in tasks],
-        [reduce] * len(tasks),
-        pure=False,
-    )
-    if progress:
-        from distributed import as_completed  # noqa: PLC0415 - optional extra
-
-        for _ in tqdm(as_completed(futures), total=len(futures), leave=False):
-            pass
-    return client.gather(futures)
+        return runner.map(tasks, reduce, progress, label)
 
 
 def run(
@@ -203,10 +225,11 @@ def run(
         scheduler: a Dask distributed scheduler address (or ``Client``) to run the
             replications on instead of local processes; same numbers again.
     """
-    n = scenario.replications if replications is None else replications
-    if n < 1:
-        raise ValueError("replications must be at least 1")
+    n = replication_count(scenario.replications if replications is None else replications)
     seed = scenario.seed if seed is None else seed
     tasks = [Task(scenario, r, seed) for r in range(n)]
-    runs = map_replications(tasks, workers=workers, scheduler=scheduler, progress=progress)
+    label = f"{scenario.name}: {n} replications"
+    runs = map_replications(
+        tasks, workers=workers, scheduler=scheduler, progress=progress, label=label
+    )
     return Results(scenario, runs, seed, variant)

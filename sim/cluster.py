@@ -1,0 +1,212 @@
+"""Running replications on a Dask distributed cluster, or failing in one clear line.
+
+The scheduler address is checked before anything connects (``tcp://host:port``; also
+``tls://``, ``ws://``, ``wss://`` or a bare ``host:port``). For ``tcp://`` a plain socket
+first connects with a timeout and waits, with a timeout, for the scheduler's greeting (a
+Dask scheduler speaks first): a refused, unreachable or silent endpoint is reported in
+seconds, where Dask itself would wait or hang. The client is then created with its own
+timeout and an overall deadline. Every failure is a :class:`ClusterError` (exit code 2).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "HANDSHAKE_TIMEOUT",
+    "ClusterError",
+    "connect",
+    "parse_address",
+    "run_on_dask",
+]
+
+CONNECT_TIMEOUT = 5.0
+HANDSHAKE_TIMEOUT = 5.0
+_CLIENT_DEADLINE = 30.0
+_WORKERS_TIMEOUT = 10.0
+_SCHEMES = ("tcp", "tls", "ws", "wss")
+_ADDRESS = re.compile(
+    r"^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
+    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)"
+    r":(?P<port>\d{1,5})/?$"
+)
+
+
+class ClusterError(RuntimeError):
+    """The Dask scheduler cannot be used (extra not installed, bad address, unreachable)."""
+
+
+def parse_address(address: str) -> tuple[str, str, int]:
+    """``(scheme, host, port)`` of a scheduler address, checked without connecting.
+
+    Raises:
+        ClusterError: the address is not of the form ``[tcp://]HOST:PORT``.
+    """
+    if address.startswith("inproc://"):  # a cluster in this very process (tests)
+        return "inproc", "", 0
+    match = _ADDRESS.match(address.strip())
+    form = "expected tcp://HOST:PORT (or tls://, ws://, wss://), e.g. tcp://10.0.0.5:8786"
+    if match is None:
+        raise ClusterError(f"--scheduler {address!r}: not a scheduler address; {form}")
+    scheme = (match.group("scheme") or "tcp").lower()
+    if scheme not in _SCHEMES:
+        raise ClusterError(f"--scheduler {address!r}: unsupported scheme {scheme}://; {form}")
+    port = int(match.group("port"))
+    if not 0 < port < 65536:
+        raise ClusterError(f"--scheduler {address!r}: port must be 1-65535, got {port}")
+    return scheme, match.group("host").strip("[]"), port
+
+
+def _probe(address: str, host: str, port: int) -> None:
+    """Connect and wait for the scheduler's greeting, each with a timeout."""
+    try:
+        sock = socket.create_connection((host, port), timeout=CONNECT_TIMEOUT)
+    except TimeoutError:
+        raise ClusterError(
+            f"cannot reach the Dask scheduler at {address}: no connection within "
+            f"{CONNECT_TIMEOUT:g} s"
+        ) from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ClusterError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
+    with sock:
+        sock.settimeout(HANDSHAKE_TIMEOUT)
+        try:
+            greeting = sock.recv(1, socket.MSG_PEEK)
+        except TimeoutError:
+            greeting = None
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise ClusterError(
+                f"the endpoint at {address} dropped the connection: {reason}"
+            ) from None
+    if not greeting:
+        raise ClusterError(
+            f"the endpoint at {address} accepted the connection but did not greet within "
+            f"{HANDSHAKE_TIMEOUT:g} s as a Dask scheduler does (is it one?)"
+        )
+
+
+def _with_deadline(make: Callable[[], Any], seconds: float, what: str) -> Any:
+    """``make()`` in a daemon thread; a ClusterError if it has not returned in time."""
+    outcome: dict[str, Any] = {}
+
+    def attempt() -> None:
+        try:
+            outcome["value"] = make()
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=attempt, name="sim-dask-connect", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise ClusterError(f"{what}: no answer within {seconds:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def connect(scheduler: Any) -> tuple[Any, bool]:
+    """A Dask client for ``scheduler`` and whether the caller owns (must close) it.
+
+    Args:
+        scheduler: an address string or an existing ``distributed.Client``.
+
+    Raises:
+        ClusterError: bad address, ``distributed`` missing, or no usable scheduler.
+    """
+    if not isinstance(scheduler, str):
+        return scheduler, False
+    scheme, host, port = parse_address(scheduler)
+    try:
+        from distributed import Client  # noqa: PLC0415 - optional extra
+    except ImportError:
+        raise ClusterError(
+            "running on a Dask cluster needs the 'cluster' extra: pip install 'sim[cluster]'"
+        ) from None
+    if scheme == "tcp":
+        _probe(scheduler, host, port)
+    what = f"cannot use the Dask scheduler at {scheduler}"
+    try:
+        client = _with_deadline(
+            lambda: Client(scheduler, timeout=f"{CONNECT_TIMEOUT}s", set_as_default=False),
+            _CLIENT_DEADLINE,
+            what,
+        )
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ClusterError(f"{what}: {_first_line(exc)}") from None
+    try:
+        client.wait_for_workers(1, timeout=_WORKERS_TIMEOUT)
+    except (OSError, TimeoutError) as exc:
+        close(client)
+        raise ClusterError(
+            f"the Dask scheduler at {scheduler} has no workers (waited "
+            f"{_WORKERS_TIMEOUT:g} s): {_first_line(exc)}"
+        ) from None
+    return client, True
+
+
+def close(client: Any) -> None:
+    """Close a client we opened, without waiting long on a scheduler that has gone."""
+    with contextlib.suppress(ClusterError, OSError, TimeoutError):
+        _with_deadline(lambda: client.close(timeout=5), 10.0, "closing the Dask client")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def run_on_dask(
+    client: Any,
+    job: Callable[..., Any],
+    tasks: Sequence[tuple[Any, ...]],
+    on_done: Callable[[int], None] | None = None,
+) -> list[Any]:
+    """``[job(*task) for task in tasks]`` on the cluster, in order.
+
+    The first element of each task (a scenario) is shipped to the cluster once per
+    distinct object. On an interrupt the cluster's futures are cancelled.
+
+    Raises:
+        ClusterError: the scheduler or a worker was lost on the way.
+    """
+    from distributed import as_completed  # noqa: PLC0415 - optional extra
+
+    futures: list[Any] = []
+    try:
+        shipped: dict[int, Any] = {}
+        for task in tasks:
+            if id(task[0]) not in shipped:
+                shipped[id(task[0])] = client.scatter(task[0], broadcast=True)
+        columns = list(zip(*tasks, strict=True))
+        first = [shipped[id(x)] for x in columns[0]]
+        futures = client.map(job, first, *columns[1:], pure=False)
+        for _ in as_completed(futures, loop=client.loop):
+            if on_done is not None:
+                on_done(1)
+        return client.gather(futures)
+    except BaseException as exc:
+        if futures:
+            with contextlib.suppress(Exception):
+                client.cancel(futures)
+        if _lost(exc):
+            raise ClusterError(
+                f"the Dask cluster failed during the run: {_first_line(exc)}"
+            ) from None
+        raise
+
+
+def _lost(exc: BaseException) -> bool:
+    """Whether an error is the cluster's (lost connection, killed worker), not the task's."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return bool(names & {"CommClosedError", "KilledWorker", "FutureCancelledError"}) or (
+        isinstance(exc, OSError | TimeoutError) and not isinstance(exc, FileNotFoundError)
+    )
