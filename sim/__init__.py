@@ -19,10 +19,10 @@ import importlib.util
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sim import fit
     from sim.distributions import Constant, Empirical, Exponential, Gamma, Lognormal, Uniform
     from sim.engine import ReplicationResult, simulate
     from sim.errors import ScenarioError
-    from sim import fit
     from sim.experiments import compare, sweep
     from sim.loader import from_dict, load
     from sim.records import Outcome

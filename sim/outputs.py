@@ -13,7 +13,9 @@ Rules, the same for every command:
 * an output is never written through a symbolic link (the link is refused, not followed);
 * an output never replaces one of the command's inputs (``--out .`` next to the
   scenario file, or ``--out scenario.yaml``, is refused);
-* a file output may not be an existing folder, nor a folder output an existing file.
+* a file output may not be an existing folder, nor a folder output an existing file;
+* the files of a folder output are plain names inside it (names built from queue
+  names cannot climb out with ``../``).
 """
 
 from __future__ import annotations
@@ -121,6 +123,10 @@ class OutputPlan:
             raise self._fail(path, "is a file; give a folder")
         self._check_place(path, path)
         for name in names:
+            # Names may come from the scenario (a plot per queue): each must be one plain
+            # file name, so that what is written stays inside the folder.
+            if name in {"", ".", ".."} or Path(name).name != name or "\\" in name:
+                raise self._fail(path / name, f"{name!r} is not a plain file name")
             self.file(path / name)
         return path
 

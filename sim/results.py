@@ -10,6 +10,7 @@ import hashlib
 import json
 import math
 import platform
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
@@ -147,26 +148,30 @@ class Results:
 
     def contacts(self) -> pd.DataFrame:
         """One row per hop of every contact (times in seconds from the scenario start)."""
-        frames = []
+        return pd.concat([self._contacts_of(run) for run in self.runs], ignore_index=True)
+
+    def _contacts_of(self, run: ReplicationResult) -> pd.DataFrame:
+        """The :meth:`contacts` rows of one replication."""
         queues = pd.CategoricalDtype(list(self.scenario.queues))
         outcomes = pd.CategoricalDtype([o.name.lower() for o in Outcome])
-        for run in self.runs:
-            h = run.hops
-            frame = pd.DataFrame({k: v for k, v in h.items() if k not in {"queue", "next_queue"}})
-            frame["queue"] = pd.Categorical.from_codes(h["queue"], dtype=queues)
-            frame["next_queue"] = pd.Categorical.from_codes(h["next_queue"], dtype=queues)
-            frame["outcome"] = pd.Categorical.from_codes(h["outcome"], dtype=outcomes)
-            frame["by"] = pd.Categorical.from_codes(
-                h["by"], categories=[b.name.lower() for b in By]
-            )
-            frame["agent"] = pd.array(h["agent"], dtype="Int64")
-            frame["agent"] = frame["agent"].mask(frame["agent"] < 0)
-            frame["wait"] = h["response"] - h["arrive"]
-            frame["entered"] = run.contacts["entered"][h["contact"]]
-            for key, value in reversed(self._ids(run).items()):
-                frame.insert(0, key, value)
-            frames.append(frame)
-        return pd.concat(frames, ignore_index=True)
+        h = run.hops
+        frame = pd.DataFrame({k: v for k, v in h.items() if k not in {"queue", "next_queue"}})
+        frame["queue"] = pd.Categorical.from_codes(h["queue"], dtype=queues)
+        frame["next_queue"] = pd.Categorical.from_codes(h["next_queue"], dtype=queues)
+        frame["outcome"] = pd.Categorical.from_codes(h["outcome"], dtype=outcomes)
+        frame["by"] = pd.Categorical.from_codes(h["by"], categories=[b.name.lower() for b in By])
+        frame["agent"] = pd.array(h["agent"], dtype="Int64")
+        frame["agent"] = frame["agent"].mask(frame["agent"] < 0)
+        frame["wait"] = h["response"] - h["arrive"]
+        frame["entered"] = run.contacts["entered"][h["contact"]]
+        for key, value in reversed(self._ids(run).items()):
+            frame.insert(0, key, value)
+        return frame
+
+    def _write_contacts(self, path: Path) -> None:
+        """``contacts.csv``: replication after replication, so memory stays that of one."""
+        for i, run in enumerate(self.runs):
+            self._contacts_of(run).to_csv(path, mode="a" if i else "w", header=not i, index=False)
 
     def to_dict(self) -> dict[str, object]:
         """The ``sim run --json`` document."""
@@ -224,10 +229,10 @@ class Results:
             "numpy": np.__version__,
         }
 
-    def save(self, out: str | Path) -> list[Path]:
-        """Write the result tables, metadata and the resolved scenario into ``out``.
+    def writers(self, out: str | Path) -> dict[Path, Callable[[Path], object]]:
+        """``path -> writer`` of the files :meth:`save` writes into ``out``.
 
-        The files appear together or not at all (see :func:`sim.outputs.write_files`).
+        For :meth:`sim.outputs.OutputPlan.write`, with other files of the same set.
         """
         out = Path(out)
         resolved = resolved_yaml(self.scenario)
@@ -235,9 +240,16 @@ class Results:
             "summary.csv": lambda p: self.summary().to_csv(p),
             "replications.csv": lambda p: self.metrics().to_csv(p, index=False),
             "hourly.csv": lambda p: self.hourly().to_csv(p, index=False),
-            "contacts.csv": lambda p: self.contacts().to_csv(p, index=False),
+            "contacts.csv": self._write_contacts,
             "teams.csv": lambda p: self.teams().to_csv(p),
             "metadata.json": lambda p: p.write_text(json.dumps(self.metadata(), indent=2)),
             "scenario.yaml": lambda p: p.write_text(resolved, encoding="utf-8"),
         }
-        return write_files({out / name: writers[name] for name in RESULT_FILES})
+        return {out / name: writers[name] for name in RESULT_FILES}
+
+    def save(self, out: str | Path) -> list[Path]:
+        """Write the result tables, metadata and the resolved scenario into ``out``.
+
+        The files appear together or not at all (see :func:`sim.outputs.write_files`).
+        """
+        return write_files(self.writers(out))

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 
 from sim.cli import calibrate, compare, fit, plot, report, run, staff, sweep, validate
 from sim.cli.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, Parser
+from sim.cluster import ClusterError
+from sim.console import Terminated
 from sim.errors import ScenarioError
-from sim.runner import ClusterError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -52,9 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sim`` command; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
-    args.argv = argv
     try:
+        args = build_parser().parse_args(argv)
+        args.argv = argv
         return args.handler(args)
     except (ScenarioError, ClusterError) as exc:
         print(f"error: {exc}".replace("\n", "\nerror: "), file=sys.stderr)
@@ -63,6 +64,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader (``| head``) left; say nothing more and do not trace back.
         sys.stderr.close()
         return EXIT_OK
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print("terminated" if isinstance(exc, Terminated) else "interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

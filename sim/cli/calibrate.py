@@ -8,9 +8,11 @@ import math
 from pathlib import Path
 
 from sim.calibrate import Calibration, calibrate, free_parameter, write_calibrated
-from sim.cli.common import EXIT_MISS, EXIT_OK, add_run_options, positive_int, wrap
+from sim.cli.common import EXIT_MISS, EXIT_OK, add_run_options, check_workload, positive_int, wrap
 from sim.cli.validate import PASS_RULE
-from sim.loader import read_yaml
+from sim.loader import from_dict, read_yaml
+from sim.outputs import OutputPlan
+from sim.progress import Progress
 from sim.validate import describe, format_value, unit_metric
 
 __all__ = ["format_fit", "register"]
@@ -91,20 +93,31 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     data = read_yaml(args.scenario)
     free = [free_parameter(spec, data, args.scenario) for spec in args.free]
-    result = calibrate(
-        data,
-        free,
-        source=args.scenario,
-        targets=args.targets,
-        replications=args.replications,
-        seed=args.seed,
-        workers=args.workers,
-        overrides=args.overrides,
-        max_evaluations=args.max_evaluations,
-        method=args.method,
-    )
+    scenario = from_dict(data, args.scenario, args.overrides)
+    n = args.replications or scenario.replications
+    # The start values, the evaluations, the fitted values; each Brent search may take
+    # one evaluation past its share of the budget (three sweeps at most).
+    repeats = 2 + args.max_evaluations + 3 * len(free)
+    check_workload(args, args.scenario, [(scenario, n)], repeats=repeats)
     out = Path(args.out or f"{Path(args.scenario).stem}.calibrated.yaml")
-    write_calibrated(result, out, args.scenario)
+    outputs = OutputPlan(protect=[args.scenario])
+    outputs.file(out)
+    label = f"calibrate {scenario.name}"
+    with Progress(label, args.max_evaluations, unit="evaluation") as bar:
+        result = calibrate(
+            data,
+            free,
+            source=args.scenario,
+            targets=args.targets,
+            replications=args.replications,
+            seed=args.seed,
+            workers=args.workers,
+            overrides=args.overrides,
+            max_evaluations=args.max_evaluations,
+            method=args.method,
+            progress=lambda _values, loss: bar.update(1, f"objective {loss:.4g}"),
+        )
+    outputs.write({out: lambda path: write_calibrated(result, path, args.scenario)})
     if args.json:
         print(json.dumps(_fit_json(result, out), indent=2))
     else:

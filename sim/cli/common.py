@@ -9,9 +9,13 @@ import sys
 import textwrap
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sim.console import EXIT_INTERRUPTED
 from sim.outputs import OutputError, OutputPlan
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -23,6 +27,7 @@ __all__ = [
     "add_report_option",
     "add_run_options",
     "add_scheduler_option",
+    "check_workload",
     "command_line",
     "fail",
     "json_clean",
@@ -30,12 +35,14 @@ __all__ = [
     "plan_report",
     "positive_int",
     "progress_wanted",
+    "replications",
     "scenarios_path",
     "typed",
     "wrap",
+    "write_table",
 ]
 
-EXIT_OK, EXIT_MISS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_MISS, EXIT_BAD_INPUT = 0, 1, 2
 
 
 class Parser(argparse.ArgumentParser):
@@ -61,6 +68,16 @@ def positive_int(text: str) -> int:
     return value
 
 
+def replications(text: str) -> int:
+    """Argument type: a number of replications, within the hard limit."""
+    from sim.scenario import MAX_REPLICATIONS  # noqa: PLC0415 - pydantic, only when used
+
+    value = positive_int(text)
+    if value > MAX_REPLICATIONS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_REPLICATIONS:,}, got {value:,}")
+    return value
+
+
 def non_negative_int(text: str) -> int:
     """Argument type: an integer >= 0."""
     value = _whole(text)
@@ -71,7 +88,7 @@ def non_negative_int(text: str) -> int:
 
 def add_run_options(p: argparse.ArgumentParser, *, json_help: str = "print JSON on stdout") -> None:
     """The options every simulating subcommand shares."""
-    p.add_argument("--replications", "-n", type=positive_int, help="replications (default: file's)")
+    p.add_argument("--replications", "-n", type=replications, help="replications (default: file's)")
     p.add_argument("--seed", type=non_negative_int, help="base random seed (default: file's)")
     p.add_argument(
         "--set",
@@ -85,6 +102,46 @@ def add_run_options(p: argparse.ArgumentParser, *, json_help: str = "print JSON 
         "--workers", type=positive_int, help="local processes (default: all cores; same results)"
     )
     p.add_argument("--json", action="store_true", help=json_help)
+    p.add_argument(
+        "--allow-large",
+        action="store_true",
+        help="run even past the workload limits (contacts, replications, memory; see README)",
+    )
+
+
+def check_workload(
+    args: argparse.Namespace,
+    source: str,
+    runs: list[tuple[Scenario, int]],
+    *,
+    keep: bool = False,
+    write: bool = False,
+    repeats: int = 1,
+) -> None:
+    """Refuse, before it starts, work past the limits unless ``--allow-large`` was given.
+
+    Args:
+        args: the command's arguments (``--allow-large``, ``--workers``).
+        source: the file named in the message.
+        runs: each scenario (variant) with its replications.
+        keep: every replication's records are kept (``run``, ``plot``).
+        write: the per-contact table is written (``run --out``).
+        repeats: how many times the runs are simulated (calibration, staffing).
+
+    Raises:
+        WorkloadError: a limit is passed (exit code 2), naming the estimate and the flag.
+    """
+    from sim.runner import default_workers  # noqa: PLC0415
+    from sim.workload import WorkloadError, estimate  # noqa: PLC0415
+
+    if args.allow_large:
+        return
+    workers = args.workers or default_workers()
+    work = estimate(runs, keep=keep, write=write, workers=workers, repeats=repeats)
+    found = work.problems()
+    if found:
+        reason = f"this would simulate {'; '.join(found)}; add --allow-large to run it anyway"
+        raise WorkloadError(source, [("", reason)])
 
 
 def add_scheduler_option(p: argparse.ArgumentParser) -> None:
@@ -155,9 +212,24 @@ def scenarios_path(out: str) -> Path:
     return Path(out).with_suffix(".scenarios.yaml")
 
 
-def progress_wanted(args: argparse.Namespace) -> bool:
-    """A progress bar only for a person at a terminal, never with ``--json``."""
-    return not args.json and sys.stderr.isatty()
+def write_table(plan: Any, table: Any, out: str) -> None:
+    """Write a what-if table as CSV and its variants' scenarios beside it, as one set."""
+    from sim.experiments import save_scenarios  # noqa: PLC0415
+
+    plan.write(
+        {
+            out: lambda path: table.to_csv(path, index=False),
+            scenarios_path(out): lambda path: save_scenarios(table, path),
+        }
+    )
+
+
+def progress_wanted(_args: argparse.Namespace) -> bool:
+    """Progress on stderr: a bar on a terminal, else a line every few seconds.
+
+    Never on stdout, so ``--json`` output stays JSON (see :mod:`sim.progress`).
+    """
+    return True
 
 
 def fail(message: str) -> int:

@@ -13,6 +13,7 @@ from sim.cli.common import (
     add_output_options,
     add_report_option,
     add_run_options,
+    check_workload,
     command_line,
     fail,
     json_clean,
@@ -20,8 +21,9 @@ from sim.cli.common import (
     progress_wanted,
     scenarios_path,
     wrap,
+    write_table,
 )
-from sim.experiments import compare, paired_results, save_scenarios
+from sim.experiments import compare, paired_results
 from sim.loader import load
 from sim.metrics import METRICS
 from sim.outputs import OutputPlan
@@ -69,6 +71,13 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     a = load(args.a)
     b = load(args.b or args.a, args.overrides)
     inputs = [args.a, args.b] if args.b else [args.a]
+    n = args.replications or a.replications
+    # With a report both runs are kept whole (it draws their waits).
+    check_workload(args, args.a, [(a, n), (b, n)], keep=bool(args.report))
+    plan = OutputPlan(protect=inputs)
+    if args.out:
+        plan.file(args.out)
+        plan.file(scenarios_path(args.out))
     report = plan_report(args, inputs)
     # Both sides run A's seed and replications: the pairing needs the same streams.
     replications = a.replications if args.replications is None else args.replications
@@ -86,8 +95,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     else:
         table = compare(a, b, **options)
     if args.out:
-        table.to_csv(args.out, index=False)
-        save_scenarios(table, scenarios_path(args.out))
+        write_table(plan, table, args.out)
     label_b = args.b or args.a
     if args.overrides:
         label_b += " with " + " ".join(args.overrides)

@@ -24,8 +24,15 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.cli.common import EXIT_BAD_INPUT, EXIT_OK, add_run_options
+from sim.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    add_run_options,
+    check_workload,
+    progress_wanted,
+)
 from sim.loader import load
+from sim.outputs import OutputPlan
 from sim.report.figures import save_figure
 from sim.runner import run
 
@@ -94,12 +101,15 @@ def _cmd_plot(args: argparse.Namespace, *, parser: argparse.ArgumentParser) -> i
     from sim.plots import PlotError  # noqa: PLC0415
 
     out = Path(args.out) if args.out else _default_out(args)
+    plan = OutputPlan(protect=[p for p in (args.scenario, args.sweep) if p])
+    plan.file(out)
     try:
         fig = _sweep_figure(args) if args.sweep else _scenario_figure(args)
     except PlotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    path = save_figure(fig, out)
+    kind = out.suffix.lstrip(".").lower()
+    (path,) = plan.write({out: lambda temporary: save_figure(fig, temporary, kind)})
     if args.json:
         print(json.dumps({"written": [str(path)]}))
     else:
@@ -127,12 +137,14 @@ def _default_out(args: argparse.Namespace) -> Path:
 
 def _scenario_figure(args: argparse.Namespace) -> Figure:
     scenario = load(args.scenario, args.overrides)
+    n = args.replications or scenario.replications
+    check_workload(args, args.scenario, [(scenario, n)], keep=True)
     results = run(
         scenario,
         replications=args.replications,
         seed=args.seed,
         workers=args.workers,
-        progress=not args.json and sys.stderr.isatty(),
+        progress=progress_wanted(args),
     )
     queues = args.queues or [_first_answered_queue(results)]
     return _DRAW[args.kind](results, queues, args)

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from sim.cli.common import (
     EXIT_OK,
     add_report_option,
     add_run_options,
     add_scheduler_option,
+    check_workload,
     command_line,
     plan_report,
+    progress_wanted,
 )
 from sim.errors import ScenarioError
 from sim.loader import load
 from sim.outputs import OutputPlan
 from sim.report import format_summary, format_teams
+from sim.report.figures import image_writers, standard_images, standard_plot_names
 from sim.results import RESULT_FILES, Results
 from sim.runner import run
 
@@ -60,8 +62,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.plots and not args.out:
         raise ScenarioError("--plots", [("", "--plots needs --out DIR to write the images into")])
     scenario = load(args.scenario, args.overrides)
+    n = args.replications or scenario.replications
+    check_workload(args, args.scenario, [(scenario, n)], keep=True, write=bool(args.out))
+    plan = OutputPlan(protect=[args.scenario])
     if args.out:
-        OutputPlan(protect=[args.scenario]).folder(args.out, RESULT_FILES)
+        names = [*RESULT_FILES, *(standard_plot_names(scenario) if args.plots else ())]
+        plan.folder(args.out, names)
     report = plan_report(args, [args.scenario])
     results = run(
         scenario,
@@ -69,14 +75,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         seed=args.seed,
         workers=args.workers,
         scheduler=args.scheduler,
-        progress=not args.json and sys.stderr.isatty(),
+        progress=progress_wanted(args),
     )
     if args.out:
-        results.save(args.out)
+        writers = results.writers(args.out)
         if args.plots:
-            from sim.report.figures import write_standard_plots  # noqa: PLC0415 - matplotlib
-
-            write_standard_plots(results, args.out)
+            writers |= image_writers(standard_images(results), args.out)
+        plan.write(writers)
     if report:
         _write_report(results, args, report)
     if args.json:

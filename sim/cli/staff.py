@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from sim.cli.common import (
     EXIT_MISS,
@@ -12,6 +11,7 @@ from sim.cli.common import (
     add_output_options,
     add_report_option,
     add_run_options,
+    check_workload,
     command_line,
     fail,
     plan_report,
@@ -29,8 +29,10 @@ from sim.staffing import (
     TARGET_HELP,
     StaffingError,
     StaffingPlan,
+    max_calls,
     parse_shift_template,
     parse_target,
+    resolve_queue,
     staff_plan,
 )
 from sim.units import format_duration, parse_duration
@@ -115,6 +117,16 @@ def _cmd_staff(args: argparse.Namespace) -> int:
     scenario = load(args.scenario, args.overrides)
     report = plan_report(args, [args.scenario])
     try:
+        queue = resolve_queue(scenario, args.queue)
+    except StaffingError as exc:
+        return fail(str(exc))
+    alone = scenario.model_copy(update={"queues": {queue: scenario.queues[queue]}})
+    n = args.replications or scenario.replications
+    check_workload(args, args.scenario, [(alone, n)], repeats=max_calls(args.rounds))
+    outputs = OutputPlan(protect=[args.scenario])
+    if args.out:
+        outputs.file(args.out)
+    try:
         plan = staff_plan(
             scenario,
             args.queue,
@@ -131,7 +143,8 @@ def _cmd_staff(args: argparse.Namespace) -> int:
     except StaffingError as exc:
         return fail(str(exc))
     if args.out:
-        Path(args.out).write_text(plan.staff_yaml(), encoding="utf-8")
+        block = plan.staff_yaml()
+        outputs.write({args.out: lambda path: path.write_text(block, encoding="utf-8")})
     if report:
         _write_report(args, scenario, plan, report)
     if args.json:

@@ -13,6 +13,7 @@ from sim.cli.common import (
     add_output_options,
     add_report_option,
     add_run_options,
+    check_workload,
     command_line,
     fail,
     json_clean,
@@ -21,8 +22,9 @@ from sim.cli.common import (
     scenarios_path,
     typed,
     wrap,
+    write_table,
 )
-from sim.experiments import parse_vary, save_scenarios, sweep
+from sim.experiments import parse_vary, sweep, sweep_variants
 from sim.loader import load
 from sim.metrics import METRICS
 from sim.outputs import OutputPlan
@@ -78,6 +80,13 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if twice:
         return fail(f"--vary: a path is given twice: {', '.join(twice)}")
     base = load(args.scenario, args.overrides)  # report problems of the base file first
+    variants = sweep_variants(args.scenario, dict(args.vary), args.overrides)
+    n = args.replications or base.replications
+    check_workload(args, args.scenario, [(v, n) for _, v in variants])
+    plan = OutputPlan(protect=[args.scenario])
+    if args.out:
+        plan.file(args.out)
+        plan.file(scenarios_path(args.out))
     report = plan_report(args, [args.scenario])
     table = sweep(
         args.scenario,
@@ -95,8 +104,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             return fail(f"--queue: no queue {', '.join(unknown)} in the scenario")
         table = table[table["queue"].isin(args.queue)].reset_index(drop=True)
     if args.out:
-        table.to_csv(args.out, index=False)
-        save_scenarios(table, scenarios_path(args.out))
+        write_table(plan, table, args.out)
     if report:
         _write_report(args, base, table, report)
     if args.json:

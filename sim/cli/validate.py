@@ -12,8 +12,10 @@ from sim.cli.common import (
     add_report_option,
     add_run_options,
     add_scheduler_option,
+    check_workload,
     command_line,
     plan_report,
+    progress_wanted,
     wrap,
 )
 from sim.errors import ScenarioError
@@ -76,13 +78,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     empty = [source for source, s in scenarios if not s.targets]
     for source in empty:
         print(f"note: {source} has no targets", file=sys.stderr)
+    runs = [(s, args.replications or s.replications) for _, s in scenarios if s.targets]
+    check_workload(args, " ".join(args.paths), runs)
     rows = validate_many(
         [(src, s) for src, s in scenarios if s.targets],
         replications=args.replications,
         seed=args.seed,
         workers=args.workers,
         scheduler=args.scheduler,
-        progress=not args.json and sys.stderr.isatty(),
+        progress=progress_wanted(args),
     )
     if not rows:
         raise ScenarioError(" ".join(args.paths), [("", "no targets to check")])
@@ -131,6 +135,6 @@ def _title(rows: list[TargetRow], files: int) -> str:
     reps = sorted({r.replications for r in rows})
     count = "/".join(str(n) for n in reps)
     return (
-        f"Document vs simulation: {len(rows)} targets in {files} scenario file(s), "
+        f"Document vs simulation: {len(rows)} targets in {files} scenario file(s)\n"
         f"{count} replications each (mean ±95% CI half-width)\n"
     )

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,7 @@ __all__ = [
     "sweep_table",
     "teams_table",
     "with_ci",
+    "wrapped_grid",
 ]
 
 # (column title, metric, kind)
@@ -146,6 +148,59 @@ class Table:
     def flag(self, i: int) -> str:
         """Row ``i``'s flag (``""`` when rows are not flagged)."""
         return self.flags[i] if self.flags else ""
+
+
+# Terminal tables stay this narrow: long cells wrap onto more lines instead.
+MAX_WIDTH = 120
+_MIN_WRAPPED = 12
+
+
+def _pieces(cell: str, width: int) -> list[str]:
+    """A cell as lines of at most ``width``: broken at spaces, ``+`` and hyphens."""
+    spaced = cell.replace("+", "+ ")  # a break opportunity after each '+'
+    lines = textwrap.wrap(spaced, width, break_long_words=True) or [""]
+    return [line.replace("+ ", "+") for line in lines]
+
+
+def wrapped_grid(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    right: Collection[int] = (),
+    wrap: Collection[int] = (),
+    width: int = MAX_WIDTH,
+) -> list[str]:
+    """A fixed-width table at most ``width`` wide: the ``wrap`` columns wrap if needed.
+
+    The widest wrappable column is narrowed first; a row whose cells wrap takes several
+    lines, its other cells on the first. Returns the lines: header, rule, rows.
+    """
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    while sum(widths) + 2 * (len(widths) - 1) > width:
+        candidates = [i for i in wrap if widths[i] > _MIN_WRAPPED]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: widths[i])
+        widths[widest] -= 1
+
+    def lines(cells: Sequence[str]) -> list[str]:
+        parts = [
+            _pieces(c, w) if i in wrap else [c]
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        out = []
+        for k in range(max(map(len, parts))):
+            texts = [p[k] if k < len(p) else "" for p in parts]
+            out.append(
+                "  ".join(
+                    t.rjust(w) if i in right else t.ljust(w)
+                    for i, (t, w) in enumerate(zip(texts, widths, strict=True))
+                ).rstrip()
+            )
+        return out
+
+    rule = "  ".join("-" * w for w in widths)
+    return [*lines(header), rule, *(line for row in rows for line in lines(row))]
 
 
 def _summary_cell(row: pd.Series, metric: str, kind: str) -> str:
