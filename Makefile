@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/livestream_promo_peak.yaml
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +28,20 @@ lint: $(VENV)/.installed-dev
 test: lint
 	$(BIN)/python -m pytest -q
 
+# The mutation fuzzer with a larger budget than the one in `make test` (same contract).
+FUZZ_CASES ?= 3000
+FUZZ_SEED ?= 1
+fuzz: $(VENV)/.installed-dev
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python tests/fuzzing.py --seed $(FUZZ_SEED) --cases $(FUZZ_CASES)
+
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_erlang_a.py
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_fit.py
 	$(BIN)/python benchmarks/bench_teams.py
+	$(BIN)/python benchmarks/bench_loader.py
+	$(BIN)/python benchmarks/bench_memory.py
+	$(BIN)/python benchmarks/bench_notebooks.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,192 @@
+"""Ctrl-C and SIGTERM stop ``sim`` cleanly: one line, exit 130, nothing written, no orphans.
+
+Each test runs the real ``sim`` command as a subprocess on work that would take many
+minutes, waits until its worker processes exist, sends the signal and checks the exit
+code, the output, the files and the processes left. Nothing here measures time: the
+timeouts are hang guards only, far beyond what a correct run needs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="reads /proc to find worker processes"
+)
+
+HANG_GUARD = 120.0  # seconds; a correct run needs a small fraction of this
+# Long enough that no run finishes before it is interrupted: ~1.4 million contacts
+# per replication, 16 replications.
+LONG: dict = {
+    "name": "long",
+    "start": "2026-01-05T00:00",
+    "duration": "30d",
+    "seed": 1,
+    "replications": 16,
+    "queues": {
+        "chat": {
+            "arrivals": {"rate": "2000/h"},
+            "staff": 40,
+            "service": {"dist": "exponential", "mean": "1m"},
+        }
+    },
+}
+PROGRESS_LINE = re.compile(r"^.+: \d+/\d+ replications.*elapsed$")
+
+
+def _command() -> list[str]:
+    script = Path(sys.executable).with_name("sim")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "sim"]
+
+
+def _children(pid: int) -> set[int]:
+    """Live (not zombie) processes whose parent is ``pid``."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(entry.name))
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive
+
+
+def _wait_for(condition, what: str) -> None:
+    deadline = time.monotonic() + HANG_GUARD
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"hang guard: {what} did not happen within {HANG_GUARD:g} s")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def long_run(tmp_path) -> Iterator[tuple[subprocess.Popen, Path, set[int]]]:
+    """``sim run`` on two workers, started, with its workers running."""
+    scenario = tmp_path / "long.yaml"
+    scenario.write_text(yaml.safe_dump(LONG))
+    out = tmp_path / "out"
+    argv = [*_command(), "run", str(scenario), "--workers", "2", "--allow-large", "--out", str(out)]
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    workers: set[int] = set()
+
+    def started() -> bool:
+        workers.update(_children(proc.pid))
+        return len(workers) >= 2 or proc.poll() is not None
+
+    try:
+        _wait_for(started, "starting two workers")
+        assert proc.poll() is None, proc.communicate()
+        yield proc, out, workers
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+
+
+def _check_stopped(proc: subprocess.Popen, out: Path, workers: set[int], word: str) -> None:
+    stdout, stderr = proc.communicate(timeout=HANG_GUARD)
+    assert proc.returncode == 130, stderr
+    assert stdout == ""
+    assert "Traceback" not in stderr
+    lines = stderr.splitlines()
+    assert lines[-1] == word
+    assert all(PROGRESS_LINE.match(line) for line in lines[:-1]), stderr
+    assert not out.exists()
+    _wait_for(lambda: not _alive(workers), "the workers ending")
+
+
+def test_ctrl_c_stops_the_run_and_its_workers(long_run):
+    proc, out, workers = long_run
+    # A terminal sends Ctrl-C to the whole foreground process group.
+    os.killpg(proc.pid, signal.SIGINT)
+    _check_stopped(proc, out, workers, "interrupted")
+
+
+def test_sigterm_to_the_main_process_takes_its_workers_with_it(long_run):
+    proc, out, workers = long_run
+    proc.send_signal(signal.SIGTERM)
+    _check_stopped(proc, out, workers, "terminated")
+
+
+def test_workers_do_not_outlive_a_killed_parent(long_run):
+    proc, out, workers = long_run
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=HANG_GUARD)
+    _wait_for(lambda: not _alive(workers), "the orphaned workers ending")
+    assert not out.exists() or not list(out.iterdir())
+
+
+# An import hook that sends SIGINT to the process while the command line's heavy
+# modules are being imported: the interrupt lands exactly during start-up.
+_START_UP = """
+import builtins, os, signal, sys
+real_import = builtins.__import__
+def interrupting_import(name, *args, **kwargs):
+    if name == "sim.cli.common":
+        builtins.__import__ = real_import
+        os.kill(os.getpid(), signal.SIGINT)
+    return real_import(name, *args, **kwargs)
+builtins.__import__ = interrupting_import
+from sim.console import main
+sys.exit(main(["run", "whatever.yaml"]))
+"""
+
+
+def test_an_interrupt_during_start_up_prints_no_traceback():
+    proc = subprocess.run(
+        [sys.executable, "-c", _START_UP],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        check=False,
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == (130, "", "interrupted\n")
+
+
+def test_every_public_name_is_there_when_asked_for():
+    import sim
+
+    for name in sim.__all__:
+        assert getattr(sim, name) is not None
+    assert set(sim.__all__) <= set(dir(sim))
+    assert sim.plots.wait_ecdf  # subpackages load on first use too
+    with pytest.raises(AttributeError):
+        sim.no_such_name  # noqa: B018
+
+
+def test_importing_sim_loads_nothing_heavy():
+    code = (
+        "import sys, sim; heavy = {'numpy', 'pandas', 'simpy', 'pydantic', 'scipy'};"
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=HANG_GUARD, check=True
+    )
+    assert proc.stdout.strip() == "[]"

@@ -1,0 +1,258 @@
+"""The workload estimate and its limits, the progress display, and the reader's limits.
+
+The estimate is the integral of the arrival rate: its mean agrees with simulated counts
+within the Poisson standard error. The limits refuse what they document and nothing
+less. Progress goes to stderr only, as lines when stderr is not a terminal.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import sim
+from sim import progress as progress_module
+from sim.cli import main
+from sim.cluster import ClusterError, parse_address
+from sim.progress import Progress
+from sim.report.tables import MAX_WIDTH
+from sim.runner import replication_count
+from sim.validate import TargetRow, format_rows
+from sim.workload import (
+    BYTES_KEPT_PER_CONTACT,
+    LIMITS,
+    MAX_ARRIVALS,
+    Limits,
+    Workload,
+    estimate,
+    expected_arrivals,
+)
+from sim.yamlfile import MAX_NODES, YamlLimitError, check_tree, parse_text
+
+PEAKED = {
+    "name": "peaked",
+    "start": "2026-01-09T06:00",  # a Friday morning: weekday and holiday weights apply
+    "duration": "2d",
+    "seed": 11,
+    "replications": 1,
+    "calendar": {"holidays": ["2026-01-10"]},
+    "queues": {
+        "a": {
+            "arrivals": {
+                "rate": "120/h",
+                "profile": [1] * 8 + [3] * 12 + [1] * 4,
+                "weekdays": [1, 1, 1, 1, 2, 1, 1],
+                "peaks": [{"start": "20:00", "end": "22:00", "multiplier": 2.5}],
+                "holiday_multiplier": 0.5,
+            },
+            "staff": 20,
+            "service": {"dist": "exponential", "mean": "2m"},
+        },
+        "b": {
+            "arrivals": {"rate": "30/h"},
+            "staff": 2,
+            "service": {"dist": "constant", "value": 60},
+        },
+    },
+}
+
+
+def test_the_estimate_is_the_mean_of_the_simulated_arrivals():
+    scenario = sim.from_dict(PEAKED)
+    expected = expected_arrivals(scenario)
+    reps = 20
+    counts = {name: [] for name in scenario.queues}
+    for r in range(reps):
+        hops = sim.simulate(scenario, r).hops
+        for i, name in enumerate(scenario.queues):
+            counts[name].append(int(((hops["queue"] == i) & (hops["hop"] == 0)).sum()))
+    for name, lam in expected.items():
+        # Poisson counts: the mean of `reps` has standard error sqrt(lam / reps).
+        assert abs(np.mean(counts[name]) - lam) < 4 * math.sqrt(lam / reps), name
+
+
+def test_the_estimate_adds_up_variants_replications_and_repeats():
+    scenario = sim.from_dict(PEAKED)
+    per_replication = sum(expected_arrivals(scenario).values())
+    work = estimate([(scenario, 3), (scenario, 2)], repeats=4)
+    assert work.replications == 20
+    assert work.contacts == pytest.approx(20 * per_replication)
+    assert work.per_replication == pytest.approx(per_replication)
+    kept = estimate([(scenario, 5)], keep=True).memory_bytes
+    assert kept > estimate([(scenario, 5)]).memory_bytes
+    assert work.agent_shifts == 20 * (20 + 2)  # constant staff: one shift each
+
+
+def test_limits_name_each_quantity_past_them():
+    small = Workload(replications=10, contacts=1e5, agent_shifts=10, memory_bytes=1e6)
+    assert small.problems() == []
+    huge = Workload(10**6, 1e9, 10**9, 1e12, per_replication=1e3)
+    found = " ".join(huge.problems())
+    for word in ("1,000,000 replications", "1,000,000,000 contacts", "agent shifts", "GiB"):
+        assert word in found
+    assert Workload(10, 1e5, 10, 1e6).problems(Limits(contacts=10)) != []
+    assert LIMITS.contacts >= 10 * 100_000  # the documented limit covers ordinary studies
+
+
+def test_kept_records_cost_no_more_than_the_documented_bytes_per_arrival():
+    for path in ("scenarios/livestream_promo_peak.yaml", "scenarios/document/offline.yaml"):
+        scenario = sim.load(path)
+        result = sim.simulate(scenario, 0)
+        stored = sum(a.nbytes for a in result.hops.values())
+        stored += sum(a.nbytes for a in result.contacts.values())
+        arrivals = int((result.hops["hop"] == 0).sum())
+        assert stored / arrivals <= BYTES_KEPT_PER_CONTACT, path
+
+
+def test_the_hard_limit_is_a_scenario_error_even_from_plain_data():
+    data = {**PEAKED, "duration": "3650d", "drain": "1d"}
+    data["queues"] = {"a": {**PEAKED["queues"]["a"], "arrivals": {"rate": "1000/s"}}}
+    with pytest.raises(sim.ScenarioError, match=f"limit is {MAX_ARRIVALS:,}"):
+        sim.from_dict(data)
+
+
+@pytest.mark.parametrize("n", [0, -1, 10**6 + 1])
+def test_replication_counts_out_of_range_are_refused(n):
+    with pytest.raises(ValueError, match="replications must be between"):
+        replication_count(n)
+    with pytest.raises(ValueError, match="replications must be between"):
+        sim.run(sim.from_dict(PEAKED), replications=n)
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def _wait_for_text(stream: io.StringIO) -> str:
+    """Poll until the heartbeat thread has written (a hang guard bounds the wait)."""
+    for _ in range(60_000):
+        if stream.getvalue():
+            return stream.getvalue()
+        time.sleep(0.001)
+    pytest.fail("hang guard: no progress line was written")
+
+
+def test_progress_off_a_terminal_writes_lines_and_a_last_one():
+    stream = io.StringIO()
+    bar = Progress("sweep: 2 variants", 4, stream=stream, every=0.01)
+    bar.update(1, "objective 3")
+    text = _wait_for_text(stream)
+    bar.update(3)
+    bar.close()
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("sweep: 2 variants: 1/4 replications, objective 3, ")
+    assert lines[0].endswith(" elapsed")
+    assert lines[-1].startswith("sweep: 2 variants: 4/4 replications")
+    assert "\r" not in text
+
+
+def test_progress_that_says_nothing_stays_silent():
+    stream = io.StringIO()
+    with Progress("quick", 2, stream=stream) as bar:
+        bar.update(2)
+    assert stream.getvalue() == ""
+    with Progress("off", 2, stream=stream, enabled=False, every=0.001) as bar:
+        bar.update(2)
+    assert stream.getvalue() == ""
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_is_a_labelled_bar():
+    stream = _Terminal()
+    with Progress("validate: 3 scenarios", 5, stream=stream) as bar:
+        bar.update(5)
+    assert "validate: 3 scenarios" in stream.getvalue()
+
+
+def test_json_on_stdout_stays_json_while_progress_goes_to_stderr(capsys, monkeypatch):
+    monkeypatch.setattr(progress_module, "LINE_EVERY", 0.0005)
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # not a terminal
+    code = main(
+        ["run", "scenarios/livestream_promo_peak.yaml", "-n", "2", "--workers", "1", "--json"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert json.loads(out)["replications"] == 2
+    assert "replications" in sys.stderr.getvalue()  # the progress lines went here
+
+
+# -------------------------------------------------------------- reader and addresses
+
+
+def test_a_reused_anchor_is_an_error_not_a_miscount():
+    with pytest.raises(ValueError, match="invalid YAML: line 2"):
+        parse_text("a: &x 1\nb: &x [1, 2]\nc: *x\n")
+
+
+def test_plain_data_past_the_size_limit_is_refused():
+    with pytest.raises(YamlLimitError, match="values"):
+        check_tree([0] * (MAX_NODES + 1))
+    looped: list = []
+    looped.append(looped)
+    with pytest.raises(YamlLimitError, match="nested"):
+        check_tree(looped)
+
+
+@pytest.mark.parametrize(
+    ("address", "parsed"),
+    [
+        ("tcp://10.0.0.5:8786", ("tcp", "10.0.0.5", 8786)),
+        ("scheduler.local:8786", ("tcp", "scheduler.local", 8786)),
+        ("tls://[::1]:8786", ("tls", "::1", 8786)),
+    ],
+)
+def test_scheduler_addresses_are_parsed_without_connecting(address, parsed):
+    assert parse_address(address) == parsed
+
+
+@pytest.mark.parametrize("address", ["", "tcp://", "udp://h:1", "h:0", "h:65536", "tcp://a b:1"])
+def test_bad_scheduler_addresses_are_cluster_errors(address):
+    with pytest.raises(ClusterError, match="--scheduler"):
+        parse_address(address)
+
+
+# --------------------------------------------------------------------- validate table
+
+
+def test_the_validate_table_fits_120_columns():
+    long_queue = "+".join(f"queue_with_a_long_name_{i}" for i in range(5))
+    rows = [
+        TargetRow(
+            scenario=f"a-scenario-with-a-long-name-{i}",
+            queue=long_queue if i % 2 else "q",
+            metric="e2e_reach_rate_ratio",
+            value=0.5,
+            simulated=0.49,
+            ci95=0.01,
+            tolerance=0.03,
+            passed=True,
+            bound="equal",
+            detail="e2e_reach_rate reaching email+tickets / e2e_answer_rate at home+faq " * 2,
+            note="",
+            replications=2,
+            source="x.yaml",
+        )
+        for i in range(4)
+    ]
+    text = format_rows(rows)
+    assert max(len(line) for line in text.splitlines()) <= MAX_WIDTH
+    verdicts = [line for line in text.splitlines() if line.endswith("  pass")]
+    assert len(verdicts) == len(rows)  # wrapped onto more lines, no row lost
+    assert "a-scenario-with-a-long-" in text
+
+
+def test_sim_validate_prints_within_120_columns(capsys):
+    path = "scenarios/document/homepage.yaml"  # long mixes and e2e details
+    code = main(["validate", path, "-n", "2", "--workers", "1"])
+    out = capsys.readouterr().out
+    assert code in (0, 1)
+    assert max(len(line) for line in out.splitlines()) <= MAX_WIDTH
