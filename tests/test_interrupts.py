@@ -44,6 +44,15 @@ LONG: dict = {
 PROGRESS_LINE = re.compile(r"^.+: \d+/\d+ replications.*elapsed$")
 
 
+def _as_at_a_terminal() -> None:
+    """In the child: SIGINT as a terminal session has it.
+
+    A test run started in the background (``make test &``) ignores SIGINT, and a child
+    inherits that; Python then never turns Ctrl-C into KeyboardInterrupt.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _command() -> list[str]:
     script = Path(sys.executable).with_name("sim")
     return [str(script)] if script.exists() else [sys.executable, "-m", "sim"]
@@ -92,7 +101,12 @@ def long_run(tmp_path) -> Iterator[tuple[subprocess.Popen, Path, set[int]]]:
     out = tmp_path / "out"
     argv = [*_command(), "run", str(scenario), "--workers", "2", "--allow-large", "--out", str(out)]
     proc = subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_as_at_a_terminal,  # noqa: PLW1509 - only a signal disposition
     )
     workers: set[int] = set()
 
@@ -166,6 +180,7 @@ def test_an_interrupt_during_start_up_prints_no_traceback():
         text=True,
         timeout=HANG_GUARD,
         check=False,
+        preexec_fn=_as_at_a_terminal,
     )
     assert (proc.returncode, proc.stdout, proc.stderr) == (130, "", "interrupted\n")
 

@@ -23,6 +23,7 @@ __all__ = [
     "EXIT_MISS",
     "EXIT_OK",
     "Parser",
+    "add_allow_large",
     "add_output_options",
     "add_report_option",
     "add_run_options",
@@ -102,6 +103,11 @@ def add_run_options(p: argparse.ArgumentParser, *, json_help: str = "print JSON 
         "--workers", type=positive_int, help="local processes (default: all cores; same results)"
     )
     p.add_argument("--json", action="store_true", help=json_help)
+    add_allow_large(p)
+
+
+def add_allow_large(p: argparse.ArgumentParser) -> None:
+    """``--allow-large``: run past the workload limits of :func:`check_workload`."""
     p.add_argument(
         "--allow-large",
         action="store_true",

@@ -10,11 +10,14 @@ import pandas as pd
 
 from sim.cli.common import (
     EXIT_OK,
+    add_allow_large,
+    check_workload,
     command_line,
     json_clean,
     non_negative_int,
     positive_int,
     progress_wanted,
+    replications,
     typed,
     wrap,
 )
@@ -141,10 +144,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="DURATION",
         help="idle time after which an agent counts as gone (default 4h)",
     )
-    p.add_argument("--replications", "-n", type=positive_int, default=10, help="back-test runs")
+    p.add_argument("--replications", "-n", type=replications, default=10, help="back-test runs")
     p.add_argument("--seed", type=non_negative_int, default=0, help="back-test seed")
     p.add_argument("--workers", type=positive_int, help="local processes for the back-test")
     p.add_argument("--json", action="store_true", help="print the fit and back-test as JSON")
+    add_allow_large(p)
     p.set_defaults(handler=_cmd_fit)
 
 
@@ -180,6 +184,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         name=f"fitted-{Path(args.log).stem}",
         progress=progress_wanted(args),
     )
+    # The back-test keeps every replication; the log's size decides its workload.
+    check_workload(args, args.log, [(result.scenario, args.replications)], keep=True)
     result.backtest()  # before anything is written: a failure leaves no file behind
     plan.write({out: lambda p: p.write_text(result.to_yaml(), encoding="utf-8")})
     if args.report:
