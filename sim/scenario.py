@@ -117,7 +117,7 @@ def route_share(value: float | DelayedRoute) -> float:
 # The dot is allowed inside: composed scenarios name queues ``prefix.queue``.
 MAX_NAME_LENGTH = 64
 NAME_RULE = (
-    "a name is letters, digits, '_', '-' and '.', not starting with '.', "
+    "use letters, digits, '_', '-' and '.', not starting with '.', "
     f"at most {MAX_NAME_LENGTH} characters"
 )
 _NAME = re.compile(rf"[^\W][\w.-]{{0,{MAX_NAME_LENGTH - 1}}}")
@@ -125,7 +125,7 @@ _NAME = re.compile(rf"[^\W][\w.-]{{0,{MAX_NAME_LENGTH - 1}}}")
 
 def _identifier(value: str) -> str:
     if not _NAME.fullmatch(value):
-        raise ValueError(f"{value[:MAX_NAME_LENGTH]!r}: {NAME_RULE}")
+        raise ValueError(f"{value[:MAX_NAME_LENGTH]!r} is not a valid name: {NAME_RULE}")
     return value
 
 
@@ -140,6 +140,7 @@ MAX_MULTIPLIER = 1000.0
 MAX_HOPS = 100
 MAX_QUEUES = 1000
 MAX_REPLICATIONS = 1_000_000
+MIN_BREAK_EVERY = 60.0
 Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT)]
 Multiplier = Annotated[float, Field(ge=0, le=MAX_MULTIPLIER)]
 
@@ -447,7 +448,8 @@ class Breaks(_Spec):
     over the period and a break due on time ends before the period does.
     """
 
-    every: Seconds = Field(gt=0)
+    # A break is an event per agent: one a minute at most keeps the work bounded.
+    every: Seconds = Field(ge=MIN_BREAK_EVERY)
     length: Seconds = Field(gt=0)
 
     @model_validator(mode="after")

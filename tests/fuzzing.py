@@ -151,10 +151,12 @@ def _numbers(rng: random.Random, data: dict) -> None:
 
 
 def _rename_queue(rng: random.Random, data: dict) -> None:
-    queues = data.get("queues")
-    if isinstance(queues, dict) and queues:
-        old = rng.choice(sorted(queues))
-        queues[rng.choice(HOSTILE_NAMES)] = queues.pop(old)
+    """A queue (or a team, when the scenario has teams) renamed to a hostile name."""
+    named = [data[k] for k in ("queues", "teams") if isinstance(data.get(k), dict) and data[k]]
+    if named:
+        members = rng.choice(named)
+        old = rng.choice(sorted(members, key=str))
+        members[rng.choice(HOSTILE_NAMES)] = members.pop(old)
 
 
 DATA_MUTATIONS: dict[str, list[Callable[[random.Random, dict], None]]] = {

@@ -27,6 +27,7 @@ from sim import cluster
 from sim.cli import main
 from sim.errors import MAX_SHOWN
 from sim.outputs import OutputError, OutputPlan
+from sim.results import RESULT_FILES
 from sim.yamlfile import MAX_DEPTH
 
 SMALL: dict[str, Any] = {
@@ -294,6 +295,11 @@ def test_queue_names_are_identifiers(capsys, tmp_path, name, no_simulation):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
 
 
+def test_team_names_are_identifiers_too(capsys, tmp_path, no_simulation):
+    data = _data(teams={"../desk": {"staff": 1, "serves": ["chat"]}})
+    _refused(capsys, "run", str(_file(tmp_path, data)), words=("teams.../desk", "not a valid name"))
+
+
 def test_names_with_dots_digits_and_chinese_are_accepted():
     data = _data()
     data["queues"]["platform.邮件-2"] = data["queues"].pop("email")
@@ -421,9 +427,7 @@ def test_run_out_plots_writes_tables_and_images_as_one_set(capsys, tmp_path):
     )
     assert code == 0, err
     names = sorted(p.name for p in out.iterdir())
-    assert [n for n in names if n.endswith(".csv")] == sorted(
-        ["contacts.csv", "hourly.csv", "replications.csv", "summary.csv"]
-    )
+    assert {n for n in names if not n.endswith(".png")} == set(RESULT_FILES)
     images = [n for n in names if n.endswith(".png")]
     assert "wait_histogram_chat.png" in images
     assert all((out / n).read_bytes().startswith(b"\x89PNG") for n in images)

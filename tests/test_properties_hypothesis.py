@@ -289,7 +289,8 @@ def _runnable(scenario: sim.Scenario) -> bool:
 
     Arrivals never make a scenario too large: :func:`_short` cuts its horizon instead.
     """
-    if any(q.max_agents > MAX_AGENTS for q in scenario.queues.values()):
+    rosters = [*scenario.queues.values(), *scenario.teams.values()]
+    if any(r.max_agents > MAX_AGENTS for r in rosters):
         event("valid, skipped: too many agents to simulate here")
         return False
     return True

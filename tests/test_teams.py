@@ -27,8 +27,8 @@ from test_properties_hypothesis import (
     SETTINGS,
     VALID,
     _assert_conservation,
-    _capped,
     _runnable,
+    _short,
     _validate,
     mutated,
 )
@@ -692,7 +692,7 @@ def test_mutated_team_scenario_is_valid_or_a_scenario_error(data):
     if too_big or not _runnable(scenario):
         return
     event("simulated")
-    result = sim.simulate(_capped(scenario))
+    result = sim.simulate(_short(scenario))
     _assert_conservation(result)
     agent = result.hops["agent"]
     assert ((agent >= 0) == ~np.isnan(result.hops["agent_start"])).all()
