@@ -70,24 +70,28 @@ class OutputPlan:
         self.option = option
         self.files: list[Path] = []
 
-    def _fail(self, path: Path, reason: str) -> OutputError:
-        return OutputError(path, reason, self.option)
+    def _fail(self, path: Path, reason: str, option: str | None = None) -> OutputError:
+        return OutputError(path, reason, option or self.option)
 
-    def _check_place(self, path: Path, place: Path) -> None:
+    def _check_place(self, path: Path, place: Path, option: str | None) -> None:
         """``path`` will be created in ``place``: its nearest existing folder must take it."""
         anchor = _nearest_existing(place)
         if not anchor.is_dir():
-            raise self._fail(path, f"{anchor} is not a folder")
+            raise self._fail(path, f"{anchor} is not a folder", option)
         # A real probe: os.access says yes to root on a read-only file system.
         try:
             fd, probe = tempfile.mkstemp(dir=anchor, prefix=".sim-probe-", suffix=".tmp")
         except OSError as exc:
-            raise self._fail(path, f"cannot write in {anchor}: {exc.strerror or exc}") from None
+            reason = f"cannot write in {anchor}: {exc.strerror or exc}"
+            raise self._fail(path, reason, option) from None
         os.close(fd)
         os.unlink(probe)
 
-    def file(self, path: str | Path) -> Path:
+    def file(self, path: str | Path, option: str | None = None) -> Path:
         """Plan one output file and check it now; return its path.
+
+        ``option`` names the option in error messages when it is not the plan's own (one
+        plan may hold ``--out`` and ``--report``: the command's outputs are one set).
 
         Raises:
             OutputError: the path is a folder, a symbolic link, one of the inputs, or
@@ -95,21 +99,25 @@ class OutputPlan:
         """
         path = Path(path)
         if path.is_symlink():
-            raise self._fail(path, "is a symbolic link; refusing to write through it")
+            raise self._fail(path, "is a symbolic link; refusing to write through it", option)
         if path.is_dir():
-            raise self._fail(path, "is a folder; give a file name")
+            raise self._fail(path, "is a folder; give a file name", option)
         if path.exists() and not stat.S_ISREG(path.stat().st_mode):
-            raise self._fail(path, "exists and is not a regular file")
+            raise self._fail(path, "exists and is not a regular file", option)
         for source in self.protect:
             if _same_file(path, source):
-                raise self._fail(path, f"would overwrite the input {source}")
+                raise self._fail(path, f"would overwrite the input {source}", option)
+        if any(path.absolute() == planned.absolute() for planned in self.files):
+            raise self._fail(path, "is given for two outputs of this command", option)
         if path.exists() and not os.access(path, os.W_OK):
-            raise self._fail(path, "exists and is not writable")
-        self._check_place(path, path.parent)
+            raise self._fail(path, "exists and is not writable", option)
+        self._check_place(path, path.parent, option)
         self.files.append(path)
         return path
 
-    def folder(self, path: str | Path, names: Iterable[str] = ()) -> Path:
+    def folder(
+        self, path: str | Path, names: Iterable[str] = (), option: str | None = None
+    ) -> Path:
         """Plan an output folder and the named files in it; return the folder.
 
         Raises:
@@ -118,16 +126,17 @@ class OutputPlan:
         """
         path = Path(path)
         if path.is_symlink() and not path.is_dir():
-            raise self._fail(path, "is a symbolic link to something that is not a folder")
+            reason = "is a symbolic link to something that is not a folder"
+            raise self._fail(path, reason, option)
         if path.exists() and not path.is_dir():
-            raise self._fail(path, "is a file; give a folder")
-        self._check_place(path, path)
+            raise self._fail(path, "is a file; give a folder", option)
+        self._check_place(path, path, option)
         for name in names:
             # Names may come from the scenario (a plot per queue): each must be one plain
             # file name, so that what is written stays inside the folder.
             if name in {"", ".", ".."} or Path(name).name != name or "\\" in name:
-                raise self._fail(path / name, f"{name!r} is not a plain file name")
-            self.file(path / name)
+                raise self._fail(path / name, f"{name!r} is not a plain file name", option)
+            self.file(path / name, option)
         return path
 
     def write(self, writers: Mapping[str | Path, Writer]) -> list[Path]:

@@ -139,3 +139,47 @@ def test_an_os_error_while_writing_is_reported_as_bad_output(tmp_path):
     with pytest.raises(OutputError, match="No space left on device"):
         write_files({tmp_path / "a.csv": full})
     assert list(tmp_path.iterdir()) == []
+
+
+SMALL = """\
+name: one-set
+start: 2026-01-05T00:00
+duration: 2h
+seed: 1
+replications: 1
+queues:
+  q: {arrivals: {rate: 30/h}, staff: 1, service: {dist: exponential, mean: 1m}}
+"""
+
+
+def test_out_and_report_of_a_command_are_one_set(tmp_path, monkeypatch, capsys):
+    import sim.cli
+    import sim.report.html
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SMALL)
+
+    def broken_page(_report):
+        def write(_path):
+            raise OSError(28, "No space left on device")
+
+        return write
+
+    monkeypatch.setattr(sim.report.html, "page_writer", broken_page)
+    out, report = tmp_path / "out", tmp_path / "r.html"
+    argv = ["run", str(scenario), "--workers", "1", "--out", str(out), "--report", str(report)]
+    assert sim.cli.main(argv) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert not report.exists()
+    assert not out.exists() or not any(out.iterdir()), "no result file without the report"
+
+
+def test_one_path_for_two_outputs_is_refused(tmp_path, capsys):
+    import sim.cli
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SMALL)
+    same = str(tmp_path / "x.html")
+    argv = ["sweep", str(scenario), "--vary", "queues.q.staff=1,2", "--out", same]
+    assert sim.cli.main([*argv, "--report", same]) == 2
+    assert "two outputs" in capsys.readouterr().err

@@ -7,7 +7,7 @@ import math
 import shlex
 import sys
 import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,9 +38,9 @@ __all__ = [
     "progress_wanted",
     "replications",
     "scenarios_path",
+    "table_writers",
     "typed",
     "wrap",
-    "write_table",
 ]
 
 EXIT_OK, EXIT_MISS, EXIT_BAD_INPUT = 0, 1, 2
@@ -169,15 +169,18 @@ def add_report_option(p: argparse.ArgumentParser) -> None:
     )
 
 
-def plan_report(args: argparse.Namespace, inputs: Iterable[str | Path]) -> OutputPlan | None:
-    """Check ``--report`` before any simulation runs (exit 2 if it cannot be written)."""
+def plan_report(args: argparse.Namespace, plan: OutputPlan) -> bool:
+    """Check ``--report`` before any simulation runs (exit 2 if it cannot be written).
+
+    The report joins the command's other outputs in ``plan``: they are written as one set.
+    Returns whether a report was asked for.
+    """
     if not getattr(args, "report", None):
-        return None
+        return False
     if Path(args.report).suffix.lower() not in {".html", ".htm"}:
         raise OutputError(args.report, "a report is an HTML file: end it in .html", "--report")
-    plan = OutputPlan(protect=inputs, option="--report")
-    plan.file(args.report)
-    return plan
+    plan.file(args.report, "--report")
+    return True
 
 
 def command_line(args: argparse.Namespace) -> str:
@@ -218,16 +221,14 @@ def scenarios_path(out: str) -> Path:
     return Path(out).with_suffix(".scenarios.yaml")
 
 
-def write_table(plan: Any, table: Any, out: str) -> None:
-    """Write a what-if table as CSV and its variants' scenarios beside it, as one set."""
+def table_writers(table: Any, out: str) -> dict[Path, Callable[[Path], object]]:
+    """Writers of a what-if table as CSV and its variants' scenarios beside it."""
     from sim.experiments import save_scenarios  # noqa: PLC0415
 
-    plan.write(
-        {
-            out: lambda path: table.to_csv(path, index=False),
-            scenarios_path(out): lambda path: save_scenarios(table, path),
-        }
-    )
+    return {
+        Path(out): lambda path: table.to_csv(path, index=False),
+        scenarios_path(out): lambda path: save_scenarios(table, path),
+    }
 
 
 def progress_wanted(_args: argparse.Namespace) -> bool:

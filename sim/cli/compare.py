@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -20,8 +22,8 @@ from sim.cli.common import (
     plan_report,
     progress_wanted,
     scenarios_path,
+    table_writers,
     wrap,
-    write_table,
 )
 from sim.experiments import compare, paired_results
 from sim.loader import load
@@ -78,7 +80,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if args.out:
         plan.file(args.out)
         plan.file(scenarios_path(args.out))
-    report = plan_report(args, inputs)
+    report = plan_report(args, plan)
     # Both sides run A's seed and replications: the pairing needs the same streams.
     replications = a.replications if args.replications is None else args.replications
     seed = a.seed if args.seed is None else args.seed
@@ -94,14 +96,17 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         table = paired_results(*runs)
     else:
         table = compare(a, b, **options)
-    if args.out:
-        write_table(plan, table, args.out)
+    writers = table_writers(table, args.out) if args.out else {}
     label_b = args.b or args.a
     if args.overrides:
         label_b += " with " + " ".join(args.overrides)
     shown = list(METRICS) if args.all else [m for _, m, _ in SHOWN]
     if report:
-        _write_report(args, runs, table, labels=(args.a, label_b), shown=shown, plan=report)
+        writers[Path(args.report)] = _report_page(
+            args, runs, table, labels=(args.a, label_b), shown=shown
+        )
+    if writers:  # --out and --report: one set
+        plan.write(writers)
     if args.json:
         print(json.dumps(_compare_json(table, args.a, label_b, replications, seed), indent=2))
         return EXIT_OK
@@ -114,17 +119,16 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_report(
+def _report_page(
     args: argparse.Namespace,
     runs: tuple[Results, Results],
     table: pd.DataFrame,
     *,
     labels: tuple[str, str],
     shown: list[str],
-    plan: OutputPlan,
-) -> None:
+) -> Callable[[Path], object]:
     from sim.report.compare import compare_report  # noqa: PLC0415 - matplotlib
-    from sim.report.html import scenario_text, write_report  # noqa: PLC0415
+    from sim.report.html import page_writer, scenario_text  # noqa: PLC0415
 
     scenarios = [
         scenario_text("A", runs[0].scenario, args.a),
@@ -133,7 +137,7 @@ def _write_report(
     page = compare_report(
         *runs, table, scenarios, labels=labels, metrics=shown, command=command_line(args)
     )
-    write_report(page, args.report, plan)
+    return page_writer(page)
 
 
 def _compare_json(

@@ -154,7 +154,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_fit(args: argparse.Namespace) -> int:
     from sim.fit import fit, read_log  # noqa: PLC0415
-    from sim.fit.folder import plan_report, write_report  # noqa: PLC0415
+    from sim.fit.folder import plan_report, report_writers  # noqa: PLC0415
 
     log = read_log(
         args.log,
@@ -167,12 +167,10 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     plan = OutputPlan(protect=protect)
     out = plan.file(args.out)
     html = bool(args.report) and Path(args.report).suffix.lower() in {".html", ".htm"}
-    if args.report:
-        report_plan = OutputPlan(protect=protect, option="--report")
-        if html:
-            report_plan.file(args.report)
-        else:
-            plan_report(report_plan, args.report, log.queues)
+    if html:
+        plan.file(args.report, "--report")
+    elif args.report:
+        plan_report(plan, args.report, log.queues)
     result = fit(
         log,
         interval=args.interval,
@@ -187,13 +185,13 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     # The back-test keeps every replication; the log's size decides its workload.
     check_workload(args, args.log, [(result.scenario, args.replications)], keep=True)
     result.backtest()  # before anything is written: a failure leaves no file behind
-    plan.write({out: lambda p: p.write_text(result.to_yaml(), encoding="utf-8")})
-    if args.report:
+    writers = {out: lambda p: p.write_text(result.to_yaml(), encoding="utf-8")}
+    if html:
         page = _html(result, args)
-        if html:
-            report_plan.write({args.report: lambda p: p.write_text(page, encoding="utf-8")})
-        else:
-            write_report(result, report_plan, args.report, page)
+        writers[Path(args.report)] = lambda p: p.write_text(page, encoding="utf-8")
+    elif args.report:
+        writers |= report_writers(result, args.report, _html(result, args))
+    plan.write(writers)  # the scenario and the report: one set
     print(json.dumps(_document(result, args), indent=2) if args.json else _text(result, args))
     return EXIT_OK
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from sim.cli.common import EXIT_OK, command_line, plan_report, wrap
+from sim.outputs import OutputPlan
 from sim.results import RESULT_FILES
 
 __all__ = ["register"]
@@ -46,7 +47,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     folder = Path(args.folder)
     args.report = args.out or str(folder / "report.html")
-    plan = plan_report(args, [folder / name for name in RESULT_FILES])
+    plan = OutputPlan(protect=[folder / name for name in RESULT_FILES])
+    plan_report(args, plan)
     tables = RunTables.from_folder(folder)
     # The folder keeps the resolved scenario only; the file's own text is not in it.
     source = replace(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
+from pathlib import Path
 
 from sim.cli.common import (
     EXIT_OK,
@@ -68,7 +70,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.out:
         names = [*RESULT_FILES, *(standard_plot_names(scenario) if args.plots else ())]
         plan.folder(args.out, names)
-    report = plan_report(args, [args.scenario])
+    report = plan_report(args, plan)
     results = run(
         scenario,
         replications=args.replications,
@@ -77,13 +79,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         progress=progress_wanted(args),
     )
+    writers = {}
     if args.out:
-        writers = results.writers(args.out)
+        writers |= results.writers(args.out)
         if args.plots:
             writers |= image_writers(standard_images(results), args.out)
-        plan.write(writers)
     if report:
-        _write_report(results, args, report)
+        writers[Path(args.report)] = _report_page(results, args)
+    if writers:  # --out and --report: one set
+        plan.write(writers)
     if args.json:
         print(json.dumps(results.to_dict(), indent=2))
     else:
@@ -106,8 +110,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_report(results: Results, args: argparse.Namespace, plan: OutputPlan) -> None:
-    from sim.report.html import scenario_text, write_report  # noqa: PLC0415 - matplotlib
+def _report_page(results: Results, args: argparse.Namespace) -> Callable[[Path], object]:
+    from sim.report.html import page_writer, scenario_text  # noqa: PLC0415 - matplotlib
     from sim.report.run import RunTables, run_report  # noqa: PLC0415
 
     source = scenario_text(results.scenario.name, results.scenario, args.scenario, args.overrides)
@@ -117,4 +121,4 @@ def _write_report(results: Results, args: argparse.Namespace, plan: OutputPlan) 
         command=command_line(args),
         changes=args.overrides,
     )
-    write_report(page, args.report, plan)
+    return page_writer(page)

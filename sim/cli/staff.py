@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
+from pathlib import Path
 
 from sim.cli.common import (
     EXIT_MISS,
@@ -115,7 +117,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_staff(args: argparse.Namespace) -> int:
     scenario = load(args.scenario, args.overrides)
-    report = plan_report(args, [args.scenario])
+    outputs = OutputPlan(protect=[args.scenario])
+    report = plan_report(args, outputs)
     try:
         queue = resolve_queue(scenario, args.queue)
     except StaffingError as exc:
@@ -123,7 +126,6 @@ def _cmd_staff(args: argparse.Namespace) -> int:
     alone = scenario.model_copy(update={"queues": {queue: scenario.queues[queue]}})
     n = args.replications or scenario.replications
     check_workload(args, args.scenario, [(alone, n)], repeats=max_calls(args.rounds))
-    outputs = OutputPlan(protect=[args.scenario])
     if args.out:
         outputs.file(args.out)
     try:
@@ -142,11 +144,14 @@ def _cmd_staff(args: argparse.Namespace) -> int:
         )
     except StaffingError as exc:
         return fail(str(exc))
+    writers = {}
     if args.out:
         block = plan.staff_yaml()
-        outputs.write({args.out: lambda path: path.write_text(block, encoding="utf-8")})
+        writers[Path(args.out)] = lambda path: path.write_text(block, encoding="utf-8")
     if report:
-        _write_report(args, scenario, plan, report)
+        writers[Path(args.report)] = _report_page(args, scenario, plan)
+    if writers:  # --out and --report: one set
+        outputs.write(writers)
     if args.json:
         print(json.dumps(plan.to_dict(), indent=2))
     else:
@@ -157,10 +162,10 @@ def _cmd_staff(args: argparse.Namespace) -> int:
 _SHIFT_WORDS = {"8h": "8-hour shifts starting on any hour", "three": "00-08, 08-16, 16-24"}
 
 
-def _write_report(
-    args: argparse.Namespace, scenario: Scenario, plan: StaffingPlan, out: OutputPlan
-) -> None:
-    from sim.report.html import scenario_text, write_report  # noqa: PLC0415 - matplotlib
+def _report_page(
+    args: argparse.Namespace, scenario: Scenario, plan: StaffingPlan
+) -> Callable[[Path], object]:
+    from sim.report.html import page_writer, scenario_text  # noqa: PLC0415 - matplotlib
     from sim.report.staff import staff_report  # noqa: PLC0415
 
     templates = args.shift_template
@@ -172,7 +177,7 @@ def _write_report(
         shifts=shifts,
         command=command_line(args),
     )
-    write_report(page, args.report, out)
+    return page_writer(page)
 
 
 def _staff_text(plan: StaffingPlan, source: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -20,9 +22,9 @@ from sim.cli.common import (
     plan_report,
     progress_wanted,
     scenarios_path,
+    table_writers,
     typed,
     wrap,
-    write_table,
 )
 from sim.experiments import parse_vary, sweep, sweep_variants
 from sim.loader import load
@@ -87,7 +89,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.out:
         plan.file(args.out)
         plan.file(scenarios_path(args.out))
-    report = plan_report(args, [args.scenario])
+    report = plan_report(args, plan)
     table = sweep(
         args.scenario,
         dict(args.vary),
@@ -103,10 +105,11 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         if unknown:
             return fail(f"--queue: no queue {', '.join(unknown)} in the scenario")
         table = table[table["queue"].isin(args.queue)].reset_index(drop=True)
-    if args.out:
-        write_table(plan, table, args.out)
+    writers = table_writers(table, args.out) if args.out else {}
     if report:
-        _write_report(args, base, table, report)
+        writers[Path(args.report)] = _report_page(args, base, table)
+    if writers:  # --out and --report: one set
+        plan.write(writers)
     if args.json:
         print(json.dumps(_sweep_json(table, paths), indent=2))
         return EXIT_OK
@@ -119,10 +122,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_report(
-    args: argparse.Namespace, base: Scenario, table: pd.DataFrame, plan: OutputPlan
-) -> None:
-    from sim.report.html import scenario_text, write_report  # noqa: PLC0415 - matplotlib
+def _report_page(
+    args: argparse.Namespace, base: Scenario, table: pd.DataFrame
+) -> Callable[[Path], object]:
+    from sim.report.html import page_writer, scenario_text  # noqa: PLC0415 - matplotlib
     from sim.report.sweep import sweep_report  # noqa: PLC0415
 
     page = sweep_report(
@@ -133,7 +136,7 @@ def _write_report(
         seed=base.seed if args.seed is None else args.seed,
         command=command_line(args),
     )
-    write_report(page, args.report, plan)
+    return page_writer(page)
 
 
 def _sweep_json(table: pd.DataFrame, paths: list[str]) -> list[dict[str, Any]]:

@@ -74,7 +74,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if not files:
         raise ScenarioError(" ".join(args.paths), [("", "no scenario files with targets found")])
     scenarios = load_all(files, args.overrides)
-    report = plan_report(args, files)
+    plan = OutputPlan(protect=files)
+    report = plan_report(args, plan)
     empty = [source for source, s in scenarios if not s.targets]
     for source in empty:
         print(f"note: {source} has no targets", file=sys.stderr)
@@ -91,7 +92,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if not rows:
         raise ScenarioError(" ".join(args.paths), [("", "no targets to check")])
     if report:
-        _write_report(args, scenarios, rows, report)
+        _write_report(args, scenarios, rows, plan)
     if args.json:
         print(json.dumps([r.to_dict() for r in rows], indent=2))
     else:

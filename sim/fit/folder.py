@@ -16,7 +16,7 @@ from sim.outputs import OutputPlan
 if TYPE_CHECKING:
     from sim.fit.result import FitResult
 
-__all__ = ["TABLES", "figure_names", "plan_report", "write_report"]
+__all__ = ["TABLES", "figure_names", "plan_report", "report_writers"]
 
 TABLES = (
     "parameters",
@@ -40,7 +40,7 @@ def figure_names(queues: list[str]) -> list[str]:
 def plan_report(plan: OutputPlan, folder: str | Path, queues: list[str]) -> Path:
     """Check the folder and every file it may receive, before the fit runs."""
     names = [f"{t}.csv" for t in TABLES] + figure_names(queues) + [REPORT]
-    return plan.folder(folder, names)
+    return plan.folder(folder, names, "--report")
 
 
 def _figures(result: FitResult) -> dict[str, Callable]:
@@ -61,10 +61,10 @@ def _figures(result: FitResult) -> dict[str, Callable]:
     return figures
 
 
-def write_report(
-    result: FitResult, plan: OutputPlan, folder: str | Path, page: str | None = None
-) -> list[Path]:
-    """Write the tables and figures into ``folder`` (planned with :func:`plan_report`).
+def report_writers(
+    result: FitResult, folder: str | Path, page: str | None = None
+) -> dict[Path, Callable[[Path], object]]:
+    """Writers of the tables and figures in ``folder`` (planned with :func:`plan_report`).
 
     ``page``: the HTML report, written beside them as ``report.html``.
     """
@@ -80,4 +80,4 @@ def write_report(
         writers[folder / name] = lambda p, d=draw: d().savefig(p, dpi=PNG_DPI, format="png")
     if page is not None:
         writers[folder / REPORT] = lambda p: p.write_text(page, encoding="utf-8")
-    return plan.write(writers)
+    return writers

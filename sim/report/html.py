@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import io
 import platform
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +40,7 @@ __all__ = [
     "Section",
     "facts",
     "image",
+    "page_writer",
     "render",
     "scenario_text",
     "versions",
@@ -209,11 +210,16 @@ def render(report: Report) -> str:
     return template.render(report=report)
 
 
+def page_writer(report: Report) -> Callable[[Path], object]:
+    """A writer of the rendered page, to join a command's other outputs in one set."""
+    page = render(report)
+    return lambda path: Path(path).write_text(page, encoding="utf-8")
+
+
 def write_report(report: Report, path: str | Path, plan: OutputPlan) -> Path:
     """Render ``report`` and write it to ``path``, planned before the run in ``plan``."""
-    page = render(report)
     target = Path(path)
-    plan.write({target: lambda tmp: tmp.write_text(page, encoding="utf-8")})
+    plan.write({target: page_writer(report)})
     return target
 
 
