@@ -35,7 +35,7 @@ COMMANDS = [
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``sim`` command."""
-    from sim import __version__  # noqa: PLC0415 - avoids an import cycle
+    from sim import __version__
 
     parser = Parser(
         prog="sim",

@@ -6,14 +6,14 @@ import argparse
 import json
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sim.calibrate import Calibration, calibrate, free_parameter, write_calibrated
 from sim.cli.common import EXIT_MISS, EXIT_OK, add_run_options, check_workload, positive_int, wrap
 from sim.cli.validate import PASS_RULE
-from sim.loader import from_dict, read_yaml
 from sim.outputs import OutputPlan
-from sim.progress import Progress
-from sim.validate import describe, format_value, unit_metric
+
+if TYPE_CHECKING:
+    from sim.calibrate import Calibration
 
 __all__ = ["format_fit", "register"]
 
@@ -91,7 +91,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from sim.loader import from_dict, read_yaml
+
     data = read_yaml(args.scenario)
+    from sim.calibrate import calibrate, free_parameter, write_calibrated
+    from sim.progress import Progress
+
     free = [free_parameter(spec, data, args.scenario) for spec in args.free]
     scenario = from_dict(data, args.scenario, args.overrides)
     n = args.replications or scenario.replications
@@ -165,6 +170,8 @@ def _fit_json(result: Calibration, out: Path) -> dict[str, object]:
 
 def format_fit(result: Calibration, chosen: list[int] | None = None) -> str:
     """The fitted parameters and each target before and after, as text."""
+    from sim.validate import describe, format_value, unit_metric
+
     lines = [
         f"{result.scenario.name}: fitted in {result.evaluations} evaluations "
         f"(objective {result.objective:.4g}, sum of squared misses in tolerances)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import math
 import shlex
 import sys
@@ -32,6 +33,7 @@ __all__ = [
     "command_line",
     "fail",
     "json_clean",
+    "lazy_type",
     "non_negative_int",
     "plan_report",
     "positive_int",
@@ -71,7 +73,7 @@ def positive_int(text: str) -> int:
 
 def replications(text: str) -> int:
     """Argument type: a number of replications, within the hard limit."""
-    from sim.scenario import MAX_REPLICATIONS  # noqa: PLC0415 - pydantic, only when used
+    from sim.scenario import MAX_REPLICATIONS
 
     value = positive_int(text)
     if value > MAX_REPLICATIONS:
@@ -137,8 +139,8 @@ def check_workload(
     Raises:
         WorkloadError: a limit is passed (exit code 2), naming the estimate and the flag.
     """
-    from sim.runner import default_workers  # noqa: PLC0415
-    from sim.workload import WorkloadError, estimate  # noqa: PLC0415
+    from sim.runner import default_workers
+    from sim.workload import WorkloadError, estimate
 
     if args.allow_large:
         return
@@ -206,6 +208,19 @@ def typed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
     return convert
 
 
+def lazy_type(module: str, name: str) -> Callable[[str], Any]:
+    """:func:`typed` of ``module.name``, imported only when an argument is converted.
+
+    Building the parser must not import the API (``sim --help`` stays instant).
+    """
+
+    def convert(text: str) -> Any:
+        return typed(getattr(importlib.import_module(module), name))(text)
+
+    convert.__name__ = name
+    return convert
+
+
 def add_output_options(
     p: argparse.ArgumentParser,
     out_help: str = "also write the table as CSV to FILE, and the resolved scenarios of the "
@@ -223,7 +238,7 @@ def scenarios_path(out: str) -> Path:
 
 def table_writers(table: Any, out: str) -> dict[Path, Callable[[Path], object]]:
     """Writers of a what-if table as CSV and its variants' scenarios beside it."""
-    from sim.experiments import save_scenarios  # noqa: PLC0415
+    from sim.experiments import save_scenarios
 
     return {
         Path(out): lambda path: table.to_csv(path, index=False),

@@ -6,9 +6,7 @@ import argparse
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from sim.cli.common import (
     EXIT_OK,
@@ -25,13 +23,12 @@ from sim.cli.common import (
     table_writers,
     wrap,
 )
-from sim.experiments import compare, paired_results
-from sim.loader import load
-from sim.metrics import METRICS
 from sim.outputs import OutputPlan
-from sim.report import SHOWN, compare_table
-from sim.results import Results
-from sim.runner import run
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.results import Results
 
 __all__ = ["register"]
 
@@ -68,10 +65,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
+    from sim.loader import load
+
     if args.b is None and not args.overrides:
         return fail("give a second scenario B or --set overrides that make the variant")
     a = load(args.a)
     b = load(args.b or args.a, args.overrides)
+    from sim.experiments import compare, paired_results
+    from sim.metrics import METRICS
+    from sim.report import SHOWN, compare_table
+    from sim.runner import run
+
     inputs = [args.a, args.b] if args.b else [args.a]
     n = args.replications or a.replications
     # With a report both runs are kept whole (it draws their waits).
@@ -127,8 +131,8 @@ def _report_page(
     labels: tuple[str, str],
     shown: list[str],
 ) -> Callable[[Path], object]:
-    from sim.report.compare import compare_report  # noqa: PLC0415 - matplotlib
-    from sim.report.html import page_writer, scenario_text  # noqa: PLC0415
+    from sim.report.compare import compare_report
+    from sim.report.html import page_writer, scenario_text
 
     scenarios = [
         scenario_text("A", runs[0].scenario, args.a),

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sim.cli.common import (
     EXIT_OK,
@@ -22,8 +21,11 @@ from sim.cli.common import (
     wrap,
 )
 from sim.outputs import OutputPlan
-from sim.report.tables import backtest_table, grid
 from sim.units import parse_duration
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 __all__ = ["register"]
 
@@ -53,7 +55,7 @@ def _share(text: str) -> float:
 
 
 def _start(text: str):
-    import datetime as dt  # noqa: PLC0415
+    import datetime as dt
 
     try:
         return dt.datetime.fromisoformat(text)
@@ -62,7 +64,7 @@ def _start(text: str):
 
 
 def _columns(text: str) -> dict[str, str]:
-    from sim.fit.log import parse_columns  # noqa: PLC0415 - the fit package on use only
+    from sim.fit.log import parse_columns
 
     return parse_columns(text)
 
@@ -153,8 +155,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
-    from sim.fit import fit, read_log  # noqa: PLC0415
-    from sim.fit.folder import plan_report, report_writers  # noqa: PLC0415
+    from sim.fit import fit, read_log
+    from sim.fit.folder import plan_report, report_writers
 
     log = read_log(
         args.log,
@@ -197,8 +199,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 
 def _html(result, args: argparse.Namespace) -> str:
-    from sim.report.fit import fit_report  # noqa: PLC0415 - matplotlib
-    from sim.report.html import render  # noqa: PLC0415
+    from sim.report.fit import fit_report
+    from sim.report.html import render
 
     return render(fit_report(result, log=args.log, out=args.out, command=command_line(args)))
 
@@ -224,6 +226,8 @@ def _document(result, args: argparse.Namespace) -> dict:
 
 
 def _text(result, args: argparse.Namespace) -> str:
+    from sim.report.tables import backtest_table, grid
+
     log, backtest = result.log, result.backtest()
     threshold = result.scenario.service_level_threshold
     cleaning = [

@@ -31,16 +31,17 @@ from sim.cli.common import (
     check_workload,
     progress_wanted,
 )
-from sim.loader import load
 from sim.outputs import OutputPlan
-from sim.report.figures import save_figure
-from sim.runner import run
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
     from sim.results import Results
+
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["FORMATS", "KINDS", "read_sweep", "register"]
 
@@ -94,11 +95,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_plot(args: argparse.Namespace, *, parser: argparse.ArgumentParser) -> int:
+    from sim.report.figures import save_figure
+
     _check_usage(args, parser)
-    import matplotlib  # noqa: PLC0415 - only plotting needs it
+    import matplotlib
 
     matplotlib.use("Agg")  # files only: never a window, works without a display
-    from sim.plots import PlotError  # noqa: PLC0415
+    from sim.plots import PlotError
 
     out = Path(args.out) if args.out else _default_out(args)
     plan = OutputPlan(protect=[p for p in (args.scenario, args.sweep) if p])
@@ -136,6 +139,9 @@ def _default_out(args: argparse.Namespace) -> Path:
 
 
 def _scenario_figure(args: argparse.Namespace) -> Figure:
+    from sim.loader import load
+    from sim.runner import run
+
     scenario = load(args.scenario, args.overrides)
     n = args.replications or scenario.replications
     check_workload(args, args.scenario, [(scenario, n)], keep=True)
@@ -157,31 +163,31 @@ def _first_answered_queue(results: Results) -> str:
 
 
 def _draw_wait(results: Results, queues: list[str], args: argparse.Namespace) -> Figure:
-    from sim import plots  # noqa: PLC0415
+    from sim import plots
 
     return plots.wait_histogram(results, queues, log=args.log)
 
 
 def _draw_ecdf(results: Results, queues: list[str], args: argparse.Namespace) -> Figure:
-    from sim import plots  # noqa: PLC0415
+    from sim import plots
 
     return plots.wait_ecdf(results, queues, logx=args.logx)
 
 
 def _draw_survival(results: Results, queues: list[str], args: argparse.Namespace) -> Figure:
-    from sim import plots  # noqa: PLC0415
+    from sim import plots
 
     return plots.wait_survival(results, queues, log=args.log, logx=args.logx)
 
 
 def _draw_hourly(results: Results, queues: list[str], _args: argparse.Namespace) -> Figure:
-    from sim import plots  # noqa: PLC0415
+    from sim import plots
 
     return plots.hourly_profile(results, queues[0])
 
 
 def _draw_heatmap(results: Results, queues: list[str], _args: argparse.Namespace) -> Figure:
-    from sim import plots  # noqa: PLC0415
+    from sim import plots
 
     return plots.wait_heatmap(results, queues[0])
 
@@ -201,9 +207,9 @@ def read_sweep(path: str | Path) -> pd.DataFrame:
     Raises:
         PlotError: the file is missing, unreadable or lacks a ``queue`` column.
     """
-    import pandas  # noqa: PLC0415
+    import pandas
 
-    from sim.plots import PlotError  # noqa: PLC0415
+    from sim.plots import PlotError
 
     try:
         table = pandas.read_csv(path)
@@ -215,7 +221,7 @@ def read_sweep(path: str | Path) -> pd.DataFrame:
 
 
 def _sweep_figure(args: argparse.Namespace) -> Figure:
-    from sim import plots  # noqa: PLC0415
+    from sim import plots
 
     table = read_sweep(args.sweep)
     try:

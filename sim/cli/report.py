@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.cli.common import EXIT_OK, command_line, plan_report, wrap
 from sim.outputs import OutputPlan
-from sim.results import RESULT_FILES
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["register"]
 
@@ -42,8 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from sim.report.html import scenario_text, write_report  # noqa: PLC0415 - matplotlib
-    from sim.report.run import RunTables, run_report  # noqa: PLC0415
+    from sim.report.html import scenario_text, write_report
+    from sim.report.run import RunTables, run_report
+    from sim.results import RESULT_FILES
 
     folder = Path(args.folder)
     args.report = args.out or str(folder / "report.html")

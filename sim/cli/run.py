@@ -6,6 +6,7 @@ import argparse
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.cli.common import (
     EXIT_OK,
@@ -18,12 +19,10 @@ from sim.cli.common import (
     progress_wanted,
 )
 from sim.errors import ScenarioError
-from sim.loader import load
 from sim.outputs import OutputPlan
-from sim.report import format_summary, format_teams
-from sim.report.figures import image_writers, standard_images, standard_plot_names
-from sim.results import RESULT_FILES, Results
-from sim.runner import run
+
+if TYPE_CHECKING:
+    from sim.results import Results
 
 __all__ = ["register"]
 
@@ -61,9 +60,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from sim.loader import load
+
     if args.plots and not args.out:
         raise ScenarioError("--plots", [("", "--plots needs --out DIR to write the images into")])
     scenario = load(args.scenario, args.overrides)
+    # The heavy part of the API only once the input is known to be good: bad input is
+    # reported at once.
+    from sim.report import format_summary, format_teams
+    from sim.report.figures import image_writers, standard_images, standard_plot_names
+    from sim.results import RESULT_FILES
+    from sim.runner import run
+
     n = args.replications or scenario.replications
     check_workload(args, args.scenario, [(scenario, n)], keep=True, write=bool(args.out))
     plan = OutputPlan(protect=[args.scenario])
@@ -111,8 +119,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _report_page(results: Results, args: argparse.Namespace) -> Callable[[Path], object]:
-    from sim.report.html import page_writer, scenario_text  # noqa: PLC0415 - matplotlib
-    from sim.report.run import RunTables, run_report  # noqa: PLC0415
+    from sim.report.html import page_writer, scenario_text
+    from sim.report.run import RunTables, run_report
 
     source = scenario_text(results.scenario.name, results.scenario, args.scenario, args.overrides)
     page = run_report(

@@ -6,6 +6,7 @@ import argparse
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.cli.common import (
     EXIT_MISS,
@@ -16,28 +17,22 @@ from sim.cli.common import (
     check_workload,
     command_line,
     fail,
+    lazy_type,
     plan_report,
     positive_int,
     progress_wanted,
     typed,
     wrap,
 )
-from sim.loader import load
 from sim.outputs import OutputPlan
-from sim.report import shift_table, staff_table, staff_verdict
-from sim.scenario import Scenario
-from sim.staffing import (
-    INTERVALS,
-    TARGET_HELP,
-    StaffingError,
-    StaffingPlan,
-    max_calls,
-    parse_shift_template,
-    parse_target,
-    resolve_queue,
-    staff_plan,
-)
+from sim.staffing.base import INTERVALS, TARGET_HELP
 from sim.units import format_duration, parse_duration
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+    from sim.staffing import (
+        StaffingPlan,
+    )
 
 __all__ = ["register"]
 
@@ -83,7 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--target",
         required=True,
-        type=typed(parse_target),
+        type=lazy_type("sim.staffing.targets", "parse_target"),
         help=f"service target per interval: {TARGET_HELP.replace('%', '%%')}",
     )
     p.add_argument(
@@ -102,7 +97,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--shift-template",
         action="append",
-        type=typed(parse_shift_template),
+        type=lazy_type("sim.staffing.shifts", "parse_shift_template"),
         metavar="HH:MM-HH:MM",
         help="an allowed shift (repeatable; replaces --shifts)",
     )
@@ -116,7 +111,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_staff(args: argparse.Namespace) -> int:
+    from sim.loader import load
+
     scenario = load(args.scenario, args.overrides)
+    from sim.staffing import StaffingError, max_calls, resolve_queue, staff_plan
+
     outputs = OutputPlan(protect=[args.scenario])
     report = plan_report(args, outputs)
     try:
@@ -165,8 +164,8 @@ _SHIFT_WORDS = {"8h": "8-hour shifts starting on any hour", "three": "00-08, 08-
 def _report_page(
     args: argparse.Namespace, scenario: Scenario, plan: StaffingPlan
 ) -> Callable[[Path], object]:
-    from sim.report.html import page_writer, scenario_text  # noqa: PLC0415 - matplotlib
-    from sim.report.staff import staff_report  # noqa: PLC0415
+    from sim.report.html import page_writer, scenario_text
+    from sim.report.staff import staff_report
 
     templates = args.shift_template
     shifts = ", ".join(t.label() for t in templates) if templates else _SHIFT_WORDS[args.shifts]
@@ -181,6 +180,8 @@ def _report_page(
 
 
 def _staff_text(plan: StaffingPlan, source: str) -> str:
+    from sim.report import shift_table, staff_table, staff_verdict
+
     verdict = staff_verdict(plan)
     notes = [
         f"{plan.queue}: target {plan.target.describe()}, per "

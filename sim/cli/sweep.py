@@ -6,9 +6,7 @@ import argparse
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from sim.cli.common import (
     EXIT_OK,
@@ -19,19 +17,19 @@ from sim.cli.common import (
     command_line,
     fail,
     json_clean,
+    lazy_type,
     plan_report,
     progress_wanted,
     scenarios_path,
     table_writers,
-    typed,
     wrap,
 )
-from sim.experiments import parse_vary, sweep, sweep_variants
-from sim.loader import load
-from sim.metrics import METRICS
 from sim.outputs import OutputPlan
-from sim.report import sweep_table
-from sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.scenario import Scenario
 
 __all__ = ["register"]
 
@@ -65,7 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--vary",
         action="append",
         required=True,
-        type=typed(parse_vary),
+        type=lazy_type("sim.experiments", "parse_vary"),
         metavar="PATH=V1,V2,...",
         help="a field and its values (repeat for a grid)",
     )
@@ -77,11 +75,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.loader import load
+
     paths = [path for path, _ in args.vary]
     twice = sorted({p for p in paths if paths.count(p) > 1})
     if twice:
         return fail(f"--vary: a path is given twice: {', '.join(twice)}")
     base = load(args.scenario, args.overrides)  # report problems of the base file first
+    from sim.experiments import sweep, sweep_variants
+    from sim.report import sweep_table
+
     variants = sweep_variants(args.scenario, dict(args.vary), args.overrides)
     n = args.replications or base.replications
     check_workload(args, args.scenario, [(v, n) for _, v in variants])
@@ -125,8 +128,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 def _report_page(
     args: argparse.Namespace, base: Scenario, table: pd.DataFrame
 ) -> Callable[[Path], object]:
-    from sim.report.html import page_writer, scenario_text  # noqa: PLC0415 - matplotlib
-    from sim.report.sweep import sweep_report  # noqa: PLC0415
+    from sim.report.html import page_writer, scenario_text
+    from sim.report.sweep import sweep_report
 
     page = sweep_report(
         table,
@@ -140,6 +143,8 @@ def _report_page(
 
 
 def _sweep_json(table: pd.DataFrame, paths: list[str]) -> list[dict[str, Any]]:
+    from sim.metrics import METRICS
+
     return [
         {
             "variant": {p: json_clean(row[p]) for p in paths},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from sim.cli.common import (
     EXIT_MISS,
@@ -20,8 +21,10 @@ from sim.cli.common import (
 )
 from sim.errors import ScenarioError
 from sim.outputs import OutputPlan
-from sim.scenario import Scenario
-from sim.validate import TargetRow, discover, format_rows, load_all, validate_many
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+    from sim.validate import TargetRow
 
 __all__ = ["PASS_RULE", "register"]
 
@@ -70,6 +73,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from sim.validate import discover, format_rows, load_all, validate_many
+
     files = discover(args.paths)
     if not files:
         raise ScenarioError(" ".join(args.paths), [("", "no scenario files with targets found")])
@@ -115,8 +120,8 @@ def _write_report(
     rows: list[TargetRow],
     plan: OutputPlan,
 ) -> None:
-    from sim.report.html import scenario_text, write_report  # noqa: PLC0415 - matplotlib
-    from sim.report.validate import validate_report  # noqa: PLC0415
+    from sim.report.html import scenario_text, write_report
+    from sim.report.validate import validate_report
 
     checked = [(src, s) for src, s in scenarios if s.targets]
     seeds = {src: args.seed if args.seed is not None else s.seed for src, s in checked}

@@ -12,13 +12,58 @@ the data (seconds, minutes, hours or days); colours come from the Okabe-Ito pale
 which stays distinct under the common forms of colour blindness.
 """
 
-from sim.plots.base import OKABE_ITO, PlotError, TimeUnit, counted_contacts, time_unit, wait_series
-from sim.plots.document import document_comparison
-from sim.plots.fit import backtest_figure, handle_time_figure, patience_figure, staffing_figure
-from sim.plots.hourly import day_index, heatmap_table, hour_exposure, hourly_profile, wait_heatmap
-from sim.plots.staffing import shift_plan
-from sim.plots.sweeps import sweep_curve, varied_columns
-from sim.plots.waits import wait_ecdf, wait_histogram, wait_survival
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.lazy import exports
+
+if TYPE_CHECKING:
+    from sim.plots.base import (
+        OKABE_ITO,
+        PlotError,
+        TimeUnit,
+        counted_contacts,
+        time_unit,
+        wait_series,
+    )
+    from sim.plots.document import document_comparison
+    from sim.plots.fit import backtest_figure, handle_time_figure, patience_figure, staffing_figure
+    from sim.plots.hourly import (
+        day_index,
+        heatmap_table,
+        hour_exposure,
+        hourly_profile,
+        wait_heatmap,
+    )
+    from sim.plots.staffing import shift_plan
+    from sim.plots.sweeps import sweep_curve, varied_columns
+    from sim.plots.waits import wait_ecdf, wait_histogram, wait_survival
+
+_HOMES = {
+    "OKABE_ITO": "sim.plots.base",
+    "PlotError": "sim.plots.base",
+    "TimeUnit": "sim.plots.base",
+    "counted_contacts": "sim.plots.base",
+    "time_unit": "sim.plots.base",
+    "wait_series": "sim.plots.base",
+    "document_comparison": "sim.plots.document",
+    "backtest_figure": "sim.plots.fit",
+    "handle_time_figure": "sim.plots.fit",
+    "patience_figure": "sim.plots.fit",
+    "staffing_figure": "sim.plots.fit",
+    "day_index": "sim.plots.hourly",
+    "heatmap_table": "sim.plots.hourly",
+    "hour_exposure": "sim.plots.hourly",
+    "hourly_profile": "sim.plots.hourly",
+    "wait_heatmap": "sim.plots.hourly",
+    "shift_plan": "sim.plots.staffing",
+    "sweep_curve": "sim.plots.sweeps",
+    "varied_columns": "sim.plots.sweeps",
+    "wait_ecdf": "sim.plots.waits",
+    "wait_histogram": "sim.plots.waits",
+    "wait_survival": "sim.plots.waits",
+}
 
 __all__ = [
     "OKABE_ITO",
@@ -44,3 +89,5 @@ __all__ = [
     "wait_series",
     "wait_survival",
 ]
+
+__getattr__, __dir__ = exports(__name__, _HOMES)

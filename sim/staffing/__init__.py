@@ -21,12 +21,42 @@ random numbers. The simulation starts empty at the scenario start with no warm-u
 so that every interval of the day is measured.
 """
 
-from sim.staffing.base import INTERVALS, TARGET_HELP, StaffingError
-from sim.staffing.formula import erlang_agents, interval_rates
-from sim.staffing.plan import StaffingPlan, resolve_queue, staff_plan
-from sim.staffing.shifts import ShiftTemplate, cover_shifts, parse_shift_template, shift_templates
-from sim.staffing.simulation import max_calls
-from sim.staffing.targets import StaffTarget, parse_target
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.lazy import exports
+
+if TYPE_CHECKING:
+    from sim.staffing.base import INTERVALS, TARGET_HELP, StaffingError
+    from sim.staffing.formula import erlang_agents, interval_rates
+    from sim.staffing.plan import StaffingPlan, resolve_queue, staff_plan
+    from sim.staffing.shifts import (
+        ShiftTemplate,
+        cover_shifts,
+        parse_shift_template,
+        shift_templates,
+    )
+    from sim.staffing.simulation import max_calls
+    from sim.staffing.targets import StaffTarget, parse_target
+
+_HOMES = {
+    "INTERVALS": "sim.staffing.base",
+    "TARGET_HELP": "sim.staffing.base",
+    "StaffingError": "sim.staffing.base",
+    "erlang_agents": "sim.staffing.formula",
+    "interval_rates": "sim.staffing.formula",
+    "StaffingPlan": "sim.staffing.plan",
+    "resolve_queue": "sim.staffing.plan",
+    "staff_plan": "sim.staffing.plan",
+    "ShiftTemplate": "sim.staffing.shifts",
+    "cover_shifts": "sim.staffing.shifts",
+    "parse_shift_template": "sim.staffing.shifts",
+    "shift_templates": "sim.staffing.shifts",
+    "max_calls": "sim.staffing.simulation",
+    "StaffTarget": "sim.staffing.targets",
+    "parse_target": "sim.staffing.targets",
+}
 
 __all__ = [
     "INTERVALS",
@@ -45,3 +75,5 @@ __all__ = [
     "shift_templates",
     "staff_plan",
 ]
+
+__getattr__, __dir__ = exports(__name__, _HOMES)
