@@ -27,6 +27,7 @@ import numpy as np
 import yaml
 from scipy import optimize
 
+from sim import paths
 from sim.errors import ScenarioError
 from sim.loader import apply_overrides, from_dict
 from sim.runner import Task, map_replications, replication_count
@@ -91,14 +92,9 @@ class FreeParameter:
 
 
 def _lookup(data: Any, path: str, source: str) -> Any:
-    node = data
-    for part in path.split("."):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            raise ScenarioError(source, [(path, "--free: no such field in the file")])
+    found, node = paths.lookup(data, path)
+    if not found:
+        raise ScenarioError(source, [(path, "--free: no such field in the file")])
     return node
 
 

@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim import paths
 from sim.engine import ReplicationResult
 from sim.errors import ScenarioError
-from sim.loader import apply_overrides, from_dict, missing_member, read_yaml
+from sim.loader import apply_overrides, from_dict, missing_member, read_scenario
 from sim.metrics import METRICS, queue_metrics
 from sim.results import Results
 from sim.runner import Task, map_replications, replication_count
@@ -59,7 +60,7 @@ def _raw(source: Source | Scenario) -> tuple[dict[str, Any], str]:
         )
     if isinstance(source, Mapping):
         return dict(source), "<dict>"
-    return read_yaml(source), str(source)
+    return read_scenario(source), str(source)
 
 
 def _variant(data: Mapping[str, Any], settings: Mapping[str, Any], source: str) -> Scenario:
@@ -73,20 +74,14 @@ def _variant(data: Mapping[str, Any], settings: Mapping[str, Any], source: str) 
 
 def _check_path(data: Mapping[str, Any], path: str, source: str) -> None:
     """Every part of a varied path but the last must exist: a typo is not a new queue."""
-    node: Any = data
-    parts = path.split(".")
-    missing = missing_member(data, parts)
+    missing = missing_member(data, path.split("."))
     if missing is not None:
-        raise ScenarioError(source, [(".".join(parts[:2]), missing)])
-    for depth, part in enumerate(parts[:-1]):
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            where = ".".join(parts[: depth + 1])
-            options = f" (has: {', '.join(map(str, node))})" if isinstance(node, Mapping) else ""
-            raise ScenarioError(source, [(where, f"not in the scenario{options}")])
+        raise ScenarioError(source, [missing])
+    keys, node, rest = paths.walk(data, path)
+    if len(rest) > 1:
+        options = f" (has: {', '.join(map(str, node))})" if isinstance(node, Mapping) else ""
+        where = paths.dotted([*keys, rest[0]])
+        raise ScenarioError(source, [(where, f"not in the scenario{options}")])
 
 
 def parse_vary(text: str) -> tuple[str, list[Any]]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sim import yamlfile
+from sim import compose, paths, yamlfile
 from sim.errors import ScenarioError
 from sim.scenario import Scenario
 from sim.workload import check_runnable
@@ -30,7 +30,9 @@ __all__ = [
     "load",
     "missing_member",
     "parse_override",
+    "read_scenario",
     "read_yaml",
+    "resolve_includes",
 ]
 
 
@@ -47,9 +49,50 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     return data
 
 
+def read_scenario(path: str | Path) -> dict[str, Any]:
+    """Read a scenario file into plain data with its ``include:`` files resolved.
+
+    This is the data ``--set``, ``--vary`` and ``--free`` paths refer to: included
+    queues appear under their prefix (``queues.order_page.flagship``).
+    """
+    return resolve_includes(read_yaml(path), path)
+
+
+def resolve_includes(
+    data: Mapping[str, Any], source: str | Path, _stack: tuple[Path, ...] = ()
+) -> dict[str, Any]:
+    """``data`` with its included files joined in (see :mod:`sim.compose`).
+
+    Included paths are relative to the file ``source`` (to the working folder when
+    ``source`` is not a file). Each included file must be a valid scenario on its own;
+    its problems are reported against it.
+
+    Raises:
+        ScenarioError: a missing included file, an include cycle, or a bad included file.
+    """
+    if compose.INCLUDE not in data:
+        return dict(data)
+    here = Path(source)
+    folder = here.parent if here.is_file() else Path.cwd()
+    stack = _stack or ((here.resolve(),) if here.is_file() else ())
+    parts = []
+    for prefix, relative in compose.includes(data, str(source)):
+        path = folder / relative
+        field = f"{compose.INCLUDE}.{prefix}"
+        if not path.is_file():
+            raise ScenarioError(str(source), [(field, f"no such file: {path}")])
+        if path.resolve() in stack:
+            cycle = " -> ".join(p.name for p in (*stack, path.resolve()))
+            raise ScenarioError(str(source), [(field, f"include cycle: {cycle}")])
+        inner = resolve_includes(read_yaml(path), path, (*stack, path.resolve()))
+        from_dict(inner, source=str(path))  # an included file is a scenario on its own
+        parts.append((prefix, str(path), inner))
+    return compose.combine(data, parts, str(source))
+
+
 def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """Load and validate a scenario file, applying ``dotted.path=VALUE`` overrides."""
-    return from_dict(read_yaml(path), source=str(path), overrides=overrides)
+    return from_dict(read_scenario(path), source=str(path), overrides=overrides)
 
 
 def from_dict(
@@ -58,19 +101,41 @@ def from_dict(
     """Validate plain data as a scenario (the same checks as a file).
 
     Beyond the format, a scenario whose one replication would ask for more arrivals
-    than the engine takes (:data:`sim.workload.MAX_ARRIVALS`) is refused here.
+    than the engine takes (:data:`sim.workload.MAX_ARRIVALS`) is refused here. An
+    ``include:`` block is resolved relative to ``source`` when it is a file.
     """
     try:
         yamlfile.check_tree(data)
     except yamlfile.YamlLimitError as exc:
         raise ScenarioError(source, [("", str(exc))]) from None
-    data = apply_overrides(data, overrides, source)
+    data = apply_overrides(resolve_includes(data, source), overrides, source)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(source, _problems(exc, data)) from None
+    problems = _missing_ledger_fields(data)
+    if problems:
+        raise ScenarioError(source, problems)
     check_runnable(scenario, source)
     return scenario
+
+
+def _missing_ledger_fields(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The ledger's field paths (``calibrated``, ``restates``) must name fields of the file."""
+    named = [
+        (f"calibrated.{i}.field", c["field"]) for i, c in enumerate(data.get("calibrated", []))
+    ]
+    named += [
+        (f"targets.{i}.restates", t["restates"])
+        for i, t in enumerate(data.get("targets", []))
+        if t.get("restates") is not None
+    ]
+    return [
+        (where, f"no field {path!r} in the scenario")
+        for where, given in named
+        for path in ([given] if isinstance(given, str) else given)
+        if not paths.lookup(data, path)[0]
+    ]
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
@@ -90,17 +155,21 @@ def parse_override(text: str) -> tuple[list[str], Any]:
 def apply_overrides(
     data: Mapping[str, Any], overrides: Iterable[str], source: str = "--set"
 ) -> dict[str, Any]:
-    """Return a deep copy of ``data`` with each ``dotted.path=VALUE`` set."""
+    """Return a deep copy of ``data`` with each ``dotted.path=VALUE`` set.
+
+    Names may contain dots (``queues.order_page.flagship.staff``): see :mod:`sim.paths`.
+    """
     result = copy.deepcopy(dict(data))
     for text in overrides:
         parts, value = parse_override(text)
         missing = missing_member(result, parts)
         if missing is not None:
-            raise ScenarioError(source, [(".".join(parts[:2]), f"--set: {missing}")])
+            raise ScenarioError(source, [(missing[0], f"--set: {missing[1]}")])
+        keys = paths.split(result, ".".join(parts))
         node: Any = result
-        for depth, part in enumerate(parts[:-1]):
-            node = _child(node, part, parts[: depth + 1], source)
-        _set(node, parts[-1], value, parts, source)
+        for depth, key in enumerate(keys[:-1]):
+            node = _child(node, key, keys[: depth + 1], source)
+        _set(node, keys[-1], value, keys, source)
     return result
 
 
@@ -109,34 +178,40 @@ def apply_overrides(
 NAMED_COLLECTIONS = {"queues": "queue"}
 
 
-def missing_member(data: Mapping[str, Any], parts: list[str]) -> str | None:
-    """Why a dotted path descends into a named member that does not exist, or None."""
+def missing_member(data: Mapping[str, Any], parts: list[str]) -> tuple[str, str] | None:
+    """``(path, reason)`` when a dotted path descends into a named member that does not exist.
+
+    Names may contain dots (included queues): a path into any existing member, the longest
+    name that matches, is fine.
+    """
     if len(parts) < 3 or parts[0] not in NAMED_COLLECTIONS:
         return None
     members = data.get(parts[0])
-    if not isinstance(members, Mapping) or parts[1] in members:
+    if not isinstance(members, Mapping) or paths.walk(members, ".".join(parts[1:]))[0]:
         return None
+    # A dotted name's first part alone names nothing: show as much as looks like a name.
+    dotted = any(str(m).startswith(f"{parts[1]}.") for m in members)
+    name = ".".join(parts[1:3] if dotted and len(parts) > 3 else parts[1:2])
     kind = NAMED_COLLECTIONS[parts[0]]
-    return f"no {kind} {parts[1]!r} ({parts[0]}: {', '.join(map(str, members)) or 'none'})"
+    listing = ", ".join(map(str, members)) or "none"
+    return f"{parts[0]}.{name}", f"no {kind} {name!r} ({parts[0]}: {listing})"
 
 
-def _child(node: Any, part: str, walked: list[str], source: str) -> Any:
+def _child(node: Any, key: Any, walked: list[Any], source: str) -> Any:
     if isinstance(node, dict):
-        return node.setdefault(part, {})
-    if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-        return node[int(part)]
+        return node.setdefault(key, {})
+    if isinstance(node, list) and isinstance(key, int):
+        return node[key]
     raise ScenarioError(
-        source, [(".".join(walked), f"--set cannot descend into {type(node).__name__} here")]
+        source, [(paths.dotted(walked), f"--set cannot descend into {type(node).__name__} here")]
     )
 
 
-def _set(node: Any, key: str, value: Any, parts: list[str], source: str) -> None:
-    if isinstance(node, dict):
+def _set(node: Any, key: Any, value: Any, keys: list[Any], source: str) -> None:
+    if isinstance(node, dict) or (isinstance(node, list) and isinstance(key, int)):
         node[key] = value
-    elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-        node[int(key)] = value
     else:
-        raise ScenarioError(source, [(".".join(parts), "--set cannot set a field here")])
+        raise ScenarioError(source, [(paths.dotted(keys), "--set cannot set a field here")])
 
 
 # -- pydantic errors -> (path, reason) ---------------------------------------------------

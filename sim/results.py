@@ -23,6 +23,7 @@ from sim.metrics import METRICS, TEAM_METRICS, hourly_metrics, queue_metrics, te
 from sim.outputs import write_files
 from sim.records import By, Outcome
 from sim.scenario import Scenario
+from sim.stability import queue_loads, stability_messages
 from sim.stats import summarize
 from sim.timeline import Clock
 
@@ -212,6 +213,11 @@ class Results:
                 "ci95": {m: _clean(row[f"{m}_ci95"]) for m in ("work_share", "answered")},
             }
         return teams
+
+    def stability(self, source: str | None = None) -> list[str]:
+        """Backlog warnings and notes for these runs (see :mod:`sim.stability`)."""
+        loads = [queue_loads(self.scenario, run) for run in self.runs]
+        return stability_messages(self.scenario, loads, source or self.scenario.name)
 
     def metadata(self) -> dict[str, object]:
         """What is needed to reproduce these results."""

@@ -33,6 +33,7 @@ __all__ = [
     "Bot",
     "Breaks",
     "Calendar",
+    "Calibrated",
     "Concurrency",
     "Deadline",
     "DelayedRoute",
@@ -700,6 +701,15 @@ Hours = Annotated[tuple[float, float], BeforeValidator(_hours)]
 QueueSelection = str | tuple[str, ...] | dict[str, Annotated[float, Field(gt=0, le=MAX_WEIGHT)]]
 
 
+def _names(value: Any) -> Any:
+    return (value,) if isinstance(value, str) else value
+
+
+# Target ids: like queue names (included ones are namespaced with dots).
+TargetId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
+FieldPaths = Annotated[tuple[str, ...], BeforeValidator(_names), Field(min_length=1)]
+
+
 def _selection_names(selection: QueueSelection) -> tuple[str, ...]:
     return (selection,) if isinstance(selection, str) else tuple(selection)
 
@@ -729,6 +739,10 @@ class Target(_Spec):
     A target passes when ``|simulated - value| <= half_width`` (``bound: equal``), when
     ``simulated <= value + half_width`` (``at_most``) or ``simulated >= value -
     half_width`` (``at_least``).
+
+    ``id`` names the target in the ledger; ``restates`` lists the fields of the scenario
+    whose value the figure only repeats (an input, not a prediction: the bot's own
+    resolution, a bound true by construction).
     """
 
     queue: QueueSelection
@@ -742,6 +756,8 @@ class Target(_Spec):
     scope: tuple[str, ...] | None = None
     ratio_to: Reference | Literal["best_other_hour"] | None = None
     note: str = ""
+    id: TargetId | None = None
+    restates: FieldPaths | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -809,6 +825,19 @@ class Target(_Spec):
         return float(self.tolerance.absolute or 0.0)
 
 
+class Calibrated(_Spec):
+    """A value of the scenario fitted to some of its targets (the degrees-of-freedom ledger).
+
+    ``field`` is the dotted path of the value (several paths when one value is shared,
+    e.g. one patience for several desks), ``to`` the ids of the targets it was tuned to,
+    ``note`` how (the ``sim calibrate`` command, or "chosen by hand while fitting").
+    """
+
+    field: FieldPaths
+    to: Annotated[tuple[TargetId, ...], BeforeValidator(_names), Field(min_length=1)]
+    note: str = ""
+
+
 class Scenario(_Spec):
     """A complete, validated scenario: the queues, the horizon and the experiment."""
 
@@ -825,6 +854,7 @@ class Scenario(_Spec):
     queues: dict[Name, Queue] = Field(min_length=1, max_length=MAX_QUEUES)
     teams: dict[Name, Team] = Field(default_factory=dict, max_length=MAX_QUEUES)
     targets: tuple[Target, ...] = ()
+    calibrated: tuple[Calibrated, ...] = ()
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
@@ -861,6 +891,7 @@ class Scenario(_Spec):
             for field, name in target.queue_refs():
                 if name not in names:
                     raise ValueError(f"targets.{i}.{field}: unknown queue {name!r}")
+        self._check_ledger()
         if not any(q.arrivals is not None for q in self.queues.values()):
             raise ValueError("no queue has arrivals: give at least one queue an arrivals block")
         return self
@@ -868,3 +899,21 @@ class Scenario(_Spec):
     def teams_serving(self, queue: str) -> tuple[str, ...]:
         """Names of the teams that take contacts from ``queue``, in file order."""
         return tuple(name for name, team in self.teams.items() if queue in team.serves)
+
+    def _check_ledger(self) -> None:
+        ids: dict[str, int] = {}
+        for i, target in enumerate(self.targets):
+            if target.id is not None:
+                if target.id in ids:
+                    raise ValueError(
+                        f"targets.{i}.id: {target.id!r} is also targets.{ids[target.id]}"
+                    )
+                ids[target.id] = i
+        for i, entry in enumerate(self.calibrated):
+            for name in entry.to:
+                if name not in ids:
+                    raise ValueError(f"calibrated.{i}.to: no target with id {name!r}")
+                if self.targets[ids[name]].restates is not None:
+                    raise ValueError(
+                        f"calibrated.{i}.to: target {name!r} restates an input; it cannot be fitted"
+                    )

@@ -21,14 +21,8 @@ from sim.engine import simulate
 from sim.errors import ScenarioError
 from sim.metrics import queue_metrics
 from sim.scenario import Target
-from sim.validate import (
-    _Replication,
-    _Selection,
-    discover,
-    passes,
-    target_figures,
-    validate,
-)
+from sim.validate import discover, passes, target_figures, validate
+from sim.validate.figures import Replication, Selection
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "scenarios" / "document"
@@ -170,7 +164,7 @@ def replication():
 def _figure(replication, **fields) -> float:
     scenario, result = replication
     target = Target.model_validate({"value": 0, "tolerance": 1, **fields})
-    return _Replication(scenario, result).figure(_Selection.of(target))
+    return Replication(scenario, result).figure(Selection.of(target))
 
 
 @pytest.mark.parametrize(
@@ -225,7 +219,7 @@ def test_pooled_and_mixed_selections(replication):
 def test_time_filters_and_deadlines(replication):
     scenario, result = replication
     hops = result.hops
-    rep = _Replication(scenario, result)
+    rep = Replication(scenario, result)
     at_chat = rep.hop_counted & (hops["queue"] == 0)
     arrive = hops["arrive"][at_chat]
     morning = rep.in_time(arrive, None, (8 * 3600.0, 12 * 3600.0))
@@ -283,7 +277,7 @@ def test_ratio_and_best_other_hour(replication):
     _, result = replication
     same, best = target_figures(scenario, result)
     assert same == pytest.approx(1.0)
-    rep = _Replication(scenario, result)
+    rep = Replication(scenario, result)
     hourly = [
         _figure(
             replication,
@@ -294,7 +288,7 @@ def test_ratio_and_best_other_hour(replication):
         for h in range(23)
         if h != 10
     ]
-    own = rep.figure(_Selection.of(scenario.targets[1]))
+    own = rep.figure(Selection.of(scenario.targets[1]))
     assert best == pytest.approx(own / np.nanmax(hourly))
 
 

@@ -345,10 +345,7 @@ def test_target_table_has_a_role_column_only_when_rows_carry_one():
     plain = target_table([TargetRow(**base)])
     assert "role" not in plain.header
 
-    class WithRole(TargetRow):
-        role = "fit"
-
-    table = target_table([WithRole(**base)])
+    table = target_table([TargetRow(**base, role="fit")])
     assert table.header[3] == "role"
     assert table.rows[0][3] == "fit"
     page = render(Report("validate", "t", ("q",), cards=(Card("c", "1"),), headline=(table,)))

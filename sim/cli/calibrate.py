@@ -91,9 +91,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from sim.loader import from_dict, read_yaml
+    from sim.loader import from_dict, read_scenario
 
-    data = read_yaml(args.scenario)
+    data = read_scenario(args.scenario)
     from sim.calibrate import calibrate, free_parameter, write_calibrated
     from sim.progress import Progress
 

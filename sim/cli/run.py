@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -87,6 +88,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         progress=progress_wanted(args),
     )
+    for message in results.stability(args.scenario):
+        print(message, file=sys.stderr)
     writers = {}
     if args.out:
         writers |= results.writers(args.out)

@@ -46,7 +46,11 @@ examples:
 
 JSON rows: scenario, queue, metric, value, simulated, ci95, tolerance, passed (times in
 seconds, rates and shares as fractions, ratios as numbers; tolerance is the half-width
-in the same units), plus bound, detail, note, replications, source.
+in the same units), plus bound, detail, note, replications, source, role (check, fit
+or input) and id.
+Stability: a queue whose offered work exceeds its agents' time over a run of a week or
+more, or that leaves over 1% of its contacts unfinished, is warned about on stderr (the
+exit code does not change); a shorter (peak) run reports its backlog instead.
 exit codes: 0 every target passes, 1 a target missed, 2 bad input.
 """
 
@@ -73,7 +77,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from sim.validate import discover, format_rows, load_all, validate_many
+    from sim.validate import discover, format_ledger, format_rows, load_all, tally, validate_all
 
     files = discover(args.paths)
     if not files:
@@ -84,18 +88,22 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     empty = [source for source, s in scenarios if not s.targets]
     for source in empty:
         print(f"note: {source} has no targets", file=sys.stderr)
-    runs = [(s, args.replications or s.replications) for _, s in scenarios if s.targets]
+    checked = [(src, s) for src, s in scenarios if s.targets]
+    runs = [(s, args.replications or s.replications) for _, s in checked]
     check_workload(args, " ".join(args.paths), runs)
-    rows = validate_many(
-        [(src, s) for src, s in scenarios if s.targets],
+    result = validate_all(
+        checked,
         replications=args.replications,
         seed=args.seed,
         workers=args.workers,
         scheduler=args.scheduler,
         progress=progress_wanted(args),
     )
+    rows = result.rows
     if not rows:
         raise ScenarioError(" ".join(args.paths), [("", "no targets to check")])
+    for message in result.messages:
+        print(message, file=sys.stderr)
     if report:
         _write_report(args, scenarios, rows, plan)
     if args.json:
@@ -103,6 +111,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     else:
         print(_title(rows, len(scenarios)))
         print(format_rows(rows))
+        tallies = [tally(src, s, [r for r in rows if r.source == src]) for src, s in checked]
+        print(
+            "\nLedger (check: a prediction; fit: a calibrated value was tuned to it; "
+            "input: restates an input)"
+        )
+        print(format_ledger(tallies))
     return EXIT_OK if all(r.passed for r in rows) else EXIT_MISS
 
 

@@ -1,0 +1,246 @@
+"""Scenario composition: other scenario files included under a prefix, then joined.
+
+``include: {order_page: order_page.yaml}`` brings in every queue of that file as
+``order_page.<queue>``, with every name inside it renamed to match: route destinations,
+targets' queue selections, scopes and ratio references, target ids, and the paths of
+its ledger (``calibrated`` fields, targets' ``restates``). The including file then adds
+queues, routes and targets, and overrides included fields: an entry under ``queues:``
+whose name is an included queue is merged into it (mappings merge key by key, a ``staff``
+block or a distribution of another ``dist`` replaces the old one, ``null`` removes a
+field). Top-level fields (start, duration, seed, ...) are the including file's.
+
+This module transforms plain data only; reading files, cycles and validation of the
+included files happen in :mod:`sim.loader`. Where names live is one table,
+:data:`QUEUE_NAMES`: a new kind of named thing is a line
+there and a name in :data:`NAMESPACED` (teams and their ``serves`` are).
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sim import paths
+from sim.errors import ScenarioError
+from sim.scenario import ROUTE_FIELDS
+
+__all__ = ["INCLUDE", "NAMESPACED", "QUEUE_NAMES", "combine", "includes"]
+
+INCLUDE = "include"
+PREFIX = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+
+# Mappings whose keys are names: an included file's entries are namespaced.
+NAMESPACED = ("queues", "teams")
+# Where queue names appear: (path pattern, form). ``*`` is any key or list item. Forms:
+# ``keys`` (a mapping keyed by names), ``values`` (a name or a list of names),
+# ``selection`` (a name, a list of names, or a mapping keyed by names).
+QUEUE_NAMES: tuple[tuple[str, str], ...] = (
+    *((f"queues.*.{field}", "keys") for field in ROUTE_FIELDS),
+    ("targets.*.queue", "selection"),
+    ("targets.*.scope", "values"),
+    ("targets.*.ratio_to.queue", "selection"),
+    ("targets.*.ratio_to.scope", "values"),
+    ("teams.*.serves", "values"),
+)
+# Where target ids appear, and where field paths of the scenario appear (the ledger).
+TARGET_IDS: tuple[tuple[str, str], ...] = (
+    ("targets.*.id", "values"),
+    ("calibrated.*.to", "values"),
+)
+FIELD_PATHS: tuple[tuple[str, str], ...] = (
+    ("calibrated.*.field", "values"),
+    ("targets.*.restates", "values"),
+)
+# What the including file keeps from included files; everything else is its own.
+JOINED = (*NAMESPACED, "targets", "calibrated")
+
+Rename = Callable[[str], str]
+
+
+def includes(data: Mapping[str, Any], source: str) -> list[tuple[str, str]]:
+    """The ``(prefix, path)`` pairs of a file's ``include:`` block, checked."""
+    block = data.get(INCLUDE)
+    if not isinstance(block, Mapping) or not block:
+        raise ScenarioError(source, [(INCLUDE, "expected a mapping {prefix: file.yaml, ...}")])
+    found = []
+    for prefix, path in block.items():
+        if not isinstance(prefix, str) or not PREFIX.match(prefix):
+            raise ScenarioError(
+                source,
+                [(f"{INCLUDE}.{prefix}", "a prefix is letters, digits, '_' or '-' (no dots)")],
+            )
+        if not isinstance(path, str) or not path.strip():
+            raise ScenarioError(source, [(f"{INCLUDE}.{prefix}", "expected a file path")])
+        found.append((prefix, path.strip()))
+    return found
+
+
+# -- renaming ------------------------------------------------------------------------
+
+
+def _rename_form(value: Any, form: str, rename: Rename) -> Any:
+    if form == "keys" or (form == "selection" and isinstance(value, Mapping)):
+        return {rename(k): v for k, v in value.items()} if isinstance(value, Mapping) else value
+    if isinstance(value, str):
+        return rename(value)
+    if isinstance(value, list | tuple):
+        return [rename(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
+def _at(node: Any, pattern: Sequence[str], change: Callable[[Any], Any]) -> Any:
+    """``node`` with ``change`` applied at every place ``pattern`` matches."""
+    if not pattern:
+        return change(node)
+    head, rest = pattern[0], pattern[1:]
+    if isinstance(node, Mapping):
+        keys = list(node) if head == "*" else [head] if head in node else []
+        return {k: (_at(v, rest, change) if k in keys else v) for k, v in node.items()}
+    if isinstance(node, list) and head == "*":
+        return [_at(v, rest, change) for v in node]
+    return node
+
+
+def _renamed(data: Any, table: Sequence[tuple[str, str]], rename: Rename) -> Any:
+    for pattern, form in table:
+        data = _at(data, pattern.split("."), lambda v, f=form: _rename_form(v, f, rename))
+    return data
+
+
+def _field_path(data: Mapping[str, Any], prefix: str, offset: int, source: str) -> Rename:
+    """Renames a field path of the included file into the joined scenario."""
+
+    def rename(path: str) -> str:
+        keys = paths.split(data, path)
+        head = keys[0]
+        if head in NAMESPACED and len(keys) > 1:
+            return ".".join([head, f"{prefix}.{keys[1]}", *map(str, keys[2:])])
+        if head == "targets" and len(keys) > 1:
+            target = data["targets"][keys[1]] if isinstance(keys[1], int) else None
+            ident = target.get("id") if isinstance(target, Mapping) else None
+            where = f"{prefix}.{ident}" if ident else str(keys[1] + offset)
+            return ".".join(["targets", where, *map(str, keys[2:])])
+        raise ScenarioError(
+            source, [(path, "a top-level field of an included file does not carry over")]
+        )
+
+    return rename
+
+
+def namespaced(data: Mapping[str, Any], prefix: str, offset: int, source: str) -> dict[str, Any]:
+    """An included file's queues, targets and ledger, every name under ``prefix``.
+
+    Args:
+        data: the included file's data (its own includes already resolved).
+        prefix: the include's prefix.
+        offset: where its targets start among the joined scenario's targets.
+        source: the included file, for error messages.
+    """
+    kept = {key: copy.deepcopy(data[key]) for key in JOINED if key in data}
+    kept = _renamed(kept, FIELD_PATHS, _field_path(data, prefix, offset, source))
+    kept = _renamed(kept, (*QUEUE_NAMES, *TARGET_IDS), lambda name: f"{prefix}.{name}")
+    for key in NAMESPACED:
+        if isinstance(kept.get(key), Mapping):
+            kept[key] = {f"{prefix}.{name}": spec for name, spec in kept[key].items()}
+    return kept
+
+
+# -- joining -----------------------------------------------------------------------------
+
+
+def _replaces(key: str, old: Any, new: Any) -> bool:
+    """Whether an override replaces a mapping instead of merging into it."""
+    if key == "staff":
+        return True  # one unit: shifts, three_shift or business_hours
+    return "dist" in new and new.get("dist") != old.get("dist")
+
+
+def merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``over`` merged in (``None`` removes a field); ``base`` is changed."""
+    for key, value in over.items():
+        old = base.get(key)
+        if value is None:
+            base.pop(key, None)
+        elif isinstance(old, dict) and isinstance(value, Mapping):
+            if _replaces(key, old, value):
+                base[key] = copy.deepcopy(dict(value))
+            else:
+                merge(old, value)
+        else:
+            base[key] = copy.deepcopy(value)
+    return base
+
+
+def _unknown_included(
+    name: str, prefixes: Sequence[str], known: Sequence[str], kind: str = "queue"
+) -> str | None:
+    owner = next((p for p in prefixes if name.startswith(f"{p}.")), None)
+    if owner is None:
+        return None
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"no {kind} of that name in the file included as {owner!r}{hint}"
+
+
+def _join_named(
+    key: str,
+    own: Mapping[str, Any],
+    parts: Sequence[tuple[str, Mapping[str, Any]]],
+    prefixes: Sequence[str],
+    source: str,
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """One named collection (queues, teams): included members, then the file's own merged."""
+    kind = key.removesuffix("s")
+    members: dict[str, Any] = {}
+    for prefix, part in parts:
+        for name, spec in part.get(key, {}).items():
+            if name in members:
+                raise ScenarioError(source, [(f"{INCLUDE}.{prefix}", f"{kind} {name!r} twice")])
+            members[name] = spec
+    problems = []
+    for name, spec in (own.get(key) or {}).items():
+        if name in members and isinstance(spec, Mapping):
+            merge(members[name], spec)
+        elif (reason := _unknown_included(name, prefixes, list(members), kind)) is not None:
+            problems.append((f"{key}.{name}", reason))
+        else:
+            members[name] = copy.deepcopy(spec)
+    return members, problems
+
+
+def combine(
+    own: Mapping[str, Any], parts: Sequence[tuple[str, str, Mapping[str, Any]]], source: str
+) -> dict[str, Any]:
+    """The including file's data joined with its included files' (already resolved).
+
+    Args:
+        own: the including file's data.
+        parts: ``(prefix, file, data)`` of each included file.
+        source: the including file, for error messages.
+    """
+    renamed: list[tuple[str, Mapping[str, Any]]] = []
+    targets: list[Any] = []
+    calibrated: list[Any] = []
+    for prefix, path, data in parts:
+        part = namespaced(data, prefix, len(targets), path)
+        renamed.append((prefix, part))
+        targets += part.get("targets", [])
+        calibrated += part.get("calibrated", [])
+    prefixes = [prefix for prefix, _, _ in parts]
+    joined = {k: copy.deepcopy(v) for k, v in own.items() if k != INCLUDE}
+    problems = []
+    for key in NAMESPACED:
+        members, wrong = _join_named(key, own, renamed, prefixes, source)
+        problems += wrong
+        if members or key in own:
+            joined[key] = members
+    if problems:
+        raise ScenarioError(source, problems)
+    joined["targets"] = targets + list(own.get("targets") or [])
+    calibrated += list(own.get("calibrated") or [])
+    if calibrated or "calibrated" in own:
+        joined["calibrated"] = calibrated
+    return joined

@@ -1,0 +1,278 @@
+"""A target's figure on one replication, from the hop records alone.
+
+A :class:`~sim.scenario.Target` names a metric over a selection of contacts (one queue,
+several pooled, or a weighted mix; arrivals on some days and clock hours; whole contacts
+followed end to end). :func:`target_figures` computes every target of a scenario on one
+replication; it is small and picklable, so it runs where the replication ran.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.engine import ReplicationResult
+from sim.records import By, Outcome
+from sim.scenario import MAX_HORIZON, Deadline, QueueSelection, Reference, Scenario, Target
+from sim.timeline import DAY, Clock
+
+__all__ = ["Replication", "Selection", "target_figures"]
+
+_NOT_OFFERED = (Outcome.NOT_VISIBLE, Outcome.OVERFLOW, Outcome.CLOSED)
+_OUTCOME_RATES = {
+    "abandon_rate": Outcome.ABANDONED,
+    "resolution_rate": Outcome.RESOLVED,
+    "not_visible_rate": Outcome.NOT_VISIBLE,
+    "overflow_rate": Outcome.OVERFLOW,
+    "closed_rate": Outcome.CLOSED,
+}
+_QUANTILES = {"median_wait": 0.5, "p90_wait": 0.9, "p95_wait": 0.95}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What one side of a target measures (the target itself, or its ratio reference)."""
+
+    queue: QueueSelection
+    metric: str
+    days: tuple[str, ...] | None
+    hours: tuple[float, float] | None
+    scope: tuple[str, ...] | None
+    within: Deadline | None
+
+    @classmethod
+    def of(cls, target: Target, ref: Reference | None = None) -> Selection:
+        """The target's selection, or its ratio reference's (missing fields: the target's)."""
+
+        def pick(field: str) -> object:
+            mine = getattr(ref, field) if ref is not None else None
+            return getattr(target, field) if mine is None else mine
+
+        return cls(*(pick(f) for f in ("queue", "metric", "days", "hours", "scope", "within")))
+
+    def with_hours(self, hours: tuple[float, float]) -> Selection:
+        """The same selection between other clock hours."""
+        return Selection(self.queue, self.metric, self.days, hours, self.scope, self.within)
+
+
+class Replication:
+    """One replication's records with the calendar needed to filter and time them."""
+
+    def __init__(self, scenario: Scenario, result: ReplicationResult) -> None:
+        self.scenario = scenario
+        self.result = result
+        self.hops = result.hops
+        self.clock = Clock(scenario.start, frozenset(scenario.calendar.holidays))
+        self.index = {name: i for i, name in enumerate(result.queues)}
+        self.entered = result.contacts["entered"]
+        self.entry_queue = result.contacts["entry_queue"]
+        w0, w1 = result.window
+        self.contact_counted = (self.entered >= w0) & (self.entered < w1)
+        self.hop_counted = self.contact_counted[self.hops["contact"]]
+
+    # -- calendar --------------------------------------------------------------------
+
+    def _day(self, t: np.ndarray) -> np.ndarray:
+        return np.floor((t + self.clock.offset) / DAY).astype(int)
+
+    def in_time(
+        self, t: np.ndarray, days: tuple[str, ...] | None, hours: tuple[float, float] | None
+    ) -> np.ndarray:
+        """Which times fall on the selected days and between the selected clock hours."""
+        keep = np.ones(len(t), dtype=bool)
+        if days is not None and len(t):
+            day = self._day(t)
+            unique = np.unique(day)
+            ok = {d: self.clock.matches(days, int(d)) for d in unique.tolist()}
+            keep &= np.array([ok[d] for d in day.tolist()], dtype=bool)
+        if hours is not None:
+            tod = (t + self.clock.offset) % DAY
+            start, end = hours
+            keep &= (tod >= start) & (tod < end) if start < end else (tod >= start) | (tod < end)
+        return keep
+
+    def deadlines(self, t: np.ndarray, within: Deadline) -> np.ndarray:
+        """The moment by which each contact arriving at ``t`` must be answered."""
+        if within.seconds is not None:
+            return t + within.seconds
+        day = self._day(t)
+        ends = {}
+        for d in np.unique(day).tolist():
+            k, counted = d, 0
+            # A calendar of holidays only has no working day: no deadline is ever met.
+            while counted < within.days and k - d <= MAX_HORIZON / DAY:
+                k += 1
+                counted += not within.working or self.clock.matches(("workdays",), k)
+            ends[d] = self.clock.day_start(k + 1) if counted >= within.days else math.inf
+        return np.array([ends[d] for d in day.tolist()], dtype=float)
+
+    # -- weights -----------------------------------------------------------------------
+
+    def _weights(self, queue: QueueSelection, of_queue: np.ndarray, base: np.ndarray):
+        """Per-row weights: 1 when pooling, weight / row count of its queue in a mix."""
+        names = (queue,) if isinstance(queue, str) else tuple(queue)
+        weights = np.zeros(len(base))
+        for name in names:
+            rows = base & (of_queue == self.index[name])
+            if isinstance(queue, dict):
+                count = int(rows.sum())
+                if count == 0:
+                    return None  # a mix needs every member: its figure is undefined
+                weights[rows] = queue[name] / count
+            else:
+                weights[rows] = 1.0
+        return weights
+
+    # -- figures -----------------------------------------------------------------------
+
+    def figure(self, sel: Selection) -> float:
+        """The selection's metric on this replication (NaN when undefined)."""
+        if sel.metric == "utilization":
+            return self._utilization(sel.queue)
+        if sel.metric.startswith("e2e_"):
+            return self._end_to_end(sel)
+        return self._hop_metric(sel)
+
+    def _utilization(self, queue: QueueSelection) -> float:
+        names = (queue,) if isinstance(queue, str) else tuple(queue)
+        accounts = [self.result.accounts[self.index[n]] for n in names]
+        if isinstance(queue, dict):
+            utils = np.array([a.utilization for a in accounts])
+            return _weighted_mean(utils, np.array([queue[n] for n in names]))
+        # Pooled: every agent who serves any of them, a shared team once.
+        return self.result.pooled_utilization(self.index[n] for n in names)
+
+    def _hop_metric(self, sel: Selection) -> float:
+        hops = self.hops
+        base = self.hop_counted & self.in_time(hops["arrive"], sel.days, sel.hours)
+        weights = self._weights(sel.queue, hops["queue"], base)
+        if weights is None:
+            return math.nan
+        rows = weights > 0
+        w = weights[rows]
+        if not len(w):
+            return math.nan
+        arrive, response = hops["arrive"][rows], hops["response"][rows]
+        outcome, metric = hops["outcome"][rows], sel.metric
+        answered = ~np.isnan(response)
+        wait = response - arrive
+        if metric in _OUTCOME_RATES:
+            return _share(w, outcome == _OUTCOME_RATES[metric])
+        if metric == "answer_rate":
+            return _share(w, answered)
+        if metric == "escalation_rate":
+            return _share(w, hops["next_queue"][rows] >= 0)
+        if metric == "bot_share":
+            return _share(w, hops["by"][rows] == By.BOT)
+        if metric == "mean_wait":
+            return _weighted_mean(wait[answered], w[answered])
+        if metric in _QUANTILES:
+            return _weighted_quantile(wait[answered], w[answered], _QUANTILES[metric])
+        if metric == "mean_handle":
+            agent = ~np.isnan(hops["agent_start"][rows])
+            return _weighted_mean(hops["service"][rows][agent], w[agent])
+        within = sel.within or Deadline(seconds=self.scenario.service_level_threshold)
+        deadline = self.deadlines(arrive, within)
+        if metric == "service_level":
+            offered = ~np.isin(outcome, _NOT_OFFERED)
+            return _share(w, answered & (response <= deadline), over=offered)
+        if metric == "resolved_within":
+            done = (outcome == Outcome.RESOLVED) & (hops["end"][rows] <= deadline)
+            return _share(w, done, over=~np.isin(outcome, _NOT_OFFERED))
+        raise ValueError(f"unknown hop metric {metric!r}")  # pragma: no cover - validated
+
+    def _end_to_end(self, sel: Selection) -> float:
+        hops, n = self.hops, len(self.entered)
+        base = self.contact_counted & self.in_time(self.entered, sel.days, sel.hours)
+        weights = self._weights(sel.queue, self.entry_queue, base)
+        if weights is None:
+            return math.nan
+        contact = hops["contact"]
+        in_scope = np.ones(len(contact), dtype=bool)
+        if sel.scope is not None:
+            in_scope = np.isin(hops["queue"], [self.index[q] for q in sel.scope])
+        metric = sel.metric
+        if metric == "e2e_reach_rate":
+            reached = np.zeros(n, dtype=bool)
+            reached[contact[in_scope]] = True
+            return _share(weights, reached)
+        if metric in ("e2e_answer_rate", "e2e_answered_within"):
+            rows = in_scope & ~np.isnan(hops["response"])
+            first = _first(n, contact[rows], hops["response"][rows])
+        else:
+            rows = in_scope & (hops["outcome"] == Outcome.RESOLVED)
+            first = _first(n, contact[rows], hops["end"][rows])
+        done = np.isfinite(first)
+        if metric in ("e2e_answer_rate", "e2e_resolution_rate"):
+            return _share(weights, done)
+        if metric == "e2e_mean_time":
+            keep = done & (weights > 0)
+            return _weighted_mean((first - self.entered)[keep], weights[keep])
+        deadline = self.deadlines(self.entered, sel.within)
+        return _share(weights, done & (first <= deadline))
+
+
+def _first(n: int, contact: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Per contact, the earliest of ``times`` (inf when it has none)."""
+    first = np.full(n, np.inf)
+    np.minimum.at(first, contact, times)
+    return first
+
+
+def _share(w: np.ndarray, hit: np.ndarray, over: np.ndarray | None = None) -> float:
+    total = float(w.sum() if over is None else w[over].sum())
+    return float(w[hit].sum()) / total if total > 0 else math.nan
+
+
+def _weighted_mean(x: np.ndarray, w: np.ndarray) -> float:
+    total = float(w.sum())
+    return float((x * w).sum()) / total if len(x) and total > 0 else math.nan
+
+
+def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
+    """Quantile of ``x``; equal weights give numpy's default (linear) percentile."""
+    if not len(x):
+        return math.nan
+    if np.all(w == w[0]):
+        return float(np.percentile(x, 100 * q))
+    order = np.argsort(x)
+    cumulative = np.cumsum(w[order])
+    at = np.searchsorted(cumulative, q * cumulative[-1])
+    return float(x[order][min(at, len(x) - 1)])
+
+
+def _other_hours(hours: tuple[float, float]) -> list[tuple[float, float]]:
+    """The whole clock hours that do not overlap the window ``hours``."""
+    start, end = hours
+    span = (end - start) % DAY or DAY
+
+    def overlaps(h: int) -> bool:
+        return (h * 3600.0 - start) % DAY < span or (start - h * 3600.0) % DAY < 3600.0
+
+    return [(h * 3600.0, (h + 1) * 3600.0) for h in range(24) if not overlaps(h)]
+
+
+def _target_figure(rep: Replication, target: Target) -> float:
+    own = Selection.of(target)
+    value = rep.figure(own)
+    if target.ratio_to is None:
+        return value
+    if target.ratio_to == "best_other_hour":
+        others = [rep.figure(own.with_hours(h)) for h in _other_hours(target.hours)]
+        finite = [v for v in others if math.isfinite(v)]
+        reference = max(finite) if finite else math.nan
+    else:
+        reference = rep.figure(Selection.of(target, target.ratio_to))
+    return value / reference if reference and math.isfinite(reference) else math.nan
+
+
+def target_figures(scenario: Scenario, result: ReplicationResult) -> list[float]:
+    """Every target's figure on one replication, in the order of ``scenario.targets``.
+
+    Picklable and small, so it runs where the replication ran (see
+    :func:`sim.runner.map_replications`).
+    """
+    rep = Replication(scenario, result)
+    return [_target_figure(rep, t) for t in scenario.targets]

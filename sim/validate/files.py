@@ -1,0 +1,62 @@
+"""Which files to validate: files as given, folders searched for scenarios with targets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from sim.errors import ScenarioError
+from sim.loader import load, read_scenario
+from sim.scenario import Scenario
+
+__all__ = ["discover", "load_all"]
+
+
+def _has_targets(path: Path) -> bool:
+    try:
+        return bool(read_scenario(path).get("targets"))
+    except ScenarioError:
+        return True  # let loading report the problem
+
+
+def discover(paths: Iterable[str | Path]) -> list[Path]:
+    """Scenario files to validate: files as given, folders searched for ``*.yaml``.
+
+    In folders only files with a ``targets:`` list are taken, so helper files without
+    targets can live beside them.
+
+    Raises:
+        ScenarioError: a path does not exist.
+    """
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found += [p for p in sorted(path.rglob("*.yaml")) if _has_targets(p)]
+        elif path.exists():
+            found.append(path)
+        else:
+            raise ScenarioError(str(path), [("", "no such file or folder")])
+    return list(dict.fromkeys(found))
+
+
+def _try_load(path: Path, overrides: Iterable[str]) -> tuple[str, Scenario] | ScenarioError:
+    try:
+        return str(path), load(path, overrides)
+    except ScenarioError as exc:
+        return exc
+
+
+def load_all(paths: Sequence[Path], overrides: Iterable[str] = ()) -> list[tuple[str, Scenario]]:
+    """Load every file, reporting all files' problems together."""
+    loaded, problems = [], []
+    for path in paths:
+        outcome = _try_load(path, overrides)
+        (problems if isinstance(outcome, ScenarioError) else loaded).append(outcome)
+    if problems:
+        first = problems[0]
+        if len(problems) == 1:
+            raise first
+        lines = [str(p) for p in problems]
+        raise ScenarioError(first.source, [("", "\n".join(lines))])
+    return loaded

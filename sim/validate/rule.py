@@ -1,0 +1,168 @@
+"""Targets over replications: the mean and 95% CI of each figure, and the pass rule.
+
+* ``bound: equal`` (default): ``|simulated mean - value| <= half-width``;
+* ``bound: at_most``: ``simulated mean <= value + half-width``;
+* ``bound: at_least``: ``simulated mean >= value - half-width``.
+
+The half-width is the target's tolerance (``10%`` of the value, or an absolute number
+in the metric's units); the CI is reported beside it, not used in the rule.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from sim.engine import ReplicationResult
+from sim.runner import Task, map_replications, replication_count
+from sim.scenario import Scenario, Target
+from sim.stability import QueueLoad, queue_loads, stability_messages
+from sim.stats import mean_ci
+from sim.validate.figures import target_figures
+from sim.validate.ledger import roles
+from sim.validate.table import describe, unit_metric
+
+__all__ = ["TargetRow", "Validation", "passes", "validate", "validate_all", "validate_many"]
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """One target against the simulation: document figure, simulated mean and CI, verdict.
+
+    Times are in seconds, rates and shares as fractions, ratios as plain numbers;
+    ``tolerance`` is the half-width in the same units. ``role`` is the target's place in
+    the ledger (``check``, ``fit`` or ``input``, see :mod:`sim.validate.ledger`), None
+    for a scenario that keeps no ledger.
+    """
+
+    scenario: str
+    queue: str
+    metric: str
+    value: float
+    simulated: float
+    ci95: float
+    tolerance: float
+    passed: bool
+    bound: str
+    detail: str
+    note: str
+    replications: int
+    source: str
+    role: str | None = None
+    id: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """The ``sim validate --json`` row (NaN as null)."""
+        return {k: _json(v) for k, v in asdict(self).items()}
+
+
+def _json(value: object) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def passes(target: Target, simulated: float) -> bool:
+    """The pass rule (see the module docstring); NaN never passes."""
+    if not math.isfinite(simulated):
+        return False
+    slack = target.half_width * (1 + 1e-12)  # a figure exactly on the edge passes
+    if target.bound == "at_most":
+        return simulated <= target.value + slack
+    if target.bound == "at_least":
+        return simulated >= target.value - slack
+    return abs(simulated - target.value) <= slack
+
+
+def _rows(scenario: Scenario, source: str, figures: Sequence[Sequence[float]]) -> list[TargetRow]:
+    rows = []
+    for i, (target, role) in enumerate(zip(scenario.targets, roles(scenario), strict=True)):
+        mean, half = mean_ci(np.array([f[i] for f in figures], dtype=float))
+        rows.append(
+            TargetRow(
+                scenario=scenario.name,
+                queue=target.label,
+                metric=unit_metric(target),
+                value=target.value,
+                simulated=mean,
+                ci95=half,
+                tolerance=target.half_width,
+                passed=passes(target, mean),
+                bound=target.bound,
+                detail=describe(target),
+                note=target.note,
+                replications=len(figures),
+                source=source,
+                role=role,
+                id=target.id,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The rows of every target, and the runs' stability warnings and backlog notes."""
+
+    rows: list[TargetRow]
+    messages: list[str]
+
+
+def _figures_and_loads(
+    scenario: Scenario, result: ReplicationResult
+) -> tuple[list[float], dict[str, QueueLoad]]:
+    return target_figures(scenario, result), queue_loads(scenario, result)
+
+
+def validate_all(
+    scenarios: Sequence[tuple[str, Scenario]],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = 1,
+    scheduler: object = None,
+    progress: bool = False,
+) -> Validation:
+    """Run every scenario's replications in one batch and check all their targets.
+
+    Args:
+        scenarios: ``(source, scenario)`` pairs; source is shown in the rows (a path).
+        replications: per scenario (default: each file's own).
+        seed: base seed (default: each file's own).
+        workers: local processes (``None``: one per core).
+        scheduler: a Dask scheduler address, as for :func:`sim.run`.
+        progress: show a progress bar.
+    """
+    tasks, owners = [], []
+    for k, (_, scenario) in enumerate(scenarios):
+        n = replication_count(scenario.replications if replications is None else replications)
+        s = scenario.seed if seed is None else seed
+        tasks += [Task(scenario, r, s) for r in range(n)]
+        owners += [k] * n
+    outcomes = map_replications(
+        tasks,
+        _figures_and_loads,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        label=f"validate: {len(scenarios)} scenarios, {len(tasks)} replications",
+    )
+    rows, messages = [], []
+    for k, (source, scenario) in enumerate(scenarios):
+        mine = [out for out, owner in zip(outcomes, owners, strict=True) if owner == k]
+        rows += _rows(scenario, source, [figures for figures, _ in mine])
+        messages += stability_messages(scenario, [loads for _, loads in mine], source)
+    return Validation(rows, messages)
+
+
+def validate_many(scenarios: Sequence[tuple[str, Scenario]], **options: object) -> list[TargetRow]:
+    """The rows of :func:`validate_all` (same arguments)."""
+    return validate_all(scenarios, **options).rows  # type: ignore[arg-type]
+
+
+def validate(scenario: Scenario, **options: object) -> list[TargetRow]:
+    """Check one scenario's targets (options as for :func:`validate_many`)."""
+    return validate_many([(scenario.name, scenario)], **options)  # type: ignore[arg-type]

@@ -1,0 +1,209 @@
+"""How targets and their rows read: metric descriptions, figures in units, the table."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sim.report.tables import MAX_WIDTH, Table, wrapped_grid
+from sim.scenario import (
+    DAY_NAMES,
+    DEADLINE_METRICS,
+    TIME_METRICS,
+    QueueSelection,
+    Reference,
+    Target,
+)
+from sim.units import format_clock, format_duration
+from sim.validate.ledger import Tally
+
+if TYPE_CHECKING:
+    from sim.validate.rule import TargetRow
+
+__all__ = [
+    "describe",
+    "format_ledger",
+    "format_rows",
+    "format_value",
+    "target_table",
+    "unit_metric",
+    "verdict",
+]
+
+
+def unit_metric(target: Target) -> str:
+    """The row's metric name: ``<metric>_ratio`` for ratio targets (a plain number)."""
+    return f"{target.metric}_ratio" if target.is_ratio else target.metric
+
+
+def describe(target: Target) -> str:
+    """The metric with its qualifiers, as the table shows it."""
+    parts = [target.metric]
+    if target.metric in DEADLINE_METRICS and (target.within or target.metric != "service_level"):
+        parts.append(f"within {target.within}")
+    if target.scope is not None:
+        label = "reaching" if target.metric == "e2e_reach_rate" else "at"
+        parts.append(f"{label} {'+'.join(target.scope)}")
+    if target.days is not None:
+        parts.append(_days(target.days))
+    if target.hours is not None:
+        parts.append("-".join(format_clock(h) for h in target.hours))
+    text = " ".join(parts)
+    if target.ratio_to == "best_other_hour":
+        return f"{text} / best other hour"
+    if isinstance(target.ratio_to, Reference):
+        ref = target.ratio_to
+        other = [
+            _label(ref.queue) if ref.queue is not None else "",
+            ref.metric or "",
+            _days(ref.days) if ref.days else "",
+            "-".join(format_clock(h) for h in ref.hours) if ref.hours else "",
+            f"at {'+'.join(ref.scope)}" if ref.scope else "",
+        ]
+        return f"{text} / {' '.join(o for o in other if o) or 'same'}"
+    return text
+
+
+def _days(days: tuple[str, ...]) -> str:
+    """Day selector in calendar order (mon..sun after the keywords)."""
+    order = {d: i for i, d in enumerate(DAY_NAMES)}
+    return ",".join(sorted(days, key=lambda d: order.get(d, -1)))
+
+
+def _label(queue: QueueSelection) -> str:
+    if isinstance(queue, str):
+        return queue
+    if isinstance(queue, dict):
+        return "+".join(f"{q}:{w:g}" for q, w in queue.items())
+    return "+".join(queue)
+
+
+def format_value(metric: str, value: float) -> str:
+    """A figure in its units: a duration, a percentage, or a plain ratio."""
+    if value is None or not math.isfinite(value):
+        return "-"
+    if metric.endswith("_ratio"):
+        return f"{value:.3g}"
+    if metric in TIME_METRICS:
+        return format_duration(value)
+    return f"{100 * value:.1f}%"
+
+
+def _document(row: TargetRow) -> str:
+    figure = format_value(row.metric, row.value)
+    mark = {"at_most": "<= ", "at_least": ">= "}.get(row.bound, "")
+    return f"{mark}{figure}"
+
+
+def _tolerance(row: TargetRow) -> str:
+    if row.tolerance == 0:
+        return "-"
+    if row.metric.endswith("_ratio") or row.metric in TIME_METRICS:
+        return f"±{format_value(row.metric, row.tolerance)}"
+    return f"±{100 * row.tolerance:.1f}pp"
+
+
+def _simulated(row: TargetRow) -> str:
+    text = format_value(row.metric, row.simulated)
+    if math.isfinite(row.ci95):
+        half = format_value(row.metric, row.ci95)
+        text += f" ±{half[:-1]}pp" if half.endswith("%") else f" ±{half}"
+    return text
+
+
+def _short(queue: str) -> str:
+    """A mix label without its weights (the JSON rows keep them)."""
+    if ":" not in queue:
+        return queue
+    return "+".join(part.split(":")[0] for part in queue.split("+")) + " (mix)"
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def target_table(rows: Sequence[TargetRow], caption: str = "") -> Table:
+    """One row per target: figures in their units and the verdict (``pass`` / ``MISS``).
+
+    The target column is the target's id, or its queue selection when it has none. A
+    ``role`` column (what the target is to the scenario: ``fit``, ``input``, ``check``)
+    appears when the rows carry one.
+    """
+    roles = [getattr(r, "role", None) for r in rows]
+    with_role = any(roles)
+    header = ["scenario", "target", "metric", *(["role"] if with_role else [])]
+    header += ["document", "tol", "simulated ±95% CI", "result"]
+    body = [
+        (
+            r.scenario,
+            getattr(r, "id", None) or _short(r.queue),
+            r.detail,
+            *([role or ""] if with_role else []),
+            _document(r),
+            _tolerance(r),
+            _simulated(r),
+            "pass" if r.passed else "MISS",
+        )
+        for r, role in zip(rows, roles, strict=True)
+    ]
+    flags = tuple("" if r.passed else "miss" for r in rows)
+    return Table(tuple(header), tuple(body), left=len(header) - 4, caption=caption, flags=flags)
+
+
+def verdict(rows: Sequence[TargetRow]) -> str:
+    """``N of M targets pass``; by role (checks, fits, restated inputs) when rows have one."""
+    if not any(getattr(r, "role", None) for r in rows):
+        missed = sum(not r.passed for r in rows)
+        return f"{len(rows) - missed} of {len(rows)} targets pass" + (
+            f"; {missed} missed" if missed else ""
+        )
+    counts = []
+    for role, plural in (("check", "checks"), ("fit", "fits")):
+        mine = [r for r in rows if r.role == role]
+        counts.append(f"{sum(r.passed for r in mine)} of {len(mine)} {plural} pass")
+    inputs = [r for r in rows if r.role == "input"]
+    missed = sum(not r.passed for r in inputs)
+    note = f"; {missed} missed" if missed else ""
+    counts.append(f"{len(inputs)} inputs restated (not counted as passes{note})")
+    return "; ".join(counts)
+
+
+def format_rows(rows: Sequence[TargetRow]) -> str:
+    """A fixed-width table, wrapped to 120 columns: one row per target, then the counts."""
+    table = target_table(rows)
+    right = set(range(table.left, len(table.header) - 1))
+    lines = wrapped_grid(table.header, table.rows, right=right, wrap={0, 1, 2})
+    return "\n".join([*lines, "", verdict(rows)])
+
+
+def format_ledger(tallies: Sequence[Tally]) -> str:
+    """Per file and overall: targets by role, passes, and values calibrated."""
+    header = ["file", "targets", "checks pass", "fits pass", "inputs", "calibrated", "spare"]
+    total = Tally("all files", *(sum(getattr(t, f) for t in tallies) for f in _TALLY_FIELDS))
+    body = [
+        [
+            t.source,
+            str(t.targets),
+            f"{t.checks_passed}/{t.checks}",
+            f"{t.fits_passed}/{t.fits}",
+            str(t.inputs),
+            str(t.values),
+            str(t.spare),
+        ]
+        for t in [*tallies, total]
+    ]
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+    widths[0] = min(widths[0], MAX_WIDTH - 2 * 6 - sum(widths[1:]))
+
+    def line(texts: list[str]) -> str:
+        return "  ".join(
+            _cut(c, w).ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(texts, widths, strict=True))
+        ).rstrip()
+
+    rule = line(["-" * w for w in widths])
+    return "\n".join([line(header), rule, *(line(b) for b in body[:-1]), rule, line(body[-1])])
+
+
+_TALLY_FIELDS = ("checks", "checks_passed", "fits", "fits_passed", "inputs", "values")

@@ -1,0 +1,136 @@
+"""Backlog warnings from a run's own records, and the ledger in ``sim validate``.
+
+The offered-work ratio must be the textbook offered load over capacity; a week that the
+drain hides must still be flagged; abandonment keeps an overloaded queue stable; a peak
+day reports its backlog; the command line prints all of it on stderr with the exit code
+unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+
+import sim
+from sim import cli
+from sim.stability import queue_loads, stability_messages
+
+WEEK_DESK: dict[str, Any] = {
+    "name": "desk",
+    "start": "2026-01-05T00:00",  # a Monday
+    "duration": "7d",
+    "drain": "14d",
+    "seed": 11,
+    "replications": 2,
+    "queues": {
+        "mail": {
+            "arrivals": {"rate": "1/h"},
+            # 40 agent-hours a week against 1/h x 168 h x 20 min = 56 hours of work
+            "staff": {"business_hours": {"open": "09:00", "close": "17:00", "agents": 1}},
+            "closed": "wait",
+            "service": {"dist": "exponential", "mean": "20m"},
+        }
+    },
+}
+
+
+def _messages(data: dict[str, Any], overrides: tuple[str, ...] = (), reps: int = 2) -> list[str]:
+    scenario = sim.from_dict(data, overrides=overrides)
+    loads = [queue_loads(scenario, sim.simulate(scenario, r)) for r in range(reps)]
+    return stability_messages(scenario, loads, "desk.yaml")
+
+
+def test_work_over_capacity_is_the_offered_load():
+    # M/M/3 always staffed: offered load 20/h x 6 min = 2 agents of 3, ratio 2/3.
+    data = {
+        **WEEK_DESK,
+        "queues": {
+            "chat": {
+                "arrivals": {"rate": "20/h"},
+                "staff": 3,
+                "service": {"dist": "exponential", "mean": "6m"},
+            }
+        },
+    }
+    scenario = sim.from_dict(data)
+    loads = [queue_loads(scenario, sim.simulate(scenario, r))["chat"] for r in range(4)]
+    ratio = sum(x.work for x in loads) / sum(x.capacity for x in loads)
+    # ~13,400 contacts: the relative standard error of the work (count x mean handle) is
+    # about sqrt(2 / 13,400) = 1.2%; allow four of them.
+    assert ratio == pytest.approx(2 / 3, rel=4 * np.sqrt(2 / 13_440))
+    assert all(x.unfinished == 0 and x.counted > 3000 for x in loads)
+    assert not stability_messages(scenario, [{"chat": x} for x in loads], "mm3.yaml")
+
+
+def test_a_week_the_drain_hides_is_flagged():
+    messages = _messages(WEEK_DESK)
+    assert len(messages) == 1
+    assert messages[0].startswith("warning: desk.yaml: queue mail: the work offered is 1.")
+    assert "backlog grows week on week" in messages[0]
+    # The drain cleared every contact: the one-week figures alone look fine.
+    scenario = sim.from_dict(WEEK_DESK)
+    assert queue_loads(scenario, sim.simulate(scenario, 0))["mail"].unfinished == 0
+    # Two agents keep up: no warning.
+    assert _messages(WEEK_DESK, ("queues.mail.staff.business_hours.agents=2",)) == []
+
+
+def test_unfinished_contacts_are_flagged():
+    messages = _messages(WEEK_DESK, ("drain=1h",))
+    assert any("of its counted contacts were still unfinished" in m for m in messages)
+
+
+def test_abandonment_keeps_an_overloaded_queue_stable():
+    patient = ("queues.mail.patience={dist: exponential, mean: 2h}",)
+    assert _messages(WEEK_DESK, patient) == []
+
+
+def test_a_peak_day_reports_its_backlog_instead():
+    peak = ("duration=1d", "queues.mail.arrivals.rate=6/h")
+    messages = _messages(WEEK_DESK, peak)
+    assert len(messages) == 1
+    assert messages[0].startswith("note: desk.yaml: queue mail: ")
+    assert "contacts still waiting when arrivals stop" in messages[0]
+
+
+def test_run_and_validate_print_warnings_on_stderr_with_the_exit_code_unchanged(tmp_path, capsys):
+    data = {
+        **WEEK_DESK,
+        "targets": [
+            {"id": "reply", "queue": "mail", "metric": "mean_wait", "value": "1d",
+             "tolerance": "100%"},
+            {"id": "fcr", "queue": "mail", "metric": "resolution_rate", "value": 1,
+             "tolerance": 0, "restates": "queues.mail.service"},
+            {"queue": "mail", "metric": "answer_rate", "value": 1, "tolerance": 0.01},
+        ],
+        "calibrated": [{"field": "queues.mail.arrivals.rate", "to": "reply"}],
+    }  # fmt: skip
+    path = tmp_path / "desk.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert cli.main(["run", str(path), "-n", "1"]) == 0
+    out, err = capsys.readouterr()
+    assert "backlog grows" in err
+    assert "backlog grows" not in out
+    assert cli.main(["validate", str(path), "-n", "1", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert "backlog grows" in err
+    assert [row["role"] for row in json.loads(out)] == ["fit", "input", "check"]
+    assert [row["id"] for row in json.loads(out)] == ["reply", "fcr", None]
+    assert cli.main(["validate", str(path), "-n", "1"]) == 0
+    out, _ = capsys.readouterr()
+    assert "1 of 1 checks pass; 1 of 1 fits pass; 1 inputs restated" in out
+    ledger = out[out.index("Ledger") :].splitlines()
+    assert ledger[3].split()[1:] == ["3", "1/1", "1/1", "1", "1", "0"]
+    assert max(len(line) for line in out.splitlines()) <= 120
+
+
+def test_shipped_table_fits_120_columns(capsys):
+    document = Path(__file__).resolve().parent.parent / "scenarios" / "document"
+    files = [str(document / name) for name in ("order_page.yaml", "homepage.yaml")]
+    assert cli.main(["validate", *files, "-n", "2", "--workers", "1"]) in (0, 1)
+    out, _ = capsys.readouterr()
+    assert max(len(line) for line in out.splitlines()) <= 120
