@@ -110,22 +110,40 @@ def _renamed(data: Any, table: Sequence[tuple[str, str]], rename: Rename) -> Any
     return data
 
 
+def _names_a_queue(keys: Sequence[Any]) -> bool:
+    """Whether the last of ``keys`` is a queue name (a route's or a mix's key)."""
+    for pattern, form in QUEUE_NAMES:
+        parts = pattern.split(".")
+        if (
+            form != "values"
+            and len(parts) == len(keys) - 1
+            and all(p in ("*", str(k)) for p, k in zip(parts, keys, strict=False))
+        ):
+            return True
+    return False
+
+
 def _field_path(data: Mapping[str, Any], prefix: str, offset: int, source: str) -> Rename:
     """Renames a field path of the included file into the joined scenario."""
 
     def rename(path: str) -> str:
-        keys = paths.split(data, path)
+        keys: list[Any] = paths.split(data, path)
         head = keys[0]
-        if head in NAMESPACED and len(keys) > 1:
-            return ".".join([head, f"{prefix}.{keys[1]}", *map(str, keys[2:])])
-        if head == "targets" and len(keys) > 1:
+        if head not in (*NAMESPACED, "targets") or len(keys) < 2:
+            raise ScenarioError(
+                source, [(path, "a top-level field of an included file does not carry over")]
+            )
+        renamed = [
+            f"{prefix}.{key}" if i > 1 and _names_a_queue(keys[: i + 1]) else str(key)
+            for i, key in enumerate(keys)
+        ]
+        if head in NAMESPACED:
+            renamed[1] = f"{prefix}.{keys[1]}"
+        else:
             target = data["targets"][keys[1]] if isinstance(keys[1], int) else None
             ident = target.get("id") if isinstance(target, Mapping) else None
-            where = f"{prefix}.{ident}" if ident else str(keys[1] + offset)
-            return ".".join(["targets", where, *map(str, keys[2:])])
-        raise ScenarioError(
-            source, [(path, "a top-level field of an included file does not carry over")]
-        )
+            renamed[1] = f"{prefix}.{ident}" if ident else str(keys[1] + offset)
+        return ".".join(renamed)
 
     return rename
 

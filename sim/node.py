@@ -86,6 +86,7 @@ class Node:
         self._routes = routes
         self._on_unresolved = routes["on_unresolved"]
         self._on_abandon = routes["on_abandon"]
+        self._parallel = routes["parallel"]
         self.slots = spec.slots
         self.priority = spec.priority
         self._slowdown = spec.concurrency.slowdown if spec.concurrency else 0.0
@@ -100,6 +101,8 @@ class Node:
         if spec.retry:
             self._u_retry = _uniforms(streams["retry"])
             self._retry_delay = dist_draws(spec.retry.after, streams["retry_delay"])
+        # Parallel visits choose from their own stream: the other draws stay as they are.
+        self._u_parallel = _uniforms(streams["parallel"]) if self._parallel else None
         bot_response = spec.bot.response if spec.bot else None
         self._bot_response = (
             dist_draws(bot_response, streams["bot_response"]) if bot_response else None
@@ -193,6 +196,9 @@ class Node:
         if self._p_resolve < 1.0:
             log.fate[rec] = u_resolve() >= self._p_resolve
         deadline = now + patience() if patience is not None else math.inf
+        # A first attempt's parallel visit (a retrial does not open another), drawn on
+        # every first arrival and used only if the contact gets in.
+        twin = self._parallel.choose(self._u_parallel()) if self._parallel and not draws else -1
         if self._p_visible < 1.0 and u_visible() >= self._p_visible:
             self._leave(rec, Outcome.NOT_VISIBLE, self._routes["on_not_visible"])
             return
@@ -213,6 +219,9 @@ class Node:
                 self._serve(rec, agent, now)
         else:
             self._leave(rec, Outcome.CLOSED, self._routes["on_closed"])
+        if twin >= 0 and log.hop[rec] < self._last_hop:
+            dest = self._parallel.destinations[twin]  # type: ignore[union-attr]
+            self.send(dest, log.contact[rec], log.hop[rec] + 1)
 
     def _join(self, rec: int, deadline: float, now: float) -> None:
         agent = None if self._batch else self._acquire(now)

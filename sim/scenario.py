@@ -540,7 +540,13 @@ class Team(_Rostered):
 
 
 class Queue(_Rostered):
-    """One channel of one merchant segment: agents, arrivals, behaviour and routes."""
+    """One channel of one merchant segment: agents, arrivals, behaviour and routes.
+
+    ``on_*`` routes send a contact on when it leaves this queue that way; ``parallel``
+    opens, on arrival, a second visit of the same contact at another queue while this
+    one goes on (chat and an email ticket at once); the contact is resolved when the
+    first of its visits resolves it.
+    """
 
     channel: str = "chat"
     segment: str | None = None
@@ -564,6 +570,7 @@ class Queue(_Rostered):
     on_closed: Routes = Field(default_factory=dict)
     on_overflow: Routes = Field(default_factory=dict)
     on_not_visible: Routes = Field(default_factory=dict)
+    parallel: Routes = Field(default_factory=dict)
 
     @field_validator("pickup")
     @classmethod
@@ -578,6 +585,8 @@ class Queue(_Rostered):
             total = sum(route_share(v) for v in getattr(self, field).values())
             if total > 1 + 1e-9:
                 raise ValueError(f"{field}: probabilities sum to {total:g}, more than 1")
+        if any(isinstance(v, DelayedRoute) for v in self.parallel.values()):
+            raise ValueError("parallel: a parallel visit opens at once: give a probability")
         if self.closed == "route" and not self.on_closed:
             raise ValueError("on_closed: closed is route but no on_closed route is given")
         if self.overflow is not None and not self.on_overflow:
@@ -590,7 +599,16 @@ class Queue(_Rostered):
         return self.concurrency.max if self.concurrency is not None else 1
 
 
-ROUTE_FIELDS = ("on_unresolved", "on_abandon", "on_closed", "on_overflow", "on_not_visible")
+# ``parallel`` is taken on arrival, besides the visit: the contact also opens a visit at
+# the destination at once (a shopper who writes an email while chatting).
+ROUTE_FIELDS = (
+    "on_unresolved",
+    "on_abandon",
+    "on_closed",
+    "on_overflow",
+    "on_not_visible",
+    "parallel",
+)
 
 TIME_METRICS = (
     "mean_wait",
@@ -598,6 +616,7 @@ TIME_METRICS = (
     "p90_wait",
     "p95_wait",
     "mean_handle",
+    "mean_agent_wait",
     "e2e_mean_time",
 )
 RATE_METRICS = (
@@ -873,6 +892,10 @@ class Scenario(_Spec):
             )
         names = set(self.queues)
         for qname, queue in self.queues.items():
+            if qname in queue.parallel:
+                raise ValueError(
+                    f"queues.{qname}.parallel: a queue cannot run in parallel with itself"
+                )
             for field in ROUTE_FIELDS:
                 for dest in getattr(queue, field):
                     if dest not in names:

@@ -9,7 +9,8 @@ no second simulation:
   times of those an agent took, plus the mean handle time for each still waiting at the
   end) exceeds the agent time on shift in the measurement window (chat slots with
   concurrency). Over a run of a week or more this means the backlog grows week on week.
-  Contacts that give up do not count: abandonment keeps an overloaded queue stable.
+  A queue whose contacts have a patience is not flagged: abandonment bounds its backlog
+  however overloaded it is.
 * **unfinished contacts**: more than 1% of a queue's counted contacts were still in the
   system when the drain ended.
 
@@ -115,7 +116,8 @@ def stability_messages(
             continue
         work = sum(r.work for r in per_rep)
         capacity = sum(r.capacity for r in per_rep)
-        if span >= WEEK and work > capacity:
+        # Finite patience bounds a queue's backlog: only contacts that wait for ever pile up.
+        if span >= WEEK and work > capacity and scenario.queues[name].patience is None:
             ratio = f"{work / capacity:.2f}x" if capacity else "more than"
             lines.append(
                 f"warning: {source}: queue {name}: the work offered is {ratio} the agent time "

@@ -38,6 +38,8 @@ SOURCES = (
     "retry_visibility",
     # Delays of delayed routes; one child stream per route field and destination.
     "route_delay",
+    # Parallel visits: whether a contact also opens a visit elsewhere.
+    "parallel",
 )
 
 _BLOCK = 1024

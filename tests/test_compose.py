@@ -240,5 +240,7 @@ def test_set_and_vary_reach_included_queues_and_targets(world, capsys):
     table = sweep(world, {"queues.a.chat.staff": [1, 4]}, replications=1, workers=1)
     chat = table[table["queue"] == "a.chat"]
     assert chat["mean_wait_s"].iloc[0] > chat["mean_wait_s"].iloc[1]
-    with pytest.raises(sim.ScenarioError, match=r"queues\.a\.chta: no queue 'a\.chta' \(queues: a\.chat"):
+    with pytest.raises(
+        sim.ScenarioError, match=r"queues\.a\.chta: no queue 'a\.chta' \(queues: a\.chat"
+    ):
         sweep(world, {"queues.a.chta.staff": [1]}, replications=1, workers=1)

@@ -170,6 +170,10 @@ class Replication:
             return _weighted_mean(wait[answered], w[answered])
         if metric in _QUANTILES:
             return _weighted_quantile(wait[answered], w[answered], _QUANTILES[metric])
+        if metric == "mean_agent_wait":
+            # Time to a human: with a bot answering first (hybrid), the wait for an agent.
+            agent = ~np.isnan(hops["agent_start"][rows])
+            return _weighted_mean((hops["agent_start"][rows] - arrive)[agent], w[agent])
         if metric == "mean_handle":
             agent = ~np.isnan(hops["agent_start"][rows])
             return _weighted_mean(hops["service"][rows][agent], w[agent])
