@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/livestream_promo_peak.yaml
 
-.PHONY: run test lint bench fuzz clean
+.PHONY: run test lint bench fuzz validate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ FUZZ_CASES ?= 3000
 FUZZ_SEED ?= 1
 fuzz: $(VENV)/.installed-dev
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python tests/fuzzing.py --seed $(FUZZ_SEED) --cases $(FUZZ_CASES)
+
+# Every document scenario at its own replications and seed, then at five other seeds;
+# rewrites scenarios/document/validation.json and README.md (several minutes).
+validate: $(VENV)/.installed-dev
+	$(BIN)/python docs/make_document_readme.py --simulate
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_erlang_a.py

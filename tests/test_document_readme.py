@@ -1,0 +1,60 @@
+"""``scenarios/document/README.md`` is what ``docs/make_document_readme.py`` writes.
+
+The README's tables are generated from the scenario files and ``validation.json`` (the
+last ``make validate``): the committed README must be exactly the script's output, and
+the JSON must have been made from the files as they are now, so docs and numbers cannot
+drift from the model.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import sim
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "docs" / "make_document_readme.py"
+
+
+@pytest.fixture(scope="module")
+def script():
+    spec = importlib.util.spec_from_file_location("make_document_readme", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def results(script):
+    return json.loads(script.RESULTS.read_text(encoding="utf-8"))
+
+
+def test_validation_json_describes_the_files_as_they_are(script, results):
+    assert script.check_current(script.load_files(), results) == [], "run: make validate"
+
+
+def test_committed_readme_is_what_the_script_writes(script, results):
+    expected = script.render(script.load_files(), results)
+    assert script.README.read_text(encoding="utf-8") == expected, "run: make validate"
+
+
+def test_every_target_id_the_prose_names_exists(script):
+    """The hand-written prose names targets by id (snake_case in backticks): they exist."""
+    ids = {t.id for _, s in script.load_files() for t in s.targets if t.id}
+    prose = re.sub(r"```.*?```", "", script.TEMPLATE.read_text(encoding="utf-8"), flags=re.S)
+    quoted = re.findall(r"`([^`]+)`", prose)
+    named = {q for q in quoted if re.fullmatch(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+", q)}
+    assert len(named) >= 10
+    assert named <= ids, named - ids
+
+
+def test_every_row_has_a_verdict_on_other_seeds(script, results):
+    assert len(results["other_seeds"]) == len(script.OTHER_SEEDS)
+    for seed, verdicts in results["other_seeds"].items():
+        assert len(verdicts) == len(results["rows"]), seed
+    assert all(isinstance(sim.load(ROOT / source), sim.Scenario) for source in results["files"])
