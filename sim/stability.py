@@ -7,8 +7,9 @@ no second simulation:
 
 * **offered work above capacity**: the agent time the counted contacts needed (handle
   times of those an agent took, plus the mean handle time for each still waiting at the
-  end) exceeds the agent time on shift in the measurement window (chat slots with
-  concurrency). Over a run of a week or more this means the backlog grows week on week.
+  end) exceeds the agent time on shift and not on break in the measurement window (chat
+  slots with concurrency); queues that share agents (a team) are taken together. Over
+  a run of a week or more this means the backlog grows week on week.
   A queue whose contacts have a patience is not flagged: abandonment bounds its backlog
   however overloaded it is.
 * **unfinished contacts**: more than 1% of a queue's counted contacts were still in the
@@ -42,11 +43,16 @@ UNFINISHED_SHARE = 0.01
 class QueueLoad:
     """One queue in one replication: work against capacity, and what was left over.
 
+    Queues that share agents (a team serving several) share one capacity: ``pool`` names
+    the queues of that pool and ``capacity`` is the pool's, the same for each of them.
+
     Attributes:
         counted: visits of counted contacts.
         unfinished: of them, still in the system at the end of the drain.
         work: agent seconds those visits needed.
-        capacity: agent seconds on shift in the measurement window (times chat slots).
+        capacity: available agent seconds of the queue's pool in the measurement window
+            (times chat slots).
+        pool: the queues sharing that capacity, comma-separated.
         backlog: visits waiting for a first answer when arrivals stopped.
         cleared: seconds after arrivals stopped until the last of them was answered or
             left (NaN without a backlog).
@@ -56,11 +62,30 @@ class QueueLoad:
     unfinished: int
     work: float
     capacity: float
+    pool: str
     backlog: int
     cleared: float
 
 
-def _load(scenario: Scenario, result: ReplicationResult, q: int, counted: np.ndarray) -> QueueLoad:
+def _pools(result: ReplicationResult) -> list[set[int]]:
+    """Queues joined by the rosters that serve them (a team links all its queues)."""
+    pools: list[set[int]] = [{q} for q in range(len(result.queues))]
+    for crew in result.crews:
+        linked = [p for p in pools if p & set(crew.serves)]
+        merged = set().union(*linked) if linked else set()
+        pools = [p for p in pools if p not in linked] + [merged]
+    return pools
+
+
+def _capacity(result: ReplicationResult, pool: set[int]) -> float:
+    return sum(
+        (c.on_shift_time - c.break_time) * c.slots for c in result.crews if pool & set(c.serves)
+    )
+
+
+def _load(
+    scenario: Scenario, result: ReplicationResult, q: int, counted: np.ndarray, pool: set[int]
+) -> QueueLoad:
     hops, name = result.hops, result.queues[q]
     spec = scenario.queues[name]
     mine = counted & (hops["queue"] == q)
@@ -69,7 +94,6 @@ def _load(scenario: Scenario, result: ReplicationResult, q: int, counted: np.nda
     mean_handle = float(handles.mean()) if len(handles) else spec.service.mean
     pending = mine & (hops["outcome"] == Outcome.UNFINISHED)
     waiting = int((pending & ~taken).sum())
-    slots = spec.concurrency.max if spec.concurrency is not None else 1
     end = result.window[1]
     first = np.where(np.isnan(hops["response"]), hops["end"], hops["response"])
     late = mine & (hops["arrive"] < end) & ~(first <= end)
@@ -79,7 +103,8 @@ def _load(scenario: Scenario, result: ReplicationResult, q: int, counted: np.nda
         counted=int(mine.sum()),
         unfinished=int(pending.sum()),
         work=float(handles.sum()) + waiting * mean_handle,
-        capacity=result.accounts[q].on_shift_time * slots,
+        capacity=_capacity(result, pool),
+        pool=", ".join(result.queues[i] for i in sorted(pool)),
         backlog=int(late.sum()),
         cleared=cleared if late.any() else math.nan,
     )
@@ -89,7 +114,11 @@ def queue_loads(scenario: Scenario, result: ReplicationResult) -> dict[str, Queu
     """Every queue's load figures in one replication (small: runs where it ran)."""
     entered = result.contacts["entered"][result.hops["contact"]]
     counted = (entered >= result.window[0]) & (entered < result.window[1])
-    return {name: _load(scenario, result, q, counted) for q, name in enumerate(result.queues)}
+    pool_of = {q: pool for pool in _pools(result) for q in pool}
+    return {
+        name: _load(scenario, result, q, counted, pool_of[q])
+        for q, name in enumerate(result.queues)
+    }
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -109,21 +138,13 @@ def stability_messages(
     """
     span = scenario.duration - scenario.warmup
     lines = []
+    if span >= WEEK:
+        lines += _backlog_growth(scenario, loads, source)
     for name in scenario.queues:
         per_rep = [rep[name] for rep in loads]
         counted = sum(r.counted for r in per_rep)
         if not counted:
             continue
-        work = sum(r.work for r in per_rep)
-        capacity = sum(r.capacity for r in per_rep)
-        # Finite patience bounds a queue's backlog: only contacts that wait for ever pile up.
-        if span >= WEEK and work > capacity and scenario.queues[name].patience is None:
-            ratio = f"{work / capacity:.2f}x" if capacity else "more than"
-            lines.append(
-                f"warning: {source}: queue {name}: the work offered is {ratio} the agent time "
-                f"on shift: the backlog grows week on week (run it longer with "
-                f"--set duration=91d to see it)"
-            )
         unfinished = sum(r.unfinished for r in per_rep)
         if unfinished > UNFINISHED_SHARE * counted:
             lines.append(
@@ -137,6 +158,30 @@ def stability_messages(
                 f"note: {source}: queue {name}: {backlog:.0f} contacts still waiting when "
                 f"arrivals stop, the last answered or gone {_duration(cleared)} later "
                 "(a peak run: backlog reported instead of a stability check)"
+            )
+    return lines
+
+
+def _backlog_growth(
+    scenario: Scenario, loads: Sequence[dict[str, QueueLoad]], source: str
+) -> list[str]:
+    """Pools of agents offered more work than their time, where contacts never give up."""
+    lines = []
+    pools = dict.fromkeys(load.pool for rep in loads for load in rep.values())
+    for pool in pools:
+        names = pool.split(", ")
+        # Finite patience bounds a queue's backlog: only contacts that wait for ever pile up.
+        if all(scenario.queues[n].patience is not None for n in names):
+            continue
+        work = sum(rep[n].work for rep in loads for n in names)
+        capacity = sum(rep[names[0]].capacity for rep in loads)
+        if work > capacity and any(rep[n].counted for rep in loads for n in names):
+            ratio = f"{work / capacity:.2f}x" if capacity else "more than"
+            what = f"queue {pool}" if len(names) == 1 else f"queues {pool} (sharing agents)"
+            lines.append(
+                f"warning: {source}: {what}: the work offered is {ratio} the agent time "
+                "on shift: the backlog grows week on week (run it longer with --set "
+                "duration=91d to see it)"
             )
     return lines
 

@@ -134,3 +134,18 @@ def test_shipped_table_fits_120_columns(capsys):
     assert cli.main(["validate", *files, "-n", "2", "--workers", "1"]) in (0, 1)
     out, _ = capsys.readouterr()
     assert max(len(line) for line in out.splitlines()) <= 120
+
+
+def test_queues_sharing_a_team_are_weighed_against_its_time_together():
+    # One team of one agent for two mailboxes: each alone offers 0.7 of its time, together
+    # 1.4: the pool falls behind though neither queue alone would.
+    mailbox = {"arrivals": {"rate": "2.1/h"}, "service": {"dist": "exponential", "mean": "20m"}}
+    data = {
+        **{k: v for k, v in WEEK_DESK.items() if k != "queues"},
+        "queues": {"a": mailbox, "b": mailbox},
+        "teams": {"desk": {"staff": 1, "serves": ["a", "b"]}},
+    }
+    messages = _messages(data)
+    assert len(messages) == 1
+    assert "queues a, b (sharing agents): the work offered is 1." in messages[0]
+    assert _messages(data, ("teams.desk.staff=2",)) == []
