@@ -175,7 +175,7 @@ def apply_overrides(
 
 # Collections whose members are named by the user: a path into a missing member is a
 # typo, not a request to create one (a whole new member is set with its full path).
-NAMED_COLLECTIONS = {"queues": "queue"}
+NAMED_COLLECTIONS = {"queues": "queue", "teams": "team"}
 
 
 def missing_member(data: Mapping[str, Any], parts: list[str]) -> tuple[str, str] | None:

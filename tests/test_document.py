@@ -89,6 +89,19 @@ def test_validate_document_holds_on_few_replications(main, capsys):
         assert (twin["value"], twin["role"]) == (row["value"], row["role"])
 
 
+# The platform's checks: figures nothing was tuned to, each shown to miss when its mechanism
+# changes (BREAKERS). The issue's goal is 12; the other figures are one per merchant type,
+# level or tier, each with its own unknown volume (see scenarios/document/README.md).
+PLATFORM_CHECKS = {
+    "order_page.cross_border_wait",
+    "comments.keyword_wait",
+    "hotline.gold_completion",
+    "hotline.best_hour",
+    "email.email_response",
+    "email.western_two_days",
+}
+
+
 def test_the_full_run_passes_every_target_on_six_seeds():
     """The last `make validate`: each file at its own replications, its seed and 5 others."""
     results = json.loads(RESULTS.read_text(encoding="utf-8"))
@@ -96,9 +109,8 @@ def test_the_full_run_passes_every_target_on_six_seeds():
     for seed, verdicts in results["other_seeds"].items():
         assert all(verdicts.values()), seed
     assert results["messages"] == []
-    # The issue's goal is 12 checks in the joined world; 11 hold.
     platform = [r for r in results["rows"] if r["source"].endswith("platform.yaml")]
-    assert sum(r["role"] == "check" for r in platform) >= 11
+    assert {r["id"] for r in platform if r["role"] == "check"} == PLATFORM_CHECKS
 
 
 def test_validate_table_and_miss_exit_code(main, capsys):
@@ -168,6 +180,12 @@ def test_the_platform_entry_mix_follows_the_channel_files_weights():
         assert sum(entry.values()) == pytest.approx(0.2, abs=1e-3)
         for queue, w in mix.items():
             assert entry[f"{prefix}.{queue}"] == pytest.approx(0.2 * w / total, abs=6e-4), queue
+    # The hotline's callers by their rates (its four lines are one entry).
+    hotline = sim.load(DOCUMENT / "hotline.yaml").queues
+    lines = {q: spec.arrivals.rate for q, spec in hotline.items() if spec.channel == "hotline"}
+    for queue, rate in lines.items():
+        share = 0.2 * rate / sum(lines.values())
+        assert weights[f"hotline.{queue}"] == pytest.approx(share, abs=6e-4), queue
 
 
 # -- every check could have failed -------------------------------------------------------
@@ -177,18 +195,16 @@ def test_the_platform_entry_mix_follows_the_channel_files_weights():
 # restated input.
 BREAKERS = [
     ("order_page.yaml", "cross_border_wait", ["queues.cross_border.staff=2"]),  # round the clock
-    ("order_page.yaml", "email_response", ["queues.email.staff.business_hours.agents=5"]),
-    ("homepage.yaml", "email_response", ["queues.email.staff.business_hours.agents=2"]),
     ("comments.yaml", "keyword_wait", ['queues.comment_head_keyword.pickup=["08:00", "08:30", '
      '"09:00", "09:30", "10:00", "10:30", "11:00", "11:30", "12:00", "12:30", "13:00", "13:30", '
      '"14:00", "14:30", "15:00", "15:30", "16:00", "16:30", "17:00", "17:30", "18:00", "18:30", '
      '"19:00", "19:30", "20:00", "20:30", "21:00", "21:30", "22:00", "22:30", "23:00", "23:30"]']),
     ("hotline.yaml", "gold_completion", ["queues.tickets_gold.staff.0.agents=1"]),
     ("hotline.yaml", "best_hour",  # the same agent-hours on a flat rota
-     ['queues.hotline.staff=[{start: "09:00", end: "21:00", agents: 11}]']),
-    ("email.yaml", "domestic_response", ["queues.email_domestic.staff=1"]),
-    ("email.yaml", "western_response", ["queues.email_western.staff=2"]),
-    ("email.yaml", "agency_response", ["queues.email_agency.staff=1"]),
+     ['teams.platform_line.staff=[{start: "09:00", end: "21:00", agents: 11}]']),
+    ("email.yaml", "email_response",  # every desk answering round the clock
+     ["queues.email_domestic.staff=1", "queues.email_western.staff=2",
+      "queues.email_agency.staff=1"]),
     ("email.yaml", "western_two_days",
      ['queues.email_western.staff=[{start: "16:00", end: "24:00", agents: 2, days: [mon, thu]}]']),
     ("hotline_holidays.yaml", "holiday_wait", [
@@ -262,6 +278,48 @@ def test_holiday_rota_makes_the_holiday_wait():
     assert _figures(path, [], 3)[0] >= 3.0
     # With the working-day rota and volume on holidays too, holidays wait no longer.
     assert _figures(path, same_rota, 3)[0] < 1.5
+
+
+# -- teams, priorities and retrials in the document's world ---------------------------
+
+
+def _summary(path: Path, overrides: list[str], reps: int):
+    return sim.run(sim.load(path, overrides), replications=reps, workers=1).summary()
+
+
+def test_gold_callers_first_and_hang_ups_call_again_on_the_platform_line():
+    path = DOCUMENT / "hotline.yaml"
+    base = _summary(path, [], 3)
+    fair = _summary(path, ["queues.hotline_gold.priority=0"], 3)
+    once = _summary(
+        path, [f"queues.{q}.retry.probability=0" for q in base.index if q.startswith("hotline")], 3
+    )
+    # One team serves the four lines: gold callers wait less and hang up less than the
+    # others only because they are taken first.
+    assert base.loc["hotline_gold", "mean_wait_s"] < 0.6 * fair.loc["hotline_gold", "mean_wait_s"]
+    assert base.loc["hotline_gold", "abandon_rate"] < 0.5 * base.loc["hotline", "abandon_rate"]
+    # Callers who hang up call again: more of them reach the merchants.
+    transfers = [q for q in base.index if q.startswith("transfer_")]
+    assert base.loc[transfers, "arrivals"].sum() > once.loc[transfers, "arrivals"].sum()
+
+
+def test_keyword_comments_are_taken_before_the_swept_ones():
+    path = DOCUMENT / "comments.yaml"
+    # target 1: the keyword comments' mean wait; the team answers both kinds of comment.
+    assert (
+        _figures(path, [], 3)[1] < _figures(path, ["queues.comment_head_keyword.priority=0"], 3)[1]
+    )
+
+
+def test_the_shared_teams_of_the_joined_world_work_at_every_queue_they_serve():
+    results = sim.run(sim.load(PLATFORM), replications=1, workers=1).teams()
+    shares = results["work_share"]
+    for team in ("order_page.small_shop", "european_team", "comments.head_monitors"):
+        assert (shares.loc[team] > 0.1).all(), shares.loc[team]
+    assert set(shares.loc["order_page.small_shop"].index) == {
+        "order_page.small_messages",
+        "email.email_domestic",
+    }
 
 
 # -- target evaluation ----------------------------------------------------------------

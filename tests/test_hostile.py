@@ -514,6 +514,18 @@ def test_set_on_an_unknown_queue_names_the_queue(capsys, tmp_path):
     assert "no queue 'nosuch'" in _refused(capsys, *argv)
 
 
+def test_set_on_an_unknown_team_names_the_team(capsys, tmp_path):
+    data = _data()
+    data["teams"] = {"desk": {"staff": 2, "serves": ["chat", "email"]}}
+    file = _file(tmp_path, data)
+    err = _refused(capsys, "run", str(file), "--set", "teams.deks.shrinkage=0.2")
+    assert "teams.deks: --set: no team 'deks' (teams: desk)" in err
+    argv = ["sweep", str(file), "--vary", "teams.dsk.staff=1,2"]
+    assert "no team 'dsk'" in _refused(capsys, *argv)
+    code, _, err = _cli(capsys, "run", str(file), "-n", "1", "--set", "teams.desk.shrinkage=0.2")
+    assert (code, err) == (0, "")
+
+
 SHORTHAND_ERRORS = {
     "business_hours field": (
         {"business_hours": {"opens": "09:00", "agents": 2}},
