@@ -30,11 +30,12 @@ from scipy import optimize
 from sim import paths
 from sim.errors import ScenarioError
 from sim.loader import apply_overrides, from_dict
-from sim.runner import Task, map_replications, replication_count
+from sim.runner import Task, backend, replication_count
 from sim.scenario import Scenario, Target
 from sim.stats import mean_ci
 from sim.units import parse_duration, parse_rate
 from sim.validate import passes, target_figures
+from sim.validate.sequential import Plan, next_count
 
 __all__ = ["Calibration", "FreeParameter", "calibrate", "free_parameter", "write_calibrated"]
 
@@ -186,6 +187,7 @@ class Calibration:
         objective: sum of squared tolerance-scaled misses at the fitted values.
         evaluations: simulations of the full replication set run by the optimiser.
         scenario: the calibrated scenario; data: its raw data (for writing).
+        replications: the replications every evaluation ran.
     """
 
     parameters: list[FreeParameter]
@@ -197,6 +199,7 @@ class Calibration:
     evaluations: int
     scenario: Scenario
     data: dict[str, Any]
+    replications: int
     history: list[tuple[list[float], float]] = field(default_factory=list)
 
     @property
@@ -235,15 +238,22 @@ def calibrate(
     max_evaluations: int = 60,
     method: str = "coordinate",
     progress: Callable[[list[float], float], None] | None = None,
+    plan: Plan | None = None,
 ) -> Calibration:
     """Fit ``free`` parameters of the scenario ``data`` to its targets.
+
+    Every evaluation runs the same replications with the same seed. Without
+    ``replications``, their count is chosen once, at the start values, by sequential
+    stopping (:mod:`sim.validate.sequential`, precision only): from ``plan.minimum``
+    until every fitted target's 95% CI half-width is at most ``plan.precision`` times its
+    tolerance, at most the file's own ``replications``.
 
     Args:
         data: the raw scenario (as read from YAML).
         free: parameters to fit (see :func:`free_parameter`).
         source: file name for error messages.
         targets: indices of the targets to fit (default: all); the others are reported.
-        replications: per evaluation (default: the file's); the same every time.
+        replications: per evaluation, fixed (default: chosen by sequential stopping).
         seed: base seed of every evaluation (default: the file's).
         workers: local processes per evaluation.
         overrides: ``dotted.path=VALUE`` applied before fitting.
@@ -251,6 +261,7 @@ def calibrate(
             coordinate descent: budget / (3 x parameters)).
         method: ``coordinate`` or ``nelder-mead`` for several parameters.
         progress: called with (values, objective) after each evaluation.
+        plan: the sequential stopping rule (default :class:`Plan()`).
     """
     base = apply_overrides(data, overrides, "--set")
     scenario = from_dict(base, source)
@@ -262,19 +273,83 @@ def calibrate(
     for i in chosen:
         if not 0 <= i < len(scenario.targets):
             raise ScenarioError(source, [(f"targets.{i}", "--target: no such target")])
-    reps = replication_count(scenario.replications if replications is None else replications)
+    limit = replication_count(scenario.replications if replications is None else replications)
     seed = scenario.seed if seed is None else seed
-    history: list[tuple[list[float], float]] = []
+    with backend(workers, tasks=limit) as runner:  # one pool for every evaluation
 
-    def simulate(values: Sequence[float]) -> tuple[Scenario, list[list[float]]]:
-        changed = apply_overrides(base, _overrides(free, values))
-        candidate = from_dict(changed, source)
-        tasks = [Task(candidate, r, seed) for r in range(reps)]
-        return candidate, map_replications(tasks, target_figures, workers=workers)
+        def simulate(
+            values: Sequence[float], reps: int, first: int = 0
+        ) -> tuple[Scenario, list[list[float]]]:
+            """Replications ``first`` to ``reps - 1`` at ``values``: their figures."""
+            changed = apply_overrides(base, _overrides(free, values))
+            candidate = from_dict(changed, source)
+            tasks = [Task(candidate, r, seed) for r in range(first, reps)]
+            return candidate, runner.map(tasks, target_figures)
+
+        start = [p.start for p in free]
+        if replications is None:
+            reps, start_figures = _sequential(simulate, start, chosen, limit, plan or Plan())
+        else:
+            reps, (_, start_figures) = limit, simulate(start, limit)
+        return _fit(
+            simulate,
+            free,
+            chosen=chosen,
+            base=base,
+            reps=reps,
+            start_figures=start_figures,
+            progress=progress,
+            max_evaluations=max_evaluations,
+            method=method,
+        )
+
+
+Simulate = Callable[..., tuple[Scenario, list[list[float]]]]
+
+
+def _sequential(
+    simulate: Simulate,
+    values: Sequence[float],
+    chosen: list[int],
+    limit: int,
+    plan: Plan,
+) -> tuple[int, list[list[float]]]:
+    """The replications the fitted targets need at ``values``, and their figures there.
+
+    Each round adds replications to those already run (a run's figures depend only on
+    its number and the values, so no run is repeated).
+    """
+    reps, figures = plan.start(limit), []
+    while True:
+        candidate, more = simulate(values, reps, len(figures))
+        figures += more
+        targets = [candidate.targets[i] for i in chosen]
+        wanted = next_count(
+            targets, [[f[i] for i in chosen] for f in figures], limit, plan.precision, False
+        )
+        if wanted == reps:
+            return reps, figures
+        reps = wanted
+
+
+def _fit(
+    simulate: Simulate,
+    free: Sequence[FreeParameter],
+    *,
+    chosen: list[int],
+    base: dict[str, Any],
+    reps: int,
+    start_figures: list[list[float]],
+    progress: Callable[[list[float], float], None] | None,
+    max_evaluations: int,
+    method: str,
+) -> Calibration:
+    """Optimise ``free`` on ``reps`` replications per evaluation, from the start values."""
+    history: list[tuple[list[float], float]] = []
 
     def objective(values: Sequence[float]) -> float:
         values = [float(np.clip(v, p.low, p.high)) for v, p in zip(values, free, strict=True)]
-        candidate, figures = simulate(values)
+        candidate, figures = simulate(values, reps)
         means = _summaries(figures, len(candidate.targets))
         loss = sum(_miss(candidate.targets[i], means[i][0]) ** 2 for i in chosen)
         history.append((values, loss))
@@ -282,13 +357,11 @@ def calibrate(
             progress(values, loss)
         return loss
 
-    start = [p.start for p in free]
-    _, start_figures = simulate(start)
-    before = _summaries(start_figures, len(scenario.targets))
+    before = _summaries(start_figures, len(start_figures[0]))
     best = _optimise(objective, free, max_evaluations, method)
     calibrated_data = apply_overrides(base, _overrides(free, best))
-    calibrated, figures = simulate(best)
-    after = _summaries(figures, len(scenario.targets))
+    calibrated, figures = simulate(best, reps)
+    after = _summaries(figures, len(calibrated.targets))
     loss = sum(_miss(calibrated.targets[i], after[i][0]) ** 2 for i in chosen)
     return Calibration(
         list(free),
@@ -300,6 +373,7 @@ def calibrate(
         len(history),
         calibrated,
         calibrated_data,
+        reps,
         history,
     )
 
