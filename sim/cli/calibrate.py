@@ -96,14 +96,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.loader import from_dict, read_scenario
+    from sim.parameters import free_parameter
 
     data = read_scenario(args.scenario)
     scenario = from_dict(data, args.scenario, args.overrides)
-    from sim.calibrate import calibrate, free_parameter, write_calibrated
+    free = [free_parameter(spec, data, args.scenario) for spec in args.free]
+    from sim.calibrate import calibrate, write_calibrated
     from sim.progress import Progress
     from sim.validate.sequential import Plan
 
-    free = [free_parameter(spec, data, args.scenario) for spec in args.free]
     n = args.replications or scenario.replications
     # The start values, the evaluations, the fitted values; each Brent search may take
     # one evaluation past its share of the budget (three sweeps at most).

@@ -125,13 +125,15 @@ def _at_least_two(text: str) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from sim.validate import discover, format_ledger, format_rows, load_all, tally, validate_all
-    from sim.validate.sequential import Plan
+    from sim.validate.files import discover, load_all
 
     files = discover(args.paths)
     if not files:
         raise ScenarioError(" ".join(args.paths), [("", "no scenario files with targets found")])
     scenarios = load_all(files, args.overrides)
+    from sim.validate import format_ledger, format_rows, tally, validate_all
+    from sim.validate.sequential import Plan
+
     plan = OutputPlan(protect=files)
     report = plan_report(args, plan)
     empty = [source for source, s in scenarios if not s.targets]
