@@ -136,7 +136,9 @@ class ContactLog:
         # Working column, not exported: 1 if an agent's answer would resolve the hop.
         self.fate = bytearray()
         self._rows = 0
-        self._settled = 0  # every row before this one has its outcome
+        # Rows pending when in_flight last looked, and how many rows it looked at.
+        self._pending = np.empty(0, dtype=np.intp)
+        self._checked = 0
         self._filled = 0  # rows given their defaults so far
         self._capacity = _CHUNK  # rows reserved
         self._contacts = 0
@@ -182,13 +184,15 @@ class ContactLog:
 
     def in_flight(self) -> int:
         """Hops not finished yet, and contacts on their way to their next hop."""
-        # A hop's outcome is set once, so the rows before the first pending one stay
-        # settled: each call scans only the rows from there (the drain's check used to
-        # scan the whole log every simulated hour).
-        outcome = np.frombuffer(self._columns["outcome"].map, np.int8, self._rows)[self._settled :]
-        pending = np.flatnonzero(outcome == np.int8(Outcome.PENDING))
-        self._settled += int(pending[0]) if len(pending) else len(outcome)
-        return len(pending) + len(self.transit)
+        # A hop's outcome is set once: each call looks again only at the rows pending at
+        # the last call and at the rows opened since (the drain's hourly check used to
+        # scan the whole log, a twentieth of a quarter's run).
+        outcome = np.frombuffer(self._columns["outcome"].map, np.int8, self._rows)
+        pending = np.int8(Outcome.PENDING)
+        still = self._pending[outcome[self._pending] == pending]
+        new = self._checked + np.flatnonzero(outcome[self._checked :] == pending)
+        self._pending, self._checked = np.concatenate((still, new)), self._rows
+        return len(self._pending) + len(self.transit)
 
     def land_transit(self) -> None:
         """Open the next hop of every contact still on its way, at the time it was due.
