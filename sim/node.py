@@ -224,9 +224,12 @@ class Node:
         if u_visible is not None and u_visible >= self._p_visible:
             self._leave(rec, Outcome.NOT_VISIBLE, self._routes["on_not_visible"], now)
             return
-        staffed = self._own.on_shift > 0 or (  # type: ignore[union-attr]
-            self._teams and self._team_on_shift()
-        )
+        staffed = self._own.on_shift > 0  # type: ignore[union-attr]
+        if not staffed:
+            for pool in self._teams:  # a loop, not any(): this runs on every arrival
+                if pool.on_shift > 0:
+                    staffed = True
+                    break
         if self._bot_always or (self._bot_unstaffed and not staffed):
             self._bot(rec, deadline, now)
         elif staffed or self._closed_waits:
@@ -240,9 +243,6 @@ class Node:
         if twin >= 0 and log.hop[rec] < self._last_hop:
             dest = self._parallel.destinations[twin]  # type: ignore[union-attr]
             self.network[dest].arrive(log.contact[rec], log.hop[rec] + 1, now)
-
-    def _team_on_shift(self) -> bool:
-        return any(pool.on_shift > 0 for pool in self._teams)
 
     def _join(self, rec: int, deadline: float, now: float) -> None:
         # The dispatch keeps every agent who could take a waiting contact busy (see
