@@ -48,13 +48,13 @@ MAX_ARRIVALS = 100_000_000
 
 # Bytes per external arrival of one replication, measured by benchmarks/bench_memory.py
 # (tracemalloc plus the records' memory maps, every shipped scenario scaled to 100,000
-# arrivals per replication; the largest were 379 for offline.yaml, three queue visits per
-# arrival, 346 for hotline_gold_priority.yaml, with retrials, and 868 for offline.yaml):
-# the peak while a replication runs, what its records hold once it is done, and the extra
-# peak of writing its rows of contacts.csv (``sim run --out``).
-BYTES_RUNNING_PER_CONTACT = 400
-BYTES_KEPT_PER_CONTACT = 360
-BYTES_WRITTEN_PER_CONTACT = 900
+# arrivals per replication; the largest were all offline.yaml's, three queue visits per
+# arrival: up to 469, 413 and 971 over two runs): the peak while a replication runs, what
+# its records hold once it is done, and the extra peak of writing its rows of contacts.csv
+# (``sim run --out``).
+BYTES_RUNNING_PER_CONTACT = 480
+BYTES_KEPT_PER_CONTACT = 420
+BYTES_WRITTEN_PER_CONTACT = 1000
 
 
 @dataclass(frozen=True)
