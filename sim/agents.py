@@ -148,10 +148,21 @@ class AgentPool:
             del idle[agent]
             agent.load = 1
             return agent
-        agent = self.first_free(limit or self.max_chats)
-        if agent is not None:
-            self.take(agent, now)
-        return agent
+        # first_free and take, inlined: with chat concurrency this runs on every arrival
+        # that finds the line empty and every dispatch.
+        free = self.free
+        for level in range(min(limit, self.max_chats) if limit else self.max_chats):
+            agents = free[level]
+            if agents:
+                for agent in agents:  # noqa: B007
+                    break
+                del agents[agent]
+                agent.load = load = level + 1
+                if load < self.max_chats:
+                    agent.since = now
+                    free[load][agent] = None
+                return agent
+        return None
 
     def release(self, now: float, agent: Agent) -> bool:
         """An agent finishes a contact; return whether it stays with a free slot."""

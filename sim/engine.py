@@ -25,6 +25,7 @@ from sim.workload import check_arrivals, integral
 __all__ = ["CrewAccount", "QueueAccount", "ReplicationResult", "simulate"]
 
 Steps = tuple[tuple[float, int], ...]  # (time, agents on shift from then on)
+_SLICE = 1 << 18  # records summed at a time for the crews' busy time
 
 
 @dataclass(frozen=True)
@@ -162,9 +163,6 @@ def simulate(
     # A scenario built without the loader (model_copy) meets the same hard limit.
     check_arrivals({q: integral(*r) for q, r in arrival_rates.items()}, scenario.name)
 
-    def send(dest: int, contact: int, hop: int) -> None:
-        nodes[dest].arrive(contact, hop)
-
     def roster(crew: Crew, staff: object) -> None:
         crews.append(crew)
         env.process(crew.shifts(shift_instances(staff, clock, horizon)))  # type: ignore[arg-type]
@@ -178,7 +176,7 @@ def simulate(
             log=log,
             streams=streams,
             routes=queue_routes(spec, index, streams),
-            send=send,
+            network=nodes,
             max_hops=scenario.max_hops,
         )
         nodes.append(node)
@@ -234,13 +232,20 @@ def _crew_accounts(
     crew_of = np.empty(agents, dtype=np.int64)
     for i, crew in enumerate(crews):
         crew_of[crew.pool.ids] = i
-    served = hops["agent"] >= 0
-    start = hops["agent_start"][served]
-    overlap = np.minimum(start + hops["service"][served], window[1]) - np.maximum(start, window[0])
-    cell = crew_of[hops["agent"][served]] * n_queues + hops["queue"][served]
-    busy = np.bincount(
-        cell, weights=np.clip(overlap, 0.0, None), minlength=len(crews) * n_queues
-    ).reshape(len(crews), n_queues)
+    cells = len(crews) * n_queues
+    busy = np.zeros(cells)
+    # In slices of the records: the temporaries of a year's records at once would be
+    # the run's peak of memory.
+    for lo in range(0, len(hops["agent"]), _SLICE):
+        part = {k: hops[k][lo : lo + _SLICE] for k in ("agent", "agent_start", "service", "queue")}
+        served = part["agent"] >= 0
+        start = part["agent_start"][served]
+        end = np.minimum(start + part["service"][served], window[1])
+        overlap = end - np.maximum(start, window[0])
+        cell = crew_of[part["agent"][served]] * n_queues + part["queue"][served]
+        # Added one by one in record order, as one bincount over all of them would.
+        np.add.at(busy, cell, np.clip(overlap, 0.0, None))
+    busy = busy.reshape(len(crews), n_queues)
     accounts = []
     for i, crew in enumerate(crews):
         serves = tuple(node.index for node in crew.nodes)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from sim.results import Results
 from sim.runner import Task, map_replications, replication_count
 from sim.scenario import Scenario
 from sim.stats import mean_ci, summarize
+from sim.vary import parse_vary
 
 __all__ = [
     "compare",
@@ -42,10 +42,6 @@ __all__ = [
 ]
 
 Source = str | Path | Mapping[str, Any]
-MAX_RANGE = 1000
-
-_RANGE = re.compile(r"^(-?(?:0|[1-9]\d*)):(-?(?:0|[1-9]\d*))(?::([1-9]\d*))?$")
-_CLOCK_LIKE = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
 
 
 # -- building variants -------------------------------------------------------------------
@@ -82,62 +78,6 @@ def _check_path(data: Mapping[str, Any], path: str, source: str) -> None:
         options = f" (has: {', '.join(map(str, node))})" if isinstance(node, Mapping) else ""
         where = paths.dotted([*keys, rest[0]])
         raise ScenarioError(source, [(where, f"not in the scenario{options}")])
-
-
-def parse_vary(text: str) -> tuple[str, list[Any]]:
-    """Read ``dotted.path=V1,V2,...`` into the path and its values.
-
-    Values are YAML (``10``, ``0.5``, ``"09:00"``, ``[1, 2]``); ``A:B`` (or ``A:B:STEP``)
-    is the inclusive range of integers A..B. Commas inside brackets or braces do not
-    split values. A bare clock time like ``9:00`` stays a string; quote a time such as
-    ``"8:12"`` that would otherwise read as a range.
-
-    Raises:
-        ValueError: the text is not of that form.
-    """
-    path, sep, raw = text.partition("=")
-    path = path.strip()
-    if not sep or not path or any(not p for p in path.split(".")):
-        raise ValueError(f"expected dotted.path=V1,V2,... got {text!r}")
-    items = [item.strip() for item in _split_top_level(raw)]
-    if not items or any(not item for item in items):
-        raise ValueError(f"{path}: empty value in {raw!r} (expected V1,V2,... or A:B)")
-    values: list[Any] = []
-    for item in items:
-        values.extend(_values(path, item))
-    return path, values
-
-
-def _split_top_level(raw: str) -> list[str]:
-    parts, depth, current = [], 0, []
-    for ch in raw:
-        depth += ch in "[{"
-        depth -= ch in "]}"
-        if ch == "," and depth == 0:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    parts.append("".join(current))
-    return parts
-
-
-def _values(path: str, item: str) -> list[Any]:
-    match = _RANGE.match(item)
-    if match and not (_CLOCK_LIKE.match(item) and match.group(2).startswith("0")):
-        lo, hi, step = int(match.group(1)), int(match.group(2)), int(match.group(3) or 1)
-        if hi < lo:
-            hint = f"; quote a clock time: '\"{item}\"'" if _CLOCK_LIKE.match(item) else ""
-            raise ValueError(f"{path}: empty range {item} (write LOW:HIGH{hint})")
-        if (hi - lo) // step + 1 > MAX_RANGE:
-            raise ValueError(f"{path}: range {item} has more than {MAX_RANGE} values")
-        return list(range(lo, hi + 1, step))
-    if _CLOCK_LIKE.match(item):
-        return [item]  # YAML 1.1 would read 9:00 as the base-60 number 540
-    try:
-        return [yaml.safe_load(item)]
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: cannot read value {item!r}: {exc}") from None
 
 
 def variant_grid(vary: Mapping[str, Sequence[Any]] | Iterable[str]) -> list[dict[str, Any]]:

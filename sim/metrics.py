@@ -9,6 +9,7 @@ too. Everything here is numpy; pandas comes later, in :mod:`sim.results`.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 
@@ -48,8 +49,30 @@ METRICS = (
 
 def _counted(result: ReplicationResult) -> np.ndarray:
     w0, w1 = result.window
-    entered = result.contacts["entered"][result.hops["contact"]]
-    return (entered >= w0) & (entered < w1)
+    entered = result.contacts["entered"]
+    # Per contact, then per hop: a byte a hop rather than a float a hop.
+    return ((entered >= w0) & (entered < w1))[result.hops["contact"]]
+
+
+class _Selected(Mapping[str, np.ndarray]):
+    """Some hops' columns, each cut out when read and not kept.
+
+    The figures read a few columns, one after another: the selection never holds a copy
+    of every column at once (a year of the platform's busiest queue is 1.5 million hops).
+    """
+
+    def __init__(self, hops: dict[str, np.ndarray], select: np.ndarray) -> None:
+        self._hops = hops
+        self._select = select
+
+    def __getitem__(self, column: str) -> np.ndarray:
+        return self._hops[column][self._select]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._hops)
+
+    def __len__(self) -> int:
+        return len(self._hops)
 
 
 def _share(part: int, whole: int) -> float:
@@ -76,12 +99,15 @@ def _wait_figures(waits: np.ndarray, offered: int, threshold: float) -> dict[str
     }
 
 
-def _hop_figures(hops: dict[str, np.ndarray], threshold: float) -> dict[str, float]:
+def _hop_figures(hops: Mapping[str, np.ndarray], threshold: float) -> dict[str, float]:
     """Figures of a set of hops (one queue, possibly one hour)."""
     outcome = hops["outcome"]
     n = len(outcome)
-    answered = ~np.isnan(hops["response"])
-    waits = (hops["response"] - hops["arrive"])[answered]
+    response = hops["response"]
+    answered = ~np.isnan(response)
+    waits = response[answered]
+    del response
+    waits -= hops["arrive"][answered]
     counts = np.bincount(outcome, minlength=len(Outcome))
     offered = n - int(counts[list(NOT_OFFERED)].sum())
     agent = hops["by"] == By.AGENT
@@ -133,9 +159,8 @@ def queue_metrics(result: ReplicationResult, threshold: float) -> dict[str, dict
     out = {}
     for q, name in enumerate(result.queues):
         select = counted & (result.hops["queue"] == q)
-        hops = {k: v[select] for k, v in result.hops.items()}
         account = result.accounts[q]
-        figures = _hop_figures(hops, threshold)
+        figures = _hop_figures(_Selected(result.hops, select), threshold)
         figures["utilization"] = account.utilization
         figures["mean_agents_on_shift"] = account.on_shift_time / (w1 - w0)
         figures["mean_agents_available"] = account.available_time / (w1 - w0)
@@ -194,13 +219,12 @@ def hourly_metrics(
         staffing = _hourly_staffing(result.accounts[q].staffing, clock, result.window)
         for h in range(24):
             select = at_queue & (hour == h)
-            hops = {k: v[select] for k, v in result.hops.items()}
             rows.append(
                 {
                     "queue": name,
                     "hour": h,
                     "agents_on_shift": staffing[h],
-                    **_hop_figures(hops, threshold),
+                    **_hop_figures(_Selected(result.hops, select), threshold),
                 }
             )
     return rows

@@ -3,7 +3,7 @@
 A :class:`Node` reacts to contacts arriving (from outside, routed from another queue, or
 trying again), starts services with the agents of the crews that serve it
 (:mod:`sim.crew`: its own staff, and teams), and sends what it does not resolve on
-through a ``send`` callable supplied by the network. Batch pickups are a SimPy process
+to the other nodes of the network. Batch pickups are a SimPy process
 (a generator function); arrivals, service ends, patience timers and delayed routes are
 SimPy timeouts whose callbacks, SimPy's documented event hook, do the bookkeeping: they
 are the frequent events, and a callback costs less than resuming a process.
@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import functools
 import heapq
+import itertools
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 
 import numpy as np
 import simpy
 
 from sim.agents import Agent, AgentPool
+from sim.distributions import Distribution
 from sim.records import By, ContactLog, Outcome
 from sim.routing import Route, dist_draws
 from sim.scenario import Queue
@@ -32,17 +34,15 @@ from sim.waiting import WaitingLine
 
 __all__ = ["NEW_CONTACT", "Node"]
 
-Send = Callable[[int, int, int], None]  # (destination queue, contact, hop)
-# What a hop draws on arrival: service, resolution, patience (None: no patience) and
-# visibility.
-ArrivalDraws = tuple[
-    Callable[[], float], Callable[[], float], Callable[[], float] | None, Callable[[], float]
-]
+# What a hop draws on arrival, in one call: service, resolution, patience and visibility
+# (each None when the queue does not use it).
+ArrivalDraws = Callable[[], tuple[float, float | None, float | None, float | None]]
 
 _RESOLVED, _UNRESOLVED, _ABANDONED = Outcome.RESOLVED, Outcome.UNRESOLVED, Outcome.ABANDONED
 _BOT = int(By.BOT)
 
 NEW_CONTACT = -1  # contact id of an external arrival: the log numbers it
+_BLOCK = 4096  # arrival times converted to Python floats at a time
 
 
 def _uniforms(rng: np.random.Generator) -> Callable[[], float]:
@@ -50,14 +50,28 @@ def _uniforms(rng: np.random.Generator) -> Callable[[], float]:
 
 
 def _arrival_draws(spec: Queue, streams: QueueStreams, prefix: str = "") -> ArrivalDraws:
-    """The per-hop draws, from the first attempts' streams or (``retry_``) the retrials'."""
-    patience = spec.patience
-    return (
-        dist_draws(spec.service, streams[f"{prefix}service"]),
-        _uniforms(streams[f"{prefix}resolution"]),
-        dist_draws(patience, streams[f"{prefix}patience"]) if patience is not None else None,
-        _uniforms(streams[f"{prefix}visibility"]),
+    """The per-hop draws, from the first attempts' streams or (``retry_``) the retrials'.
+
+    Each source has its own stream, sampled in blocks; they are zipped so that a hop
+    takes all its draws in one call. A draw the queue never uses (resolution certain,
+    no patience, always visible) is None and takes nothing from its stream.
+    """
+
+    def values(source: str, dist: Distribution | None = None, used: bool = True) -> Iterator:
+        if not used:
+            return itertools.repeat(None)
+        rng = streams[prefix + source]
+        sample = rng.random if dist is None else functools.partial(dist.sample, rng)
+        return Draws(sample).values
+
+    draws = zip(
+        values("service", spec.service),
+        values("resolution", used=spec.resolution < 1.0),
+        values("patience", spec.patience, used=spec.patience is not None),
+        values("visibility", used=spec.visibility < 1.0),
+        strict=False,  # endless streams
     )
+    return functools.partial(next, draws)
 
 
 class Node:
@@ -72,7 +86,7 @@ class Node:
         log: ContactLog,
         streams: QueueStreams,
         routes: dict[str, Route | None],
-        send: Send,
+        network: list[Node],
         max_hops: int,
     ) -> None:
         self.env = env
@@ -81,7 +95,9 @@ class Node:
         self.index = index
         self.spec = spec
         self.log = log
-        self.send = send
+        # Every node of the replication, by queue index (filled in as they are built):
+        # a routed contact goes straight to its destination's ``arrive``.
+        self.network = network
         self._last_hop = max_hops - 1
         self._routes = routes
         self._on_unresolved = routes["on_unresolved"]
@@ -153,19 +169,27 @@ class Node:
         callback (SimPy's event hook) rather than a process: resuming a generator on
         every arrival would cost about a twentieth of the run.
         """
-        env, timeout, arrive = self.env, self._timeout, self.arrive
-        pending = iter(times.tolist())
+        timeout, arrive = self._timeout, self.arrive
+        # Python floats made a block at a time: a year of arrivals as one list would hold
+        # 32 bytes an arrival for the whole run.
+        pending = itertools.chain.from_iterable(
+            times[i : i + _BLOCK].tolist() for i in range(0, len(times), _BLOCK)
+        )
+
+        due = 0.0  # when the pending arrival fires: the clock's time then
 
         def next_arrival(event: simpy.Event | None) -> None:
-            now = 0.0
+            nonlocal due
             if event is not None:
-                # The clock's own time, not the sampled t: now + (t - now) may differ
-                # from t in the last bit, and every later time stamp reads the clock.
-                now = env.now
-                arrive(NEW_CONTACT, 0, now)
+                arrive(NEW_CONTACT, 0, due)
             t = next(pending, None)
             if t is not None:
-                timeout(t - now).callbacks.append(next_arrival)
+                # The clock's own time, not the sampled t: now + (t - now) may differ
+                # from t in the last bit, and every later time stamp reads the clock.
+                # SimPy fires the timeout at now + delay: the same sum, done here.
+                delay = t - due
+                due += delay
+                timeout(delay).callbacks.append(next_arrival)
 
         next_arrival(None)
 
@@ -178,54 +202,53 @@ class Node:
             self.dispatch()
 
     # -- contact flow ------------------------------------------------------------------
+    # ``now`` is passed down every call chain: it is always the clock's time (``env.now``),
+    # read once per event rather than once per step.
 
-    def arrive(
-        self, contact: int, hop: int, now: float | None = None, draws: ArrivalDraws | None = None
-    ) -> None:
-        """A contact reaches this queue (``now``: the current time, if the caller has it).
+    def arrive(self, contact: int, hop: int, now: float, draws: ArrivalDraws | None = None) -> None:
+        """A contact reaches this queue at ``now`` (the current time).
 
         ``contact`` is the id of a routed contact, or ``NEW_CONTACT`` for an arrival from
         outside; ``draws`` are a retrial's.
         """
-        if now is None:
-            now = self.env.now
         log = self.log
         rec = log.open_hop(contact, hop, self.index, now)
-        service, u_resolve, patience, u_visible = draws or self._first
-        log.service[rec] = service()
-        if self._p_resolve < 1.0:
-            log.fate[rec] = u_resolve() >= self._p_resolve
-        deadline = now + patience() if patience is not None else math.inf
+        service, u_resolve, patience, u_visible = (draws or self._first)()
+        log.service[rec] = service
+        if u_resolve is not None:
+            log.fate[rec] = u_resolve >= self._p_resolve
+        deadline = now + patience if patience is not None else math.inf
         # A first attempt's parallel visit (a retrial does not open another), drawn on
         # every first arrival and used only if the contact gets in.
         twin = self._parallel.choose(self._u_parallel()) if self._parallel and not draws else -1
-        if self._p_visible < 1.0 and u_visible() >= self._p_visible:
-            self._leave(rec, Outcome.NOT_VISIBLE, self._routes["on_not_visible"])
+        if u_visible is not None and u_visible >= self._p_visible:
+            self._leave(rec, Outcome.NOT_VISIBLE, self._routes["on_not_visible"], now)
             return
         staffed = self._own.on_shift > 0  # type: ignore[union-attr]
         if not staffed:
-            for pool in self._teams:
+            for pool in self._teams:  # a loop, not any(): this runs on every arrival
                 if pool.on_shift > 0:
                     staffed = True
                     break
         if self._bot_always or (self._bot_unstaffed and not staffed):
-            self._bot(rec, deadline)
+            self._bot(rec, deadline, now)
         elif staffed or self._closed_waits:
-            # _join, its first step inlined: most arrivals find an agent free.
-            agent = None if self._batch else self._acquire(now)
-            if agent is None:
+            # _join, inlined: the hot path.
+            if self.line.available or self._batch or (agent := self._acquire(now)) is None:
                 self._wait(rec, deadline, now)
             else:
                 self._serve(rec, agent, now)
         else:
-            self._leave(rec, Outcome.CLOSED, self._routes["on_closed"])
+            self._leave(rec, Outcome.CLOSED, self._routes["on_closed"], now)
         if twin >= 0 and log.hop[rec] < self._last_hop:
             dest = self._parallel.destinations[twin]  # type: ignore[union-attr]
-            self.send(dest, log.contact[rec], log.hop[rec] + 1)
+            self.network[dest].arrive(log.contact[rec], log.hop[rec] + 1, now)
 
     def _join(self, rec: int, deadline: float, now: float) -> None:
-        agent = None if self._batch else self._acquire(now)
-        if agent is None:
+        # The dispatch keeps every agent who could take a waiting contact busy (see
+        # sim.crew), so while contacts wait, none is free: a newcomer joins the line
+        # without looking for one. Most arrivals at a busy queue take this way.
+        if self.line.available or self._batch or (agent := self._acquire(now)) is None:
             self._wait(rec, deadline, now)
         else:
             self._serve(rec, agent, now)
@@ -234,11 +257,12 @@ class Node:
         line = self.line
         # Triage applies to contacts that would have to wait, never with an agent free.
         if self._overflow is not None and len(line) >= self._overflow:
-            self._leave(rec, Outcome.OVERFLOW, self._routes["on_overflow"])
+            self._leave(rec, Outcome.OVERFLOW, self._routes["on_overflow"], now)
             return
         line.push(rec, deadline, now)
-        if deadline < math.inf:
-            self._arm_timer(deadline)
+        timers = self._timers
+        if deadline < math.inf and (not timers or timers[0] > deadline):
+            self._arm_timer(deadline, now)
 
     def _any_agent(self, now: float) -> Agent | None:
         agent = self._own.acquire(now)  # type: ignore[union-attr]
@@ -277,19 +301,22 @@ class Node:
         rec, agent = event.value
         log, now = self.log, self.env.now
         if log.fate[rec]:
-            self._leave(rec, _UNRESOLVED, self._on_unresolved)
+            self._leave(rec, _UNRESOLVED, self._on_unresolved, now)
         else:
             log.end[rec] = now
             log.outcome[rec] = _RESOLVED
-        # An agent that held only this contact and stays on takes its next contact
-        # itself, keeping its slot: from this queue's line if it serves no other.
         if agent.solo:
+            # While contacts wait, every agent who could take one is full (the dispatch's
+            # invariant), so the agent finishing here is the only one with a slot: it
+            # takes the longest-waiting contact itself, keeping the slot, at any load.
             line = self.line
-            if line.available and agent.load == 1 and now < agent.stop:
+            if line.available and now < agent.stop:
                 self._serve(line.pop(), agent, now)
-            elif agent.pool.release(now, agent) and line.available:
-                self.dispatch()
+            else:
+                agent.pool.release(now, agent)
             return
+        # An agent of a team that held only this contact and stays on takes its next
+        # contact itself, keeping its slot.
         if agent.load == 1 and now < agent.stop:
             node = agent.crew.next_queue(0)
             if node is None:
@@ -308,59 +335,62 @@ class Node:
                 return
             self._serve(line.pop(), agent, now)
 
-    def _bot(self, rec: int, deadline: float) -> None:
+    def _bot(self, rec: int, deadline: float, now: float) -> None:
         delay = self._bot_response() if self._bot_response is not None else 0.0
         if delay > 0:
             event = self._timeout(delay, (rec, deadline))
-            event.callbacks.append(lambda e: self._bot_answer(*e.value))
+            event.callbacks.append(lambda e: self._bot_answer(*e.value, self.env.now))
         else:
-            self._bot_answer(rec, deadline)
+            self._bot_answer(rec, deadline, now)
 
-    def _bot_answer(self, rec: int, deadline: float) -> None:
+    def _bot_answer(self, rec: int, deadline: float, now: float) -> None:
         bot, log = self.spec.bot, self.log
-        log.response[rec] = self.env.now
+        log.response[rec] = now
         log.by[rec] = _BOT
         if self._u_bot() < bot.resolution:
-            self._leave(rec, _RESOLVED, None)
+            self._leave(rec, _RESOLVED, None, now)
         elif bot.when == "always" or bot.unresolved == "wait":
             # The human line takes over; patience runs from the hand-over.
-            self._join(rec, deadline + (log.response[rec] - log.arrive[rec]), self.env.now)
+            self._join(rec, deadline + (now - log.arrive[rec]), now)
         else:
-            self._leave(rec, _UNRESOLVED, self._on_unresolved)
+            self._leave(rec, _UNRESOLVED, self._on_unresolved, now)
 
     # -- abandonment and retrials ------------------------------------------------------
 
-    def _arm_timer(self, deadline: float) -> None:
-        # One pending timer per distinct earliest deadline, not one event per contact.
-        timers = self._timers
-        if not timers or timers[0] > deadline:
-            heapq.heappush(timers, deadline)
-            self._timeout(deadline - self.env.now).callbacks.append(self._on_timer)
+    def _arm_timer(self, deadline: float, now: float) -> None:
+        """Wake up at ``deadline``, earlier than any timer pending (the caller checks).
+
+        One pending timer per distinct earliest deadline, not one event per contact.
+        """
+        heapq.heappush(self._timers, deadline)
+        self._timeout(deadline - now).callbacks.append(self._on_timer)
 
     def _on_timer(self, _event: simpy.Event) -> None:
+        now = self.env.now
         heapq.heappop(self._timers)
-        for rec in self.line.expire(self.env.now):
-            self._abandon(rec)
+        for rec in self.line.expire(now):
+            self._abandon(rec, now)
         following = self.line.next_deadline()
-        if following < math.inf:
-            self._arm_timer(following)
+        timers = self._timers
+        if following < math.inf and (not timers or timers[0] > following):
+            self._arm_timer(following, now)
 
-    def _abandon(self, rec: int) -> None:
+    def _abandon(self, rec: int, now: float) -> None:
         """A contact gives up: it tries again later, or follows ``on_abandon``."""
         log = self.log
         if self._retry_p and log.hop[rec] < self._last_hop and self._u_retry() < self._retry_p:
-            log.end[rec] = self.env.now
+            log.end[rec] = now
             log.outcome[rec] = _ABANDONED
             log.next_queue[rec] = self.index
-            self._later(self._retry_delay(), self.index, rec, self._again)
+            self._later(self._retry_delay(), self.index, rec, now, self._again)
             return
-        self._leave(rec, _ABANDONED, self._on_abandon)
+        self._leave(rec, _ABANDONED, self._on_abandon, now)
 
     # -- leaving -----------------------------------------------------------------------
 
-    def _leave(self, rec: int, outcome: int, route: Route | None) -> None:
+    def _leave(self, rec: int, outcome: int, route: Route | None, now: float) -> None:
         log = self.log
-        log.end[rec] = self.env.now
+        log.end[rec] = now
         log.outcome[rec] = outcome
         if route is not None and log.hop[rec] < self._last_hop:
             chosen = route.choose(self._u_route())
@@ -369,21 +399,20 @@ class Node:
                 log.next_queue[rec] = dest
                 delay = route.delays[chosen]
                 if delay is None:
-                    self.send(dest, log.contact[rec], log.hop[rec] + 1)
+                    self.network[dest].arrive(log.contact[rec], log.hop[rec] + 1, now)
                 else:
-                    self._later(delay(), dest, rec)
+                    self._later(delay(), dest, rec, now)
 
-    def _later(self, delay: float, dest: int, rec: int, draws: ArrivalDraws | None = None) -> None:
+    def _later(
+        self, delay: float, dest: int, rec: int, now: float, draws: ArrivalDraws | None = None
+    ) -> None:
         """Send the contact of hop ``rec`` on to ``dest`` after ``delay``."""
         log = self.log
         contact, hop = log.contact[rec], log.hop[rec] + 1
-        log.transit[rec] = (dest, contact, hop, self.env.now + delay)
+        log.transit[rec] = (dest, contact, hop, now + delay)
         self._timeout(delay, (rec, draws)).callbacks.append(self._deliver)
 
     def _deliver(self, event: simpy.Event) -> None:
         rec, draws = event.value
         dest, contact, hop, _ = self.log.transit.pop(rec)
-        if draws is None:
-            self.send(dest, contact, hop)
-        else:
-            self.arrive(contact, hop, None, draws)
+        self.network[dest].arrive(contact, hop, self.env.now, draws)

@@ -1,14 +1,14 @@
 """Columnar per-contact records, compact while the simulation runs.
 
-One row per *hop* (a contact's visit to one queue). Columns are ``array.array`` while
-the run appends to them (8 bytes a float, no Python objects) and become numpy arrays,
-without copying, when the run ends.
+One row per *hop* (a contact's visit to one queue). Each column is an anonymous memory
+map written through a typed memoryview while the run appends to it (8 bytes a float,
+no Python objects); it becomes a numpy array, without copying, when the run ends.
 """
 
 from __future__ import annotations
 
-import array
 import math
+import mmap
 from enum import IntEnum
 
 import numpy as np
@@ -62,7 +62,7 @@ HOP_COLUMNS = {
 }
 
 
-_CHUNK = 4096
+_CHUNK = 4096  # rows given their default values at a time
 _DEFAULTS = {
     "response": NAN,
     "agent_start": NAN,
@@ -73,34 +73,92 @@ _DEFAULTS = {
 }
 
 
+def _anonymous_map(size: int) -> mmap.mmap:
+    # Private: a shared anonymous map cannot grow (its pages past the old end fault).
+    if hasattr(mmap, "MAP_PRIVATE"):
+        return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE)
+    return mmap.mmap(-1, size)  # Windows
+
+
+class _Column:
+    """One growing column in an anonymous memory map.
+
+    Why not ``array.array``: a year of records grows each column hundreds of times, and
+    the allocator leaves the old blocks behind as holes the process keeps (about a
+    quarter of the run's memory). A map grows by doubling its reserved pages, in place
+    where the system can (``mremap``), and hands them back when released; pages
+    reserved but not yet written take no memory. ``view`` is the typed memoryview the
+    engine writes through (storing a float into one costs a third of
+    ``array.__setitem__``, which parses its argument like a function call).
+    """
+
+    def __init__(self, code: str, dtype: type, rows: int) -> None:
+        self.code, self.dtype = code, dtype
+        self.map = _anonymous_map(rows * np.dtype(dtype).itemsize)
+        self.view = memoryview(self.map).cast(code)
+
+    def reserve(self, rows: int) -> None:
+        """Make room for ``rows`` rows, keeping the contents."""
+        size = rows * np.dtype(self.dtype).itemsize
+        self.view.release()  # a map cannot be resized while a view of it exists
+        try:
+            self.map.resize(size)
+        except (OSError, SystemError, TypeError):  # no mremap (not Linux): copy
+            bigger = _anonymous_map(size)
+            bigger.write(self.map)
+            self.map.close()
+            self.map = bigger
+        self.view = memoryview(self.map).cast(self.code)
+
+    def fill(self, start: int, stop: int, value: float) -> None:
+        """Set rows ``start:stop`` to ``value`` (new pages read 0)."""
+        if value:
+            np.frombuffer(self.map, self.dtype, count=stop)[start:] = value
+
+    def numpy(self, rows: int) -> np.ndarray:
+        """The first ``rows`` rows as a numpy array sharing the map's memory."""
+        self.view.release()
+        return np.frombuffer(self.map, dtype=self.dtype, count=rows)
+
+
 class ContactLog:
     """Append-only store of hops and contacts; the engine writes, metrics read.
 
-    Hop columns grow in chunks pre-filled with their defaults, so opening a hop writes
-    only the four fields known at arrival.
+    Hop columns are given their defaults a chunk of rows ahead, so opening a hop writes
+    only the fields known at arrival. The engine reads and writes them as attributes
+    (``log.arrive[rec]``), typed memoryviews of the columns.
     """
 
     def __init__(self) -> None:
-        self._chunks = {
-            name: array.array(code, [_DEFAULTS.get(name, 0)]) * _CHUNK
-            for name, (code, _) in HOP_COLUMNS.items()
+        self._columns = {
+            name: _Column(code, dtype, _CHUNK) for name, (code, dtype) in HOP_COLUMNS.items()
         }
-        for name, (code, _) in HOP_COLUMNS.items():
-            setattr(self, name, array.array(code))
         # Working column, not exported: 1 if an agent's answer would resolve the hop.
         self.fate = bytearray()
         self._rows = 0
-        self._capacity = 0
+        # Rows pending when in_flight last looked, and how many rows it looked at.
+        self._pending = np.empty(0, dtype=np.intp)
+        self._checked = 0
+        self._filled = 0  # rows given their defaults so far
+        self._capacity = _CHUNK  # rows reserved
         self._contacts = 0
         # Contacts between two hops (a delayed route or a retrial on its way), by a key
         # of the sender's choosing: (destination, contact, hop, when it arrives).
         self.transit: dict[int, tuple[int, int, int, float]] = {}
+        self._fill()
 
-    def _grow(self) -> None:
-        for name, chunk in self._chunks.items():
-            getattr(self, name).extend(chunk)
+    def _fill(self) -> None:
+        """Give the next chunk of rows their defaults, reserving more room first if needed."""
+        start, stop = self._filled, self._filled + _CHUNK
+        if stop > self._capacity:
+            self._capacity *= 2
+            for column in self._columns.values():
+                column.reserve(self._capacity)
+        for name, column in self._columns.items():
+            column.fill(start, stop, _DEFAULTS.get(name, 0))
+            setattr(self, name, column.view)
         self.fate.extend(bytes(_CHUNK))
-        self._capacity += _CHUNK
+        self._filled = stop
 
     def open_hop(self, contact: int, hop: int, queue: int, now: float) -> int:
         """Start a hop at ``queue``; return the row index.
@@ -108,13 +166,14 @@ class ContactLog:
         ``contact`` -1 is a new contact entering the system: it gets the next number.
         """
         row = self._rows
-        if row == self._capacity:
-            self._grow()
+        if row == self._filled:
+            self._fill()
         if contact < 0:
             contact = self._contacts
             self._contacts = contact + 1
+        else:
+            self.hop[row] = hop  # a new contact's first hop keeps the column's 0
         self.contact[row] = contact
-        self.hop[row] = hop
         self.queue[row] = queue
         self.arrive[row] = now
         self._rows = row + 1
@@ -125,8 +184,15 @@ class ContactLog:
 
     def in_flight(self) -> int:
         """Hops not finished yet, and contacts on their way to their next hop."""
-        outcome = _numpy(self.outcome, np.int8)[: self._rows]
-        return int(np.count_nonzero(outcome == Outcome.PENDING)) + len(self.transit)
+        # A hop's outcome is set once: each call looks again only at the rows pending at
+        # the last call and at the rows opened since (the drain's hourly check used to
+        # scan the whole log, a twentieth of a quarter's run).
+        outcome = np.frombuffer(self._columns["outcome"].map, np.int8, self._rows)
+        pending = np.int8(Outcome.PENDING)
+        still = self._pending[outcome[self._pending] == pending]
+        new = self._checked + np.flatnonzero(outcome[self._checked :] == pending)
+        self._pending, self._checked = np.concatenate((still, new)), self._rows
+        return len(self._pending) + len(self.transit)
 
     def land_transit(self) -> None:
         """Open the next hop of every contact still on its way, at the time it was due.
@@ -148,9 +214,7 @@ class ContactLog:
         contact order.
         """
         n = self._rows
-        hops = {
-            name: _numpy(getattr(self, name), dtype)[:n] for name, (_, dtype) in HOP_COLUMNS.items()
-        }
+        hops = {name: column.numpy(n) for name, column in self._columns.items()}
         # In place: the views share the columns' memory, and the log is done with them.
         pending = hops["outcome"] == Outcome.PENDING
         # An agent handled a hop last when it took the hop and finished with it (set
@@ -158,14 +222,8 @@ class ContactLog:
         hops["by"][(hops["agent"] >= 0) & ~pending] = By.AGENT
         hops["outcome"][pending] = Outcome.UNFINISHED
         # The first response is the bot's when a bot answered first, else the agent's.
-        unanswered = np.isnan(hops["response"])
-        hops["response"][unanswered] = hops["agent_start"][unanswered]
+        np.copyto(hops["response"], hops["agent_start"], where=np.isnan(hops["response"]))
         hops["service"][np.isnan(hops["agent_start"])] = np.nan
         first = hops["hop"] == 0
         contacts = {"entered": hops["arrive"][first], "entry_queue": hops["queue"][first]}
         return hops, contacts
-
-
-def _numpy(column: array.array, dtype: type) -> np.ndarray:
-    # frombuffer shares memory with the array (no copy) but refuses an empty buffer.
-    return np.frombuffer(column, dtype=dtype) if len(column) else np.empty(0, dtype=dtype)

@@ -9,6 +9,7 @@ do not depend on which other routes exist.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 
 import numpy as np
@@ -44,10 +45,9 @@ class Route:
 
     def choose(self, u: float) -> int:
         """Position of the destination for a uniform draw ``u``, or -1 for none."""
-        for i, edge in enumerate(self._cumulative):
-            if u < edge:
-                return i
-        return -1
+        # The first cumulative share above u (bisect, in C, rather than a Python loop).
+        i = bisect.bisect_right(self._cumulative, u)
+        return i if i < len(self.destinations) else -1
 
 
 def queue_routes(

@@ -91,13 +91,13 @@ class Draws:
     :attr:`next` (a bound built-in, cheaper in hot loops).
     """
 
-    __slots__ = ("next",)
+    __slots__ = ("next", "values")
 
     def __init__(self, sample: Callable[[int], np.ndarray]) -> None:
         blocks = iter(lambda: sample(_BLOCK).tolist(), None)
-        self.next: Callable[[], float] = functools.partial(
-            next, itertools.chain.from_iterable(blocks)
-        )
+        # The draws as an iterator, to zip with other streams' (one call, several draws).
+        self.values: Iterator[float] = itertools.chain.from_iterable(blocks)
+        self.next: Callable[[], float] = functools.partial(next, self.values)
 
     def __call__(self) -> float:
         """Return the next draw."""

@@ -47,24 +47,31 @@ __all__ = [
 MAX_ARRIVALS = 100_000_000
 
 # Bytes per external arrival of one replication, measured by benchmarks/bench_memory.py
-# (tracemalloc, every shipped scenario scaled to 100,000 arrivals per replication; the
-# largest were 379 for offline.yaml, three queue visits per arrival, 343 for
-# hotline_gold_priority.yaml, with retrials, and 868 for offline.yaml): the peak while a
-# replication runs, what its records hold once it is done, and the extra peak of
-# writing its rows of contacts.csv (``sim run --out``).
-BYTES_RUNNING_PER_CONTACT = 400
-BYTES_KEPT_PER_CONTACT = 360
-BYTES_WRITTEN_PER_CONTACT = 900
+# (tracemalloc plus the records' memory maps, every shipped scenario scaled to 100,000
+# arrivals per replication; the largest were all offline.yaml's, three queue visits per
+# arrival: up to 469, 413 and 971 over two runs): the peak while a replication runs, what
+# its records hold once it is done, and the extra peak of writing its rows of contacts.csv
+# (``sim run --out``).
+BYTES_RUNNING_PER_CONTACT = 480
+BYTES_KEPT_PER_CONTACT = 420
+BYTES_WRITTEN_PER_CONTACT = 1000
 
 
 @dataclass(frozen=True)
 class Limits:
-    """What one command may ask for without ``--allow-large``."""
+    """What one command may ask for without ``--allow-large``.
+
+    ``contacts``, ``agent_shifts`` and ``replications`` bound one set of runs (a run, a
+    sweep, one calibration evaluation); ``total_contacts`` bounds a command that repeats
+    its set (calibration, staffing): many evaluations of an ordinary scenario are an
+    ordinary calibration, only an absurd total is refused.
+    """
 
     contacts: int = 20_000_000
     agent_shifts: int = 20_000_000
     replications: int = 20_000
     memory_bytes: int = 2 * 1024**3
+    total_contacts: int = 500_000_000
 
 
 LIMITS = Limits()
@@ -148,6 +155,7 @@ class Workload:
     agent_shifts: int
     memory_bytes: float
     per_replication: float = 0.0
+    repeats: int = 1
 
     def problems(self, limits: Limits | None = None) -> list[str]:
         """Each limit this workload passes, as a phrase with the estimate.
@@ -163,6 +171,12 @@ class Workload:
             found.append(
                 f"about {self.contacts:,.0f} contacts ({self.per_replication:,.0f} in one "
                 f"replication; limit {limits.contacts:,})"
+            )
+        total = self.contacts * self.repeats
+        if total > limits.total_contacts:
+            found.append(
+                f"about {total:,.0f} contacts over {self.repeats:,} evaluations "
+                f"(limit {limits.total_contacts:,})"
             )
         if self.agent_shifts > limits.agent_shifts:
             found.append(
@@ -197,7 +211,8 @@ def estimate(
         write: whether the per-contact table is written (``sim run --out``), one
             replication at a time.
         workers: replications running at once (each needs its running memory).
-        repeats: how many times the whole set runs (calibration evaluations).
+        repeats: how many times the whole set runs (calibration evaluations); the
+            per-set limits apply to one set, ``total_contacts`` to all of them.
     """
     replications, contacts, shifts, largest = 0, 0.0, 0, 0.0
     for scenario, n in runs:
@@ -211,4 +226,4 @@ def estimate(
         memory += contacts * BYTES_KEPT_PER_CONTACT
     if write:  # contacts.csv is written one replication at a time
         memory += largest * BYTES_WRITTEN_PER_CONTACT
-    return Workload(replications * repeats, contacts * repeats, shifts * repeats, memory, largest)
+    return Workload(replications, contacts, shifts, memory, largest, repeats)

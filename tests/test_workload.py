@@ -81,12 +81,22 @@ def test_the_estimate_adds_up_variants_replications_and_repeats():
     scenario = sim.from_dict(PEAKED)
     per_replication = sum(expected_arrivals(scenario).values())
     work = estimate([(scenario, 3), (scenario, 2)], repeats=4)
-    assert work.replications == 20
-    assert work.contacts == pytest.approx(20 * per_replication)
+    # One set of runs: 5 replications; the repeats count towards the total only.
+    assert work.replications == 5
+    assert work.repeats == 4
+    assert work.contacts == pytest.approx(5 * per_replication)
     assert work.per_replication == pytest.approx(per_replication)
     kept = estimate([(scenario, 5)], keep=True).memory_bytes
     assert kept > estimate([(scenario, 5)]).memory_bytes
-    assert work.agent_shifts == 20 * (20 + 2)  # constant staff: one shift each
+    assert work.agent_shifts == 5 * (20 + 2)  # constant staff: one shift each
+
+
+def test_a_calibration_of_an_ordinary_week_is_allowed_and_an_absurd_total_is_not():
+    # 60 evaluations of 10 replications of a week of 100,000 contacts: 60 million in all.
+    ordinary = Workload(10, 1e6, 100, 1e8, per_replication=1e5, repeats=60)
+    assert ordinary.problems() == []
+    absurd = Workload(10, 1e7, 100, 1e8, per_replication=1e6, repeats=1000)
+    assert "over 1,000 evaluations" in " ".join(absurd.problems())
 
 
 def test_limits_name_each_quantity_past_them():

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.cli.common import EXIT_MISS, EXIT_OK, add_run_options, check_workload, positive_int, wrap
-from sim.cli.validate import PASS_RULE
+from sim.cli.validate import PASS_RULE, add_sequential_options
 from sim.outputs import OutputPlan
 
 if TYPE_CHECKING:
@@ -28,6 +28,9 @@ A bare bound is in the unit the file uses for the field (a rate written 150/h: a
 per hour; a duration written 8m: minutes); bounds with units (5m, 100/h) are converted.
 Without bounds a probability is searched in [0, 1], anything else in [value/4, 4 x value].
 Every evaluation runs the same replications with the same seed (common random numbers).
+Without -n their count is chosen once, at the start values: from --min-replications
+until every fitted target's 95% CI half-width is at most --precision x its tolerance, at
+most the file's own replications; the output says how many were used.
 The calibrated file is the original YAML with the fitted values set; its comments are lost.
 exit codes: 0 fitted and every target passes, 1 fitted but a target still misses,
 2 bad input.
@@ -87,18 +90,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="calibrated scenario to write (default: STEM.calibrated.yaml in the current folder)",
     )
     add_run_options(p, json_help="print the fit as JSON on stdout")
+    add_sequential_options(p)
     p.set_defaults(handler=_cmd_calibrate)
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.loader import from_dict, read_scenario
+    from sim.parameters import free_parameter
 
     data = read_scenario(args.scenario)
-    from sim.calibrate import calibrate, free_parameter, write_calibrated
-    from sim.progress import Progress
-
-    free = [free_parameter(spec, data, args.scenario) for spec in args.free]
     scenario = from_dict(data, args.scenario, args.overrides)
+    free = [free_parameter(spec, data, args.scenario) for spec in args.free]
+    from sim.calibrate import calibrate, write_calibrated
+    from sim.progress import Progress
+    from sim.validate.sequential import Plan
+
     n = args.replications or scenario.replications
     # The start values, the evaluations, the fitted values; each Brent search may take
     # one evaluation past its share of the budget (three sweeps at most).
@@ -121,6 +127,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
             max_evaluations=args.max_evaluations,
             method=args.method,
             progress=lambda _values, loss: bar.update(1, f"objective {loss:.4g}"),
+            plan=Plan(args.min_replications, args.precision),
         )
     outputs.write({out: lambda path: write_calibrated(result, path, args.scenario)})
     if args.json:
@@ -150,6 +157,7 @@ def _fit_json(result: Calibration, out: Path) -> dict[str, object]:
         ],
         "objective": result.objective,
         "evaluations": result.evaluations,
+        "replications": result.replications,
         "targets": [
             {
                 "queue": t.label,
@@ -173,7 +181,8 @@ def format_fit(result: Calibration, chosen: list[int] | None = None) -> str:
     from sim.validate import describe, format_value, unit_metric
 
     lines = [
-        f"{result.scenario.name}: fitted in {result.evaluations} evaluations "
+        f"{result.scenario.name}: fitted in {result.evaluations} evaluations of "
+        f"{result.replications} replications each "
         f"(objective {result.objective:.4g}, sum of squared misses in tolerances)",
         "",
     ]

@@ -20,6 +20,7 @@ from sim.cli.common import (
     typed,
     wrap,
 )
+from sim.errors import ScenarioError
 from sim.outputs import OutputPlan
 from sim.units import parse_duration
 
@@ -155,6 +156,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
+    if not Path(args.log).is_file():  # said at once, before pandas is imported
+        reason = "is a folder, not a file" if Path(args.log).is_dir() else "no such file"
+        raise ScenarioError(args.log, [("", f"cannot read file: {reason}")])
     from sim.fit import fit, read_log
     from sim.fit.folder import plan_report, report_writers
 

@@ -63,7 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--vary",
         action="append",
         required=True,
-        type=lazy_type("sim.experiments", "parse_vary"),
+        type=lazy_type("sim.vary", "parse_vary"),
         metavar="PATH=V1,V2,...",
         help="a field and its values (repeat for a grid)",
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.cli.common import (
@@ -17,6 +19,7 @@ from sim.cli.common import (
     command_line,
     plan_report,
     progress_wanted,
+    typed,
     wrap,
 )
 from sim.errors import ScenarioError
@@ -36,10 +39,20 @@ PASS_RULE = (
     "replications is shown beside the mean; it is not part of the rule."
 )
 
+SEQUENTIAL = (
+    "Replications: without -n, each file runs as many as its targets need, from "
+    "--min-replications up to the file's own replications: a target is settled when its "
+    "95% CI lies wholly inside or wholly outside its pass band, or when the CI half-width "
+    "is at most --precision times its tolerance; files with unsettled targets get more "
+    "replications, round by round (the counts depend only on the figures, never on "
+    "--workers). -n N runs exactly N per file. The table says how many each file used."
+)
+
 _VALIDATE_EXAMPLES = """\
 examples:
   sim validate scenarios/document
-  sim validate scenarios/document/hotline.yaml -n 40
+  sim validate scenarios/document --precision 0.25     # tighter: CI within a quarter of tol
+  sim validate scenarios/document/hotline.yaml -n 40   # exactly 40 replications
   sim validate scenarios/document --json > validation.json
   sim validate scenarios/document/livestream.yaml \
       --set 'queues.live_promo.staff.three_shift.agents=[6, 8, 10]'
@@ -65,6 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "targets: list) and print, per target, the document's figure, the simulated "
             "mean over replications with its 95% CI half-width, and pass or MISS.",
             PASS_RULE,
+            SEQUENTIAL,
         ),
         epilog=_VALIDATE_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -73,16 +87,53 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_run_options(p, json_help="print the rows as a JSON list on stdout")
     add_scheduler_option(p)
     add_report_option(p)
+    add_sequential_options(p)
     p.set_defaults(handler=_cmd_validate)
 
 
+def add_sequential_options(p: argparse.ArgumentParser) -> None:
+    """``--precision`` and ``--min-replications`` of sequential stopping."""
+    p.add_argument(
+        "--precision",
+        type=typed(_fraction),
+        default=0.5,
+        metavar="F",
+        help="settle a target once its 95%% CI half-width is at most F x its tolerance "
+        "(default 0.5; without -n)",
+    )
+    p.add_argument(
+        "--min-replications",
+        type=typed(_at_least_two),
+        default=4,
+        metavar="N",
+        help="replications of the first round (default 4; without -n)",
+    )
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 1:
+        raise ValueError(f"expected a fraction in (0, 1], got {text!r}")
+    return value
+
+
+def _at_least_two(text: str) -> int:
+    value = int(text)
+    if value < 2:
+        raise ValueError(f"sequential stopping starts from at least 2 replications, got {value}")
+    return value
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from sim.validate import discover, format_ledger, format_rows, load_all, tally, validate_all
+    from sim.validate.files import discover, load_all
 
     files = discover(args.paths)
     if not files:
         raise ScenarioError(" ".join(args.paths), [("", "no scenario files with targets found")])
     scenarios = load_all(files, args.overrides)
+    from sim.validate import format_ledger, format_rows, tally, validate_all
+    from sim.validate.sequential import Plan
+
     plan = OutputPlan(protect=files)
     report = plan_report(args, plan)
     empty = [source for source, s in scenarios if not s.targets]
@@ -98,6 +149,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         workers=args.workers,
         scheduler=args.scheduler,
         progress=progress_wanted(args),
+        plan=Plan(args.min_replications, args.precision),
     )
     rows = result.rows
     if not rows:
@@ -109,7 +161,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([r.to_dict() for r in rows], indent=2))
     else:
-        print(_title(rows, len(scenarios)))
+        print(_title(rows, len(scenarios), args.replications))
         print(format_rows(rows))
         tallies = [tally(src, s, [r for r in rows if r.source == src]) for src, s in checked]
         print(
@@ -151,10 +203,15 @@ def _write_report(
     write_report(page, args.report, plan)
 
 
-def _title(rows: list[TargetRow], files: int) -> str:
-    reps = sorted({r.replications for r in rows})
-    count = "/".join(str(n) for n in reps)
-    return (
-        f"Document vs simulation: {len(rows)} targets in {files} scenario file(s)\n"
-        f"{count} replications each (mean ±95% CI half-width)\n"
+def _title(rows: list[TargetRow], files: int, fixed: int | None) -> str:
+    used = {r.source: r.replications for r in rows}
+    if fixed is not None:
+        how = f"{fixed} replications each"
+    else:
+        how = f"{sum(used.values())} replications, as the targets needed: " + ", ".join(
+            f"{Path(source).stem} {n}" for source, n in used.items()
+        )
+    lines = textwrap.wrap(f"{how} (mean ±95% CI half-width)", 120)
+    return "\n".join(
+        [f"Document vs simulation: {len(rows)} targets in {files} scenario file(s)", *lines, ""]
     )

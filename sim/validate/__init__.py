@@ -7,26 +7,55 @@ replication), :mod:`~sim.validate.rule` (over replications, and the pass rule),
 :mod:`~sim.validate.table` (how rows read in the terminal).
 """
 
-from sim.validate.figures import target_figures
-from sim.validate.files import discover, load_all
-from sim.validate.ledger import Tally, roles, tally
-from sim.validate.rule import (
-    TargetRow,
-    Validation,
-    passes,
-    validate,
-    validate_all,
-    validate_many,
-)
-from sim.validate.table import (
-    describe,
-    format_ledger,
-    format_rows,
-    format_value,
-    target_table,
-    unit_metric,
-    verdict,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.lazy import exports
+
+if TYPE_CHECKING:
+    from sim.validate.figures import target_figures
+    from sim.validate.files import discover, load_all
+    from sim.validate.ledger import Tally, roles, tally
+    from sim.validate.rule import (
+        TargetRow,
+        Validation,
+        passes,
+        validate,
+        validate_all,
+        validate_many,
+    )
+    from sim.validate.table import (
+        describe,
+        format_ledger,
+        format_rows,
+        format_value,
+        target_table,
+        unit_metric,
+        verdict,
+    )
+
+_HOMES = {
+    "target_figures": "sim.validate.figures",
+    "discover": "sim.validate.files",
+    "load_all": "sim.validate.files",
+    "Tally": "sim.validate.ledger",
+    "roles": "sim.validate.ledger",
+    "tally": "sim.validate.ledger",
+    "TargetRow": "sim.validate.rule",
+    "Validation": "sim.validate.rule",
+    "passes": "sim.validate.rule",
+    "validate": "sim.validate.rule",
+    "validate_all": "sim.validate.rule",
+    "validate_many": "sim.validate.rule",
+    "describe": "sim.validate.table",
+    "format_ledger": "sim.validate.table",
+    "format_rows": "sim.validate.table",
+    "format_value": "sim.validate.table",
+    "target_table": "sim.validate.table",
+    "unit_metric": "sim.validate.table",
+    "verdict": "sim.validate.table",
+}
 
 __all__ = [
     "Tally",
@@ -49,3 +78,5 @@ __all__ = [
     "validate_many",
     "verdict",
 ]
+
+__getattr__, __dir__ = exports(__name__, _HOMES)

@@ -10,6 +10,7 @@ in the metric's units); the CI is reported beside it, not used in the rule.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -17,12 +18,13 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from sim.engine import ReplicationResult
-from sim.runner import Task, map_replications, replication_count
+from sim.runner import Task, backend, replication_count
 from sim.scenario import Scenario, Target
 from sim.stability import QueueLoad, queue_loads, stability_messages
 from sim.stats import mean_ci
 from sim.validate.figures import target_figures
 from sim.validate.ledger import roles
+from sim.validate.sequential import Plan, next_count
 from sim.validate.table import describe, unit_metric
 
 __all__ = ["TargetRow", "Validation", "passes", "validate", "validate_all", "validate_many"]
@@ -125,36 +127,50 @@ def validate_all(
     workers: int | None = 1,
     scheduler: object = None,
     progress: bool = False,
+    plan: Plan | None = None,
 ) -> Validation:
-    """Run every scenario's replications in one batch and check all their targets.
+    """Run every scenario's replications and check all their targets.
+
+    With ``replications`` each scenario runs exactly that many. Without, each runs as
+    many as its targets need (:mod:`sim.validate.sequential`: from ``plan.minimum`` up to
+    its own ``replications``), in rounds that batch every scenario's next replications.
 
     Args:
         scenarios: ``(source, scenario)`` pairs; source is shown in the rows (a path).
-        replications: per scenario (default: each file's own).
+        replications: per scenario, a fixed count (default: sequential stopping).
         seed: base seed (default: each file's own).
         workers: local processes (``None``: one per core).
         scheduler: a Dask scheduler address, as for :func:`sim.run`.
         progress: show a progress bar.
+        plan: the sequential stopping rule (default :class:`Plan()`).
     """
-    tasks, owners = [], []
-    for k, (_, scenario) in enumerate(scenarios):
-        n = replication_count(scenario.replications if replications is None else replications)
-        s = scenario.seed if seed is None else seed
-        tasks += [Task(scenario, r, s) for r in range(n)]
-        owners += [k] * n
-    outcomes = map_replications(
-        tasks,
-        _figures_and_loads,
-        workers=workers,
-        scheduler=scheduler,
-        progress=progress,
-        label=f"validate: {len(scenarios)} scenarios, {len(tasks)} replications",
-    )
+    plan = plan or Plan()
+    fixed = None if replications is None else replication_count(replications)
+    seeds = [scenario.seed if seed is None else seed for _, scenario in scenarios]
+    limits = [fixed or replication_count(s.replications) for _, s in scenarios]
+    wanted = [fixed or plan.start(limit) for limit in limits]
+    done: list[list[tuple[list[float], dict[str, QueueLoad]]]] = [[] for _ in scenarios]
+    with backend(workers, scheduler, tasks=sum(limits)) as runner:
+        for round_ in itertools.count(1):
+            tasks, owners = [], []
+            for k, (_, scenario) in enumerate(scenarios):
+                tasks += [Task(scenario, r, seeds[k]) for r in range(len(done[k]), wanted[k])]
+                owners += [k] * (wanted[k] - len(done[k]))
+            if not tasks:
+                break
+            label = f"validate: {len(scenarios)} scenarios, round {round_}, {len(tasks)} runs"
+            outcomes = runner.map(tasks, _figures_and_loads, progress, label)
+            for k, outcome in zip(owners, outcomes, strict=True):
+                done[k].append(outcome)
+            if fixed is None:
+                wanted = [
+                    next_count(s.targets, [f for f, _ in done[k]], limits[k], plan.precision)
+                    for k, (_, s) in enumerate(scenarios)
+                ]
     rows, messages = [], []
     for k, (source, scenario) in enumerate(scenarios):
-        mine = [out for out, owner in zip(outcomes, owners, strict=True) if owner == k]
-        rows += _rows(scenario, source, [figures for figures, _ in mine])
-        messages += stability_messages(scenario, [loads for _, loads in mine], source)
+        rows += _rows(scenario, source, [figures for figures, _ in done[k]])
+        messages += stability_messages(scenario, [loads for _, loads in done[k]], source)
     return Validation(rows, messages)
 
 

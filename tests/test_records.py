@@ -1,0 +1,86 @@
+"""The contact log: columns that grow while the run writes them, and the drain's count.
+
+The log keeps its columns in anonymous memory maps that grow by doubling (in place where
+the system can resize a map, by copying where it cannot): whatever the engine wrote must
+come back unchanged, and the rows it never wrote must hold the columns' defaults.
+"""
+
+from __future__ import annotations
+
+import mmap
+
+import numpy as np
+import pytest
+
+from sim import records
+from sim.records import ContactLog, Outcome
+
+ROWS = 3 * records._CHUNK + 5  # past several doublings of the reserved rows
+
+
+class _CannotResize(mmap.mmap):
+    """A map as on systems without mremap: resizing fails, the log must copy."""
+
+    def resize(self, newsize: int) -> None:
+        raise SystemError("mmap: resizing not available--no mremap()")
+
+
+@pytest.fixture(params=["resize", "copy"])
+def log(request, monkeypatch) -> ContactLog:
+    if request.param == "copy":
+        monkeypatch.setattr(records, "_anonymous_map", lambda size: _CannotResize(-1, size))
+    return ContactLog()
+
+
+def _fill(log: ContactLog, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Write what the engine writes into ROWS hops; return what was written."""
+    arrive = np.sort(rng.random(ROWS) * 1e6)
+    service = rng.exponential(300.0, ROWS)
+    served = rng.random(ROWS) < 0.7
+    for row in range(ROWS):
+        routed = row % 5 == 4
+        rec = log.open_hop(row // 2 if routed else -1, 1 if routed else 0, row % 7, arrive[row])
+        assert rec == row
+        log.service[rec] = service[row]
+        if served[row]:
+            log.agent_start[rec] = arrive[row] + 1.0
+            log.agent[rec] = row % 11
+            log.end[rec] = arrive[row] + 1.0 + service[row]
+            log.outcome[rec] = Outcome.RESOLVED
+    return {"arrive": arrive, "service": service, "served": served}
+
+
+def test_columns_keep_every_write_across_growth(log):
+    written = _fill(log, np.random.default_rng(5))
+    hops, contacts = log.close()
+    served = written["served"]
+    assert len(hops["arrive"]) == ROWS
+    np.testing.assert_array_equal(hops["arrive"], written["arrive"])
+    np.testing.assert_array_equal(hops["queue"], np.arange(ROWS) % 7)
+    np.testing.assert_array_equal(hops["hop"], (np.arange(ROWS) % 5 == 4).astype(np.int8))
+    np.testing.assert_array_equal(hops["agent"], np.where(served, np.arange(ROWS) % 11, -1))
+    np.testing.assert_array_equal(hops["service"][served], written["service"][served])
+    # Untouched rows hold the defaults; close() completes response, by and outcome.
+    assert np.isnan(hops["agent_start"][~served]).all()
+    assert np.isnan(hops["service"][~served]).all()
+    assert (hops["next_queue"] == -1).all()
+    np.testing.assert_array_equal(hops["response"][served], written["arrive"][served] + 1.0)
+    assert (hops["outcome"][~served] == Outcome.UNFINISHED).all()
+    assert len(contacts["entered"]) == int((np.arange(ROWS) % 5 != 4).sum())
+
+
+def test_in_flight_counts_pending_hops_and_contacts_on_their_way(log):
+    rng = np.random.default_rng(11)
+    outcome = np.zeros(ROWS, dtype=np.int8)
+    opened = 0
+    for step in range(40):
+        # Hops open, some finish (in any order), some contacts travel between hops.
+        for _ in range(int(rng.integers(0, 700))):
+            if opened < ROWS:
+                log.open_hop(-1, 0, 0, float(opened))
+                opened += 1
+        for row in rng.choice(opened, size=min(opened, 300), replace=False).tolist():
+            log.outcome[row] = outcome[row] = Outcome.ABANDONED
+        log.transit = {i: (0, i, 1, 0.0) for i in range(step % 4)}
+        expected = int(np.count_nonzero(outcome[:opened] == Outcome.PENDING)) + step % 4
+        assert log.in_flight() == expected
