@@ -48,9 +48,9 @@ def main() -> None:
         synthetic.spoil(clean)[0].to_csv(log, index=False)
         for kind, command in COMMANDS.items():
             page = Path(tmp) / f"{kind}.html"
-            argv = [str(log) if a == "desk_log.csv" else a for a in command]
-            argv = [str(Path(tmp) / a) if a == "fitted.yaml" else a for a in argv]
-            sim.cli.main([*argv, "--report", str(page)])
+            # The fit runs beside its log, so the report names the files as the README does.
+            os.chdir(tmp if kind == "fit" else ROOT)
+            sim.cli.main([*command, "--report", str(page)])
             check = browser.open(page)
             if check.errors or any(i["width"] == 0 for i in check.images):
                 raise SystemExit(f"{kind}: the page did not load cleanly: {check}")

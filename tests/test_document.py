@@ -95,6 +95,7 @@ def test_validate_document_holds_on_few_replications(main, capsys):
 # level or tier, each with its own unknown volume (see scenarios/document/README.md).
 PLATFORM_CHECKS = {
     "order_page.cross_border_wait",
+    "order_page.missing_button",
     "comments.keyword_wait",
     "hotline.gold_completion",
     "hotline.best_hour",
@@ -196,6 +197,8 @@ def test_the_platform_entry_mix_follows_the_channel_files_weights():
 # restated input.
 BREAKERS = [
     ("order_page.yaml", "cross_border_wait", ["queues.cross_border.staff=2"]),  # round the clock
+    ("order_page.yaml", "missing_button",  # merchants without service: 10% of contacts, not 5%
+     ["targets.missing_button.queue.no_service=0.124"]),
     ("comments.yaml", "keyword_wait", ['queues.comment_head_keyword.pickup=["08:00", "08:30", '
      '"09:00", "09:30", "10:00", "10:30", "11:00", "11:30", "12:00", "12:30", "13:00", "13:30", '
      '"14:00", "14:30", "15:00", "15:30", "16:00", "16:30", "17:00", "17:30", "18:00", "18:30", '
