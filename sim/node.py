@@ -291,15 +291,17 @@ class Node:
             # Contacts of every queue the agent holds share its attention.
             handle *= 1.0 + self._slowdown * (agent.load - 1)
             log.service[rec] = handle
-        self._timeout(handle, (rec, agent)).callbacks.append(self._on_finish)
+        # The end time rides along: SimPy fires at the same sum, and reading it back from
+        # ``env.now`` would cost a property call.
+        self._timeout(handle, (rec, agent, now + handle)).callbacks.append(self._on_finish)
 
     def serve_next(self, agent: Agent, now: float) -> None:
         """``agent`` (already holding its slot) takes the longest-waiting contact."""
         self._serve(self.line.pop(), agent, now)
 
     def _finish(self, event: simpy.Event) -> None:
-        rec, agent = event.value
-        log, now = self.log, self.env.now
+        rec, agent, now = event.value
+        log = self.log
         if log.fate[rec]:
             self._leave(rec, _UNRESOLVED, self._on_unresolved, now)
         else:
