@@ -305,8 +305,7 @@ class Node:
         if log.fate[rec]:
             self._leave(rec, _UNRESOLVED, self._on_unresolved, now)
         else:
-            log.end[rec] = now
-            log.outcome[rec] = _RESOLVED
+            log.outcome[rec] = _RESOLVED  # its end is start + handle time: see ContactLog.close
         if agent.solo:
             # While contacts wait, every agent who could take one is full (the dispatch's
             # invariant), so the agent finishing here is the only one with a slot: it

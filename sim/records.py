@@ -207,11 +207,11 @@ class ContactLog:
     def close(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Mark hops still in flight as unfinished and return numpy views of all columns.
 
-        ``response`` and ``by`` are completed here from ``agent_start`` and ``agent``
-        (the engine leaves them to this step when an agent answers). ``service`` keeps
-        the handle time only for hops an agent took. Per-contact columns come from first
-        hops: contacts are numbered as they enter, so first hops in row order are in
-        contact order.
+        ``response``, ``by`` and ``end`` are completed here from ``agent_start``,
+        ``agent`` and ``service`` (the engine leaves them to this step when an agent
+        answers, and when an agent resolves the hop). ``service`` keeps the handle time
+        only for hops an agent took. Per-contact columns come from first hops: contacts
+        are numbered as they enter, so first hops in row order are in contact order.
         """
         n = self._rows
         hops = {name: column.numpy(n) for name, column in self._columns.items()}
@@ -221,6 +221,10 @@ class ContactLog:
         # here rather than at every service end, which is the hot path).
         hops["by"][(hops["agent"] >= 0) & ~pending] = By.AGENT
         hops["outcome"][pending] = Outcome.UNFINISHED
+        # A hop an agent resolved ends when its service does: start plus handle time,
+        # the sum SimPy's clock took (every other finished hop has its end already).
+        done = np.isnan(hops["end"]) & ~pending
+        np.add(hops["agent_start"], hops["service"], out=hops["end"], where=done)
         # The first response is the bot's when a bot answered first, else the agent's.
         np.copyto(hops["response"], hops["agent_start"], where=np.isnan(hops["response"]))
         hops["service"][np.isnan(hops["agent_start"])] = np.nan
