@@ -8,8 +8,13 @@ instrumentation off, and switches it on (``callgrind_control -i on``) only aroun
 instructions divided by the arrivals (Erlang A, the model of ``bench_erlang_a.py``) or
 by the visits (hop records) of the scenario file.
 
+``simpy-floor`` counts what SimPy alone costs on Erlang A's traffic: the same two events
+per contact (an arrival, a service end; 110 agents, a line without patience), with
+callbacks that only count agents. The engine cannot go below it without fewer events.
+
 Usage:
     .venv/bin/python benchmarks/count_instructions.py erlang-a [--arrivals 100000]
+    .venv/bin/python benchmarks/count_instructions.py simpy-floor [--arrivals 100000]
     .venv/bin/python benchmarks/count_instructions.py platform [--duration 7d]
         [--scenario scenarios/document/platform.yaml]
 
@@ -41,6 +46,44 @@ def _scenario(args: argparse.Namespace):
     return sim.load(args.scenario, overrides=[f"duration={args.duration}"])
 
 
+def simpy_floor(arrivals: int, seed: int) -> int:
+    """Erlang A's arrivals and services as bare SimPy timeouts; return the arrivals."""
+    import numpy as np
+    import simpy
+    from bench_erlang_a import AGENTS, ARRIVAL_RATE, SECONDS_PER_MINUTE, SERVICE_MEAN
+
+    rng = np.random.default_rng(seed)
+    gaps = iter(rng.exponential(SECONDS_PER_MINUTE / ARRIVAL_RATE, arrivals).tolist())
+    services = iter(rng.exponential(SERVICE_MEAN * SECONDS_PER_MINUTE, arrivals).tolist())
+    env = simpy.Environment()
+    timeout = env.timeout
+    state = {"free": AGENTS, "waiting": 0}
+
+    def finish(_event: simpy.Event) -> None:
+        if state["waiting"]:
+            state["waiting"] -= 1
+            timeout(next(services), (0, None, 0.0)).callbacks.append(finish)
+        else:
+            state["free"] += 1
+
+    def arrive(event: simpy.Event | None) -> None:
+        if event is not None:
+            if state["free"]:
+                state["free"] -= 1
+                timeout(next(services), (0, None, 0.0)).callbacks.append(finish)
+            else:
+                state["waiting"] += 1
+        gap = next(gaps, None)
+        if gap is not None:
+            timeout(gap).callbacks.append(arrive)
+
+    _instrumentation("on")
+    arrive(None)
+    env.run()
+    _instrumentation("off")
+    return arrivals
+
+
 def _instrumentation(state: str) -> None:
     subprocess.run(
         ["callgrind_control", "-i", state, str(os.getpid())],
@@ -51,6 +94,9 @@ def _instrumentation(state: str) -> None:
 
 def inner(args: argparse.Namespace) -> None:
     """Under callgrind: count the instructions of one ``sim.simulate`` call."""
+    if args.model == "simpy-floor":
+        print(f"units {simpy_floor(args.arrivals, args.seed)}", file=sys.stderr)
+        return
     from sim.engine import simulate  # imported here: an import is not the engine's work
 
     scenario = _scenario(args)
@@ -81,7 +127,7 @@ def outer(args: argparse.Namespace) -> None:
         if run.returncode or units is None or totals is None:
             sys.exit(f"callgrind run failed:\n{run.stderr[-2000:]}")
     n, instructions = int(units[1]), int(totals[1])
-    what = "arrivals" if args.model == "erlang-a" else "visits"
+    what = "visits" if args.model == "platform" else "arrivals"
     per = instructions / n
     print(f"{args.model}: {instructions:,} instructions, {n:,} {what}, {per:,.0f} per unit")
 
@@ -89,7 +135,7 @@ def outer(args: argparse.Namespace) -> None:
 def main() -> None:
     """Parse the command line; count (under callgrind) or start callgrind."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model", choices=["erlang-a", "platform"])
+    parser.add_argument("model", choices=["erlang-a", "simpy-floor", "platform"])
     parser.add_argument("--arrivals", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=12345)
     parser.add_argument("--duration", default="7d")
