@@ -415,5 +415,6 @@ class Node:
 
     def _deliver(self, event: simpy.Event) -> None:
         rec, draws = event.value
-        dest, contact, hop, _ = self.log.transit.pop(rec)
-        self.network[dest].arrive(contact, hop, self.env.now, draws)
+        # Due at now + delay when sent: the sum SimPy's clock took, no need to read it.
+        dest, contact, hop, due = self.log.transit.pop(rec)
+        self.network[dest].arrive(contact, hop, due, draws)
