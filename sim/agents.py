@@ -82,6 +82,9 @@ class AgentPool:
         self.present_time = 0.0
         self.on_shift_time = 0.0
         self.break_time = 0.0
+        # Agents on a break from each instant on (a step function, changes only): what
+        # the hourly figures subtract from agents on shift.
+        self.breaks: list[tuple[float, int]] = [(0.0, 0)]
 
     def _advance(self, now: float) -> None:
         lo, hi = max(self._last, self._window[0]), min(now, self._window[1])
@@ -198,11 +201,13 @@ class AgentPool:
         agent.away = True
         self._advance(now)
         self.on_break += 1
+        self._step_breaks(now)
 
     def resume(self, agent: Agent, now: float) -> bool:
         """``agent``'s break ends; return whether it is back (else its shift is over)."""
         self._advance(now)
         self.on_break -= 1
+        self._step_breaks(now)
         agent.away = False
         if now >= agent.leaves:
             self.present -= 1
@@ -211,6 +216,12 @@ class AgentPool:
         agent.since = now
         self.free[0][agent] = None
         return True
+
+    def _step_breaks(self, now: float) -> None:
+        if self.breaks[-1][0] == now:  # one entry per instant: the level after it
+            self.breaks[-1] = (now, self.on_break)
+        else:
+            self.breaks.append((now, self.on_break))
 
     def close(self, now: float) -> None:
         """Bring the time integrals up to ``now``."""

@@ -48,6 +48,7 @@ class CrewAccount:
     busy_by_queue: tuple[float, ...]
     staffing: Steps
     agent_ids: tuple[int, ...] = ()
+    breaks: Steps = ((0.0, 0),)
 
     @property
     def busy_time(self) -> float:
@@ -87,6 +88,7 @@ class QueueAccount:
     utilization: float
     staffing: Steps
     available_time: float
+    breaks: Steps = ((0.0, 0),)
 
 
 @dataclass(frozen=True)
@@ -262,6 +264,7 @@ def _crew_accounts(
                 busy_by_queue=tuple(float(busy[i, q]) for q in serves),
                 staffing=tuple(crew.staffing),
                 agent_ids=tuple(pool.ids),
+                breaks=tuple(pool.breaks),
             )
         )
     return tuple(accounts)
@@ -279,6 +282,7 @@ def _queue_account(queue: int, crews: tuple[CrewAccount, ...]) -> QueueAccount:
         utilization=busy / capacity if capacity > 0 else float("nan"),
         staffing=_sum_steps([c.staffing for c in serving]),
         available_time=sum(c.available_time for c in serving),
+        breaks=_sum_steps([c.breaks for c in serving]),
     )
 
 

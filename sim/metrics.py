@@ -216,7 +216,9 @@ def hourly_metrics(
     rows = []
     for q, name in enumerate(result.queues):
         at_queue = counted & (result.hops["queue"] == q)
-        staffing = _hourly_staffing(result.accounts[q].staffing, clock, result.window)
+        account = result.accounts[q]
+        staffing = _hourly_staffing(account.staffing, clock, result.window)
+        available = staffing - _hourly_staffing(account.breaks, clock, result.window)
         for h in range(24):
             select = at_queue & (hour == h)
             rows.append(
@@ -224,6 +226,7 @@ def hourly_metrics(
                     "queue": name,
                     "hour": h,
                     "agents_on_shift": staffing[h],
+                    "agents_available": available[h],
                     **_hop_figures(_Selected(result.hops, select), threshold),
                 }
             )
@@ -233,7 +236,7 @@ def hourly_metrics(
 def _hourly_staffing(
     staffing: tuple[tuple[float, int], ...], clock: Clock, window: tuple[float, float]
 ) -> np.ndarray:
-    """Time-averaged agents on shift for each clock hour over the window."""
+    """Time-averaged level of a step function (agents) for each clock hour of the window."""
     times = np.array([t for t, _ in staffing] + [window[1]])
     counts = np.array([c for _, c in staffing], dtype=float)
     grid = np.arange(window[0], window[1], 60.0)  # minute resolution is plenty for a profile

@@ -285,6 +285,31 @@ def test_hourly_profile_of_a_table_needs_no_results(results):
     assert fig.axes[1].get_ylabel() == "arrivals per replication"
 
 
+def test_hourly_profile_draws_agents_available_when_breaks_take_some_away():
+    data = {
+        "name": "breaks",
+        "start": "2026-01-05T00:00",
+        "duration": "1d",
+        "queues": {
+            "desk": {
+                "arrivals": {"rate": "20/h"},
+                "staff": [{"start": "08:00", "end": "20:00", "agents": 4}],
+                "breaks": {"every": "2h", "length": "30m"},
+                "service": {"dist": "exponential", "mean": "5m"},
+            }
+        },
+    }
+    results = sim.run(sim.from_dict(data), replications=1, workers=1)
+    twin = plots.hourly_profile(results, "desk").axes[2]
+    lines = {line.get_label(): line.get_ydata() for line in twin.get_lines()}
+    on_shift, available = lines["agents on shift"], lines["agents available (not on a break)"]
+    hourly = results.hourly().set_index("hour")
+    np.testing.assert_allclose(available[:24], hourly["agents_available"], equal_nan=True)
+    # A quarter of each shift's time is breaks (30 min every 2 h), taken between contacts.
+    assert available[8:20].mean() == pytest.approx(0.75 * on_shift[8:20].mean(), rel=0.05)
+    assert twin.get_ylabel() == "agents on shift / available"
+
+
 # -- day by hour ----------------------------------------------------------------------------
 
 

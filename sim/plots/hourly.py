@@ -52,7 +52,7 @@ def _one_queue(frame: pd.DataFrame, queue: str | None) -> str:
 
 
 def _hourly_table(rows: pd.DataFrame, exposure: np.ndarray | None) -> pd.DataFrame:
-    """Per clock hour: mean wait with CI, p90 wait, agents on shift, arrivals per hour."""
+    """Per clock hour: mean wait with CI, p90 wait, agents on shift and available, arrivals."""
     table = pd.DataFrame(index=pd.RangeIndex(24, name="hour"))
     by_hour = dict(list(rows.groupby("hour")))
     empty = rows.iloc[:0]
@@ -63,6 +63,9 @@ def _hourly_table(rows: pd.DataFrame, exposure: np.ndarray | None) -> pd.DataFra
         table.loc[h, "mean_wait_ci95"] = half
         table.loc[h, "p90_wait_s"] = g["p90_wait_s"].mean()
         table.loc[h, "agents_on_shift"] = g["agents_on_shift"].mean()
+        # Tables saved before agents on break were counted have no such column.
+        available = g["agents_available"] if "agents_available" in g else g["agents_on_shift"]
+        table.loc[h, "agents_available"] = available.mean()
         table.loc[h, "arrivals"] = g["arrivals"].mean()
     if exposure is not None:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -100,10 +103,21 @@ def _plot_hourly_load(ax: Axes, table: pd.DataFrame, per_hour: bool) -> Axes:
     steps = np.append(agents, agents[-1])  # the last step runs to 24:00
     (line,) = twin.step(np.arange(25), steps, where="post", color=OKABE_ITO[3], linewidth=2)
     line.set_label("agents on shift")
-    twin.set_ylabel("agents on shift (mean)")
+    handles = [arrivals, line]
+    available = table["agents_available"].to_numpy()
+    if not np.allclose(available, agents, equal_nan=True):  # breaks: draw who is there
+        level = np.append(available, available[-1])
+        (dashed,) = twin.step(
+            np.arange(25), level, where="post", color=OKABE_ITO[3], linewidth=1.5, linestyle="--"
+        )
+        dashed.set_label("agents available (not on a break)")
+        handles.append(dashed)
+    twin.set_ylabel(
+        "agents on shift (mean)" if len(handles) == 2 else "agents on shift / available"
+    )
     twin.yaxis.set_major_locator(MaxNLocator(integer=True))
     twin.set_ylim(0, max(1.0, float(np.nanmax(steps)) * 1.15) if np.isfinite(steps).any() else 1)
-    ax.legend(handles=[arrivals, line], frameon=False, loc="upper left")
+    ax.legend(handles=handles, frameon=False, loc="upper left")
     ax.grid(alpha=0.3)
     return twin
 
@@ -125,7 +139,7 @@ def hourly_profile(
 
     Top panel: the mean wait (with its 95% CI over replications) and the 90th percentile
     by hour of arrival. Bottom panel: arrivals per hour as bars, and agents on shift on a
-    twin axis.
+    twin axis (with agents available, dashed, when breaks take some of them away).
 
     Args:
         data: results, or their ``hourly()`` table.
