@@ -10,6 +10,8 @@ is 95%, so the test fails by chance 5% of the time under a fixed seed, never mor
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -158,3 +160,22 @@ def test_staffing_recovers_the_schedule_and_availability_sees_breaks(desk_logs):
         np.abs(effective - truth)[on_break].mean() < 0.6 * np.abs(present - truth)[on_break].mean()
     )
     assert (table["availability"].dropna() <= 1 + 1e-9).all()
+
+
+def recovery_table() -> str:
+    """Every true parameter beside its fitted value and 95% CI, as a Markdown table."""
+    with tempfile.TemporaryDirectory() as folder:
+        sim.run(sim.from_dict(DATA), replications=1, workers=1).save(Path(folder))
+        result = sim.fit.fit(Path(folder) / "contacts.csv", replications=10, workers=1)
+    checks = _checks(result)
+    lines = ["| parameter | true | fitted | 95% CI | inside |", "|---|---|---|---|---|"]
+    for name, truth, value, low, high, _ in checks:
+        inside = "yes" if low <= truth <= high else "no"
+        lines.append(f"| {name} | {truth:.4g} | {value:.4g} | {low:.4g}-{high:.4g} | {inside} |")
+    inside = sum(low <= truth <= high for _, truth, _, low, high, _ in checks)
+    lines.append(f"\n{inside} of {len(checks)} true values inside their raw 95% CI")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python tests/test_fit_roundtrip.py: the recovery table
+    print(recovery_table())
