@@ -24,7 +24,8 @@ from sim.workload import check_arrivals, integral
 
 __all__ = ["CrewAccount", "QueueAccount", "ReplicationResult", "simulate"]
 
-Steps = tuple[tuple[float, int], ...]  # (time, agents on shift from then on)
+# (time, agents from then on): on shift in ``staffing``, on a break in ``breaks``
+Steps = tuple[tuple[float, int], ...]
 _SLICE = 1 << 18  # records summed at a time for the crews' busy time
 
 
@@ -47,8 +48,8 @@ class CrewAccount:
     break_time: float
     busy_by_queue: tuple[float, ...]
     staffing: Steps
+    breaks: Steps
     agent_ids: tuple[int, ...] = ()
-    breaks: Steps = ((0.0, 0),)
 
     @property
     def busy_time(self) -> float:
@@ -87,8 +88,8 @@ class QueueAccount:
     on_shift_time: float
     utilization: float
     staffing: Steps
+    breaks: Steps
     available_time: float
-    breaks: Steps = ((0.0, 0),)
 
 
 @dataclass(frozen=True)

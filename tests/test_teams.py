@@ -329,8 +329,8 @@ def test_two_teams_and_own_staff_the_agent_idle_longest_takes_it():
         {"chat": 0, "email": 1},
     )
     assert_matches(run, desk.run(arrivals_by_queue(run)))
-    took = np.bincount(run.hops["agent"][run.hops["agent"] >= 0], minlength=5)
-    assert (took > 10).all()  # every agent works, so who is chosen is exercised
+    contacts_per_agent = np.bincount(run.hops["agent"][run.hops["agent"] >= 0], minlength=5)
+    assert (contacts_per_agent > 10).all()  # every agent works, so who is chosen is exercised
 
 
 # --------------------------------------------------------------------------- retrials
@@ -634,9 +634,9 @@ def test_team_figures_add_up():
     for run in results.runs:
         (phones,) = run.teams
         mine = per_rep[per_rep["replication"] == run.replication].set_index("queue")
-        took = np.isin(run.hops["agent"], phones.agent_ids)
+        by_phones = np.isin(run.hops["agent"], phones.agent_ids)
         for q, name in enumerate(run.queues):
-            assert mine.loc[name, "answered"] == (took & (run.hops["queue"] == q)).sum()
+            assert mine.loc[name, "answered"] == (by_phones & (run.hops["queue"] == q)).sum()
         assert mine["mean_agents_on_shift"].iloc[0] == pytest.approx(3.0)
         # Three breaks of 15 minutes in a 6-hour shift, per agent: 1/8 of the time.
         assert mine["mean_agents_available"].iloc[0] == pytest.approx(3 * 7 / 8, abs=0.05)

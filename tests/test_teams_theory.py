@@ -176,17 +176,19 @@ def test_shrinkage_leaves_one_minus_s_of_the_roster_available(shrunk):
 def test_hourly_agents_available_are_those_on_shift_less_those_on_a_break(shrunk, prioritised):
     """Hour by hour, available = on shift - on a break; over the window, the summary's mean.
 
-    The window is 01:00-24:00 (an hour of warm-up), so hours 1-23 weigh equally. Breaks
-    on a roster without contacts start and end on the minute (the hourly figures sample
-    minutes), so their mean is exact; the desk's breaks, delayed by contacts, agree to
-    well within a minute per break (about 60 breaks a day among 10 agents).
+    The window is 01:00-24:00 (an hour of warm-up), so hours 1-23 weigh equally. The
+    hourly figures sample the agents each minute: breaks on a roster without contacts
+    start and end on the minute, so their mean is exact; the desk's breaks (one an hour
+    per agent under shrinkage), delayed by contacts, start and end anywhere, each edge
+    misread by under a minute of one agent.
     """
     assert shrunk.runs[0].window == (HOUR, 24 * HOUR)
     hourly = shrunk.hourly().query("1 <= hour <= 23")
     summary = shrunk.metrics().set_index(["replication", "queue"])["mean_agents_available"]
     for (replication, queue), rows in hourly.groupby(["replication", "queue"]):
         assert (rows["agents_available"] <= rows["agents_on_shift"]).all()
-        tolerance = 60 * 60 * MINUTE / (23 * HOUR) if queue == "desk" else 1e-9
+        edges = 2 * AGENTS * 23  # two edges of each agent's break in each hour
+        tolerance = edges * MINUTE / (23 * HOUR) if queue == "desk" else 1e-9
         mean = rows["agents_available"].mean()
         assert mean == pytest.approx(summary[(replication, queue)], abs=tolerance)
     breaks = hourly.query("queue == 'shifts' and agents_on_shift > 0")
