@@ -429,6 +429,11 @@ def test_time_filters_and_deadlines(replication):
     # 2026-11-17 is a holiday, so "workdays" keeps Monday only (the run spans Mon-Tue).
     workday = rep.in_time(arrive, ("workdays",), None)
     assert np.all(arrive[workday] < 86400)
+    # The day masks are kept per array and selector: another selector on the same array
+    # gets its own (the holiday is exactly the non-working day here).
+    holiday = rep.in_time(arrive, ("holidays",), None)
+    assert holiday.any() and np.array_equal(holiday, ~workday)
+    assert np.array_equal(rep.in_time(arrive, ("workdays",), None), workday)
     overnight = rep.in_time(arrive, None, (22 * 3600.0, 2 * 3600.0))
     tod = arrive[overnight] % 86400
     assert np.all((tod >= 22 * 3600) | (tod < 2 * 3600))
@@ -450,6 +455,9 @@ def test_time_filters_and_deadlines(replication):
     ).within  # fmt: skip
     assert rep.deadlines(t, next_day)[0] == 2 * 86400.0
     assert rep.deadlines(t, working)[0] == 4 * 86400.0
+    # Several days at once, out of order: each time gets its own day's deadline.
+    times = np.array([30 * 3600.0, 10 * 3600.0, 50 * 3600.0])
+    assert rep.deadlines(times, working).tolist() == [4 * 86400.0, 4 * 86400.0, 5 * 86400.0]
 
 
 def test_ratio_and_best_other_hour(replication):

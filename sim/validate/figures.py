@@ -71,11 +71,38 @@ class Replication:
         w0, w1 = result.window
         self.contact_counted = (self.entered >= w0) & (self.entered < w1)
         self.hop_counted = self.contact_counted[self.hops["contact"]]
+        # A replication's figures filter the same arrays by the same few calendars over
+        # and over (a best-hour target asks for twenty hours): each day mask and the
+        # clock times are computed once per array (key: the array and the days, () for
+        # the clock times).
+        self._masks: dict[tuple[int, tuple[str, ...]], tuple[np.ndarray, np.ndarray]] = {}
 
     # -- calendar --------------------------------------------------------------------
 
     def _day(self, t: np.ndarray) -> np.ndarray:
         return np.floor((t + self.clock.offset) / DAY).astype(int)
+
+    def _per_day(self, day: np.ndarray, value) -> np.ndarray:
+        """``value(d)`` for each calendar day in ``day``, computed once per distinct day."""
+        if not len(day):
+            return np.zeros(0)
+        first = int(day.min())
+        table = np.array([value(d) for d in range(first, int(day.max()) + 1)])
+        return table[day - first]
+
+    def _on_days(self, t: np.ndarray, days: tuple[str, ...]) -> np.ndarray:
+        key = (id(t), days)
+        # The entry keeps ``t`` itself, so its id cannot be reused by another array.
+        if key not in self._masks or self._masks[key][0] is not t:
+            ok = self._per_day(self._day(t), lambda d: self.clock.matches(days, d))
+            self._masks[key] = (t, ok.astype(bool))
+        return self._masks[key][1]
+
+    def _time_of_day(self, t: np.ndarray) -> np.ndarray:
+        key = (id(t), ())
+        if key not in self._masks or self._masks[key][0] is not t:
+            self._masks[key] = (t, (t + self.clock.offset) % DAY)
+        return self._masks[key][1]
 
     def in_time(
         self, t: np.ndarray, days: tuple[str, ...] | None, hours: tuple[float, float] | None
@@ -83,12 +110,9 @@ class Replication:
         """Which times fall on the selected days and between the selected clock hours."""
         keep = np.ones(len(t), dtype=bool)
         if days is not None and len(t):
-            day = self._day(t)
-            unique = np.unique(day)
-            ok = {d: self.clock.matches(days, int(d)) for d in unique.tolist()}
-            keep &= np.array([ok[d] for d in day.tolist()], dtype=bool)
+            keep &= self._on_days(t, days)
         if hours is not None:
-            tod = (t + self.clock.offset) % DAY
+            tod = self._time_of_day(t)
             start, end = hours
             keep &= (tod >= start) & (tod < end) if start < end else (tod >= start) | (tod < end)
         return keep
@@ -97,16 +121,16 @@ class Replication:
         """The moment by which each contact arriving at ``t`` must be answered."""
         if within.seconds is not None:
             return t + within.seconds
-        day = self._day(t)
-        ends = {}
-        for d in np.unique(day).tolist():
-            k, counted = d, 0
-            # A calendar of holidays only has no working day: no deadline is ever met.
-            while counted < within.days and k - d <= MAX_HORIZON / DAY:
-                k += 1
-                counted += not within.working or self.clock.matches(("workdays",), k)
-            ends[d] = self.clock.day_start(k + 1) if counted >= within.days else math.inf
-        return np.array([ends[d] for d in day.tolist()], dtype=float)
+        return self._per_day(self._day(t), lambda d: self._day_deadline(d, within)).astype(float)
+
+    def _day_deadline(self, d: int, within: Deadline) -> float:
+        """The end of the ``within.days``-th (working) day after day ``d``."""
+        k, counted = d, 0
+        # A calendar of holidays only has no working day: no deadline is ever met.
+        while counted < within.days and k - d <= MAX_HORIZON / DAY:
+            k += 1
+            counted += not within.working or self.clock.matches(("workdays",), k)
+        return self.clock.day_start(k + 1) if counted >= within.days else math.inf
 
     # -- weights -----------------------------------------------------------------------
 
