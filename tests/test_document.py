@@ -432,7 +432,8 @@ def test_time_filters_and_deadlines(replication):
     # The day masks are kept per array and selector: another selector on the same array
     # gets its own (the holiday is exactly the non-working day here).
     holiday = rep.in_time(arrive, ("holidays",), None)
-    assert holiday.any() and np.array_equal(holiday, ~workday)
+    assert holiday.any()
+    assert np.array_equal(holiday, ~workday)
     assert np.array_equal(rep.in_time(arrive, ("workdays",), None), workday)
     overnight = rep.in_time(arrive, None, (22 * 3600.0, 2 * 3600.0))
     tod = arrive[overnight] % 86400
