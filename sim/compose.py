@@ -43,6 +43,8 @@ QUEUE_NAMES: tuple[tuple[str, str], ...] = (
     ("targets.*.scope", "values"),
     ("targets.*.ratio_to.queue", "selection"),
     ("targets.*.ratio_to.scope", "values"),
+    ("targets.*.ratio_to.least_of.*.queue", "selection"),
+    ("targets.*.ratio_to.least_of.*.scope", "values"),
     ("teams.*.serves", "values"),
 )
 # Where target ids appear, and where field paths of the scenario appear (the ledger).

@@ -37,6 +37,7 @@ __all__ = [
     "Concurrency",
     "Deadline",
     "DelayedRoute",
+    "LeastOf",
     "Name",
     "Overflow",
     "Peak",
@@ -618,6 +619,7 @@ TIME_METRICS = (
     "mean_handle",
     "mean_agent_wait",
     "e2e_mean_time",
+    "e2e_mean_response",
 )
 RATE_METRICS = (
     "service_level",
@@ -744,6 +746,17 @@ class Reference(_Spec):
     within: Annotated[Deadline, BeforeValidator(_deadline)] | None = None
 
 
+class LeastOf(_Spec):
+    """The denominator of a ratio target: the lowest of several selections' figures.
+
+    Each reference is read as in :class:`Reference` (a field left out is the target's
+    own); a reference whose figure is undefined on a replication is skipped. For waits,
+    the fastest of several channels: ``{least_of: [{queue: a}, {queue: b}]}``.
+    """
+
+    least_of: tuple[Reference, ...] = Field(min_length=2)
+
+
 class Target(_Spec):
     """A figure from the source document that a metric of the simulation must reproduce.
 
@@ -752,8 +765,9 @@ class Target(_Spec):
     arriving on ``days`` between ``hours``; ``e2e_*`` metrics follow whole contacts that
     entered the system at ``queue`` and count only their hops at ``scope`` queues (all
     by default; for ``e2e_reach_rate``, the queues to reach). With ``ratio_to`` the figure
-    is the ratio of this metric to another selection's (``best_other_hour``: to the
-    highest of the same metric in each other clock hour).
+    is the ratio of this metric to another selection's (``{least_of: [...]}``: to the
+    lowest of several selections'; ``best_other_hour``: to the highest of the same metric
+    in each other clock hour).
 
     A target passes when ``|simulated - value| <= half_width`` (``bound: equal``), when
     ``simulated <= value + half_width`` (``at_most``) or ``simulated >= value -
@@ -773,7 +787,7 @@ class Target(_Spec):
     days: Days | None = None
     hours: Hours | None = None
     scope: tuple[str, ...] | None = None
-    ratio_to: Reference | Literal["best_other_hour"] | None = None
+    ratio_to: Reference | LeastOf | Literal["best_other_hour"] | None = None
     note: str = ""
     id: TargetId | None = None
     restates: FieldPaths | None = None
@@ -793,9 +807,7 @@ class Target(_Spec):
     def _consistent(self) -> Target:
         if self.tolerance is None and self.bound == "equal":
             raise ValueError("tolerance: required unless bound is at_most or at_least")
-        for owner in (self, self.ratio_to):
-            if not isinstance(owner, Target | Reference):
-                continue
+        for owner in (self, *self.references):
             metric = owner.metric or self.metric
             if owner.within is not None and metric not in DEADLINE_METRICS:
                 raise ValueError(f"within: only for {', '.join(DEADLINE_METRICS)}")
@@ -815,10 +827,22 @@ class Target(_Spec):
         """Every queue this target names, as ``(field, queue)`` pairs."""
         refs = [("queue", q) for q in _selection_names(self.queue)]
         refs += [("scope", q) for q in self.scope or ()]
-        if isinstance(self.ratio_to, Reference):
-            refs += [("ratio_to.queue", q) for q in _selection_names(self.ratio_to.queue or ())]
-            refs += [("ratio_to.scope", q) for q in self.ratio_to.scope or ()]
+        for at, ref in self._named_references():
+            refs += [(f"{at}.queue", q) for q in _selection_names(ref.queue or ())]
+            refs += [(f"{at}.scope", q) for q in ref.scope or ()]
         return refs
+
+    def _named_references(self) -> list[tuple[str, Reference]]:
+        if isinstance(self.ratio_to, Reference):
+            return [("ratio_to", self.ratio_to)]
+        if isinstance(self.ratio_to, LeastOf):
+            return [(f"ratio_to.least_of.{i}", r) for i, r in enumerate(self.ratio_to.least_of)]
+        return []
+
+    @property
+    def references(self) -> tuple[Reference, ...]:
+        """The selections of the ratio's denominator (none for ``best_other_hour``)."""
+        return tuple(ref for _, ref in self._named_references())
 
     @property
     def label(self) -> str:

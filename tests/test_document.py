@@ -24,6 +24,7 @@ from sim.metrics import queue_metrics
 from sim.scenario import ROUTE_FIELDS, Target
 from sim.validate import discover, passes, roles, target_figures, validate
 from sim.validate.figures import Replication, Selection
+from sim.validate.table import describe
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "scenarios" / "document"
@@ -500,6 +501,69 @@ def test_ratio_and_best_other_hour(replication):
     ]
     own = rep.figure(Selection.of(scenario.targets[1]))
     assert best == pytest.approx(own / np.nanmax(hourly))
+
+
+def test_least_of_takes_the_lowest_reference(replication):
+    """``ratio_to: {least_of: [...]}``: the figure over the lowest of several selections'."""
+    chat = {"queue": "chat"}
+    email = {"queue": "email"}
+    scenario = sim.from_dict(
+        {
+            **CHAT,
+            "targets": [
+                {"queue": "chat", "metric": "mean_wait", "value": 1, "bound": "at_most",
+                 "ratio_to": {"least_of": [email, chat]}},
+                {"queue": "chat", "metric": "mean_wait", "value": 1, "bound": "at_most",
+                 "ratio_to": {"least_of": [{"metric": "mean_handle"}, email]}},
+            ],
+        }
+    )  # fmt: skip
+    _, result = replication
+    wait = {q: _figure(replication, queue=q, metric="mean_wait") for q in ("chat", "email")}
+    handle = _figure(replication, queue="chat", metric="mean_handle")
+    assert wait["email"] != pytest.approx(wait["chat"])
+    # Each reference's missing fields are the target's own (queue, metric).
+    expected = [wait["chat"] / min(wait.values()), wait["chat"] / min(handle, wait["email"])]
+    assert target_figures(scenario, result) == pytest.approx(expected)
+    assert "least of (mean_handle; email)" in describe(scenario.targets[1])
+
+
+def test_least_of_queues_are_checked_and_namespaced(tmp_path):
+    bad = {"queue": "chat", "metric": "mean_wait", "value": 1, "bound": "at_most",
+           "ratio_to": {"least_of": [{"queue": "chat"}, {"queue": "mail"}]}}  # fmt: skip
+    with pytest.raises(ScenarioError, match=r"ratio_to\.least_of\.1\.queue: unknown queue 'mail'"):
+        sim.from_dict({**CHAT, "targets": [bad]})
+    with pytest.raises(ScenarioError, match="least_of"):
+        sim.from_dict({**CHAT, "targets": [{**bad, "ratio_to": {"least_of": [{"queue": "chat"}]}}]})
+    # Included in another file, the references' queues take the include's prefix.
+    good = {**bad, "ratio_to": {"least_of": [{"queue": "chat"}, {"queue": "email"}]}}
+    (tmp_path / "part.yaml").write_text(json.dumps({**CHAT, "targets": [good]}))
+    (tmp_path / "whole.yaml").write_text(
+        json.dumps({k: CHAT[k] for k in ("name", "start", "duration", "seed")}
+                   | {"include": {"a": "part.yaml"}})
+    )  # fmt: skip
+    joined = sim.load(tmp_path / "whole.yaml").targets[0]
+    assert [r.queue for r in joined.references] == ["a.chat", "a.email"]
+
+
+def test_e2e_mean_response_is_the_time_to_the_first_answer_in_scope(replication):
+    scenario, result = replication
+    rep = Replication(scenario, result)
+    hops = result.hops
+    entered = result.contacts["entered"]
+    # Contacts entering at chat, first answered at email: entry to that answer.
+    first = {}
+    for c, q, r in zip(hops["contact"], hops["queue"], hops["response"], strict=True):
+        ours = rep.contact_counted[c] and result.contacts["entry_queue"][c] == 0
+        if q == 1 and ours and not np.isnan(r):
+            first[c] = min(first.get(c, np.inf), r)
+    assert len(first) > 10
+    expected = np.mean([r - entered[c] for c, r in first.items()])
+    figure = _figure(replication, queue="chat", metric="e2e_mean_response", scope=["email"])
+    assert figure == pytest.approx(expected, rel=1e-12)
+    # Without a scope, the first answer anywhere: the chat's own answer for most.
+    anywhere = _figure(replication, queue="chat", metric="e2e_mean_response")
+    assert anywhere < figure
 
 
 def test_pass_rule():

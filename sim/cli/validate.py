@@ -39,6 +39,15 @@ PASS_RULE = (
     "replications is shown beside the mean; it is not part of the rule."
 )
 
+RATIOS = (
+    "Ratio targets: 'ratio_to: {queue: ..., metric: ...}' divides the target's figure by "
+    "another selection's (fields left out are the target's own); 'ratio_to: {least_of: "
+    "[{...}, {...}]}' by the lowest of several (e.g. the fastest of other channels' "
+    "waits); 'ratio_to: best_other_hour' by the highest of the same figure in each other "
+    "clock hour. Metric e2e_mean_response: mean time from a contact's entry (its first "
+    "attempt) to its first answer at a scope queue."
+)
+
 SEQUENTIAL = (
     "Replications: without -n, each file runs as many as its targets need, from "
     "--min-replications up to the file's own replications: a target is settled when its "
@@ -78,6 +87,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "targets: list) and print, per target, the document's figure, the simulated "
             "mean over replications with its 95% CI half-width, and pass or MISS.",
             PASS_RULE,
+            RATIOS,
             SEQUENTIAL,
         ),
         epilog=_VALIDATE_EXAMPLES,

@@ -2,8 +2,9 @@
 
 A :class:`~sim.scenario.Target` names a metric over a selection of contacts (one queue,
 several pooled, or a weighted mix; arrivals on some days and clock hours; whole contacts
-followed end to end). :func:`target_figures` computes every target of a scenario on one
-replication; it is small and picklable, so it runs where the replication ran.
+followed end to end), or the ratio of two such figures. :func:`target_figures` computes
+every target of a scenario on one replication; it is small and picklable, so it runs where
+the replication ran.
 """
 
 from __future__ import annotations
@@ -226,7 +227,7 @@ class Replication:
             reached = np.zeros(n, dtype=bool)
             reached[contact[in_scope]] = True
             return _share(weights, reached)
-        if metric in ("e2e_answer_rate", "e2e_answered_within"):
+        if metric in ("e2e_answer_rate", "e2e_answered_within", "e2e_mean_response"):
             rows = in_scope & ~np.isnan(hops["response"])
             first = _first(n, contact[rows], hops["response"][rows])
         else:
@@ -235,7 +236,7 @@ class Replication:
         done = np.isfinite(first)
         if metric in ("e2e_answer_rate", "e2e_resolution_rate"):
             return _share(weights, done)
-        if metric == "e2e_mean_time":
+        if metric in ("e2e_mean_time", "e2e_mean_response"):
             keep = done & (weights > 0)
             return _weighted_mean((first - self.entered)[keep], weights[keep])
         deadline = self.deadlines(self.entered, sel.within)
@@ -292,7 +293,10 @@ def _target_figure(rep: Replication, target: Target) -> float:
         finite = [v for v in others if math.isfinite(v)]
         reference = max(finite) if finite else math.nan
     else:
-        reference = rep.figure(Selection.of(target, target.ratio_to))
+        figures = [rep.figure(Selection.of(target, ref)) for ref in target.references]
+        finite = [v for v in figures if math.isfinite(v)]
+        # One reference (Reference) or the lowest of several (LeastOf).
+        reference = min(finite) if finite else math.nan
     return value / reference if reference and math.isfinite(reference) else math.nan
 
 

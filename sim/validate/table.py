@@ -11,6 +11,7 @@ from sim.scenario import (
     DAY_NAMES,
     DEADLINE_METRICS,
     TIME_METRICS,
+    LeastOf,
     QueueSelection,
     Reference,
     Target,
@@ -52,17 +53,23 @@ def describe(target: Target) -> str:
     text = " ".join(parts)
     if target.ratio_to == "best_other_hour":
         return f"{text} / best other hour"
+    if isinstance(target.ratio_to, LeastOf):
+        return f"{text} / least of ({'; '.join(_reference(r) for r in target.references)})"
     if isinstance(target.ratio_to, Reference):
-        ref = target.ratio_to
-        other = [
-            _label(ref.queue) if ref.queue is not None else "",
-            ref.metric or "",
-            _days(ref.days) if ref.days else "",
-            "-".join(format_clock(h) for h in ref.hours) if ref.hours else "",
-            f"at {'+'.join(ref.scope)}" if ref.scope else "",
-        ]
-        return f"{text} / {' '.join(o for o in other if o) or 'same'}"
+        return f"{text} / {_reference(target.ratio_to)}"
     return text
+
+
+def _reference(ref: Reference) -> str:
+    """A ratio's reference: only the fields it sets ('same' when none)."""
+    other = [
+        _label(ref.queue) if ref.queue is not None else "",
+        ref.metric or "",
+        _days(ref.days) if ref.days else "",
+        "-".join(format_clock(h) for h in ref.hours) if ref.hours else "",
+        f"at {'+'.join(ref.scope)}" if ref.scope else "",
+    ]
+    return " ".join(o for o in other if o) or "same"
 
 
 def _days(days: tuple[str, ...]) -> str:
