@@ -1,6 +1,6 @@
 """The waiting line of one queue: first come, first served, with patience deadlines.
 
-Contacts that abandon are removed lazily from the FIFO (a set says who is still in
+Contacts that abandon are removed lazily from the FIFO (a dict says who is still in
 line), so both serving and abandoning cost O(log n) at most. Contacts arriving between
 batch pickups are held back until the next pickup releases them. The line knows when
 each contact joined it, so an agent serving several queues can take the contact that
@@ -24,26 +24,28 @@ class WaitingLine:
     """
 
     def __init__(self, batch: bool = False) -> None:
-        self._fifo: deque[tuple[float, int]] = deque()
-        self._held: list[tuple[float, int]] = []
+        self._fifo: deque[int] = deque()
+        self._held: list[int] = []
         self._held_ids: set[int] = set()
         self.batch = batch
         self.available = 0
-        self._in_line: set[int] = set()
+        # Who is still in line, and since when: one dict rather than a set beside
+        # (time, id) pairs, so joining builds no tuple and leaving is one lookup.
+        self._joined: dict[int, float] = {}
         self._deadlines: list[tuple[float, int]] = []
 
     def __len__(self) -> int:
-        return len(self._in_line)
+        return len(self._joined)
 
     def push(self, rec: int, deadline: float, now: float) -> None:
         """Add a contact, joining at ``now``, that gives up at ``deadline`` (``inf``: never)."""
         if self.batch:
-            self._held.append((now, rec))
+            self._held.append(rec)
             self._held_ids.add(rec)
         else:
-            self._fifo.append((now, rec))
+            self._fifo.append(rec)
             self.available += 1
-        self._in_line.add(rec)
+        self._joined[rec] = now
         if deadline < math.inf:
             heapq.heappush(self._deadlines, (deadline, rec))
 
@@ -56,29 +58,27 @@ class WaitingLine:
 
     def pop(self) -> int:
         """Remove and return the longest-waiting available contact (one must be)."""
-        fifo, in_line = self._fifo, self._in_line
+        fifo, joined = self._fifo, self._joined
         while True:
-            _, rec = fifo.popleft()
-            if rec in in_line:
-                in_line.remove(rec)
+            rec = fifo.popleft()
+            if joined.pop(rec, None) is not None:
                 self.available -= 1
                 return rec
 
     def head_time(self) -> float:
         """When the longest-waiting available contact joined the line (one must be)."""
-        fifo, in_line = self._fifo, self._in_line
-        while fifo[0][1] not in in_line:
+        fifo, joined = self._fifo, self._joined
+        while fifo[0] not in joined:
             fifo.popleft()
-        return fifo[0][0]
+        return joined[fifo[0]]
 
     def expire(self, now: float) -> list[int]:
         """Remove and return the contacts whose patience has run out by ``now``."""
         gone = []
-        deadlines, in_line = self._deadlines, self._in_line
+        deadlines, joined = self._deadlines, self._joined
         while deadlines and deadlines[0][0] <= now:
             _, rec = heapq.heappop(deadlines)
-            if rec in in_line:
-                in_line.remove(rec)
+            if joined.pop(rec, None) is not None:
                 if rec in self._held_ids:
                     self._held_ids.remove(rec)
                 else:
@@ -88,7 +88,7 @@ class WaitingLine:
 
     def next_deadline(self) -> float:
         """Earliest patience deadline among contacts still in line."""
-        deadlines, in_line = self._deadlines, self._in_line
-        while deadlines and deadlines[0][1] not in in_line:
+        deadlines, joined = self._deadlines, self._joined
+        while deadlines and deadlines[0][1] not in joined:
             heapq.heappop(deadlines)
         return deadlines[0][0] if deadlines else math.inf
