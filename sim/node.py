@@ -132,7 +132,12 @@ class Node:
         self._closed_waits = spec.closed == "wait"
         self._overflow = spec.overflow.threshold if spec.overflow is not None else None
         self._timers: list[float] = []
-        self._on_finish = self._finish  # one bound method, not one per service
+        # One bound method per callback, not one per event.
+        self._on_finish, self._on_timer, self._on_delivery = (
+            self._finish,
+            self._time_up,
+            self._deliver,
+        )
         self._own: AgentPool | None = None
         self._own_staffed = False
         self._teams: list[AgentPool] = []
@@ -366,7 +371,7 @@ class Node:
         heapq.heappush(self._timers, deadline)
         self._timeout(deadline - now).callbacks.append(self._on_timer)
 
-    def _on_timer(self, _event: simpy.Event) -> None:
+    def _time_up(self, _event: simpy.Event) -> None:
         now = self.env.now
         heapq.heappop(self._timers)
         for rec in self.line.expire(now):
@@ -411,7 +416,7 @@ class Node:
         log = self.log
         contact, hop = log.contact[rec], log.hop[rec] + 1
         log.transit[rec] = (dest, contact, hop, now + delay)
-        self._timeout(delay, (rec, draws)).callbacks.append(self._deliver)
+        self._timeout(delay, (rec, draws)).callbacks.append(self._on_delivery)
 
     def _deliver(self, event: simpy.Event) -> None:
         rec, draws = event.value
