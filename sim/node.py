@@ -156,7 +156,14 @@ class Node:
         if not self._teams:
             self._acquire = self._own.acquire  # type: ignore[union-attr]
         elif len(self._teams) == 1 and not self._own_staffed:
-            self._acquire = functools.partial(self._teams[0].acquire, limit=self.slots)
+            team = self._teams[0]
+            # A limit of the team's own most (the common case) is no limit: the bare
+            # method is cheaper to call than a partial with a keyword.
+            self._acquire = (
+                team.acquire
+                if self.slots >= team.max_chats
+                else functools.partial(team.acquire, limit=self.slots)
+            )
         else:
             self._acquire = self._any_agent
 
