@@ -8,6 +8,12 @@ instrumentation off, and switches it on (``callgrind_control -i on``) only aroun
 instructions divided by the arrivals (Erlang A, the model of ``bench_erlang_a.py``) or
 by the visits (hop records) of the scenario file.
 
+``feature`` counts one feature at a time (``--feature``): small scenarios with Erlang A's
+traffic (100 arrivals a minute, exponential service of a minute and patience of two,
+1000 minutes) that add one thing each: a chat desk with concurrency, a line most
+contacts wait in, retrials, a team serving two queues, a bot always first, a routed
+chain, three shifts. Per visit, as for a scenario file.
+
 ``simpy-floor`` counts what SimPy alone costs on Erlang A's traffic: the same two events
 per contact (an arrival, a service end; 110 agents, a line without patience), with
 callbacks that only count agents. The engine cannot go below it without fewer events.
@@ -15,6 +21,7 @@ callbacks that only count agents. The engine cannot go below it without fewer ev
 Usage:
     .venv/bin/python benchmarks/count_instructions.py erlang-a [--arrivals 100000]
     .venv/bin/python benchmarks/count_instructions.py simpy-floor [--arrivals 100000]
+    .venv/bin/python benchmarks/count_instructions.py feature --feature concurrency
     .venv/bin/python benchmarks/count_instructions.py platform [--duration 7d]
         [--scenario scenarios/document/platform.yaml]
 
@@ -36,6 +43,56 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
+_TRAFFIC = {
+    "channel": "chat",
+    "arrivals": {"rate": "100/min"},
+    "service": {"dist": "exponential", "mean": "1m"},
+    "patience": {"dist": "exponential", "mean": "2m"},
+}
+_BACK_OFFICE = {"channel": "email", "service": {"dist": "exponential", "mean": "1m"}}
+# Each feature's queues (and teams): Erlang A's desk with one thing added.
+FEATURES = {
+    "plain": {"queues": {"desk": {**_TRAFFIC, "staff": 110}}},
+    "waiting": {"queues": {"desk": {**_TRAFFIC, "staff": 97}}},  # most contacts wait
+    "concurrency": {
+        "queues": {"desk": {**_TRAFFIC, "staff": 40, "concurrency": {"max": 3, "slowdown": 0.25}}}
+    },
+    "retry": {
+        "queues": {
+            "desk": {
+                **_TRAFFIC,
+                "staff": 100,
+                "retry": {"probability": 0.4, "after": {"dist": "exponential", "mean": "10m"}},
+            }
+        }
+    },
+    "team": {
+        "teams": {"t": {"staff": 110, "serves": ["a", "b"]}},
+        "queues": {
+            "a": {**_TRAFFIC, "arrivals": {"rate": "40/min"}, "priority": 1},
+            "b": {**_TRAFFIC, "arrivals": {"rate": "60/min"}},
+        },
+    },
+    "bot": {
+        "queues": {"desk": {**_TRAFFIC, "staff": 80, "bot": {"when": "always", "resolution": 0.3}}}
+    },
+    "chain": {
+        "queues": {
+            "desk": {
+                **_TRAFFIC,
+                "staff": 110,
+                "resolution": 0.7,
+                "on_unresolved": {"back": 1.0},
+            },
+            "back": {**_BACK_OFFICE, "staff": 40},
+        }
+    },
+    "shifts": {
+        "queues": {"desk": {**_TRAFFIC, "staff": {"three_shift": {"agents": [100, 110, 120]}}}}
+    },
+}
+
+
 def _scenario(args: argparse.Namespace):
     import sim
 
@@ -43,6 +100,9 @@ def _scenario(args: argparse.Namespace):
         from bench_erlang_a import our_scenario_dict
 
         return sim.from_dict(our_scenario_dict(args.arrivals, args.seed))
+    if args.model == "feature":
+        head = {"name": args.feature, "start": "2026-01-05T00:00", "duration": "1000m"}
+        return sim.from_dict({**head, "warmup": 0, "seed": 7, **FEATURES[args.feature]})
     return sim.load(args.scenario, overrides=[f"duration={args.duration}"])
 
 
@@ -130,15 +190,17 @@ def outer(args: argparse.Namespace) -> None:
         if run.returncode or units is None or totals is None:
             sys.exit(f"callgrind run failed:\n{run.stderr[-2000:]}")
     n, instructions = int(units[1]), int(totals[1])
-    what = "visits" if args.model == "platform" else "arrivals"
+    what = "arrivals" if args.model in ("erlang-a", "simpy-floor") else "visits"
     per = instructions / n
-    print(f"{args.model}: {instructions:,} instructions, {n:,} {what}, {per:,.0f} per unit")
+    model = f"feature {args.feature}" if args.model == "feature" else args.model
+    print(f"{model}: {instructions:,} instructions, {n:,} {what}, {per:,.0f} per unit")
 
 
 def main() -> None:
     """Parse the command line; count (under callgrind) or start callgrind."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model", choices=["erlang-a", "simpy-floor", "platform"])
+    parser.add_argument("model", choices=["erlang-a", "simpy-floor", "platform", "feature"])
+    parser.add_argument("--feature", choices=list(FEATURES), default="plain")
     parser.add_argument("--arrivals", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=12345)
     parser.add_argument("--duration", default="7d")
