@@ -76,6 +76,19 @@ FEATURES = {
     "bot": {
         "queues": {"desk": {**_TRAFFIC, "staff": 80, "bot": {"when": "always", "resolution": 0.3}}}
     },
+    "bot_response": {  # the bot takes a while to answer (exponential, 20 s)
+        "queues": {
+            "desk": {
+                **_TRAFFIC,
+                "staff": 80,
+                "bot": {
+                    "when": "always",
+                    "resolution": 0.3,
+                    "response": {"dist": "exponential", "mean": "20s"},
+                },
+            }
+        }
+    },
     "chain": {
         "queues": {
             "desk": {

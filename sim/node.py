@@ -23,6 +23,7 @@ from collections.abc import Callable, Generator, Iterator
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL
 
 from sim.agents import Agent, AgentPool
 from sim.distributions import Distribution
@@ -78,12 +79,13 @@ class Node:
     """One queue in one replication."""
 
     # A node's attributes are read on every event. As slots they sit in the object; as
-    # ordinary attributes, more than 30 of them (there are 39) outgrow the key table that
+    # ordinary attributes, more than 30 of them (there are 45) outgrow the key table that
     # CPython shares between a class's instances, and every read became a dict lookup
     # (4.5% of a platform visit's instructions, 2% of an Erlang-A contact's).
     __slots__ = (
         "_acquire",
         "_again",
+        "_answering",
         "_batch",
         "_bot_always",
         "_bot_response",
@@ -92,6 +94,7 @@ class Node:
         "_first",
         "_last_hop",
         "_on_abandon",
+        "_on_answer",
         "_on_delivery",
         "_on_finish",
         "_on_timer",
@@ -105,7 +108,11 @@ class Node:
         "_retry_delay",
         "_retry_p",
         "_routes",
+        "_schedule",
+        "_sending",
+        "_serving",
         "_slowdown",
+        "_spare",
         "_teams",
         "_timeout",
         "_timers",
@@ -178,11 +185,22 @@ class Node:
         self._closed_waits = spec.closed == "wait"
         self._overflow = spec.overflow.threshold if spec.overflow is not None else None
         self._timers: list[float] = []
+        self._schedule = env.schedule
+        # Processed timeouts ready to be scheduled again (see _after), and the services in
+        # progress by the timeout that ends each: record, agent and end time.
+        self._spare: list[simpy.Event] = []
+        self._serving: dict[simpy.Event, tuple[int, Agent, float]] = {}
+        # Contacts waiting for the bot's answer, by the timeout that brings it: record,
+        # patience deadline and the answer's time.
+        self._answering: dict[simpy.Event, tuple[int, float, float]] = {}
+        # Contacts on their way to another hop, by the timeout that delivers each.
+        self._sending: dict[simpy.Event, tuple[int, ArrivalDraws | None]] = {}
         # One bound method per callback, not one per event.
-        self._on_finish, self._on_timer, self._on_delivery = (
+        self._on_finish, self._on_timer, self._on_delivery, self._on_answer = (
             self._finish,
             self._time_up,
             self._deliver,
+            self._answer,
         )
         self._own: AgentPool | None = None
         self._own_staffed = False
@@ -227,7 +245,7 @@ class Node:
         callback (SimPy's event hook) rather than a process: resuming a generator on
         every arrival would cost about a twentieth of the run.
         """
-        timeout, arrive = self._timeout, self.arrive
+        timeout, schedule, arrive = self._timeout, self.env.schedule, self.arrive
         # Python floats made a block at a time: a year of arrivals as one list would hold
         # 32 bytes an arrival for the whole run.
         pending = itertools.chain.from_iterable(
@@ -241,13 +259,21 @@ class Node:
             if event is not None:
                 arrive(NEW_CONTACT, 0, due)
             t = next(pending, None)
-            if t is not None:
-                # The clock's own time, not the sampled t: now + (t - now) may differ
-                # from t in the last bit, and every later time stamp reads the clock.
-                # SimPy fires the timeout at now + delay: the same sum, done here.
-                delay = t - due
-                due += delay
+            if t is None:
+                return
+            # The clock's own time, not the sampled t: now + (t - now) may differ
+            # from t in the last bit, and every later time stamp reads the clock.
+            # SimPy fires the event at now + delay: the same sum, done here.
+            delay = t - due
+            due += delay
+            if event is None:
                 timeout(delay).callbacks.append(next_arrival)
+            else:
+                # The chain's one timeout, processed, goes back on the schedule with its
+                # callback, as a new timeout would (at now + delay, NORMAL priority, next
+                # in order): making a timeout is a third of SimPy's cost of an event.
+                event.callbacks = [next_arrival]
+                schedule(event, NORMAL, delay)
 
         next_arrival(None)
 
@@ -349,16 +375,35 @@ class Node:
             # Contacts of every queue the agent holds share its attention.
             handle *= 1.0 + self._slowdown * (agent.load - 1)
             log.service[rec] = handle
+        end = self._after(handle, self._on_finish)
         # The end time rides along: SimPy fires at the same sum, and reading it back from
         # ``env.now`` would cost a property call.
-        self._timeout(handle, (rec, agent, now + handle)).callbacks.append(self._on_finish)
+        self._serving[end] = (rec, agent, now + handle)
+
+    def _after(self, delay: float, callback: Callable[[simpy.Event], None]) -> simpy.Event:
+        """A timeout of ``delay`` calling ``callback``: a processed one again if one is spare.
+
+        A processed timeout goes back on the schedule as a new one would (at now + delay,
+        NORMAL priority, next in order), and making one is a third of SimPy's cost of an
+        event. Its value stays the first one's: callers keep their data by the event.
+        """
+        spare = self._spare
+        if spare:
+            event = spare.pop()
+            event.callbacks = [callback]
+            self._schedule(event, NORMAL, delay)
+            return event
+        event = self._timeout(delay)
+        event.callbacks.append(callback)
+        return event
 
     def serve_next(self, agent: Agent, now: float) -> None:
         """``agent`` (already holding its slot) takes the longest-waiting contact."""
         self._serve(self.line.pop(), agent, now)
 
     def _finish(self, event: simpy.Event) -> None:
-        rec, agent, now = event.value
+        rec, agent, now = self._serving.pop(event)
+        self._spare.append(event)
         log = self.log
         if log.fate[rec]:
             self._leave(rec, _UNRESOLVED, self._on_unresolved, now)
@@ -397,10 +442,14 @@ class Node:
     def _bot(self, rec: int, deadline: float, now: float) -> None:
         delay = self._bot_response() if self._bot_response is not None else 0.0
         if delay > 0:
-            event = self._timeout(delay, (rec, deadline))
-            event.callbacks.append(lambda e: self._bot_answer(*e.value, self.env.now))
+            # The answer's time is the sum SimPy's clock takes: no need to read it.
+            self._answering[self._after(delay, self._on_answer)] = (rec, deadline, now + delay)
         else:
             self._bot_answer(rec, deadline, now)
+
+    def _answer(self, event: simpy.Event) -> None:
+        self._spare.append(event)
+        self._bot_answer(*self._answering.pop(event))
 
     def _bot_answer(self, rec: int, deadline: float, now: float) -> None:
         bot, log = self.spec.bot, self.log
@@ -422,9 +471,10 @@ class Node:
         One pending timer per distinct earliest deadline, not one event per contact.
         """
         heapq.heappush(self._timers, deadline)
-        self._timeout(deadline - now).callbacks.append(self._on_timer)
+        self._after(deadline - now, self._on_timer)
 
-    def _time_up(self, _event: simpy.Event) -> None:
+    def _time_up(self, event: simpy.Event) -> None:
+        self._spare.append(event)
         now = self.env.now
         heapq.heappop(self._timers)
         for rec in self.line.expire(now):
@@ -469,10 +519,11 @@ class Node:
         log = self.log
         contact, hop = log.contact[rec], log.hop[rec] + 1
         log.transit[rec] = (dest, contact, hop, now + delay)
-        self._timeout(delay, (rec, draws)).callbacks.append(self._on_delivery)
+        self._sending[self._after(delay, self._on_delivery)] = (rec, draws)
 
     def _deliver(self, event: simpy.Event) -> None:
-        rec, draws = event.value
+        rec, draws = self._sending.pop(event)
+        self._spare.append(event)
         # Due at now + delay when sent: the sum SimPy's clock took, no need to read it.
         dest, contact, hop, due = self.log.transit.pop(rec)
         self.network[dest].arrive(contact, hop, due, draws)
