@@ -6,7 +6,9 @@ trying again), starts services with the agents of the crews that serve it
 to the other nodes of the network. Batch pickups are a SimPy process
 (a generator function); arrivals, service ends, patience timers and delayed routes are
 SimPy timeouts whose callbacks, SimPy's documented event hook, do the bookkeeping: they
-are the frequent events, and a callback costs less than resuming a process.
+are the frequent events, and a callback costs less than resuming a process. A processed
+timeout is scheduled again for the next of them (``Environment.schedule``) rather than a
+new one made: making a timeout costs a fifth of what SimPy spends on an event.
 
 An arriving contact that finds agents free goes to the queue's own agents first, then
 to its teams' agents: the least-loaded one, and among those holding equally many
@@ -271,7 +273,7 @@ class Node:
             else:
                 # The chain's one timeout, processed, goes back on the schedule with its
                 # callback, as a new timeout would (at now + delay, NORMAL priority, next
-                # in order): making a timeout is a third of SimPy's cost of an event.
+                # in order): see _after.
                 event.callbacks = [next_arrival]
                 schedule(event, NORMAL, delay)
 
@@ -384,8 +386,8 @@ class Node:
         """A timeout of ``delay`` calling ``callback``: a processed one again if one is spare.
 
         A processed timeout goes back on the schedule as a new one would (at now + delay,
-        NORMAL priority, next in order), and making one is a third of SimPy's cost of an
-        event. Its value stays the first one's: callers keep their data by the event.
+        NORMAL priority, next in order): making one costs a fifth of what SimPy spends on
+        an event. Its value stays the first one's: callers keep their data by the event.
         """
         spare = self._spare
         if spare:
