@@ -11,8 +11,9 @@ by the visits (hop records) of the scenario file.
 ``feature`` counts one feature at a time (``--feature``): small scenarios with Erlang A's
 traffic (100 arrivals a minute, exponential service of a minute and patience of two,
 1000 minutes) that add one thing each: a chat desk with concurrency, a line most
-contacts wait in, retrials, a team serving two queues, a bot always first, a routed
-chain, three shifts. Per visit, as for a scenario file.
+contacts wait in, retrials, a team serving two queues, a bot always first (answering at
+once, or after 20 s on average), a routed chain, three shifts. Per visit, as for a
+scenario file.
 
 ``simpy-floor`` counts what SimPy alone costs on Erlang A's traffic: the same two events
 per contact (an arrival, a service end; 110 agents, a line without patience), with
