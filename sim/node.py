@@ -247,7 +247,7 @@ class Node:
         callback (SimPy's event hook) rather than a process: resuming a generator on
         every arrival would cost about a twentieth of the run.
         """
-        timeout, schedule, arrive = self._timeout, self.env.schedule, self.arrive
+        timeout, schedule, arrive = self._timeout, self._schedule, self.arrive
         # Python floats made a block at a time: a year of arrivals as one list would hold
         # 32 bytes an arrival for the whole run.
         pending = itertools.chain.from_iterable(

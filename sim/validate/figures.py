@@ -73,10 +73,8 @@ class Replication:
         self.contact_counted = (self.entered >= w0) & (self.entered < w1)
         self.hop_counted = self.contact_counted[self.hops["contact"]]
         # A replication's figures filter the same arrays by the same few calendars over
-        # and over (a best-hour target asks for twenty hours): each day mask and the
-        # clock times are computed once per array (key: the array and the days, () for
-        # the clock times).
-        self._masks: dict[tuple[int, tuple[str, ...]], tuple[np.ndarray, np.ndarray]] = {}
+        # and over (a best-hour target asks for twenty hours): see _memo.
+        self._memos: dict[tuple[int, object], tuple[np.ndarray, np.ndarray]] = {}
 
     # -- calendar --------------------------------------------------------------------
 
@@ -91,19 +89,22 @@ class Replication:
         table = np.array([value(d) for d in range(first, int(day.max()) + 1)])
         return table[day - first]
 
-    def _on_days(self, t: np.ndarray, days: tuple[str, ...]) -> np.ndarray:
-        key = (id(t), days)
+    def _memo(self, t: np.ndarray, key: object, compute) -> np.ndarray:
+        """``compute(t)``, computed once per array ``t`` and ``key`` in this replication."""
+        entry = self._memos.get((id(t), key))
         # The entry keeps ``t`` itself, so its id cannot be reused by another array.
-        if key not in self._masks or self._masks[key][0] is not t:
-            ok = self._per_day(self._day(t), lambda d: self.clock.matches(days, d))
-            self._masks[key] = (t, ok.astype(bool))
-        return self._masks[key][1]
+        if entry is None or entry[0] is not t:
+            entry = self._memos[id(t), key] = (t, compute(t))
+        return entry[1]
+
+    def _on_days(self, t: np.ndarray, days: tuple[str, ...]) -> np.ndarray:
+        def mask(t: np.ndarray) -> np.ndarray:
+            return self._per_day(self._day(t), lambda d: self.clock.matches(days, d)).astype(bool)
+
+        return self._memo(t, days, mask)
 
     def _time_of_day(self, t: np.ndarray) -> np.ndarray:
-        key = (id(t), ())
-        if key not in self._masks or self._masks[key][0] is not t:
-            self._masks[key] = (t, (t + self.clock.offset) % DAY)
-        return self._masks[key][1]
+        return self._memo(t, "clock", lambda t: (t + self.clock.offset) % DAY)
 
     def in_time(
         self, t: np.ndarray, days: tuple[str, ...] | None, hours: tuple[float, float] | None
