@@ -102,6 +102,7 @@ PLATFORM_CHECKS = {
     "hotline.best_hour",
     "email.email_response",
     "email.western_two_days",
+    "homepage.home_success",
 }
 
 
@@ -212,10 +213,24 @@ BREAKERS = [
       "queues.email_agency.staff=1"]),
     ("email.yaml", "western_two_days",
      ['queues.email_western.staff=[{start: "16:00", end: "24:00", agents: 2, days: [mon, thu]}]']),
+    ("homepage.yaml", "home_success",  # no FAQ pushed when enquiries pile up
+     ["queues.home_enterprise.overflow=null", "queues.home_enterprise.on_overflow={}"]),
     ("hotline_holidays.yaml", "holiday_wait", [
         "queues.hotline.staff.3.agents=5", "queues.hotline.staff.4.agents=8",
         "queues.hotline.staff.5.agents=3", "queues.hotline.arrivals.holiday_multiplier=1.0"]),
 ]  # fmt: skip
+
+
+def test_the_homepage_enterprise_volume_follows_the_flagship_chats():
+    """The 63% link (document section 2): not a fitted value, so it must track the
+    flagship's order-page chats if those are fitted again."""
+    homepage = sim.load(DOCUMENT / "homepage.yaml")
+    order_page = sim.load(DOCUMENT / "order_page.yaml")
+    enterprise = homepage.queues["home_enterprise"].arrivals.rate
+    flagship = order_page.queues["flagship"].arrivals.rate
+    assert enterprise == pytest.approx(0.63 * flagship, rel=1e-9)
+    fitted = {c.field for c in homepage.calibrated}
+    assert "queues.home_enterprise.arrivals.rate" not in fitted
 
 
 def test_every_check_of_the_channel_files_has_a_breaker():
