@@ -197,12 +197,13 @@ class Node:
         self._answering: dict[simpy.Event, tuple[int, float, float]] = {}
         # Contacts on their way to another hop, by the timeout that delivers each.
         self._sending: dict[simpy.Event, tuple[int, ArrivalDraws | None]] = {}
-        # One bound method per callback, not one per event.
+        # Each callback's list of callbacks, made once and given to every timeout that
+        # calls it: SimPy only iterates an event's list (and drops it), never changes it.
         self._on_finish, self._on_timer, self._on_delivery, self._on_answer = (
-            self._finish,
-            self._time_up,
-            self._deliver,
-            self._answer,
+            [self._finish],
+            [self._time_up],
+            [self._deliver],
+            [self._answer],
         )
         self._own: AgentPool | None = None
         self._own_staffed = False
@@ -274,9 +275,10 @@ class Node:
                 # The chain's one timeout, processed, goes back on the schedule with its
                 # callback, as a new timeout would (at now + delay, NORMAL priority, next
                 # in order): see _after.
-                event.callbacks = [next_arrival]
+                event.callbacks = chained
                 schedule(event, NORMAL, delay)
 
+        chained = [next_arrival]
         next_arrival(None)
 
     def pickups(self, times: list[float]) -> Generator:
@@ -382,21 +384,23 @@ class Node:
         # ``env.now`` would cost a property call.
         self._serving[end] = (rec, agent, now + handle)
 
-    def _after(self, delay: float, callback: Callable[[simpy.Event], None]) -> simpy.Event:
-        """A timeout of ``delay`` calling ``callback``: a processed one again if one is spare.
+    def _after(self, delay: float, callbacks: list[Callable[[simpy.Event], None]]) -> simpy.Event:
+        """A timeout of ``delay`` calling ``callbacks``: a processed one again if one is spare.
 
         A processed timeout goes back on the schedule as a new one would (at now + delay,
         NORMAL priority, next in order): making one costs a fifth of what SimPy spends on
         an event. Its value stays the first one's: callers keep their data by the event.
+        ``callbacks`` is one of the node's shared lists (``_on_finish``...): a list made
+        per event cost 1.3% of a platform visit.
         """
         spare = self._spare
         if spare:
             event = spare.pop()
-            event.callbacks = [callback]
+            event.callbacks = callbacks
             self._schedule(event, NORMAL, delay)
             return event
         event = self._timeout(delay)
-        event.callbacks.append(callback)
+        event.callbacks = callbacks
         return event
 
     def serve_next(self, agent: Agent, now: float) -> None:
