@@ -81,7 +81,7 @@ class Node:
     """One queue in one replication."""
 
     # A node's attributes are read on every event. As slots they sit in the object; as
-    # ordinary attributes, more than 30 of them (there are 45) outgrow the key table that
+    # ordinary attributes, more than 30 of them (there are 47) outgrow the key table that
     # CPython shares between a class's instances, and every read became a dict lookup
     # (4.5% of a platform visit's instructions, 2% of an Erlang-A contact's).
     __slots__ = (
@@ -90,6 +90,8 @@ class Node:
         "_answering",
         "_batch",
         "_bot_always",
+        "_bot_hands_over",
+        "_bot_resolves",
         "_bot_response",
         "_bot_unstaffed",
         "_closed_waits",
@@ -185,6 +187,12 @@ class Node:
         self._bot_always = spec.bot is not None and spec.bot.when == "always"
         self._bot_unstaffed = spec.bot is not None and spec.bot.when == "unstaffed"
         self._closed_waits = spec.closed == "wait"
+        # What the bot settles and what it hands to the agents. Read once: an attribute
+        # of a pydantic model costs a slow lookup (its class defines ``__getattr__``).
+        self._bot_resolves = spec.bot.resolution if spec.bot else 0.0
+        self._bot_hands_over = self._bot_always or (
+            spec.bot is not None and spec.bot.unresolved == "wait"
+        )
         self._overflow = spec.overflow.threshold if spec.overflow is not None else None
         self._timers: list[float] = []
         self._schedule = env.schedule
@@ -458,12 +466,12 @@ class Node:
         self._bot_answer(*self._answering.pop(event))
 
     def _bot_answer(self, rec: int, deadline: float, now: float) -> None:
-        bot, log = self.spec.bot, self.log
+        log = self.log
         log.response[rec] = now
         log.by[rec] = _BOT
-        if self._u_bot() < bot.resolution:
+        if self._u_bot() < self._bot_resolves:
             self._leave(rec, _RESOLVED, None, now)
-        elif bot.when == "always" or bot.unresolved == "wait":
+        elif self._bot_hands_over:
             # The human line takes over; patience runs from the hand-over.
             self._join(rec, deadline + (now - log.arrive[rec]), now)
         else:
