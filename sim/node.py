@@ -311,8 +311,8 @@ class Node:
         rec = log.open_hop(contact, hop, self.index, now)
         service, u_resolve, patience, u_visible = (draws or self._first)()
         log.service[rec] = service
-        if u_resolve is not None:
-            log.fate[rec] = u_resolve >= self._p_resolve
+        if u_resolve is not None and u_resolve >= self._p_resolve:
+            log.fate[rec] = True  # an agent will not resolve it (the column reads 0 until then)
         deadline = now + patience if patience is not None else math.inf
         # A first attempt's parallel visit (a retrial does not open another), drawn on
         # every first arrival and used only if the contact gets in.

@@ -133,7 +133,7 @@ class ContactLog:
         self._columns = {
             name: _Column(code, dtype, _CHUNK) for name, (code, dtype) in HOP_COLUMNS.items()
         }
-        # Working column, not exported: 1 if an agent's answer would resolve the hop.
+        # Working column, not exported: 1 if an agent's answer would not resolve the hop.
         self.fate = bytearray()
         self._rows = 0
         # Rows pending when in_flight last looked, and how many rows it looked at.
