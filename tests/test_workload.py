@@ -21,7 +21,7 @@ from sim import progress as progress_module
 from sim.cli import main
 from sim.cluster import ClusterError, parse_address
 from sim.progress import Progress
-from sim.report.tables import MAX_WIDTH
+from sim.report.tables import MAX_WIDTH, wrapped_grid
 from sim.runner import replication_count
 from sim.validate import TargetRow, format_rows
 from sim.workload import (
@@ -258,6 +258,61 @@ def test_the_validate_table_fits_120_columns():
     verdicts = [line for line in text.splitlines() if line.endswith("  pass")]
     assert len(verdicts) == len(rows)  # wrapped onto more lines, no row lost
     assert "a-scenario-with-a-long-" in text
+
+
+def _row(scenario: str, target_id: str, detail: str, source: str = "x.yaml") -> TargetRow:
+    return TargetRow(
+        scenario=scenario,
+        queue="q",
+        metric="mean_wait",
+        value=60.0,
+        simulated=61.0,
+        ci95=1.0,
+        tolerance=6.0,
+        passed=True,
+        bound="equal",
+        detail=detail,
+        note="",
+        replications=3,
+        source=source,
+        id=target_id,
+    )
+
+
+def test_the_validate_table_names_each_scenario_once_above_its_targets():
+    rows = [
+        _row("first", "a", "mean_wait", "one.yaml"),
+        _row("first", "b", "mean_wait", "one.yaml"),
+        _row("second", "c", "mean_wait", "two.yaml"),
+    ]
+    lines = format_rows(rows).splitlines()
+    assert lines[0].split()[0] == "target"  # no scenario column
+    assert lines.count("first (one.yaml): 3 replications") == 1
+    assert lines.count("second (two.yaml): 3 replications") == 1
+    first, second = (
+        lines.index("first (one.yaml): 3 replications"),
+        lines.index("second (two.yaml): 3 replications"),
+    )
+    assert [line.split()[0] for line in lines[first + 1 : first + 3]] == ["a", "b"]
+    assert lines[second - 1] == ""
+    assert lines[second + 1].split()[0] == "c"
+
+
+def test_wrapped_cells_break_names_after_dots_then_underscores_then_anywhere():
+    cell = (
+        "e2e_answer_rate at homepage.home_enterprise+order_page.cross_border_wait+abcdefghijklmnop"
+    )
+    lines = [line.strip() for line in wrapped_grid(["metric"], [[cell]], wrap={0}, width=16)[2:]]
+    assert lines == [
+        "e2e_answer_rate",
+        "at homepage.",
+        "home_enterprise+",
+        "order_page.",
+        "cross_border_",
+        "wait+",
+        "abcdefghijklmnop",
+    ]
+    assert "".join(lines).replace(" ", "") == cell.replace(" ", "")  # nothing lost
 
 
 def test_sim_validate_prints_within_120_columns(capsys):

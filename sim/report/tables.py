@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-import textwrap
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -38,6 +38,7 @@ __all__ = [
     "sweep_table",
     "teams_table",
     "with_ci",
+    "wrapped_blocks",
     "wrapped_grid",
 ]
 
@@ -155,11 +156,47 @@ MAX_WIDTH = 120
 _MIN_WRAPPED = 12
 
 
+def _words(cell: str) -> list[str]:
+    """A cell's words: split at spaces and after each ``+``, separators kept."""
+    return re.findall(r"[^ +]*[ +]?", cell)[:-1] or [""]
+
+
+def _subwords(word: str, width: int, cuts: str = "./,_") -> list[str]:
+    """A word longer than ``width`` cut after ``.``, ``/`` or ``,``, then ``_``, then anywhere."""
+    if len(word.rstrip()) <= width:
+        return [word]
+    if not cuts:
+        return [word[i : i + width] for i in range(0, len(word), width)]
+    sep = re.escape(cuts[:-1] if cuts[0] == "." else cuts)
+    parts = re.findall(rf"[^{sep}]*[{sep}]?", word)[:-1]
+    rest = cuts[-1:] if cuts[0] == "." else ""
+    pieces = [piece for part in parts for piece in _subwords(part, width, rest)]
+    return _joined(pieces, width)
+
+
+def _joined(pieces: list[str], width: int) -> list[str]:
+    """Consecutive pieces put back together as long as they fit in ``width``."""
+    out = [""]
+    for piece in pieces:
+        if out[-1] and len(out[-1] + piece.rstrip()) > width:
+            out.append("")
+        out[-1] += piece
+    return out
+
+
 def _pieces(cell: str, width: int) -> list[str]:
-    """A cell as lines of at most ``width``: broken at spaces, ``+`` and hyphens."""
-    spaced = cell.replace("+", "+ ")  # a break opportunity after each '+'
-    lines = textwrap.wrap(spaced, width, break_long_words=True) or [""]
-    return [line.replace("+ ", "+") for line in lines]
+    """A cell as lines of at most ``width``: broken at spaces and after ``+``.
+
+    A word too long for a line (a long id, a queue name) is broken after a dot, a slash
+    or a comma, then after an underscore, and only as a last resort mid-name.
+    """
+    pieces = [piece for word in _words(cell) for piece in _subwords(word, width)]
+    return [line.strip() for line in _joined(pieces, width)]
+
+
+def _floor(cells: Sequence[str]) -> int:
+    """How narrow a column can get without breaking a word (at least ``_MIN_WRAPPED``)."""
+    return max(_MIN_WRAPPED, *(len(w.rstrip()) for c in cells for w in _words(c)))
 
 
 def wrapped_grid(
@@ -172,16 +209,33 @@ def wrapped_grid(
 ) -> list[str]:
     """A fixed-width table at most ``width`` wide: the ``wrap`` columns wrap if needed.
 
-    The widest wrappable column is narrowed first; a row whose cells wrap takes several
-    lines, its other cells on the first. Returns the lines: header, rule, rows.
+    The widest wrappable column is narrowed first, down to its longest word while another
+    column can still give way, then down to ``_MIN_WRAPPED``; a row whose cells wrap
+    takes several lines, its other cells on the first. Returns the lines: header, rule,
+    rows.
     """
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    while sum(widths) + 2 * (len(widths) - 1) > width:
-        candidates = [i for i in wrap if widths[i] > _MIN_WRAPPED]
-        if not candidates:
-            break
-        widest = max(candidates, key=lambda i: widths[i])
-        widths[widest] -= 1
+    top, blocks = wrapped_blocks(header, rows, right=right, wrap=wrap, width=width)
+    return [*top, *(line for block in blocks for line in block)]
+
+
+def wrapped_blocks(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    right: Collection[int] = (),
+    wrap: Collection[int] = (),
+    width: int = MAX_WIDTH,
+) -> tuple[list[str], list[list[str]]]:
+    """:func:`wrapped_grid`'s lines kept apart: the header and rule, then each row's lines."""
+    columns = [[r[i] for r in [header, *rows]] for i in range(len(header))]
+    widths = [max(map(len, c)) for c in columns]
+    floors = {i: min(widths[i], _floor(columns[i])) for i in wrap}
+    for floor in (floors.__getitem__, lambda _: _MIN_WRAPPED):
+        while sum(widths) + 2 * (len(widths) - 1) > width:
+            candidates = [i for i in wrap if widths[i] > floor(i)]
+            if not candidates:
+                break
+            widths[max(candidates, key=lambda i: widths[i])] -= 1
 
     def lines(cells: Sequence[str]) -> list[str]:
         parts = [
@@ -200,7 +254,7 @@ def wrapped_grid(
         return out
 
     rule = "  ".join("-" * w for w in widths)
-    return [*lines(header), rule, *(line for row in rows for line in lines(row))]
+    return [*lines(header), rule], [lines(row) for row in rows]
 
 
 def _summary_cell(row: pd.Series, metric: str, kind: str) -> str:

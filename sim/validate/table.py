@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sim.report.tables import MAX_WIDTH, Table, wrapped_grid
+from sim.report.tables import MAX_WIDTH, Table, wrapped_blocks
 from sim.scenario import (
     DAY_NAMES,
     DEADLINE_METRICS,
@@ -177,11 +177,30 @@ def verdict(rows: Sequence[TargetRow]) -> str:
 
 
 def format_rows(rows: Sequence[TargetRow]) -> str:
-    """A fixed-width table, wrapped to 120 columns: one row per target, then the counts."""
+    """A fixed-width table, wrapped to 120 columns, then the counts.
+
+    Each scenario's targets follow a line naming it (its file and replications), so the
+    table itself needs no scenario column and its text columns keep the width.
+    """
     table = target_table(rows)
-    right = set(range(table.left, len(table.header) - 1))
-    lines = wrapped_grid(table.header, table.rows, right=right, wrap={0, 1, 2})
+    header, body = table.header[1:], [row[1:] for row in table.rows]
+    right = set(range(table.left - 1, len(header) - 1))
+    top, blocks = wrapped_blocks(header, body, right=right, wrap={0, 1})
+    lines, heading = list(top), None
+    for row, block in zip(rows, blocks, strict=True):
+        if _heading(row) != heading:
+            lines += [""] if heading else []  # a blank line between scenarios
+            heading = _heading(row)
+            lines.append(heading)
+        lines += block
     return "\n".join([*lines, "", verdict(rows)])
+
+
+def _heading(row: TargetRow) -> str:
+    """The line above a scenario's targets: its name, file and replications."""
+    where = f" ({row.source})" if row.source else ""
+    count = f"{row.replications} replication{'' if row.replications == 1 else 's'}"
+    return _cut(f"{row.scenario}{where}: {count}", MAX_WIDTH)
 
 
 def format_ledger(tallies: Sequence[Tally]) -> str:
