@@ -160,7 +160,9 @@ class Crew:
         self.env.timeout(end - now, agent).callbacks.append(self._end_break)
 
     def _end_break(self, event: simpy.Event) -> None:
-        agent, now = event.value, self.env.now
+        # The timeout's value is the agent (see _break_until): SimPy types it Any | None.
+        agent: Agent = event.value  # type: ignore[assignment]
+        now = self.env.now
         if agent.owed and now < agent.leaves:
             self._break_until(agent, now)  # a break owed meanwhile follows at once
         elif self.pool.resume(agent, now):

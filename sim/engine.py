@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
@@ -21,6 +22,9 @@ from sim.scenario import Scenario
 from sim.streams import queue_streams
 from sim.timeline import Clock, rate_function, sample_arrivals, shift_instances
 from sim.workload import check_arrivals, integral
+
+if TYPE_CHECKING:
+    from sim.scenario import Shift
 
 __all__ = ["CrewAccount", "QueueAccount", "ReplicationResult", "simulate"]
 
@@ -166,9 +170,9 @@ def simulate(
     # A scenario built without the loader (model_copy) meets the same hard limit.
     check_arrivals({q: integral(*r) for q, r in arrival_rates.items()}, scenario.name)
 
-    def roster(crew: Crew, staff: object) -> None:
+    def roster(crew: Crew, staff: int | tuple[Shift, ...]) -> None:
         crews.append(crew)
-        env.process(crew.shifts(shift_instances(staff, clock, horizon)))  # type: ignore[arg-type]
+        env.process(crew.shifts(shift_instances(staff, clock, horizon)))
 
     for name, spec in scenario.queues.items():
         streams = queue_streams(seed, replication, name)
@@ -236,7 +240,7 @@ def _crew_accounts(
     for i, crew in enumerate(crews):
         crew_of[crew.pool.ids] = i
     cells = len(crews) * n_queues
-    busy = np.zeros(cells)
+    busy: np.ndarray = np.zeros(cells)  # flat, then one row a crew
     # In slices of the records: the temporaries of a year's records at once would be
     # the run's peak of memory.
     for lo in range(0, len(hops["agent"]), _SLICE):

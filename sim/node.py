@@ -41,6 +41,9 @@ __all__ = ["NEW_CONTACT", "Node"]
 # (each None when the queue does not use it).
 ArrivalDraws = Callable[[], tuple[float, float | None, float | None, float | None]]
 
+# An event's list of callbacks (SimPy calls each with the event).
+Callbacks = list[Callable[[simpy.Event], None]]
+
 _RESOLVED, _UNRESOLVED, _ABANDONED = Outcome.RESOLVED, Outcome.UNRESOLVED, Outcome.ABANDONED
 _BOT = int(By.BOT)
 
@@ -175,7 +178,9 @@ class Node:
             self._u_retry = _uniforms(streams["retry"])
             self._retry_delay = dist_draws(spec.retry.after, streams["retry_delay"])
         # Parallel visits choose from their own stream: the other draws stay as they are.
-        self._u_parallel = _uniforms(streams["parallel"]) if self._parallel else None
+        self._u_parallel: Callable[[], float] | None = (
+            _uniforms(streams["parallel"]) if self._parallel else None
+        )
         bot_response = spec.bot.response if spec.bot else None
         self._bot_response = (
             dist_draws(bot_response, streams["bot_response"]) if bot_response else None
@@ -207,12 +212,10 @@ class Node:
         self._sending: dict[simpy.Event, tuple[int, ArrivalDraws | None]] = {}
         # Each callback's list of callbacks, made once and given to every timeout that
         # calls it: SimPy only iterates an event's list (and drops it), never changes it.
-        self._on_finish, self._on_timer, self._on_delivery, self._on_answer = (
-            [self._finish],
-            [self._time_up],
-            [self._deliver],
-            [self._answer],
-        )
+        self._on_finish: Callbacks = [self._finish]
+        self._on_timer: Callbacks = [self._time_up]
+        self._on_delivery: Callbacks = [self._deliver]
+        self._on_answer: Callbacks = [self._answer]
         self._own: AgentPool | None = None
         self._own_staffed = False
         self._teams: list[AgentPool] = []
@@ -286,7 +289,7 @@ class Node:
                 event.callbacks = chained
                 schedule(event, NORMAL, delay)
 
-        chained = [next_arrival]
+        chained: Callbacks = [next_arrival]
         next_arrival(None)
 
     def pickups(self, times: list[float]) -> Generator:
@@ -316,7 +319,12 @@ class Node:
         deadline = now + patience if patience is not None else math.inf
         # A first attempt's parallel visit (a retrial does not open another), drawn on
         # every first arrival and used only if the contact gets in.
-        twin = self._parallel.choose(self._u_parallel()) if self._parallel and not draws else -1
+        # _u_parallel is set whenever _parallel is.
+        twin = (
+            self._parallel.choose(self._u_parallel())  # type: ignore[misc]
+            if self._parallel and not draws
+            else -1
+        )
         if u_visible is not None and u_visible >= self._p_visible:
             self._leave(rec, Outcome.NOT_VISIBLE, self._routes["on_not_visible"], now)
             return
@@ -392,7 +400,7 @@ class Node:
         # ``env.now`` would cost a property call.
         self._serving[end] = (rec, agent, now + handle)
 
-    def _after(self, delay: float, callbacks: list[Callable[[simpy.Event], None]]) -> simpy.Event:
+    def _after(self, delay: float, callbacks: Callbacks) -> simpy.Event:
         """A timeout of ``delay`` calling ``callbacks``: a processed one again if one is spare.
 
         A processed timeout goes back on the schedule as a new one would (at now + delay,

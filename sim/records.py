@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import mmap
 from enum import IntEnum
+from typing import Literal
 
 import numpy as np
 
@@ -43,8 +44,11 @@ class By(IntEnum):
     BOT = 2
 
 
+# The memoryview formats of the columns (a literal type: ``memoryview.cast`` takes no other).
+Typecode = Literal["b", "h", "i", "d"]
+
 # name: (array typecode, numpy dtype)
-HOP_COLUMNS = {
+HOP_COLUMNS: dict[str, tuple[Typecode, type[np.generic]]] = {
     "contact": ("i", np.int32),
     "hop": ("b", np.int8),
     "queue": ("h", np.int16),
@@ -92,7 +96,7 @@ class _Column:
     ``array.__setitem__``, which parses its argument like a function call).
     """
 
-    def __init__(self, code: str, dtype: type, rows: int) -> None:
+    def __init__(self, code: Typecode, dtype: type[np.generic], rows: int) -> None:
         self.code, self.dtype = code, dtype
         self.map = _anonymous_map(rows * np.dtype(dtype).itemsize)
         self.view = memoryview(self.map).cast(code)
@@ -128,6 +132,21 @@ class ContactLog:
     only the fields known at arrival. The engine reads and writes them as attributes
     (``log.arrive[rec]``), typed memoryviews of the columns.
     """
+
+    # The columns' views, one per name of HOP_COLUMNS, set by _fill (each time a column
+    # grows): declared for the type checker, which cannot see through its setattr.
+    contact: memoryview[int]
+    hop: memoryview[int]
+    queue: memoryview[int]
+    arrive: memoryview[float]
+    response: memoryview[float]
+    agent_start: memoryview[float]
+    end: memoryview[float]
+    service: memoryview[float]
+    outcome: memoryview[int]
+    by: memoryview[int]
+    next_queue: memoryview[int]
+    agent: memoryview[int]
 
     def __init__(self) -> None:
         self._columns = {

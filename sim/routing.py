@@ -56,7 +56,7 @@ def queue_routes(
     """Every route field of a queue, ``None`` where it leads nowhere."""
     routes: dict[str, Route | None] = {}
     for field in ROUTE_FIELDS:
-        entries = {}
+        entries: dict[int, tuple[float, Callable[[], float] | None]] = {}
         for dest, value in getattr(spec, field).items():
             if isinstance(value, DelayedRoute):
                 if value.share > 0:

@@ -79,12 +79,13 @@ def _normalised(weights: tuple[float, ...] | None, n: int) -> np.ndarray:
 
 def _peak_windows(peak: Peak, clock: Clock, t0: float, t1: float) -> Iterator[tuple[float, float]]:
     if isinstance(peak.start, dt.datetime):
+        # A dated peak's end is dated too (Peak._consistent), which the type cannot say.
         yield (
             (peak.start - clock.start).total_seconds(),
-            (peak.end - clock.start).total_seconds(),
+            (peak.end - clock.start).total_seconds(),  # type: ignore[operator, union-attr]
         )
         return
-    length = (peak.end - peak.start) % DAY or DAY
+    length = (peak.end - peak.start) % DAY or DAY  # type: ignore[operator]
     for day in clock.days(t0, t1):
         if clock.matches(peak.days, day):
             begin = clock.day_start(day) + peak.start
@@ -156,7 +157,8 @@ def shift_instances(
     instances = []
     for shift in staff:
         if shift.agents and shift.dated:
-            begin = (shift.start - clock.start).total_seconds()
+            # Dated: start (and end) are date-times, which the property cannot tell mypy.
+            begin = (shift.start - clock.start).total_seconds()  # type: ignore[operator, union-attr]
             end = begin + shift.length
             if end > 0 and begin < horizon:
                 instances.append(ShiftInstance(max(begin, 0.0), end, shift.agents))
@@ -164,7 +166,7 @@ def shift_instances(
     for day in clock.days(0.0, horizon):
         for shift in clock_shifts:
             if shift.agents and clock.matches(shift.days, day):
-                begin = clock.day_start(day) + shift.start
+                begin = clock.day_start(day) + shift.start  # type: ignore[operator]  # clock time
                 end = begin + shift.length
                 if end > 0 and begin < horizon:
                     instances.append(ShiftInstance(max(begin, 0.0), end, shift.agents))
