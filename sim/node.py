@@ -248,7 +248,8 @@ class Node:
     @property
     def pools(self) -> list[AgentPool]:
         """The agents who may take this queue's contacts: its own, then its teams'."""
-        return [self._own, *self._teams]
+        own = [self._own] if self._own is not None else []  # None until attached
+        return [*own, *self._teams]
 
     # -- processes -------------------------------------------------------------------
 
