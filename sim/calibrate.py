@@ -182,7 +182,8 @@ def _sequential(
     Each round adds replications to those already run (a run's figures depend only on
     its number and the values, so no run is repeated).
     """
-    reps, figures = plan.start(limit), []
+    reps = plan.start(limit)
+    figures: list[list[float]] = []
     while True:
         candidate, more = simulate(values, reps, len(figures))
         figures += more
@@ -288,8 +289,12 @@ def _optimise(
         lows = np.array([p.low for p in free])
         widths = np.array([p.high - p.low for p in free])
         x0 = np.clip((np.array(values) - lows) / widths, 0.0, 1.0)
+
+        def in_cube(u: np.ndarray) -> float:
+            return objective(list(lows + np.clip(u, 0, 1) * widths))
+
         found = optimize.minimize(
-            lambda u: objective(list(lows + np.clip(u, 0, 1) * widths)),
+            in_cube,
             x0,
             method="Nelder-Mead",
             bounds=[(0.0, 1.0)] * len(free),

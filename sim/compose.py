@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -108,7 +109,8 @@ def _at(node: Any, pattern: Sequence[str], change: Callable[[Any], Any]) -> Any:
 
 def _renamed(data: Any, table: Sequence[tuple[str, str]], rename: Rename) -> Any:
     for pattern, form in table:
-        data = _at(data, pattern.split("."), lambda v, f=form: _rename_form(v, f, rename))
+        change = functools.partial(_rename_form, form=form, rename=rename)
+        data = _at(data, pattern.split("."), change)
     return data
 
 

@@ -463,17 +463,22 @@ def required_agents(
     if lam == 0:
         return 0
 
+    # The closure reads only the one target given (checked above), and t comes with
+    # target_sl: the defaults are never compared with.
+    t_sl = 0.0 if t is None else t
+    wait_bound = math.inf if max_mean_wait is None else max_mean_wait
+
     def meets(c: int) -> bool:
         if theta is None:
             if target_sl is not None:
-                return mmc_service_level(t, lam, mu, c) >= target_sl
-            return mmc_mean_wait(lam, mu, c) <= max_mean_wait
+                return float(mmc_service_level(t_sl, lam, mu, c)) >= target_sl
+            return mmc_mean_wait(lam, mu, c) <= wait_bound
         if target_sl is not None:
-            return erlang_a_service_level(t, lam, mu, c, theta) >= target_sl
+            return erlang_a_service_level(t_sl, lam, mu, c, theta) >= target_sl
         perf = erlang_a(lam, mu, c, theta)
         if max_abandon is not None:
             return perf.p_abandon <= max_abandon
-        return perf.mean_wait <= max_mean_wait
+        return perf.mean_wait <= wait_bound
 
     # Erlang C fails every target for c <= a (unstable); Erlang A may not.
     lo = -1 if theta is not None else math.floor(lam / mu)

@@ -131,7 +131,8 @@ def _metrics_table(
     A variant runs its own replications and seed unless ``replications`` / ``seed`` say
     otherwise (they differ only when an experiment varies them).
     """
-    labels, tasks = [], []
+    labels: list[str] = []
+    tasks: list[Task] = []
     for label, scenario in variants:
         n = replication_count(scenario.replications if replications is None else replications)
         base = scenario.seed if seed is None else seed
@@ -293,7 +294,7 @@ def save_scenarios(table: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-def _as_scenario(source: Source | Scenario, overrides: list[str]) -> Scenario:
+def _as_scenario(source: Source | Scenario, overrides: Sequence[str]) -> Scenario:
     if isinstance(source, Scenario) and not overrides:
         return source
     data, name = _raw(source)

@@ -14,7 +14,7 @@ import types
 import typing
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -22,6 +22,9 @@ from sim import compose, paths, yamlfile
 from sim.errors import ScenarioError
 from sim.scenario import Scenario
 from sim.workload import check_runnable
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 __all__ = [
     "NAMED_COLLECTIONS",
@@ -278,7 +281,7 @@ def _is_tag(part: str) -> bool:
     )
 
 
-def _reason(error: dict, path: list, data: Any) -> str:
+def _reason(error: ErrorDetails, path: list, data: Any) -> str:
     kind, message = error["type"], error["msg"]
     message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if kind == "extra_forbidden":

@@ -75,7 +75,7 @@ class _Selected(Mapping[str, np.ndarray]):
         return len(self._hops)
 
 
-def _share(part: int, whole: int) -> float:
+def _share(part: float, whole: float) -> float:
     return part / whole if whole else math.nan
 
 
@@ -178,7 +178,7 @@ TEAM_METRICS = (
 )
 
 
-def team_metrics(result: ReplicationResult) -> list[dict[str, float]]:
+def team_metrics(result: ReplicationResult) -> list[dict[str, object]]:
     """Per team and queue it serves: the team's figures and its work at that queue.
 
     ``work_share`` is the share of the team's busy time spent on the queue's contacts;

@@ -34,6 +34,9 @@ from sim.errors import ScenarioError
 __all__ = ["OutputError", "OutputPlan", "write_files"]
 
 Writer = Callable[[Path], object]
+# Writers by target path. Mapping is invariant in its key, so a dict keyed by Path alone
+# (or by str alone) is not a Mapping[str | Path, Writer]: each is allowed by name.
+Writers = Mapping[Path, Writer] | Mapping[str, Writer] | Mapping[str | Path, Writer]
 
 
 class OutputError(ScenarioError):
@@ -139,7 +142,7 @@ class OutputPlan:
             self.file(path / name, option)
         return path
 
-    def write(self, writers: Mapping[str | Path, Writer]) -> list[Path]:
+    def write(self, writers: Writers) -> list[Path]:
         """Write planned files (``path -> writer(temporary path)``) as one set."""
         planned = {p.absolute() for p in self.files}
         unplanned = [str(p) for p in writers if Path(p).absolute() not in planned]
@@ -172,7 +175,7 @@ def _umask() -> int:
     return mask
 
 
-def write_files(writers: Mapping[str | Path, Writer]) -> list[Path]:
+def write_files(writers: Writers) -> list[Path]:
     """Write several files so that they appear together, or none of them does.
 
     Each ``writer`` receives a temporary path beside its target and writes the file

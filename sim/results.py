@@ -160,7 +160,8 @@ class Results:
         frame["queue"] = pd.Categorical.from_codes(h["queue"], dtype=queues)
         frame["next_queue"] = pd.Categorical.from_codes(h["next_queue"], dtype=queues)
         frame["outcome"] = pd.Categorical.from_codes(h["outcome"], dtype=outcomes)
-        frame["by"] = pd.Categorical.from_codes(h["by"], categories=[b.name.lower() for b in By])
+        # Any list-like of categories will do; pandas-stubs want an Index.
+        frame["by"] = pd.Categorical.from_codes(h["by"], categories=[b.name.lower() for b in By])  # type: ignore[call-overload]
         frame["agent"] = pd.array(h["agent"], dtype="Int64")
         frame["agent"] = frame["agent"].mask(frame["agent"] < 0)
         frame["wait"] = h["response"] - h["arrive"]
@@ -193,12 +194,15 @@ class Results:
             document["teams"] = self._teams_dict()
         return document
 
-    def _teams_dict(self) -> dict[str, object]:
+    def _teams_dict(self) -> dict[str, dict[str, object]]:
         """Per team: its figures and, per queue it serves, its work there (with CIs)."""
         table = self.teams()
         shared = ("mean_agents_on_shift", "mean_agents_available", "utilization")
         teams: dict[str, dict[str, object]] = {}
-        for (team, queue), row in table.iterrows():
+        # The index is (team, queue): pandas-stubs type a row's label as one Hashable.
+        team: object
+        queue: object
+        for (team, queue), row in table.iterrows():  # type: ignore[misc]
             entry = teams.setdefault(
                 str(team),
                 {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -230,7 +230,8 @@ class Peak(_Spec):
     def _consistent(self) -> Peak:
         if isinstance(self.start, dt.datetime) != isinstance(self.end, dt.datetime):
             raise ValueError("start and end must both be clock times or both be date-times")
-        if isinstance(self.start, dt.datetime) and self.end <= self.start:
+        # Past the first check both ends are of one kind, which their type cannot say.
+        if isinstance(self.start, dt.datetime) and self.end <= self.start:  # type: ignore[operator]
             raise ValueError("a dated peak must end after it starts")
         if not isinstance(self.start, dt.datetime) and self.start == self.end:
             raise ValueError("a daily peak must not start and end at the same time")
@@ -297,11 +298,12 @@ class Shift(_Spec):
     def _not_empty(self) -> Shift:
         if isinstance(self.start, dt.datetime) != isinstance(self.end, dt.datetime):
             raise ValueError("start and end must both be clock times or both be date-times")
+        # Past the first check both ends are of one kind, which their type cannot say.
         if isinstance(self.start, dt.datetime):
-            if self.end <= self.start:
+            if self.end <= self.start:  # type: ignore[operator]
                 raise ValueError("a dated shift must end after it starts")
             return self
-        problem = _window_problem(self.start, self.end)
+        problem = _window_problem(self.start, self.end)  # type: ignore[arg-type]
         if problem:
             raise ValueError(f"a shift {problem}")
         return self
@@ -314,9 +316,10 @@ class Shift(_Spec):
     @property
     def length(self) -> float:
         """Shift length in seconds (overnight shifts wrap)."""
+        # Both ends are of one kind (_not_empty), which their type cannot say.
         if isinstance(self.start, dt.datetime):
-            return (self.end - self.start).total_seconds()
-        return (self.end - self.start) % 86400 or 86400.0
+            return (self.end - self.start).total_seconds()  # type: ignore[operator, union-attr]
+        return (self.end - self.start) % 86400 or 86400.0  # type: ignore[operator]
 
 
 Agents = Annotated[int, Field(ge=0, le=MAX_AGENTS)]
@@ -381,25 +384,29 @@ def _expand_staff(value: Any) -> int | tuple[Shift, ...]:
             for i, n in enumerate(counts)
         )
     if isinstance(value, _BusinessHoursStaff):
-        spec = value.business_hours
-        start, end = format_clock(spec.open), format_clock(spec.close)
-        return (Shift(start=start, end=end, agents=spec.agents, days=spec.days),)
+        hours = value.business_hours
+        start, end = format_clock(hours.open), format_clock(hours.close)
+        return (Shift(start=start, end=end, agents=hours.agents, days=hours.days),)
     return value
 
 
-Staff = Annotated[
-    Annotated[int, Tag("(count)")]
-    | Annotated[tuple[Shift, ...], Tag("(shifts)")]
-    | Annotated[_ThreeShiftStaff, Tag("(three_shift)")]
-    | Annotated[_BusinessHoursStaff, Tag("(business_hours)")],
-    Discriminator(
-        _staff_form,
-        custom_error_type="staff_form",
-        custom_error_message="staff must be a number of agents, a list of shifts, "
-        "{three_shift: ...} or {business_hours: ...}",
-    ),
-    AfterValidator(_expand_staff),
-]
+if TYPE_CHECKING:
+    # What a loaded scenario holds: the shorthands are expanded on validation.
+    Staff = int | tuple[Shift, ...]
+else:
+    Staff = Annotated[
+        Annotated[int, Tag("(count)")]
+        | Annotated[tuple[Shift, ...], Tag("(shifts)")]
+        | Annotated[_ThreeShiftStaff, Tag("(three_shift)")]
+        | Annotated[_BusinessHoursStaff, Tag("(business_hours)")],
+        Discriminator(
+            _staff_form,
+            custom_error_type="staff_form",
+            custom_error_message="staff must be a number of agents, a list of shifts, "
+            "{three_shift: ...} or {business_hours: ...}",
+        ),
+        AfterValidator(_expand_staff),
+    ]
 
 
 class Bot(_Spec):
@@ -472,6 +479,11 @@ Shrinkage = Annotated[float, Field(ge=0.0, lt=1.0)]
 class _Rostered(_Spec):
     """Shared checks of whatever has agents on a roster (a queue's own staff, a team)."""
 
+    if TYPE_CHECKING:  # the fields every subclass declares, for the checks below
+        staff: int | tuple[Shift, ...]
+        shrinkage: float | None
+        breaks: Breaks | None
+
     @field_validator("staff", check_fields=False)
     @classmethod
     def _staff_non_negative(cls, v: int | tuple[Shift, ...]) -> int | tuple[Shift, ...]:
@@ -481,14 +493,14 @@ class _Rostered(_Spec):
 
     @model_validator(mode="after")
     def _one_break_form(self) -> _Rostered:
-        if self.shrinkage is not None and self.breaks is not None:  # type: ignore[attr-defined]
+        if self.shrinkage is not None and self.breaks is not None:
             raise ValueError("shrinkage: give shrinkage or breaks, not both")
         return self
 
     @property
     def break_pattern(self) -> Breaks | None:
         """The breaks agents take: ``breaks``, or ``shrinkage: s`` as s hours per hour."""
-        breaks, shrinkage = self.breaks, self.shrinkage  # type: ignore[attr-defined]
+        breaks, shrinkage = self.breaks, self.shrinkage
         if breaks is not None:
             return breaks
         if shrinkage:
@@ -498,7 +510,7 @@ class _Rostered(_Spec):
     @property
     def max_agents(self) -> int:
         """Most agents ever scheduled at once (an upper bound for shifts)."""
-        staff = self.staff  # type: ignore[attr-defined]
+        staff = self.staff
         if isinstance(staff, int):
             return staff
         return sum(s.agents for s in staff)
@@ -646,7 +658,10 @@ DEADLINE_METRICS = (
     "e2e_answered_within",
     "e2e_resolved_within",
 )
-TargetMetric = Literal[TIME_METRICS + RATE_METRICS]  # type: ignore[valid-type]
+if TYPE_CHECKING:
+    TargetMetric = str  # a Literal built from tuples is beyond a static checker
+else:
+    TargetMetric = Literal[TIME_METRICS + RATE_METRICS]
 
 
 def _tolerance(value: Any) -> Any:
@@ -807,7 +822,8 @@ class Target(_Spec):
     def _consistent(self) -> Target:
         if self.tolerance is None and self.bound == "equal":
             raise ValueError("tolerance: required unless bound is at_most or at_least")
-        for owner in (self, *self.references):
+        owners: tuple[Target | Reference, ...] = (self, *self.references)
+        for owner in owners:
             metric = owner.metric or self.metric
             if owner.within is not None and metric not in DEADLINE_METRICS:
                 raise ValueError(f"within: only for {', '.join(DEADLINE_METRICS)}")

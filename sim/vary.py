@@ -44,7 +44,9 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
 
 
 def _split_top_level(raw: str) -> list[str]:
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in raw:
         depth += ch in "[{"
         depth -= ch in "]}"

@@ -47,7 +47,7 @@ class YamlLimitError(ValueError):
     """Text that breaks one of the limits (the reason names the limit)."""
 
 
-class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _StrictLoader(_BaseLoader):
     """Safe YAML that refuses duplicate keys and reports bad scalars with their place."""
 
 

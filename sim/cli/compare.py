@@ -149,7 +149,7 @@ def _compare_json(
 ) -> dict[str, Any]:
     queues: dict[str, dict[str, Any]] = {}
     for row in table.itertuples():
-        queues.setdefault(row.queue, {})[row.metric] = {
+        queues.setdefault(str(row.queue), {})[str(row.metric)] = {
             "a": json_clean(row.a),
             "b": json_clean(row.b),
             "diff": json_clean(row.diff),

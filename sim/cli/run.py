@@ -20,7 +20,7 @@ from sim.cli.common import (
     progress_wanted,
 )
 from sim.errors import ScenarioError
-from sim.outputs import OutputPlan
+from sim.outputs import OutputPlan, Writer
 
 if TYPE_CHECKING:
     from sim.results import Results
@@ -90,7 +90,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     for message in results.stability(args.scenario):
         print(message, file=sys.stderr)
-    writers = {}
+    writers: dict[Path, Writer] = {}
     if args.out:
         writers |= results.writers(args.out)
         if args.plots:

@@ -15,6 +15,7 @@ DESIGN.md, while ``sim.fit.read_log`` and the other names stay reachable.
 
 import sys
 import types
+from typing import Any
 
 from sim.fit.backtest import FIGURES, Backtest
 from sim.fit.log import Cleaning, Log, LogError, parse_columns, read_log
@@ -36,7 +37,7 @@ __all__ = [
 class _CallableModule(types.ModuleType):
     """This package, callable as :func:`fit`."""
 
-    def __call__(self, *args: object, **kwargs: object) -> FitResult:
+    def __call__(self, *args: Any, **kwargs: Any) -> FitResult:  # fit's, passed on as given
         return fit(*args, **kwargs)
 
 

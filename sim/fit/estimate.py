@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import optimize, stats
+
+if TYPE_CHECKING:  # what scipy's distributions return when called with parameters
+    from scipy.stats._distn_infrastructure import rv_continuous_frozen
 
 __all__ = [
     "FAMILIES",
@@ -69,7 +73,7 @@ def poisson_ci(count: float) -> tuple[float, float]:
     return float(low), float(stats.chi2.ppf(0.975, 2 * count + 2) / 2)
 
 
-def frozen(family: str, mean: float, cv: float = 1.0) -> stats.rv_continuous:
+def frozen(family: str, mean: float, cv: float = 1.0) -> rv_continuous_frozen:
     """The scipy distribution of a family given by mean and cv (as in scenario files)."""
     if family == "exponential":
         return stats.expon(scale=mean)
@@ -96,7 +100,7 @@ class FamilyFit:
     n_censored: int
 
     @property
-    def dist(self) -> stats.rv_continuous:
+    def dist(self) -> rv_continuous_frozen:
         """The fitted distribution (scipy)."""
         return frozen(self.family, self.mean.value, self.cv.value if self.cv else 1.0)
 
@@ -165,7 +169,8 @@ def _ks(family_fit: FamilyFit, exact: np.ndarray, censored: np.ndarray) -> float
     """KS distance to the data: the sample's ECDF, or Kaplan-Meier when censored."""
     dist = family_fit.dist
     if not len(censored):
-        return float(stats.kstest(exact, dist.cdf).statistic)
+        # scipy-stubs take a scalar cdf only; a frozen distribution's is overloaded.
+        return float(stats.kstest(exact, dist.cdf).statistic)  # type: ignore[arg-type]
     km = stats.ecdf(stats.CensoredData(uncensored=exact, right=censored)).sf
     everyone = np.sort(np.concatenate([exact, censored]))
     at_risk = len(everyone) - np.searchsorted(everyone, km.quantiles, side="left")

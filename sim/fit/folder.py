@@ -7,6 +7,7 @@ and written together through :class:`sim.outputs.OutputPlan`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +15,9 @@ from typing import TYPE_CHECKING
 from sim.outputs import OutputPlan
 
 if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
     from sim.fit.result import FitResult
 
 __all__ = ["TABLES", "figure_names", "plan_report", "report_writers"]
@@ -61,6 +65,16 @@ def _figures(result: FitResult) -> dict[str, Callable]:
     return figures
 
 
+def _write_csv(table: pd.DataFrame, path: Path) -> None:
+    table.to_csv(path, index=False)
+
+
+def _write_png(draw: Callable[[], Figure], path: Path) -> None:
+    from sim.report.figures import PNG_DPI  # noqa: PLC0415
+
+    draw().savefig(path, dpi=PNG_DPI, format="png")
+
+
 def report_writers(
     result: FitResult, folder: str | Path, page: str | None = None
 ) -> dict[Path, Callable[[Path], object]]:
@@ -68,16 +82,13 @@ def report_writers(
 
     ``page``: the HTML report, written beside them as ``report.html``.
     """
-    from sim.report.figures import PNG_DPI  # noqa: PLC0415
-
     folder = Path(folder)
     tables = result.report()
     writers: dict[Path, Callable[[Path], object]] = {
-        folder / f"{name}.csv": (lambda p, t=tables[name]: t.to_csv(p, index=False))
-        for name in TABLES
+        folder / f"{name}.csv": functools.partial(_write_csv, tables[name]) for name in TABLES
     }
     for name, draw in _figures(result).items():
-        writers[folder / name] = lambda p, d=draw: d().savefig(p, dpi=PNG_DPI, format="png")
+        writers[folder / name] = functools.partial(_write_png, draw)
     if page is not None:
         writers[folder / REPORT] = lambda p: p.write_text(page, encoding="utf-8")
     return writers

@@ -220,7 +220,7 @@ def _seconds(values: pd.Series) -> pd.Series | None:
     return numbers if bool(numbers[present].notna().all()) else None
 
 
-def _times(values: pd.Series, origin: dt.datetime | None, numeric: bool) -> pd.Series:
+def _times(values: pd.Series, origin: dt.datetime, numeric: bool) -> pd.Series:
     """Seconds since ``origin`` (NaN: missing or unparseable)."""
     if numeric:
         return pd.to_numeric(values, errors="coerce").astype(float)
@@ -384,9 +384,13 @@ def read_log(
     Raises:
         LogError: a missing column, no rows, or too many broken rows (bad input).
     """
-    path = None if isinstance(log, pd.DataFrame) else Path(log)
+    path: Path | None
+    if isinstance(log, pd.DataFrame):
+        path, table = None, log.copy()
+    else:
+        path = Path(log)
+        table = read_table(path)
     source = "<DataFrame>" if path is None else str(path)
-    table = log.copy() if path is None else read_table(path)
     cleaning = Cleaning()
     columns = dict(columns or {})
     if columns:

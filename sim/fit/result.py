@@ -21,7 +21,7 @@ from sim.fit.arrivals import fit_arrivals
 from sim.fit.backtest import Backtest, run_backtest
 from sim.fit.bot import fit_bot
 from sim.fit.estimate import Estimate
-from sim.fit.handle import fit_handle
+from sim.fit.handle import HandleFit, fit_handle
 from sim.fit.log import Log, LogError, read_log, read_table
 from sim.fit.patience import fit_patience
 from sim.fit.routes import fit_routes
@@ -89,7 +89,7 @@ class FitResult:
             for what, fitted in (("handle", q.handle), ("patience", q.patience)):
                 if fitted is None:
                     continue
-                chosen = fitted.chosen if what == "handle" else fitted.best.family
+                chosen = fitted.chosen if isinstance(fitted, HandleFit) else fitted.best.family
                 rows += [
                     {"queue": q.queue, "what": what, "family": f.family,
                      "mean_s": f.mean.value, "cv": f.cv.value if f.cv else 1.0,
@@ -130,7 +130,7 @@ def _estimates(q: QueueFit) -> list[tuple[str, Estimate]]:
         out += [(f"arrivals.peak.{p.date}", p.multiplier) for p in a.peaks]
         weights = [("profile", a.profile, a.profile_ci)]
         if a.weekdays is not None:
-            weights.append(("weekdays", a.weekdays, a.weekdays_ci))
+            weights.append(("weekdays", a.weekdays, a.weekdays_ci))  # type: ignore[arg-type]  # both set
         for name, values, ci in weights:
             method = f"{name} weight (mean 1), exact Poisson CI on its count"
             out += [

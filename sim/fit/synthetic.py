@@ -23,7 +23,7 @@ import pandas as pd
 from sim.engine import simulate
 from sim.loader import from_dict
 from sim.results import Results
-from sim.scenario import Scenario
+from sim.scenario import Scenario, Shift
 from sim.timeline import Clock, shift_instances
 
 __all__ = ["desk_people", "desk_scenario", "simulate_log", "spoil"]
@@ -47,7 +47,8 @@ def _person(day: dt.date, start: float, end: float, brk: float, length: float) -
 
 def _chat_shifts(weeks: int) -> tuple[list[dict], list[int]]:
     """Dated chat shifts and, per shift, the person working it."""
-    shifts, people = [], []
+    shifts: list[dict] = []
+    people: list[int] = []
     for d in range(7 * weeks):
         day = START.date() + dt.timedelta(days=d)
         if day.weekday() >= 5:
@@ -126,8 +127,10 @@ def _people(scenario: Scenario, result, people: dict[str, list[int]]) -> np.ndar
             continue
         spec = scenario.queues[name]
         instances = shift_instances(spec.staff, clock, scenario.duration + scenario.drain)
+        # A queue with people has dated shifts (see _chat_shifts), not a count.
+        shifts: tuple[Shift, ...] = spec.staff  # type: ignore[assignment]
         pieces = sorted(
-            zip(spec.staff, people[name], strict=True), key=lambda p: (p[0].start, p[0].end)
+            zip(shifts, people[name], strict=True), key=lambda p: (p[0].start, p[0].end)
         )
         mine = (hops["queue"] == q) & (agent >= 0)
         ids = np.unique(agent[mine])
@@ -209,7 +212,7 @@ def spoil(log: pd.DataFrame, seed: int = 0, broken: float = 0.005) -> tuple[pd.D
     )
     with_answer = [i for i in thirds[1] if log.at[i, "answer"]]
     for i in with_answer:
-        stamp = pd.Timestamp(log.at[i, "answer"]) - pd.Timedelta(days=2)
+        stamp = pd.Timestamp(log.at[i, "answer"]) - pd.Timedelta(days=2)  # type: ignore[arg-type]  # ISO text
         log.at[i, "end"] = stamp.strftime(fmt)
     log.loc[thirds[2], "outcome"] = "??"
     intact = np.ones(len(log), dtype=bool)

@@ -17,7 +17,7 @@ import numpy as np
 from sim.fit.arrivals import ArrivalFit
 from sim.fit.bot import BotFit
 from sim.fit.estimate import Estimate, FamilyFit
-from sim.fit.handle import EMPIRICAL_KS, HandleFit
+from sim.fit.handle import EMPIRICAL_KS, QUANTILES, HandleFit
 from sim.fit.patience import PatienceFit
 from sim.fit.routes import RouteFit
 from sim.fit.staffing import StaffingFit
@@ -127,7 +127,8 @@ def _arrivals_block(a: ArrivalFit) -> Block:
         f"hourly weights, mean 1; 95% CI half-width up to {widest:.2f}; {each}",
     )
     if a.weekdays is not None:
-        w = float(np.nanmax((a.weekdays_ci[:, 1] - a.weekdays_ci[:, 0]) / 2))
+        ci: np.ndarray = a.weekdays_ci  # type: ignore[assignment]  # set with weekdays
+        w = float(np.nanmax((ci[:, 1] - ci[:, 0]) / 2))
         block.add(
             "weekdays",
             body["weekdays"],
@@ -170,7 +171,7 @@ def _queue_block(q: QueueFit, queues: list[str]) -> Block:
         h = q.handle
         if h.chosen == "empirical":
             note = (
-                f"empirical: {len(h.data):,} handle times as {len(h.distribution()['values'])} "
+                f"empirical: {len(h.data):,} handle times as {QUANTILES} "
                 f"quantiles; mean {duration_text(h.mean)}; best family {h.fits[0].family} "
                 f"had KS {h.fits[0].ks:.3f} > {EMPIRICAL_KS}"
             )

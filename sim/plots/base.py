@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -84,7 +85,14 @@ def time_unit(seconds: Iterable[float] | np.ndarray) -> TimeUnit:
 LINE_COLOURS = OKABE_ITO[:7]
 
 
-def line_style(i: int) -> dict[str, str]:
+class LineStyle(TypedDict):
+    """Keyword arguments of a line plot (``ax.plot(x, y, **line_style(i))``)."""
+
+    color: str
+    linestyle: str
+
+
+def line_style(i: int) -> LineStyle:
     """Colour and line style of series ``i``: the first 28 pairs are all different."""
     cycle, colour = divmod(i, len(LINE_COLOURS))
     return {
@@ -113,7 +121,9 @@ def finish_axes(ax: Axes, title: str, xlabel: str, ylabel: str, *, legend: bool 
         return
     if len(handles) > _LEGEND_INSIDE:  # many curves: the legend would hide some of them
         ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        ax.figure.set_figwidth(ax.figure.get_figwidth() + _LEGEND_WIDTH)
+        # Our axes sit on a Figure (new_figure), never on a SubFigure, which has no width.
+        fig = ax.figure
+        fig.set_figwidth(fig.get_figwidth() + _LEGEND_WIDTH)  # type: ignore[union-attr]
     else:
         ax.legend(frameon=False)
 

@@ -24,7 +24,7 @@ _Z_EDGE = _Z_LIMIT + 0.4
 _FALLBACK_SCALE = 0.1
 
 
-def _absolute_tolerance(value: float, tolerance: object) -> float:
+def _absolute_tolerance(value: float, tolerance: str | Mapping[str, float | None] | float) -> float:
     """A tolerance as a half-width in the metric's units (accepts ``"10%"``, ``"30s"``)."""
     if isinstance(tolerance, str):
         text = tolerance.strip()
@@ -32,8 +32,9 @@ def _absolute_tolerance(value: float, tolerance: object) -> float:
             return float(text[:-1]) / 100 * abs(value)
         return parse_duration(text)
     if isinstance(tolerance, Mapping):  # {"relative": r} or {"absolute": a}
-        if tolerance.get("relative") is not None:
-            return float(tolerance["relative"]) * abs(value)
+        relative = tolerance.get("relative")
+        if relative is not None:
+            return float(relative) * abs(value)
         return float(tolerance.get("absolute") or 0.0)
     return float(tolerance)
 
@@ -98,14 +99,17 @@ def _row_positions(labels: list[str]) -> tuple[list[float], float]:
     return list((edges[:-1] + edges[1:]) / 2), float(edges[-1])
 
 
-def _comparison_layout(table: pd.DataFrame) -> list[tuple[str, object]]:
-    """Rows of the chart: targets, under a header row per scenario when there are several."""
+def _comparison_layout(table: pd.DataFrame) -> list[str | pd.Series]:
+    """Rows of the chart: targets, under a header row per scenario when there are several.
+
+    A header is the scenario's name (a string); a target is its row of ``table``.
+    """
     if "scenario" not in table or table["scenario"].nunique() < 2:
-        return [("target", row) for _, row in table.iterrows()]
-    entries: list[tuple[str, object]] = []
+        return [row for _, row in table.iterrows()]
+    entries: list[str | pd.Series] = []
     for name in pd.unique(table["scenario"]):
-        entries.append(("header", str(name)))
-        entries += [("target", row) for _, row in table[table["scenario"] == name].iterrows()]
+        entries.append(str(name))
+        entries += [row for _, row in table[table["scenario"] == name].iterrows()]
     return entries
 
 
@@ -121,7 +125,7 @@ def _comparison_figures(row: pd.Series) -> str:
     return f"{doc}   {sim}"
 
 
-def _draw_band(ax: Axes, y: int, row: pd.Series) -> None:
+def _draw_band(ax: Axes, y: float, row: pd.Series) -> None:
     """The tolerance as a grey bar: both sides, or open-ended for one-sided targets."""
     bound = str(row.get("bound", "equal"))
     low = -_Z_EDGE if bound == "at_most" else -row["z_tol"]
@@ -129,7 +133,7 @@ def _draw_band(ax: Axes, y: int, row: pd.Series) -> None:
     ax.barh(y, high - low, left=low, height=0.7, color="0.88", zorder=0)
 
 
-def _draw_target(ax: Axes, y: int, row: pd.Series) -> None:
+def _draw_target(ax: Axes, y: float, row: pd.Series) -> None:
     passed = bool(row["passed"])
     colour, marker = (OKABE_ITO[0], "o") if passed else (OKABE_ITO[3], "X")
     z, half = row["z"], row["z_ci"]
@@ -162,24 +166,24 @@ def document_comparison(rows: pd.DataFrame) -> Figure:
     """
     table = _comparison_rows(rows)
     entries = _comparison_layout(table)
-    left = [e if kind == "header" else _comparison_label(e) for kind, e in entries]
+    left = [e if isinstance(e, str) else _comparison_label(e) for e in entries]
     ys, total = _row_positions(left)
     fig = new_figure(11.0, 1.8 + _ROW_INCHES * total)
     ax = fig.add_subplot()
     ax.axvline(0, color="0.4", linewidth=1)
-    for y, (kind, row) in zip(ys, entries, strict=True):
-        if kind == "target":
+    for y, row in zip(ys, entries, strict=True):
+        if not isinstance(row, str):
             _draw_band(ax, y, row)
             _draw_target(ax, y, row)
     ax.set_yticks(ys, left)
-    for tick, (kind, _) in zip(ax.get_yticklabels(), entries, strict=True):
-        if kind == "header":
+    for tick, entry in zip(ax.get_yticklabels(), entries, strict=True):
+        if isinstance(entry, str):
             tick.set_fontweight("bold")
     ax.set_ylim(total, 0)
     ax.set_xlim(-_Z_EDGE, _Z_EDGE)
     right = ax.twinx()
     right.set_ylim(ax.get_ylim())
-    figures = ["" if kind == "header" else _comparison_figures(e) for kind, e in entries]
+    figures = ["" if isinstance(e, str) else _comparison_figures(e) for e in entries]
     right.set_yticks(ys, figures, fontsize=8.5)
     passed = int(table["passed"].astype(bool).sum())
     title = f"Document vs simulation: {passed} of {len(table)} targets within tolerance"

@@ -138,7 +138,8 @@ def patience_figure(result: FitResult, queue: str) -> Figure:
     ax = fig.add_subplot()
     ax.step(t / unit.seconds, km.probabilities, where="post", color="0.2",
             label="Kaplan-Meier (answered waits censored)")  # fmt: skip
-    low, high = band.low.probabilities, band.high.probabilities
+    # scipy-stubs type the band's ends as numbers; scipy gives two empirical functions.
+    low, high = band.low.probabilities, band.high.probabilities  # type: ignore[attr-defined]
     ax.fill_between(t / unit.seconds, low, high, step="post", color="0.5", alpha=0.2,
                     linewidth=0, label="its 95% CI")  # fmt: skip
     grid = np.linspace(0, top, 400)

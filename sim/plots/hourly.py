@@ -7,7 +7,9 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 from matplotlib.ticker import MaxNLocator
 
 from sim.plots.base import (
@@ -243,7 +245,7 @@ def _draw_heatmap(table: pd.DataFrame, clock: Clock, unit: TimeUnit, title: str)
 _ANNOTATED_DAYS = 2  # few rows leave room to print each cell's value
 
 
-def _annotate_cells(ax: Axes, values: np.ma.MaskedArray, image: object) -> None:
+def _annotate_cells(ax: Axes, values: np.ma.MaskedArray, image: AxesImage) -> None:
     """Write each cell's value on it, dark on light cells and light on dark ones."""
     for (row, hour), value in np.ndenumerate(values.filled(np.nan)):
         if not math.isfinite(value):
@@ -254,7 +256,7 @@ def _annotate_cells(ax: Axes, values: np.ma.MaskedArray, image: object) -> None:
         ax.text(hour + 0.5, row, text, ha="center", va="center", fontsize=7, color=colour)
 
 
-def _sequential_cmap() -> object:
+def _sequential_cmap() -> Colormap:
     from matplotlib import colormaps  # noqa: PLC0415 - keeps module import light
 
     return colormaps[SEQUENTIAL_CMAP].with_extremes(bad=MISSING_COLOUR)

@@ -34,14 +34,14 @@ def _gantt(ax: Axes, plan: StaffingPlan) -> None:
     shifts = sorted(plan.shifts, key=lambda s: (s.start, s.length))
     for row, shift in enumerate(shifts):
         colour = OKABE_ITO[0]  # one colour: a shift's colour would suggest a meaning
-        pieces = _segments(shift.start, shift.length)
+        pieces = _segments(shift.start, shift.length)  # type: ignore[arg-type]  # daily shifts
         ax.broken_barh(pieces, (row - _BAR_HEIGHT / 2, _BAR_HEIGHT), color=colour, alpha=0.85)
         label = f"{shift.agents} agent{'s' if shift.agents != 1 else ''}"
         x, width = max(pieces, key=lambda p: p[1])
         ax.text(x + width / 2, row, label, ha="center", va="center", fontsize=8, color="white")
     ax.set_yticks(
         range(len(shifts)),
-        [f"{format_clock(s.start)}-{format_clock(s.end)}" for s in shifts],
+        [f"{format_clock(s.start)}-{format_clock(s.end)}" for s in shifts],  # type: ignore[arg-type]
     )
     ax.set_ylim(len(shifts) - 0.5, -0.5)
     ax.set_ylabel("shift")

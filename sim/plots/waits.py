@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -66,14 +67,14 @@ def wait_histogram(
     for i, (label, waits) in enumerate(series.items()):
         clipped = np.minimum(waits, edges[-1])
         weights = np.full(len(waits), 1 / len(waits)) if density else None
-        look = (
+        look: dict[str, Any] = (  # keyword arguments of hist, of several types
             {"histtype": "bar", "color": OKABE_ITO[0], "edgecolor": "white", "linewidth": 0.5}
             if single
             else {"histtype": "step", "linewidth": 1.8, **line_style(i)}
         )
         ax.hist(
             clipped / unit.seconds,
-            bins=edges / unit.seconds,
+            bins=edges / unit.seconds,  # type: ignore[arg-type]  # an array is fine: stubs say no
             weights=weights,
             label=f"{label} (n = {len(waits):,})",
             **look,

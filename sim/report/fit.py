@@ -95,7 +95,8 @@ def _distributions(result: FitResult) -> Table:
 
 
 def _cleaning(result: FitResult) -> Table:
-    rows = tuple((r.kind, r.what, f"{r.rows:,}") for r in result.log.cleaning.table().itertuples())
+    table = result.log.cleaning.table()
+    rows = tuple((str(r.kind), str(r.what), f"{r.rows:,}") for r in table.itertuples())
     return Table(("kind", "what", "rows"), rows, 2, "What the log held and what was repaired.")
 
 

@@ -27,6 +27,7 @@ from sim.report.figures import PNG_DPI
 from sim.report.tables import Table
 
 if TYPE_CHECKING:
+    from jinja2 import Environment
     from matplotlib.figure import Figure
 
     from sim.outputs import OutputPlan
@@ -183,7 +184,7 @@ def versions() -> tuple[tuple[str, str], ...]:
     )
 
 
-def _environment() -> object:
+def _environment() -> Environment:
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape  # noqa: PLC0415
 
     env = Environment(

@@ -40,7 +40,8 @@ def _gantt(plan: StaffingPlan) -> tuple:
         return ()
     from sim import plots  # noqa: PLC0415 - matplotlib
 
-    busiest = plan.intervals.loc[plan.intervals["simulated_agents"].idxmax()]
+    # pandas-stubs take idxmax's label (a Hashable) for no row label .loc accepts.
+    busiest = plan.intervals.loc[plan.intervals["simulated_agents"].idxmax()]  # type: ignore[call-overload]
     alt = (
         f"Top: {len(plan.shifts)} horizontal bars, one per shift of the plan, from its "
         "start to its end over the 24 hours, labelled with its agents. Bottom: agents needed "

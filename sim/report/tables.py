@@ -446,19 +446,18 @@ TEAM_COLUMNS = (
 
 def teams_table(teams: pd.DataFrame, caption: str = "") -> Table:
     """Per team and queue it serves (``Results.teams()``), mean ± 95% CI half-width."""
-    rows = tuple(
-        (
-            str(team),
-            str(queue),
-            *(
-                with_ci(row[m], row[f"{m}_ci95"], kind) if kind == "share" else _count(row[m])
-                for _, m, kind in TEAM_COLUMNS
-            ),
+    rows: list[tuple[str, ...]] = []
+    # The index is (team, queue): pandas-stubs type a row's label as one Hashable.
+    team: object
+    queue: object
+    for (team, queue), row in teams.iterrows():  # type: ignore[misc]
+        cells = (
+            with_ci(row[m], row[f"{m}_ci95"], kind) if kind == "share" else _count(row[m])
+            for _, m, kind in TEAM_COLUMNS
         )
-        for (team, queue), row in teams.iterrows()
-    )
+        rows.append((str(team), str(queue), *cells))
     header = ("team", "queue", *(t for t, _, _ in TEAM_COLUMNS))
-    return Table(header, rows, left=2, caption=caption)
+    return Table(header, tuple(rows), left=2, caption=caption)
 
 
 def format_teams(teams: pd.DataFrame) -> str:

@@ -57,8 +57,9 @@ class StaffingPlan:
 
     def staff_block(self) -> list[dict[str, Any]]:
         """The plan as scenario data (a list of shifts)."""
+        # A plan's shifts are daily: clock times, never date-times.
         return [
-            {"start": format_clock(s.start), "end": format_clock(s.end), "agents": s.agents}
+            {"start": format_clock(s.start), "end": format_clock(s.end), "agents": s.agents}  # type: ignore[arg-type]
             for s in self.shifts
         ]
 

@@ -101,7 +101,7 @@ def cover_shifts(
     result = milp(
         c=hours,
         constraints=LinearConstraint(cover, lb=need, ub=np.inf),
-        integrality=np.ones(len(templates)),
+        integrality=np.ones(len(templates), dtype=int),
         bounds=Bounds(0, np.inf),
     )
     if not result.success:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from sim.staffing.base import TARGET_HELP, StaffingError
 from sim.units import format_duration, parse_duration
@@ -59,15 +60,15 @@ class StaffTarget:
             )
         return np.where(np.isnan(miss), 0.0, np.maximum(miss, 0.0))
 
-    def met(self, mean: np.ndarray, half: np.ndarray | float = 0.0) -> np.ndarray:
+    def met(self, mean: npt.ArrayLike, half: npt.ArrayLike = 0.0) -> np.ndarray:
         """Whether each figure meets the target, or is within its CI half-width of it."""
-        mean = np.asarray(mean, dtype=float)
-        half = np.nan_to_num(np.asarray(half, dtype=float), nan=0.0)
+        figure = np.asarray(mean, dtype=float)
+        margin: np.ndarray = np.nan_to_num(np.asarray(half, dtype=float), nan=0.0)
         if self.kind == "service_level":
-            ok = mean + half >= self.value
+            ok = figure + margin >= self.value
         else:
-            ok = mean - half <= self.value
-        return ok | np.isnan(mean)
+            ok = figure - margin <= self.value
+        return ok | np.isnan(figure)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -47,7 +48,7 @@ class Selection:
     def of(cls, target: Target, ref: Reference | None = None) -> Selection:
         """The target's selection, or its ratio reference's (missing fields: the target's)."""
 
-        def pick(field: str) -> object:
+        def pick(field: str) -> Any:  # a field by name: each has a type of its own
             mine = getattr(ref, field) if ref is not None else None
             return getattr(target, field) if mine is None else mine
 
@@ -128,11 +129,12 @@ class Replication:
     def _day_deadline(self, d: int, within: Deadline) -> float:
         """The end of the ``within.days``-th (working) day after day ``d``."""
         k, counted = d, 0
+        days: int = within.days  # type: ignore[assignment]  # set: deadlines() read seconds
         # A calendar of holidays only has no working day: no deadline is ever met.
-        while counted < within.days and k - d <= MAX_HORIZON / DAY:
+        while counted < days and k - d <= MAX_HORIZON / DAY:
             k += 1
             counted += not within.working or self.clock.matches(("workdays",), k)
-        return self.clock.day_start(k + 1) if counted >= within.days else math.inf
+        return self.clock.day_start(k + 1) if counted >= days else math.inf
 
     # -- weights -----------------------------------------------------------------------
 
@@ -240,7 +242,8 @@ class Replication:
         if metric in ("e2e_mean_time", "e2e_mean_response"):
             keep = done & (weights > 0)
             return _weighted_mean((first - self.entered)[keep], weights[keep])
-        deadline = self.deadlines(self.entered, sel.within)
+        # Every *_within metric has a deadline (Target._consistent checks it).
+        deadline = self.deadlines(self.entered, sel.within)  # type: ignore[arg-type]
         return _share(weights, done & (first <= deadline))
 
 
@@ -290,7 +293,9 @@ def _target_figure(rep: Replication, target: Target) -> float:
     if target.ratio_to is None:
         return value
     if target.ratio_to == "best_other_hour":
-        others = [rep.figure(own.with_hours(h)) for h in _other_hours(target.hours)]
+        # best_other_hour comes with hours (Target._consistent checks it).
+        hours: tuple[float, float] = target.hours  # type: ignore[assignment]
+        others = [rep.figure(own.with_hours(h)) for h in _other_hours(hours)]
         finite = [v for v in others if math.isfinite(v)]
         reference = max(finite) if finite else math.nan
     else:

@@ -49,10 +49,14 @@ def _try_load(path: Path, overrides: Iterable[str]) -> tuple[str, Scenario] | Sc
 
 def load_all(paths: Sequence[Path], overrides: Iterable[str] = ()) -> list[tuple[str, Scenario]]:
     """Load every file, reporting all files' problems together."""
-    loaded, problems = [], []
+    loaded: list[tuple[str, Scenario]] = []
+    problems: list[ScenarioError] = []
     for path in paths:
         outcome = _try_load(path, overrides)
-        (problems if isinstance(outcome, ScenarioError) else loaded).append(outcome)
+        if isinstance(outcome, ScenarioError):
+            problems.append(outcome)
+        else:
+            loaded.append(outcome)
     if problems:
         first = problems[0]
         if len(problems) == 1:

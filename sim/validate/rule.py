@@ -181,4 +181,4 @@ def validate_many(scenarios: Sequence[tuple[str, Scenario]], **options: object) 
 
 def validate(scenario: Scenario, **options: object) -> list[TargetRow]:
     """Check one scenario's targets (options as for :func:`validate_many`)."""
-    return validate_many([(scenario.name, scenario)], **options)  # type: ignore[arg-type]
+    return validate_many([(scenario.name, scenario)], **options)
