@@ -24,6 +24,7 @@ run: $(VENV)/.installed
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check sim tests benchmarks docs
 	$(BIN)/ruff format --check sim tests benchmarks docs
+	$(BIN)/python -m mypy sim
 
 test: lint
 	$(BIN)/python -m pytest -q
