@@ -103,7 +103,7 @@ def _ipf(
     free = np.array([d in free_dates for d in dates])
     date_codes, date_index = np.unique(dates, return_inverse=True)
     a, b = np.ones(24), np.ones(7)
-    m = np.ones(len(date_codes))
+    m: np.ndarray = np.ones(len(date_codes))
     for _ in range(200):
         previous = a[hour] * b[weekday] * m[date_index]
         for factor, key, size in ((a, hour, 24), (b, weekday, 7)):

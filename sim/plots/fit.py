@@ -58,6 +58,8 @@ def backtest_figure(result: FitResult, queue: str, by: str = "date") -> Figure:
                         linewidth=0, label="simulated: one run's 95% range")  # fmt: skip
         ax.plot(x, sim_mean, label="simulated: mean", **line_style(0))
         obs = table[f"observed_{metric}"].to_numpy(float) * k
+        low: np.ndarray
+        high: np.ndarray
         if metric == "arrivals":
             low, high = (table[f"observed_arrivals_{s}"].to_numpy(float) for s in ("low", "high"))
         else:

@@ -222,7 +222,7 @@ class Replication:
         if weights is None:
             return math.nan
         contact = hops["contact"]
-        in_scope = np.ones(len(contact), dtype=bool)
+        in_scope: np.ndarray = np.ones(len(contact), dtype=bool)
         if sel.scope is not None:
             in_scope = np.isin(hops["queue"], [self.index[q] for q in sel.scope])
         metric = sel.metric
