@@ -11,8 +11,9 @@ Rules, the same for every command:
 
 * a missing parent folder is created (``--out results/run1/summary.csv`` works);
 * an output is never written through a symbolic link (the link is refused, not followed);
-* an output never replaces one of the command's inputs (``--out .`` next to the
-  scenario file, or ``--out scenario.yaml``, is refused);
+* an output never replaces one of the command's inputs (``--out scenario.yaml``, or
+  ``--out .`` when the folder holds an input named like an output, such as a scenario
+  file called ``scenario.yaml``, is refused);
 * a file output may not be an existing folder, nor a folder output an existing file;
 * the files of a folder output are plain names inside it (names built from queue
   names cannot climb out with ``../``).

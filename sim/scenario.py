@@ -119,7 +119,7 @@ def route_share(value: float | DelayedRoute) -> float:
 # The dot is allowed inside: composed scenarios name queues ``prefix.queue``.
 MAX_NAME_LENGTH = 64
 NAME_RULE = (
-    "use letters, digits, '_', '-' and '.', not starting with '.', "
+    "use letters, digits, '_', '-' and '.', not starting with '.' or '-', "
     f"at most {MAX_NAME_LENGTH} characters"
 )
 _NAME = re.compile(rf"[^\W][\w.-]{{0,{MAX_NAME_LENGTH - 1}}}")

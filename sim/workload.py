@@ -173,7 +173,8 @@ class Workload:
                 f"replication; limit {limits.contacts:,})"
             )
         total = self.contacts * self.repeats
-        if total > limits.total_contacts:
+        # One evaluation: the line above says it already (the total limit is the larger).
+        if self.repeats > 1 and total > limits.total_contacts:
             found.append(
                 f"about {total:,.0f} contacts over {self.repeats:,} evaluations "
                 f"(limit {limits.total_contacts:,})"

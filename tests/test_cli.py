@@ -133,10 +133,19 @@ def test_table_names_every_queue(capsys, scenario_file):
 def test_out_writes_results_metadata_and_resolved_scenario(capsys, scenario_file, tmp_path):
     out_dir = tmp_path / "results" / "run1"
     assert main(["run", str(scenario_file), "-n", "2", "--out", str(out_dir)]) == 0
-    capsys.readouterr()
+    said = capsys.readouterr().out
     for name in ("summary.csv", "contacts.csv", "metadata.json", "scenario.yaml"):
         assert (out_dir / name).is_file(), name
     assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]  # no temporary files
+    # The closing line names every file written, and the option's help lists them all.
+    written = sorted(p.name for p in out_dir.iterdir())
+    assert (
+        sorted(said.split("wrote ")[1].removeprefix(f"{out_dir}/").strip().split(", ")) == written
+    )
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    helped = " ".join(capsys.readouterr().out.split())
+    assert all(name in helped for name in written), helped
 
     summary = pd.read_csv(out_dir / "summary.csv", index_col="queue")
     assert sorted(summary.index) == ["chat", "email"]

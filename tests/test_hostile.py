@@ -295,6 +295,15 @@ def test_queue_names_are_identifiers(capsys, tmp_path, name, no_simulation):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
 
 
+def test_a_name_starting_with_a_dash_is_refused_by_the_rule_it_breaks(
+    capsys, tmp_path, no_simulation
+):
+    data = _data()
+    data["queues"]["-x"] = data["queues"].pop("email")
+    data["queues"]["chat"]["on_unresolved"] = {"-x": 1.0}
+    _refused(capsys, "run", str(_file(tmp_path, data)), words=("not starting with '.' or '-'",))
+
+
 def test_team_names_are_identifiers_too(capsys, tmp_path, no_simulation):
     data = _data(teams={"../desk": {"staff": 1, "serves": ["chat"]}})
     _refused(capsys, "run", str(_file(tmp_path, data)), words=("teams.../desk", "not a valid name"))

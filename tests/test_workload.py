@@ -97,6 +97,10 @@ def test_a_calibration_of_an_ordinary_week_is_allowed_and_an_absurd_total_is_not
     assert ordinary.problems() == []
     absurd = Workload(10, 1e7, 100, 1e8, per_replication=1e6, repeats=1000)
     assert "over 1,000 evaluations" in " ".join(absurd.problems())
+    # One evaluation past the total is past the per-set limit too: said once, not twice.
+    single = Workload(10, 6e8, 100, 1e8, per_replication=6e7).problems()
+    assert len(single) == 1
+    assert "evaluations" not in single[0]
 
 
 def test_limits_name_each_quantity_past_them():

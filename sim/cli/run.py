@@ -50,7 +50,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("scenario", help="scenario YAML file")
     add_run_options(p, json_help="print the summary as JSON on stdout")
     p.add_argument(
-        "--out", metavar="DIR", help="write summary.csv, contacts.csv, teams.csv, metadata.json"
+        "--out",
+        metavar="DIR",
+        help="write summary.csv, replications.csv, hourly.csv, contacts.csv, teams.csv, "
+        "metadata.json and scenario.yaml (the resolved scenario) into DIR",
     )
     p.add_argument(
         "--plots", action="store_true", help="with --out: also write the standard plots (PNG)"
@@ -112,10 +115,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(format_teams(results.teams()))
         if args.out:
             extra = " and the standard plots" if args.plots else ""
-            print(
-                f"\nwrote {args.out}/summary.csv, contacts.csv, hourly.csv, teams.csv, "
-                f"metadata.json{extra}"
-            )
+            print(f"\nwrote {args.out}/{', '.join(RESULT_FILES)}{extra}")
         if report:
             print(f"wrote {args.report}")
     return EXIT_OK
