@@ -16,13 +16,12 @@ from typing import Any
 import numpy as np
 
 from sim.engine import ReplicationResult
-from sim.records import By, Outcome
+from sim.records import NOT_OFFERED, By, Outcome
 from sim.scenario import MAX_HORIZON, Deadline, QueueSelection, Reference, Scenario, Target
 from sim.timeline import DAY, Clock
 
 __all__ = ["Replication", "Selection", "target_figures"]
 
-_NOT_OFFERED = (Outcome.NOT_VISIBLE, Outcome.OVERFLOW, Outcome.CLOSED)
 _OUTCOME_RATES = {
     "abandon_rate": Outcome.ABANDONED,
     "resolution_rate": Outcome.RESOLVED,
@@ -208,11 +207,11 @@ class Replication:
         within = sel.within or Deadline(seconds=self.scenario.service_level_threshold)
         deadline = self.deadlines(arrive, within)
         if metric == "service_level":
-            offered = ~np.isin(outcome, _NOT_OFFERED)
+            offered = ~np.isin(outcome, NOT_OFFERED)
             return _share(w, answered & (response <= deadline), over=offered)
         if metric == "resolved_within":
             done = (outcome == Outcome.RESOLVED) & (hops["end"][rows] <= deadline)
-            return _share(w, done, over=~np.isin(outcome, _NOT_OFFERED))
+            return _share(w, done, over=~np.isin(outcome, NOT_OFFERED))
         raise ValueError(f"unknown hop metric {metric!r}")  # pragma: no cover - validated
 
     def _end_to_end(self, sel: Selection) -> float:
