@@ -1,0 +1,98 @@
+"""README.md's console examples, run as shown: what the README prints is what sim prints.
+
+Each ```console block's ``$ sim ...`` command on a shipped scenario is run from the
+repository root, and every output line the README shows must appear in the command's
+output (stdout and stderr), in the same order; a line ``...`` stands for lines left out.
+Figures are deterministic (fixed seeds, common random numbers), so a table that drifts
+from the code (a changed metric, a re-fitted scenario) fails here instead of misleading a
+reader. Left out, with their reasons: commands that write files (``--out``,
+``--report``) and the long ones (``sim validate`` and ``sim calibrate`` of the document
+world, ``sim fit``), whose figures ``tests/test_document.py`` and the fit tests check.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_LONG = ("validate", "calibrate", "fit")
+_WRITES = ("--out", "--report")
+
+
+def _examples() -> list[tuple[int, list[str], list[str]]]:
+    """``(line number, argv, shown output lines)`` of each runnable README example."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    examples, block, start = [], None, 0
+    for number, line in enumerate(text, 1):
+        if line.startswith("```console"):
+            block = []
+        elif line.startswith("```") and block is not None:
+            examples += _commands(block, start)
+            block = None
+        elif block is not None:
+            if not block:
+                start = number
+            block.append(line)
+    return examples
+
+
+def _commands(block: list[str], start: int) -> list[tuple[int, list[str], list[str]]]:
+    found = []
+    for i, line in enumerate(block):
+        if not line.startswith("$ sim ") or line.endswith("\\"):
+            continue  # not sim, or a command continued on the next lines (a long one)
+        argv = shlex.split(line[2:], comments=True)[1:]
+        shown = []
+        for later in block[i + 1 :]:
+            if later.startswith("$ "):
+                break
+            shown.append(later.rstrip())
+        runnable = (
+            argv[0] not in _LONG
+            and not any(a in _WRITES for a in argv)
+            and (ROOT / argv[1]).is_file()
+            and shown
+        )
+        if runnable:
+            found.append((start + i, argv, shown))
+    return found
+
+
+EXAMPLES = _examples()
+
+
+def test_the_readme_has_console_examples_to_run():
+    commands = {argv[0] for _, argv, _ in EXAMPLES}
+    assert {"run", "compare", "sweep", "staff"} <= commands, commands
+
+
+@pytest.mark.parametrize(
+    ("line", "argv", "shown"), EXAMPLES, ids=[f"README.md:{n}" for n, _, _ in EXAMPLES]
+)
+def test_a_readme_example_prints_what_the_readme_shows(line, argv, shown):
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    printed = [out.rstrip() for out in (proc.stderr + proc.stdout).splitlines()]
+    # The README's lines, in order, each found at or after the one before.
+    position = 0
+    for expected in (s for s in shown if s.strip() and s.strip() != "..."):
+        pattern = re.compile(r"\s+".join(map(re.escape, expected.split())) + r"$")
+        matches = [k for k in range(position, len(printed)) if pattern.match(printed[k])]
+        assert matches, (
+            f"README.md:{line} `sim {' '.join(argv)}` shows a line it does not print:\n"
+            f"  {expected}\nprinted:\n" + "\n".join(printed)
+        )
+        position = matches[0] + 1
