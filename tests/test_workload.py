@@ -237,10 +237,30 @@ def test_bad_scheduler_addresses_are_cluster_errors(address):
 # --------------------------------------------------------------------- validate table
 
 
+def _row(**fields: object) -> TargetRow:
+    """A validate row: a wait target that passes, with ``fields`` changed."""
+    default = {
+        "scenario": "s",
+        "queue": "q",
+        "metric": "mean_wait",
+        "value": 60.0,
+        "simulated": 61.0,
+        "ci95": 1.0,
+        "tolerance": 6.0,
+        "passed": True,
+        "bound": "equal",
+        "detail": "mean_wait",
+        "note": "",
+        "replications": 3,
+        "source": "x.yaml",
+    }
+    return TargetRow(**{**default, **fields})
+
+
 def test_the_validate_table_fits_120_columns():
     long_queue = "+".join(f"queue_with_a_long_name_{i}" for i in range(5))
     rows = [
-        TargetRow(
+        _row(
             scenario=f"a-scenario-with-a-long-name-{i}",
             queue=long_queue if i % 2 else "q",
             metric="e2e_reach_rate_ratio",
@@ -248,12 +268,8 @@ def test_the_validate_table_fits_120_columns():
             simulated=0.49,
             ci95=0.01,
             tolerance=0.03,
-            passed=True,
-            bound="equal",
             detail="e2e_reach_rate reaching email+tickets / e2e_answer_rate at home+faq " * 2,
-            note="",
             replications=2,
-            source="x.yaml",
         )
         for i in range(4)
     ]
@@ -264,30 +280,11 @@ def test_the_validate_table_fits_120_columns():
     assert "a-scenario-with-a-long-" in text
 
 
-def _row(scenario: str, target_id: str, detail: str, source: str = "x.yaml") -> TargetRow:
-    return TargetRow(
-        scenario=scenario,
-        queue="q",
-        metric="mean_wait",
-        value=60.0,
-        simulated=61.0,
-        ci95=1.0,
-        tolerance=6.0,
-        passed=True,
-        bound="equal",
-        detail=detail,
-        note="",
-        replications=3,
-        source=source,
-        id=target_id,
-    )
-
-
 def test_the_validate_table_names_each_scenario_once_above_its_targets():
     rows = [
-        _row("first", "a", "mean_wait", "one.yaml"),
-        _row("first", "b", "mean_wait", "one.yaml"),
-        _row("second", "c", "mean_wait", "two.yaml"),
+        _row(scenario="first", id="a", source="one.yaml"),
+        _row(scenario="first", id="b", source="one.yaml"),
+        _row(scenario="second", id="c", source="two.yaml"),
     ]
     lines = format_rows(rows).splitlines()
     assert lines[0].split()[0] == "target"  # no scenario column
