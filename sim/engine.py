@@ -40,7 +40,9 @@ class CrewAccount:
     ``busy_by_queue[i]`` is the time its agents spent on contacts of queue
     ``serves[i]``; chat slots count separately, so with concurrency busy time is
     occupied slot time. ``agent_ids`` are the numbers of its agents (the ``agent``
-    column of the hop records).
+    column of the hop records). Two shares of the busy time: ``utilization`` over the
+    slot time present (breaks included), ``occupancy`` over the slot time available
+    (breaks excluded); without breaks they are the same.
     """
 
     name: str
@@ -66,17 +68,28 @@ class CrewAccount:
         return self.on_shift_time - self.break_time
 
     @property
-    def capacity(self) -> float:
-        """Slot time the agents could work: present and not on break, times their slots.
+    def present_slot_time(self) -> float:
+        """Slot time the agents were present, breaks included.
 
-        Present: on shift, or finishing a contact after the shift ended.
+        Present: on shift, or finishing a contact after the shift ended (so that the
+        busy time never exceeds it).
         """
+        return self.present_time * self.slots
+
+    @property
+    def available_slot_time(self) -> float:
+        """Slot time the agents were present and not on a break."""
         return (self.present_time - self.break_time) * self.slots
 
     @property
     def utilization(self) -> float:
-        """Busy slot time over the slot time available."""
-        return self.busy_time / self.capacity if self.capacity > 0 else float("nan")
+        """Busy slot time over the slot time present (on shift, breaks included)."""
+        return _busy_share((self,), present=True)
+
+    @property
+    def occupancy(self) -> float:
+        """Busy slot time over the slot time available (present and not on a break)."""
+        return _busy_share((self,), present=False)
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,9 @@ class QueueAccount:
 
     The figures are those of every agent who may take the queue's contacts: its own
     staff and the teams that serve it (a team's agents count for each of its queues).
+    ``utilization`` is their busy slot time over the slot time they were present (on
+    shift, breaks included), ``occupancy`` over the slot time they were available (not
+    on a break); see :class:`CrewAccount`.
     """
 
     present_time: float
@@ -94,6 +110,7 @@ class QueueAccount:
     staffing: Steps
     breaks: Steps
     available_time: float
+    occupancy: float
 
 
 @dataclass(frozen=True)
@@ -129,12 +146,33 @@ class ReplicationResult:
     def pooled_utilization(self, queues: Iterable[int]) -> float:
         """Utilisation of every agent who may take contacts of any of ``queues``.
 
-        A team serving several of them counts once.
+        Busy slot time over slot time present (breaks included); a team serving several
+        of them counts once.
         """
+        return _busy_share(self._serving(queues), present=True)
+
+    def pooled_occupancy(self, queues: Iterable[int]) -> float:
+        """Occupancy of every agent who may take contacts of any of ``queues``.
+
+        Busy slot time over slot time available (not on a break); a team serving several
+        of them counts once.
+        """
+        return _busy_share(self._serving(queues), present=False)
+
+    def _serving(self, queues: Iterable[int]) -> list[CrewAccount]:
+        """The crews that serve any of ``queues``."""
         wanted = set(queues)
-        crews = [c for c in self.crews if wanted & set(c.serves)]
-        capacity = sum(c.capacity for c in crews)
-        return sum(c.busy_time for c in crews) / capacity if capacity > 0 else float("nan")
+        return [c for c in self.crews if wanted & set(c.serves)]
+
+
+def _busy_share(crews: Iterable[CrewAccount], *, present: bool) -> float:
+    """The crews' busy slot time over their slot time present or available (NaN if none).
+
+    ``present``: utilisation (breaks included in the time); otherwise occupancy.
+    """
+    crews = tuple(crews)
+    time = sum(c.present_slot_time if present else c.available_slot_time for c in crews)
+    return sum(c.busy_time for c in crews) / time if time > 0 else float("nan")
 
 
 def simulate(
@@ -278,16 +316,15 @@ def _crew_accounts(
 def _queue_account(queue: int, crews: tuple[CrewAccount, ...]) -> QueueAccount:
     """A queue's figures: those of its own staff and of the teams serving it."""
     serving = [c for c in crews if queue in c.serves]
-    capacity = sum(c.capacity for c in serving)
-    busy = sum(c.busy_time for c in serving)
     return QueueAccount(
         present_time=sum(c.present_time for c in serving),
-        busy_time=busy,
+        busy_time=sum(c.busy_time for c in serving),
         on_shift_time=sum(c.on_shift_time for c in serving),
-        utilization=busy / capacity if capacity > 0 else float("nan"),
+        utilization=_busy_share(serving, present=True),
         staffing=_sum_steps([c.staffing for c in serving]),
         available_time=sum(c.available_time for c in serving),
         breaks=_sum_steps([c.breaks for c in serving]),
+        occupancy=_busy_share(serving, present=False),
     )
 
 

@@ -32,6 +32,7 @@ METRICS = (
     "resolution_rate",
     "escalation_rate",
     "utilization",
+    "occupancy",
     "not_visible_rate",
     "overflow_rate",
     "closed_rate",
@@ -162,6 +163,7 @@ def queue_metrics(result: ReplicationResult, threshold: float) -> dict[str, dict
         account = result.accounts[q]
         figures = _hop_figures(_Selected(result.hops, select), threshold)
         figures["utilization"] = account.utilization
+        figures["occupancy"] = account.occupancy
         figures["mean_agents_on_shift"] = account.on_shift_time / (w1 - w0)
         figures["mean_agents_available"] = account.available_time / (w1 - w0)
         figures.update(_end_to_end(result, q))
@@ -173,6 +175,7 @@ TEAM_METRICS = (
     "mean_agents_on_shift",
     "mean_agents_available",
     "utilization",
+    "occupancy",
     "work_share",
     "answered",
 )
@@ -200,6 +203,7 @@ def team_metrics(result: ReplicationResult) -> list[dict[str, object]]:
                     "mean_agents_on_shift": team.on_shift_time / (w1 - w0),
                     "mean_agents_available": team.available_time / (w1 - w0),
                     "utilization": team.utilization,
+                    "occupancy": team.occupancy,
                     "work_share": _share(q_busy, busy),
                     "answered": int(took.sum()),
                 }

@@ -98,7 +98,14 @@ class Results:
         return pd.DataFrame(rows)
 
     def metrics(self) -> pd.DataFrame:
-        """One row per replication and queue, every metric."""
+        """One row per replication and queue, every metric.
+
+        Of the agents who may take a queue's contacts (its own and its teams'):
+        ``utilization`` is their busy slot time over their slot time on shift, breaks
+        included (an agent finishing a contact past its shift's end counts as on shift
+        meanwhile); ``occupancy`` the same busy time over the slot time they were
+        available, breaks excluded. Without breaks the two are equal.
+        """
         return self._per_rep.copy()
 
     def summary(self) -> pd.DataFrame:
@@ -121,10 +128,12 @@ class Results:
     def teams(self) -> pd.DataFrame:
         """Per team and queue it serves: mean over replications and ``_ci95`` half-widths.
 
-        ``mean_agents_on_shift``, ``mean_agents_available`` and ``utilization`` are the
-        team's (the same on each of its rows); ``work_share`` is the share of the team's
-        busy time spent on the queue's contacts and ``answered`` the queue's contacts
-        its agents took. Empty when the scenario has no teams.
+        ``mean_agents_on_shift``, ``mean_agents_available``, ``utilization`` (busy slot
+        time over slot time on shift, breaks included) and ``occupancy`` (over slot time
+        available, breaks excluded) are the team's (the same on each of its rows);
+        ``work_share`` is the share of the team's busy time spent on the queue's contacts
+        and ``answered`` the queue's contacts its agents took. Empty when the scenario
+        has no teams.
         """
         table = summarize(self._per_team, ["team", "queue"], list(TEAM_METRICS))
         if table.empty:
@@ -197,7 +206,7 @@ class Results:
     def _teams_dict(self) -> dict[str, dict[str, object]]:
         """Per team: its figures and, per queue it serves, its work there (with CIs)."""
         table = self.teams()
-        shared = ("mean_agents_on_shift", "mean_agents_available", "utilization")
+        shared = ("mean_agents_on_shift", "mean_agents_available", "utilization", "occupancy")
         teams: dict[str, dict[str, object]] = {}
         # The index is (team, queue): pandas-stubs type a row's label as one Hashable.
         team: object

@@ -641,6 +641,7 @@ RATE_METRICS = (
     "resolved_within",
     "escalation_rate",
     "utilization",
+    "occupancy",
     "e2e_resolution_rate",
     "e2e_answer_rate",
     "e2e_answered_within",
@@ -651,6 +652,8 @@ RATE_METRICS = (
     "closed_rate",
     "bot_share",
 )
+# Shares of the agents' time (whole-window accounts): no days, hours or ratio_to.
+AGENT_TIME_METRICS = ("utilization", "occupancy")
 # Shares "within" a deadline; service_level defaults to the scenario's threshold.
 DEADLINE_METRICS = (
     "service_level",
@@ -835,8 +838,8 @@ class Target(_Spec):
                 raise ValueError("scope: only for e2e_* metrics")
         if self.ratio_to == "best_other_hour" and self.hours is None:
             raise ValueError("ratio_to: best_other_hour needs hours")
-        if self.metric == "utilization" and (self.days or self.hours or self.ratio_to):
-            raise ValueError("utilization: takes no days, hours or ratio_to")
+        if self.metric in AGENT_TIME_METRICS and (self.days or self.hours or self.ratio_to):
+            raise ValueError(f"{self.metric}: takes no days, hours or ratio_to")
         return self
 
     def queue_refs(self) -> list[tuple[str, str]]:

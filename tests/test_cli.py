@@ -55,6 +55,7 @@ JSON_METRICS = (
     "resolution_rate",
     "escalation_rate",
     "utilization",
+    "occupancy",
 )
 
 
@@ -92,7 +93,7 @@ def test_run_json_has_the_contract_keys(capsys, scenario_file):
             assert metric in figures, (name, metric)
             assert metric in figures["ci95"], (name, metric)
         assert figures["arrivals"] > 0
-        assert 0 <= figures["utilization"] <= 1
+        assert 0 <= figures["utilization"] <= figures["occupancy"] <= 1
     chat = doc["queues"]["chat"]
     assert 0 < chat["service_level"] <= 1
     assert chat["escalation_rate"] > 0  # 30% unresolved go to email

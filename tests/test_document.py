@@ -396,6 +396,7 @@ def _figure(replication, **fields) -> float:
         ("escalation_rate", "escalation_rate"),
         ("not_visible_rate", "not_visible_rate"),
         ("utilization", "utilization"),
+        ("occupancy", "occupancy"),
         ("mean_handle", "mean_handle_s"),
         ("e2e_resolution_rate", "e2e_resolution_rate"),
         ("e2e_mean_time", "e2e_mean_time_s"),

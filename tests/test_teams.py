@@ -698,7 +698,7 @@ def test_mutated_team_scenario_is_valid_or_a_scenario_error(data):
     assert ((agent >= 0) == ~np.isnan(result.hops["agent_start"])).all()
     for account in result.crews:
         assert account.break_time <= account.on_shift_time + 1e-6
-        assert account.busy_time <= account.capacity + 1e-6
+        assert account.busy_time <= account.available_slot_time + 1e-6
 
 
 # --------------------------------------------------------------------------- command line

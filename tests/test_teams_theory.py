@@ -2,8 +2,10 @@
 
 * Non-preemptive priority M/M/c with one service rate: Cobham's mean wait per class.
 * Two queues of equal priority served by one team: the pooled M/M/c (Erlang C), per queue.
-* Shrinkage: agents available ``(1 - s)`` of the rostered time, and utilisation (busy
-  over available time) equal to the offered load over the available agents.
+* Shrinkage: agents available ``(1 - s)`` of the rostered time; occupancy (busy over
+  available time) equal to the offered load over the available agents, utilisation
+  (busy over time on shift, breaks included) to the offered load over the agents on
+  shift.
 
 As in test_theory.py, each check is a 99.9% t-interval over independent replications,
 with the stated warm-up allowance, and a bound on the interval's width so that it keeps
@@ -198,10 +200,38 @@ def test_hourly_agents_available_are_those_on_shift_less_those_on_a_break(shrunk
     assert (plain["agents_available"] == plain["agents_on_shift"]).all()
 
 
-def test_utilisation_is_the_offered_load_over_available_agents(shrunk):
+def test_occupancy_is_the_offered_load_over_available_agents(shrunk):
     theory = (60 / HOUR) * (5 * MINUTE) / ((1 - SHRINKAGE) * AGENTS)
+    values = shrunk.metrics().query("queue == 'desk'")["occupancy"].to_numpy()
+    assert_agrees(values, theory, max_half=0.02)
+
+
+def test_utilisation_is_the_offered_load_over_agents_on_shift(shrunk):
+    theory = (60 / HOUR) * (5 * MINUTE) / AGENTS
     values = shrunk.metrics().query("queue == 'desk'")["utilization"].to_numpy()
     assert_agrees(values, theory, max_half=0.02)
+
+
+def test_utilisation_is_occupancy_times_the_share_of_time_available(shrunk):
+    """Per replication and queue: busy / present = busy / available x available / present.
+
+    Present: on shift, or finishing a contact past the shift's end (every agent here is
+    on shift around the clock, so present is on shift).
+    """
+    metrics = shrunk.metrics().set_index(["replication", "queue"])
+    for run in shrunk.runs:
+        for q, name in enumerate(run.queues):
+            account = run.accounts[q]
+            assert account.present_time == account.on_shift_time
+            on_break = account.on_shift_time - account.available_time
+            assert on_break > 0
+            share = (account.present_time - on_break) / account.present_time
+            row = metrics.loc[(run.replication, name)]
+            if account.busy_time == 0:  # rosters without contacts
+                assert row["utilization"] == row["occupancy"] == 0
+                continue
+            assert row["utilization"] == pytest.approx(row["occupancy"] * share, rel=1e-12)
+            assert row["utilization"] < row["occupancy"]
 
 
 def comparison_table() -> str:
@@ -245,11 +275,12 @@ def comparison_table() -> str:
     )
     rows.append(
         (
-            "utilisation = offered load / available agents",
+            "occupancy = offered load / available agents",
             5 / ((1 - SHRINKAGE) * AGENTS),
-            desk["utilization"],
+            desk["occupancy"],
         )
     )
+    rows.append(("utilisation = offered load / agents on shift", 5 / AGENTS, desk["utilization"]))
     lines = ["| check | closed form | simulated ± 95% CI | 99.9% half-width |", "|---|---|---|---|"]
     for label, theory, values in rows:
         mean, half = mean_ci(np.asarray(values, float))

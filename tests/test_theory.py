@@ -114,10 +114,14 @@ def test_mmc_service_level_metric(mmc):
 
 
 def test_mmc_utilization_is_offered_load_per_agent(mmc):
+    """Without breaks, utilisation and occupancy are one figure: rho = lam / (c mu)."""
     theory = MMC_LAM / MMC_MU / MMC_C
-    values = mmc.metrics()["utilization"].to_numpy()
+    metrics = mmc.metrics()
+    values = metrics["utilization"].to_numpy()
     # Utilisation is a time average and barely depends on the starting state.
     assert_agrees(values, theory, max_half=0.02)
+    assert_agrees(metrics["occupancy"].to_numpy(), theory, max_half=0.02)
+    assert (metrics["occupancy"] == metrics["utilization"]).all()
 
 
 # --------------------------------------------------------------------------- Erlang A

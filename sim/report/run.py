@@ -221,7 +221,8 @@ def _queue_section(data: RunTables, queue: str) -> Section:
         f"{queue}{f' ({about})' if about else ''}: {fmt(row['arrivals'], 'count')} arrivals "
         f"and {fmt(row['answered'], 'count')} answered per replication; mean wait "
         f"{_cell(row, 'mean_wait_s', 'time')}, 90th percentile {_cell(row, 'p90_wait_s', 'time')}, "
-        f"agents busy {_cell(row, 'utilization', 'share')} of their available time."
+        f"agents busy {_cell(row, 'utilization', 'share')} of their time on shift and "
+        f"{_cell(row, 'occupancy', 'share')} of their time available (breaks excluded)."
     )
     if not (row["answered"] > 0):
         note = "No contact was answered at this queue, so it has no wait figures."
@@ -243,7 +244,8 @@ def _queue_section(data: RunTables, queue: str) -> Section:
 def _teams_section(teams: pd.DataFrame) -> Section:
     caption = (
         "Per team and queue it serves: the team's agents on shift and available (not on "
-        "break), its utilisation, the share of its busy time spent on the queue and the "
+        "break), its utilisation (busy time over time on shift) and occupancy (busy time "
+        "over time available), the share of its busy time spent on the queue and the "
         "contacts it answered there; mean ± 95% CI half-width."
     )
     intro = (

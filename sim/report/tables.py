@@ -69,7 +69,7 @@ def metric_kind(metric: str) -> str:
         return _KIND[metric]
     if metric.endswith("_s"):
         return "time"
-    return "share" if metric.endswith(("_rate", "_share", "utilization")) else "count"
+    return "share" if metric.endswith(("_rate", "_share", "utilization", "occupancy")) else "count"
 
 
 def fmt(value: float, kind: str, *, signed: bool = False) -> str:
@@ -439,6 +439,7 @@ TEAM_COLUMNS = (
     ("agents on shift", "mean_agents_on_shift", "count"),
     ("available", "mean_agents_available", "count"),
     ("util", "utilization", "share"),
+    ("occ", "occupancy", "share"),
     ("work share", "work_share", "share"),
     ("answered", "answered", "count"),
 )

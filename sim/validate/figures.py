@@ -17,7 +17,15 @@ import numpy as np
 
 from sim.engine import ReplicationResult
 from sim.records import NOT_OFFERED, By, Outcome
-from sim.scenario import MAX_HORIZON, Deadline, QueueSelection, Reference, Scenario, Target
+from sim.scenario import (
+    AGENT_TIME_METRICS,
+    MAX_HORIZON,
+    Deadline,
+    QueueSelection,
+    Reference,
+    Scenario,
+    Target,
+)
 from sim.timeline import DAY, Clock
 
 __all__ = ["Replication", "Selection", "target_figures"]
@@ -156,20 +164,25 @@ class Replication:
 
     def figure(self, sel: Selection) -> float:
         """The selection's metric on this replication (NaN when undefined)."""
-        if sel.metric == "utilization":
-            return self._utilization(sel.queue)
+        if sel.metric in AGENT_TIME_METRICS:
+            return self._agent_time(sel.queue, sel.metric)
         if sel.metric.startswith("e2e_"):
             return self._end_to_end(sel)
         return self._hop_metric(sel)
 
-    def _utilization(self, queue: QueueSelection) -> float:
+    def _agent_time(self, queue: QueueSelection, metric: str) -> float:
+        """``utilization`` or ``occupancy`` of the agents who serve the selection."""
         names = (queue,) if isinstance(queue, str) else tuple(queue)
         accounts = [self.result.accounts[self.index[n]] for n in names]
+        utilization = metric == "utilization"
         if isinstance(queue, dict):
-            utils = np.array([a.utilization for a in accounts])
-            return _weighted_mean(utils, np.array([queue[n] for n in names]))
+            shares = np.array([a.utilization if utilization else a.occupancy for a in accounts])
+            return _weighted_mean(shares, np.array([queue[n] for n in names]))
         # Pooled: every agent who serves any of them, a shared team once.
-        return self.result.pooled_utilization(self.index[n] for n in names)
+        queues = [self.index[n] for n in names]
+        if utilization:
+            return self.result.pooled_utilization(queues)
+        return self.result.pooled_occupancy(queues)
 
     def _hop_metric(self, sel: Selection) -> float:
         hops = self.hops
