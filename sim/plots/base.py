@@ -20,6 +20,35 @@ from sim.scenario import RATE_METRICS, TIME_METRICS
 from sim.timeline import DAY, HOUR
 from sim.units import format_duration
 
+__all__ = [
+    "ID_COLUMNS",
+    "LINESTYLES",
+    "LINE_COLOURS",
+    "MISSING_COLOUR",
+    "OKABE_ITO",
+    "SEQUENTIAL_CMAP",
+    "UNITS",
+    "LineStyle",
+    "PlotError",
+    "TimeUnit",
+    "contacts_frame",
+    "counted_contacts",
+    "describe_data",
+    "finish_axes",
+    "line_style",
+    "mark_threshold",
+    "metric_kind",
+    "metric_name",
+    "new_figure",
+    "ordered_values",
+    "select_queues",
+    "threshold_of",
+    "time_unit",
+    "title_for",
+    "wait_series",
+    "waits_by_series",
+]
+
 # Okabe & Ito (2008), ordered so that the first colours contrast most on white;
 # the yellow comes late because it is faint on a white background.
 OKABE_ITO = (

@@ -15,6 +15,8 @@ from matplotlib.lines import Line2D
 from sim.plots.base import OKABE_ITO, PlotError, finish_axes, metric_kind, metric_name, new_figure
 from sim.units import format_duration, parse_duration
 
+__all__ = ["document_comparison"]
+
 # -- the document against the simulation ----------------------------------------------------
 
 _COMPARISON_COLUMNS = ("queue", "metric", "value", "simulated", "ci95", "tolerance", "passed")

@@ -32,6 +32,8 @@ from sim.scenario import Scenario
 from sim.stats import mean_ci
 from sim.timeline import DAY, Clock
 
+__all__ = ["day_index", "heatmap_table", "hour_exposure", "hourly_profile", "wait_heatmap"]
+
 # -- hour by hour ---------------------------------------------------------------------------
 
 

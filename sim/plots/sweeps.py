@@ -22,6 +22,8 @@ from sim.plots.base import (
     time_unit,
 )
 
+__all__ = ["sweep_curve", "varied_columns"]
+
 # -- sweeps ---------------------------------------------------------------------------------
 
 

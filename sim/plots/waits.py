@@ -25,6 +25,8 @@ from sim.plots.base import (
 )
 from sim.units import format_duration
 
+__all__ = ["wait_ecdf", "wait_histogram", "wait_survival"]
+
 # -- wait distributions ---------------------------------------------------------------------
 
 

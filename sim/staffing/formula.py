@@ -12,6 +12,8 @@ from sim.staffing.base import StaffingError
 from sim.staffing.targets import StaffTarget
 from sim.timeline import DAY, Clock, rate_function
 
+__all__ = ["erlang_agents", "interval_rates"]
+
 # -- formula -----------------------------------------------------------------------------
 
 

@@ -28,6 +28,8 @@ from sim.staffing.targets import StaffTarget, parse_target
 from sim.timeline import DAY
 from sim.units import format_clock, format_duration, parse_duration
 
+__all__ = ["StaffingPlan", "resolve_queue", "staff_plan"]
+
 # -- the plan ----------------------------------------------------------------------------
 
 

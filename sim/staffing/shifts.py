@@ -12,6 +12,8 @@ from sim.staffing.base import StaffingError
 from sim.timeline import DAY
 from sim.units import format_clock, format_duration, parse_clock
 
+__all__ = ["ShiftTemplate", "cover_shifts", "parse_shift_template", "shift_templates"]
+
 # -- shift templates ---------------------------------------------------------------------
 
 

@@ -18,6 +18,8 @@ from sim.stats import mean_ci
 from sim.timeline import DAY, Clock
 from sim.units import format_clock
 
+__all__ = ["Simulator", "correct", "interval_counts", "max_calls", "staircase", "trim"]
+
 # -- simulation --------------------------------------------------------------------------
 
 

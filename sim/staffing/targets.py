@@ -13,6 +13,8 @@ import numpy.typing as npt
 from sim.staffing.base import TARGET_HELP, StaffingError
 from sim.units import format_duration, parse_duration
 
+__all__ = ["METRIC_OF", "StaffTarget", "parse_target"]
+
 # -- targets -----------------------------------------------------------------------------
 
 _SL = re.compile(r"^(\d+(?:\.\d+)?)\s*%\s*(?:answered\s+)?(?:in|within|<=?)\s*(\S.*)$", re.I)
