@@ -21,7 +21,7 @@ from sim import progress as progress_module
 from sim.cli import main
 from sim.cluster import ClusterError, parse_address
 from sim.progress import Progress
-from sim.report.tables import MAX_WIDTH, wrapped_grid
+from sim.report.tables import MAX_WIDTH, wrapped_blocks
 from sim.runner import replication_count
 from sim.validate import TargetRow, format_rows
 from sim.workload import (
@@ -303,7 +303,8 @@ def test_wrapped_cells_break_names_after_dots_then_underscores_then_anywhere():
     cell = (
         "e2e_answer_rate at homepage.home_enterprise+order_page.cross_border_wait+abcdefghijklmnop"
     )
-    lines = [line.strip() for line in wrapped_grid(["metric"], [[cell]], wrap={0}, width=16)[2:]]
+    _, (block,) = wrapped_blocks(["metric"], [[cell]], wrap={0}, width=16)
+    lines = [line.strip() for line in block]
     assert lines == [
         "e2e_answer_rate",
         "at homepage.",

@@ -39,7 +39,6 @@ __all__ = [
     "teams_table",
     "with_ci",
     "wrapped_blocks",
-    "wrapped_grid",
 ]
 
 # (column title, metric, kind)
@@ -161,17 +160,19 @@ def _words(cell: str) -> list[str]:
     return re.findall(r"[^ +]*[ +]?", cell)[:-1] or [""]
 
 
-def _subwords(word: str, width: int, cuts: str = "./,_") -> list[str]:
+# Where a word too long for its line may break: after these first, then after these.
+_CUT_TIERS = ("./,", "_")
+
+
+def _subwords(word: str, width: int, tiers: tuple[str, ...] = _CUT_TIERS) -> list[str]:
     """A word longer than ``width`` cut after ``.``, ``/`` or ``,``, then ``_``, then anywhere."""
     if len(word.rstrip()) <= width:
         return [word]
-    if not cuts:
+    if not tiers:
         return [word[i : i + width] for i in range(0, len(word), width)]
-    sep = re.escape(cuts[:-1] if cuts[0] == "." else cuts)
-    parts = re.findall(rf"[^{sep}]*[{sep}]?", word)[:-1]
-    rest = cuts[-1:] if cuts[0] == "." else ""
-    pieces = [piece for part in parts for piece in _subwords(part, width, rest)]
-    return _joined(pieces, width)
+    cut = re.escape(tiers[0])
+    parts = re.findall(rf"[^{cut}]*[{cut}]?", word)[:-1]
+    return _joined([piece for part in parts for piece in _subwords(part, width, tiers[1:])], width)
 
 
 def _joined(pieces: list[str], width: int) -> list[str]:
@@ -199,25 +200,6 @@ def _floor(cells: Sequence[str]) -> int:
     return max(_MIN_WRAPPED, *(len(w.rstrip()) for c in cells for w in _words(c)))
 
 
-def wrapped_grid(
-    header: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    *,
-    right: Collection[int] = (),
-    wrap: Collection[int] = (),
-    width: int = MAX_WIDTH,
-) -> list[str]:
-    """A fixed-width table at most ``width`` wide: the ``wrap`` columns wrap if needed.
-
-    The widest wrappable column is narrowed first, down to its longest word while another
-    column can still give way, then down to ``_MIN_WRAPPED``; a row whose cells wrap
-    takes several lines, its other cells on the first. Returns the lines: header, rule,
-    rows.
-    """
-    top, blocks = wrapped_blocks(header, rows, right=right, wrap=wrap, width=width)
-    return [*top, *(line for block in blocks for line in block)]
-
-
 def wrapped_blocks(
     header: Sequence[str],
     rows: Sequence[Sequence[str]],
@@ -226,7 +208,13 @@ def wrapped_blocks(
     wrap: Collection[int] = (),
     width: int = MAX_WIDTH,
 ) -> tuple[list[str], list[list[str]]]:
-    """:func:`wrapped_grid`'s lines kept apart: the header and rule, then each row's lines."""
+    """A fixed-width table at most ``width`` wide: the ``wrap`` columns wrap if needed.
+
+    The widest wrappable column is narrowed first, down to its longest word while another
+    column can still give way, then down to ``_MIN_WRAPPED``; a row whose cells wrap
+    takes several lines, its other cells on the first. Returns the header's lines and
+    rule, then each row's lines (so that a caller can put lines between rows).
+    """
     columns = [[r[i] for r in [header, *rows]] for i in range(len(header))]
     widths = [max(map(len, c)) for c in columns]
     floors = {i: min(widths[i], _floor(columns[i])) for i in wrap}

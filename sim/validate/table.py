@@ -186,12 +186,12 @@ def format_rows(rows: Sequence[TargetRow]) -> str:
     header, body = table.header[1:], [row[1:] for row in table.rows]
     right = set(range(table.left - 1, len(header) - 1))
     top, blocks = wrapped_blocks(header, body, right=right, wrap={0, 1})
-    lines, heading = list(top), None
+    lines, last = list(top), None
     for row, block in zip(rows, blocks, strict=True):
-        if _heading(row) != heading:
-            lines += [""] if heading else []  # a blank line between scenarios
-            heading = _heading(row)
-            lines.append(heading)
+        heading = _heading(row)
+        if heading != last:
+            lines += ["", heading] if last else [heading]  # a blank line between scenarios
+            last = heading
         lines += block
     return "\n".join([*lines, "", verdict(rows)])
 
