@@ -4,18 +4,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/livestream_promo_peak.yaml
 
-.PHONY: run test lint bench fuzz validate clean
+.PHONY: run test lint bench fuzz validate lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# constraints.txt: the library versions the suite was last run with (see its header).
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,cluster]'
+$(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,cluster]'
 	touch $(VENV)/.installed $@
 
 run: $(VENV)/.installed
@@ -50,6 +51,18 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_loader.py
 	$(BIN)/python benchmarks/bench_memory.py
 	$(BIN)/python benchmarks/bench_notebooks.py
+
+# Re-resolve pyproject.toml's ranges in a fresh venv and pin what pip picks today, for
+# this Python's minor version (other Pythons keep resolving the ranges). Then `make test`.
+LOCK_VENV := .lock-venv
+lock:
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet -e '.[dev,cluster]'
+	marker=$$($(LOCK_VENV)/bin/python -c 'import sys; print("python_version == \"%d.%d\"" % sys.version_info[:2])'); \
+	{ sed -n '/^#/!q;p' constraints.txt; \
+	  $(LOCK_VENV)/bin/python -m pip freeze --exclude-editable | sed "s/$$/ ; $$marker/"; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf $(LOCK_VENV)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -233,6 +233,26 @@ def _join_named(
     return members, problems
 
 
+def _joinable(own: Mapping[str, Any], source: str) -> None:
+    """Check the shape of the including file's fields that are joined with included ones.
+
+    The included files are validated scenarios, but the including file is validated
+    only once joined, so a field of the wrong kind must be caught before the join reads
+    it (a string under ``targets:`` would otherwise become one target per character).
+    """
+    problems = [
+        (key, "expected a mapping {name: {...}, ...} (or nothing)")
+        for key in NAMESPACED
+        if own.get(key) is not None and not isinstance(own[key], Mapping)
+    ] + [
+        (key, "expected a list (or nothing)")
+        for key in ("targets", "calibrated")
+        if own.get(key) is not None and not isinstance(own[key], list)
+    ]
+    if problems:
+        raise ScenarioError(source, problems)
+
+
 def combine(
     own: Mapping[str, Any], parts: Sequence[tuple[str, str, Mapping[str, Any]]], source: str
 ) -> dict[str, Any]:
@@ -242,7 +262,12 @@ def combine(
         own: the including file's data.
         parts: ``(prefix, file, data)`` of each included file.
         source: the including file, for error messages.
+
+    Raises:
+        ScenarioError: a joined field of the wrong kind, or an override of an included
+            queue or team that does not exist.
     """
+    _joinable(own, source)
     renamed: list[tuple[str, Mapping[str, Any]]] = []
     targets: list[Any] = []
     calibrated: list[Any] = []

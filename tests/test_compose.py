@@ -187,6 +187,31 @@ def test_errors_inside_an_included_file_name_that_file_and_field(tmp_path, capsy
     assert "top.yaml" not in err
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("queues", "abc", "expected a mapping"),
+        ("queues", [1, 2], "expected a mapping"),
+        ("teams", "abc", "expected a mapping"),
+        ("targets", "abc", "expected a list"),
+        ("targets", {"a": 1}, "expected a list"),
+        ("calibrated", "abc", "expected a list"),
+    ],
+)
+def test_an_including_files_joined_fields_of_the_wrong_kind_are_clear_errors(
+    world, capsys, field, value, reason
+):
+    # Found by the mutation fuzzer (seed 20): a string under queues: was a traceback, and
+    # one under targets: became one target per character.
+    data = yaml.safe_load(world.read_text())
+    data[field] = value
+    _write(world.parent, "platform.yaml", data)
+    err = _error(world, capsys)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"error: {world}: {field}: {reason}"), err
+
+
 def test_an_override_of_an_included_queue_that_does_not_exist_is_an_error(world, capsys):
     data = yaml.safe_load(world.read_text())
     data["queues"]["a.chta"] = {"staff": 4}
