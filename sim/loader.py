@@ -200,18 +200,31 @@ def missing_member(data: Mapping[str, Any], parts: list[str]) -> tuple[str, str]
     return f"{parts[0]}.{name}", f"no {kind} {name!r} ({parts[0]}: {listing})"
 
 
+def _no_item(node: list[Any], keys: list[Any], source: str) -> ScenarioError:
+    """A list has no item ``keys[-1]``: say which items it has."""
+    items = f"items 0-{len(node) - 1}" if node else "no items"
+    reason = f"--set: no item {keys[-1]!s} in this list (it has {items})"
+    return ScenarioError(source, [(paths.dotted(keys), reason)])
+
+
 def _child(node: Any, key: Any, walked: list[Any], source: str) -> Any:
     if isinstance(node, dict):
         return node.setdefault(key, {})
-    if isinstance(node, list) and isinstance(key, int):
-        return node[key]
+    if isinstance(node, list):
+        if isinstance(key, int) and 0 <= key < len(node):
+            return node[key]
+        raise _no_item(node, walked, source)
     raise ScenarioError(
         source, [(paths.dotted(walked), f"--set cannot descend into {type(node).__name__} here")]
     )
 
 
 def _set(node: Any, key: Any, value: Any, keys: list[Any], source: str) -> None:
-    if isinstance(node, dict) or (isinstance(node, list) and isinstance(key, int)):
+    if isinstance(node, dict):
+        node[key] = value
+    elif isinstance(node, list):
+        if not (isinstance(key, int) and 0 <= key < len(node)):
+            raise _no_item(node, keys, source)
         node[key] = value
     else:
         raise ScenarioError(source, [(paths.dotted(keys), "--set cannot set a field here")])

@@ -535,6 +535,27 @@ def test_set_on_an_unknown_team_names_the_team(capsys, tmp_path):
     assert (code, err) == (0, "")
 
 
+@pytest.mark.parametrize(
+    ("override", "field", "items"),
+    [
+        ("targets.5.value=1", "targets.5", "items 0-0"),
+        ("targets.-1.value=1", "targets.-1", "items 0-0"),
+        ("targets.1=5", "targets.1", "items 0-0"),
+        ("targets.0.scope.3=chat", "targets.0.scope.3", "items 0-1"),
+    ],
+)
+def test_set_past_the_end_of_a_list_says_which_items_it_has(
+    capsys, tmp_path, override, field, items
+):
+    data = _data()
+    data["targets"] = [{"queue": "chat", "metric": "mean_wait", "value": "1m", "tolerance": "50%",
+                        "scope": ["chat", "email"]}]  # fmt: skip
+    file = _file(tmp_path, data)
+    err = _refused(capsys, "run", str(file), "--set", override)
+    assert f"{field}: --set: no item {field.rsplit('.', 1)[1]} in this list (it has {items})" in err
+    assert err.count("\n") == 1
+
+
 SHORTHAND_ERRORS = {
     "business_hours field": (
         {"business_hours": {"opens": "09:00", "agents": 2}},
