@@ -85,6 +85,29 @@ def test_compare_identical_variants_differ_by_exactly_zero():
     assert not table["significant"].any()
 
 
+def test_compare_reports_a_rounding_difference_as_zero():
+    # The gold priority's removal changes the order of events, so the agents on shift,
+    # integrated over them, differ in their last bits (2.78e-16 once): no difference.
+    table = sim.compare(
+        LIVESTREAM.parent / "hotline_gold_priority.yaml",
+        overrides=["queues.gold_calls.priority=0"],
+        replications=4,
+        workers=1,
+    ).set_index(["queue", "metric"])
+    for queue in ("gold_calls", "ordinary_calls"):
+        row = table.loc[(queue, "mean_agents_on_shift")]
+        assert (row["diff"], row["ci95"], row["significant"]) == (0.0, 0.0, False)
+    assert table.loc[("gold_calls", "mean_wait_s"), "significant"]  # a real one stays
+
+
+def test_compare_difference_within_rounding_is_zero_and_beyond_is_kept():
+    from sim.experiments import _difference
+
+    x = np.array([1.38, 250.0, 0.0, 1e-3])
+    y = x + np.array([3e-16, -5e-14, 0.0, 2e-9])
+    assert _difference(y, x).tolist() == [0.0, 0.0, 0.0, pytest.approx(2e-9)]
+
+
 def test_compare_pairs_replications_so_the_ci_is_narrower_than_unpaired():
     table = sim.compare(LIVESTREAM, overrides=[f"{EVENING}=16"], replications=6, workers=1)
     row = table.set_index(["queue", "metric"]).loc[("live_peak", "mean_wait_s")]
