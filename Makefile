@@ -35,8 +35,9 @@ test: lint
 # The mutation fuzzer with a larger budget than the one in `make test` (same contract).
 FUZZ_CASES ?= 3000
 FUZZ_SEED ?= 1
+FUZZ_ONLY ?= *.yaml
 fuzz: $(VENV)/.installed-dev
-	OPENBLAS_NUM_THREADS=1 $(BIN)/python tests/fuzzing.py --seed $(FUZZ_SEED) --cases $(FUZZ_CASES)
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python tests/fuzzing.py --seed $(FUZZ_SEED) --cases $(FUZZ_CASES) --only '$(FUZZ_ONLY)'
 
 # Every document scenario at its own replications and seed, then at five other seeds;
 # rewrites scenarios/document/validation.json and README.md (several minutes).

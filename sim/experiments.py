@@ -26,7 +26,7 @@ from sim.errors import ScenarioError
 from sim.loader import apply_overrides, from_dict, missing_member, read_scenario
 from sim.metrics import METRICS, queue_metrics
 from sim.results import Results
-from sim.runner import Task, map_replications, replication_count
+from sim.runner import Task, map_replications, replication_count, seed_value
 from sim.scenario import Scenario
 from sim.stats import mean_ci, summarize
 from sim.vary import parse_vary
@@ -135,7 +135,7 @@ def _metrics_table(
     tasks: list[Task] = []
     for label, scenario in variants:
         n = replication_count(scenario.replications if replications is None else replications)
-        base = scenario.seed if seed is None else seed
+        base = scenario.seed if seed is None else seed_value(seed)
         tasks.extend(Task(scenario, r, base) for r in range(n))
         labels.extend([label] * n)
     figures = map_replications(
@@ -249,7 +249,7 @@ def compare(
     Args:
         a: the baseline: a scenario file, its plain data or a loaded Scenario.
         b: the variant; ``None`` means A itself with ``overrides`` applied.
-        overrides: ``dotted.path=VALUE`` settings applied to B.
+        overrides: ``dotted.path=VALUE`` settings applied to B (one text, or a list).
         replications: paired replications (default: A's).
         seed: base seed of both (default: A's).
         workers: local processes (default: one per core).
@@ -261,7 +261,7 @@ def compare(
         (means), ``diff`` (mean of B - A), ``ci95`` (its half-width), ``low``, ``high``,
         ``significant`` and ``pairs`` (replications where both values exist).
     """
-    overrides = list(overrides)
+    overrides = [overrides] if isinstance(overrides, str) else list(overrides)
     scenario_a = _as_scenario(a, ())
     scenario_b = _as_scenario(a if b is None else b, overrides)
     # One seed and count for both sides: the pairing needs the same streams.

@@ -106,7 +106,12 @@ def from_dict(
     Beyond the format, a scenario whose one replication would ask for more arrivals
     than the engine takes (:data:`sim.workload.MAX_ARRIVALS`) is refused here. An
     ``include:`` block is resolved relative to ``source`` when it is a file.
+    ``overrides`` is a list of ``dotted.path=VALUE`` texts (one text alone is taken as
+    a list of one).
     """
+    if not isinstance(data, Mapping):
+        kind = type(data).__name__
+        raise ScenarioError(source, [("", f"a scenario must be a mapping of fields, got {kind}")])
     try:
         yamlfile.check_tree(data)
     except yamlfile.YamlLimitError as exc:
@@ -161,7 +166,10 @@ def apply_overrides(
     """Return a deep copy of ``data`` with each ``dotted.path=VALUE`` set.
 
     Names may contain dots (``queues.order_page.flagship.staff``): see :mod:`sim.paths`.
+    One text alone (a ``str``) is one override, not one per character.
     """
+    if isinstance(overrides, str):
+        overrides = [overrides]
     result = copy.deepcopy(dict(data))
     for text in overrides:
         parts, value = parse_override(text)

@@ -7,9 +7,11 @@ returns exactly what the serial loop returns, in the same order.
 
 from __future__ import annotations
 
+import operator
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from sim.cluster import ClusterError, close, connect, run_on_dask
@@ -29,6 +31,7 @@ __all__ = [
     "map_replications",
     "replication_count",
     "run",
+    "seed_value",
 ]
 
 
@@ -57,8 +60,15 @@ def replication_count(n: int) -> int:
     """``n`` itself, checked: at least 1 and at most the hard limit.
 
     Raises:
+        TypeError: not a whole number (a numpy integer is one).
         ValueError: out of range.
     """
+    if isinstance(n, bool):
+        raise TypeError(f"replications must be a whole number, got {n!r}")
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise TypeError(f"replications must be a whole number, got {n!r}") from None
     if not 1 <= n <= MAX_REPLICATIONS:
         raise ValueError(f"replications must be between 1 and {MAX_REPLICATIONS:,}, got {n}")
     return n
@@ -202,8 +212,42 @@ def map_replications(
         return runner.map(tasks, reduce, progress, label)
 
 
+def seed_value(seed: int) -> int:
+    """``seed`` itself, checked: a whole number >= 0 (what ``SeedSequence`` takes).
+
+    Raises:
+        TypeError: not a whole number.
+        ValueError: negative.
+    """
+    if isinstance(seed, bool):
+        raise TypeError(f"seed must be a whole number, got {seed!r}")
+    try:
+        seed = operator.index(seed)
+    except TypeError:
+        raise TypeError(f"seed must be a whole number, got {seed!r}") from None
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+    return seed
+
+
+def _scenario(source: object) -> Scenario:
+    """A loaded scenario from a Scenario, a scenario file's path or its plain data."""
+    if isinstance(source, Scenario):
+        return source
+    from sim.loader import from_dict, load  # noqa: PLC0415 - only for a file or data
+
+    if isinstance(source, str | Path):
+        return load(source)
+    if isinstance(source, Mapping):
+        return from_dict(source)
+    raise TypeError(
+        "expected a scenario: sim.load(path)'s result, a scenario file's path or its plain "
+        f"data (a dict), got {type(source).__name__}"
+    )
+
+
 def run(
-    scenario: Scenario,
+    scenario: Scenario | str | Path | Mapping[str, Any],
     *,
     replications: int | None = None,
     seed: int | None = None,
@@ -215,7 +259,8 @@ def run(
     """Run replications of a scenario.
 
     Args:
-        scenario: a validated scenario (see :func:`sim.load`).
+        scenario: a validated scenario (see :func:`sim.load`), or a scenario file's path
+            or its plain data, loaded and validated first (as :func:`sim.load` does).
         replications: number of replications (default: the scenario's).
         seed: base seed (default: the scenario's).
         workers: local processes; ``None`` (default) means one per core, 1 runs in
@@ -225,8 +270,9 @@ def run(
         scheduler: a Dask distributed scheduler address (or ``Client``) to run the
             replications on instead of local processes; same numbers again.
     """
+    scenario = _scenario(scenario)
     n = replication_count(scenario.replications if replications is None else replications)
-    seed = scenario.seed if seed is None else seed
+    seed = scenario.seed if seed is None else seed_value(seed)
     tasks = [Task(scenario, r, seed) for r in range(n)]
     label = f"{scenario.name}: {n} replications"
     runs = map_replications(

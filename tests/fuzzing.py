@@ -20,7 +20,8 @@ and within :data:`MEMORY_BYTES` of address space (set with ``RLIMIT_AS`` when ru
 script). The workload guard is lowered (:data:`FUZZ_LIMITS`) so that valid mutants
 stay small, which also makes the guard's refusal a frequent outcome.
 
-Run ``python tests/fuzzing.py --cases 2000`` (``make fuzz``); the test suite runs a fixed
+Run ``python tests/fuzzing.py --cases 2000`` (``make fuzz``; ``--only document/platform.yaml``,
+``FUZZ_ONLY=...``, mutates only the files that glob names); the test suite runs a fixed
 seed with a small budget (``tests/test_fuzz.py``). The same seed gives the same cases.
 """
 
@@ -289,15 +290,21 @@ def run_case(main: Callable[[list[str]], int], file: Path, out_dir: Path) -> tup
     return code, out.getvalue(), err.getvalue()
 
 
-def fuzz(seed: int, cases: int, work: Path) -> dict[str, Any]:
-    """Run ``cases`` cases of ``seed`` in ``work`` (a scratch folder); return a report."""
+def fuzz(seed: int, cases: int, work: Path, only: str = "*.yaml") -> dict[str, Any]:
+    """Run ``cases`` cases of ``seed`` in ``work`` (a scratch folder); return a report.
+
+    ``only`` picks the files mutated (a glob on their path under ``scenarios/``, such as
+    ``document/platform.yaml`` to fuzz the includes and joins of a composed file).
+    """
     import sim.workload
     from sim.cli import main
 
     sim.workload.LIMITS = sim.workload.Limits(**FUZZ_LIMITS)
     tree = work / "scenarios"
     shutil.copytree(SCENARIOS, tree)
-    files = sorted(tree.rglob("*.yaml"))
+    files = sorted(p for p in tree.rglob("*.yaml") if p.relative_to(tree).match(only))
+    if not files:
+        raise SystemExit(f"--only {only!r}: no scenario file under scenarios/ matches")
     outcomes: Counter[str] = Counter()
     classes_seen: Counter[str] = Counter()
     failures = []
@@ -347,6 +354,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cases", type=int, default=2000)
     parser.add_argument("--keep", type=Path, help="keep the scratch folder (failing cases) here")
+    parser.add_argument(
+        "--only",
+        default="*.yaml",
+        help="mutate only these files (a glob under scenarios/, e.g. document/platform.yaml)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with contextlib.suppress(ValueError, OSError):
@@ -354,7 +366,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         work = args.keep or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
-        report = fuzz(args.seed, args.cases, work)
+        report = fuzz(args.seed, args.cases, work, args.only)
     if args.json:
         print(json.dumps(report))
     else:

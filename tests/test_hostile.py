@@ -12,12 +12,14 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import re
 import shlex
 import socket
 import threading
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 
@@ -586,3 +588,63 @@ def test_bad_input_messages_stay_json_free_and_stdout_empty(capsys, tmp_path):
     assert out == ""
     with pytest.raises(json.JSONDecodeError):
         json.loads(err)
+
+
+# --------------------------------------------------------------------------- Python API
+# What a notebook passes: the same checks as the command line, as Python exceptions.
+
+
+def test_run_takes_a_path_or_plain_data_like_compare_and_sweep(tmp_path):
+    file = _file(tmp_path, _data())
+    loaded = sim.run(sim.load(file), replications=2, workers=1).metrics()
+    for source in (file, str(file), _data()):
+        same = sim.run(source, replications=2, workers=1).metrics()
+        assert same.drop(columns="scenario").equals(loaded.drop(columns="scenario"))
+    with pytest.raises(TypeError, match=r"expected a scenario: .* got int"):
+        sim.run(42)
+    with pytest.raises(sim.ScenarioError, match="queues: required field is missing"):
+        sim.run({"name": "x", "start": "2026-01-05T00:00", "duration": "1h"})
+
+
+@pytest.mark.parametrize("bad", ["3", 2.0, True, [2]])
+def test_run_refuses_replications_that_are_not_whole_numbers(tmp_path, bad, no_simulation):
+    message = re.escape(f"replications must be a whole number, got {bad!r}")
+    with pytest.raises(TypeError, match=message):
+        sim.run(_file(tmp_path, _data()), replications=bad)
+
+
+def test_a_numpy_integer_is_a_whole_number(tmp_path):
+    file = _file(tmp_path, _data())
+    results = sim.run(file, replications=np.int64(2), seed=np.uint32(5), workers=1)
+    assert (len(results.runs), results.seed) == (2, 5)
+
+
+@pytest.mark.parametrize(("seed", "error", "message"), [
+    (-1, ValueError, "seed must be >= 0, got -1"),
+    ("7", TypeError, "seed must be a whole number, got '7'"),
+    (1.5, TypeError, "seed must be a whole number, got 1.5"),
+])  # fmt: skip
+def test_run_sweep_and_compare_refuse_a_bad_seed(tmp_path, seed, error, message, no_simulation):
+    file = _file(tmp_path, _data())
+    with pytest.raises(error, match=message):
+        sim.run(file, seed=seed)
+    with pytest.raises(error, match=message):
+        sim.sweep(file, {"queues.chat.resolution": [0.5]}, seed=seed)
+    with pytest.raises(error, match=message):
+        sim.compare(file, overrides=["queues.chat.resolution=0.5"], seed=seed)
+
+
+@pytest.mark.parametrize("data", [None, [1, 2], "name: x"])
+def test_from_dict_refuses_what_is_not_a_mapping(data):
+    with pytest.raises(sim.ScenarioError, match="a scenario must be a mapping of fields, got"):
+        sim.from_dict(data)
+
+
+def test_one_override_text_is_one_override_not_one_per_character(tmp_path):
+    file = _file(tmp_path, _data())
+    one = sim.load(file, "queues.chat.resolution=0.5")
+    assert one == sim.load(file, ["queues.chat.resolution=0.5"])
+    assert one.queues["chat"].resolution == 0.5
+    table = sim.compare(file, overrides="queues.chat.resolution=0.5", replications=2, workers=1)
+    row = table.set_index(["queue", "metric"]).loc[("chat", "resolution_rate")]
+    assert row["diff"] < 0
