@@ -142,6 +142,8 @@ def test_wait_series_labels_follow_what_varies(results, variants):
     assert list(both)[:2] == ["2 agents · chat", "2 agents · email"]
     with pytest.raises(plots.PlotError, match="unknown queue 'nope'"):
         plots.wait_series(results, ["nope"])
+    # One name alone is that queue (it read "unknown queue 'c'" before).
+    assert list(plots.wait_series(results, "chat")) == ["chat"]
 
 
 # -- wait distributions ---------------------------------------------------------------------

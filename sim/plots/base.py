@@ -208,8 +208,13 @@ def ordered_values(values: pd.Series) -> list[object]:
     return list(pd.unique(values.dropna()))
 
 
-def select_queues(frame: pd.DataFrame, queues: Sequence[str] | None) -> pd.DataFrame:
-    """Rows of the named queues (all when None); unknown names are a PlotError."""
+def select_queues(frame: pd.DataFrame, queues: Sequence[str] | str | None) -> pd.DataFrame:
+    """Rows of the named queues (all when None); unknown names are a PlotError.
+
+    One name alone (a ``str``) is that queue, not one queue per character.
+    """
+    if isinstance(queues, str):
+        queues = [queues]
     if "queue" not in frame:
         raise PlotError("the data has no 'queue' column")
     known = [str(q) for q in ordered_values(frame["queue"])]
