@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from pathlib import Path
 from typing import Any
 
@@ -99,8 +99,8 @@ def variant_grid(vary: Mapping[str, Sequence[Any]] | Iterable[str]) -> list[dict
     if not vary:
         raise ValueError("nothing to vary: give at least one path and its values")
     for path, values in vary.items():
-        if isinstance(values, str | bytes) or not len(values):
-            raise ValueError(f"{path}: give a list of values")
+        if isinstance(values, str | bytes) or not isinstance(values, Sized) or not len(values):
+            raise ValueError(f"{path}: give a list of values, got {values!r}")
     return [dict(zip(vary, combo, strict=True)) for combo in itertools.product(*vary.values())]
 
 

@@ -200,6 +200,11 @@ def test_variant_grid_is_a_product_and_refuses_a_path_twice():
     assert grid[-1] == {"a": 2, "b": "z"}
     with pytest.raises(ValueError, match="varied twice: a"):
         variant_grid(["a=1", "a=2"])
+    # A mapping's values must be lists: one value alone is not a list of one.
+    assert variant_grid({"a": (1, 2)}) == [{"a": 1}, {"a": 2}]
+    for alone in (0.5, "0.5", [], None):
+        with pytest.raises(ValueError, match=r"a: give a list of values, got"):
+            variant_grid({"a": alone})
 
 
 # -- staffing: pieces --------------------------------------------------------------------
