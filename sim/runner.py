@@ -26,6 +26,7 @@ __all__ = [
     "Backend",
     "ClusterError",
     "Task",
+    "as_scenario",
     "backend",
     "default_workers",
     "map_replications",
@@ -230,7 +231,7 @@ def seed_value(seed: int) -> int:
     return seed
 
 
-def _scenario(source: object) -> Scenario:
+def as_scenario(source: object) -> Scenario:
     """A loaded scenario from a Scenario, a scenario file's path or its plain data."""
     if isinstance(source, Scenario):
         return source
@@ -270,7 +271,7 @@ def run(
         scheduler: a Dask distributed scheduler address (or ``Client``) to run the
             replications on instead of local processes; same numbers again.
     """
-    scenario = _scenario(scenario)
+    scenario = as_scenario(scenario)
     n = replication_count(scenario.replications if replications is None else replications)
     seed = scenario.seed if seed is None else seed_value(seed)
     tasks = [Task(scenario, r, seed) for r in range(n)]

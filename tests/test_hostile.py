@@ -648,3 +648,11 @@ def test_one_override_text_is_one_override_not_one_per_character(tmp_path):
     table = sim.compare(file, overrides="queues.chat.resolution=0.5", replications=2, workers=1)
     row = table.set_index(["queue", "metric"]).loc[("chat", "resolution_rate")]
     assert row["diff"] < 0
+
+
+def test_staff_plan_and_fit_refuse_bad_arguments_by_name(tmp_path, no_simulation):
+    file = _file(tmp_path, _data())
+    with pytest.raises(ValueError, match="seed must be >= 0, got -3"):
+        sim.staff_plan(file, queue="chat", seed=-3)
+    with pytest.raises(TypeError, match="expected a log: a CSV or Parquet path or a DataFrame"):
+        sim.fit(42)

@@ -387,6 +387,10 @@ def read_log(
     path: Path | None
     if isinstance(log, pd.DataFrame):
         path, table = None, log.copy()
+    elif not isinstance(log, str | Path):
+        raise TypeError(
+            f"expected a log: a CSV or Parquet path or a DataFrame, got {type(log).__name__}"
+        )
     else:
         path = Path(log)
         table = read_table(path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,8 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.loader import load
-from sim.runner import backend, replication_count
+from sim.runner import as_scenario, backend, replication_count, seed_value
 from sim.scenario import Scenario, Shift
 from sim.staffing.base import INTERVALS, StaffingError
 from sim.staffing.formula import erlang_agents, interval_rates
@@ -131,7 +130,7 @@ def resolve_queue(scenario: Scenario, queue: str | None) -> str:
 
 
 def staff_plan(
-    scenario: Scenario | str | Path,
+    scenario: Scenario | str | Path | Mapping[str, Any],
     queue: str | None = None,
     target: StaffTarget | str = "80% in 60s",
     *,
@@ -147,7 +146,7 @@ def staff_plan(
     """Agents needed per interval for one queue, and a minimum agent-hours shift plan.
 
     Args:
-        scenario: a Scenario or a scenario file.
+        scenario: a Scenario, a scenario file or its plain data.
         queue: the queue to staff (default: the only queue with arrivals).
         target: ``"80% in 60s"``, ``"mean wait 2m"``, ``"abandon 5%"`` or a StaffTarget.
         interval: interval length, 30 or 60 minutes (seconds or ``"30m"``).
@@ -163,8 +162,7 @@ def staff_plan(
     Raises:
         StaffingError: bad queue, target, interval or shifts, or no plan covers the need.
     """
-    if not isinstance(scenario, Scenario):
-        scenario = load(scenario)
+    scenario = as_scenario(scenario)
     queue = resolve_queue(scenario, queue)
     target = parse_target(target) if isinstance(target, str) else target
     try:
@@ -187,7 +185,7 @@ def staff_plan(
     replications = replication_count(
         scenario.replications if replications is None else replications
     )
-    seed = scenario.seed if seed is None else seed
+    seed = scenario.seed if seed is None else seed_value(seed)
     rates = interval_rates(scenario, queue, interval)
     formula = np.array([erlang_agents(r, spec, target) for r in rates], dtype=int)
     with backend(workers, scheduler, tasks=replications) as runner:
