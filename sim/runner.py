@@ -57,6 +57,16 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
+def _whole(value: object, what: str) -> int:
+    """``value`` as an int when it is a whole number (a numpy integer is; a bool is not)."""
+    if not isinstance(value, bool):
+        try:
+            return operator.index(value)  # type: ignore[arg-type]
+        except TypeError:
+            pass
+    raise TypeError(f"{what} must be a whole number, got {value!r}")
+
+
 def replication_count(n: int) -> int:
     """``n`` itself, checked: at least 1 and at most the hard limit.
 
@@ -64,12 +74,7 @@ def replication_count(n: int) -> int:
         TypeError: not a whole number (a numpy integer is one).
         ValueError: out of range.
     """
-    if isinstance(n, bool):
-        raise TypeError(f"replications must be a whole number, got {n!r}")
-    try:
-        n = operator.index(n)
-    except TypeError:
-        raise TypeError(f"replications must be a whole number, got {n!r}") from None
+    n = _whole(n, "replications")
     if not 1 <= n <= MAX_REPLICATIONS:
         raise ValueError(f"replications must be between 1 and {MAX_REPLICATIONS:,}, got {n}")
     return n
@@ -220,12 +225,7 @@ def seed_value(seed: int) -> int:
         TypeError: not a whole number.
         ValueError: negative.
     """
-    if isinstance(seed, bool):
-        raise TypeError(f"seed must be a whole number, got {seed!r}")
-    try:
-        seed = operator.index(seed)
-    except TypeError:
-        raise TypeError(f"seed must be a whole number, got {seed!r}") from None
+    seed = _whole(seed, "seed")
     if seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
     return seed
