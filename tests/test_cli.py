@@ -353,6 +353,24 @@ def test_usage_errors_exit_2(capsys, argv):
     assert "Traceback" not in out + err
 
 
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (["compare", "a.yaml", "--metric", "x"], "compare"),
+        (["run", "x.yaml", "extra.yaml"], "run"),
+        (["validate", "x.yaml", "--bogus"], "validate"),
+    ],
+)
+def test_an_unknown_argument_is_the_subcommands_error_with_its_usage(capsys, argv, command):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: sim {command} ")
+    unknown = " ".join(argv[2:]) if command != "compare" else "--metric x"
+    assert err.rstrip().endswith(f"sim {command}: error: unrecognized arguments: {unknown}")
+
+
 def test_absurd_rate_is_bad_input_not_a_crash(capsys, scenario_file):
     code = main(["run", str(scenario_file), "-n", "1", "--set", "queues.chat.arrivals.rate=1e30/h"])
     _, err = capsys.readouterr()

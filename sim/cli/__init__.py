@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for register in COMMANDS:
         register(sub)
+    for command in sub.choices.values():
+        # An unknown option is the subcommand's error, with its usage, not the top level's.
+        command.set_defaults(subparser=command)
     return parser
 
 
@@ -54,7 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sim`` command; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(argv)
+        args, unknown = build_parser().parse_known_args(argv)
+        if unknown:
+            args.subparser.error(f"unrecognized arguments: {' '.join(unknown)}")
         args.argv = argv
         return args.handler(args)
     except (ScenarioError, ClusterError) as exc:
