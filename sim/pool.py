@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import multiprocessing
 import os
 import signal
 import sys
@@ -24,10 +25,26 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
-__all__ = ["WorkerPool"]
+__all__ = ["WorkerPool", "start_method"]
 
 _PR_SET_PDEATHSIG = 1
 _WAIT = 0.2  # seconds between looks at the work: how soon an interrupt is noticed
+
+
+def start_method() -> str | None:
+    """How workers start: ``fork`` on Linux, the platform's default elsewhere (None).
+
+    Said explicitly because Python 3.14 makes ``forkserver`` the default on Linux: its
+    workers import the package after they start, so a Ctrl-C sent to the process group in
+    that second reaches a worker before it ignores SIGINT and prints a traceback (seen
+    once in ``tests/test_interrupts.py`` with ``forkserver`` forced on 3.11), and each
+    command would pay the imports again. A forked worker is ready at once. The parent
+    forks before it starts threads of its own (see :class:`WorkerPool`); the allocator
+    threads some libraries start (jemalloc's, under pyarrow) are made fork-safe by them.
+    """
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return None
 
 
 def _watch_parent(parent: int) -> None:
@@ -70,7 +87,12 @@ class WorkerPool:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self._executor = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
+        method = start_method()
+        self._executor = ProcessPoolExecutor(
+            max_workers=workers,
+            initializer=_init_worker,
+            mp_context=multiprocessing.get_context(method) if method else None,
+        )
         # Start the workers now, while this process has no other thread (progress bars
         # start threads; forking beside a thread that holds a lock can deadlock).
         try:

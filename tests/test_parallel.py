@@ -7,7 +7,9 @@ local processes and a Dask cluster must give bit-identical tables for the same s
 from __future__ import annotations
 
 import builtins
+import multiprocessing
 import os
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pandas as pd
 import pytest
 
 import sim
+from sim.pool import WorkerPool
 from sim.runner import ClusterError, Task, backend, default_workers, map_replications
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,6 +114,28 @@ def test_map_replications_keeps_task_order_and_reduces_where_it_runs():
 
 def _arrivals(scenario, result):
     return (result.replication, result.seed, len(result.hops["contact"]))
+
+
+def _forked_from_here(_item: object) -> tuple[int, bool]:
+    # A forked worker has this process as parent and already holds what it imported.
+    return os.getppid(), "_pytest" in sys.modules
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is chosen on Linux only")
+def test_workers_are_forked_even_where_python_defaults_to_forkserver():
+    # Python 3.14 makes forkserver the default on Linux; the pool keeps forking (see
+    # sim.pool.start_method for why), whatever the default says.
+    default = multiprocessing.get_start_method(allow_none=True)
+    multiprocessing.set_start_method("forkserver", force=True)
+    try:
+        pool = WorkerPool(2)
+        try:
+            got = pool.map(_forked_from_here, [0, 1], [1, 1])
+        finally:
+            pool.close()
+    finally:
+        multiprocessing.set_start_method(default, force=True)
+    assert got == [(os.getpid(), True)] * 2
 
 
 def test_default_is_every_core():
