@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 
 from sim.engine import ReplicationResult
-from sim.records import NOT_OFFERED, By, Outcome
+from sim.records import NOT_OFFERED, By, Outcome, escalated
 from sim.timeline import Clock
 
 __all__ = ["METRICS", "TEAM_METRICS", "hourly_metrics", "queue_metrics", "team_metrics"]
@@ -112,16 +112,15 @@ def _hop_figures(hops: Mapping[str, np.ndarray], threshold: float) -> dict[str, 
     counts = np.bincount(outcome, minlength=len(Outcome))
     offered = n - int(counts[list(NOT_OFFERED)].sum())
     agent = hops["by"] == By.AGENT
-    # A contact that abandons and tries the same queue again is not escalated.
-    retried = (outcome == Outcome.ABANDONED) & (hops["next_queue"] == hops["queue"])
-    escalated = (hops["next_queue"] >= 0) & ~retried
     return {
         "arrivals": n,
         "answered": int(answered.sum()),
         **_wait_figures(waits, offered, threshold),
         "abandon_rate": _share(counts[Outcome.ABANDONED], n),
         "resolution_rate": _share(counts[Outcome.RESOLVED], n),
-        "escalation_rate": _share(int(escalated.sum()), n),
+        "escalation_rate": _share(
+            int(escalated(outcome, hops["queue"], hops["next_queue"]).sum()), n
+        ),
         "not_visible_rate": _share(counts[Outcome.NOT_VISIBLE], n),
         "overflow_rate": _share(counts[Outcome.OVERFLOW], n),
         "closed_rate": _share(counts[Outcome.CLOSED], n),

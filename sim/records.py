@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 
-__all__ = ["NOT_OFFERED", "By", "ContactLog", "Outcome"]
+__all__ = ["NOT_OFFERED", "By", "ContactLog", "Outcome", "escalated"]
 
 NAN = math.nan
 
@@ -34,6 +34,15 @@ class Outcome(IntEnum):
 
 # Hops the queue never offered service to: they count in arrivals, not in service level.
 NOT_OFFERED = (Outcome.NOT_VISIBLE, Outcome.OVERFLOW, Outcome.CLOSED)
+
+
+def escalated(outcome: np.ndarray, queue: np.ndarray, next_queue: np.ndarray) -> np.ndarray:
+    """Which hops were routed on: a contact that abandons and tries the same queue again is not.
+
+    Both the queue figures and the target figures count escalations this way.
+    """
+    retried = (outcome == Outcome.ABANDONED) & (next_queue == queue)
+    return (next_queue >= 0) & ~retried
 
 
 class By(IntEnum):

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from sim.engine import ReplicationResult
-from sim.records import NOT_OFFERED, By, Outcome
+from sim.records import NOT_OFFERED, By, Outcome, escalated
 from sim.scenario import (
     AGENT_TIME_METRICS,
     MAX_HORIZON,
@@ -203,7 +203,7 @@ class Replication:
         if metric == "answer_rate":
             return _share(w, answered)
         if metric == "escalation_rate":
-            return _share(w, hops["next_queue"][rows] >= 0)
+            return _share(w, escalated(outcome, hops["queue"][rows], hops["next_queue"][rows]))
         if metric == "bot_share":
             return _share(w, hops["by"][rows] == By.BOT)
         if metric == "mean_wait":
