@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 
 from sim.engine import ReplicationResult
-from sim.records import NOT_OFFERED, By, Outcome, escalated
+from sim.records import NOT_OFFERED, By, Outcome, bot_finished, escalated
 from sim.timeline import Clock
 
 __all__ = ["METRICS", "TEAM_METRICS", "hourly_metrics", "queue_metrics", "team_metrics"]
@@ -124,7 +124,7 @@ def _hop_figures(hops: Mapping[str, np.ndarray], threshold: float) -> dict[str, 
         "not_visible_rate": _share(counts[Outcome.NOT_VISIBLE], n),
         "overflow_rate": _share(counts[Outcome.OVERFLOW], n),
         "closed_rate": _share(counts[Outcome.CLOSED], n),
-        "bot_share": _share(int((hops["by"] == By.BOT).sum()), n),
+        "bot_share": _share(int(bot_finished(hops["by"], outcome).sum()), n),
         "unfinished": int(counts[Outcome.UNFINISHED]),
         "mean_handle_s": float(hops["service"][agent].mean()) if agent.any() else math.nan,
     }

@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 
-__all__ = ["NOT_OFFERED", "By", "ContactLog", "Outcome", "escalated"]
+__all__ = ["NOT_OFFERED", "By", "ContactLog", "Outcome", "bot_finished", "escalated"]
 
 NAN = math.nan
 
@@ -51,6 +51,16 @@ class By(IntEnum):
     NONE = 0
     AGENT = 1
     BOT = 2
+
+
+def bot_finished(by: np.ndarray, outcome: np.ndarray) -> np.ndarray:
+    """Which hops the bot finished: resolved, or left unresolved and routed on.
+
+    A hop the bot answered and handed to the agents keeps ``by`` BOT when no agent
+    finishes it (the contact gives up waiting, or is still waiting at the end): the bot
+    answered it, but did not finish it.
+    """
+    return (by == By.BOT) & ((outcome == Outcome.RESOLVED) | (outcome == Outcome.UNRESOLVED))
 
 
 # The memoryview formats of the columns (a literal type: ``memoryview.cast`` takes no other).

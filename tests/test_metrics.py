@@ -64,3 +64,38 @@ def test_a_retrial_is_not_an_escalation_in_the_queue_metrics_or_the_targets():
     assert _target(scenario, result, ["calls", "chats"], "escalation_rate") == pytest.approx(
         pooled, rel=1e-12
     )
+
+
+@pytest.mark.parametrize(
+    ("bot", "finished", "abandoned", "resolved", "escalated"),
+    [
+        # A hybrid first line that never solves: every contact is handed to the (absent)
+        # agents and gives up; the bot finished none of them.
+        ({"when": "always", "resolution": 0.0}, 0.0, 1.0, 0.0, 0.0),
+        ({"when": "always", "resolution": 1.0}, 1.0, 0.0, 1.0, 0.0),
+        # The night bot's unsolved contacts wait for the agents and give up.
+        ({"when": "unstaffed", "resolution": 0.0, "unresolved": "wait"}, 0.0, 1.0, 0.0, 0.0),
+        # ... or go on to email: the bot finished them (unresolved, routed on).
+        ({"when": "unstaffed", "resolution": 0.0}, 1.0, 0.0, 0.0, 1.0),
+    ],
+)
+def test_bot_share_counts_what_the_bot_finished(bot, finished, abandoned, resolved, escalated):
+    """``bot_share``: arrivals finished by the bot, never those it handed over that gave up."""
+    queues = {
+        "chat": {
+            **NOBODY,
+            "bot": bot,
+            "patience": CONSTANT_1M,
+            "on_unresolved": {"email": 1.0},
+        },
+        "email": {"staff": 1, "service": CONSTANT_1M},
+    }
+    scenario, result, figures = _run(queues)
+    chat = figures["chat"]
+    assert chat["arrivals"] > 10
+    assert chat["answered"] == chat["arrivals"]
+    assert chat["bot_share"] == finished
+    assert chat["abandon_rate"] == abandoned
+    assert chat["resolution_rate"] == resolved
+    assert chat["escalation_rate"] == escalated
+    assert _target(scenario, result, "chat", "bot_share") == finished

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from sim.engine import ReplicationResult
-from sim.records import NOT_OFFERED, By, Outcome, escalated
+from sim.records import NOT_OFFERED, Outcome, bot_finished, escalated
 from sim.scenario import (
     AGENT_TIME_METRICS,
     MAX_HORIZON,
@@ -205,7 +205,7 @@ class Replication:
         if metric == "escalation_rate":
             return _share(w, escalated(outcome, hops["queue"][rows], hops["next_queue"][rows]))
         if metric == "bot_share":
-            return _share(w, hops["by"][rows] == By.BOT)
+            return _share(w, bot_finished(hops["by"][rows], outcome))
         if metric == "mean_wait":
             return _weighted_mean(wait[answered], w[answered])
         if metric in _QUANTILES:
