@@ -91,19 +91,26 @@ def parse_clock(value: object) -> float:
     return hours * 3600.0 + minutes * 60.0 + seconds
 
 
+_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+
+
 def format_duration(seconds: float) -> str:
     """Format seconds compactly (``4m12s``, ``6h``, ``1d2h``) for tables and reprs."""
     if not math.isfinite(seconds):
         return str(seconds)
     if seconds < 60:
         return f"{seconds:.3g}s"
+    # Two adjacent units at most: 10h0m11s reads as 10h, not 10h11s. The second is
+    # rounded, not cut (1h59m59s reads 2h, not 1h59m); rounding may carry into a larger
+    # first unit (23h59m59s reads 1d), whose second unit then shows what is left.
+    first = next(i for i, (_, size) in enumerate(_UNITS) if seconds >= size)
+    last = _UNITS[min(first + 1, len(_UNITS) - 1)][1]
+    remainder = round(seconds / last) * last
     counts = []
-    remainder = round(seconds)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+    for unit, size in _UNITS:
         count, remainder = divmod(remainder, size)
         counts.append((count, unit))
     first = next(i for i, (count, _) in enumerate(counts) if count)
-    # Two adjacent units at most: 10h0m11s reads as 10h, not 10h11s.
     return "".join(f"{c}{u}" for c, u in counts[first : first + 2] if c)
 
 
