@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 
 import sim
@@ -99,3 +100,35 @@ def test_bot_share_counts_what_the_bot_finished(bot, finished, abandoned, resolv
     assert chat["resolution_rate"] == resolved
     assert chat["escalation_rate"] == escalated
     assert _target(scenario, result, "chat", "bot_share") == finished
+
+
+def test_a_wait_of_exactly_the_threshold_is_within_it():
+    """A bot answering after exactly 1 min: every wait is 60 s, inside a 60 s threshold."""
+    bot = {"when": "always", "resolution": 1.0, "response": CONSTANT_1M}
+    queues = {"chat": {**NOBODY, "bot": bot}}
+    for threshold, level in (("60s", 1.0), ("59s", 0.0)):
+        scenario, result, figures = _run(queues, service_level_threshold=threshold)
+        chat = figures["chat"]
+        assert chat["arrivals"] > 10
+        for metric in ("mean_wait_s", "median_wait_s", "p90_wait_s", "p95_wait_s"):
+            assert chat[metric] == 60.0
+        assert chat["e2e_mean_time_s"] == 60.0
+        assert chat["service_level"] == level
+        assert _target(scenario, result, "chat", "service_level") == level
+
+
+def test_a_contact_still_in_service_when_the_drain_ends_has_no_handle_time_yet():
+    """One agent, 10 h handle times, a 1 h drain: the first contact is still being handled.
+
+    It was answered (its wait counts) but not finished: unfinished, and no handle time,
+    in the queue metrics and in a ``mean_handle`` target alike.
+    """
+    ten_hours = {"dist": "constant", "value": "10h"}
+    queues = {"chat": {"arrivals": {"rate": "30/h"}, "staff": 1, "service": ten_hours}}
+    scenario, result, figures = _run(queues, duration="1h", drain="1h")
+    chat = figures["chat"]
+    assert chat["arrivals"] > 1
+    assert chat["answered"] == 1
+    assert chat["unfinished"] == chat["arrivals"]
+    assert np.isnan(chat["mean_handle_s"])
+    assert np.isnan(_target(scenario, result, "chat", "mean_handle"))

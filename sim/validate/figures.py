@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from sim.engine import ReplicationResult
-from sim.records import NOT_OFFERED, Outcome, bot_finished, escalated
+from sim.records import NOT_OFFERED, By, Outcome, bot_finished, escalated
 from sim.scenario import (
     AGENT_TIME_METRICS,
     MAX_HORIZON,
@@ -215,7 +215,9 @@ class Replication:
             agent = ~np.isnan(hops["agent_start"][rows])
             return _weighted_mean((hops["agent_start"][rows] - arrive)[agent], w[agent])
         if metric == "mean_handle":
-            agent = ~np.isnan(hops["agent_start"][rows])
+            # Hops an agent finished, as in the queue metrics: a contact still in service
+            # when the run stops has no handle time yet.
+            agent = hops["by"][rows] == By.AGENT
             return _weighted_mean(hops["service"][rows][agent], w[agent])
         within = sel.within or Deadline(seconds=self.scenario.service_level_threshold)
         deadline = self.deadlines(arrive, within)
