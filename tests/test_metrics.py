@@ -132,3 +132,28 @@ def test_a_contact_still_in_service_when_the_drain_ends_has_no_handle_time_yet()
     assert chat["unfinished"] == chat["arrivals"]
     assert np.isnan(chat["mean_handle_s"])
     assert np.isnan(_target(scenario, result, "chat", "mean_handle"))
+
+
+@pytest.mark.parametrize("closed", ["lost", "wait"])
+def test_closed_visits_are_those_turned_away_not_those_that_wait(closed):
+    """Agents 08:00-16:00, no patience: night arrivals are lost, or wait for the morning.
+
+    ``closed: lost``: each night arrival is a closed visit, not offered service. ``closed:
+    wait``: it waits in line (offered service, and answered late), so no visit is closed.
+    """
+    day_shift = [{"start": "08:00", "end": "16:00", "agents": 5}]
+    queues = {"desk": {**NOBODY, "staff": day_shift, "closed": closed}}
+    scenario, result, figures = _run(queues, duration="1d")
+    desk = figures["desk"]
+    hour = (result.hops["arrive"] // 3600) % 24
+    night = int(((hour < 8) | (hour >= 16)).sum())
+    assert 0 < night < desk["arrivals"]
+    if closed == "lost":
+        assert desk["closed_rate"] == night / desk["arrivals"]
+        assert desk["answered"] == desk["arrivals"] - night
+        assert desk["service_level"] == 1.0  # five agents, one-minute contacts: no wait
+    else:
+        assert desk["closed_rate"] == 0.0
+        assert desk["answered"] == desk["arrivals"]
+        assert desk["service_level"] < 1.0
+    assert _target(scenario, result, "desk", "closed_rate") == desk["closed_rate"]
