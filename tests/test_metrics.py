@@ -162,3 +162,75 @@ def test_closed_visits_are_those_turned_away_not_those_that_wait(closed):
         assert desk["answered"] == desk["arrivals"]
         assert desk["service_level"] < 1.0
     assert _target(scenario, result, "desk", "closed_rate") == desk["closed_rate"]
+
+
+# Every target metric that is also a queue metric, with the queue metric's name.
+SAME_FIGURE = {
+    "mean_wait": "mean_wait_s",
+    "median_wait": "median_wait_s",
+    "p90_wait": "p90_wait_s",
+    "p95_wait": "p95_wait_s",
+    "service_level": "service_level",
+    "abandon_rate": "abandon_rate",
+    "resolution_rate": "resolution_rate",
+    "escalation_rate": "escalation_rate",
+    "not_visible_rate": "not_visible_rate",
+    "overflow_rate": "overflow_rate",
+    "closed_rate": "closed_rate",
+    "bot_share": "bot_share",
+    "utilization": "utilization",
+    "occupancy": "occupancy",
+    "mean_handle": "mean_handle_s",
+    "e2e_resolution_rate": "e2e_resolution_rate",
+    "e2e_mean_time": "e2e_mean_time_s",
+}
+
+
+def test_sim_run_and_sim_validate_give_one_figure_each_on_every_mechanism():
+    """Retrials, a hybrid bot with impatient shoppers, a night bot, overflow, hidden
+    entries, closed hours, parallel visits, chat concurrency and a short drain: every
+    queue's figure is the same whether ``sim run`` or a target computes it."""
+    exponential = {"dist": "exponential", "mean": "4m"}
+    patience = {"dist": "exponential", "mean": "3m"}
+    queues = {
+        "calls": {
+            "arrivals": {"rate": "40/h"},
+            "staff": [{"start": "01:00", "end": "05:00", "agents": 2}],
+            "closed": "route",
+            "on_closed": {"tickets": 1.0},
+            "service": exponential,
+            "patience": patience,
+            "retry": {"probability": 0.5, "after": CONSTANT_1M},
+            "on_abandon": {"tickets": 0.3},
+            "overflow": {"threshold": 3},
+            "on_overflow": {"chat": 1.0},
+        },
+        "chat": {
+            "arrivals": {"rate": "30/h"},
+            "staff": 1,
+            "bot": {"when": "always", "resolution": 0.3},
+            "concurrency": {"max": 2},
+            "service": exponential,
+            "patience": patience,
+            "visibility": 0.9,
+            "on_not_visible": {"tickets": 1.0},
+            "resolution": 0.7,
+            "on_unresolved": {"tickets": 1.0},
+            "parallel": {"tickets": 0.2},
+        },
+        "night": {
+            "arrivals": {"rate": "20/h"},
+            "staff": [{"start": "02:00", "end": "04:00", "agents": 1}],
+            "bot": {"when": "unstaffed", "resolution": 0.4, "unresolved": "wait"},
+            "service": exponential,
+            "patience": {"dist": "exponential", "mean": "30m"},
+        },
+        "tickets": {"staff": 1, "service": {"dist": "exponential", "mean": "20m"}},
+    }
+    scenario, result, figures = _run(queues, duration="6h", warmup="30m", drain="1h")
+    assert figures["tickets"]["unfinished"] > 0  # the drain cuts some work short
+    for queue, own in figures.items():
+        assert own["arrivals"] > 0
+        for metric, column in SAME_FIGURE.items():
+            target = _target(scenario, result, queue, metric)
+            assert target == pytest.approx(own[column], rel=1e-12, nan_ok=True), (queue, metric)
