@@ -179,3 +179,27 @@ def recovery_table() -> str:
 
 if __name__ == "__main__":  # python tests/test_fit_roundtrip.py: the recovery table
     print(recovery_table())
+
+
+def test_a_desk_closed_at_night_and_on_sundays_with_a_promotion_day_fits_finite_weights():
+    # Hours and a weekday with no arrivals at all have a factor of 0; the fit must not
+    # divide by it (0/0 once a date is freed as a peak made every weight NaN or 0).
+    rng = np.random.default_rng(12)
+    origin = dt.datetime(2026, 11, 2)  # a Monday
+    hours = np.arange(21 * 24)
+    clock, day = hours % 24, hours // 24
+    open_hours = (clock >= 9) & (clock < 18) & (day % 7 != 6)
+    promotion = day == 9  # the second Wednesday, three times the volume
+    rate = np.where(open_hours, 10.0, 0.0) * np.where(promotion, 3.0, 1.0)
+    counts = rng.poisson(rate)
+    times = np.repeat(hours * 3600.0, counts) + rng.uniform(0, 3600, counts.sum())
+    fit = fit_arrivals("q", times, origin, (0.0, hours.size * 3600.0))
+    assert [p.date for p in fit.peaks] == [dt.date(2026, 11, 11)]
+    assert fit.peaks[0].multiplier.covers(3.0)
+    # Mean over the week of rate x profile x weekdays: 10/h for 9 of 24 hours, 6 of 7 days.
+    assert fit.rate_per_hour.covers(10.0 * 9 / 24 * 6 / 7)
+    assert np.isfinite(fit.profile).all()
+    assert np.isfinite(fit.weekdays).all()
+    assert (fit.profile[:9] == 0).all()
+    assert (fit.profile[18:] == 0).all()
+    assert fit.weekdays[6] == 0

@@ -106,21 +106,25 @@ def _ipf(
     m: np.ndarray = np.ones(len(date_codes))
     for _ in range(200):
         previous = a[hour] * b[weekday] * m[date_index]
-        for factor, key, size in ((a, hour, 24), (b, weekday, 7)):
-            other = previous / factor[key]
-            num = np.bincount(key, weights=counts, minlength=size)
-            den = np.bincount(key, weights=other, minlength=size)
-            factor[:] = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
-            previous = other * factor[key]
+        # Each factor's partner is the product of the others, never the fit divided by
+        # the factor: an hour or weekday with no arrivals has a factor of 0.
+        a[:] = _margin(counts, b[weekday] * m[date_index], hour, 24, 0.0)
+        b[:] = _margin(counts, a[hour] * m[date_index], weekday, 7, 0.0)
         if free.any():
-            other = previous / m[date_index]
-            num = np.bincount(date_index, weights=counts * free, minlength=len(m))
-            den = np.bincount(date_index, weights=other * free, minlength=len(m))
-            m = np.where(den > 0, num / np.where(den > 0, den, 1), 1.0)
+            m = _margin(counts * free, a[hour] * b[weekday] * free, date_index, len(m), 1.0)
         fitted = a[hour] * b[weekday] * m[date_index]
         if np.allclose(fitted, previous, rtol=1e-9, atol=1e-12):
             break
     return fitted, a, b
+
+
+def _margin(
+    counts: np.ndarray, other: np.ndarray, key: np.ndarray, size: int, empty: float
+) -> np.ndarray:
+    """The factor matching each ``key``'s total: observed over the other factors' sum."""
+    num = np.bincount(key, weights=counts, minlength=size)
+    den = np.bincount(key, weights=other, minlength=size)
+    return np.where(den > 0, num / np.where(den > 0, den, 1), empty)
 
 
 def _unusual_date(
