@@ -271,3 +271,28 @@ def test_a_menu_answering_while_agents_work_is_a_first_line_bot():
     assert fit.resolution.value == menu.mean()
     assert fit.response is None  # answered at once
     assert fit.handle.covers(30.0)
+
+
+# -- logs as desks export them ------------------------------------------------------------
+
+
+def _two_hops(order: list[int], **extra) -> pd.DataFrame:
+    """Two contacts a menu answered at once and sent on to email in the same second."""
+    rows = [
+        ("chat", 7, "2026-11-02T09:00:00", "2026-11-02T09:00:00", "2026-11-02T09:00:00", ""),
+        ("email", 7, "2026-11-02T09:00:00", "2026-11-02T09:30:00", "2026-11-02T09:40:00", "A1"),
+        ("chat", 8, "2026-11-02T10:00:00", "2026-11-02T10:00:00", "2026-11-02T10:00:00", ""),
+        ("email", 8, "2026-11-02T10:00:00", "2026-11-02T10:20:00", "2026-11-02T10:25:00", "A1"),
+    ]
+    table = pd.DataFrame(rows, columns=["queue", "contact", "arrive", "answer", "end", "agent"])
+    return table.assign(outcome="answered", **extra).iloc[order].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2, 3], [1, 0, 3, 2], [3, 1, 2, 0]])
+def test_rows_in_any_order_give_the_same_first_visits_and_routes(order):
+    # A follow-up that arrives in the same second as its first visit ends must not be
+    # taken for the first visit because its row comes first.
+    frame = read_log(_two_hops(order)).frame.sort_values(["contact", "arrive", "end"])
+    assert frame["queue"].tolist() == ["chat", "email", "chat", "email"]
+    assert frame["external"].tolist() == [True, False, True, False]
+    assert frame["next_queue"].fillna("").tolist() == ["email", "", "email", ""]

@@ -340,14 +340,27 @@ def _external(frame: pd.DataFrame, has_contact: bool) -> np.ndarray:
         return (pd.to_numeric(frame["hop"], errors="coerce").fillna(0) == 0).to_numpy()
     if not has_contact:
         return np.ones(len(frame), dtype=bool)
-    order = frame.sort_values(["contact", "arrive"], kind="stable", na_position="first")
+    order = _visit_order(frame)
     first = ~order["contact"].duplicated()
     return first.reindex(frame.index).to_numpy()
 
 
+def _visit_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """The visits of each contact in the order they happened, whatever the rows' order.
+
+    A visit routed on at once arrives in the same second as the one before it, which
+    ended then: among visits arriving together, the one whose last time (arrival,
+    answer or end: an end not yet repaired may read a day early) is earliest came first.
+    """
+    last = np.fmax(frame["arrive"], np.fmax(frame["answer"], frame["end"]))
+    keys = frame.assign(_ended=last)
+    order = keys.sort_values(["contact", "arrive", "_ended"], kind="stable", na_position="first")
+    return order.drop(columns="_ended")
+
+
 def _link_routes(frame: pd.DataFrame) -> pd.Series:
     """``next_queue`` from contact links: the queue of the contact's next visit."""
-    order = frame.sort_values(["contact", "arrive"], kind="stable")
+    order = _visit_order(frame)
     same = order["contact"].shift(-1) == order["contact"]
     following = order["queue"].shift(-1).where(same)
     return following.reindex(frame.index)
