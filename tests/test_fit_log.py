@@ -296,3 +296,17 @@ def test_rows_in_any_order_give_the_same_first_visits_and_routes(order):
     assert frame["queue"].tolist() == ["chat", "email", "chat", "email"]
     assert frame["external"].tolist() == [True, False, True, False]
     assert frame["next_queue"].fillna("").tolist() == ["email", "", "email", ""]
+
+
+def test_contact_ids_may_be_text_and_a_row_without_one_is_a_contact_of_its_own():
+    text = _two_hops([0, 1, 2, 3]).assign(contact=["C-7", "C-7", "C-8", "C-8"])
+    frame = read_log(text).frame
+    assert frame["external"].tolist() == [True, False, True, False]
+    assert frame["next_queue"].fillna("").tolist() == ["email", "", "email", ""]
+    assert frame["contact"].nunique() == 2
+    # Three chats with no contact id: three arrivals, linked to nothing.
+    alone = _two_hops([0, 2, 0]).assign(contact="")
+    frame = read_log(alone).frame
+    assert frame["external"].tolist() == [True, True, True]
+    assert frame["contact"].nunique() == 3
+    assert frame["next_queue"].isna().all()

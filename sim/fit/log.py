@@ -264,6 +264,18 @@ def _text(values: pd.Series) -> pd.Series:
     return text.mask(text == "")
 
 
+def _contacts(values: pd.Series) -> np.ndarray:
+    """Contact ids numbered 0, 1, ... in order of first appearance, whatever they look like.
+
+    Ids are names (``C-1042``, an order number too long for a float), not quantities; a
+    row without one is a contact of its own.
+    """
+    codes = pd.factorize(_text(values))[0]
+    missing = codes < 0
+    codes[missing] = codes.max(initial=-1) + 1 + np.arange(missing.sum())
+    return codes.astype(np.int64)
+
+
 def _repair_order(
     later: np.ndarray, earlier: np.ndarray, broken: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -441,11 +453,7 @@ def read_log(
     frame["queue"] = frame["queue"].fillna(default_queue).astype(str)
     has = {name: name in table for name in OPTIONAL_FIELDS}
     frame["agent"] = _text(table["agent"]) if has["agent"] else pd.NA
-    frame["contact"] = (
-        pd.to_numeric(table["contact"], errors="coerce")
-        if has["contact"]
-        else np.arange(len(table))
-    )
+    frame["contact"] = _contacts(table["contact"]) if has["contact"] else np.arange(len(table))
     frame["next_queue"] = _text(table["next_queue"]) if has["next_queue"] else pd.NA
     frame["resolved"] = _resolved(table["resolved"]) if has["resolved"] else np.nan
     if "hop" in table:
