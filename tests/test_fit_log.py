@@ -310,3 +310,14 @@ def test_contact_ids_may_be_text_and_a_row_without_one_is_a_contact_of_its_own()
     assert frame["external"].tolist() == [True, True, True]
     assert frame["contact"].nunique() == 3
     assert frame["next_queue"].isna().all()
+
+
+@pytest.mark.parametrize("zone", [None, "Asia/Shanghai"])
+def test_parquet_timestamp_columns_read_as_the_same_wall_clock_times(tmp_path, zone):
+    text = _two_hops([0, 1, 2, 3])
+    typed = text.copy()
+    for column in ("arrive", "answer", "end"):
+        typed[column] = pd.to_datetime(typed[column]).dt.tz_localize(zone)
+    typed.to_parquet(tmp_path / "log.parquet")
+    expected = read_log(text).frame
+    pd.testing.assert_frame_equal(read_log(tmp_path / "log.parquet").frame, expected)

@@ -215,6 +215,8 @@ def _one_replication(
 
 def _seconds(values: pd.Series) -> pd.Series | None:
     """The column as seconds if it is numeric (or empty), else None."""
+    if pd.api.types.is_datetime64_any_dtype(values):  # Parquet's timestamps: not seconds
+        return None
     numbers = pd.to_numeric(values, errors="coerce")
     present = values.notna() & (values.astype(str).str.strip() != "")
     return numbers if bool(numbers[present].notna().all()) else None
@@ -224,7 +226,10 @@ def _times(values: pd.Series, origin: dt.datetime, numeric: bool) -> pd.Series:
     """Seconds since ``origin`` (NaN: missing or unparseable)."""
     if numeric:
         return pd.to_numeric(values, errors="coerce").astype(float)
-    stamps = pd.to_datetime(values, errors="coerce", format="ISO8601", utc=False)
+    if pd.api.types.is_datetime64_any_dtype(values):
+        stamps = values
+    else:
+        stamps = pd.to_datetime(values, errors="coerce", format="ISO8601", utc=False)
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_localize(None)  # the wall clock is what profiles are about
     delta = stamps - pd.Timestamp(origin)
