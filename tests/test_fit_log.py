@@ -321,3 +321,27 @@ def test_parquet_timestamp_columns_read_as_the_same_wall_clock_times(tmp_path, z
     typed.to_parquet(tmp_path / "log.parquet")
     expected = read_log(text).frame
     pd.testing.assert_frame_equal(read_log(tmp_path / "log.parquet").frame, expected)
+
+
+def _with_offsets(table: pd.DataFrame, columns: tuple, offsets: list[str]) -> pd.DataFrame:
+    out = table.copy()
+    for column in columns:
+        out[column] = [t + z if t else t for t, z in zip(out[column], offsets, strict=True)]
+    return out
+
+
+def test_times_with_several_utc_offsets_and_a_roster_with_offsets_read_as_wall_clock():
+    # A daylight-saving change in the log: +02:00 before, +01:00 after. Profiles are about
+    # the wall clock, as with a single offset.
+    text = _two_hops([0, 1, 2, 3])
+    offsets = ["+02:00", "+02:00", "+01:00", "+01:00"]
+    mixed = _with_offsets(text, ("arrive", "answer", "end"), offsets)
+    pd.testing.assert_frame_equal(read_log(mixed).frame, read_log(text).frame)
+    roster = pd.DataFrame(
+        {"start": ["2026-11-02T08:00"], "end": ["2026-11-02T12:00"], "agents": [2]}
+    )
+    zoned = _with_offsets(roster, ("start", "end"), ["+02:00"])
+    plain = sim.fit.fit(text.drop(columns="agent"), roster=roster).queue("email").staffing
+    fitted = sim.fit.fit(text.drop(columns="agent"), roster=zoned).queue("email").staffing
+    pd.testing.assert_frame_equal(fitted.intervals, plain.intervals)
+    assert fitted.intervals["scheduled"].max() == 2

@@ -31,6 +31,7 @@ __all__ = [
     "read_log",
     "read_table",
     "visit_kinds",
+    "wall_clock_seconds",
 ]
 
 LOG_FIELDS = ("queue", "arrive", "answer", "end", "outcome")
@@ -48,6 +49,8 @@ FALSE_WORDS = {"0", "false", "no", "n", "f", "unresolved"}
 CLOCK_SKEW = 5.0
 DAY = 86400.0
 HOUR = 3600.0
+# A clock time followed by a UTC offset (Z, +08, +0800 or +08:00): the offset is dropped.
+_OFFSET = r"^(.*\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 
 
 class LogError(ScenarioError):
@@ -226,12 +229,25 @@ def _times(values: pd.Series, origin: dt.datetime, numeric: bool) -> pd.Series:
     """Seconds since ``origin`` (NaN: missing or unparseable)."""
     if numeric:
         return pd.to_numeric(values, errors="coerce").astype(float)
+    return wall_clock_seconds(values, origin)
+
+
+def wall_clock_seconds(values: pd.Series, origin: dt.datetime) -> pd.Series:
+    """Seconds from ``origin`` of date-times (ISO text or timestamps), on the wall clock.
+
+    A UTC offset is dropped, the local time kept: profiles and shifts are about the wall
+    clock, and a log crossing a daylight-saving change has two offsets.
+    """
     if pd.api.types.is_datetime64_any_dtype(values):
         stamps = values
     else:
-        stamps = pd.to_datetime(values, errors="coerce", format="ISO8601", utc=False)
+        try:
+            stamps = pd.to_datetime(values, errors="coerce", format="ISO8601")
+        except ValueError:  # several offsets (or some rows with one, some without)
+            local = values.astype("string").str.strip().str.replace(_OFFSET, r"\1", regex=True)
+            stamps = pd.to_datetime(local, errors="coerce", format="ISO8601")
     if getattr(stamps.dt, "tz", None) is not None:
-        stamps = stamps.dt.tz_localize(None)  # the wall clock is what profiles are about
+        stamps = stamps.dt.tz_localize(None)
     delta = stamps - pd.Timestamp(origin)
     return delta.dt.total_seconds()
 

@@ -111,15 +111,15 @@ def _waiting(frame: pd.DataFrame, bins: int) -> np.ndarray:
 
 def read_roster(roster: pd.DataFrame, origin: dt.datetime, source: str) -> pd.DataFrame:
     """A roster (``start``, ``end``, ``agents`` and optional ``queue``) in seconds."""
-    from sim.fit.log import LogError  # noqa: PLC0415 - one error type for inputs
+    from sim.fit.log import LogError, wall_clock_seconds  # noqa: PLC0415 - as the log's
 
     missing = [c for c in ("start", "end", "agents") if c not in roster]
     if missing:
         raise LogError(source, f"the roster lacks column {missing[0]!r}", missing[0])
     out = pd.DataFrame(
         {
-            "start": pd.to_datetime(roster["start"], errors="coerce", format="ISO8601"),
-            "end": pd.to_datetime(roster["end"], errors="coerce", format="ISO8601"),
+            "start": wall_clock_seconds(roster["start"], origin),
+            "end": wall_clock_seconds(roster["end"], origin),
             "agents": pd.to_numeric(roster["agents"], errors="coerce"),
             "queue": roster["queue"].astype(str) if "queue" in roster else None,
         }
@@ -128,8 +128,6 @@ def read_roster(roster: pd.DataFrame, origin: dt.datetime, source: str) -> pd.Da
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
         raise LogError(source, f"line {row}: start, end (date-times, end after start), agents")
-    for column in ("start", "end"):
-        out[column] = (out[column] - pd.Timestamp(origin)).dt.total_seconds()
     return out
 
 
