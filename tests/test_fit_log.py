@@ -345,3 +345,15 @@ def test_times_with_several_utc_offsets_and_a_roster_with_offsets_read_as_wall_c
     fitted = sim.fit.fit(text.drop(columns="agent"), roster=zoned).queue("email").staffing
     pd.testing.assert_frame_equal(fitted.intervals, plain.intervals)
     assert fitted.intervals["scheduled"].max() == 2
+
+
+def test_columns_mapping_replaces_a_column_already_named_like_the_field():
+    # The export has its own 'arrive' (say, when the ticket was archived) and the
+    # analyst maps arrive to created_at: the mapping wins over the name.
+    text = _two_hops([0, 1, 2, 3])
+    export = text.assign(created_at=text["arrive"], arrive="2030-01-01T00:00:00")
+    mapped = read_log(export, columns={"arrive": "created_at"}).frame
+    pd.testing.assert_frame_equal(mapped, read_log(text).frame)
+    swapped = text.rename(columns={"arrive": "answer", "answer": "arrive"})
+    again = read_log(swapped, columns={"arrive": "answer", "answer": "arrive"}).frame
+    pd.testing.assert_frame_equal(again, read_log(text).frame)

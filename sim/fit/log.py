@@ -447,7 +447,10 @@ def read_log(
         missing = [c for c in columns.values() if c not in table]
         if missing:
             raise LogError(source, f"--columns names a column the log lacks: {missing[0]!r}")
-        table = table.rename(columns={v: k for k, v in columns.items()})
+        # The mapping names each field's column; a column already called like a mapped
+        # field is not that field (and renaming would leave two columns of one name).
+        chosen = {name: table[column] for name, column in columns.items()}
+        table = table.drop(columns=[c for c in columns if c in table]).assign(**chosen)
     table = _one_replication(table, replication, source, cleaning)
     if _is_contacts_csv(table):
         table = contacts_as_log(table)
