@@ -357,3 +357,17 @@ def test_columns_mapping_replaces_a_column_already_named_like_the_field():
     swapped = text.rename(columns={"arrive": "answer", "answer": "arrive"})
     again = read_log(swapped, columns={"arrive": "answer", "answer": "arrive"}).frame
     pd.testing.assert_frame_equal(again, read_log(text).frame)
+
+
+def test_a_row_exported_twice_is_dropped_and_counted():
+    text = _two_hops([0, 1, 2, 3])
+    twice = pd.concat([text, text.iloc[[1, 2]]], ignore_index=True)
+    log = read_log(twice)
+    pd.testing.assert_frame_equal(log.frame, read_log(text).frame)
+    assert log.cleaning.rows == 6
+    assert log.cleaning.repaired == {"rows repeated (same contact, every column equal): dropped": 2}
+    # Without contact ids two bot answers in one second are two contacts: kept, noted.
+    anonymous = twice.drop(columns="contact")
+    log = read_log(anonymous)
+    assert len(log.frame) == 6
+    assert log.cleaning.notes["rows equal to another row (no contact id to tell): kept"] == 2

@@ -461,6 +461,7 @@ def read_log(
     if not len(table):
         raise LogError(source, "the log has no rows")
     cleaning.rows = len(table)
+    table = _repeated_rows(table, cleaning)
     origin, numeric = _time_origin(table, path, start, source)
     present = {c: (table[c].notna() & (table[c].astype(str).str.strip() != "")).to_numpy()
                for c in ("answer", "end")}  # fmt: skip
@@ -492,6 +493,29 @@ def read_log(
             f"{max_broken:.0%} (most: {worst[1]:,} {worst[0]})",
         )
     return _finish(frame, cleaning, origin, source, has)
+
+
+def _repeated_rows(table: pd.DataFrame, cleaning: Cleaning) -> pd.DataFrame:
+    """Drop rows exported twice: the same contact's visit, every column equal.
+
+    Without a contact id two equal rows may be two contacts (a bot answering both in one
+    second): they are kept, and counted.
+    """
+    repeated = table.duplicated().to_numpy()
+    if not repeated.any():
+        return table
+    named = (
+        _text(table["contact"]).notna().to_numpy()
+        if "contact" in table
+        else np.zeros(len(table), dtype=bool)
+    )
+    if (repeated & ~named).any():
+        what = "rows equal to another row (no contact id to tell): kept"
+        cleaning.notes[what] = int((repeated & ~named).sum())
+    if (repeated & named).any():
+        what = "rows repeated (same contact, every column equal): dropped"
+        cleaning.repaired[what] = int((repeated & named).sum())
+    return table[~(repeated & named)].reset_index(drop=True)
 
 
 def _finish(
