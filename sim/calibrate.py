@@ -157,6 +157,7 @@ def calibrate(
         return _fit(
             simulate,
             free,
+            targets=scenario.targets,
             chosen=chosen,
             base=base,
             reps=reps,
@@ -200,6 +201,7 @@ def _fit(
     simulate: Simulate,
     free: Sequence[FreeParameter],
     *,
+    targets: Sequence[Target],
     chosen: list[int],
     base: dict[str, Any],
     reps: int,
@@ -222,7 +224,13 @@ def _fit(
         return loss
 
     before = _summaries(start_figures, len(start_figures[0]))
-    best = _optimise(objective, free, max_evaluations, method)
+    start_loss = sum(_miss(targets[i], before[i][0]) ** 2 for i in chosen)
+    # Every value that meets a one-sided bound is as good as the start: keep the start.
+    best = (
+        [p.start for p in free]
+        if start_loss == 0
+        else _optimise(objective, free, max_evaluations, method)
+    )
     calibrated_data = apply_overrides(base, _overrides(free, best))
     calibrated, figures = simulate(best, reps)
     after = _summaries(figures, len(calibrated.targets))
@@ -264,7 +272,7 @@ def _brent(
         method="bounded",
         options={"xatol": 1e-3 * (p.high - p.low), "maxiter": max(budget, 3)},
     )
-    if found.fun <= along(values[k]):
+    if found.fun < along(values[k]):  # a tie keeps the value: a flat loss is no reason
         return [*values[:k], float(found.x), *values[k + 1 :]]
     return values
 

@@ -187,3 +187,23 @@ def test_write_calibrated_round_trip(tmp_path):
     again = sim.load(path)
     assert again == result.scenario
     assert math.isfinite(result.objective)
+
+
+def _small(patience: str = "25m") -> dict:
+    """One day of the Erlang A queue, two replications: cheap evaluations."""
+    return {**_synthetic(patience), "duration": "1d", "replications": 2}
+
+
+def test_a_target_met_at_the_start_leaves_the_parameter_where_it_was():
+    # An at-most bound met at the start: every patience that keeps abandonment under
+    # half is as good, so the search must not move the value to one of them.
+    data = _small()
+    data["targets"] = [
+        {"queue": "chat", "metric": "abandon_rate", "value": 0.5, "bound": "at_most"}
+    ]
+    free = [free_parameter("queues.chat.patience.mean=3:40", data)]
+    result = calibrate(data, free, max_evaluations=10)
+    assert result.fitted == [25.0]
+    assert result.objective == 0
+    assert result.evaluations == 0
+    assert result.passed == [True]
