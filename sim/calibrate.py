@@ -48,9 +48,12 @@ class Calibration:
         before, after: per target, the simulated mean and 95% half-width at the start
             values and at the fitted values.
         objective: sum of squared tolerance-scaled misses at the fitted values.
-        evaluations: simulations of the full replication set run by the optimiser.
+        evaluations: simulations of the full replication set run by the optimiser
+            (at most the budget; a point already simulated is not run again).
         scenario: the calibrated scenario; data: its raw data (for writing).
         replications: the replications every evaluation ran.
+        budget_spent: the optimiser wanted more evaluations than the budget; the best
+            values seen are the fit.
     """
 
     parameters: list[FreeParameter]
@@ -64,6 +67,7 @@ class Calibration:
     data: dict[str, Any]
     replications: int
     history: list[tuple[list[float], float]] = field(default_factory=list)
+    budget_spent: bool = False
 
     @property
     def passed(self) -> list[bool]:
@@ -210,27 +214,41 @@ def _fit(
     max_evaluations: int,
     method: str,
 ) -> Calibration:
-    """Optimise ``free`` on ``reps`` replications per evaluation, from the start values."""
+    """Optimise ``free`` on ``reps`` replications per evaluation, from the start values.
+
+    At most ``max_evaluations`` simulations: on common random numbers a point's loss is
+    fixed, so a point seen before (the start included) is not simulated again, and when
+    the optimiser asks for more than the budget the best point seen is the fit.
+    """
     history: list[tuple[list[float], float]] = []
+    before = _summaries(start_figures, len(start_figures[0]))
+    start = [p.start for p in free]
+    start_loss = float(sum(_miss(targets[i], before[i][0]) ** 2 for i in chosen))
+    seen: dict[tuple[float, ...], float] = {tuple(start): start_loss}
 
     def objective(values: Sequence[float]) -> float:
         values = [float(np.clip(v, p.low, p.high)) for v, p in zip(values, free, strict=True)]
+        if tuple(values) in seen:
+            return seen[tuple(values)]
+        if len(history) >= max_evaluations:
+            raise _BudgetSpentError
         candidate, figures = simulate(values, reps)
         means = _summaries(figures, len(candidate.targets))
         loss = sum(_miss(candidate.targets[i], means[i][0]) ** 2 for i in chosen)
+        seen[tuple(values)] = loss
         history.append((values, loss))
         if progress is not None:
             progress(values, loss)
         return loss
 
-    before = _summaries(start_figures, len(start_figures[0]))
-    start_loss = sum(_miss(targets[i], before[i][0]) ** 2 for i in chosen)
+    best, spent = start, False
     # Every value that meets a one-sided bound is as good as the start: keep the start.
-    best = (
-        [p.start for p in free]
-        if start_loss == 0
-        else _optimise(objective, free, max_evaluations, method)
-    )
+    if seen[tuple(start)] > 0:
+        try:
+            best = _optimise(objective, free, max_evaluations, method)
+        except _BudgetSpentError:
+            point, _ = min(seen.items(), key=lambda item: item[1])  # the first on a tie
+            best, spent = list(point), True
     calibrated_data = apply_overrides(base, _overrides(free, best))
     calibrated, figures = simulate(best, reps)
     after = _summaries(figures, len(calibrated.targets))
@@ -247,7 +265,12 @@ def _fit(
         calibrated_data,
         reps,
         history,
+        spent,
     )
+
+
+class _BudgetSpentError(Exception):
+    """The optimiser asked for an evaluation past the budget."""
 
 
 def _overrides(free: Sequence[FreeParameter], values: Sequence[float]) -> list[str]:

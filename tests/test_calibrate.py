@@ -9,6 +9,7 @@ Erlang A curve.
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -207,3 +208,34 @@ def test_a_target_met_at_the_start_leaves_the_parameter_where_it_was():
     assert result.objective == 0
     assert result.evaluations == 0
     assert result.passed == [True]
+
+
+@pytest.mark.parametrize(("budget", "parameters"), [(1, 1), (1, 2), (4, 2)])
+def test_max_evaluations_caps_the_simulations_the_search_runs(budget, parameters):
+    data = _small()
+    data["targets"][0]["value"] = 0.03
+    specs = ["queues.chat.patience.mean=3:40", "queues.chat.service.mean=2:6"]
+    free = [free_parameter(spec, data) for spec in specs[:parameters]]
+    seen: list[float] = []
+    result = calibrate(
+        data, free, max_evaluations=budget, progress=lambda _v, loss: seen.append(loss)
+    )
+    assert result.evaluations == len(seen) == budget
+    assert result.budget_spent
+    # The best point seen is the one returned (the start counts, it was simulated).
+    assert result.objective <= min(seen)
+
+
+def test_calibrate_command_says_when_the_budget_ran_out(tmp_path, capsys):
+    source = tmp_path / "erlang.yaml"
+    data = _small()
+    data["targets"][0]["value"] = 0.03
+    source.write_text(yaml.safe_dump(data, sort_keys=False))
+    args = ["calibrate", str(source), "--free", "queues.chat.patience.mean=3:40", "--workers",
+            "1", "--max-evaluations", "2", "--out", str(tmp_path / "fitted.yaml")]  # fmt: skip
+    assert cli.main(args) == 1
+    text = capsys.readouterr().out
+    assert "fitted in 2 evaluations" in text
+    assert "the budget (--max-evaluations) ran out before the search converged" in text
+    assert cli.main([*args, "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["budget_spent"] is True

@@ -76,7 +76,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--max-evaluations",
         type=positive_int,
         default=60,
-        help="simulation budget of the optimiser (default 60)",
+        help="simulations the optimiser may run, at most (default 60); when it wants more, "
+        "the best values seen are the fit and the output says so",
     )
     p.add_argument(
         "--method",
@@ -106,9 +107,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.validate.sequential import Plan
 
     n = args.replications or scenario.replications
-    # The start values, the evaluations, the fitted values; each Brent search may take
-    # one evaluation past its share of the budget (three sweeps at most).
-    repeats = 2 + args.max_evaluations + 3 * len(free)
+    # The start values, at most the budget of evaluations, the fitted values.
+    repeats = 2 + args.max_evaluations
     check_workload(args, args.scenario, [(scenario, n)], repeats=repeats)
     out = Path(args.out or f"{Path(args.scenario).stem}.calibrated.yaml")
     outputs = OutputPlan(protect=[args.scenario])
@@ -157,6 +157,7 @@ def _fit_json(result: Calibration, out: Path) -> dict[str, object]:
         ],
         "objective": result.objective,
         "evaluations": result.evaluations,
+        "budget_spent": result.budget_spent,
         "replications": result.replications,
         "targets": [
             {
@@ -186,6 +187,12 @@ def format_fit(result: Calibration, chosen: list[int] | None = None) -> str:
         f"(objective {result.objective:.4g}, sum of squared misses in tolerances)",
         "",
     ]
+    if result.budget_spent:
+        lines[-1:] = [
+            "  the budget (--max-evaluations) ran out before the search converged: the best "
+            "values seen are written",
+            "",
+        ]
     for p, v in zip(result.parameters, result.fitted, strict=True):
         searched = f"{p.text(p.low)}..{p.text(p.high)}"
         lines.append(f"  {p.name}: {p.text(p.start)} -> {p.text(v)}   (searched {searched})")
