@@ -12,7 +12,7 @@ from sim.staffing.base import StaffingError
 from sim.staffing.targets import StaffTarget
 from sim.timeline import DAY, Clock, rate_function
 
-__all__ = ["erlang_agents", "interval_rates"]
+__all__ = ["busiest_days", "erlang_agents", "interval_rates"]
 
 # -- formula -----------------------------------------------------------------------------
 
@@ -23,22 +23,40 @@ def interval_rates(scenario: Scenario, queue: str, interval: float) -> np.ndarra
     The rate is averaged over the interval; over a horizon of several days each interval
     takes its busiest day, since one daily plan has to cover them all.
     """
+    _, rates = _day_rates(scenario, queue, interval)
+    return rates.max(axis=0, initial=0.0)
+
+
+def busiest_days(scenario: Scenario, queue: str, interval: float) -> tuple[int, np.ndarray]:
+    """Which days are each interval's busiest: the first day's index and a day x interval mask.
+
+    The simulation measures each interval on these days only, the ones the formula sized
+    it for (days as busy as the busiest all count: identical days pool their contacts).
+    """
+    first, rates = _day_rates(scenario, queue, interval)
+    top = rates.max(axis=0, initial=0.0)
+    return first, (rates > 0) & (rates >= top * (1 - 1e-9))
+
+
+def _day_rates(scenario: Scenario, queue: str, interval: float) -> tuple[int, np.ndarray]:
+    """Mean arrival rate of each day (rows, from the first day's index) and interval."""
     spec = scenario.queues[queue]
     n = round(DAY / interval)
-    if spec.arrivals is None:
-        return np.zeros(n)
     clock = Clock(scenario.start, frozenset(scenario.calendar.holidays))
+    days = clock.days(0.0, scenario.duration)
+    if spec.arrivals is None:
+        return days.start, np.zeros((len(days), n))
     edges, rates = rate_function(spec.arrivals, clock, 0.0, scenario.duration)
     cumulative = np.concatenate(([0.0], np.cumsum(rates * np.diff(edges))))
-    best = np.zeros(n)
-    for day in clock.days(0.0, scenario.duration):
+    out = np.zeros((len(days), n))
+    for row, day in enumerate(days):
         cuts = np.clip(clock.day_start(day) + interval * np.arange(n + 1), 0.0, scenario.duration)
         lo, hi = cuts[:-1], cuts[1:]
         span = hi - lo
         mass = np.interp(hi, edges, cumulative) - np.interp(lo, edges, cumulative)
         with np.errstate(invalid="ignore", divide="ignore"):
-            best = np.fmax(best, np.where(span > 0, mass / span, 0.0))
-    return best
+            out[row] = np.where(span > 0, mass / span, 0.0)
+    return days.start, out
 
 
 def erlang_agents(rate: float, spec: Queue, target: StaffTarget) -> int:

@@ -14,7 +14,7 @@ import pandas as pd
 from sim.runner import as_scenario, backend, replication_count, seed_value
 from sim.scenario import Scenario, Shift
 from sim.staffing.base import INTERVALS, StaffingError
-from sim.staffing.formula import erlang_agents, interval_rates
+from sim.staffing.formula import busiest_days, erlang_agents, interval_rates
 from sim.staffing.shifts import (
     ShiftTemplate,
     _check_aligned,
@@ -190,8 +190,9 @@ def staff_plan(
     formula = np.array([erlang_agents(r, spec, target) for r in rates], dtype=int)
     with backend(workers, scheduler, tasks=replications) as runner:
         simulator = Simulator(
-            scenario, queue, interval, threshold, replications, seed, runner, progress, rounds
-        )
+            scenario, queue, interval, threshold, replications, seed, runner, progress, rounds,
+            busiest=busiest_days(scenario, queue, interval),
+        )  # fmt: skip
         simulated, at_formula, figures, corrected = correct(simulator, formula, target, rounds)
         if corrected:
             # Keep one agent wherever contacts arrive: a bot covering unstaffed hours

@@ -68,20 +68,35 @@ def staircase(agents: np.ndarray, interval: float) -> tuple[Shift, ...]:
 
 
 def interval_counts(
-    scenario: Scenario, result: ReplicationResult, *, interval: float, threshold: float
+    scenario: Scenario,
+    result: ReplicationResult,
+    *,
+    interval: float,
+    threshold: float,
+    busiest: tuple[int, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Counts per interval of the day of arrival at the (single) queue, over all days."""
+    """Counts per interval of the day of arrival at the (single) queue.
+
+    Over every day, or with ``busiest`` (:func:`sim.staffing.formula.busiest_days`) over
+    each interval's busiest days only.
+    """
     hops = result.hops
     entered = result.contacts["entered"][hops["contact"]]
     w0, w1 = result.window
     keep = (hops["queue"] == 0) & (entered >= w0) & (entered < w1)
+    offset = Clock(scenario.start).offset
+    n = round(DAY / interval)
+    slot = np.minimum((((hops["arrive"] + offset) % DAY) // interval).astype(int), n - 1)
+    if busiest is not None:
+        first, mask = busiest
+        day = np.floor((hops["arrive"] + offset) / DAY).astype(int) - first
+        inside = (day >= 0) & (day < len(mask))
+        keep &= inside & mask[np.clip(day, 0, len(mask) - 1), slot]
+    slot = slot[keep]
     arrive = hops["arrive"][keep]
     outcome = hops["outcome"][keep]
     wait = hops["response"][keep] - arrive
     answered = ~np.isnan(wait)
-    offset = Clock(scenario.start).offset
-    n = round(DAY / interval)
-    slot = np.minimum((((arrive + offset) % DAY) // interval).astype(int), n - 1)
 
     def count(weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(slot, weights=weights, minlength=n).astype(float)
@@ -130,12 +145,15 @@ class Simulator:
     progress: bool
     rounds: int = 8
     calls: list[int] = field(default_factory=lambda: [0])
+    busiest: tuple[int, np.ndarray] | None = None  # each interval measured on these days
 
     def __call__(self, staff: tuple[Shift, ...]) -> pd.DataFrame:
         """Per-interval figures (mean and CI over replications) under ``staff``."""
         alone = _isolated(self.scenario, self.queue, staff)
         tasks = [Task(alone, r, self.seed) for r in range(self.replications)]
-        reduce = partial(interval_counts, interval=self.interval, threshold=self.threshold)
+        reduce = partial(
+            interval_counts, interval=self.interval, threshold=self.threshold, busiest=self.busiest
+        )
         self.calls[0] += 1
         label = f"staff {self.queue}: staffing {self.calls[0]} of at most {max_calls(self.rounds)}"
         return _figures(self.runner.map(tasks, reduce, self.progress, label))
