@@ -16,9 +16,11 @@ import yaml
 
 import sim
 from sim.cli import main
+from sim.distributions import MAX_CV, MAX_SECONDS, MIN_CV
 from sim.fit import LogError, read_log
 from sim.fit.bot import fit_bot
 from sim.fit.handle import EMPIRICAL_KS, QUANTILES, fit_handle
+from sim.fit.patience import fit_patience
 
 MINI = {
     "name": "mini",
@@ -371,3 +373,26 @@ def test_a_row_exported_twice_is_dropped_and_counted():
     log = read_log(anonymous)
     assert len(log.frame) == 6
     assert log.cleaning.notes["rows equal to another row (no contact id to tell): kept"] == 2
+
+
+def test_every_fitted_duration_is_one_a_scenario_accepts(desk_logs):
+    # A log without a queue column is one queue: here chat shoppers who give up within
+    # minutes and email answered after half a day. Lognormal patience then wanted a cv
+    # of 50, past the scenario's limit of 20, and the fitted file was refused.
+    rng = np.random.default_rng(3)
+    exact = rng.lognormal(np.log(120), 1.0, 1000)
+    censored = np.concatenate(
+        [np.zeros(4000), rng.lognormal(np.log(20), 1.0, 2000),
+         rng.lognormal(np.log(12 * 3600), 1.0, 1500)]
+    )  # fmt: skip
+    for family in fit_patience("q", exact, censored).fits:
+        assert family.cv is None or MIN_CV <= family.cv.value <= MAX_CV
+        assert family.mean.value <= MAX_SECONDS
+    # One shopper gave up, 20,000 waited a day each: exponential patience of 55 years.
+    (rare,) = fit_patience("q", np.array([60.0]), np.full(20_000, 86400.0)).fits
+    assert rare.mean.value == pytest.approx(MAX_SECONDS)
+    assert rare.mean.value <= MAX_SECONDS
+    assert np.isfinite(rare.loglik)
+    merged = sim.fit.fit(desk_logs[0].drop(columns="queue"), replications=2)
+    assert merged.log.queues == ["queue"]
+    assert merged.scenario.queues["queue"].patience is not None

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import optimize, stats
 
+from sim.distributions import MAX_CV, MAX_SECONDS, MIN_CV
+
 if TYPE_CHECKING:  # what scipy's distributions return when called with parameters
     from scipy.stats._distn_infrastructure import rv_continuous_frozen
 
@@ -128,7 +130,8 @@ def _grouped(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _negloglik(family: str, theta: np.ndarray, exact: Grouped, censored: Grouped) -> float:
     mean = math.exp(theta[0])
     cv = math.exp(theta[1]) if len(theta) > 1 else 1.0
-    if not (1e-3 < cv < 50 and 1e-6 < mean < 1e9):
+    # Only distributions a scenario accepts: the fit is written as one.
+    if not (MIN_CV <= cv <= MAX_CV and RESOLUTION <= mean <= MAX_SECONDS):
         return math.inf
     dist = frozen(family, mean, cv)
     total = dist.logpdf(exact[0]) @ exact[1]
@@ -162,7 +165,9 @@ def _start(exact: np.ndarray, censored: np.ndarray) -> np.ndarray:
     # The exponential MLE under censoring (total time over events) starts the mean.
     mean = (exact.sum() + censored.sum()) / max(len(exact), 1)
     cv = exact.std() / exact.mean() if len(exact) > 1 and exact.mean() > 0 else 1.0
-    return np.log([max(mean, 1.0), min(max(cv, 0.05), 20.0)])
+    # Just inside the limits: exp(log(x)) may round past them.
+    top = (MAX_SECONDS * (1 - 1e-9), MAX_CV * (1 - 1e-9))
+    return np.log([min(max(mean, 1.0), top[0]), min(max(cv, 0.05), top[1])])
 
 
 def _ks(family_fit: FamilyFit, exact: np.ndarray, censored: np.ndarray) -> float:
