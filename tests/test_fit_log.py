@@ -396,3 +396,23 @@ def test_every_fitted_duration_is_one_a_scenario_accepts(desk_logs):
     merged = sim.fit.fit(desk_logs[0].drop(columns="queue"), replications=2)
     assert merged.log.queues == ["queue"]
     assert merged.scenario.queues["queue"].patience is not None
+
+
+def test_queue_names_a_scenario_refuses_are_renamed_and_said():
+    text = _two_hops([0, 1, 2, 3])
+    text["queue"] = text["queue"].map({"chat": "Live Chat", "email": "e-mail/tickets"})
+    text["next_queue"] = ["e-mail/tickets", "", "e-mail/tickets", ""]
+    log = read_log(text)
+    assert log.queues == ["Live_Chat", "e-mail_tickets"]
+    assert log.frame["next_queue"].fillna("").tolist() == [
+        "e-mail_tickets",
+        "",
+        "e-mail_tickets",
+        "",
+    ]
+    notes = log.cleaning.notes
+    assert notes["rows of queue 'Live Chat', named Live_Chat in the scenario"] == 2
+    assert notes["rows of queue 'e-mail/tickets', named e-mail_tickets in the scenario"] == 2
+    fitted = sim.fit.fit(log)
+    assert list(fitted.scenario.queues) == ["Live_Chat", "e-mail_tickets"]
+    assert fitted.scenario.queues["Live_Chat"].on_unresolved == {"e-mail_tickets": 1.0}

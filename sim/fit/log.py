@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import TypeAdapter, ValidationError
 
 from sim.errors import ScenarioError
+from sim.scenario import MAX_NAME_LENGTH, Name
 
 __all__ = [
     "LOG_FIELDS",
@@ -49,6 +52,7 @@ FALSE_WORDS = {"0", "false", "no", "n", "f", "unresolved"}
 CLOCK_SKEW = 5.0
 DAY = 86400.0
 HOUR = 3600.0
+_NAME: TypeAdapter[str] = TypeAdapter(Name)  # the scenario's rule for queue names
 # A clock time followed by a UTC offset (Z, +08, +0800 or +08:00): the offset is dropped.
 _OFFSET = r"^(.*\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 
@@ -285,6 +289,38 @@ def _text(values: pd.Series) -> pd.Series:
     return text.mask(text == "")
 
 
+def _scenario_names(frame: pd.DataFrame, cleaning: Cleaning) -> None:
+    """Rename queues a scenario refuses (``Live Chat``: ``Live_Chat``), and say so.
+
+    Every character a name may not hold becomes ``_``; a name taken already gets a number.
+    """
+    names = pd.unique(pd.concat([frame["queue"], frame["next_queue"].dropna()]).astype(str))
+    taken, renamed = {n for n in names if _is_name(n)}, {}
+    for name in names:
+        if name in taken:
+            continue
+        base = re.sub(r"[^\w.-]", "_", name).lstrip(".-")[: MAX_NAME_LENGTH - 4] or "queue"
+        new, k = base, 1
+        while new in taken:
+            k += 1
+            new = f"{base}_{k}"
+        taken.add(new)
+        renamed[name] = new
+        what = f"rows of queue {name!r}, named {new} in the scenario"
+        cleaning.notes[what] = int((frame["queue"] == name).sum())
+    if renamed:
+        frame["queue"] = frame["queue"].replace(renamed)
+        frame["next_queue"] = frame["next_queue"].replace(renamed)
+
+
+def _is_name(name: str) -> bool:
+    try:
+        _NAME.validate_python(name)
+    except ValidationError:
+        return False
+    return True
+
+
 def _contacts(values: pd.Series) -> np.ndarray:
     """Contact ids numbered 0, 1, ... in order of first appearance, whatever they look like.
 
@@ -480,6 +516,7 @@ def read_log(
     frame["agent"] = _text(table["agent"]) if has["agent"] else pd.NA
     frame["contact"] = _contacts(table["contact"]) if has["contact"] else np.arange(len(table))
     frame["next_queue"] = _text(table["next_queue"]) if has["next_queue"] else pd.NA
+    _scenario_names(frame, cleaning)
     frame["resolved"] = _resolved(table["resolved"]) if has["resolved"] else np.nan
     if "hop" in table:
         frame["hop"] = table["hop"].to_numpy()
