@@ -416,3 +416,9 @@ def test_queue_names_a_scenario_refuses_are_renamed_and_said():
     fitted = sim.fit.fit(log)
     assert list(fitted.scenario.queues) == ["Live_Chat", "e-mail_tickets"]
     assert fitted.scenario.queues["Live_Chat"].on_unresolved == {"e-mail_tickets": 1.0}
+
+
+def test_a_replication_column_without_numbers_is_bad_input():
+    text = _two_hops([0, 1, 2, 3])
+    with pytest.raises(LogError, match="replication: the replication column holds no numbers"):
+        read_log(text.assign(replication=""))

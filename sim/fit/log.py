@@ -206,6 +206,8 @@ def _one_replication(
             raise LogError(source, "--replication given but the log has no replication column")
         return table
     reps = pd.to_numeric(table["replication"], errors="coerce")
+    if reps.isna().all():
+        raise LogError(source, "the replication column holds no numbers", "replication")
     chosen = int(reps.min()) if replication is None else replication
     if not (reps == chosen).any():
         found = ", ".join(str(int(r)) for r in sorted(reps.dropna().unique())[:10])
