@@ -328,6 +328,26 @@ def test_several_days_are_measured_on_the_busiest_day():
     assert abs(figures["service_level"].mean() - theory) <= 3 * se
 
 
+def test_a_bot_answering_everyone_first_is_staffed_for_the_time_to_an_agent():
+    """Human + AI hybrid: the bot answers every contact at once and hands half to agents.
+
+    Its answers meet any answer-time target, so the target is about the agents: the
+    handed-over half is an M/M/c queue at half the rate, Erlang C's. Counting the bot's
+    answers let the plan fall to 3 agents for an offered load of 4 (an unstable queue)
+    while it 'met the target in every interval'.
+    """
+    data = {**STATIONARY, "queues": {"q": {
+        **STATIONARY["queues"]["q"], "arrivals": {"rate": "120/h"},
+        "bot": {"when": "always", "resolution": 0.5},
+        "service": {"dist": "exponential", "mean": "4m"}}}}  # fmt: skip
+    plan = sim.staff_plan(sim.from_dict(data), "q", "80% in 60s", workers=1)
+    erlang = required_agents(60 / 3600, 1 / 240, target_sl=0.8, t=60.0)
+    assert (plan.intervals["erlang_agents"] == erlang).all()
+    simulated = plan.intervals["simulated_agents"].to_numpy()
+    assert (simulated > 60 / 60 * 4).all()  # more agents than the offered load, 4 erlangs
+    assert abs(np.median(simulated) - erlang) <= 1
+
+
 # -- staffing: the shipped desk ----------------------------------------------------------
 
 

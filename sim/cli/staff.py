@@ -154,7 +154,8 @@ def _cmd_staff(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(plan.to_dict(), indent=2))
     else:
-        print(_staff_text(plan, args.scenario))
+        bot = scenario.queues[plan.queue].bot
+        print(_staff_text(plan, args.scenario, hybrid=bot is not None and bot.when == "always"))
     return EXIT_OK if plan.meets_target else EXIT_MISS
 
 
@@ -179,7 +180,7 @@ def _report_page(
     return page_writer(page)
 
 
-def _staff_text(plan: StaffingPlan, source: str) -> str:
+def _staff_text(plan: StaffingPlan, source: str, *, hybrid: bool = False) -> str:
     from sim.report import shift_table, staff_table, staff_verdict
 
     verdict = staff_verdict(plan)
@@ -189,6 +190,11 @@ def _staff_text(plan: StaffingPlan, source: str) -> str:
         f"{plan.model} agents, corrected by simulation ({plan.replications} replications, "
         f"seed {plan.seed}; {source}, this queue alone)",
     ]
+    if hybrid:
+        notes.append(
+            "the bot answers every contact first: waits are the time to an agent of the "
+            "contacts it hands over"
+        )
     if not plan.corrected:
         notes.append("warning: the simulation correction did not converge; try --rounds 16")
     block = json.dumps(plan.staff_block())  # JSON is YAML: a valid --set value

@@ -63,12 +63,16 @@ def erlang_agents(rate: float, spec: Queue, target: StaffTarget) -> int:
     """Agents the stationary formula asks for at arrival rate ``rate`` (per second).
 
     Erlang C, or Erlang A with theta = 1 / mean patience when the queue has patience.
+    Behind a bot that answers every contact first, the agents are offered the share it
+    does not resolve.
     With chat concurrency an agent counts as ``max`` servers, each as slow as at full
     load (an approximation; the simulation corrects it). With shrinkage ``s`` (or
     breaks), only ``1 - s`` of the rostered agents are available: the roster is the
     formula's agents divided by ``1 - s``.
     """
     lam = rate * spec.visibility
+    if spec.bot is not None and spec.bot.when == "always":  # the agents take what it hands on
+        lam *= 1.0 - spec.bot.resolution
     slots = spec.concurrency.max if spec.concurrency else 1
     slowdown = spec.concurrency.slowdown if spec.concurrency else 0.0
     mu = 1.0 / (spec.service.mean * (1.0 + slowdown * (slots - 1)))

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine import ReplicationResult
-from sim.records import NOT_OFFERED, Outcome
+from sim.records import NOT_OFFERED, By, Outcome
 from sim.runner import Backend, Task
 from sim.scenario import ROUTE_FIELDS, Scenario, Shift
 from sim.staffing.targets import StaffTarget
@@ -95,7 +95,18 @@ def interval_counts(
     slot = slot[keep]
     arrive = hops["arrive"][keep]
     outcome = hops["outcome"][keep]
-    wait = hops["response"][keep] - arrive
+    offered = ~np.isin(outcome, NOT_OFFERED)
+    (spec,) = scenario.queues.values()
+    if spec.bot is not None and spec.bot.when == "always":
+        # A bot answering every contact first meets any answer time: the target is about
+        # the time to an agent of the contacts it hands over (what it finishes is done).
+        wait = hops["agent_start"][keep] - arrive
+        by_bot = (hops["by"][keep] == By.BOT) & np.isin(
+            outcome, (Outcome.RESOLVED, Outcome.UNRESOLVED)
+        )
+        offered &= ~by_bot
+    else:
+        wait = hops["response"][keep] - arrive
     answered = ~np.isnan(wait)
 
     def count(weights: np.ndarray | None = None) -> np.ndarray:
@@ -103,7 +114,7 @@ def interval_counts(
 
     return {
         "arrivals": count(),
-        "offered": count(~np.isin(outcome, NOT_OFFERED)),
+        "offered": count(offered),
         "answered": count(answered),
         "within": count(answered & (np.nan_to_num(wait, nan=np.inf) <= threshold)),
         "wait_sum": count(np.where(answered, wait, 0.0)),
