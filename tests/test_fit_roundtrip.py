@@ -203,3 +203,20 @@ def test_a_desk_closed_at_night_and_on_sundays_with_a_promotion_day_fits_finite_
     assert (fit.profile[:9] == 0).all()
     assert (fit.profile[18:] == 0).all()
     assert fit.weekdays[6] == 0
+
+
+def test_a_day_missing_from_a_two_week_log_is_the_unusual_date_not_its_twin():
+    # Two weeks, every day alike, and Thursday 2026-11-05 missing (an outage, a gap in
+    # the export). Its only twin, the next Thursday, must not become a x200 promotion
+    # that leaves Thursdays a weight of almost nothing.
+    rng = np.random.default_rng(14)
+    origin = dt.datetime(2026, 11, 2)  # a Monday
+    hours = np.arange(14 * 24)
+    counts = rng.poisson(np.where(hours // 24 == 3, 0.0, 10.0))
+    times = np.repeat(hours * 3600.0, counts) + rng.uniform(0, 3600, counts.sum())
+    fit = fit_arrivals("q", times, origin, (0.0, hours.size * 3600.0))
+    assert [p.date for p in fit.peaks] == [dt.date(2026, 11, 5)]
+    assert fit.peaks[0].multiplier.value == 0
+    assert 0 < fit.peaks[0].multiplier.high < 0.05  # no arrivals where about 240 were due
+    low, high = fit.weekdays_ci[3]
+    assert low <= 1.0 <= high  # Thursday as busy as any day

@@ -7,7 +7,9 @@ pattern. Its maximum-likelihood fit is found by iterative proportional fitting (
 Poisson log-linear model's score equations match the margins: each hour's, weekday's and
 unusual date's total). A date becomes a dated peak (``m`` free) when its count is beyond
 what the pattern allows at a Bonferroni-corrected 0.1% level *and* departs by more than
-:data:`PEAK_RATIO`; the search repeats until no date qualifies. The chi-square of
+:data:`PEAK_RATIO`; the search repeats until no date qualifies, taking a date with no
+arrivals at all first (a closure or a gap in the export, against which its weekday's
+other date would look like a promotion). The chi-square of
 observed against fitted counts, per hour cell pooled to an expected count of at least 5,
 says whether the pattern is adequate.
 """
@@ -162,6 +164,11 @@ def _unusual_date(
     )
     if not strong.any():
         return None
+    empty = strong & (o == 0)
+    if empty.any():
+        # A date with no contacts at all (a closure, a gap in the export) comes first:
+        # judged against it, its weekday's other date would look like a huge promotion.
+        return days.index[int(np.argmax(np.where(empty, e, -np.inf)))]
     z = np.abs(o - e) / np.sqrt(np.maximum(e, 1.0))
     return days.index[int(np.argmax(np.where(strong, z, -np.inf)))]
 
@@ -252,11 +259,12 @@ def _summarise(
     for date in sorted(free):
         day = (cells["date"] == date).to_numpy()
         o, e = float(counts[day].sum()), float(pattern[day].sum())
-        lo, hi = _relative_ci(o)
+        lo, hi = poisson_ci(o)  # over e, not relative to o: a date may have none
         ratio = o / e if e > 0 else math.nan
         estimate = Estimate(
-            ratio, ratio * lo, ratio * hi, "date's count / pattern, exact CI", int(o)
-        )
+            ratio, lo / e if e > 0 else math.nan, hi / e if e > 0 else math.nan,
+            "date's count / pattern, exact CI", int(o),
+        )  # fmt: skip
         peaks.append(DatedPeak(date, estimate, int(o), e))
     parameters = 24 + (6 if weekdays is not None else 0) + len(free)
     chi2, dof, p = _chi_square(counts, fitted, parameters)
