@@ -14,12 +14,14 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
 import sim
 from sim.fit import synthetic
 from sim.fit.arrivals import fit_arrivals
+from sim.fit.backtest import figures
 from sim.timeline import Clock, shift_instances
 
 DATA = synthetic.desk_scenario()
@@ -220,3 +222,14 @@ def test_a_day_missing_from_a_two_week_log_is_the_unusual_date_not_its_twin():
     assert 0 < fit.peaks[0].multiplier.high < 0.05  # no arrivals where about 240 were due
     low, high = fit.weekdays_ci[3]
     assert low <= 1.0 <= high  # Thursday as busy as any day
+
+
+def test_backtest_counts_an_answer_exactly_at_the_threshold_as_within_it():
+    # Engine times are floats: an answer 60 s after an arrival of 972.69... s is a hair
+    # over 60 s as a difference; it is compared with arrive + 60 s, as sim run does.
+    arrive = np.array([972.6948361613607, 480.16806312313014, 10.0])
+    frame = pd.DataFrame(
+        {"queue": "q", "arrive": arrive, "answer": arrive + 60.0, "kind": "bot", "overall": "all"}
+    )
+    assert (frame["answer"] - frame["arrive"] > 60.0).sum() == 2
+    assert figures(frame, ["overall"], 60.0)["service_level"].tolist() == [1.0]

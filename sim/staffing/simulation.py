@@ -100,14 +100,18 @@ def interval_counts(
     if spec.bot is not None and spec.bot.when == "always":
         # A bot answering every contact first meets any answer time: the target is about
         # the time to an agent of the contacts it hands over (what it finishes is done).
-        wait = hops["agent_start"][keep] - arrive
+        answer = hops["agent_start"][keep]
         by_bot = (hops["by"][keep] == By.BOT) & np.isin(
             outcome, (Outcome.RESOLVED, Outcome.UNRESOLVED)
         )
         offered &= ~by_bot
     else:
-        wait = hops["response"][keep] - arrive
+        answer = hops["response"][keep]
+    wait = answer - arrive
     answered = ~np.isnan(wait)
+    # Against the moment the answer was due: arrive + threshold may round up, and an
+    # answer exactly on time is then a hair over the threshold after its arrival.
+    on_time = answered & (np.nan_to_num(answer, nan=np.inf) <= arrive + threshold)
 
     def count(weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(slot, weights=weights, minlength=n).astype(float)
@@ -116,7 +120,7 @@ def interval_counts(
         "arrivals": count(),
         "offered": count(offered),
         "answered": count(answered),
-        "within": count(answered & (np.nan_to_num(wait, nan=np.inf) <= threshold)),
+        "within": count(on_time),
         "wait_sum": count(np.where(answered, wait, 0.0)),
         "abandoned": count(outcome == Outcome.ABANDONED),
     }
