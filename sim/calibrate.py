@@ -329,7 +329,9 @@ def _optimise(
             x0,
             method="Nelder-Mead",
             bounds=[(0.0, 1.0)] * len(free),
-            options={"maxfev": budget, "xatol": 1e-3, "fatol": 1e-4},
+            # The objective stops at the budget; scipy's own count would include the
+            # remembered points (the start), which cost no simulation.
+            options={"maxfev": 10 * budget + 10, "xatol": 1e-3, "fatol": 1e-4},
         )
         return [float(v) for v in lows + np.clip(found.x, 0, 1) * widths]
     per_search = max(5, budget // (3 * len(free)))

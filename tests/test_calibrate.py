@@ -210,16 +210,20 @@ def test_a_target_met_at_the_start_leaves_the_parameter_where_it_was():
     assert result.passed == [True]
 
 
-@pytest.mark.parametrize(("budget", "parameters"), [(1, 1), (1, 2), (4, 2)])
-def test_max_evaluations_caps_the_simulations_the_search_runs(budget, parameters):
+@pytest.mark.parametrize(
+    ("budget", "parameters", "method"),
+    [(1, 1, "coordinate"), (1, 2, "coordinate"), (4, 2, "coordinate"), (3, 2, "nelder-mead")],
+)
+def test_max_evaluations_caps_the_simulations_the_search_runs(budget, parameters, method):
     data = _small()
     data["targets"][0]["value"] = 0.03
     specs = ["queues.chat.patience.mean=3:40", "queues.chat.service.mean=2:6"]
     free = [free_parameter(spec, data) for spec in specs[:parameters]]
     seen: list[float] = []
     result = calibrate(
-        data, free, max_evaluations=budget, progress=lambda _v, loss: seen.append(loss)
-    )
+        data, free, max_evaluations=budget, method=method,
+        progress=lambda _v, loss: seen.append(loss),
+    )  # fmt: skip
     assert result.evaluations == len(seen) == budget
     assert result.budget_spent
     # The best point seen is the one returned (the start counts, it was simulated).
