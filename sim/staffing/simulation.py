@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine import ReplicationResult
-from sim.records import NOT_OFFERED, By, Outcome
+from sim.records import NOT_OFFERED, Outcome, bot_finished
 from sim.runner import Backend, Task
 from sim.scenario import ROUTE_FIELDS, Scenario, Shift
 from sim.staffing.targets import StaffTarget
@@ -101,10 +101,7 @@ def interval_counts(
         # A bot answering every contact first meets any answer time: the target is about
         # the time to an agent of the contacts it hands over (what it finishes is done).
         answer = hops["agent_start"][keep]
-        by_bot = (hops["by"][keep] == By.BOT) & np.isin(
-            outcome, (Outcome.RESOLVED, Outcome.UNRESOLVED)
-        )
-        offered &= ~by_bot
+        offered &= ~bot_finished(hops["by"][keep], outcome)
     else:
         answer = hops["response"][keep]
     wait = answer - arrive
