@@ -243,3 +243,28 @@ def test_calibrate_command_says_when_the_budget_ran_out(tmp_path, capsys):
     assert "the budget (--max-evaluations) ran out before the search converged" in text
     assert cli.main([*args, "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["budget_spent"] is True
+
+
+def test_calibrate_says_when_the_fit_is_pressed_against_its_range(tmp_path, capsys):
+    # 3% abandonment needs a far longer patience than 6 minutes (Erlang A: the desk is
+    # loaded at 100%): the search ends on the range's top, and the report says so.
+    source = tmp_path / "erlang.yaml"
+    data = {**_synthetic("4m"), "replications": 4}
+    data["targets"][0]["value"] = 0.03
+    source.write_text(yaml.safe_dump(data, sort_keys=False))
+    args = ["calibrate", str(source), "--free", "queues.chat.patience.mean=3:6", "--workers",
+            "1", "--max-evaluations", "12", "--out", str(tmp_path / "fitted.yaml")]  # fmt: skip
+    assert cli.main(args) == 1
+    text = capsys.readouterr().out
+    assert "at the edge of the range searched: the best value may lie beyond it" in text
+    assert cli.main([*args, "--json"]) == 1
+    (parameter,) = json.loads(capsys.readouterr().out)["parameters"]
+    assert parameter["at_edge"] is True
+    assert parameter["fitted"] == pytest.approx(6.0, abs=0.03)
+    # The abandonment of a 10-minute patience, in a range that holds it: not at the edge.
+    source.write_text(yaml.safe_dump({**_synthetic("4m"), "replications": 4}, sort_keys=False))
+    args[3] = "queues.chat.patience.mean=3:40"
+    cli.main([*args, "--json"])
+    (parameter,) = json.loads(capsys.readouterr().out)["parameters"]
+    assert parameter["at_edge"] is False
+    assert 3.4 < parameter["fitted"] < 39.6

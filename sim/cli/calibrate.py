@@ -151,6 +151,7 @@ def _fit_json(result: Calibration, out: Path) -> dict[str, object]:
                 "fitted": v,
                 "low": p.low,
                 "high": p.high,
+                "at_edge": _at_edge(p.start, v, p.low, p.high),
                 "unit": p.unit,
             }
             for p, v in zip(result.parameters, result.fitted, strict=True)
@@ -177,9 +178,18 @@ def _fit_json(result: Calibration, out: Path) -> dict[str, object]:
     }
 
 
+def _at_edge(start: float, value: float, low: float, high: float) -> bool:
+    """Whether the search moved a value onto a bound of its range (within 1% of the range).
+
+    The bounded searches stop within a thousandth of the range of where they converge, so
+    a fit pressed against a bound lands this close to it.
+    """
+    return value != start and min(value - low, high - value) <= 0.01 * (high - low)
+
+
 def format_fit(result: Calibration, chosen: list[int] | None = None) -> str:
     """The fitted parameters and each target before and after, as text."""
-    from sim.validate import describe, format_value, unit_metric
+    from sim.validate import describe, format_half, format_value, unit_metric
 
     lines = [
         f"{result.scenario.name}: fitted in {result.evaluations} evaluations of "
@@ -196,13 +206,19 @@ def format_fit(result: Calibration, chosen: list[int] | None = None) -> str:
     for p, v in zip(result.parameters, result.fitted, strict=True):
         searched = f"{p.text(p.low)}..{p.text(p.high)}"
         lines.append(f"  {p.name}: {p.text(p.start)} -> {p.text(v)}   (searched {searched})")
+        if _at_edge(p.start, v, p.low, p.high):
+            lines.append(
+                "    at the edge of the range searched: the best value may lie beyond it "
+                "(widen the range to see)"
+            )
     lines += ["", "targets (document | before | after ±95% CI | result):"]
     for i, (t, b, a, ok) in enumerate(
         zip(result.targets, result.before, result.after, result.passed, strict=True)
     ):
         metric = unit_metric(t)
         fitted = "" if chosen is None or i in chosen else "  (not fitted)"
-        doc, start, end, half = (format_value(metric, x) for x in (t.value, b[0], a[0], a[1]))
+        doc, start, end = (format_value(metric, x) for x in (t.value, b[0], a[0]))
+        half = format_half(metric, a[1])
         verdict = "pass" if ok else "MISS"
         lines.append(
             f"  [{i}] {t.label} {describe(t)}: {doc} | {start} | {end} ±{half} | {verdict}{fitted}"

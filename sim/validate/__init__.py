@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     )
     from sim.validate.table import (
         describe,
+        format_half,
         format_ledger,
         format_rows,
         format_value,
@@ -49,6 +50,7 @@ _HOMES = {
     "validate_all": "sim.validate.rule",
     "validate_many": "sim.validate.rule",
     "describe": "sim.validate.table",
+    "format_half": "sim.validate.table",
     "format_ledger": "sim.validate.table",
     "format_rows": "sim.validate.table",
     "format_value": "sim.validate.table",
@@ -63,6 +65,7 @@ __all__ = [
     "Validation",
     "describe",
     "discover",
+    "format_half",
     "format_ledger",
     "format_rows",
     "format_value",

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "describe",
+    "format_half",
     "format_ledger",
     "format_rows",
     "format_value",
@@ -111,11 +112,16 @@ def _tolerance(row: TargetRow) -> str:
     return f"±{100 * row.tolerance:.1f}pp"
 
 
+def format_half(metric: str, half: float) -> str:
+    """A CI half-width in the figure's units; a share's in percentage points (``0.5pp``)."""
+    text = format_value(metric, half)
+    return f"{text[:-1]}pp" if text.endswith("%") else text
+
+
 def _simulated(row: TargetRow) -> str:
     text = format_value(row.metric, row.simulated)
     if math.isfinite(row.ci95):
-        half = format_value(row.metric, row.ci95)
-        text += f" ±{half[:-1]}pp" if half.endswith("%") else f" ±{half}"
+        text += f" ±{format_half(row.metric, row.ci95)}"
     return text
 
 
