@@ -20,6 +20,7 @@ from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING
 
 import simpy
+from simpy.events import URGENT
 
 from sim.agents import Agent, AgentPool
 from sim.scenario import Breaks
@@ -38,6 +39,22 @@ def first_break(k: int, n: int, breaks: Breaks) -> float:
     that a break taken on time ends within its period.
     """
     return (k + 0.5) / n * (breaks.every - breaks.length)
+
+
+class _ShiftChange(simpy.Event):
+    """A timeout that SimPy processes before every ordinary event of its instant.
+
+    A shift is on over [start, end): at its end no contact that falls due at the same
+    instant (a pickup, a delivery) may go to its agents, and at its start every such
+    contact finds them on. An ordinary timeout would leave that to the order in which
+    SimPy happened to schedule the events.
+    """
+
+    def __init__(self, env: simpy.Environment, delay: float) -> None:
+        super().__init__(env)
+        self._ok = True  # a timeout's state, as simpy.Timeout sets it
+        self._value = None
+        env.schedule(self, URGENT, delay)
 
 
 class Crew:
@@ -84,7 +101,7 @@ class Crew:
         for t, starts, shift in changes:
             if t == math.inf:
                 return
-            yield env.timeout(t - env.now)
+            yield _ShiftChange(env, t - env.now)
             if starts:
                 agents = pool.join(t, shift.agents, shift.end)
                 if self.breaks is not None:
