@@ -16,6 +16,7 @@ import simpy
 
 from sim.crew import Crew
 from sim.node import Node
+from sim.pickups import pickup_schedule, pickups
 from sim.records import ContactLog
 from sim.routing import queue_routes
 from sim.scenario import Scenario
@@ -231,8 +232,6 @@ def simulate(
         own = Crew(env, name, [node], window=window, numbers=numbers, breaks=spec.break_pattern)
         node.attach(own.pool, own=True, staffed=spec.max_agents > 0)
         roster(own, spec.staff)
-        if spec.pickup is not None:
-            env.process(node.pickups(_pickup_times(spec.pickup, clock, horizon)))
     for name, team in scenario.teams.items():
         served = [nodes[index[q]] for q in team.serves]
         crew = Crew(env, name, served, window=window, numbers=numbers, breaks=team.break_pattern)
@@ -240,6 +239,7 @@ def simulate(
             node.attach(crew.pool, own=False)
         roster(crew, team.staff)
 
+    env.process(pickups(env, pickup_schedule(dict(zip(names, nodes, strict=True)), clock, horizon)))
     stop = env.event()
     env.process(_watch(env, log, scenario.duration, horizon, stop))
     env.run(until=stop)
@@ -340,15 +340,6 @@ def _sum_steps(steps: list[Steps]) -> Steps:
         levels.append(level[np.searchsorted(at, times, side="right") - 1])
     total = np.sum(levels, axis=0)
     return tuple((t, int(n)) for t, n in zip(times, total.tolist(), strict=True))
-
-
-def _pickup_times(times: tuple[float, ...], clock: Clock, horizon: float) -> list[float]:
-    return sorted(
-        t
-        for day in clock.days(0.0, horizon)
-        for clock_time in times
-        if 0.0 <= (t := clock.day_start(day) + clock_time) < horizon
-    )
 
 
 def _watch(env: simpy.Environment, log: ContactLog, end: float, horizon: float, stop):

@@ -3,8 +3,8 @@
 A :class:`Node` reacts to contacts arriving (from outside, routed from another queue, or
 trying again), starts services with the agents of the crews that serve it
 (:mod:`sim.crew`: its own staff, and teams), and sends what it does not resolve on
-to the other nodes of the network. Batch pickups are a SimPy process
-(a generator function); arrivals, service ends, patience timers and delayed routes are
+to the other nodes of the network. Batch pickups are one SimPy process for the whole
+scenario (:mod:`sim.pickups`); arrivals, service ends, patience timers and delayed routes are
 SimPy timeouts whose callbacks, SimPy's documented event hook, do the bookkeeping: they
 are the frequent events, and a callback costs less than resuming a process. A processed
 timeout is scheduled again for the next of them (``Environment.schedule``) rather than a
@@ -21,7 +21,7 @@ import functools
 import heapq
 import itertools
 import math
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import simpy
@@ -293,14 +293,6 @@ class Node:
         chained: Callbacks = [next_arrival]
         next_arrival(None)
 
-    def pickups(self, times: list[float]) -> Generator:
-        """Batch pickup: work is released to agents only at these times."""
-        env = self.env
-        for t in times:
-            yield env.timeout(t - env.now)
-            self.line.release_held()
-            self.dispatch()
-
     # -- contact flow ------------------------------------------------------------------
     # ``now`` is passed down every call chain: it is always the clock's time (``env.now``),
     # read once per event rather than once per step.
@@ -455,12 +447,17 @@ class Node:
 
     def dispatch(self) -> None:
         """Give waiting contacts to agents with free slots, own agents first."""
-        line, now, acquire = self.line, self.env.now, self._acquire
-        while line.available:
-            agent = acquire(now)
-            if agent is None:
-                return
-            self._serve(line.pop(), agent, now)
+        line, now = self.line, self.env.now
+        while line.available and self.take_one(now):
+            pass
+
+    def take_one(self, now: float) -> bool:
+        """Give the longest-waiting contact (one must be) to a free agent; return whether."""
+        agent = self._acquire(now)
+        if agent is None:
+            return False
+        self._serve(self.line.pop(), agent, now)
+        return True
 
     def _bot(self, rec: int, deadline: float, now: float) -> None:
         delay = self._bot_response() if self._bot_response is not None else 0.0

@@ -92,3 +92,46 @@ def test_a_pickup_at_the_instant_a_shift_ends_finds_its_agents_gone():
         np.testing.assert_allclose(h["agent_start"], expected, rtol=0, atol=ATOL)
         assert (expected[h["arrive"] > 10 * HOUR] >= DAY).all()  # next day's morning
         assert (h["outcome"] == Outcome.RESOLVED).all()
+
+
+def _two_pickup_queues(gold_first: bool, gold_priority: int) -> sim.Scenario:
+    queues = {
+        "plain": {"arrivals": {"rate": "1/h"}, "service": _const(600), "pickup": ["10:00"]},
+        "gold": {
+            "arrivals": {"rate": "1/h"},
+            "service": _const(600),
+            "pickup": ["10:00"],
+            "priority": gold_priority,
+        },
+    }
+    if gold_first:
+        queues = {"gold": queues["gold"], "plain": queues["plain"]}
+    return _scenario(
+        queues, duration="10h", teams={"desk": {"staff": 1, "serves": ["plain", "gold"]}}
+    )
+
+
+def test_contacts_released_together_go_by_priority_then_wait_whatever_the_file_order():
+    # Two queues of one agent's team release their batches at 10:00 together. The
+    # agent takes the higher priority first, then (equal priorities) the contact that
+    # has waited longest, whichever queue the file lists first. Before the fix the queue
+    # whose pickup SimPy processed first (the one listed first) had the agent to itself.
+    for gold_priority in (1, 0):
+        starts = []
+        for gold_first in (False, True):
+            result = sim.simulate(_two_pickup_queues(gold_first, gold_priority))
+            gold, plain = _hops(result, "gold"), _hops(result, "plain")
+            assert len(gold["arrive"]) >= 3
+            assert len(plain["arrive"]) >= 3
+            if gold_priority:
+                order = np.concatenate((gold["arrive"], plain["arrive"]))
+            else:
+                order = np.sort(np.concatenate((gold["arrive"], plain["arrive"])))
+            # One agent from 10:00, 600 s each, in that order.
+            start_of = {a: 10 * HOUR + 600.0 * k for k, a in enumerate(order.tolist())}
+            for h in (gold, plain):
+                expected = [start_of[a] for a in h["arrive"].tolist()]
+                np.testing.assert_allclose(h["agent_start"], expected, rtol=0, atol=ATOL)
+            starts.append((gold["agent_start"], plain["agent_start"]))
+        for before, after in zip(*starts, strict=True):
+            np.testing.assert_array_equal(before, after)
