@@ -20,7 +20,7 @@ from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING
 
 import simpy
-from simpy.events import URGENT
+from simpy.events import URGENT, EventPriority
 
 from sim.agents import Agent, AgentPool
 from sim.scenario import Breaks
@@ -29,7 +29,7 @@ from sim.timeline import ShiftInstance
 if TYPE_CHECKING:
     from sim.node import Node
 
-__all__ = ["Crew", "first_break"]
+__all__ = ["Crew", "ShiftStarts", "first_break"]
 
 
 def first_break(k: int, n: int, breaks: Breaks) -> float:
@@ -41,20 +41,53 @@ def first_break(k: int, n: int, breaks: Breaks) -> float:
     return (k + 0.5) / n * (breaks.every - breaks.length)
 
 
-class _ShiftChange(simpy.Event):
-    """A timeout that SimPy processes before every ordinary event of its instant.
+# Shift changes come before every other event of their instant, process starts included;
+# the dispatch of the agents who came on follows them (URGENT), before anything else.
+_SHIFTS = EventPriority(URGENT - 1)
 
-    A shift is on over [start, end): at its end no contact that falls due at the same
-    instant (a pickup, a delivery) may go to its agents, and at its start every such
-    contact finds them on. An ordinary timeout would leave that to the order in which
-    SimPy happened to schedule the events.
-    """
 
-    def __init__(self, env: simpy.Environment, delay: float) -> None:
+class _At(simpy.Event):
+    """A timeout of SimPy priority ``priority`` (a lower one is processed first at a tie)."""
+
+    def __init__(self, env: simpy.Environment, delay: float, priority: EventPriority) -> None:
         super().__init__(env)
         self._ok = True  # a timeout's state, as simpy.Timeout sets it
         self._value = None
-        env.schedule(self, URGENT, delay)
+        env.schedule(self, priority, delay)
+
+
+class ShiftStarts:
+    """The crews whose agents came on at the current instant, given work together.
+
+    A shift is on over [start, end): at its end no contact falling due at the same
+    instant (a pickup, a delivery) may go to its agents, and at its start every such
+    contact finds them on, so shift changes come first at their instant. The crews that
+    started agents then take work once every change of the instant is done: the queues'
+    own staff first (in the queues' order), then the teams (in the file's order). Left
+    to SimPy's order of events, a team starting with a queue's own staff could take the
+    contact the own agent should have had, depending on when each last changed.
+    """
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self._count = 0
+        self._started: dict[int, Crew] = {}
+
+    def register(self) -> int:
+        """A new crew's rank: crews are made own staff first, then teams."""
+        self._count += 1
+        return self._count - 1
+
+    def add(self, crew: Crew) -> None:
+        """``crew``'s agents came on now: give them work after the instant's changes."""
+        if not self._started:
+            _At(self.env, 0.0, URGENT).callbacks.append(self._dispatch)
+        self._started[crew.rank] = crew
+
+    def _dispatch(self, _event: simpy.Event) -> None:
+        started, self._started = self._started, {}
+        for rank in sorted(started):
+            started[rank].dispatch(self.env.now)
 
 
 class Crew:
@@ -67,6 +100,8 @@ class Crew:
         window: the measurement window of the agent-time integrals.
         numbers: agent numbers, shared by every crew of a replication.
         breaks: the break pattern of the agents, if any.
+        starts: where the replication's crews get work after shift starts (a new one: alone).
+        own: whether the crew is a queue's own staff (else a team).
     """
 
     def __init__(
@@ -78,8 +113,13 @@ class Crew:
         window: tuple[float, float],
         numbers: Iterator[int],
         breaks: Breaks | None = None,
+        starts: ShiftStarts | None = None,
+        own: bool = False,
     ) -> None:
         self.env = env
+        self.starts = starts = starts if starts is not None else ShiftStarts(env)
+        self.rank = starts.register()
+        self.own = own
         self.name = name
         self.nodes = nodes
         self.slots = max(node.slots for node in nodes)
@@ -101,14 +141,14 @@ class Crew:
         for t, starts, shift in changes:
             if t == math.inf:
                 return
-            yield _ShiftChange(env, t - env.now)
+            yield _At(env, t - env.now, _SHIFTS)
             if starts:
                 agents = pool.join(t, shift.agents, shift.end)
                 if self.breaks is not None:
                     for k, agent in enumerate(agents):
                         due = t + first_break(k, len(agents), self.breaks)
                         env.process(self._break_schedule(agent, due))
-                self.dispatch(t)
+                self.starts.add(self)
             else:
                 pool.shift_ends(t, shift.agents, shift.end)
             if self.staffing[-1][0] == t:  # one entry per instant: the level after it
@@ -121,7 +161,12 @@ class Crew:
     def dispatch(self, now: float) -> None:
         """Agents have become free (a shift starts, a break ends): give them work."""
         if self.pool.solo:
-            self.nodes[0].dispatch()
+            node = self.nodes[0]
+            # A queue's own agents serve it first: the teams come after them.
+            if self.own:
+                node.dispatch_own()
+            else:
+                node.dispatch()
             return
         pool = self.pool
         while (agent := pool.first_free(self.slots)) is not None and self.offer(agent, now):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import simpy
 
-from sim.crew import Crew
+from sim.crew import Crew, ShiftStarts
 from sim.node import Node
 from sim.pickups import pickup_schedule, pickups
 from sim.records import ContactLog
@@ -201,6 +201,7 @@ def simulate(
     nodes: list[Node] = []
     crews: list[Crew] = []
     numbers = itertools.count()  # agents, in the order they first come on shift
+    starts = ShiftStarts(env)  # own crews are made first, then teams: their dispatch order
     arrival_rates = {
         name: rate_function(spec.arrivals, clock, 0.0, scenario.duration)
         for name, spec in scenario.queues.items()
@@ -229,12 +230,29 @@ def simulate(
         if name in arrival_rates:
             times = sample_arrivals(*arrival_rates[name], streams["arrivals"])
             node.source(times)
-        own = Crew(env, name, [node], window=window, numbers=numbers, breaks=spec.break_pattern)
+        own = Crew(
+            env,
+            name,
+            [node],
+            window=window,
+            numbers=numbers,
+            breaks=spec.break_pattern,
+            starts=starts,
+            own=True,
+        )
         node.attach(own.pool, own=True, staffed=spec.max_agents > 0)
         roster(own, spec.staff)
     for name, team in scenario.teams.items():
         served = [nodes[index[q]] for q in team.serves]
-        crew = Crew(env, name, served, window=window, numbers=numbers, breaks=team.break_pattern)
+        crew = Crew(
+            env,
+            name,
+            served,
+            window=window,
+            numbers=numbers,
+            breaks=team.break_pattern,
+            starts=starts,
+        )
         for node in served:
             node.attach(crew.pool, own=False)
         roster(crew, team.staff)

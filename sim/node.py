@@ -451,6 +451,12 @@ class Node:
         while line.available and self.take_one(now):
             pass
 
+    def dispatch_own(self) -> None:
+        """Give waiting contacts to the queue's own agents with free slots."""
+        line, now, acquire = self.line, self.env.now, self._own.acquire  # type: ignore[union-attr]
+        while line.available and (agent := acquire(now)) is not None:
+            self._serve(line.pop(), agent, now)
+
     def take_one(self, now: float) -> bool:
         """Give the longest-waiting contact (one must be) to a free agent; return whether."""
         agent = self._acquire(now)

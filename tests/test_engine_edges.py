@@ -135,3 +135,44 @@ def test_contacts_released_together_go_by_priority_then_wait_whatever_the_file_o
             starts.append((gold["agent_start"], plain["agent_start"]))
         for before, after in zip(*starts, strict=True):
             np.testing.assert_array_equal(before, after)
+
+
+def test_own_agents_starting_with_a_team_take_their_queue_first():
+    # Queue a: its own agent 09:00-17:00; team: one agent 09:00-16:00 serving a and b.
+    # At 09:00 both come on together with an overnight backlog. Own agents first: the
+    # own agent takes a's oldest contact, the team agent the longest-waiting of the rest.
+    # Before the fix the team, whose start SimPy had scheduled first (its last change,
+    # 16:00, came before the own staff's 17:00), took a's oldest, and b's waited.
+    scenario = _scenario(
+        {
+            "a": {
+                "arrivals": {"rate": "0.3/h"},
+                "service": _const(600),
+                "staff": [{"start": "09:00", "end": "17:00", "agents": 1}],
+            },
+            "b": {"arrivals": {"rate": "0.3/h"}, "service": _const(600)},
+        },
+        duration="2d",
+        seed=1,
+        teams={
+            "desk": {
+                "staff": [{"start": "09:00", "end": "16:00", "agents": 1}],
+                "serves": ["a", "b"],
+            }
+        },
+    )
+    result = sim.simulate(scenario)
+    a, b = _hops(result, "a"), _hops(result, "b")
+    night_a = a["arrive"][(a["arrive"] > 17 * HOUR) & (a["arrive"] < DAY + 9 * HOUR)]
+    night_b = b["arrive"][(b["arrive"] > 16 * HOUR) & (b["arrive"] < DAY + 9 * HOUR)]
+    # The case this seed gives: a's oldest, then b's oldest, then a's second.
+    assert night_a[0] < night_b[0] < night_a[1]
+    own = result.crews[0].agent_ids[1]  # the agents who come on on the second day
+    team = result.crews[2].agent_ids[1]
+    at_nine = DAY + 9 * HOUR
+    first_a = a["arrive"] == night_a[0]
+    first_b = b["arrive"] == night_b[0]
+    assert a["agent_start"][first_a][0] == at_nine
+    assert a["agent"][first_a][0] == own
+    assert b["agent_start"][first_b][0] == at_nine
+    assert b["agent"][first_b][0] == team
