@@ -26,6 +26,7 @@ from sim.scenario import Scenario
 from sim.stability import queue_loads, stability_messages
 from sim.stats import summarize
 from sim.timeline import Clock
+from sim.units import format_clock
 
 __all__ = ["RESULT_FILES", "Results", "resolved_yaml", "scenario_hash"]
 
@@ -48,11 +49,26 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _loadable(data: dict[str, object]) -> dict[str, object]:
+    """The JSON dump of a scenario as its loader reads it back.
+
+    A target's ``hours`` are held as seconds after midnight, which the loader refuses (a
+    clock window is written ``"20:00-22:00"``): they are written as clock times.
+    """
+    targets = data.get("targets")
+    if isinstance(targets, list):
+        for target in targets:
+            hours = target.get("hours")
+            if hours is not None:
+                target["hours"] = "-".join(format_clock(h) for h in hours)
+    return data
+
+
 def resolved_yaml(scenario: Scenario) -> str:
     """The scenario as it runs (every field, defaults and overrides applied), as YAML."""
     # Lists of plain values (24 profile weights) stay on one line, as people write them.
     return yaml.safe_dump(
-        scenario.model_dump(mode="json"),
+        _loadable(scenario.model_dump(mode="json")),
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=None,

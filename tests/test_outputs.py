@@ -183,3 +183,52 @@ def test_one_path_for_two_outputs_is_refused(tmp_path, capsys):
     argv = ["sweep", str(scenario), "--vary", "queues.q.staff=1,2", "--out", same]
     assert sim.cli.main([*argv, "--report", same]) == 2
     assert "two outputs" in capsys.readouterr().err
+
+
+def test_resolved_scenario_with_target_hours_loads_back_equal():
+    # A target over some hours of the day (the document's "small hours" figures) was
+    # written as seconds, [0.0, 25200.0], which the loader refuses: the scenario.yaml of
+    # `sim run --out` (and `sim report` of that folder) failed with exit 2.
+    import yaml
+
+    import sim
+    from sim.results import resolved_yaml
+
+    scenario = sim.from_dict(
+        {
+            "name": "hours",
+            "start": "2026-11-16T00:00",
+            "duration": "1d",
+            "queues": {
+                "chat": {
+                    "arrivals": {"rate": "10/h"},
+                    "staff": 2,
+                    "service": {"dist": "exponential", "mean": "3m"},
+                }
+            },
+            "targets": [
+                {
+                    "queue": "chat",
+                    "metric": "mean_wait",
+                    "value": "1m",
+                    "tolerance": "10%",
+                    "hours": "00:00-07:00",
+                },
+                {
+                    "queue": "chat",
+                    "metric": "mean_wait",
+                    "value": "1m",
+                    "tolerance": "10%",
+                    "hours": "22:00-24:00",
+                },
+                {
+                    "queue": "chat",
+                    "metric": "mean_wait",
+                    "value": "1m",
+                    "tolerance": "10%",
+                    "hours": "23:30-01:15",
+                },
+            ],
+        }
+    )
+    assert sim.from_dict(yaml.safe_load(resolved_yaml(scenario))) == scenario
