@@ -25,7 +25,7 @@ from sim.engine import ReplicationResult
 from sim.errors import ScenarioError
 from sim.loader import apply_overrides, from_dict, missing_member, read_scenario
 from sim.metrics import METRICS, queue_metrics
-from sim.results import Results
+from sim.results import Results, resolved_data
 from sim.runner import Task, map_replications, replication_count, seed_value
 from sim.scenario import Scenario
 from sim.stats import mean_ci, summarize
@@ -288,7 +288,7 @@ def save_scenarios(table: pd.DataFrame, path: str | Path) -> Path:
     overrides applied), so a row of the table can be reproduced with ``sim run``.
     """
     scenarios = table.attrs.get("scenarios", {})
-    data = {label: scenario.model_dump(mode="json") for label, scenario in scenarios.items()}
+    data = {label: resolved_data(scenario) for label, scenario in scenarios.items()}
     path = Path(path)
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path

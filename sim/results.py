@@ -13,6 +13,7 @@ import platform
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ from sim.stats import summarize
 from sim.timeline import Clock
 from sim.units import format_clock
 
-__all__ = ["RESULT_FILES", "Results", "resolved_yaml", "scenario_hash"]
+__all__ = ["RESULT_FILES", "Results", "resolved_data", "resolved_yaml", "scenario_hash"]
 
 # What :meth:`Results.save` writes into its folder.
 RESULT_FILES = (
@@ -49,18 +50,17 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _loadable(data: dict[str, object]) -> dict[str, object]:
-    """The JSON dump of a scenario as its loader reads it back.
+def resolved_data(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain data that its loader reads back to an equal scenario.
 
     A target's ``hours`` are held as seconds after midnight, which the loader refuses (a
     clock window is written ``"20:00-22:00"``): they are written as clock times.
     """
-    targets = data.get("targets")
-    if isinstance(targets, list):
-        for target in targets:
-            hours = target.get("hours")
-            if hours is not None:
-                target["hours"] = "-".join(format_clock(h) for h in hours)
+    data = scenario.model_dump(mode="json")
+    for target in data["targets"]:
+        hours = target.get("hours")
+        if hours is not None:
+            target["hours"] = "-".join(format_clock(h) for h in hours)
     return data
 
 
@@ -68,7 +68,7 @@ def resolved_yaml(scenario: Scenario) -> str:
     """The scenario as it runs (every field, defaults and overrides applied), as YAML."""
     # Lists of plain values (24 profile weights) stay on one line, as people write them.
     return yaml.safe_dump(
-        _loadable(scenario.model_dump(mode="json")),
+        resolved_data(scenario),
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=None,

@@ -185,16 +185,11 @@ def test_one_path_for_two_outputs_is_refused(tmp_path, capsys):
     assert "two outputs" in capsys.readouterr().err
 
 
-def test_resolved_scenario_with_target_hours_loads_back_equal():
-    # A target over some hours of the day (the document's "small hours" figures) was
-    # written as seconds, [0.0, 25200.0], which the loader refuses: the scenario.yaml of
-    # `sim run --out` (and `sim report` of that folder) failed with exit 2.
-    import yaml
-
+def _hours_scenario():
     import sim
-    from sim.results import resolved_yaml
 
-    scenario = sim.from_dict(
+    window = {"queue": "chat", "metric": "mean_wait", "value": "1m", "tolerance": "10%"}
+    return sim.from_dict(
         {
             "name": "hours",
             "start": "2026-11-16T00:00",
@@ -207,28 +202,37 @@ def test_resolved_scenario_with_target_hours_loads_back_equal():
                 }
             },
             "targets": [
-                {
-                    "queue": "chat",
-                    "metric": "mean_wait",
-                    "value": "1m",
-                    "tolerance": "10%",
-                    "hours": "00:00-07:00",
-                },
-                {
-                    "queue": "chat",
-                    "metric": "mean_wait",
-                    "value": "1m",
-                    "tolerance": "10%",
-                    "hours": "22:00-24:00",
-                },
-                {
-                    "queue": "chat",
-                    "metric": "mean_wait",
-                    "value": "1m",
-                    "tolerance": "10%",
-                    "hours": "23:30-01:15",
-                },
+                {**window, "hours": "00:00-07:00"},
+                {**window, "hours": "22:00-24:00"},
+                {**window, "hours": "23:30-01:15"},
             ],
         }
     )
+
+
+def test_resolved_scenario_with_target_hours_loads_back_equal():
+    # A target over some hours of the day (the document's "small hours" figures) was
+    # written as seconds, [0.0, 25200.0], which the loader refuses: the scenario.yaml of
+    # `sim run --out` (and `sim report` of that folder) failed with exit 2.
+    import yaml
+
+    import sim
+    from sim.results import resolved_yaml
+
+    scenario = _hours_scenario()
     assert sim.from_dict(yaml.safe_load(resolved_yaml(scenario))) == scenario
+
+
+def test_sweep_scenarios_file_with_target_hours_loads_back_equal(tmp_path):
+    # The same for the FILE.scenarios.yaml beside a sweep's or a comparison's --out.
+    import pandas as pd
+    import yaml
+
+    import sim
+    from sim.experiments import save_scenarios
+
+    scenario = _hours_scenario()
+    table = pd.DataFrame()
+    table.attrs["scenarios"] = {"a": scenario, "b": scenario}
+    data = yaml.safe_load(save_scenarios(table, tmp_path / "s.yaml").read_text())
+    assert {label: sim.from_dict(d) for label, d in data.items()} == table.attrs["scenarios"]
