@@ -362,6 +362,25 @@ def test_a_new_kind_is_a_template_and_sections():
     assert "Assumptions and how to reproduce" in page
 
 
+def test_every_section_and_scenario_has_its_own_id():
+    """Queues ``live.chat``, ``live-chat`` and ``Live_chat`` are three names (all valid):
+    their sections, and two files of one scenario name, had the same id, so the page was
+    not valid HTML and the contents' second and third links led to the first queue."""
+    from sim.report.html import ScenarioText
+
+    names = ("live.chat", "live-chat", "Live_chat")
+    sections = tuple(Section(f"Queue {q}", anchor=f"queue-{q}") for q in names)
+    sections += (Section("Question"),)  # a title like one of the page's own parts
+    scenarios = tuple(ScenarioText("desk", f"{d}/desk.yaml", None, "name: desk", "0") for d in "ab")
+    page = render(Report("run", "T", ("q",), sections=sections, scenarios=scenarios))
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), ids
+    links = re.findall(r'<a href="#([^"]+)">', page)
+    assert len(links) == len(set(links))
+    assert set(links) <= set(ids)
+    _ = html5lib.HTMLParser(strict=True).parse(page)
+
+
 # -- bad input ---------------------------------------------------------------------------------
 
 

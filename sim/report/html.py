@@ -187,7 +187,7 @@ def versions() -> tuple[tuple[str, str], ...]:
 def _environment() -> Environment:
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape  # noqa: PLC0415
 
-    env = Environment(
+    return Environment(
         loader=PackageLoader("sim.report", "templates"),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
@@ -195,8 +195,6 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["anchor"] = _anchor
-    return env
 
 
 def _anchor(text: str) -> str:
@@ -205,10 +203,36 @@ def _anchor(text: str) -> str:
     return "-".join(part for part in out.split("-") if part) or "section"
 
 
+# Ids of the page's own parts, which no section may take.
+_FIXED_IDS = ("question", "headline", "assumptions")
+
+
+def _unique_ids(wanted: Iterable[str]) -> list[str]:
+    """Each wanted id, made unique on the page (``queue-live-chat-2``).
+
+    Different names can give one id (``live.chat`` and ``live-chat`` both give
+    ``live-chat``); a second element with it would make the page invalid and send the
+    contents' link to the first.
+    """
+    taken = set(_FIXED_IDS)
+    ids = []
+    for text in wanted:
+        base = candidate = _anchor(text)
+        n = 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{base}-{n}"
+        taken.add(candidate)
+        ids.append(candidate)
+    return ids
+
+
 def render(report: Report) -> str:
     """The report as one HTML document (a string)."""
     template = _environment().get_template(f"{report.kind}.html")
-    return template.render(report=report)
+    sections = _unique_ids(s.anchor or s.title for s in report.sections)
+    scenarios = _unique_ids(f"scenario-{s.label}" for s in report.scenarios)
+    return template.render(report=report, ids={"sections": sections, "scenarios": scenarios})
 
 
 def page_writer(report: Report) -> Callable[[Path], object]:
