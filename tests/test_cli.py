@@ -396,3 +396,27 @@ def test_installed_command_exit_code_and_no_traceback(tmp_path):
     assert "Traceback" not in proc.stderr
     assert f"{file}: queues.chat.servce: unknown field; did you mean 'service'?" in proc.stderr
     assert not out_dir.exists()
+
+
+def test_validate_prints_no_ledger_for_files_without_one(capsys, tmp_path, monkeypatch):
+    # A file with targets but no `calibrated:` list and no `restates` has no roles: the
+    # ledger printed "targets 0, checks 0/0" for a file whose 2 targets were just checked.
+    targets = [
+        {"queue": "chat", "metric": "mean_wait", "value": "1m", "tolerance": "50%"},
+        {"queue": "chat", "metric": "abandon_rate", "value": 0.1, "tolerance": 0.1},
+    ]
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, {**SCENARIO, "targets": targets}, "plain.yaml")
+    assert main(["validate", "plain.yaml", "-n", "2", "--workers", "1"]) in (0, 1)
+    out, _ = capsys.readouterr()
+    assert "targets pass" in out
+    assert "Ledger" not in out
+
+    # Beside a file that keeps one, the ledger lists that file only.
+    _write(tmp_path, {**SCENARIO, "targets": targets, "calibrated": []}, "kept.yaml")
+    assert main(["validate", "plain.yaml", "kept.yaml", "-n", "2", "--workers", "1"]) in (0, 1)
+    out, _ = capsys.readouterr()
+    table = out[out.index("Ledger") :]
+    assert "kept.yaml" in table
+    assert "plain.yaml" not in table
+    assert table.splitlines()[-1].split()[2] == "2"  # all files: 2 targets

@@ -142,6 +142,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         raise ScenarioError(" ".join(args.paths), [("", "no scenario files with targets found")])
     scenarios = load_all(files, args.overrides)
     from sim.validate import format_ledger, format_rows, tally, validate_all
+    from sim.validate.ledger import keeps_ledger
     from sim.validate.sequential import Plan
 
     plan = OutputPlan(protect=files)
@@ -173,12 +174,18 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     else:
         print(_title(rows, len(scenarios), args.replications))
         print(format_rows(rows))
-        tallies = [tally(src, s, [r for r in rows if r.source == src]) for src, s in checked]
-        print(
-            "\nLedger (check: a prediction; fit: a calibrated value was tuned to it; "
-            "input: restates an input)"
-        )
-        print(format_ledger(tallies))
+        # A file that declares no ledger has targets without roles: nothing to count.
+        tallies = [
+            tally(src, s, [r for r in rows if r.source == src])
+            for src, s in checked
+            if keeps_ledger(s)
+        ]
+        if tallies:
+            print(
+                "\nLedger (check: a prediction; fit: a calibrated value was tuned to it; "
+                "input: restates an input)"
+            )
+            print(format_ledger(tallies))
     return EXIT_OK if all(r.passed for r in rows) else EXIT_MISS
 
 
