@@ -420,3 +420,17 @@ def test_validate_prints_no_ledger_for_files_without_one(capsys, tmp_path, monke
     assert "kept.yaml" in table
     assert "plain.yaml" not in table
     assert table.splitlines()[-1].split()[2] == "2"  # all files: 2 targets
+
+
+def test_validate_ledger_keeps_the_end_of_a_long_file_name():
+    # The file column was cut at its end: two files deep in one folder both showed
+    # "/home/.../scenarios/document/…", without the names that tell them apart.
+    from sim.validate import format_ledger
+    from sim.validate.ledger import Tally
+
+    folder = "/home/analyst/projects/merchant-service-desk/2026-promotions/scenarios/document"
+    tallies = [Tally(f"{folder}/{name}.yaml", 3, 3, 1, 1, 0, 1) for name in ("email", "hotline")]
+    lines = format_ledger(tallies).splitlines()
+    assert max(len(line) for line in lines) <= 120
+    assert lines[2].split()[0].endswith("/email.yaml")
+    assert lines[3].split()[0].endswith("/hotline.yaml")

@@ -136,6 +136,11 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
+def _cut_path(text: str, width: int) -> str:
+    """A file path cut at its start: the file's name is what tells two rows apart."""
+    return text if len(text) <= width else "…" + text[len(text) - max(width - 1, 0) :]
+
+
 def target_table(rows: Sequence[TargetRow], caption: str = "") -> Table:
     """One row per target: figures in their units and the verdict (``pass`` / ``MISS``).
 
@@ -230,7 +235,7 @@ def format_ledger(tallies: Sequence[Tally]) -> str:
 
     def line(texts: list[str]) -> str:
         return "  ".join(
-            _cut(c, w).ljust(w) if i == 0 else c.rjust(w)
+            _cut_path(c, w).ljust(w) if i == 0 else c.rjust(w)
             for i, (c, w) in enumerate(zip(texts, widths, strict=True))
         ).rstrip()
 
