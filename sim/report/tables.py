@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -97,14 +98,30 @@ def with_ci(value: float, half: float, kind: str, *, signed: bool = False) -> st
     return f"{text} ±{fmt(half, kind)}"
 
 
+def _text_width(text: str) -> int:
+    """Terminal columns ``text`` takes: CJK characters two, combining marks none."""
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        for c in text
+    )
+
+
+def _pad(text: str, size: int, *, right: bool = False) -> str:
+    """``text`` padded with spaces to ``size`` terminal columns.
+
+    ``str.ljust`` counts characters, which misaligns a row holding a Chinese queue name.
+    """
+    fill = " " * max(size - _text_width(text), 0)
+    return fill + text if right else text + fill
+
+
 def grid(header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> str:
     """A fixed-width table; the first ``left`` columns are left-aligned."""
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    widths = [max(_text_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(
-            c.ljust(w) if i < left else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            _pad(c, w, right=i >= left) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         ).rstrip()
 
     return "\n".join([line(header), *(line(r) for r in rows)])
@@ -216,7 +233,7 @@ def wrapped_blocks(
     rule, then each row's lines (so that a caller can put lines between rows).
     """
     columns = [[r[i] for r in [header, *rows]] for i in range(len(header))]
-    widths = [max(map(len, c)) for c in columns]
+    widths = [max(map(_text_width, c)) for c in columns]
     floors = {i: min(widths[i], _floor(columns[i])) for i in wrap}
     for floor in (floors.__getitem__, lambda _: _MIN_WRAPPED):
         while sum(widths) + 2 * (len(widths) - 1) > width:
@@ -235,7 +252,7 @@ def wrapped_blocks(
             texts = [p[k] if k < len(p) else "" for p in parts]
             out.append(
                 "  ".join(
-                    t.rjust(w) if i in right else t.ljust(w)
+                    _pad(t, w, right=i in right)
                     for i, (t, w) in enumerate(zip(texts, widths, strict=True))
                 ).rstrip()
             )
@@ -270,7 +287,10 @@ def format_summary(summary: pd.DataFrame, title: str, threshold: float) -> str:
 
 def _ruled(table: Table) -> str:
     """The terminal table with a rule under its header."""
-    widths = [max(len(r[i]) for r in [table.header, *table.rows]) for i in range(len(table.header))]
+    widths = [
+        max(_text_width(r[i]) for r in [table.header, *table.rows])
+        for i in range(len(table.header))
+    ]
     rule = ["-" * w for w in widths]
     return grid(table.header, [rule, *table.rows], table.left)
 
