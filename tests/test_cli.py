@@ -434,3 +434,18 @@ def test_validate_ledger_keeps_the_end_of_a_long_file_name():
     assert max(len(line) for line in lines) <= 120
     assert lines[2].split()[0].endswith("/email.yaml")
     assert lines[3].split()[0].endswith("/hotline.yaml")
+
+
+def test_run_with_set_names_its_variant_in_every_output(capsys, scenario_file, tmp_path):
+    # Rows carry scenario, variant, replication and seed so that tables of several runs
+    # can be put together; a run with --set said variant "base" like the file's own run,
+    # so its contacts and replications could not be told from the base run's.
+    change = "queues.chat.staff.0.agents=3"
+    assert _run_json(capsys, str(scenario_file), "-n", "1")["variant"] == "base"
+    out_dir = tmp_path / "out"
+    argv = [str(scenario_file), "-n", "1", "--set", change, "--out", str(out_dir)]
+    assert _run_json(capsys, *argv)["variant"] == change
+    meta = json.loads((out_dir / "metadata.json").read_text())
+    assert meta["variant"] == change
+    for name in ("summary.csv", "replications.csv", "hourly.csv", "contacts.csv"):
+        assert set(pd.read_csv(out_dir / name)["variant"]) == {change}, name

@@ -90,6 +90,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         workers=args.workers,
         scheduler=args.scheduler,
         progress=progress_wanted(args),
+        # Rows of a changed run must not pass for the file's own when tables are joined.
+        variant=", ".join(args.overrides) or "base",
     )
     for message in results.stability(args.scenario):
         print(message, file=sys.stderr)
