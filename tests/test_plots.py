@@ -287,6 +287,18 @@ def test_hourly_profile_of_a_table_needs_no_results(results):
     assert fig.axes[1].get_ylabel() == "arrivals per replication"
 
 
+def test_hourly_profile_of_a_queue_with_no_answer_says_so(results):
+    # A queue whose contacts were never answered (nobody on shift) drew an empty wait
+    # panel on a made-up 0-0.05 minute axis, with a legend for lines that were not there.
+    hourly = results.hourly()
+    waits = ["mean_wait_s", "median_wait_s", "p90_wait_s", "p95_wait_s"]
+    hourly.loc[hourly["queue"] == "email", waits] = np.nan
+    top = plots.hourly_profile(hourly, "email").axes[0]
+    assert "no contact answered" in " ".join(t.get_text() for t in top.texts)
+    assert top.get_legend() is None
+    assert len(plots.hourly_profile(hourly, "chat").axes[0].texts) == 0
+
+
 def test_hourly_profile_draws_agents_available_when_breaks_take_some_away():
     data = {
         "name": "breaks",

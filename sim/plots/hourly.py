@@ -79,6 +79,17 @@ def _hourly_table(rows: pd.DataFrame, exposure: np.ndarray | None) -> pd.DataFra
 
 
 def _plot_hourly_waits(ax: Axes, table: pd.DataFrame, unit: TimeUnit) -> None:
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(f"wait ({unit.name})")
+    ax.set_title("Wait until first response, by hour of arrival")
+    ax.grid(alpha=0.3)
+    if not np.isfinite(table[["mean_wait_s", "p90_wait_s"]].to_numpy(dtype=float)).any():
+        # Nobody answered: say so rather than draw an empty axis with a legend.
+        ax.text(
+            0.5, 0.5, "no contact answered at this queue: no wait to show",
+            transform=ax.transAxes, ha="center", va="center", color="0.35",
+        )  # fmt: skip
+        return
     x = table.index.to_numpy() + 0.5
     mean = table["mean_wait_s"].to_numpy() / unit.seconds
     half = np.nan_to_num(table["mean_wait_ci95"].to_numpy() / unit.seconds)
@@ -88,9 +99,6 @@ def _plot_hourly_waits(ax: Axes, table: pd.DataFrame, unit: TimeUnit) -> None:
     p90 = table["p90_wait_s"].to_numpy() / unit.seconds
     ax.plot(x, p90, marker="s", markersize=3.5, label="90th percentile wait", **line_style(1))
     ax.set_ylim(bottom=0)
-    ax.set_ylabel(f"wait ({unit.name})")
-    ax.set_title("Wait until first response, by hour of arrival")
-    ax.grid(alpha=0.3)
     ax.legend(frameon=False, loc="upper left")
 
 
