@@ -29,7 +29,14 @@ from sim.stats import summarize
 from sim.timeline import Clock
 from sim.units import format_clock
 
-__all__ = ["RESULT_FILES", "Results", "resolved_data", "resolved_yaml", "scenario_hash"]
+__all__ = [
+    "RESULT_FILES",
+    "Results",
+    "read_table",
+    "resolved_data",
+    "resolved_yaml",
+    "scenario_hash",
+]
 
 # What :meth:`Results.save` writes into its folder.
 RESULT_FILES = (
@@ -42,6 +49,24 @@ RESULT_FILES = (
     "scenario.yaml",
 )
 ID_COLUMNS = ["scenario", "variant", "replication", "seed"]
+
+
+# Columns of the CSVs that hold names: a queue may be called NA, null or 007.
+NAME_COLUMNS = ("scenario", "variant", "team", "queue", "next_queue", "outcome", "by")
+
+
+def read_table(path: str | Path, **options: Any) -> pd.DataFrame:
+    """A CSV written by ``sim``: names kept as written, only empty cells missing.
+
+    pandas would read a queue named ``NA`` as a missing value and ``007`` as the number 7.
+    """
+    return pd.read_csv(
+        path,
+        dtype=dict.fromkeys(NAME_COLUMNS, str),
+        keep_default_na=False,
+        na_values=[""],
+        **options,
+    )
 
 
 def scenario_hash(scenario: Scenario) -> str:

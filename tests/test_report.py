@@ -274,6 +274,26 @@ def test_report_from_folder_shows_the_same_figures_as_run_report(made):
     assert same == len(_images(run))
 
 
+def test_report_of_a_folder_keeps_queue_names_that_read_like_numbers_or_na(tmp_path, capsys):
+    # Queues named NA (North America) and 007 are valid names, but pandas read them back
+    # from the folder's CSVs as a missing value and the number 7: `sim report` ended in a
+    # KeyError traceback.
+    names = ("NA", "007", "null")
+    queue = {"arrivals": {"rate": "20/h"}, "staff": 2, "service": {"dist": "constant", "value": 60}}
+    data = {"name": "regions", "start": "2026-01-05T00:00", "duration": "2h", "seed": 1,
+            "replications": 1, "queues": dict.fromkeys(names, queue)}  # fmt: skip
+    scenario = tmp_path / "regions.yaml"
+    scenario.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    out, page = tmp_path / "out", tmp_path / "page.html"
+    assert _cli(["run", str(scenario), "--workers", "1", "--out", str(out)]) == 0
+    assert _cli(["report", str(out), "--out", str(page)]) == 0, capsys.readouterr().err
+    doc = _parse(page)
+    assert [row[0] for row in _tables(doc)[0]] == list(names)
+    assert [s.get("id") for s in doc.iterfind(".//h:section", NS)][2:5] == [
+        "queue-na", "queue-007", "queue-null"
+    ]  # fmt: skip
+
+
 def test_report_of_a_folder_that_is_not_results_is_bad_input(tmp_path, capsys):
     (tmp_path / "summary.csv").write_text("queue\n")
     assert _cli(["report", str(tmp_path)]) == 2

@@ -207,12 +207,11 @@ def read_sweep(path: str | Path) -> pd.DataFrame:
     Raises:
         PlotError: the file is missing, unreadable or lacks a ``queue`` column.
     """
-    import pandas
-
     from sim.plots import PlotError
+    from sim.results import read_table
 
     try:
-        table = pandas.read_csv(path)
+        table = read_table(path)
     except (OSError, ValueError) as exc:  # pandas' parser errors are ValueErrors
         raise PlotError(f"{path}: cannot read the sweep table: {exc}") from None
     if "queue" not in table:

@@ -117,8 +117,10 @@ def _need(folder: Path, name: str) -> Path:
 
 
 def _csv(path: Path, **options: Any) -> pd.DataFrame:
+    from sim.results import read_table  # noqa: PLC0415 - import cycle
+
     try:
-        return pd.read_csv(path, **options)
+        return read_table(path, **options)
     except (OSError, ValueError) as exc:  # pandas' parser errors are ValueErrors
         raise ScenarioError(str(path), [("", f"cannot read the table: {exc}")]) from None
 
