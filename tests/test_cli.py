@@ -449,3 +449,23 @@ def test_run_with_set_names_its_variant_in_every_output(capsys, scenario_file, t
     assert meta["variant"] == change
     for name in ("summary.csv", "replications.csv", "hourly.csv", "contacts.csv"):
         assert set(pd.read_csv(out_dir / name)["variant"]) == {change}, name
+
+
+def test_one_replication_is_said_so_with_no_ci_promised(capsys, scenario_file, tmp_path):
+    # With one replication no CI exists: the title said "1 replications, seed 5 (mean
+    # ±95% CI half-width)" over figures that had none; the report and plots "1 replications".
+    page = tmp_path / "one.html"
+    assert main(["run", str(scenario_file), "-n", "1", "--report", str(page)]) == 0
+    out = capsys.readouterr().out
+    assert "cli-test: 1 replication, seed 5 (one replication: no confidence interval)" in out
+    assert "±" not in out
+    assert "1 replications" not in page.read_text(encoding="utf-8")
+    assert "1 replication" in page.read_text(encoding="utf-8")
+    assert main(["compare", str(scenario_file), "-n", "1", "--set", "queues.email.staff=2"]) == 0
+    out = capsys.readouterr().out
+    assert "1 paired replication, seed 5 (common random numbers); B - A, no CI" in out
+    assert main(["sweep", str(scenario_file), "-n", "1", "--vary", "queues.email.staff=1,2"]) == 0
+    out = capsys.readouterr().out
+    assert "2 variants x 1 replication on common random numbers (one replication: no" in out
+    assert main(["run", str(scenario_file), "-n", "2"]) == 0
+    assert "cli-test: 2 replications, seed 5 (mean ±95% CI half-width)" in capsys.readouterr().out

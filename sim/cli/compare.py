@@ -74,6 +74,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from sim.experiments import compare, paired_results
     from sim.metrics import METRICS
     from sim.report import SHOWN, compare_table
+    from sim.report.tables import count
     from sim.runner import run
 
     inputs = [args.a, args.b] if args.b else [args.a]
@@ -116,8 +117,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"A: {args.a}\nB: {label_b}")
     print(
-        f"{replications} paired replications, seed {seed} (common random numbers); "
-        "B - A with 95% CI half-width; * = significant"
+        f"{count(replications, 'paired replication')}, seed {seed} (common random numbers); "
+        f"B - A{' with 95% CI half-width' if replications > 1 else ', no CI'}; * = significant"
     )
     print(compare_table(table, shown).text())
     return EXIT_OK

@@ -73,6 +73,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # reported at once.
     from sim.report import format_summary, format_teams
     from sim.report.figures import image_writers, standard_images, standard_plot_names
+    from sim.report.tables import ci_note, count
     from sim.results import RESULT_FILES
     from sim.runner import run
 
@@ -107,10 +108,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(results.to_dict(), indent=2))
     else:
-        title = (
-            f"{scenario.name}: {len(results.runs)} replications, seed {results.seed} "
-            "(mean ±95% CI half-width)"
-        )
+        n = len(results.runs)
+        title = f"{scenario.name}: {count(n, 'replication')}, seed {results.seed} ({ci_note(n)})"
         print(format_summary(results.summary(), title, scenario.service_level_threshold))
         if scenario.teams:
             print("\nteams (a team's agents, and its work at each queue it serves):")

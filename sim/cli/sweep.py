@@ -84,6 +84,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     base = load(args.scenario, args.overrides)  # report problems of the base file first
     from sim.experiments import sweep, sweep_variants
     from sim.report import sweep_table
+    from sim.report.tables import ci_note, count
 
     variants = sweep_variants(args.scenario, dict(args.vary), args.overrides)
     n = args.replications or base.replications
@@ -116,10 +117,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(_sweep_json(table, paths), indent=2))
         return EXIT_OK
+    n = int(table["replications"].iloc[0])
     print(
         f"{args.scenario}: {table['variant'].nunique()} variants x "
-        f"{int(table['replications'].iloc[0])} replications on common random numbers "
-        "(mean ±95% CI half-width)"
+        f"{count(n, 'replication')} on common random numbers ({ci_note(n)})"
     )
     print(sweep_table(table, paths).text())
     return EXIT_OK

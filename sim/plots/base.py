@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from sim.report.tables import count
 from sim.results import Results
 from sim.scenario import RATE_METRICS, TIME_METRICS
 from sim.timeline import DAY, HOUR
@@ -276,12 +277,12 @@ def threshold_of(data: WaitData) -> float | None:
 def describe_data(data: WaitData) -> str:
     """``"scenario, N replications"`` for titles, from whatever the data says."""
     if isinstance(data, Results):
-        return f"{data.scenario.name}, {len(data.runs)} replications"
+        return f"{data.scenario.name}, {count(len(data.runs), 'replication')}"
     if isinstance(data, Mapping):
         names = {r.scenario.name for r in data.values()}
         reps = {len(r.runs) for r in data.values()}
         text = ", ".join(sorted(names))
-        return text + (f", {reps.pop()} replications each" if len(reps) == 1 else "")
+        return text + (f", {count(reps.pop(), 'replication')} each" if len(reps) == 1 else "")
     if "scenario" in data:
         return ", ".join(str(s) for s in ordered_values(data["scenario"]))
     return ""

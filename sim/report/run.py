@@ -19,7 +19,7 @@ import pandas as pd
 from sim.errors import ScenarioError
 from sim.report.figures import HEATMAP_MIN_DAYS, calendar_days, long_tail
 from sim.report.html import Card, Image, Report, ScenarioText, Section, facts, image
-from sim.report.tables import fmt, summary_table, teams_table, with_ci
+from sim.report.tables import count, fmt, summary_table, teams_table, with_ci
 from sim.units import format_duration
 
 if TYPE_CHECKING:
@@ -266,7 +266,7 @@ def _question(data: RunTables, changes: Sequence[str]) -> tuple[str, ...]:
         f"What happens at the service desk of scenario {s.name}: {len(s.queues)} "
         f"queue{'s' if len(s.queues) != 1 else ''} ({', '.join(s.queues)}), starting "
         f"{s.start:%a %d %b %Y %H:%M}, {window}.",
-        f"Nothing varies: {data.replications} independent replications of one scenario, "
+        f"Nothing varies: {count(data.replications, 'independent replication')} of one scenario, "
         f"seed {data.seed}.",
     ]
     if changes:
@@ -291,7 +291,7 @@ def run_report(
     """
     threshold = data.scenario.service_level_threshold
     caption = (
-        f"Per queue: mean over {data.replications} replications ± 95% CI half-width "
+        f"Per queue: mean over {count(data.replications, 'replication')} ± 95% CI half-width "
         f"(SL = answered within {format_duration(threshold)} of arrival)."
     )
     queues = [str(q) for q in data.summary.index]
@@ -301,7 +301,7 @@ def run_report(
     )
     return Report(
         kind="run",
-        title=f"{data.scenario.name}: {data.replications} replications",
+        title=f"{data.scenario.name}: {count(data.replications, 'replication')}",
         question=_question(data, changes),
         cards=tuple(_card(q, data.summary.loc[q], threshold) for q in queues),
         headline=(summary_table(data.summary, threshold, caption),),

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from sim.report.html import Image, Report, ScenarioText, Section, facts, image
-from sim.report.tables import sweep_table
+from sim.report.tables import count, sweep_table
 
 __all__ = ["SWEEP_METRICS", "sweep_report"]
 
@@ -68,7 +68,9 @@ def sweep_report(
         f"{p}: {', '.join(json.dumps(v, default=str) for v in values)}"
         for p, values in vary.items()
     )
-    caption = f"One row per variant and queue: mean over {n} replications ± 95% CI half-width."
+    caption = (
+        f"One row per variant and queue: mean over {count(n, 'replication')} ± 95% CI half-width."
+    )
     param = paths[0]
     curves = tuple(_curve(table, m, t, param) for m, t in SWEEP_METRICS if table[m].notna().any())
     intro = (
@@ -81,7 +83,8 @@ def sweep_report(
         title=f"Sweep of {scenarios[0].label if scenarios else source}: {variants} variants",
         question=(
             f"How do the figures of {source} move when these settings change? {grid}.",
-            f"{variants} variants × {n} replications on common random numbers (seed {seed}); "
+            f"{variants} variants × {count(n, 'replication')} on common random numbers "
+            f"(seed {seed}); "
             f"queues shown: {', '.join(dict.fromkeys(map(str, table['queue'])))}.",
         ),
         headline=(sweep_table(table, paths, caption),),

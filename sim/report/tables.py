@@ -22,11 +22,14 @@ if TYPE_CHECKING:
     from sim.staffing import StaffingPlan
 
 __all__ = [
+    "CI_NOTE",
     "COLUMNS",
     "SHOWN",
     "Table",
     "backtest_table",
+    "ci_note",
     "compare_table",
+    "count",
     "fmt",
     "format_summary",
     "format_teams",
@@ -57,6 +60,19 @@ COLUMNS = (
 # Metrics shown in what-if tables (JSON and CSV carry all of them).
 SHOWN = tuple(column for column in COLUMNS if column[1] != "answered")
 _KIND = {metric: kind for _, metric, kind in COLUMNS}
+
+
+CI_NOTE = "mean ±95% CI half-width"
+
+
+def count(n: int, noun: str) -> str:
+    """``n`` things in words: ``1 replication``, ``20 replications``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def ci_note(replications: int, note: str = CI_NOTE) -> str:
+    """How to read the ± of a table: ``note``, or that one replication has no CI."""
+    return note if replications > 1 else "one replication: no confidence interval"
 
 
 def _missing(value: object) -> bool:
