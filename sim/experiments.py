@@ -207,8 +207,22 @@ def sweep(
     settings = pd.DataFrame([labelled[label] for label in table["variant"]])
     table = pd.concat([settings, table], axis=1)
     # The resolved scenarios travel with the table, to be saved next to it.
-    table.attrs["scenarios"] = dict(variants)
+    table.attrs["scenarios"] = {label: _as_run(s, replications, seed) for label, s in variants}
     return table
+
+
+def _as_run(scenario: Scenario, replications: int | None, seed: int | None) -> Scenario:
+    """``scenario`` with the replications and seed it ran with.
+
+    A saved variant then reproduces its row under ``sim run``, also when the experiment
+    ran at another seed or count than the file's own.
+    """
+    update: dict[str, int] = {}
+    if replications is not None:
+        update["replications"] = replication_count(replications)
+    if seed is not None:
+        update["seed"] = seed_value(seed)
+    return scenario.model_copy(update=update)
 
 
 def sweep_variants(
@@ -277,7 +291,10 @@ def compare(
         stage="compare",
     )
     table = _paired(per_rep, [q for q in scenario_a.queues if q in scenario_b.queues])
-    table.attrs["scenarios"] = {"a": scenario_a, "b": scenario_b}
+    table.attrs["scenarios"] = {
+        "a": _as_run(scenario_a, replications, seed),
+        "b": _as_run(scenario_b, replications, seed),
+    }
     return table
 
 
@@ -357,5 +374,8 @@ def paired_results(a: Results, b: Results) -> pd.DataFrame:
     )
     queues = [q for q in a.scenario.queues if q in b.scenario.queues]
     table = _paired(per_rep, queues)
-    table.attrs["scenarios"] = {"a": a.scenario, "b": b.scenario}
+    table.attrs["scenarios"] = {
+        "a": _as_run(a.scenario, len(a.runs), a.seed),
+        "b": _as_run(b.scenario, len(b.runs), b.seed),
+    }
     return table

@@ -236,3 +236,28 @@ def test_sweep_scenarios_file_with_target_hours_loads_back_equal(tmp_path):
     table.attrs["scenarios"] = {"a": scenario, "b": scenario}
     data = yaml.safe_load(save_scenarios(table, tmp_path / "s.yaml").read_text())
     assert {label: sim.from_dict(d) for label, d in data.items()} == table.attrs["scenarios"]
+
+
+def test_a_sweeps_scenarios_file_reproduces_its_rows_at_the_seed_it_ran(tmp_path):
+    # `sim sweep --seed 99 -n 3 --out s.csv` wrote each variant into s.scenarios.yaml with
+    # the file's own seed and replications: `sim run` on a variant copied from it gave
+    # other numbers than the row it was saved to reproduce. The same for compare's B, run
+    # at A's seed.
+    import yaml
+
+    import sim
+    from sim.experiments import save_scenarios
+
+    data = _hours_scenario().model_dump(mode="json")
+    data.update(targets=[], duration=3600.0, seed=1, replications=5)
+    table = sim.sweep(data, {"queues.chat.staff": [1, 2]}, seed=99, replications=2, workers=1)
+    saved = yaml.safe_load(save_scenarios(table, tmp_path / "s.yaml").read_text())
+    for row in table.itertuples():
+        again = sim.run(sim.from_dict(saved[row.variant]), workers=1).summary()
+        assert again.loc[row.queue, "mean_wait_s"] == row.mean_wait_s
+        assert again.loc[row.queue, "replications"] == row.replications == 2
+
+    b = {**data, "seed": 7, "replications": 9}
+    diffs = sim.compare(data, b, workers=1)
+    saved = yaml.safe_load(save_scenarios(diffs, tmp_path / "c.yaml").read_text())
+    assert [(s["seed"], s["replications"]) for s in saved.values()] == [(1, 5), (1, 5)]
