@@ -9,7 +9,9 @@ checks the real exit code of the installed command.
 from __future__ import annotations
 
 import copy
+import html
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -469,3 +471,24 @@ def test_one_replication_is_said_so_with_no_ci_promised(capsys, scenario_file, t
     assert "2 variants x 1 replication on common random numbers (one replication: no" in out
     assert main(["run", str(scenario_file), "-n", "2"]) == 0
     assert "cli-test: 2 replications, seed 5 (mean ±95% CI half-width)" in capsys.readouterr().out
+
+
+def test_staff_try_it_command_runs_the_scenario_that_was_planned(capsys, tmp_path):
+    # The printed "try it at once" command left out the user's own --set changes (it ran
+    # another scenario than the one planned) and did not quote the file's path (a folder
+    # with a space in its name broke it); the HTML report's dropped the changes too.
+    folder = tmp_path / "my scenarios"
+    folder.mkdir()
+    path = _write(folder, SCENARIO, "desk.yaml")
+    change = "queues.chat.arrivals.rate=30/h"
+    page = tmp_path / "staff.html"
+    argv = ["staff", str(path), "--queue", "chat", "--target", "80% in 60s", "--set", change,
+            "-n", "2", "--rounds", "1", "--workers", "1", "--report", str(page)]  # fmt: skip
+    assert main(argv) in (0, 1)
+    out = capsys.readouterr().out
+    line = out[out.index("or try it at once:") :].splitlines()[1]
+    words = shlex.split(line)
+    assert words[:6] == ["sim", "run", str(path), "--set", change, "--set"]
+    assert words[6].startswith("queues.chat.staff=[")
+    assert len(words) == 7
+    assert line.strip() in html.unescape(page.read_text(encoding="utf-8"))

@@ -155,7 +155,8 @@ def _cmd_staff(args: argparse.Namespace) -> int:
         print(json.dumps(plan.to_dict(), indent=2))
     else:
         bot = scenario.queues[plan.queue].bot
-        print(_staff_text(plan, args.scenario, hybrid=bot is not None and bot.when == "always"))
+        hybrid = bot is not None and bot.when == "always"
+        print(_staff_text(plan, args.scenario, args.overrides, hybrid=hybrid))
     return EXIT_OK if plan.meets_target else EXIT_MISS
 
 
@@ -176,12 +177,16 @@ def _report_page(
         source=args.scenario,
         shifts=shifts,
         command=command_line(args),
+        changes=args.overrides,
     )
     return page_writer(page)
 
 
-def _staff_text(plan: StaffingPlan, source: str, *, hybrid: bool = False) -> str:
+def _staff_text(
+    plan: StaffingPlan, source: str, changes: list[str], *, hybrid: bool = False
+) -> str:
     from sim.report import shift_table, staff_table, staff_verdict
+    from sim.report.staff import try_command
 
     verdict = staff_verdict(plan)
     notes = [
@@ -197,7 +202,6 @@ def _staff_text(plan: StaffingPlan, source: str, *, hybrid: bool = False) -> str
         )
     if not plan.corrected:
         notes.append("warning: the simulation correction did not converge; try --rounds 16")
-    block = json.dumps(plan.staff_block())  # JSON is YAML: a valid --set value
     return "\n".join(
         [
             *notes,
@@ -213,6 +217,6 @@ def _staff_text(plan: StaffingPlan, source: str, *, hybrid: bool = False) -> str
             plan.staff_yaml().rstrip(),
             "",
             "or try it at once:",
-            f"  sim run {source} --set 'queues.{plan.queue}.staff={block}'",
+            f"  {try_command(plan, source, changes)}",
         ]
     )

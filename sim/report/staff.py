@@ -14,7 +14,17 @@ from sim.units import format_duration
 if TYPE_CHECKING:
     from sim.staffing import StaffingPlan
 
-__all__ = ["staff_report"]
+__all__ = ["staff_report", "try_command"]
+
+
+def try_command(plan: StaffingPlan, source: str, changes: Sequence[str] = ()) -> str:
+    """The ``sim run`` that tries the plan on the scenario it was made for.
+
+    With the ``--set`` changes the plan was made with, each word quoted for the shell.
+    """
+    block = json.dumps(plan.staff_block())  # JSON is YAML: a valid --set value
+    sets = [w for change in changes for w in ("--set", change)]
+    return shlex.join(["sim", "run", source, *sets, "--set", f"queues.{plan.queue}.staff={block}"])
 
 
 def _cards(plan: StaffingPlan) -> tuple[Card, ...]:
@@ -60,6 +70,7 @@ def staff_report(
     source: str,
     shifts: str,
     command: str | None = None,
+    changes: Sequence[str] = (),
 ) -> Report:
     """The interval table, the shift plan (table, Gantt chart, staff: block), assumptions.
 
@@ -69,16 +80,13 @@ def staff_report(
         source: the scenario file.
         shifts: the shifts allowed, in words (``8-hour shifts on any hour``).
         command: the command line that made the result.
+        changes: the ``--set`` overrides the plan was made with.
     """
     interval = format_duration(plan.interval)
     caption = (
         f"Per {interval} interval: arrivals, agents needed by {plan.model} and after the "
         f"simulation correction, agents the plan puts on duty, and the target figure at "
         f"the {plan.model} staffing and with the plan (± 95% CI half-width)."
-    )
-    block = json.dumps(plan.staff_block())
-    try_it = f"sim run {shlex.quote(source)} --set " + shlex.quote(
-        f"queues.{plan.queue}.staff={block}"
     )
     plan_section = Section(
         "Shift plan",
@@ -90,7 +98,7 @@ def staff_report(
                 f"The staff: block, to paste under queues.{plan.queue} in {source}:",
                 plan.staff_yaml(),
             ),
-            ("Or try it at once:", try_it),
+            ("Or try it at once:", try_command(plan, source, changes)),
         ),
         anchor="plan",
     )
