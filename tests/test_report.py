@@ -334,6 +334,19 @@ def test_sweep_report_has_the_table_and_a_curve_per_metric(made):
         assert any(a.startswith(words) for a in alts)
 
 
+def test_sweep_curve_alt_text_names_values_as_the_table_does(made):
+    # The alt text quoted numbers ('lowest at queues.chat.staff.0.agents="3"') and said
+    # "lowest at 1, highest at 1" of a figure every variant shares (email never abandons).
+    alts = [i.get("alt") for i in _images(_parse(made["paths"]["sweep"]))]
+    text = " ".join(alts)
+    assert '="' not in text
+    assert "lowest at queues.chat.staff.0.agents=3, highest at 1" in text  # mean wait
+    for alt in alts:
+        for low, high in re.findall(r"lowest at \S+=(\S+), highest at ([^;.]+)", alt):
+            assert low != high, alt
+    assert "email: 0.0% for every value" in " ".join(a for a in alts if a.startswith("Aband"))
+
+
 def test_staff_report_has_the_interval_table_and_the_gantt(made):
     doc = _parse(made["paths"]["staff"])
     plan = sim.staff_plan(made["scenario"], "chat", TARGET, rounds=3, workers=1)

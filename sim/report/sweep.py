@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from sim.report.html import Image, Report, ScenarioText, Section, facts, image
-from sim.report.tables import count, sweep_table
+from sim.report.tables import count, fmt, metric_kind, setting, sweep_table
 
 __all__ = ["SWEEP_METRICS", "sweep_report"]
 
@@ -31,9 +31,12 @@ def _curve(table: pd.DataFrame, metric: str, title: str, param: str) -> Image:
     parts = []
     for queue, group in rows.groupby("queue", sort=False):
         low, high = group.loc[group[metric].idxmin()], group.loc[group[metric].idxmax()]
+        if low[metric] == high[metric]:
+            shown = fmt(low[metric], metric_kind(metric))
+            parts.append(f"{queue}: {shown} for every value")
+            continue
         parts.append(
-            f"{queue}: lowest at {param}={json.dumps(low[param], default=str)}, "
-            f"highest at {json.dumps(high[param], default=str)}"
+            f"{queue}: lowest at {param}={setting(low[param])}, highest at {setting(high[param])}"
         )
     alt = (
         f"{title} against {param}, one panel per queue, each a line through the variants "

@@ -35,6 +35,7 @@ __all__ = [
     "format_teams",
     "grid",
     "metric_kind",
+    "setting",
     "shift_table",
     "staff_table",
     "staff_verdict",
@@ -337,6 +338,13 @@ def compare_table(diffs: pd.DataFrame, metrics: Sequence[str], caption: str = ""
     return Table(header, tuple(rows), left=2, caption=caption, flags=flags)
 
 
+def setting(value: object) -> str:
+    """A varied value as ``--vary`` takes it (``12``, ``0.5``, ``"wait"``, ``null``)."""
+    # A numpy scalar is no JSON number: without .item() it would come out as a string.
+    plain = value.item() if hasattr(value, "item") else value
+    return json.dumps(plain, default=str)
+
+
 def sweep_table(sweep: pd.DataFrame, paths: Sequence[str], caption: str = "") -> Table:
     """One row per variant and queue: the varied values, then mean ± 95% CI half-width.
 
@@ -347,7 +355,7 @@ def sweep_table(sweep: pd.DataFrame, paths: Sequence[str], caption: str = "") ->
     """
     rows = [
         (
-            *(json.dumps(row[p], default=str) for p in paths),
+            *(setting(row[p]) for p in paths),
             str(row["queue"]),
             *(
                 with_ci(row[m], row[f"{m}_ci95"], k) if k != "count" else fmt(row[m], k)
