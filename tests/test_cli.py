@@ -492,3 +492,21 @@ def test_staff_try_it_command_runs_the_scenario_that_was_planned(capsys, tmp_pat
     assert words[6].startswith("queues.chat.staff=[")
     assert len(words) == 7
     assert line.strip() in html.unescape(page.read_text(encoding="utf-8"))
+
+
+def test_compare_says_which_queues_only_one_side_has(capsys, scenario_file, tmp_path):
+    # A queue added in B (or dropped from it) was left out of the table without a word:
+    # the analyst comparing a desk with and without a new FAQ queue never saw it.
+    data = copy.deepcopy(SCENARIO)
+    data["queues"]["faq"] = {"arrivals": {"rate": "5/h"}, "staff": 1,
+                             "service": {"dist": "constant", "value": "1m"}}  # fmt: skip
+    b = _write(tmp_path, data, "with_faq.yaml")
+    page = tmp_path / "c.html"
+    argv = ["compare", str(scenario_file), str(b), "-n", "2", "--workers", "1"]
+    assert main([*argv, "--report", str(page)]) == 0
+    out, err = capsys.readouterr()
+    assert "note: queue faq is only in B, so it is not compared" in err
+    assert not any(line.startswith("faq ") for line in out.splitlines())
+    assert "queue faq is only in B, so it is not compared" in page.read_text(encoding="utf-8")
+    assert main(["compare", str(b), str(scenario_file), "-n", "2", "--workers", "1"]) == 0
+    assert "note: queue faq is only in A, so it is not compared" in capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,6 +75,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from sim.experiments import compare, paired_results
     from sim.metrics import METRICS
     from sim.report import SHOWN, compare_table
+    from sim.report.compare import unpaired_queues
     from sim.report.tables import count
     from sim.runner import run
 
@@ -112,6 +114,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         )
     if writers:  # --out and --report: one set
         plan.write(writers)
+    for note in unpaired_queues(a, b):
+        print(f"note: {note}", file=sys.stderr)
     if args.json:
         print(json.dumps(_compare_json(table, args.a, label_b, replications, seed), indent=2))
         return EXIT_OK

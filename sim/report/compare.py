@@ -16,10 +16,21 @@ from sim.units import format_duration
 
 if TYPE_CHECKING:
     from sim.results import Results
+    from sim.scenario import Scenario
 
-__all__ = ["MAX_DIFFERENCES", "compare_report", "differences"]
+__all__ = ["MAX_DIFFERENCES", "compare_report", "differences", "unpaired_queues"]
 
 MAX_DIFFERENCES = 12  # settings listed in the question; the resolved scenarios hold all
+
+
+def unpaired_queues(a: Scenario, b: Scenario) -> list[str]:
+    """A sentence per queue only one side has: the comparison leaves it out."""
+    return [
+        f"queue {queue} is only in {side}, so it is not compared"
+        for side, mine, other in (("A", a, b), ("B", b, a))
+        for queue in mine.queues
+        if queue not in other.queues
+    ]
 
 
 def differences(a: Any, b: Any, path: str = "") -> list[tuple[str, Any, Any]]:
@@ -139,4 +150,5 @@ def compare_report(
             f"sim compare a.yaml b.yaml --seed {seed} -n {n}",
         ),
         scenarios=tuple(scenarios),
+        notes=tuple(f"Note: {n}." for n in unpaired_queues(a.scenario, b.scenario)),
     )
