@@ -510,3 +510,11 @@ def test_compare_says_which_queues_only_one_side_has(capsys, scenario_file, tmp_
     assert "queue faq is only in B, so it is not compared" in page.read_text(encoding="utf-8")
     assert main(["compare", str(b), str(scenario_file), "-n", "2", "--workers", "1"]) == 0
     assert "note: queue faq is only in A, so it is not compared" in capsys.readouterr().err
+
+
+def test_run_out_with_a_trailing_slash_names_the_files_it_wrote(capsys, scenario_file, tmp_path):
+    # `--out results/` printed "wrote results//summary.csv, ...".
+    out_dir = f"{tmp_path / 'results'}/"
+    assert main(["run", str(scenario_file), "-n", "1", "--out", out_dir]) == 0
+    line = capsys.readouterr().out.splitlines()[-1]
+    assert line.startswith(f"wrote {tmp_path / 'results' / 'summary.csv'}, replications.csv")

@@ -116,7 +116,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(format_teams(results.teams()))
         if args.out:
             extra = " and the standard plots" if args.plots else ""
-            print(f"\nwrote {args.out}/{', '.join(RESULT_FILES)}{extra}")
+            print(f"\nwrote {Path(args.out) / ', '.join(RESULT_FILES)}{extra}")
         if report:
             print(f"wrote {args.report}")
     return EXIT_OK
