@@ -299,6 +299,27 @@ def test_hourly_profile_of_a_queue_with_no_answer_says_so(results):
     assert len(plots.hourly_profile(hourly, "chat").axes[0].texts) == 0
 
 
+def test_titles_with_long_names_stay_inside_the_figure(results):
+    # Scenario names have no length limit and queue names reach 64 characters: one long
+    # title line was cut off at both edges of the image (hourly, histogram, heat map).
+    long = "promotion-peak-of-the-flagship-store-on-the-eleventh-of-november-" * 2
+    contacts = results.contacts().assign(scenario=long)
+    hourly = results.hourly().assign(scenario=long)
+    figures = [
+        plots.wait_histogram(contacts, "chat"),
+        plots.hourly_profile(hourly, "chat"),
+        plots.wait_heatmap(contacts, "chat", scenario=results.scenario),
+    ]
+    for fig in figures:
+        fig.canvas.draw()
+        titles = [t for t in [*fig.texts, *(a.title for a in fig.axes)] if t.get_text()]
+        assert titles
+        for title in titles:
+            box = title.get_window_extent()
+            assert box.x0 >= 0, title.get_text()
+            assert box.x1 <= fig.bbox.x1, title.get_text()
+
+
 def test_hourly_profile_draws_agents_available_when_breaks_take_some_away():
     data = {
         "name": "breaks",

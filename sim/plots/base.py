@@ -6,6 +6,7 @@ The other modules of the package build their figures from these.
 from __future__ import annotations
 
 import itertools
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypedDict
@@ -36,6 +37,7 @@ __all__ = [
     "counted_contacts",
     "describe_data",
     "finish_axes",
+    "fitted_title",
     "line_style",
     "mark_threshold",
     "metric_kind",
@@ -131,6 +133,22 @@ def line_style(i: int) -> LineStyle:
     }
 
 
+# Characters of a title line per inch of figure: DejaVu Sans at the title's 12 pt averages
+# about 0.6 em a character, so 72 / (12 * 0.6) = 10; 9 leaves room for wide letters.
+_TITLE_CHARS_PER_INCH = 9
+
+
+def fitted_title(text: str, width: float) -> str:
+    """``text`` wrapped so that each line fits a figure ``width`` inches wide.
+
+    Names (a scenario's has no length limit) would otherwise run off both edges.
+    """
+    chars = max(20, int(width * _TITLE_CHARS_PER_INCH))
+    return "\n".join(
+        part for line in text.splitlines() for part in textwrap.wrap(line, chars) or [""]
+    )
+
+
 def new_figure(width: float = 7.5, height: float = 4.5) -> Figure:
     """A figure with constrained layout, outside pyplot."""
     return Figure(figsize=(width, height), layout="constrained")
@@ -140,9 +158,15 @@ _LEGEND_INSIDE = 4  # more legend entries than this go beside the axes
 _LEGEND_WIDTH = 2.5  # inches added to the figure for a legend beside the axes
 
 
+def _figure_width(ax: Axes) -> float:
+    """Width in inches of the figure ``ax`` is drawn in."""
+    fig = ax.get_figure(root=True)
+    return float(fig.get_figwidth()) if fig is not None else 7.5
+
+
 def finish_axes(ax: Axes, title: str, xlabel: str, ylabel: str, *, legend: bool = True) -> None:
     """Title, axis labels, grid and legend, the same on every plot."""
-    ax.set_title(title)
+    ax.set_title(fitted_title(title, _figure_width(ax)))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)

@@ -20,6 +20,7 @@ from sim.plots.base import (
     TimeUnit,
     counted_contacts,
     describe_data,
+    fitted_title,
     line_style,
     new_figure,
     ordered_values,
@@ -172,7 +173,7 @@ def hourly_profile(
     _plot_hourly_waits(top, table, unit)
     _plot_hourly_load(bottom, table, exposure is not None)
     _hour_axis(bottom)
-    fig.suptitle(f"{queue} by hour of day — {describe_data(data)}")
+    fig.suptitle(fitted_title(f"{queue} by hour of day — {describe_data(data)}", 8.0))
     return fig
 
 
@@ -244,7 +245,7 @@ def _draw_heatmap(table: pd.DataFrame, clock: Clock, unit: TimeUnit, title: str)
     fig.colorbar(image, ax=ax, label=f"mean wait ({unit.name})")
     ax.set_yticks(range(len(table)), [clock.date(int(d)).strftime("%a %d %b") for d in table.index])
     _hour_axis(ax)
-    ax.set_title(title)
+    ax.set_title(fitted_title(title, fig.get_figwidth()))
     if len(table) <= _ANNOTATED_DAYS:
         _annotate_cells(ax, values, image)
     if values.mask.any():

@@ -13,6 +13,7 @@ from sim.metrics import METRICS
 from sim.plots.base import (
     ID_COLUMNS,
     PlotError,
+    fitted_title,
     line_style,
     metric_kind,
     metric_name,
@@ -105,7 +106,8 @@ def sweep_curve(
     elif len(np.unique(x_all)) <= _MAX_VALUE_TICKS:  # a tick at each value tried, no 8.5 agents
         axes[-1].set_xticks(np.unique(x_all))
     axes[-1].set_xlabel(xlabel or param)
-    fig.suptitle(f"{metric_name(metric).capitalize()} (band: 95% CI) against {xlabel or param}")
+    title = f"{metric_name(metric).capitalize()} (band: 95% CI) against {xlabel or param}"
+    fig.suptitle(fitted_title(title, fig.get_figwidth()))
     return fig
 
 
