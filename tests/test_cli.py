@@ -518,3 +518,15 @@ def test_run_out_with_a_trailing_slash_names_the_files_it_wrote(capsys, scenario
     assert main(["run", str(scenario_file), "-n", "1", "--out", out_dir]) == 0
     line = capsys.readouterr().out.splitlines()[-1]
     assert line.startswith(f"wrote {tmp_path / 'results' / 'summary.csv'}, replications.csv")
+
+
+def test_fit_back_test_of_one_run_says_1_run_with_no_ci(capsys, scenario_file, tmp_path):
+    # "1 runs, ...; simulated mean ±95% CI" over simulated figures that have no CI.
+    out_dir = tmp_path / "out"
+    assert main(["run", str(scenario_file), "-n", "1", "--out", str(out_dir)]) == 0
+    capsys.readouterr()
+    fitted = tmp_path / "fitted.yaml"
+    argv = ["fit", str(out_dir / "contacts.csv"), "--out", str(fitted), "-n", "1"]
+    assert main([*argv, "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "log's period, 1 run, seed 0; observed ±95% CI, simulated (no CI);" in out

@@ -230,7 +230,7 @@ def _document(result, args: argparse.Namespace) -> dict:
 
 
 def _text(result, args: argparse.Namespace) -> str:
-    from sim.report.tables import backtest_table, grid
+    from sim.report.tables import backtest_table, count, grid
 
     log, backtest = result.log, result.backtest()
     threshold = result.scenario.service_level_threshold
@@ -244,9 +244,10 @@ def _text(result, args: argparse.Namespace) -> str:
         if not r["parameter"].startswith(("arrivals.profile.", "arrivals.weekdays."))
     ]  # fmt: skip
     b = backtest
+    simulated = "simulated mean ±95% CI" if b.replications > 1 else "simulated (no CI)"
     note = (
-        f"back-test: the fitted scenario simulated over the log's period, {b.replications} "
-        f"runs, seed {b.seed}; observed ±95% CI, simulated mean ±95% CI; "
+        f"back-test: the fitted scenario simulated over the log's period, "
+        f"{count(b.replications, 'run')}, seed {b.seed}; observed ±95% CI, {simulated}; "
         "! = observed outside one run's 95% range"
     )
     return "\n".join(
