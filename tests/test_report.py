@@ -294,6 +294,27 @@ def test_report_of_a_folder_keeps_queue_names_that_read_like_numbers_or_na(tmp_p
     ]  # fmt: skip
 
 
+def test_queue_text_leaves_out_the_figures_a_queue_does_not_have():
+    # A queue nobody staffs (its contacts wait) and one a bot alone answers were described
+    # as "mean wait -, 90th percentile -, agents busy - of their time on shift and - of
+    # their time available": dashes inside a sentence, for figures that do not exist.
+    from sim.report.run import RunTables, run_report
+
+    queue = {"arrivals": {"rate": "20/h"}, "service": {"dist": "constant", "value": 60}}
+    bot = {"when": "always", "resolution": 1.0}
+    data = {"name": "odd", "start": "2026-01-05T00:00", "duration": "1h", "seed": 1,
+            "replications": 2, "queues": {"unstaffed": {**queue, "staff": 0},
+                                          "botted": {**queue, "staff": 0, "bot": bot}}}  # fmt: skip
+    page = render(run_report(RunTables.from_results(sim.run(data, workers=1)), []))
+    intros = re.findall(r"<p>((?:unstaffed|botted) \(channel chat\):[^<]*)</p>", page)
+    assert len(intros) == 2
+    for intro in intros:
+        assert " - " not in intro, intro
+        assert " -," not in intro, intro
+        assert "no agent on shift" in intro, intro
+    assert "answered per replication; mean wait 0s ±0s, 90th percentile 0s ±0s;" in intros[1]
+
+
 def test_report_of_a_folder_that_is_not_results_is_bad_input(tmp_path, capsys):
     (tmp_path / "summary.csv").write_text("queue\n")
     assert _cli(["report", str(tmp_path)]) == 2

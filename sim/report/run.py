@@ -142,6 +142,28 @@ def _cell(row: pd.Series, metric: str, kind: str) -> str:
     return with_ci(row[metric], row[f"{metric}_ci95"], kind)
 
 
+def _facts(row: pd.Series) -> list[str]:
+    """A queue's figures in words, leaving out those it does not have (no answer, no agent)."""
+    facts = [
+        f"{fmt(row['arrivals'], 'count')} arrivals and {fmt(row['answered'], 'count')} "
+        "answered per replication"
+    ]
+    if row["answered"] > 0:
+        facts.append(
+            f"mean wait {_cell(row, 'mean_wait_s', 'time')}, "
+            f"90th percentile {_cell(row, 'p90_wait_s', 'time')}"
+        )
+    # No agent time on shift, no utilisation: say why rather than print a dash.
+    if pd.isna(row["utilization"]):
+        facts.append("no agent on shift")
+    else:
+        facts.append(
+            f"agents busy {_cell(row, 'utilization', 'share')} of their time on shift and "
+            f"{_cell(row, 'occupancy', 'share')} of their time available (breaks excluded)"
+        )
+    return facts
+
+
 def _card(queue: str, row: pd.Series, threshold: float) -> Card:
     note = (
         f"mean wait {_cell(row, 'mean_wait_s', 'time')} · "
@@ -219,13 +241,7 @@ def _queue_section(data: RunTables, queue: str) -> Section:
         )
         if part
     )
-    intro = (
-        f"{queue}{f' ({about})' if about else ''}: {fmt(row['arrivals'], 'count')} arrivals "
-        f"and {fmt(row['answered'], 'count')} answered per replication; mean wait "
-        f"{_cell(row, 'mean_wait_s', 'time')}, 90th percentile {_cell(row, 'p90_wait_s', 'time')}, "
-        f"agents busy {_cell(row, 'utilization', 'share')} of their time on shift and "
-        f"{_cell(row, 'occupancy', 'share')} of their time available (breaks excluded)."
-    )
+    intro = f"{queue}{f' ({about})' if about else ''}: " + "; ".join(_facts(row)) + "."
     if not (row["answered"] > 0):
         note = "No contact was answered at this queue, so it has no wait figures."
         return Section(f"Queue {queue}", (intro, note), anchor=f"queue-{queue}")
