@@ -337,6 +337,26 @@ def test_compare_report_table_is_the_compare_table(made):
     assert all("for A and for B" in a for a in alts)
 
 
+def test_compare_curve_of_a_queue_only_one_side_answered_says_so():
+    # With no answer at a queue in A, the figure held B's curve alone, drawn solid, under
+    # "A solid, B dashed" and an alt text describing "two step curves ... for A and for B".
+    from sim.experiments import paired_results
+    from sim.report.compare import compare_report
+
+    queue = {"arrivals": {"rate": "20/h"}, "service": {"dist": "constant", "value": 60}}
+    data = {"name": "one-side", "start": "2026-01-05T00:00", "duration": "1h", "seed": 1,
+            "replications": 2, "queues": {"desk": {**queue, "staff": 0}}}  # fmt: skip
+    a = sim.run(data, workers=1)
+    b = sim.run(sim.from_dict(data, overrides=["queues.desk.staff=2"]), workers=1)
+    page = render(compare_report(a, b, paired_results(a, b), [], labels=("a", "b")))
+    doc = html5lib.HTMLParser(strict=True, namespaceHTMLElements=True).parse(page)
+    (figure,) = doc.iterfind(".//h:figure", NS)
+    alt = figure.find(".//h:img", NS).get("alt")
+    assert alt.startswith("One step curve falling from 1 to 0")
+    assert "for B only (A answered no contact here)" in alt
+    assert "dashed" not in _text(figure.find(".//h:figcaption", NS))
+
+
 def test_compare_with_report_prints_the_same_table_as_without(made, capsys):
     argv = ["compare", str(made["scenario"]), "--set", SET, "--workers", "1", "--json"]
     assert _cli(argv) == 0

@@ -91,12 +91,20 @@ def _curves(a: Results, b: Results, queue: str) -> Image | None:
         f"longer than {fmt(float(np.percentile(w, 90)), 'time')}"
         for label, w in series.items()
     ]
+    if len(series) == 2:
+        curves, styles = "Two step curves", "A solid, B dashed; "
+        whose = "for A and for B"
+    else:  # one side answered nothing here: its curve is the only one, drawn solid
+        (label,) = series
+        other = "B" if label == "A" else "A"
+        curves, styles = "One step curve", ""
+        whose = f"for {label} only ({other} answered no contact here)"
     alt = (
-        f"Two step curves falling from 1 to 0, the share of answered {queue} contacts still "
-        f"waiting after t, for A and for B. " + "; ".join(parts) + "."
+        f"{curves} falling from 1 to 0, the share of answered {queue} contacts still "
+        f"waiting after t, {whose}. " + "; ".join(parts) + "."
     )
-    caption = "A solid, B dashed; pooled over replications; dotted: the service-level threshold."
-    return image(fig, f"Waits at {queue}, A against B", alt, caption)
+    caption = f"{styles}pooled over replications; dotted: the service-level threshold."
+    return image(fig, f"Waits at {queue}, A against B", alt, caption[0].upper() + caption[1:])
 
 
 def compare_report(
