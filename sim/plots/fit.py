@@ -12,7 +12,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.plots.base import OKABE_ITO, PlotError, line_style, new_figure, time_unit
+from sim.plots.base import (
+    OKABE_ITO,
+    PlotError,
+    fitted_title,
+    line_style,
+    new_figure,
+    time_unit,
+)
 
 if TYPE_CHECKING:
     from sim.fit import FitResult
@@ -77,10 +84,11 @@ def backtest_figure(result: FitResult, queue: str, by: str = "date") -> Figure:
         ax.set_xticks(x[::step], labels[::step], rotation=45 if by == "date" else 0, ha="right")
         ax.set_xlabel("date" if by == "date" else "hour of day")
     axes[0, 0].legend(frameon=False, fontsize="small")
-    fig.suptitle(
+    title = (
         f"Back-test of the fitted scenario, queue {queue}: the log against "
         f"{backtest.replications} simulated runs"
     )
+    fig.suptitle(fitted_title(title, fig.get_figwidth()))
     return fig
 
 

@@ -9,7 +9,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from sim.plots.base import OKABE_ITO, line_style, new_figure
+from sim.plots.base import OKABE_ITO, fitted_title, line_style, new_figure
 from sim.plots.hourly import _hour_axis
 from sim.timeline import DAY, HOUR
 from sim.units import format_clock
@@ -92,7 +92,6 @@ def shift_plan(plan: StaffingPlan) -> Figure:
     _coverage(bottom, plan)
     _hour_axis(bottom)
     bottom.set_xlabel("hour of day")
-    fig.suptitle(
-        f"{plan.queue}: {plan.target.describe()} — {plan.agent_hours:g} agent-hours per day"
-    )
+    title = f"{plan.queue}: {plan.target.describe()} — {plan.agent_hours:g} agent-hours per day"
+    fig.suptitle(fitted_title(title, fig.get_figwidth()))
     return fig
