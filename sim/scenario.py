@@ -147,24 +147,35 @@ Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT)]
 Multiplier = Annotated[float, Field(ge=0, le=MAX_MULTIPLIER)]
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DAY_KEYWORDS = ("all", "weekdays", "weekends", "workdays", "holidays")
+_DAYS_RULE = "use all, weekdays, weekends, workdays, holidays or day names (mon..sun)"
+
+
+def _day_token(item: Any) -> str:
+    """A keyword, or the three-letter name of the day ``item`` names in full or in short."""
+    text = str(item).strip().lower()
+    if text in DAY_KEYWORDS:
+        return text
+    # At least three letters of a day's name (mon, tues, thurs, friday); not anything
+    # that merely starts like one: "mon-fri" is not Mondays.
+    for short, full in zip(DAY_NAMES, _FULL_DAY_NAMES, strict=True):
+        if len(text) >= 3 and full.startswith(text):
+            return short
+    hint = (
+        "; give several days as a list, e.g. [mon, tue, wed]"
+        if any(c in text for c in ",-/ ")
+        else ""
+    )
+    raise ValueError(f"unknown day {item!r}: {_DAYS_RULE}{hint}")
 
 
 def _parse_days(value: Any) -> tuple[str, ...]:
     """Normalise a day selector to a sorted tuple of keywords and day names."""
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list | tuple) or not items:
-        raise ValueError("days must be all, weekdays, weekends, workdays, holidays or day names")
-    tokens = []
-    for item in items:
-        text = str(item).strip().lower()
-        token = text if text in DAY_KEYWORDS else text[:3]
-        if token not in DAY_NAMES and token not in DAY_KEYWORDS:
-            raise ValueError(
-                f"unknown day {item!r}: use all, weekdays, weekends, workdays, holidays or mon..sun"
-            )
-        tokens.append(token)
-    return tuple(sorted(set(tokens)))
+        raise ValueError(f"no days given: {_DAYS_RULE}")
+    return tuple(sorted({_day_token(item) for item in items}))
 
 
 Days = Annotated[tuple[str, ...], BeforeValidator(_parse_days)]

@@ -670,3 +670,30 @@ def test_bad_dated_shifts_name_the_field(shift, reason):
     path, message = info.value.problems[0]
     assert path.startswith("queues.chat.staff.0")
     assert reason in message
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        (["Mon"], ("mon",)),
+        (["monday", "TUESDAY"], ("mon", "tue")),
+        (["tues", "thurs", "wednes"], ("thu", "tue", "wed")),
+    ],
+)
+def test_day_names_in_full_or_abbreviated_are_understood(days, expected):
+    shift = Shift.model_validate({"start": "09:00", "end": "17:00", "agents": 1, "days": days})
+    assert shift.days == expected
+
+
+@pytest.mark.parametrize("days", ["mon-fri", "mon, tue", ["monkey"], ["sunshine"], ["mo"]])
+def test_a_day_that_only_starts_like_a_day_name_is_an_error(days):
+    # These were read by their first three letters: "mon-fri" meant Mondays only.
+    data = _mutated(
+        lambda d: _chat(d).update(
+            staff=[{"start": "09:00", "end": "17:00", "agents": 1, "days": days}]
+        )
+    )
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.from_dict(data, source="typo.yaml")
+    assert ("queues.chat.staff.0.days", info.value.problems[0][1]) == info.value.problems[0]
+    assert "unknown day" in str(info.value)
