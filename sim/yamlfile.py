@@ -18,6 +18,7 @@ always typos. Aliases become separate copies, so setting a field through one of 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,24 @@ def _marked(construct: Any) -> Any:
     return checked
 
 
+# Numbers as YAML 1.2 reads them. YAML 1.1 (PyYAML's default) reads an unquoted 24:00
+# as the base-60 integer 1440 and 010 as the octal 8: ``duration: 24:00`` became 24
+# minutes and ``agents: 010`` eight agents. Without these forms such text stays a
+# string: a clock time is read as one, a duration written like a clock is an error,
+# and 010 is ten.
+_NUMBERS = {
+    "tag:yaml.org,2002:int": re.compile(
+        r"^(?:[-+]?0b[0-1_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"
+    ),
+    "tag:yaml.org,2002:float": re.compile(
+        r"^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+}
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, _NUMBERS.get(tag, pattern)) for tag, pattern in entries]
+    for first, entries in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+}
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
 for _tag in ("int", "float", "timestamp"):
     _full = f"tag:yaml.org,2002:{_tag}"

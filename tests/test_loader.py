@@ -409,8 +409,8 @@ def test_overrides_do_not_modify_the_input():
 # --------------------------------------------------------------------------- valid input
 
 
-def _load_text(tmp_path: Path, text: str) -> sim.Scenario:
-    return sim.load(_write(tmp_path, text))
+def _load_text(tmp_path: Path, text: str, overrides: tuple[str, ...] = ()) -> sim.Scenario:
+    return sim.load(_write(tmp_path, text), overrides)
 
 
 def test_units_durations_and_rates(tmp_path):
@@ -697,3 +697,31 @@ def test_a_day_that_only_starts_like_a_day_name_is_an_error(days):
         sim.from_dict(data, source="typo.yaml")
     assert ("queues.chat.staff.0.days", info.value.problems[0][1]) == info.value.problems[0]
     assert "unknown day" in str(info.value)
+
+
+_HOURS_TEXT = """\
+name: base-60
+start: 2026-01-05T00:00
+duration: {duration}
+queues:
+  a:
+    arrivals: {{rate: 10/h}}
+    staff: {staff}
+    service: {{dist: constant, value: 60}}
+"""
+
+
+def test_a_duration_written_like_a_clock_is_an_error_not_base_60(tmp_path):
+    # YAML 1.1 read an unquoted 24:00 as the integer 1440: a day became 24 minutes.
+    with pytest.raises(sim.ScenarioError) as info:
+        _load_text(tmp_path, _HOURS_TEXT.format(duration="24:00", staff=1))
+    assert info.value.problems[0][0] == "duration"
+    assert "'24:00'" in str(info.value)
+    with pytest.raises(sim.ScenarioError, match="duration"):
+        _load_text(tmp_path, _HOURS_TEXT.format(duration="1d", staff=1), ("duration=1:30",))
+
+
+def test_a_number_with_a_leading_zero_is_decimal_not_octal(tmp_path):
+    # YAML 1.1 read 010 as the octal 8.
+    scenario = _load_text(tmp_path, _HOURS_TEXT.format(duration="1d", staff="010"))
+    assert scenario.queues["a"].staff == 10
