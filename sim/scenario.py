@@ -197,7 +197,7 @@ class Calendar(_Spec):
 
 
 def _clock_or_datetime(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
+    if isinstance(value, dt.date):  # a date-time, or a date (YAML reads 2026-11-02 as one)
         return _local(value)
     if isinstance(value, str) and ("T" in value or "-" in value):
         return _local(dt.datetime.fromisoformat(value))
@@ -211,6 +211,9 @@ def _local(value: Any) -> dt.datetime:
             value = dt.datetime.fromisoformat(value.strip())
         except ValueError:
             raise ValueError(f"expected a date-time like 2026-11-11T00:00, got {value!r}") from None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        # YAML reads an unquoted 2026-11-11 as a date: midnight, as the quoted text is.
+        value = dt.datetime.combine(value, dt.time())
     if not isinstance(value, dt.datetime):
         raise ValueError(f"expected a date-time like 2026-11-11T00:00, got {value!r}")
     if value.tzinfo is not None:

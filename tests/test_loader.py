@@ -725,3 +725,27 @@ def test_a_number_with_a_leading_zero_is_decimal_not_octal(tmp_path):
     # YAML 1.1 read 010 as the octal 8.
     scenario = _load_text(tmp_path, _HOURS_TEXT.format(duration="1d", staff="010"))
     assert scenario.queues["a"].staff == 10
+
+
+def test_an_unquoted_date_is_midnight_like_the_same_date_quoted(tmp_path):
+    # YAML reads an unquoted 2026-01-05 as a date: it was refused ("expected a
+    # date-time ..., got datetime.date(2026, 1, 5)") while "2026-01-05" was midnight.
+    text = """\
+name: dates
+start: {start}
+duration: 2d
+queues:
+  a:
+    arrivals: {{rate: 10/h, peaks: [{{start: {peak}, end: 2026-01-06T12:00, multiplier: 2}}]}}
+    staff: [{{start: {shift}, end: 2026-01-06T18:00, agents: 1}}]
+    service: {{dist: constant, value: 60}}
+"""
+    quoted = _load_text(
+        tmp_path, text.format(start='"2026-01-05"', peak='"2026-01-06"', shift='"2026-01-06"')
+    )
+    bare = _load_text(
+        tmp_path, text.format(start="2026-01-05", peak="2026-01-06", shift="2026-01-06")
+    )
+    assert bare == quoted
+    assert bare.start == dt.datetime(2026, 1, 5)
+    assert bare.queues["a"].staff[0].start == dt.datetime(2026, 1, 6)
