@@ -854,7 +854,26 @@ class Target(_Spec):
             raise ValueError("ratio_to: best_other_hour needs hours")
         if self.metric in AGENT_TIME_METRICS and (self.days or self.hours or self.ratio_to):
             raise ValueError(f"{self.metric}: takes no days, hours or ratio_to")
+        self._in_range()
         return self
+
+    def _in_range(self) -> None:
+        """A figure the metric can take, and a tolerance that can fail (typos of a %)."""
+        if self.value < 0:
+            raise ValueError(f"value: {self.metric} is never negative, got {self.value:g}")
+        if self.metric not in RATE_METRICS or self.ratio_to is not None:
+            return
+        if self.value > 1:
+            raise ValueError(
+                f"value: {self.metric} is a share between 0 and 1, got {self.value:g} "
+                f"(for {self.value:g}% write {self.value / 100:g})"
+            )
+        absolute = self.tolerance.absolute if self.tolerance is not None else None
+        if absolute is not None and absolute > 1:
+            raise ValueError(
+                f"tolerance: {self.metric} is a share: an absolute tolerance of {absolute:g} "
+                "lets every figure pass; give a fraction (0.03) or a relative one (10%)"
+            )
 
     def queue_refs(self) -> list[tuple[str, str]]:
         """Every queue this target names, as ``(field, queue)`` pairs."""

@@ -749,3 +749,60 @@ queues:
     assert bare == quoted
     assert bare.start == dt.datetime(2026, 1, 5)
     assert bare.queues["a"].staff[0].start == dt.datetime(2026, 1, 6)
+
+
+@pytest.mark.parametrize(
+    ("target", "path", "words"),
+    [
+        # 85 meant 85%: a share can never reach it, so the target could only miss.
+        ({"metric": "abandon_rate", "value": 85, "tolerance": 0.05}, "targets.0.value", "share"),
+        (
+            {"metric": "service_level", "value": -0.1, "bound": "at_least"},
+            "targets.0.value",
+            "never negative",
+        ),
+        # 10 meant 10%: a share within 10 of anything, the target could never miss.
+        (
+            {"metric": "resolution_rate", "value": 0.5, "tolerance": 10},
+            "targets.0.tolerance",
+            "10%",
+        ),
+        (
+            {"metric": "resolution_rate", "value": 0.5, "tolerance": "5m"},
+            "targets.0.tolerance",
+            "10%",
+        ),
+        (
+            {"metric": "mean_wait", "value": -1, "tolerance": 1, "ratio_to": {"queue": "email"}},
+            "targets.0.value",
+            "negative",
+        ),
+    ],
+)
+def test_a_share_target_out_of_its_range_is_an_error(target, path, words):
+    data = _mutated(lambda d: d.update(targets=[{"queue": "chat", **target}]))
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.from_dict(data, source="targets.yaml")
+    assert [p for p, _ in info.value.problems] == [path]
+    assert words in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        {"metric": "abandon_rate", "value": 1, "bound": "at_most"},
+        {"metric": "resolution_rate", "value": 0.5, "tolerance": 1},
+        {"metric": "resolution_rate", "value": 0.5, "tolerance": "150%"},
+        {
+            "metric": "e2e_resolution_rate",
+            "value": 1.3,
+            "bound": "at_least",
+            "ratio_to": "best_other_hour",
+            "hours": "10:00-12:00",
+        },
+        {"metric": "mean_wait", "value": "4m12s", "tolerance": "30s"},
+    ],
+)
+def test_targets_within_their_range_are_accepted(target):
+    data = _mutated(lambda d: d.update(targets=[{"queue": "chat", **target}]))
+    assert len(sim.from_dict(data).targets) == 1
