@@ -618,13 +618,45 @@ class Queue(_Rostered):
             raise ValueError("on_closed: closed is route but no on_closed route is given")
         if self.overflow is not None and not self.on_overflow:
             raise ValueError("on_overflow: overflow is set but no on_overflow route is given")
+        self._no_dead_routes()
         return self
+
+    def _no_dead_routes(self) -> None:
+        """A route for an event that the file never enables is a typo, not a choice.
+
+        ``on_closed`` without ``closed``, for instance, left closed-hours contacts
+        waiting (the default) that the user meant to route. A value given explicitly
+        (``closed: wait``, ``visibility: 1``: a what-if sweep) is a choice: accepted;
+        ``null`` (``--set ...patience=null``, an include's override) removes the field,
+        and the routes that need it must go too.
+        """
+        given = self.model_fields_set
+        for field, enabler, needs in _ENABLED_BY:
+            if getattr(self, field) and (enabler not in given or getattr(self, enabler) is None):
+                raise ValueError(f"{field}: {needs}")
 
     @property
     def slots(self) -> int:
         """Contacts one agent may hold at once for this queue (chat concurrency)."""
         return self.concurrency.max if self.concurrency is not None else 1
 
+
+# Routes (and retrials) taken only on an event that another field enables.
+_ENABLED_BY = (
+    ("on_closed", "closed", "taken only with closed: route (closed is wait when not given)"),
+    (
+        "on_overflow",
+        "overflow",
+        "taken only with overflow: {threshold: N}, which is not given (or null)",
+    ),
+    (
+        "on_abandon",
+        "patience",
+        "contacts abandon only with a patience, which is not given (or null)",
+    ),
+    ("retry", "patience", "contacts abandon only with a patience, which is not given (or null)"),
+    ("on_not_visible", "visibility", "taken only with visibility below 1, which is not given"),
+)
 
 # ``parallel`` is taken on arrival, besides the visit: the contact also opens a visit at
 # the destination at once (a shopper who writes an email while chatting).

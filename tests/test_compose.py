@@ -69,7 +69,8 @@ def world(tmp_path: Path) -> Path:
         "include": {"a": "channels/channel.yaml", "b": "channels/channel.yaml"},
         "queues": {
             "a.chat": {"staff": 3, "on_unresolved": {"a.email": None, "shared": 0.5}},
-            "b.chat": {"service": {"mean": "6m"}, "patience": None},
+            # Without a patience nobody abandons: its on_abandon route goes too.
+            "b.chat": {"service": {"mean": "6m"}, "patience": None, "on_abandon": None},
             "shared": {"staff": 1, "service": {"dist": "constant", "value": "5m"}},
         },
         "targets": [{"id": "own", "queue": "shared", "metric": "mean_wait", "value": "1m",
@@ -82,7 +83,7 @@ def test_included_names_are_namespaced_everywhere(world):
     data = read_scenario(world)
     assert "include" not in data
     assert set(data["queues"]) == {"a.chat", "a.email", "b.chat", "b.email", "shared"}
-    assert data["queues"]["b.chat"]["on_abandon"] == {"b.email": 1.0}
+    assert data["queues"]["b.chat"]["on_unresolved"] == {"b.email": 0.5}
     targets = data["targets"]
     ids = ["a.wait", "a.mix", None, "a.fcr", "b.wait", "b.mix", None, "b.fcr", "own"]
     assert [t.get("id") for t in targets] == ids
@@ -269,3 +270,16 @@ def test_set_and_vary_reach_included_queues_and_targets(world, capsys):
         sim.ScenarioError, match=r"queues\.a\.chta: no queue 'a\.chta' \(queues: a\.chat"
     ):
         sweep(world, {"queues.a.chta.staff": [1]}, replications=1, workers=1)
+
+
+def test_removing_an_included_queues_patience_leaves_no_abandon_route(tmp_path):
+    # null removes the patience; the included on_abandon could then never be taken.
+    _write(tmp_path, "channel.yaml", CHANNEL)
+    platform = {
+        **{k: CHANNEL[k] for k in ("name", "start", "duration")},
+        "include": {"c": "channel.yaml"},
+        "queues": {"c.chat": {"patience": None}},
+    }
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load(_write(tmp_path, "p.yaml", platform))
+    assert [p for p, _ in info.value.problems] == ["queues.c.chat.on_abandon"]

@@ -806,3 +806,82 @@ def test_a_share_target_out_of_its_range_is_an_error(target, path, words):
 def test_targets_within_their_range_are_accepted(target):
     data = _mutated(lambda d: d.update(targets=[{"queue": "chat", **target}]))
     assert len(sim.from_dict(data).targets) == 1
+
+
+# A route whose event the queue never enables (the enabling field left out) is a typo:
+# the user meant to route those contacts, and they silently waited or stayed instead.
+DEAD_ROUTES = {
+    "on_closed without closed": (
+        {"on_closed": {"email": 1.0}},
+        "queues.chat.on_closed",
+        "closed: route",
+    ),
+    "on_overflow without overflow": (
+        {"on_overflow": {"email": 1.0}},
+        "queues.chat.on_overflow",
+        "overflow",
+    ),
+    "on_abandon without patience": (
+        {"on_abandon": {"email": 0.5}},
+        "queues.chat.on_abandon",
+        "patience",
+    ),
+    "retry without patience": (
+        {"retry": {"probability": 0.5, "after": {"dist": "constant", "value": "5m"}}},
+        "queues.chat.retry",
+        "patience",
+    ),
+    "on_not_visible without visibility": (
+        {"on_not_visible": {"email": 1.0}},
+        "queues.chat.on_not_visible",
+        "visibility",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(DEAD_ROUTES))
+def test_a_route_for_an_event_the_queue_never_has_is_an_error(case):
+    fields, path, words = DEAD_ROUTES[case]
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.from_dict(_mutated(lambda d: _chat(d).update(fields)), source="dead.yaml")
+    assert [p for p, _ in info.value.problems] == [path]
+    assert words in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "refused"),
+    [
+        # Explicit values are what-ifs (sweep closed over wait, lost, route): the routes
+        # wait unused and are accepted.
+        (["queues.chat.closed=wait"], None),
+        (["queues.chat.closed=lost"], None),
+        (["queues.chat.visibility=1"], None),
+        # null removes a field: the routes that need it must go too.
+        (["queues.chat.overflow=null"], "queues.chat.on_overflow"),
+        (["queues.chat.overflow=null", "queues.chat.on_overflow={}"], None),
+        (["queues.chat.patience=null", "queues.chat.retry=null"], "queues.chat.on_abandon"),
+        (
+            ["queues.chat.patience=null", "queues.chat.retry=null", "queues.chat.on_abandon={}"],
+            None,
+        ),
+    ],
+)
+def test_an_explicit_choice_that_leaves_a_route_unused_is_accepted(overrides, refused):
+    live = {
+        "closed": "route",
+        "on_closed": {"email": 1.0},
+        "overflow": {"threshold": 3},
+        "on_overflow": {"email": 1.0},
+        "patience": {"dist": "exponential", "mean": "5m"},
+        "on_abandon": {"email": 0.5},
+        "retry": {"probability": 0.5, "after": {"dist": "constant", "value": "5m"}},
+        "visibility": 0.9,
+        "on_not_visible": {"email": 1.0},
+    }
+    data = _mutated(lambda d: _chat(d).update(live))
+    if refused is None:
+        assert sim.from_dict(data, overrides=overrides).queues["chat"].on_closed
+    else:
+        with pytest.raises(sim.ScenarioError) as info:
+            sim.from_dict(data, overrides=overrides)
+        assert [p for p, _ in info.value.problems] == [refused]
