@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from sim.units import format_duration, parse_duration
+from sim.units import format_duration, not_boolean, parse_duration
 
 __all__ = [
     "Constant",
@@ -33,7 +33,7 @@ Seconds = Annotated[float, BeforeValidator(parse_duration), Field(le=MAX_SECONDS
 # Below this the distribution is a constant; shape parameters 1/cv^2 would overflow.
 MIN_CV = 1e-3
 MAX_CV = 20.0
-CV = Annotated[float, Field(ge=MIN_CV, le=MAX_CV)]
+CV = Annotated[float, BeforeValidator(not_boolean), Field(ge=MIN_CV, le=MAX_CV)]
 
 
 class _Dist(BaseModel):

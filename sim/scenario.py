@@ -21,12 +21,20 @@ from pydantic import (
     Field,
     PlainSerializer,
     Tag,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from sim.distributions import Distribution
-from sim.units import format_clock, format_duration, parse_clock, parse_duration, parse_rate
+from sim.units import (
+    format_clock,
+    format_duration,
+    not_boolean,
+    parse_clock,
+    parse_duration,
+    parse_rate,
+)
 
 __all__ = [
     "Arrivals",
@@ -78,11 +86,19 @@ RatePerSecond = Annotated[
     AfterValidator(_plausible_rate),
     PlainSerializer(_rate_text, when_used="json"),
 ]
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Probability = Annotated[float, BeforeValidator(not_boolean), Field(ge=0.0, le=1.0)]
 
 
 class _Spec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean(cls, value: Any, info: ValidationInfo) -> Any:
+        # Pydantic takes true as 1 for a number; only a boolean field takes one.
+        if info.field_name and cls.model_fields[info.field_name].annotation is not bool:
+            return not_boolean(value)
+        return value
 
 
 class DelayedRoute(_Spec):
@@ -143,7 +159,7 @@ MAX_HOPS = 100
 MAX_QUEUES = 1000
 MAX_REPLICATIONS = 1_000_000
 MIN_BREAK_EVERY = 60.0
-Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT)]
+Weight = Annotated[float, BeforeValidator(not_boolean), Field(ge=0, le=MAX_WEIGHT)]
 Multiplier = Annotated[float, Field(ge=0, le=MAX_MULTIPLIER)]
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

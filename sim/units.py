@@ -9,7 +9,14 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["format_clock", "format_duration", "parse_clock", "parse_duration", "parse_rate"]
+__all__ = [
+    "format_clock",
+    "format_duration",
+    "not_boolean",
+    "parse_clock",
+    "parse_duration",
+    "parse_rate",
+]
 
 _UNIT_SECONDS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(min|s|m|h|d|w)")
@@ -17,6 +24,23 @@ _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*/\s*(s|sec|m|min|h|h
 _RATE_UNIT = {"s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "hour": 3600.0}
 _RATE_UNIT |= {"d": 86400.0, "day": 86400.0}
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
+
+
+def not_boolean(value: object) -> object:
+    """``value`` unless it is a boolean: YAML reads yes, no, on and off as true and false.
+
+    Numbers would take them as 1 and 0 (``staff: yes`` one agent, ``resolution: no``
+    nothing resolved), so a boolean where none belongs is an error.
+
+    Raises:
+        ValueError: ``value`` is a boolean.
+    """
+    if isinstance(value, bool):
+        raise ValueError(
+            f"got true/false ({str(value).lower()}): YAML reads yes, no, on, off, true and false "
+            "as booleans; give a number (or quote the text)"
+        )
+    return value
 
 
 def parse_duration(value: object) -> float:

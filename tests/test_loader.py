@@ -885,3 +885,41 @@ def test_an_explicit_choice_that_leaves_a_route_unused_is_accepted(overrides, re
         with pytest.raises(sim.ScenarioError) as info:
             sim.from_dict(data, overrides=overrides)
         assert [p for p, _ in info.value.problems] == [refused]
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        # YAML reads yes/no/on/off/true/false as booleans; a number field took them as 1
+        # and 0 (staff: yes was one agent, resolution: no resolved nothing).
+        ("staff: yes", "queues.chat.staff"),
+        ("resolution: no", "queues.chat.resolution"),
+        ("on_unresolved: {email: true}", "queues.chat.on_unresolved.email"),
+        ("service: {dist: gamma, mean: 3m, cv: on}", "queues.chat.service.cv"),
+        ("staff: [{start: '09:00', end: '17:00', agents: yes}]", "queues.chat.staff.0.agents"),
+        (
+            "arrivals: {rate: 3/h, weekdays: [1, 1, 1, 1, 1, true, 1]}",
+            "queues.chat.arrivals.weekdays.5",
+        ),
+    ],
+)
+def test_a_boolean_where_a_number_belongs_is_an_error(tmp_path, text, path):
+    queue = "\n".join(
+        f"    {line}"
+        for line in (
+            "arrivals: {rate: 3/h}",
+            "service: {dist: exponential, mean: 3m}",
+            "staff: 1",
+            "on_unresolved: {email: 0.5}",
+            "resolution: 0.8",
+        )
+        if line.split(":")[0] != text.split(":")[0]
+    )
+    body = (
+        f"name: b\nstart: 2026-01-05T00:00\nduration: 1d\nqueues:\n  chat:\n{queue}\n    {text}\n"
+    )
+    body += "  email: {staff: 1, service: {dist: constant, value: 60}}\n"
+    with pytest.raises(sim.ScenarioError) as info:
+        _load_text(tmp_path, body)
+    assert [p for p, _ in info.value.problems] == [path]
+    assert "true/false" in str(info.value)
