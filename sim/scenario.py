@@ -900,8 +900,11 @@ class Target(_Spec):
                 raise ValueError("scope: only for e2e_* metrics")
         if self.ratio_to == "best_other_hour" and self.hours is None:
             raise ValueError("ratio_to: best_other_hour needs hours")
-        if self.metric in AGENT_TIME_METRICS and (self.days or self.hours or self.ratio_to):
-            raise ValueError(f"{self.metric}: takes no days, hours or ratio_to")
+        if self.metric in AGENT_TIME_METRICS:
+            given = [f for f in ("days", "hours", "ratio_to") if getattr(self, f) is not None]
+            if given:
+                # The first word is the field's path (see the loader), the metric follows.
+                raise ValueError(f"{given[0]}: {self.metric}: takes no days, hours or ratio_to")
         self._in_range()
         return self
 

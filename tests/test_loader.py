@@ -923,3 +923,17 @@ def test_a_boolean_where_a_number_belongs_is_an_error(tmp_path, text, path):
         _load_text(tmp_path, body)
     assert [p for p, _ in info.value.problems] == [path]
     assert "true/false" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("hours", "10:00-11:00"), ("days", "weekdays"), ("ratio_to", {"metric": "occupancy"})],
+)
+def test_an_agent_time_target_names_the_field_it_cannot_take(field, value):
+    # The error named "targets.0.utilization", a field that does not exist.
+    target = {"queue": "chat", "metric": "utilization", "value": 0.5, "tolerance": 0.1}
+    data = _mutated(lambda d: d.update(targets=[{**target, field: value}]))
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.from_dict(data)
+    assert [p for p, _ in info.value.problems] == [f"targets.0.{field}"]
+    assert "utilization: takes no days, hours or ratio_to" in str(info.value)
