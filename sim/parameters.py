@@ -8,6 +8,7 @@ imported.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -143,6 +144,11 @@ def free_parameter(spec: str, data: dict[str, Any], source: str = "--free") -> F
         if not sep:
             raise ScenarioError(source, [(path, "--free: bounds must be LOW:HIGH")])
         low, high = (_bound(t.strip(), unit, path, source) for t in (low_text, high_text))
+        if not (math.isfinite(low) and math.isfinite(high)):
+            # The search runs between the bounds: an infinite one is no range at all.
+            raise ScenarioError(
+                source, [(path, f"--free: bounds must be finite numbers, got {bounds!r}")]
+            )
     elif probability:
         low, high = 0.0, 1.0
     else:

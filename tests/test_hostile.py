@@ -656,3 +656,19 @@ def test_staff_plan_and_fit_refuse_bad_arguments_by_name(tmp_path, no_simulation
         sim.staff_plan(file, queue="chat", seed=-3)
     with pytest.raises(TypeError, match="expected a log: a CSV or Parquet path or a DataFrame"):
         sim.fit(42)
+
+
+@pytest.mark.parametrize("bounds", ["1:inf", "-inf:5", "nan:nan", "1m:inf", "0:1e400", "0.2:NaN"])
+def test_a_free_parameter_bound_that_is_not_finite_is_refused(
+    capsys, tmp_path, bounds, no_simulation
+):
+    # "1:inf" reached scipy, whose "bounds must be finite" ValueError was a traceback.
+    file = _file(tmp_path, _data())
+    _refused(
+        capsys,
+        "calibrate",
+        str(file),
+        "--free",
+        f"queues.chat.patience.mean={bounds}",
+        words=("--free", "queues.chat.patience.mean", "finite"),
+    )
