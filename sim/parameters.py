@@ -23,7 +23,11 @@ _RATE_TEXT = re.compile(r"^\s*([\d.eE+-]+)\s*/\s*([a-z]+)\s*$")
 _DURATION_TEXT = re.compile(r"^\s*[\d.]+\s*(min|s|m|h|d|w)(\s*[\d.]+\s*(min|s|m|h|d|w))*\s*$")
 _UNIT_SECONDS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 _INTEGER_FIELDS = {"staff", "agents", "threshold", "max", "replications", "seed", "max_hops"}
-_PROBABILITY_FIELDS = {"resolution", "visibility"}
+# Shares in [0, 1]: by the field's name, or as the value of a route or parallel visit.
+_PROBABILITY_FIELDS = {"resolution", "visibility", "probability", "share", "shrinkage"}
+_SHARE_MAPPINGS = ("on_", "parallel")
+# A shrinkage of 1 leaves nobody available: the validator takes values below it.
+_BELOW_ONE = {"shrinkage": math.nextafter(1.0, 0.0)}
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,8 @@ def free_parameter(spec: str, data: dict[str, Any], source: str = "--free") -> F
 
     Several comma-separated paths are one parameter shared by all of them (its start is
     the first path's value); a path written ``1-path`` takes one minus the value.
-    Without bounds a probability is searched in [0, 1] and anything else between a
+    Without bounds a probability (a resolution, visibility, retry probability, route or
+    parallel share, a shrinkage below 1) is searched in [0, 1] and anything else between a
     quarter and four times its value in the file.
     """
     paths, _, bounds = spec.partition("=")
@@ -137,7 +142,7 @@ def free_parameter(spec: str, data: dict[str, Any], source: str = "--free") -> F
             raise ScenarioError(source, [(other, f"--free: tied to {path} but another kind")])
     parts = path.split(".")
     probability = parts[-1] in _PROBABILITY_FIELDS or (
-        len(parts) > 1 and parts[-2].startswith("on_")
+        len(parts) > 1 and parts[-2].startswith(_SHARE_MAPPINGS)
     )
     if bounds:
         low_text, sep, high_text = bounds.partition(":")
@@ -156,5 +161,5 @@ def free_parameter(spec: str, data: dict[str, Any], source: str = "--free") -> F
     if not low < high:
         raise ScenarioError(source, [(path, f"--free: LOW must be below HIGH, got {low}:{high}")])
     if probability:
-        low, high = max(low, 0.0), min(high, 1.0)
+        low, high = max(low, 0.0), min(high, _BELOW_ONE.get(parts[-1], 1.0))
     return FreeParameter(path, start, low, high, unit, tuple(tied))

@@ -937,3 +937,40 @@ def test_an_agent_time_target_names_the_field_it_cannot_take(field, value):
         sim.from_dict(data)
     assert [p for p, _ in info.value.problems] == [f"targets.0.{field}"]
     assert "utilization: takes no days, hours or ratio_to" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("path", "high"),
+    [
+        ("queues.chat.retry.probability", 1.0),
+        ("queues.chat.parallel.email", 1.0),
+        ("queues.chat.on_abandon.email.share", 1.0),
+        ("queues.chat.bot.resolution", 1.0),
+        ("queues.chat.resolution", 1.0),
+    ],
+)
+def test_a_free_probability_is_searched_within_0_and_1(path, high):
+    # retry.probability 0.4 was searched up to 1.6: calibrate stopped half-way with
+    # "Input should be less than or equal to 1" once the search tried a value past 1.
+    from sim.parameters import free_parameter
+
+    chat = {
+        "retry": {"probability": 0.4, "after": {"dist": "constant", "value": "5m"}},
+        "parallel": {"email": 0.3},
+        "on_abandon": {"email": {"share": 0.5, "after": {"dist": "constant", "value": "1h"}}},
+        "bot": {"resolution": 0.3},
+        "patience": {"dist": "exponential", "mean": "5m"},
+    }
+    data = _mutated(lambda d: _chat(d).update(chat))
+    parameter = free_parameter(path, data)
+    assert (parameter.low, parameter.high) == (0.0, high)
+
+
+def test_a_free_shrinkage_stays_below_1():
+    from sim.parameters import free_parameter
+
+    parameter = free_parameter(
+        "queues.chat.shrinkage", _mutated(lambda d: _chat(d).update(shrinkage=0.3))
+    )
+    assert parameter.low == 0.0
+    assert parameter.high < 1.0
