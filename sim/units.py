@@ -7,6 +7,7 @@ Everything inside the engine is in seconds; these parsers are the only place whe
 from __future__ import annotations
 
 import math
+import numbers
 import re
 
 __all__ = [
@@ -54,7 +55,7 @@ def parse_duration(value: object) -> float:
     """
     if isinstance(value, bool):
         raise ValueError("expected a duration like 90s, 4m12s, 2h or a number of seconds")
-    if isinstance(value, int | float):
+    if isinstance(value, numbers.Real):  # numpy's integers too, not only int and float
         seconds = float(value)
     elif isinstance(value, str):
         seconds = _parse_duration_text(value)
@@ -87,7 +88,7 @@ def parse_rate(value: object) -> float:
     """
     if isinstance(value, bool):
         raise ValueError("expected a rate like 150/h, 2/min or 3000/d")
-    if isinstance(value, int | float):
+    if isinstance(value, numbers.Real):
         rate = float(value) / 3600.0
     elif isinstance(value, str) and (match := _RATE.match(value)):
         rate = float(match.group(1)) / _RATE_UNIT[match.group(2)]

@@ -974,3 +974,18 @@ def test_a_free_shrinkage_stays_below_1():
     )
     assert parameter.low == 0.0
     assert parameter.high < 1.0
+
+
+def test_numpy_numbers_are_numbers_for_rates_and_durations():
+    # A notebook sweeping np.arange(...) values: np.int64(5) was "cannot read
+    # np.int64(5) as a rate" (and a duration), while np.float64 was accepted.
+    import numpy as np
+
+    def with_numpy(d: dict[str, Any]) -> None:
+        _chat(d)["arrivals"]["rate"] = np.int64(30)
+        _chat(d)["service"] = {"dist": "exponential", "mean": np.int64(180)}
+        d["warmup"] = np.int32(600)
+
+    numpy = sim.from_dict(_mutated(with_numpy))
+    plain = sim.from_dict(_mutated(lambda d: d.update(warmup=600)))
+    assert numpy == plain
