@@ -263,6 +263,12 @@ class Peak(_Spec):
         # Past the first check both ends are of one kind, which their type cannot say.
         if isinstance(self.start, dt.datetime) and self.end <= self.start:  # type: ignore[operator]
             raise ValueError("a dated peak must end after it starts")
+        if isinstance(self.start, dt.datetime) and self.days != ("all",):
+            # A dated window covers every day in it: a selection would be ignored.
+            raise ValueError(
+                "days: a dated peak covers every day between its dates; for some days only, "
+                "give one dated peak per day or a daily peak (clock times) with days"
+            )
         if not isinstance(self.start, dt.datetime) and self.start == self.end:
             raise ValueError("a daily peak must not start and end at the same time")
         return self

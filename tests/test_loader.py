@@ -989,3 +989,14 @@ def test_numpy_numbers_are_numbers_for_rates_and_durations():
     numpy = sim.from_dict(_mutated(with_numpy))
     plain = sim.from_dict(_mutated(lambda d: d.update(warmup=600)))
     assert numpy == plain
+
+
+def test_a_dated_peak_with_days_is_an_error_not_every_day():
+    # {dated November, days: weekends} doubled every day of November: days was ignored.
+    peak = {"start": "2026-01-05T00:00", "end": "2026-01-19T00:00", "multiplier": 2}
+    data = _mutated(lambda d: _chat(d)["arrivals"].update(peaks=[{**peak, "days": "weekends"}]))
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.from_dict(data)
+    assert [p for p, _ in info.value.problems] == ["queues.chat.arrivals.peaks.0.days"]
+    every_day = _mutated(lambda d: _chat(d)["arrivals"].update(peaks=[{**peak, "days": "all"}]))
+    assert sim.from_dict(every_day).queues["chat"].arrivals.peaks[0].days == ("all",)
