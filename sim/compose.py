@@ -226,6 +226,9 @@ def _join_named(
     for name, spec in (own.get(key) or {}).items():
         if name in members and isinstance(spec, Mapping):
             merge(members[name], spec)
+        elif name in members:
+            fields = f"expected a mapping of fields to merge into the included {kind}"
+            problems.append((f"{key}.{name}", f"{fields} (an included {kind} stays)"))
         elif (reason := _unknown_included(name, prefixes, list(members), kind)) is not None:
             problems.append((f"{key}.{name}", reason))
         else:

@@ -283,3 +283,20 @@ def test_removing_an_included_queues_patience_leaves_no_abandon_route(tmp_path):
     with pytest.raises(sim.ScenarioError) as info:
         sim.load(_write(tmp_path, "p.yaml", platform))
     assert [p for p, _ in info.value.problems] == ["queues.c.chat.on_abandon"]
+
+
+@pytest.mark.parametrize("value", [None, 3, "email"])
+def test_an_included_queue_given_a_value_that_is_not_fields_says_so(tmp_path, value):
+    # It said "no queue of that name in the file included as 'c'; did you mean 'c.email'?"
+    # of the very queue c.email.
+    _write(tmp_path, "channel.yaml", CHANNEL)
+    platform = {
+        **{k: CHANNEL[k] for k in ("name", "start", "duration")},
+        "include": {"c": "channel.yaml"},
+        "queues": {"c.email": value},
+    }
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load(_write(tmp_path, "p.yaml", platform))
+    assert [p for p, _ in info.value.problems] == ["queues.c.email"]
+    assert "did you mean" not in str(info.value)
+    assert "mapping of fields" in str(info.value)
