@@ -8,6 +8,7 @@ imported.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from dataclasses import dataclass
@@ -95,6 +96,8 @@ def _unit_of(value: Any, path: str, source: str) -> tuple[float, str]:
         raise ScenarioError(source, [(path, "--free: the field must hold a number")])
     if isinstance(value, int | float):
         return float(value), ""
+    with contextlib.suppress(ValueError):
+        return float(value), ""  # a number written as text ("90", "1e3"): seconds, per hour
     if match := _RATE_TEXT.match(value):
         unit = "/" + match.group(2)
         return parse_rate(value) / parse_rate(f"1{unit}"), unit

@@ -1000,3 +1000,13 @@ def test_a_dated_peak_with_days_is_an_error_not_every_day():
     assert [p for p, _ in info.value.problems] == ["queues.chat.arrivals.peaks.0.days"]
     every_day = _mutated(lambda d: _chat(d)["arrivals"].update(peaks=[{**peak, "days": "all"}]))
     assert sim.from_dict(every_day).queues["chat"].arrivals.peaks[0].days == ("all",)
+
+
+@pytest.mark.parametrize("written", ["90", "1e3", " 45 "])
+def test_a_free_parameter_written_as_a_number_in_text_is_a_number(written):
+    # The loader reads "90" as 90 seconds, but --free refused it: "cannot read '90'".
+    from sim.parameters import free_parameter
+
+    data = _mutated(lambda d: _chat(d).update(patience={"dist": "exponential", "mean": written}))
+    parameter = free_parameter("queues.chat.patience.mean", data)
+    assert (parameter.start, parameter.unit) == (float(written), "")
