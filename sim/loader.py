@@ -173,6 +173,12 @@ def apply_overrides(
     result = copy.deepcopy(dict(data))
     for text in overrides:
         parts, value = parse_override(text)
+        if parts[0] == compose.INCLUDE:
+            reason = (
+                "--set: included files are joined before overrides apply; set their fields "
+                "by their prefixed names (queues.PREFIX.QUEUE...)"
+            )
+            raise ScenarioError(source, [(".".join(parts), reason)])
         missing = missing_member(result, parts)
         if missing is not None:
             raise ScenarioError(source, [(missing[0], f"--set: {missing[1]}")])

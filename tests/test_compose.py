@@ -300,3 +300,18 @@ def test_an_included_queue_given_a_value_that_is_not_fields_says_so(tmp_path, va
     assert [p for p, _ in info.value.problems] == ["queues.c.email"]
     assert "did you mean" not in str(info.value)
     assert "mapping of fields" in str(info.value)
+
+
+def test_set_on_the_include_block_says_includes_are_joined_first(tmp_path):
+    # It said "include: unknown field (allowed: calendar, ...)" of a field the file has.
+    _write(tmp_path, "channel.yaml", CHANNEL)
+    platform = {
+        **{k: CHANNEL[k] for k in ("name", "start", "duration")},
+        "include": {"c": "channel.yaml"},
+    }
+    file = _write(tmp_path, "p.yaml", platform)
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load(file, ["include.d=channel.yaml"])
+    assert [p for p, _ in info.value.problems] == ["include.d"]
+    assert "unknown field" not in str(info.value)
+    assert "prefixed names" in str(info.value)
