@@ -136,9 +136,10 @@ def route_share(value: float | DelayedRoute) -> float:
 MAX_NAME_LENGTH = 64
 NAME_RULE = (
     "use letters, digits, '_', '-' and '.', not starting with '.' or '-', "
-    f"at most {MAX_NAME_LENGTH} characters"
+    f"not ending with '.' nor with '..' inside, at most {MAX_NAME_LENGTH} characters"
 )
-_NAME = re.compile(rf"[^\W][\w.-]{{0,{MAX_NAME_LENGTH - 1}}}")
+# A dot only between two parts: a dotted path (--set queues.a.b.staff) must reach it.
+_NAME = re.compile(rf"(?=.{{1,{MAX_NAME_LENGTH}}}$)[^\W][\w-]*(?:\.[\w-]+)*")
 
 
 def _identifier(value: str) -> str:

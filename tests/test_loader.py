@@ -1010,3 +1010,13 @@ def test_a_free_parameter_written_as_a_number_in_text_is_a_number(written):
     data = _mutated(lambda d: _chat(d).update(patience={"dist": "exponential", "mean": written}))
     parameter = free_parameter("queues.chat.patience.mean", data)
     assert (parameter.start, parameter.unit) == (float(written), "")
+
+
+@pytest.mark.parametrize("name", ["chat.", "order..chat"])
+def test_a_queue_name_with_an_empty_dotted_part_is_an_error(name):
+    # Accepted, but no --set, --vary or --free path could reach it ("queues.chat..staff"
+    # is refused as a path with an empty part).
+    data = _mutated(lambda d: d["queues"].update({name: copy.deepcopy(d["queues"]["email"])}))
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.from_dict(data)
+    assert [p for p, _ in info.value.problems] == [f"queues.{name}"]
