@@ -26,7 +26,8 @@ from typing import Any
 
 from sim import paths
 from sim.errors import ScenarioError
-from sim.scenario import ROUTE_FIELDS
+from sim.scenario import ROUTE_FIELDS, Scenario
+from sim.units import parse_duration
 
 __all__ = ["INCLUDE", "NAMESPACED", "QUEUE_NAMES", "combine", "includes"]
 
@@ -57,6 +58,7 @@ FIELD_PATHS: tuple[tuple[str, str], ...] = (
     ("calibrated.*.field", "values"),
     ("targets.*.restates", "values"),
 )
+THRESHOLD = "service_level_threshold"
 # What the including file keeps from included files; everything else is its own.
 JOINED = (*NAMESPACED, "targets", "calibrated")
 
@@ -256,6 +258,35 @@ def _joinable(own: Mapping[str, Any], source: str) -> None:
         raise ScenarioError(source, problems)
 
 
+def _threshold(data: Mapping[str, Any]) -> float | None:
+    """A file's service-level threshold in seconds (None if unreadable: validation says)."""
+    try:
+        return parse_duration(data.get(THRESHOLD, Scenario.model_fields[THRESHOLD].default))
+    except ValueError:
+        return None
+
+
+def _pinned(targets: list[Any], data: Mapping[str, Any], own: Mapping[str, Any]) -> list[Any]:
+    """Included targets whose service level keeps its file's threshold under the includer's.
+
+    The threshold is a top-level field, the including file's; a service-level target
+    (or ratio reference) without ``within`` meant its own file's: it gets it as ``within``.
+    """
+    threshold = _threshold(data)
+    if threshold is None or threshold == _threshold(own):
+        return targets
+    for target in targets:
+        if not isinstance(target, dict):
+            continue
+        ratio = target.get("ratio_to")
+        refs = ratio.get("least_of", [ratio]) if isinstance(ratio, dict) else []
+        for owner in (target, *(r for r in refs if isinstance(r, dict))):
+            metric = owner.get("metric", target.get("metric"))
+            if metric == "service_level" and owner.get("within", target.get("within")) is None:
+                owner["within"] = threshold
+    return targets
+
+
 def combine(
     own: Mapping[str, Any], parts: Sequence[tuple[str, str, Mapping[str, Any]]], source: str
 ) -> dict[str, Any]:
@@ -277,7 +308,7 @@ def combine(
     for prefix, path, data in parts:
         part = namespaced(data, prefix, len(targets), path)
         renamed.append((prefix, part))
-        targets += part.get("targets", [])
+        targets += _pinned(part.get("targets", []), data, own)
         calibrated += part.get("calibrated", [])
     prefixes = [prefix for prefix, _, _ in parts]
     joined = {k: copy.deepcopy(v) for k, v in own.items() if k != INCLUDE}

@@ -315,3 +315,29 @@ def test_set_on_the_include_block_says_includes_are_joined_first(tmp_path):
     assert [p for p, _ in info.value.problems] == ["include.d"]
     assert "unknown field" not in str(info.value)
     assert "prefixed names" in str(info.value)
+
+
+def test_an_included_service_level_target_keeps_its_files_threshold(tmp_path):
+    # "80% answered within the file's 30 s" became "within the includer's 60 s": the
+    # top-level threshold is the includer's, and the target silently changed meaning.
+    channel = {
+        **CHANNEL,
+        "service_level_threshold": "30s",
+        "targets": [
+            {"queue": "chat", "metric": "service_level", "value": 0.8, "tolerance": 0.05},
+            {"queue": "chat", "metric": "service_level", "value": 0.9, "tolerance": 0.05,
+             "within": "2m"},
+        ],
+        "calibrated": [],
+    }  # fmt: skip
+    _write(tmp_path, "channel.yaml", channel)
+    platform = {
+        **{k: CHANNEL[k] for k in ("name", "start", "duration")},
+        "include": {"c": "channel.yaml"},
+    }
+    joined = sim.load(_write(tmp_path, "p.yaml", platform))
+    assert joined.service_level_threshold == 60.0  # the includer's, as documented
+    assert [t.within.seconds for t in joined.targets] == [30.0, 120.0]
+    # The same threshold needs no pin: the target reads as it did.
+    same = sim.load(_write(tmp_path, "q.yaml", {**platform, "service_level_threshold": 30}))
+    assert same.targets[0].within is None
