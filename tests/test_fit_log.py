@@ -418,6 +418,20 @@ def test_queue_names_a_scenario_refuses_are_renamed_and_said():
     assert fitted.scenario.queues["Live_Chat"].on_unresolved == {"e-mail_tickets": 1.0}
 
 
+def test_queue_names_yaml_would_read_as_numbers_or_nothing_stay_names(tmp_path):
+    # A queue named 007 came back from the written scenario as the number 7 (and the fit
+    # stopped with "queues.7: Input should be a valid string"); null as nothing.
+    text = _two_hops([0, 1, 2, 3])
+    text["queue"] = text["queue"].map({"chat": "007", "email": "null"})
+    text["next_queue"] = ["null", "", "null", ""]
+    fitted = sim.fit.fit(read_log(text))
+    assert list(fitted.scenario.queues) == ["007", "null"]
+    assert fitted.scenario.queues["007"].on_unresolved == {"null": 1.0}
+    path = tmp_path / "fitted.yaml"
+    path.write_text(fitted.to_yaml(), encoding="utf-8")
+    assert list(sim.load(path).queues) == ["007", "null"]
+
+
 def test_a_replication_column_without_numbers_is_bad_input():
     text = _two_hops([0, 1, 2, 3])
     with pytest.raises(LogError, match="replication: the replication column holds no numbers"):

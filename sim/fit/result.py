@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from sim.fit.arrivals import fit_arrivals
 from sim.fit.backtest import Backtest, run_backtest
@@ -29,6 +28,7 @@ from sim.fit.staffing import IDLE_GAP, fit_staffing, read_roster
 from sim.fit.write import QueueFit, scenario_yaml
 from sim.loader import from_dict
 from sim.scenario import Scenario
+from sim.yamlfile import parse_text
 
 __all__ = ["FitResult", "fit"]
 
@@ -254,7 +254,8 @@ def fit(
         name, cleaned.origin, cleaned.period, fits,
         header=header, replications=replications, seed=seed,
     )  # fmt: skip
-    scenario = from_dict(yaml.safe_load(text), source=f"fitted scenario of {cleaned.source}")
+    # Read back as a file is (sim.yamlfile's YAML rules), not by PyYAML's defaults.
+    scenario = from_dict(parse_text(text), source=f"fitted scenario of {cleaned.source}")
     return FitResult(scenario, text, cleaned, fits, replications, seed, workers, progress)
 
 

@@ -22,6 +22,7 @@ from sim.fit.patience import PatienceFit
 from sim.fit.routes import RouteFit
 from sim.fit.staffing import StaffingFit
 from sim.units import format_duration
+from sim.yamlfile import parse_text
 
 __all__ = ["Block", "QueueFit", "ci_text", "duration_text", "render", "scenario_yaml"]
 
@@ -72,11 +73,25 @@ def _flow(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _key(key: str) -> str:
+    """A mapping key as YAML reads it back: quoted unless it is plain text to YAML.
+
+    A queue named ``007``, ``null`` or ``yes`` written bare would come back as a number,
+    nothing or true.
+    """
+    try:
+        plain = ":" not in key and "#" not in key and parse_text(key) == key
+    except ValueError:
+        plain = False
+    return key if plain else _flow(key)
+
+
 def render(block: Block, indent: int = 0) -> list[str]:
     """The lines of a block, nested blocks indented by two spaces."""
     pad = " " * indent
     lines = []
-    for key, value, comment in block.entries:
+    for name, value, comment in block.entries:
+        key = _key(name)
         if isinstance(value, Block):
             head = f"{pad}{key}:"
             lines.append(f"{head}  # {value.comment}" if value.comment else head)
