@@ -55,7 +55,7 @@ class QueueLoad:
         pool: the queues sharing that capacity, comma-separated.
         backlog: visits waiting for a first answer when arrivals stopped.
         cleared: seconds after arrivals stopped until the last of them was answered or
-            left (NaN without a backlog).
+            left (NaN without a backlog; infinite when some were neither by the drain's end).
     """
 
     counted: int
@@ -98,7 +98,13 @@ def _load(
     first = np.where(np.isnan(hops["response"]), hops["end"], hops["response"])
     late = mine & (hops["arrive"] < end) & ~(first <= end)
     settled = first[late]
-    cleared = float(np.nanmax(settled) - end) if late.any() and np.isfinite(settled).any() else 0.0
+    # A visit still waiting when the drain ends was never answered nor gone: no time clears it.
+    if not late.any():
+        cleared = math.nan
+    elif np.isfinite(settled).all():
+        cleared = float(np.max(settled) - end)
+    else:
+        cleared = math.inf
     return QueueLoad(
         counted=int(mine.sum()),
         unfinished=int(pending.sum()),
@@ -106,7 +112,7 @@ def _load(
         capacity=_capacity(result, pool),
         pool=", ".join(result.queues[i] for i in sorted(pool)),
         backlog=int(late.sum()),
-        cleared=cleared if late.any() else math.nan,
+        cleared=cleared,
     )
 
 
@@ -153,11 +159,16 @@ def stability_messages(
             )
         backlog = _mean([r.backlog for r in per_rep])
         if span < WEEK and backlog >= 1:
-            cleared = _mean([r.cleared for r in per_rep])
+            times = [r.cleared for r in per_rep]
+            after = (
+                "some still waiting when the drain ended"
+                if any(math.isinf(t) for t in times)
+                else f"the last answered or gone {_duration(_mean(times))} later"
+            )
             lines.append(
                 f"note: {source}: queue {name}: {backlog:.0f} contacts still waiting when "
-                f"arrivals stop, the last answered or gone {_duration(cleared)} later "
-                "(a peak run: backlog reported instead of a stability check)"
+                f"arrivals stop, {after} (a peak run: backlog reported instead of a "
+                "stability check)"
             )
     return lines
 

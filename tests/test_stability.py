@@ -95,6 +95,17 @@ def test_a_peak_day_reports_its_backlog_instead():
     assert len(messages) == 1
     assert messages[0].startswith("note: desk.yaml: queue mail: ")
     assert "contacts still waiting when arrivals stop" in messages[0]
+    assert "the last answered or gone " in messages[0]
+
+
+def test_a_peak_day_whose_backlog_nobody_answers_says_so():
+    # Nobody on shift: the backlog is never answered, and no time "clears" it (the note
+    # read "the last answered or gone 0s later").
+    peak = ("duration=1d", "queues.mail.staff=0")
+    messages = [m for m in _messages(WEEK_DESK, peak) if m.startswith("note:")]
+    assert len(messages) == 1
+    assert "some still waiting when the drain ended" in messages[0]
+    assert "later" not in messages[0]
 
 
 def test_run_and_validate_print_warnings_on_stderr_with_the_exit_code_unchanged(tmp_path, capsys):
