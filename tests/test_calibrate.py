@@ -230,13 +230,18 @@ def test_max_evaluations_caps_the_simulations_the_search_runs(budget, parameters
     assert result.objective <= min(seen)
 
 
-def test_calibrate_command_says_when_the_budget_ran_out(tmp_path, capsys):
+def _calibrate_args(tmp_path, data: dict, patience_range: str, *, budget: int) -> list[str]:
+    """``sim calibrate`` of ``data`` with a 3% abandonment target, patience free."""
     source = tmp_path / "erlang.yaml"
-    data = _small()
     data["targets"][0]["value"] = 0.03
     source.write_text(yaml.safe_dump(data, sort_keys=False))
-    args = ["calibrate", str(source), "--free", "queues.chat.patience.mean=3:40", "--workers",
-            "1", "--max-evaluations", "2", "--out", str(tmp_path / "fitted.yaml")]  # fmt: skip
+    return ["calibrate", str(source), "--free", f"queues.chat.patience.mean={patience_range}",
+            "--workers", "1", "--max-evaluations", str(budget),
+            "--out", str(tmp_path / "fitted.yaml")]  # fmt: skip
+
+
+def test_calibrate_command_says_when_the_budget_ran_out(tmp_path, capsys):
+    args = _calibrate_args(tmp_path, _small(), "3:40", budget=2)
     assert cli.main(args) == 1
     text = capsys.readouterr().out
     assert "fitted in 2 evaluations" in text
@@ -248,12 +253,7 @@ def test_calibrate_command_says_when_the_budget_ran_out(tmp_path, capsys):
 def test_calibrate_says_when_the_fit_is_pressed_against_its_range(tmp_path, capsys):
     # 3% abandonment needs a far longer patience than 6 minutes (Erlang A: the desk is
     # loaded at 100%): the search ends on the range's top, and the report says so.
-    source = tmp_path / "erlang.yaml"
-    data = {**_synthetic("4m"), "replications": 4}
-    data["targets"][0]["value"] = 0.03
-    source.write_text(yaml.safe_dump(data, sort_keys=False))
-    args = ["calibrate", str(source), "--free", "queues.chat.patience.mean=3:6", "--workers",
-            "1", "--max-evaluations", "12", "--out", str(tmp_path / "fitted.yaml")]  # fmt: skip
+    args = _calibrate_args(tmp_path, {**_synthetic("4m"), "replications": 4}, "3:6", budget=12)
     assert cli.main(args) == 1
     text = capsys.readouterr().out
     assert "at the edge of the range searched: the best value may lie beyond it" in text
@@ -262,6 +262,7 @@ def test_calibrate_says_when_the_fit_is_pressed_against_its_range(tmp_path, caps
     assert parameter["at_edge"] is True
     assert parameter["fitted"] == pytest.approx(6.0, abs=0.03)
     # The abandonment of a 10-minute patience, in a range that holds it: not at the edge.
+    source = tmp_path / "erlang.yaml"
     source.write_text(yaml.safe_dump({**_synthetic("4m"), "replications": 4}, sort_keys=False))
     args[3] = "queues.chat.patience.mean=3:40"
     cli.main([*args, "--json"])
