@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 
 from sim.engine import ReplicationResult
-from sim.records import NOT_OFFERED, By, Outcome, bot_finished, escalated
+from sim.records import NOT_OFFERED, By, Outcome, bot_finished, escalated, on_time
 from sim.timeline import Clock
 
 __all__ = ["METRICS", "TEAM_METRICS", "hourly_metrics", "queue_metrics", "team_metrics"]
@@ -106,13 +106,10 @@ def _hop_figures(hops: Mapping[str, np.ndarray], threshold: float) -> dict[str, 
     n = len(outcome)
     response = hops["response"]
     answered = ~np.isnan(response)
-    waits = response[answered]
+    waits = response[answered]  # the answer times, made waits in place below
     del response
     arrive = hops["arrive"][answered]
-    # Against the moment the answer was due, not the wait: an answer exactly on time
-    # (a bot replying in a constant 60 s) can be a hair over 60 s after its arrival in
-    # floating point (arrive + 60 rounded up), and is still within the threshold.
-    within = int((waits <= arrive + threshold).sum())
+    within = int(on_time(waits, arrive, threshold).sum())
     waits -= arrive
     del arrive
     counts = np.bincount(outcome, minlength=len(Outcome))

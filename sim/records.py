@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 import mmap
 from enum import IntEnum
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
-__all__ = ["NOT_OFFERED", "By", "ContactLog", "Outcome", "bot_finished", "escalated"]
+__all__ = ["NOT_OFFERED", "By", "ContactLog", "Outcome", "bot_finished", "escalated", "on_time"]
 
 NAN = math.nan
 
@@ -51,6 +51,17 @@ class By(IntEnum):
     NONE = 0
     AGENT = 1
     BOT = 2
+
+
+def on_time(answer: Any, arrive: Any, threshold: float) -> Any:
+    """Which answers came by the moment they were due: ``answer <= arrive + threshold``.
+
+    Compared at the due moment, not as a wait: an answer exactly on time (a bot replying
+    in a constant 60 s) can be a hair over 60 s after its arrival in floating point,
+    where ``arrive + 60`` rounds up, and is still on time. A missing answer (NaN) is not.
+    Works on numpy arrays and pandas Series alike.
+    """
+    return answer <= arrive + threshold
 
 
 def bot_finished(by: np.ndarray, outcome: np.ndarray) -> np.ndarray:

@@ -21,6 +21,7 @@ from scipy import stats
 
 from sim.fit.estimate import poisson_ci
 from sim.fit.log import contacts_as_log, visit_kinds
+from sim.records import on_time
 from sim.runner import run
 from sim.scenario import Scenario
 from sim.stats import mean_ci
@@ -52,15 +53,13 @@ def figures(frame: pd.DataFrame, by: list[str], threshold: float) -> pd.DataFram
     kind = frame["kind"]
     answered = kind.isin(["agent", "bot"])
     wait = (frame["answer"] - frame["arrive"]).where(answered)
-    # Against the moment the answer was due, as sim run counts: arrive + threshold may
-    # round up, and a wait exactly at the threshold then reads a hair over it.
-    on_time = answered & (frame["answer"] <= frame["arrive"] + threshold)
+    in_time = answered & on_time(frame["answer"], frame["arrive"], threshold)
     rows = frame.assign(
         visits=1,
         abandoned=(kind == "abandoned").astype(int),
         answered=answered.astype(int),
         offered=(kind != "lost").astype(int),
-        within=on_time.astype(int),
+        within=in_time.astype(int),
         wait=wait,
         wait2=wait**2,
     )

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine import ReplicationResult
-from sim.records import NOT_OFFERED, Outcome, bot_finished
+from sim.records import NOT_OFFERED, Outcome, bot_finished, on_time
 from sim.runner import Backend, Task
 from sim.scenario import ROUTE_FIELDS, Scenario, Shift
 from sim.staffing.targets import StaffTarget
@@ -106,9 +106,7 @@ def interval_counts(
         answer = hops["response"][keep]
     wait = answer - arrive
     answered = ~np.isnan(wait)
-    # Against the moment the answer was due: arrive + threshold may round up, and an
-    # answer exactly on time is then a hair over the threshold after its arrival.
-    on_time = answered & (np.nan_to_num(answer, nan=np.inf) <= arrive + threshold)
+    in_time = answered & on_time(answer, arrive, threshold)
 
     def count(weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(slot, weights=weights, minlength=n).astype(float)
@@ -117,7 +115,7 @@ def interval_counts(
         "arrivals": count(),
         "offered": count(offered),
         "answered": count(answered),
-        "within": count(on_time),
+        "within": count(in_time),
         "wait_sum": count(np.where(answered, wait, 0.0)),
         "abandoned": count(outcome == Outcome.ABANDONED),
     }
