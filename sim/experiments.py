@@ -26,7 +26,7 @@ from sim.errors import ScenarioError
 from sim.loader import apply_overrides, from_dict, missing_member, read_scenario
 from sim.metrics import METRICS, queue_metrics
 from sim.results import Results, resolved_data
-from sim.runner import Task, map_replications, replication_count, seed_value
+from sim.runner import Task, as_scenario, map_replications, replication_count, seed_value
 from sim.scenario import Scenario
 from sim.stats import mean_ci, summarize
 from sim.vary import parse_vary
@@ -275,9 +275,8 @@ def compare(
         (means), ``diff`` (mean of B - A), ``ci95`` (its half-width), ``low``, ``high``,
         ``significant`` and ``pairs`` (replications where both values exist).
     """
-    overrides = [overrides] if isinstance(overrides, str) else list(overrides)
-    scenario_a = _as_scenario(a, ())
-    scenario_b = _as_scenario(a if b is None else b, overrides)
+    scenario_a = as_scenario(a)
+    scenario_b = as_scenario(a if b is None else b, overrides)
     # One seed and count for both sides: the pairing needs the same streams.
     replications = scenario_a.replications if replications is None else replications
     seed = scenario_a.seed if seed is None else seed
@@ -309,13 +308,6 @@ def save_scenarios(table: pd.DataFrame, path: str | Path) -> Path:
     path = Path(path)
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
-
-
-def _as_scenario(source: Source | Scenario, overrides: Sequence[str]) -> Scenario:
-    if isinstance(source, Scenario) and not overrides:
-        return source
-    data, name = _raw(source)
-    return from_dict(data, source=name, overrides=overrides)
 
 
 # Below this relative size a difference is rounding: the same figure summed in another

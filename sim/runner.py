@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -231,16 +231,26 @@ def seed_value(seed: int) -> int:
     return seed
 
 
-def as_scenario(source: object) -> Scenario:
-    """A loaded scenario from a Scenario, a scenario file's path or its plain data."""
+def as_scenario(source: object, overrides: Iterable[str] | str = ()) -> Scenario:
+    """A loaded scenario from a Scenario, a scenario file's path or its plain data.
+
+    ``overrides`` (``dotted.path=VALUE``) are set in the file's data before validation,
+    so they need the file or its data, not a loaded Scenario.
+    """
+    overrides = [overrides] if isinstance(overrides, str) else list(overrides)
     if isinstance(source, Scenario):
-        return source
+        if not overrides:
+            return source
+        raise TypeError(
+            "pass the scenario file (or its plain data), not a loaded Scenario: overrides "
+            "are set in the file's data before validation"
+        )
     from sim.loader import from_dict, load  # noqa: PLC0415 - only for a file or data
 
     if isinstance(source, str | Path):
-        return load(source)
+        return load(source, overrides)
     if isinstance(source, Mapping):
-        return from_dict(source)
+        return from_dict(source, overrides=overrides)
     raise TypeError(
         "expected a scenario: sim.load(path)'s result, a scenario file's path or its plain "
         f"data (a dict), got {type(source).__name__}"
