@@ -134,3 +134,13 @@ def test_calibration_chooses_its_replications_once_and_reports_them():
     assert 4 <= chosen.replications <= 16
     precise = calibrate(data, free, max_evaluations=6, plan=Plan(4, 0.1))
     assert precise.replications >= chosen.replications
+
+
+def test_a_mean_exactly_on_an_edge_with_no_tolerance_asks_for_more_runs_not_a_crash():
+    # No tolerance and a mean exactly on the bound: the precision test wants a zero-wide
+    # CI, so the projection is unbounded (it raised OverflowError); the round doubles.
+    target = Target(queue="q", metric="abandon_rate", value=0.5, bound="at_most")
+    figures = [[0.25], [0.75], [0.5], [0.5]]
+    assert not settled(target, np.array([f[0] for f in figures]))
+    assert next_count([target], figures, maximum=100) == 8
+    assert next_count([target], figures, maximum=6) == 6

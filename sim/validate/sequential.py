@@ -129,6 +129,8 @@ def next_count(
             continue
         mean, half = mean_ci(finite)
         needed = _needed(targets[i], mean, precision, verdicts)
-        ratio = half / needed if needed > 0 else math.inf
-        wanted = max(wanted, math.ceil(n * ratio**2 * 1.1))  # a tenth more: t shrinks too
+        # No width settles a mean exactly on an edge with no tolerance (needed 0): only
+        # more runs can move it off, so the projection is unbounded and the round doubles.
+        projected = n * (half / needed) ** 2 * 1.1 if needed > 0 else math.inf
+        wanted = max(wanted, math.ceil(min(projected, 2 * n)))  # a tenth more: t shrinks too
     return min(maximum, max(n + 1, min(wanted, 2 * n)))
