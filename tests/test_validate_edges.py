@@ -37,3 +37,22 @@ def test_one_value_or_none_have_no_ci():
     assert mean_ci(np.array([0.4, np.nan]))[0] == 0.4
     assert math.isnan(mean_ci(np.array([0.4, np.nan]))[1])
     assert all(math.isnan(v) for v in mean_ci(np.array([np.nan, np.nan])))
+
+
+@pytest.mark.parametrize(
+    ("values", "fields"),
+    [
+        ([0.1, 0.2], {"value": 0.15, "bound": "at_most"}),
+        ([0.6, 0.8, 0.7], {"value": 0.7, "bound": "at_least"}),
+        ([0.6, 0.8, 0.7], {"value": 0.7, "tolerance": 0}),
+        ([0.2, 0.4], {"value": 0.2, "tolerance": 0.1}),
+    ],
+)
+def test_a_mean_on_the_edge_of_its_band_passes_whatever_the_rounding(values, fields):
+    # Each mean is the edge exactly (0.15, 0.7, 0.7, 0.3) but sums to one ulp past it
+    # (0.15000000000000002, 0.6999999999999998): the rule's slack was a fraction of the
+    # tolerance, none at all without one.
+    mean, _ = mean_ci(np.array(values))
+    assert passes(_target(**fields), mean)
+    outward = -1e-9 if fields.get("bound") == "at_least" else 1e-9  # past the edge
+    assert not passes(_target(**fields), mean + outward)
