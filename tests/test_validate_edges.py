@@ -14,7 +14,7 @@ import pytest
 
 from sim.scenario import Target
 from sim.stats import mean_ci
-from sim.validate import passes
+from sim.validate import TargetRow, format_rows, passes, verdict
 from sim.validate.sequential import settled
 
 
@@ -56,3 +56,25 @@ def test_a_mean_on_the_edge_of_its_band_passes_whatever_the_rounding(values, fie
     assert passes(_target(**fields), mean)
     outward = -1e-9 if fields.get("bound") == "at_least" else 1e-9  # past the edge
     assert not passes(_target(**fields), mean + outward)
+
+
+def _row(role: str | None, passed: bool) -> TargetRow:
+    return TargetRow(
+        scenario="s", queue="q", metric="answer_rate", value=0.5, simulated=0.5, ci95=0.0,
+        tolerance=0.03, passed=passed, bound="equal", detail="answer_rate", note="",
+        replications=2, source="s.yaml", role=role,
+    )  # fmt: skip
+
+
+def test_the_summary_counts_the_targets_of_files_without_a_ledger_beside_the_others():
+    # A file with a ledger and one without, validated together: the summary counted roles
+    # only, so the second file's miss vanished ("1 of 1 checks pass") under exit code 1.
+    rows = [_row("check", True), _row(None, False), _row(None, True)]
+    text = verdict(rows)
+    assert text.startswith("1 of 1 checks pass; 0 of 0 fits pass; 0 inputs restated")
+    assert text.endswith("; 1 of 2 targets without a role pass (files without a ledger)")
+    assert verdict(rows[:1]).count("without a role") == 0
+    assert verdict(rows[1:]) == "1 of 2 targets pass; 1 missed"
+    table = format_rows(rows)
+    assert max(len(line) for line in table.splitlines()) <= 120
+    assert " ".join(table.splitlines()[-2:]) == text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -170,7 +171,11 @@ def target_table(rows: Sequence[TargetRow], caption: str = "") -> Table:
 
 
 def verdict(rows: Sequence[TargetRow]) -> str:
-    """``N of M targets pass``; by role (checks, fits, restated inputs) when rows have one."""
+    """``N of M targets pass``; by role (checks, fits, restated inputs) when rows have one.
+
+    Rows without a role beside rows with one (files with and without a ledger) are
+    counted apart, after the roles.
+    """
     if not any(getattr(r, "role", None) for r in rows):
         missed = sum(not r.passed for r in rows)
         return f"{len(rows) - missed} of {len(rows)} targets pass" + (
@@ -184,6 +189,13 @@ def verdict(rows: Sequence[TargetRow]) -> str:
     missed = sum(not r.passed for r in inputs)
     note = f"; {missed} missed" if missed else ""
     counts.append(f"{len(inputs)} inputs restated (not counted as passes{note})")
+    # Files without a ledger validated beside ones with: their targets count too.
+    other = [r for r in rows if not getattr(r, "role", None)]
+    if other:
+        counts.append(
+            f"{sum(r.passed for r in other)} of {len(other)} targets without a role pass "
+            "(files without a ledger)"
+        )
     return "; ".join(counts)
 
 
@@ -204,7 +216,7 @@ def format_rows(rows: Sequence[TargetRow]) -> str:
             lines += ["", heading] if last else [heading]  # a blank line between scenarios
             last = heading
         lines += block
-    return "\n".join([*lines, "", verdict(rows)])
+    return "\n".join([*lines, "", *textwrap.wrap(verdict(rows), MAX_WIDTH)])
 
 
 def _heading(row: TargetRow) -> str:
