@@ -12,9 +12,12 @@ import math
 import numpy as np
 import pytest
 
+import sim
+from sim.engine import simulate
 from sim.scenario import Target
 from sim.stats import mean_ci
 from sim.validate import TargetRow, format_rows, passes, verdict
+from sim.validate.figures import Replication
 from sim.validate.sequential import settled
 
 
@@ -78,3 +81,40 @@ def test_the_summary_counts_the_targets_of_files_without_a_ledger_beside_the_oth
     table = format_rows(rows)
     assert max(len(line) for line in table.splitlines()) <= 120
     assert " ".join(table.splitlines()[-2:]) == text
+
+
+HOUR, DAY = 3600.0, 86400.0
+WEEK_FROM_MONDAY = {
+    "name": "tiny",
+    "start": "2026-01-05T00:00",  # a Monday: Friday is day 4
+    "duration": "7d",
+    "drain": "1h",
+    "replications": 1,
+    "queues": {
+        "chat": {
+            "arrivals": {"rate": "1/h"},
+            "staff": 1,
+            "service": {"dist": "exponential", "mean": "1m"},
+        }
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def week():
+    scenario = sim.from_dict(WEEK_FROM_MONDAY)
+    return Replication(scenario, simulate(scenario))
+
+
+def test_an_overnight_window_on_selected_days_runs_into_the_next_morning(week):
+    # "Friday 22:00-02:00" is Friday night, as a shift or a peak on Fridays from 22:00 to
+    # 02:00 is: it took Friday 22:00-24:00 and Friday's own small hours, not Saturday's.
+    t = np.array([4 * DAY + 23 * HOUR, 5 * DAY + 1 * HOUR, 4 * DAY + 1 * HOUR, 5 * DAY + 3 * HOUR])
+    assert week.in_time(t, ("fri",), (22 * HOUR, 2 * HOUR)).tolist() == [1, 1, 0, 0]
+    # Monday's small hours belong to Sunday night, outside the week's weekdays.
+    early = np.array([1 * HOUR, 7 * DAY - 1 * HOUR])
+    assert week.in_time(early, ("weekdays",), (22 * HOUR, 2 * HOUR)).tolist() == [0, 0]
+    assert week.in_time(early, ("sun",), (22 * HOUR, 2 * HOUR)).tolist() == [1, 1]
+    # A window within one day, or ending at 24:00, is the arrival's own day as before.
+    assert week.in_time(t, ("fri",), (22 * HOUR, 24 * HOUR)).tolist() == [1, 0, 0, 0]
+    assert week.in_time(t, ("fri",), None).tolist() == [1, 0, 1, 0]

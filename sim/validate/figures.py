@@ -105,11 +105,14 @@ class Replication:
             entry = self._memos[id(t), key] = (t, compute(t))
         return entry[1]
 
-    def _on_days(self, t: np.ndarray, days: tuple[str, ...]) -> np.ndarray:
-        def mask(t: np.ndarray) -> np.ndarray:
-            return self._per_day(self._day(t), lambda d: self.clock.matches(days, d)).astype(bool)
+    def _on_days(self, t: np.ndarray, days: tuple[str, ...], before: int = 0) -> np.ndarray:
+        """Which times fall ``before`` days after a selected day (0: on one)."""
 
-        return self._memo(t, days, mask)
+        def mask(t: np.ndarray) -> np.ndarray:
+            day = self._day(t) - before
+            return self._per_day(day, lambda d: self.clock.matches(days, d)).astype(bool)
+
+        return self._memo(t, (days, before), mask)
 
     def _time_of_day(self, t: np.ndarray) -> np.ndarray:
         return self._memo(t, "clock", lambda t: (t + self.clock.offset) % DAY)
@@ -117,14 +120,22 @@ class Replication:
     def in_time(
         self, t: np.ndarray, days: tuple[str, ...] | None, hours: tuple[float, float] | None
     ) -> np.ndarray:
-        """Which times fall on the selected days and between the selected clock hours."""
+        """Which times fall on the selected days and between the selected clock hours.
+
+        A window that runs past midnight belongs to the day it starts on, as a shift or a
+        peak does: Fridays 22:00-02:00 is Friday night, into Saturday's small hours.
+        """
         keep = np.ones(len(t), dtype=bool)
-        if days is not None and len(t):
-            keep &= self._on_days(t, days)
+        start, end = hours if hours is not None else (0.0, DAY)
+        overnight = end <= start
         if hours is not None:
             tod = self._time_of_day(t)
-            start, end = hours
-            keep &= (tod >= start) & (tod < end) if start < end else (tod >= start) | (tod < end)
+            keep &= (tod >= start) | (tod < end) if overnight else (tod >= start) & (tod < end)
+        if days is not None and len(t):
+            on_days = self._on_days(t, days)
+            if overnight:
+                on_days = np.where(tod < end, self._on_days(t, days, before=1), on_days)
+            keep &= on_days
         return keep
 
     def deadlines(self, t: np.ndarray, within: Deadline) -> np.ndarray:
