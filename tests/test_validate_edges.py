@@ -19,6 +19,7 @@ from sim.stats import mean_ci
 from sim.validate import TargetRow, format_rows, passes, verdict
 from sim.validate.figures import Replication
 from sim.validate.sequential import settled
+from sim.validate.table import describe
 
 
 def _target(**fields) -> Target:
@@ -118,3 +119,17 @@ def test_an_overnight_window_on_selected_days_runs_into_the_next_morning(week):
     # A window within one day, or ending at 24:00, is the arrival's own day as before.
     assert week.in_time(t, ("fri",), (22 * HOUR, 24 * HOUR)).tolist() == [1, 0, 0, 0]
     assert week.in_time(t, ("fri",), None).tolist() == [1, 0, 1, 0]
+
+
+def test_a_ratio_whose_denominator_differs_in_its_deadline_says_so():
+    # It read "service_level within 20s / same": a figure over itself.
+    target = _target(
+        metric="service_level", within="20s", ratio_to={"within": "2m"}, value=0.8,
+        tolerance=0.1,
+    )  # fmt: skip
+    assert describe(target) == "service_level within 20s / within 2m"
+    least = _target(
+        metric="e2e_answered_within", within="1h", value=0.5, tolerance=0.1,
+        ratio_to={"least_of": [{"queue": "a"}, {"queue": "b", "within": "next day"}]},
+    )  # fmt: skip
+    assert describe(least).endswith("/ least of (a; b within next day)")

@@ -67,6 +67,7 @@ def _reference(ref: Reference) -> str:
     other = [
         _label(ref.queue) if ref.queue is not None else "",
         ref.metric or "",
+        f"within {ref.within}" if ref.within is not None else "",
         _days(ref.days) if ref.days else "",
         "-".join(format_clock(h) for h in ref.hours) if ref.hours else "",
         f"at {'+'.join(ref.scope)}" if ref.scope else "",
