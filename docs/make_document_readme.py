@@ -169,13 +169,16 @@ def _calibrated(source: str, scenario: Scenario) -> list[str]:
 
 def _file_section(source: str, scenario: Scenario, rows: list[TargetRow], results) -> str:
     meta = results["files"][source]
+    # The figures are over the replications sequential stopping ran, not the file's maximum.
+    used = rows[0].replications if rows else 0
     lines = [
         f"### `{Path(source).name}`: {scenario.name}",
         "",
         _description(ROOT / source),
         "",
-        f"{meta['replications']} replications, seed {meta['seed']}; passes on "
-        f"{len(OTHER_SEEDS)} other seeds ({', '.join(map(str, OTHER_SEEDS))}) in the last column.",
+        f"{used} replications (as the targets needed, at most {meta['replications']}), "
+        f"seed {meta['seed']}; passes on {len(OTHER_SEEDS)} other seeds "
+        f"({', '.join(map(str, OTHER_SEEDS))}) in the last column.",
         "",
         "| target | role | document | tolerance | simulated ± 95% CI | result | other seeds |",
         "|---|---|---|---|---|---|---|",

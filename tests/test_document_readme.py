@@ -58,3 +58,16 @@ def test_every_row_has_a_verdict_on_other_seeds(script, results):
     for seed, verdicts in results["other_seeds"].items():
         assert len(verdicts) == len(results["rows"]), seed
     assert all(isinstance(sim.load(ROOT / source), sim.Scenario) for source in results["files"])
+
+
+def test_each_file_section_states_the_replications_its_figures_come_from(script, results):
+    # The line gave the file's own replications (its maximum, 16 for the comments) while
+    # sequential stopping had run 8, the count the means and CIs are over.
+    readme = script.README.read_text(encoding="utf-8")
+    for source, meta in results["files"].items():
+        used = {r["replications"] for r in results["rows"] if r["source"] == source}
+        section = readme[readme.index(f"### `{Path(source).name}`") :]
+        line = next(x for x in section.splitlines() if "replications" in x)
+        assert line.startswith(f"{used.pop()} replications (as the targets needed, at most "
+                               f"{meta['replications']}), seed {meta['seed']};"), line  # fmt: skip
+        assert not used
