@@ -96,7 +96,8 @@ def _load(
     waiting = int((pending & ~taken).sum())
     end = result.window[1]
     first = np.where(np.isnan(hops["response"]), hops["end"], hops["response"])
-    late = mine & (hops["arrive"] < end) & ~(first <= end)
+    # Answered at the very instant arrivals stop (a shift starting then) is still waiting.
+    late = mine & (hops["arrive"] < end) & ~(first < end)
     settled = first[late]
     # A visit still waiting when the drain ends was never answered nor gone: no time clears it.
     if not late.any():

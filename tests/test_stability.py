@@ -160,3 +160,30 @@ def test_queues_sharing_a_team_are_weighed_against_its_time_together():
     assert len(messages) == 1
     assert "queues a, b (sharing agents): the work offered is 1." in messages[0]
     assert _messages(data, ("teams.desk.staff=2",)) == []
+
+
+def test_a_peak_days_backlog_counts_the_contact_answered_as_arrivals_stop():
+    # One agent 00:00-12:00 each day, one-minute contacts, nobody after noon: every
+    # contact of the afternoon waits until the next shift starts at 24:00, the instant
+    # arrivals stop, and the k-th of them is answered k - 1 minutes later. The first,
+    # answered at 24:00 itself, was left out of the backlog (31 waiting read as 30).
+    data = {
+        **WEEK_DESK,
+        "duration": "1d",
+        "queues": {
+            "q": {
+                "arrivals": {"rate": "2/h"},
+                "staff": [{"start": "00:00", "end": "12:00", "agents": 1}],
+                "closed": "wait",
+                "service": {"dist": "constant", "value": "1m"},
+            }
+        },
+    }
+    scenario = sim.from_dict(data)
+    for replication in range(2):
+        result = sim.simulate(scenario, replication)
+        afternoon = int((result.hops["arrive"] >= 12 * 3600).sum())
+        load = queue_loads(scenario, result)["q"]
+        assert afternoon > 10
+        assert load.backlog == afternoon
+        assert load.cleared == (afternoon - 1) * 60.0
