@@ -7,12 +7,14 @@ window on selected days, a ratio whose denominator differs only in its deadline.
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pytest
 
 import sim
+from sim import cli
 from sim.engine import simulate
 from sim.scenario import Target
 from sim.stats import mean_ci
@@ -133,3 +135,20 @@ def test_a_ratio_whose_denominator_differs_in_its_deadline_says_so():
         ratio_to={"least_of": [{"queue": "a"}, {"queue": "b", "within": "next day"}]},
     )  # fmt: skip
     assert describe(least).endswith("/ least of (a; b within next day)")
+
+
+def test_bad_files_validated_together_each_name_their_own_file_once(tmp_path, capsys):
+    # Two bad files: the first one's name was doubled ("error: a.yaml: a.yaml: ...").
+    bad = {"a": {"value": "1m"}, "b": {"value": "1m", "tolerance": 1, "queue": "nowhere"}}
+    paths = []
+    for name, fields in bad.items():
+        data = {**WEEK_FROM_MONDAY, "targets": [{"queue": "chat", "metric": "mean_wait", **fields}]}
+        paths.append(tmp_path / f"{name}.yaml")
+        paths[-1].write_text(json.dumps(data))
+    assert cli.main(["validate", *map(str, paths)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        f"error: {paths[0]}: targets.0.tolerance: required unless bound is at_most or at_least",
+        f"error: {paths[1]}: targets.0.queue: unknown queue 'nowhere'",
+    ]

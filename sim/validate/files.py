@@ -57,10 +57,19 @@ def load_all(paths: Sequence[Path], overrides: Iterable[str] = ()) -> list[tuple
             problems.append(outcome)
         else:
             loaded.append(outcome)
+    if len(problems) == 1:
+        raise problems[0]
     if problems:
-        first = problems[0]
-        if len(problems) == 1:
-            raise first
-        lines = [str(p) for p in problems]
-        raise ScenarioError(first.source, [("", "\n".join(lines))])
+        raise _SeveralFilesError(problems)
     return loaded
+
+
+class _SeveralFilesError(ScenarioError):
+    """Several files' problems together, each line naming its own file once."""
+
+    def __init__(self, errors: list[ScenarioError]) -> None:
+        self.errors = errors  # before the base class formats the message with __str__
+        super().__init__(errors[0].source, [p for e in errors for p in e.problems])
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
