@@ -18,7 +18,7 @@ from sim import cli
 from sim.engine import simulate
 from sim.scenario import Target
 from sim.stats import mean_ci
-from sim.validate import TargetRow, format_rows, passes, verdict
+from sim.validate import Tally, TargetRow, format_ledger, format_rows, passes, verdict
 from sim.validate.figures import Replication
 from sim.validate.sequential import settled
 from sim.validate.table import describe
@@ -152,3 +152,13 @@ def test_bad_files_validated_together_each_name_their_own_file_once(tmp_path, ca
         f"error: {paths[0]}: targets.0.tolerance: required unless bound is at_most or at_least",
         f"error: {paths[1]}: targets.0.queue: unknown queue 'nowhere'",
     ]
+
+
+def test_the_ledgers_total_spare_is_the_files_spares_added_up():
+    # Three values tuned to one figure leave no spare, and cannot take the spare of
+    # another file's one value shared by three figures: the total read 0, not 2.
+    tallies = [Tally("a.yaml", 0, 0, 3, 3, 0, 1), Tally("b.yaml", 0, 0, 1, 1, 0, 3)]
+    assert [t.spare for t in tallies] == [2, 0]
+    total = format_ledger(tallies).splitlines()[-1].split()
+    assert total[:2] == ["all", "files"]
+    assert total[2:] == ["4", "0/0", "4/4", "0", "4", "2"]

@@ -231,6 +231,8 @@ def format_ledger(tallies: Sequence[Tally]) -> str:
     """Per file and overall: targets by role, passes, and values calibrated."""
     header = ["file", "targets", "checks pass", "fits pass", "inputs", "calibrated", "spare"]
     total = Tally("all files", *(sum(getattr(t, f) for t in tallies) for f in _TALLY_FIELDS))
+    # Spare fits are each file's own: one file's surplus of values does not cancel another's.
+    spares = [t.spare for t in tallies]
     body = [
         [
             t.source,
@@ -239,9 +241,9 @@ def format_ledger(tallies: Sequence[Tally]) -> str:
             f"{t.fits_passed}/{t.fits}",
             str(t.inputs),
             str(t.values),
-            str(t.spare),
+            str(spare),
         ]
-        for t in [*tallies, total]
+        for t, spare in zip([*tallies, total], [*spares, sum(spares)], strict=True)
     ]
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
     widths[0] = min(widths[0], MAX_WIDTH - 2 * 6 - sum(widths[1:]))
