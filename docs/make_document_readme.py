@@ -22,11 +22,13 @@ import json
 import math
 import sys
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sim import paths
 from sim.loader import read_scenario
+from sim.outputs import write_files
 from sim.results import scenario_hash
 from sim.scenario import Scenario
 from sim.validate import TargetRow, discover, format_value, load_all, tally, validate_all
@@ -215,6 +217,10 @@ def render(files: Sequence[tuple[str, Scenario]], results: Mapping[str, Any]) ->
     return text.rstrip() + "\n"
 
 
+def _write(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Write the README (after a full run with ``--simulate``); exit 1 if a target misses."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -222,16 +228,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, help="local processes (default: all cores)")
     args = parser.parse_args(argv)
     files = load_files()
+    texts: dict[Path, str] = {}
     if args.simulate:
-        results = simulate(args.workers)
-        RESULTS.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    results = json.loads(RESULTS.read_text(encoding="utf-8"))
+        # Written with the README as one set (sim.outputs): never new numbers under an old
+        # README, nor a half-written file after an error or a Ctrl-C.
+        texts[RESULTS] = json.dumps(simulate(args.workers), indent=1) + "\n"
+    results = json.loads(texts.get(RESULTS) or RESULTS.read_text(encoding="utf-8"))
     stale = check_current(files, results)
     if stale:
         print("\n".join(stale) + "\nrun: make validate", file=sys.stderr)
         return 2
-    README.write_text(render(files, results), encoding="utf-8")
-    print(f"wrote {_relative(README)}")
+    texts[README] = render(files, results)
+    write_files({path: partial(_write, text=text) for path, text in texts.items()})
+    print(f"wrote {', '.join(_relative(path) for path in texts)}")
     return 0 if all(row["passed"] for row in results["rows"]) else 1
 
 

@@ -71,3 +71,25 @@ def test_each_file_section_states_the_replications_its_figures_come_from(script,
         assert line.startswith(f"{used.pop()} replications (as the targets needed, at most "
                                f"{meta['replications']}), seed {meta['seed']};"), line  # fmt: skip
         assert not used
+
+
+def test_a_run_whose_readme_cannot_be_written_leaves_both_files_as_they_were(
+    script, results, tmp_path, monkeypatch
+):
+    # validation.json was written before the README was rendered: a failure (or Ctrl-C)
+    # in between left new numbers under an old README, or a half-written JSON file.
+    stored = {name: tmp_path / name for name in ("validation.json", "README.md")}
+    for path in stored.values():
+        path.write_text("before\n", encoding="utf-8")
+    monkeypatch.setattr(script, "RESULTS", stored["validation.json"])
+    monkeypatch.setattr(script, "README", stored["README.md"])
+    monkeypatch.setattr(script, "simulate", lambda workers: results)
+
+    def fail(files, results):
+        raise RuntimeError("the template is broken")
+
+    monkeypatch.setattr(script, "render", fail)
+    with pytest.raises(RuntimeError):
+        script.main(["--simulate"])
+    assert [p.read_text(encoding="utf-8") for p in stored.values()] == ["before\n"] * 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "validation.json"]
