@@ -18,7 +18,15 @@ from sim import cli
 from sim.engine import simulate
 from sim.scenario import Target
 from sim.stats import mean_ci
-from sim.validate import Tally, TargetRow, format_ledger, format_rows, passes, verdict
+from sim.validate import (
+    Tally,
+    TargetRow,
+    discover,
+    format_ledger,
+    format_rows,
+    passes,
+    verdict,
+)
 from sim.validate.figures import Replication
 from sim.validate.sequential import settled
 from sim.validate.table import describe
@@ -162,3 +170,21 @@ def test_the_ledgers_total_spare_is_the_files_spares_added_up():
     total = format_ledger(tallies).splitlines()[-1].split()
     assert total[:2] == ["all", "files"]
     assert total[2:] == ["4", "0/0", "4/4", "0", "4", "2"]
+
+
+def test_a_folder_is_searched_without_its_hidden_files_and_folders(tmp_path):
+    # JupyterLab keeps a copy of an edited file in .ipynb_checkpoints/ and emacs a lock
+    # link .#name while it is open: the copy was validated as one more (stale) scenario,
+    # the dangling link failed the whole folder ("cannot read file", exit 2).
+    text = json.dumps({**WEEK_FROM_MONDAY, "targets": [
+        {"queue": "chat", "metric": "answer_rate", "value": 1, "tolerance": 0.03}]})  # fmt: skip
+    scenario = tmp_path / "desk.yaml"
+    scenario.write_text(text)
+    (tmp_path / ".ipynb_checkpoints").mkdir()
+    (tmp_path / ".ipynb_checkpoints" / "desk-checkpoint.yaml").write_text(text)
+    (tmp_path / ".#desk.yaml").symlink_to("user@host.123:1700000000")
+    (tmp_path / "nested").mkdir()
+    (tmp_path / "nested" / "more.yaml").write_text(text)
+    assert discover([tmp_path]) == [scenario, tmp_path / "nested" / "more.yaml"]
+    hidden = tmp_path / ".ipynb_checkpoints" / "desk-checkpoint.yaml"
+    assert discover([hidden]) == [hidden]  # named on its own, a file is taken as given

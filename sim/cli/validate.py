@@ -84,7 +84,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="check scenarios' targets (the document's figures) against the simulation",
         description=wrap(
             "Run each scenario (files, or folders searched for *.yaml files with a "
-            "targets: list) and print, per target, the document's figure, the simulated "
+            "targets: list, hidden files and folders left out) and print, per target, "
+            "the document's figure, the simulated "
             "mean over replications with its 95% CI half-width, and pass or MISS.",
             PASS_RULE,
             RATIOS,

@@ -19,11 +19,17 @@ def _has_targets(path: Path) -> bool:
         return True  # let loading report the problem
 
 
+def _visible(path: Path, folder: Path) -> bool:
+    """Whether no name from ``folder`` down to ``path`` is hidden (starts with a dot)."""
+    return not any(part.startswith(".") for part in path.relative_to(folder).parts)
+
+
 def discover(paths: Iterable[str | Path]) -> list[Path]:
     """Scenario files to validate: files as given, folders searched for ``*.yaml``.
 
     In folders only files with a ``targets:`` list are taken, so helper files without
-    targets can live beside them.
+    targets can live beside them, and hidden files and folders (``.ipynb_checkpoints/``
+    copies, an editor's ``.#name.yaml`` lock) are skipped.
 
     Raises:
         ScenarioError: a path does not exist.
@@ -32,7 +38,9 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found += [p for p in sorted(path.rglob("*.yaml")) if _has_targets(p)]
+            found += [
+                p for p in sorted(path.rglob("*.yaml")) if _visible(p, path) and _has_targets(p)
+            ]
         elif path.exists():
             found.append(path)
         else:
