@@ -188,3 +188,17 @@ def test_a_folder_is_searched_without_its_hidden_files_and_folders(tmp_path):
     assert discover([tmp_path]) == [scenario, tmp_path / "nested" / "more.yaml"]
     hidden = tmp_path / ".ipynb_checkpoints" / "desk-checkpoint.yaml"
     assert discover([hidden]) == [hidden]  # named on its own, a file is taken as given
+
+
+def test_a_folders_yaml_files_that_are_not_mappings_are_helpers_not_broken_scenarios(tmp_path):
+    # An empty placeholder or a list of values beside the scenarios failed the folder
+    # ("a scenario file must be a mapping of fields"); a file that is no YAML at all is
+    # still reported, as it may be a scenario with a typo.
+    scenario = tmp_path / "desk.yaml"
+    scenario.write_text(json.dumps({**WEEK_FROM_MONDAY, "targets": [
+        {"queue": "chat", "metric": "answer_rate", "value": 1, "tolerance": 0.03}]}))  # fmt: skip
+    (tmp_path / "empty.yaml").write_text("")
+    (tmp_path / "handle_times.yaml").write_text("- 120\n- 300\n")
+    assert discover([tmp_path]) == [scenario]
+    (tmp_path / "typo.yaml").write_text("queues: [\n")
+    assert discover([tmp_path]) == [scenario, tmp_path / "typo.yaml"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from sim import yamlfile
 from sim.errors import ScenarioError
-from sim.loader import load, read_scenario
+from sim.loader import load, resolve_includes
 from sim.scenario import Scenario
 
 __all__ = ["discover", "load_all"]
@@ -14,7 +15,9 @@ __all__ = ["discover", "load_all"]
 
 def _has_targets(path: Path) -> bool:
     try:
-        return bool(read_scenario(path).get("targets"))
+        data = yamlfile.read(path)
+        # Empty, or a list of values: a helper file, not a scenario.
+        return isinstance(data, dict) and bool(resolve_includes(data, path).get("targets"))
     except ScenarioError:
         return True  # let loading report the problem
 
@@ -28,8 +31,9 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     """Scenario files to validate: files as given, folders searched for ``*.yaml``.
 
     In folders only files with a ``targets:`` list are taken, so helper files without
-    targets can live beside them, and hidden files and folders (``.ipynb_checkpoints/``
-    copies, an editor's ``.#name.yaml`` lock) are skipped.
+    targets (or that are no mapping: empty, a list of values) can live beside them, and
+    hidden files and folders (``.ipynb_checkpoints/`` copies, an editor's
+    ``.#name.yaml`` lock) are skipped.
 
     Raises:
         ScenarioError: a path does not exist.
