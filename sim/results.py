@@ -52,7 +52,10 @@ ID_COLUMNS = ["scenario", "variant", "replication", "seed"]
 
 
 # Columns of the CSVs that hold names: a queue may be called NA, null or 007.
-NAME_COLUMNS = ("scenario", "variant", "team", "queue", "next_queue", "outcome", "by")
+NAME_COLUMNS = (
+    *("scenario", "variant", "team", "queue", "next_queue", "outcome", "by"),
+    *("scenario_a", "variant_a", "scenario_b", "variant_b"),  # sim compare --out
+)
 
 
 def read_table(path: str | Path, **options: Any) -> pd.DataFrame:
@@ -150,12 +153,24 @@ class Results:
         return self._per_rep.copy()
 
     def summary(self) -> pd.DataFrame:
-        """One row per queue: mean over replications and ``<metric>_ci95`` half-widths."""
-        table = summarize(self._per_rep, ["queue"], list(METRICS))
-        table.insert(0, "replications", len(self.runs))
-        table.insert(0, "variant", self.variant)
-        table.insert(0, "scenario", self.scenario.name)
+        """One row per queue: mean over replications and ``<metric>_ci95`` half-widths.
+
+        Each row also names its scenario, variant, replications and (base) seed.
+        """
+        table = self._identified(summarize(self._per_rep, ["queue"], list(METRICS)))
         return table.set_index("queue")
+
+    def _identified(self, table: pd.DataFrame) -> pd.DataFrame:
+        """``table`` (means over replications) led by scenario, variant, replications, seed."""
+        ids: dict[str, str | int] = {
+            "scenario": self.scenario.name,
+            "variant": self.variant,
+            "replications": len(self.runs),
+            "seed": self.seed,
+        }
+        for i, (column, value) in enumerate(ids.items()):
+            table.insert(i, column, value)
+        return table
 
     @cached_property
     def _per_team(self) -> pd.DataFrame:
@@ -181,10 +196,7 @@ class Results:
             table = pd.DataFrame(
                 columns=["team", "queue", *(f"{m}{s}" for m in TEAM_METRICS for s in ("", "_ci95"))]
             )
-        table.insert(0, "replications", len(self.runs))
-        table.insert(0, "variant", self.variant)
-        table.insert(0, "scenario", self.scenario.name)
-        return table.set_index(["team", "queue"])
+        return self._identified(table).set_index(["team", "queue"])
 
     def hourly(self) -> pd.DataFrame:
         """Figures by hour of day of arrival, one row per replication, queue and hour."""

@@ -530,3 +530,74 @@ def test_fit_back_test_of_one_run_says_1_run_with_no_ci(capsys, scenario_file, t
     assert main([*argv, "--workers", "1"]) == 0
     out = capsys.readouterr().out
     assert "log's period, 1 run, seed 0; observed ±95% CI, simulated (no CI);" in out
+
+
+def test_every_output_row_names_its_scenario_variant_replications_and_seed(
+    capsys, scenario_file, tmp_path
+):
+    # The sweep and compare CSVs and JSON had no scenario or seed field, run's summary.csv
+    # and teams.csv no seed, staff --json no scenario and validate --json no variant or
+    # seed: a row read away from the terminal that printed it could not say what ran.
+    from sim.results import read_table
+
+    common = ["-n", "2", "--seed", "11", "--workers", "1"]
+    run_dir = tmp_path / "run"
+    assert main(["run", str(scenario_file), *common, "--out", str(run_dir)]) == 0
+    capsys.readouterr()
+    for name in ("summary.csv", "teams.csv"):
+        table = read_table(run_dir / name)
+        assert {"scenario", "variant", "replications", "seed"} <= set(table.columns), name
+    summary = read_table(run_dir / "summary.csv")
+    assert set(summary["scenario"]) == {"cli-test"}
+    assert set(summary["seed"]) == {11}
+
+    csv = tmp_path / "sweep.csv"
+    vary = ["--vary", "queues.email.staff=1,2"]
+    assert main(["sweep", str(scenario_file), *common, *vary, "--out", str(csv), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {(r["scenario"], r["replications"], r["seed"]) for r in rows} == {("cli-test", 2, 11)}
+    table = read_table(csv)
+    assert set(zip(table["scenario"], table["seed"], strict=True)) == {("cli-test", 11)}
+    # A varied seed is each row's own seed, held once; a varied replications count is
+    # one column too (two of the same name crashed the printed table).
+    vary = ["--vary", "seed=3,4", "--vary", "replications=1,2"]
+    assert main(["sweep", str(scenario_file), "--workers", "1", *vary, "--out", str(csv)]) == 0
+    capsys.readouterr()
+    table = read_table(csv)
+    assert list(table.columns).count("seed") == 1 == list(table.columns).count("replications")
+    assert sorted(set(table["seed"])) == [3, 4]
+    assert sorted(set(table["replications"])) == [1, 2]
+
+    csv = tmp_path / "compare.csv"
+    argv = ["compare", str(scenario_file), *common, "--set", "queues.email.staff=2"]
+    assert main([*argv, "--out", str(csv), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["scenario_a"], document["scenario_b"], document["seed"]) == (
+        "cli-test", "cli-test", 11)  # fmt: skip
+    table = read_table(csv)
+    ids = ["scenario_a", "variant_a", "scenario_b", "variant_b", "replications", "seed"]
+    assert list(table.columns[:6]) == ids
+    assert set(table["variant_b"]) == {document["b"]}
+    assert set(table["seed"]) == {11}
+    assert document["b"].endswith("with queues.email.staff=2")
+
+    argv = ["staff", str(scenario_file), "--queue", "chat", "--target", "80% in 60s",
+            *common, "--rounds", "1", "--json"]  # fmt: skip
+    assert main(argv) in (0, 1)
+    document = json.loads(capsys.readouterr().out)
+    assert (document["scenario"], document["variant"], document["seed"]) == ("cli-test", "base", 11)
+
+    data = copy.deepcopy(SCENARIO)
+    data["targets"] = [{"queue": "chat", "metric": "resolution_rate", "value": 0.7,
+                        "tolerance": 0.5}]  # fmt: skip
+    path = _write(tmp_path, data, "targets.yaml")
+    assert main(["validate", str(path), *common, "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["scenario"], row["variant"], row["replications"], row["seed"]) == (
+        "cli-test", "base", 2, 11)  # fmt: skip
+    argv = ["calibrate", str(path), "--free", "queues.chat.resolution", "--max-evaluations",
+            "1", "--out", str(tmp_path / "fitted.yaml"), *common, "--json"]  # fmt: skip
+    assert main(argv) in (0, 1)
+    document = json.loads(capsys.readouterr().out)
+    assert (document["scenario"], document["replications"], document["seed"]) == (
+        "cli-test", 2, 11)  # fmt: skip

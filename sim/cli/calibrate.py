@@ -131,7 +131,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         )
     outputs.write({out: lambda path: write_calibrated(result, path, args.scenario)})
     if args.json:
-        print(json.dumps(_fit_json(result, out), indent=2))
+        seed = scenario.seed if args.seed is None else args.seed
+        print(json.dumps({**_fit_json(result, out), "seed": seed}, indent=2))
     else:
         print(format_fit(result, args.targets))
         print(f"\nwrote {out} (the original's comments are not carried over)")

@@ -72,6 +72,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         return fail("give a second scenario B or --set overrides that make the variant")
     a = load(args.a)
     b = load(args.b or args.a, args.overrides)
+    from sim.cli.rows import compare_rows
     from sim.experiments import compare, paired_results
     from sim.metrics import METRICS
     from sim.report import SHOWN, compare_table
@@ -103,10 +104,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         table = paired_results(*runs)
     else:
         table = compare(a, b, **options)
-    writers = table_writers(table, args.out) if args.out else {}
     label_b = args.b or args.a
     if args.overrides:
         label_b += " with " + " ".join(args.overrides)
+    table = compare_rows(table, (args.a, label_b))
+    writers = table_writers(table, args.out) if args.out else {}
     shown = list(METRICS) if args.all else [m for _, m, _ in SHOWN]
     if report:
         writers[Path(args.report)] = _report_page(
@@ -117,7 +119,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     for note in unpaired_queues(a, b):
         print(f"note: {note}", file=sys.stderr)
     if args.json:
-        print(json.dumps(_compare_json(table, args.a, label_b, replications, seed), indent=2))
+        names = (a.name, b.name)
+        document = _compare_json(
+            table, (args.a, label_b), names, replications=replications, seed=seed
+        )
+        print(json.dumps(document, indent=2))
         return EXIT_OK
     print(f"A: {args.a}\nB: {label_b}")
     print(
@@ -150,7 +156,12 @@ def _report_page(
 
 
 def _compare_json(
-    table: pd.DataFrame, a: str, b: str, replications: int, seed: int
+    table: pd.DataFrame,
+    labels: tuple[str, str],
+    names: tuple[str, str],
+    *,
+    replications: int,
+    seed: int,
 ) -> dict[str, Any]:
     queues: dict[str, dict[str, Any]] = {}
     for row in table.itertuples():
@@ -161,4 +172,12 @@ def _compare_json(
             "ci95": json_clean(row.ci95),
             "significant": bool(row.significant),
         }
-    return {"a": a, "b": b, "replications": replications, "seed": seed, "queues": queues}
+    return {
+        "a": labels[0],
+        "b": labels[1],
+        "scenario_a": names[0],
+        "scenario_b": names[1],
+        "replications": replications,
+        "seed": seed,
+        "queues": queues,
+    }

@@ -152,7 +152,9 @@ def _cmd_staff(args: argparse.Namespace) -> int:
     if writers:  # --out and --report: one set
         outputs.write(writers)
     if args.json:
-        print(json.dumps(plan.to_dict(), indent=2))
+        # The plan's own document names the queue, replications and seed, not the file.
+        named = {"scenario": scenario.name, "variant": ", ".join(args.overrides) or "base"}
+        print(json.dumps({**named, **plan.to_dict()}, indent=2))
     else:
         bot = scenario.queues[plan.queue].bot
         hybrid = bot is not None and bot.when == "always"

@@ -82,6 +82,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if twice:
         return fail(f"--vary: a path is given twice: {', '.join(twice)}")
     base = load(args.scenario, args.overrides)  # report problems of the base file first
+    from sim.cli.rows import sweep_rows
     from sim.experiments import sweep, sweep_variants
     from sim.report import sweep_table
     from sim.report.tables import ci_note, count
@@ -104,6 +105,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         progress=progress_wanted(args),
     )
+    table = sweep_rows(table)
     if args.queue:
         unknown = sorted(set(args.queue) - set(table["queue"]))
         if unknown:
@@ -150,6 +152,9 @@ def _sweep_json(table: pd.DataFrame, paths: list[str]) -> list[dict[str, Any]]:
         {
             "variant": {p: json_clean(row[p]) for p in paths},
             "queue": row["queue"],
+            "scenario": row["scenario"],
+            "replications": json_clean(row["replications"]),
+            "seed": json_clean(row["seed"]),
             **{m: json_clean(row[m]) for m in METRICS},
             "ci95": {m: json_clean(row[f"{m}_ci95"]) for m in METRICS},
         }

@@ -171,7 +171,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if report:
         _write_report(args, scenarios, rows, plan)
     if args.json:
-        print(json.dumps([r.to_dict() for r in rows], indent=2))
+        print(json.dumps(_json_rows(args, checked, rows), indent=2))
     else:
         print(_title(rows, len(scenarios), args.replications))
         print(format_rows(rows))
@@ -188,6 +188,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             )
             print(format_ledger(tallies))
     return EXIT_OK if all(r.passed for r in rows) else EXIT_MISS
+
+
+def _json_rows(
+    args: argparse.Namespace, checked: list[tuple[str, Scenario]], rows: list[TargetRow]
+) -> list[dict[str, object]]:
+    """The ``--json`` rows, each with the variant (the ``--set`` changes) and seed it ran."""
+    seeds = {src: args.seed if args.seed is not None else s.seed for src, s in checked}
+    variant = ", ".join(args.overrides) or "base"
+    return [{**r.to_dict(), "variant": variant, "seed": seeds[r.source]} for r in rows]
 
 
 def _each(values: dict[str, object]) -> str:
