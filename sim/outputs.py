@@ -16,12 +16,20 @@ Rules, the same for every command:
   file called ``scenario.yaml``, is refused);
 * a file output may not be an existing folder, nor a folder output an existing file;
 * the files of a folder output are plain names inside it (names built from queue
-  names cannot climb out with ``../``).
+  names cannot climb out with ``../``);
+* a folder output is one command's set: the folder's record (:data:`MANIFEST`) lists the
+  files sim wrote into it, and a command writing the folder again removes those of its
+  earlier files that it does not write anew (the plots of an earlier ``--plots``, the
+  ``report.html`` that ``sim report`` added to it), so the folder never mixes two runs. Only
+  files in that record, still as sim left them (same size and modification time), plain
+  regular files and none of the command's inputs are removed; anything else in the
+  folder is the user's and is left alone.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import stat
@@ -32,7 +40,10 @@ from pathlib import Path
 
 from sim.errors import ScenarioError
 
-__all__ = ["OutputError", "OutputPlan", "write_files"]
+__all__ = ["MANIFEST", "OutputError", "OutputPlan", "write_files"]
+
+# The record of what sim wrote into a folder output (see the module's rules).
+MANIFEST = ".sim-files.json"
 
 Writer = Callable[[Path], object]
 # Writers by target path. Mapping is invariant in its key, so a dict keyed by Path alone
@@ -73,6 +84,8 @@ class OutputPlan:
         self.protect = [Path(p) for p in protect]
         self.option = option
         self.files: list[Path] = []
+        self.folders: list[Path] = []
+        self.joining: list[Path] = []
 
     def _fail(self, path: Path, reason: str, option: str | None = None) -> OutputError:
         return OutputError(path, reason, option or self.option)
@@ -138,10 +151,20 @@ class OutputPlan:
         for name in names:
             # Names may come from the scenario (a plot per queue): each must be one plain
             # file name, so that what is written stays inside the folder.
-            if name in {"", ".", ".."} or Path(name).name != name or "\\" in name:
+            if not _plain(name) or name == MANIFEST:
                 raise self._fail(path / name, f"{name!r} is not a plain file name", option)
             self.file(path / name, option)
+        self.folders.append(path)
         return path
+
+    def join(self, path: str | Path) -> None:
+        """Make a planned file part of the set already in its folder (a report of it).
+
+        The file joins the folder's record, so that the folder's next set retires it with
+        the rest; any other file written into a folder output of another command is
+        left out of its record and never removed.
+        """
+        self.joining.append(Path(path))
 
     def write(self, writers: Writers) -> list[Path]:
         """Write planned files (``path -> writer(temporary path)``) as one set."""
@@ -149,7 +172,88 @@ class OutputPlan:
         unplanned = [str(p) for p in writers if Path(p).absolute() not in planned]
         if unplanned:  # a programming error, not bad input
             raise ValueError(f"outputs not planned before the run: {', '.join(unplanned)}")
-        return write_files(writers)
+        return write_files(
+            writers, folders=self.folders, joining=self.joining, protect=self.protect
+        )
+
+
+def _plain(name: str) -> bool:
+    """A plain file name: no folder part, no way up (``../``, no backslash)."""
+    return name not in {"", ".", ".."} and Path(name).name == name and "\\" not in name
+
+
+def _stamp(path: Path) -> dict[str, int]:
+    """What tells a file sim wrote from one changed since: its size and modification time."""
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def _record(folder: Path) -> dict[str, dict[str, int]] | None:
+    """The files sim wrote into ``folder``, from its record; ``None`` without one."""
+    path = folder / MANIFEST
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        files = json.loads(path.read_text(encoding="utf-8")).get("files")
+    except (OSError, ValueError, AttributeError):  # unreadable or not sim's
+        return None
+    if not isinstance(files, dict):
+        return None
+    return {n: s for n, s in files.items() if isinstance(n, str) and isinstance(s, dict)}
+
+
+def _still_sims(path: Path, stamp: dict[str, int], protect: list[Path]) -> bool:
+    """Whether ``path`` is a regular file as sim left it and none of the inputs."""
+    if not _plain(path.name) or path.is_symlink() or not path.is_file():
+        return False
+    if any(_same_file(path, source) for source in protect):
+        return False
+    return _stamp(path) == {"size": stamp.get("size"), "mtime_ns": stamp.get("mtime_ns")}
+
+
+def _update_records(
+    targets: list[Path], folders: Iterable[Path], joining: Iterable[Path], protect: list[Path]
+) -> None:
+    """Record what was written in each folder's record; retire a folder's earlier set.
+
+    A folder planned as an output is written as a whole: the files of its record that
+    were not written again are removed (when still sim's). A file that joins the set
+    already in its folder (``sim report DIR``) is added to that folder's record.
+    """
+    own = {f.absolute() for f in folders}
+    joins = {j.absolute() for j in joining}
+    written: dict[Path, list[str]] = {}
+    for target in targets:
+        if target.parent.absolute() in own or target.absolute() in joins:
+            written.setdefault(target.parent.absolute(), []).append(target.name)
+    for folder, names in written.items():
+        earlier = _record(folder)
+        if earlier is None and folder not in own:
+            continue
+        files = {n: s for n, s in (earlier or {}).items() if _plain(n)}
+        if folder in own:
+            for name in set(files) - set(names):
+                if _still_sims(folder / name, files.pop(name), protect):
+                    with contextlib.suppress(OSError):
+                        (folder / name).unlink()
+        # The files are in place: a failure now only leaves the record behind.
+        with contextlib.suppress(OSError):
+            files |= {name: _stamp(folder / name) for name in names}
+            _write_record(folder, files)
+
+
+def _write_record(folder: Path, files: dict[str, dict[str, int]]) -> None:
+    """Replace the folder's record (a lost record only means nothing is retired later)."""
+    text = json.dumps({"written_by": "sim", "files": files}, indent=1, sort_keys=True)
+    with contextlib.suppress(OSError):
+        fd, name = tempfile.mkstemp(dir=folder, prefix=f"{MANIFEST}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(name, folder / MANIFEST)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
 
 
 @contextlib.contextmanager
@@ -176,13 +280,24 @@ def _umask() -> int:
     return mask
 
 
-def write_files(writers: Writers) -> list[Path]:
+def write_files(
+    writers: Writers,
+    *,
+    folders: Iterable[str | Path] = (),
+    joining: Iterable[str | Path] = (),
+    protect: Iterable[Path] = (),
+) -> list[Path]:
     """Write several files so that they appear together, or none of them does.
 
     Each ``writer`` receives a temporary path beside its target and writes the file
     there; when all have succeeded, the temporaries are renamed into place with
     interrupts held back. On any error or interrupt the temporaries are removed and no
     target is touched. Missing parent folders are created.
+
+    ``folders`` are folder outputs written as a whole: their files of an earlier set
+    that are not written again are removed, never one of ``protect`` (see the module's
+    rules); the files in ``joining`` join the record of the folder they are written into
+    (see :meth:`OutputPlan.join`).
 
     Returns:
         The target paths, in the order given.
@@ -214,6 +329,9 @@ def write_files(writers: Writers) -> list[Path]:
             for temp, target in zip(temps, targets, strict=True):
                 os.replace(temp, target)
             temps.clear()
+            _update_records(
+                targets, [Path(f) for f in folders], [Path(j) for j in joining], list(protect)
+            )
     finally:
         for temp in temps:
             with contextlib.suppress(OSError):

@@ -322,6 +322,7 @@ class Results:
     def save(self, out: str | Path) -> list[Path]:
         """Write the result tables, metadata and the resolved scenario into ``out``.
 
-        The files appear together or not at all (see :func:`sim.outputs.write_files`).
+        The files appear together or not at all, and files of an earlier save into the
+        same folder that this one does not write are removed (see :mod:`sim.outputs`).
         """
-        return write_files(self.writers(out))
+        return write_files(self.writers(out), folders=[out])

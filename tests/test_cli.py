@@ -23,6 +23,7 @@ import yaml
 
 import sim
 from sim.cli import main
+from sim.outputs import MANIFEST
 from sim.results import scenario_hash
 
 SCENARIO: dict[str, Any] = {
@@ -139,9 +140,10 @@ def test_out_writes_results_metadata_and_resolved_scenario(capsys, scenario_file
     said = capsys.readouterr().out
     for name in ("summary.csv", "contacts.csv", "metadata.json", "scenario.yaml"):
         assert (out_dir / name).is_file(), name
-    assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]  # no temporary files
-    # The closing line names every file written, and the option's help lists them all.
-    written = sorted(p.name for p in out_dir.iterdir())
+    assert not [p for p in out_dir.iterdir() if p.suffix == ".tmp"]  # no temporary files
+    # The closing line names every file written, and the option's help lists them all
+    # (but sim's record of them, MANIFEST).
+    written = sorted(p.name for p in out_dir.iterdir() if p.name != MANIFEST)
     assert (
         sorted(said.split("wrote ")[1].removeprefix(f"{out_dir}/").strip().split(", ")) == written
     )
@@ -601,3 +603,23 @@ def test_every_output_row_names_its_scenario_variant_replications_and_seed(
     document = json.loads(capsys.readouterr().out)
     assert (document["scenario"], document["replications"], document["seed"]) == (
         "cli-test", 2, 11)  # fmt: skip
+
+
+def test_run_out_into_an_earlier_runs_folder_leaves_no_file_of_that_run(
+    capsys, scenario_file, tmp_path
+):
+    # The second `sim run --out DIR` left the first run's plots and the report that `sim
+    # report DIR` had made of it beside its own tables: the folder mixed two runs.
+    folder = tmp_path / "results"
+    argv = ["run", str(scenario_file), "-n", "1", "--workers", "1", "--out", str(folder)]
+    assert main([*argv, "--plots"]) == 0
+    assert main(["report", str(folder)]) == 0
+    (folder / "notes.md").write_text("the analyst's own")
+    earlier = {p.name for p in folder.iterdir()}
+    assert {"report.html", "notes.md"} <= earlier
+    assert any(name.endswith(".png") for name in earlier)
+    assert main([*argv, "--seed", "9"]) == 0
+    capsys.readouterr()
+    left = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    assert left == sorted([*sim.results.RESULT_FILES, "notes.md"])
+    assert json.loads((folder / "metadata.json").read_text())["seed"] == 9

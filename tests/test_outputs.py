@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from pathlib import Path
 
 import pytest
 
-from sim.outputs import OutputError, OutputPlan, write_files
+from sim.outputs import MANIFEST, OutputError, OutputPlan, write_files
 
 
 def _text(content: str):
@@ -261,3 +262,67 @@ def test_a_sweeps_scenarios_file_reproduces_its_rows_at_the_seed_it_ran(tmp_path
     diffs = sim.compare(data, b, workers=1)
     saved = yaml.safe_load(save_scenarios(diffs, tmp_path / "c.yaml").read_text())
     assert [(s["seed"], s["replications"]) for s in saved.values()] == [(1, 5), (1, 5)]
+
+
+# -- a folder written again --------------------------------------------------------------
+
+
+def _write_folder(folder: Path, contents: dict[str, str]) -> None:
+    plan = OutputPlan()
+    plan.folder(folder, contents)
+    plan.write({folder / name: _text(text) for name, text in contents.items()})
+
+
+def _visible(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+
+
+def test_a_folder_written_again_loses_the_files_only_the_earlier_set_had(tmp_path):
+    # `sim run --out DIR --plots` then `sim run --out DIR` left the first run's plots
+    # beside the second run's tables: the folder mixed two runs.
+    folder = tmp_path / "out"
+    _write_folder(folder, {"a.csv": "1", "wait.png": "1"})
+    (folder / "notes.txt").write_text("mine")  # sim never wrote it: never removed
+    _write_folder(folder, {"a.csv": "2"})
+    assert _visible(folder) == ["a.csv", "notes.txt"]
+    assert (folder / "a.csv").read_text() == "2"
+    _write_folder(folder, {"b.csv": "3"})
+    assert _visible(folder) == ["b.csv", "notes.txt"]
+
+
+def test_a_file_changed_since_sim_wrote_it_is_kept(tmp_path):
+    folder = tmp_path / "out"
+    _write_folder(folder, {"a.csv": "1", "edited.csv": "sim's"})
+    (folder / "edited.csv").write_text("the user's own version")
+    _write_folder(folder, {"a.csv": "2"})
+    assert _visible(folder) == ["a.csv", "edited.csv"]
+    _write_folder(folder, {"a.csv": "3"})  # no longer sim's: not listed any more
+    assert _visible(folder) == ["a.csv", "edited.csv"]
+
+
+def test_a_file_written_into_a_results_folder_goes_with_its_next_set(tmp_path):
+    # `sim report DIR` writes DIR/report.html: the next `sim run --out DIR` must not leave
+    # a report of the earlier run beside its tables.
+    folder = tmp_path / "out"
+    _write_folder(folder, {"a.csv": "1"})
+    plan = OutputPlan()
+    plan.join(plan.file(folder / "report.html"))
+    plan.file(folder / "sweep.csv")  # another command's file, kept there on purpose
+    plan.write({folder / "report.html": _text("<html>"), folder / "sweep.csv": _text("x")})
+    _write_folder(folder, {"a.csv": "2"})
+    assert _visible(folder) == ["a.csv", "sweep.csv"]
+
+
+def test_a_folder_record_naming_files_elsewhere_is_not_followed(tmp_path):
+    folder = tmp_path / "out"
+    _write_folder(folder, {"a.csv": "1"})
+    victim = tmp_path / "victim.txt"
+    victim.write_text("x")
+    (folder / "link.csv").symlink_to(victim)
+    record = json.loads((folder / MANIFEST).read_text())
+    stamp = record["files"]["a.csv"]
+    record["files"] |= {"../victim.txt": stamp, "link.csv": stamp, str(victim): stamp}
+    (folder / MANIFEST).write_text(json.dumps(record))
+    _write_folder(folder, {"b.csv": "2"})
+    assert victim.read_text() == "x"
+    assert (folder / "link.csv").is_symlink()

@@ -53,6 +53,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     args.report = args.out or str(folder / "report.html")
     plan = OutputPlan(protect=[folder / name for name in RESULT_FILES])
     plan_report(args, plan)
+    if Path(args.report).parent.absolute() == folder.absolute():
+        plan.join(args.report)  # a report of the run beside it goes with the run
     tables = RunTables.from_folder(folder)
     # The folder keeps the resolved scenario only; the file's own text is not in it.
     source = replace(
