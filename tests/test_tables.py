@@ -61,3 +61,72 @@ def test_cjk_queue_names_keep_the_columns_aligned():
     head, body = wrapped_blocks(["queue", "n"], rows, right={1})
     lines = [*head, *(line for block in body for line in block)]
     assert len({_columns(line) for line in lines}) == 1, lines
+
+
+def _wide_table(figures: int = 9):
+    from sim.report.tables import Table
+
+    header = ("queue", *(f"figure {j}" for j in range(figures)))
+    rows = tuple(
+        (f"queue_{i}_with_a_long_name", *(f"{i}{j}h{j}m ±{j}h5{i}m" for j in range(figures)))
+        for i in range(3)
+    )
+    return Table(header, rows)
+
+
+@pytest.mark.parametrize("width", [120, 80, 60])
+def test_a_wide_table_keeps_within_the_width_and_every_figure(width):
+    # `sim run` printed 128-138 columns on shipped scenarios with long waits (hotline gold
+    # priority, the document's hotline and platform), wrapping in a 120-column terminal
+    # into a table nobody could read; here the figures go into blocks, labels repeated.
+    table = _wide_table()
+    text = table.text(width, rule=True)
+    lines = text.splitlines()
+    assert max(_columns(line) for line in lines) <= width
+    blocks = text.split("\n\n")
+    assert len(blocks) > 1
+    for row in table.rows:
+        # Each block has a line for the row: its label, then the figures of that block.
+        found = [line.split() for line in lines if line.startswith(row[0] + " ")]
+        assert len(found) == len(blocks)
+        words = [w for line in found for w in line if w != row[0]]
+        assert words == [w for cell in row[1:] for w in cell.split()]
+    for block in blocks:
+        assert block.splitlines()[0].startswith("queue")
+        assert set(block.splitlines()[1]) == {"-", " "}
+
+
+def test_a_table_that_fits_is_laid_out_as_before():
+    from sim.report.tables import grid
+
+    table = _wide_table(3)
+    assert table.text() == grid(table.header, table.rows, table.left)
+    assert table.text(80) == grid(table.header, table.rows, table.left)
+
+
+def test_a_long_header_over_short_figures_wraps_instead():
+    # A sweep's varied path (queues.live_peak.staff.1.agents) over values like 10 made the
+    # README's sweep table 140 columns wide.
+    from sim.report.tables import Table
+
+    header = ("queues.live_peak.staff.1.agents", "queue", *(f"metric {j}" for j in range(9)))
+    rows = tuple((str(n), "live_peak", *(f"{n}m{j}s ±{j}s" for j in range(9))) for n in (8, 10))
+    text = Table(header, rows, left=2).text(120)
+    lines = text.splitlines()
+    assert "\n\n" not in text  # one block
+    assert max(map(_columns, lines)) <= 120
+    head = [line.split()[0] for line in lines[: len(lines) - len(rows)]]
+    assert "".join(head) == header[0]
+    assert lines[-1].split()[:2] == ["10", "live_peak"]
+
+
+def test_run_tables_of_a_scenario_with_long_waits_fit_120_columns(capsys):
+    from pathlib import Path
+
+    from sim.cli import main
+
+    scenario = Path(__file__).parent.parent / "scenarios" / "hotline_gold_priority.yaml"
+    assert main(["run", str(scenario), "-n", "2", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert max(map(_columns, out.splitlines())) <= 120
+    assert "ordinary_tickets" in out

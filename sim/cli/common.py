@@ -6,6 +6,7 @@ import argparse
 import importlib
 import math
 import shlex
+import shutil
 import sys
 import textwrap
 from collections.abc import Callable
@@ -40,6 +41,7 @@ __all__ = [
     "progress_wanted",
     "replications",
     "scenarios_path",
+    "table_width",
     "table_writers",
     "typed",
     "wrap",
@@ -252,6 +254,19 @@ def progress_wanted(_args: argparse.Namespace) -> bool:
     Never on stdout, so ``--json`` output stays JSON (see :mod:`sim.progress`).
     """
     return True
+
+
+def table_width() -> int:
+    """How wide a printed table may be: the terminal's width, else 120 columns.
+
+    Output to a file, a pipe or a test is 120 wide, so that what is saved does not depend
+    on the window it was made in.
+    """
+    from sim.report.layout import MAX_WIDTH
+
+    if not sys.stdout.isatty():
+        return MAX_WIDTH
+    return shutil.get_terminal_size((MAX_WIDTH, 24)).columns
 
 
 def fail(message: str) -> int:

@@ -21,6 +21,7 @@ from sim.cli.common import (
     plan_report,
     progress_wanted,
     scenarios_path,
+    table_width,
     table_writers,
     wrap,
 )
@@ -130,7 +131,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         f"{count(replications, 'paired replication')}, seed {seed} (common random numbers); "
         f"B - A{' with 95% CI half-width' if replications > 1 else ', no CI'}; * = significant"
     )
-    print(compare_table(table, shown).text())
+    print(compare_table(table, shown).text(table_width()))
     return EXIT_OK
 
 

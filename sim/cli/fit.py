@@ -17,6 +17,7 @@ from sim.cli.common import (
     positive_int,
     progress_wanted,
     replications,
+    table_width,
     typed,
     wrap,
 )
@@ -230,10 +231,12 @@ def _document(result, args: argparse.Namespace) -> dict:
 
 
 def _text(result, args: argparse.Namespace) -> str:
-    from sim.report.tables import backtest_table, count, grid
+    from sim.report.layout import fit
+    from sim.report.tables import backtest_table, count
 
     log, backtest = result.log, result.backtest()
     threshold = result.scenario.service_level_threshold
+    width = table_width()
     cleaning = [
         f"  {row.kind}: {row.rows:,} {row.what}" for row in log.cleaning.table().itertuples()
     ]
@@ -256,19 +259,21 @@ def _text(result, args: argparse.Namespace) -> str:
             f"queues {', '.join(log.queues)}",
             *cleaning,
             "",
-            grid(["queue", "parameter", "estimate", "95% CI", "method"], params, left=2),
+            fit(
+                ["queue", "parameter", "estimate", "95% CI", "method"], params, left=2, width=width
+            ),
             "(each hourly and weekday weight with its CI: --json, or parameters.csv in --report)",
             "",
             note,
             "",
             "overall",
-            backtest_table(b.overall, "queue", threshold).text(),
+            backtest_table(b.overall, "queue", threshold).text(width),
             "",
             "by day",
-            backtest_table(b.daily, "date", threshold).text(),
+            backtest_table(b.daily, "date", threshold).text(width),
             "",
             "by hour of day",
-            backtest_table(b.hourly, "hour", threshold).text(),
+            backtest_table(b.hourly, "hour", threshold).text(width),
             "",
             f"wrote {args.out}"
             + (f" and the back-test report {args.report}" if args.report else ""),

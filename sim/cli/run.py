@@ -18,6 +18,7 @@ from sim.cli.common import (
     command_line,
     plan_report,
     progress_wanted,
+    table_width,
 )
 from sim.errors import ScenarioError
 from sim.outputs import OutputPlan, Writer
@@ -110,10 +111,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     else:
         n = len(results.runs)
         title = f"{scenario.name}: {count(n, 'replication')}, seed {results.seed} ({ci_note(n)})"
-        print(format_summary(results.summary(), title, scenario.service_level_threshold))
+        threshold = scenario.service_level_threshold
+        print(format_summary(results.summary(), title, threshold, table_width()))
         if scenario.teams:
             print("\nteams (a team's agents, and its work at each queue it serves):")
-            print(format_teams(results.teams()))
+            print(format_teams(results.teams(), table_width()))
         if args.out:
             extra = " and the standard plots" if args.plots else ""
             print(f"\nwrote {Path(args.out) / ', '.join(RESULT_FILES)}{extra}")

@@ -21,6 +21,7 @@ from sim.cli.common import (
     plan_report,
     positive_int,
     progress_wanted,
+    table_width,
     typed,
     wrap,
 )
@@ -208,10 +209,10 @@ def _staff_text(
         [
             *notes,
             "",
-            staff_table(plan).text(),
+            staff_table(plan).text(table_width()),
             "",
             f"shift plan: {plan.agent_hours:g} agent-hours per day",
-            shift_table(plan).text(),
+            shift_table(plan).text(table_width()),
             "",
             verdict,
             "",

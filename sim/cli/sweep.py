@@ -21,6 +21,7 @@ from sim.cli.common import (
     plan_report,
     progress_wanted,
     scenarios_path,
+    table_width,
     table_writers,
     wrap,
 )
@@ -124,7 +125,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         f"{args.scenario}: {table['variant'].nunique()} variants x "
         f"{count(n, 'replication')} on common random numbers ({ci_note(n)})"
     )
-    print(sweep_table(table, paths).text())
+    print(sweep_table(table, paths).text(table_width()))
     return EXIT_OK
 
 

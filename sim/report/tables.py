@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import math
-import re
-import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from sim.report.layout import MAX_WIDTH, fit, grid, wrapped_blocks
 from sim.units import format_duration
 
 if TYPE_CHECKING:
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CI_NOTE",
     "COLUMNS",
+    "MAX_WIDTH",
     "SHOWN",
     "Table",
     "backtest_table",
@@ -115,35 +115,6 @@ def with_ci(value: float, half: float, kind: str, *, signed: bool = False) -> st
     return f"{text} ±{fmt(half, kind)}"
 
 
-def _text_width(text: str) -> int:
-    """Terminal columns ``text`` takes: CJK characters two, combining marks none."""
-    return sum(
-        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
-        for c in text
-    )
-
-
-def _pad(text: str, size: int, *, right: bool = False) -> str:
-    """``text`` padded with spaces to ``size`` terminal columns.
-
-    ``str.ljust`` counts characters, which misaligns a row holding a Chinese queue name.
-    """
-    fill = " " * max(size - _text_width(text), 0)
-    return fill + text if right else text + fill
-
-
-def grid(header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> str:
-    """A fixed-width table; the first ``left`` columns are left-aligned."""
-    widths = [max(_text_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(
-            _pad(c, w, right=i >= left) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    return "\n".join([line(header), *(line(r) for r in rows)])
-
-
 @dataclass(frozen=True)
 class Table:
     """A table as people read it: every cell already written in its units.
@@ -165,9 +136,12 @@ class Table:
     caption: str = ""
     flags: tuple[str, ...] = ()
 
-    def text(self) -> str:
-        """The fixed-width terminal table."""
-        return grid(self.header, self.rows, self.left)
+    def text(self, width: int = MAX_WIDTH, *, rule: bool = False) -> str:
+        """The fixed-width terminal table, at most ``width`` columns wide (see :func:`fit`).
+
+        ``rule`` puts a dashed line under the header.
+        """
+        return fit(self.header, self.rows, left=self.left, width=width, rule=rule)
 
     def without(self, column: int) -> Table:
         """The same table without one column (a label every row shares)."""
@@ -182,101 +156,6 @@ class Table:
     def flag(self, i: int) -> str:
         """Row ``i``'s flag (``""`` when rows are not flagged)."""
         return self.flags[i] if self.flags else ""
-
-
-# Terminal tables stay this narrow: long cells wrap onto more lines instead.
-MAX_WIDTH = 120
-_MIN_WRAPPED = 12
-
-
-def _words(cell: str) -> list[str]:
-    """A cell's words: split at spaces and after each ``+``, separators kept."""
-    return re.findall(r"[^ +]*[ +]?", cell)[:-1] or [""]
-
-
-# Where a word too long for its line may break: after these first, then after these.
-_CUT_TIERS = ("./,", "_")
-
-
-def _subwords(word: str, width: int, tiers: tuple[str, ...] = _CUT_TIERS) -> list[str]:
-    """A word longer than ``width`` cut after ``.``, ``/`` or ``,``, then ``_``, then anywhere."""
-    if len(word.rstrip()) <= width:
-        return [word]
-    if not tiers:
-        return [word[i : i + width] for i in range(0, len(word), width)]
-    cut = re.escape(tiers[0])
-    parts = re.findall(rf"[^{cut}]*[{cut}]?", word)[:-1]
-    return _joined([piece for part in parts for piece in _subwords(part, width, tiers[1:])], width)
-
-
-def _joined(pieces: list[str], width: int) -> list[str]:
-    """Consecutive pieces put back together as long as they fit in ``width``."""
-    out = [""]
-    for piece in pieces:
-        if out[-1] and len(out[-1] + piece.rstrip()) > width:
-            out.append("")
-        out[-1] += piece
-    return out
-
-
-def _pieces(cell: str, width: int) -> list[str]:
-    """A cell as lines of at most ``width``: broken at spaces and after ``+``.
-
-    A word too long for a line (a long id, a queue name) is broken after a dot, a slash
-    or a comma, then after an underscore, and only as a last resort mid-name.
-    """
-    pieces = [piece for word in _words(cell) for piece in _subwords(word, width)]
-    return [line.strip() for line in _joined(pieces, width)]
-
-
-def _floor(cells: Sequence[str]) -> int:
-    """How narrow a column can get without breaking a word (at least ``_MIN_WRAPPED``)."""
-    return max(_MIN_WRAPPED, *(len(w.rstrip()) for c in cells for w in _words(c)))
-
-
-def wrapped_blocks(
-    header: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    *,
-    right: Collection[int] = (),
-    wrap: Collection[int] = (),
-    width: int = MAX_WIDTH,
-) -> tuple[list[str], list[list[str]]]:
-    """A fixed-width table at most ``width`` wide: the ``wrap`` columns wrap if needed.
-
-    The widest wrappable column is narrowed first, down to its longest word while another
-    column can still give way, then down to ``_MIN_WRAPPED``; a row whose cells wrap
-    takes several lines, its other cells on the first. Returns the header's lines and
-    rule, then each row's lines (so that a caller can put lines between rows).
-    """
-    columns = [[r[i] for r in [header, *rows]] for i in range(len(header))]
-    widths = [max(map(_text_width, c)) for c in columns]
-    floors = {i: min(widths[i], _floor(columns[i])) for i in wrap}
-    for floor in (floors.__getitem__, lambda _: _MIN_WRAPPED):
-        while sum(widths) + 2 * (len(widths) - 1) > width:
-            candidates = [i for i in wrap if widths[i] > floor(i)]
-            if not candidates:
-                break
-            widths[max(candidates, key=lambda i: widths[i])] -= 1
-
-    def lines(cells: Sequence[str]) -> list[str]:
-        parts = [
-            _pieces(c, w) if i in wrap else [c]
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ]
-        out = []
-        for k in range(max(map(len, parts))):
-            texts = [p[k] if k < len(p) else "" for p in parts]
-            out.append(
-                "  ".join(
-                    _pad(t, w, right=i in right)
-                    for i, (t, w) in enumerate(zip(texts, widths, strict=True))
-                ).rstrip()
-            )
-        return out
-
-    rule = "  ".join("-" * w for w in widths)
-    return [*lines(header), rule], [lines(row) for row in rows]
 
 
 def _summary_cell(row: pd.Series, metric: str, kind: str) -> str:
@@ -297,19 +176,11 @@ def summary_table(summary: pd.DataFrame, threshold: float, caption: str = "") ->
     return Table(tuple(header), tuple(map(tuple, rows)), caption=caption)
 
 
-def format_summary(summary: pd.DataFrame, title: str, threshold: float) -> str:
+def format_summary(
+    summary: pd.DataFrame, title: str, threshold: float, width: int = MAX_WIDTH
+) -> str:
     """A fixed-width table of the main metrics, mean ± 95% CI half-width per queue."""
-    return "\n".join([title, _ruled(summary_table(summary, threshold))])
-
-
-def _ruled(table: Table) -> str:
-    """The terminal table with a rule under its header."""
-    widths = [
-        max(_text_width(r[i]) for r in [table.header, *table.rows])
-        for i in range(len(table.header))
-    ]
-    rule = ["-" * w for w in widths]
-    return grid(table.header, [rule, *table.rows], table.left)
+    return "\n".join([title, summary_table(summary, threshold).text(width, rule=True)])
 
 
 def compare_table(diffs: pd.DataFrame, metrics: Sequence[str], caption: str = "") -> Table:
@@ -493,9 +364,9 @@ def teams_table(teams: pd.DataFrame, caption: str = "") -> Table:
     return Table(header, tuple(rows), left=2, caption=caption)
 
 
-def format_teams(teams: pd.DataFrame) -> str:
+def format_teams(teams: pd.DataFrame, width: int = MAX_WIDTH) -> str:
     """The per-team table for the terminal."""
-    return _ruled(teams_table(teams))
+    return teams_table(teams).text(width, rule=True)
 
 
 def _count(value: float) -> str:
