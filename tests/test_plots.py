@@ -7,11 +7,14 @@ that must start, end and move the right way, panels and labels that must be ther
 
 from __future__ import annotations
 
+import io
+import warnings
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from matplotlib.collections import PolyCollection
 from matplotlib.image import AxesImage
 from matplotlib.patches import Polygon, Rectangle
@@ -20,6 +23,7 @@ import sim
 import sim.cli
 from sim import plots
 from sim.plots import base as plot_base
+from sim.plots.fonts import installed_cjk_fonts
 from sim.report.figures import write_standard_plots
 from sim.timeline import Clock
 
@@ -580,3 +584,80 @@ def test_series_styles_stay_distinct_and_skip_the_faint_yellow():
     styles = [plot_base.line_style(i) for i in range(28)]
     assert len({(s["color"], s["linestyle"]) for s in styles}) == 28
     assert "#F0E442" not in {s["color"] for s in styles}
+
+
+# -- CJK queue names ------------------------------------------------------------------------
+
+
+def _cjk_figure(label: str = "客服.邮件"):
+    fig = plot_base.new_figure(3, 2)
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1], label=label)
+    ax.set_title(f"{label} waits")
+    ax.set_yticks([0, 1], [label, "chat"])
+    ax.legend()
+    return fig
+
+
+def _draw(fig, kind: str = "png") -> list[warnings.WarningMessage]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(io.BytesIO(), format=kind)
+    return caught
+
+
+@pytest.fixture
+def no_cjk_font(monkeypatch):
+    from sim.plots import fonts
+
+    monkeypatch.setattr(fonts, "installed_cjk_fonts", lambda: ())
+    monkeypatch.setattr(fonts, "_warned", False)
+
+
+@pytest.mark.parametrize("kind", ["png", "svg"])
+def test_cjk_text_without_a_cjk_font_warns_once_naming_the_fix(no_cjk_font, kind):
+    # Chinese queue names drew as boxes with one "Glyph ... missing" warning per character
+    # (and per figure): nothing said what to do about it.
+    from sim.plots.fonts import CJKFontWarning
+
+    caught = _draw(_cjk_figure(), kind) + _draw(_cjk_figure("直播间"), kind)
+    assert [w.category for w in caught] == [CJKFontWarning]
+    said = str(caught[0].message)
+    assert "Noto Sans CJK" in said
+    assert "apt-get install fonts-noto-cjk" in said
+    assert _draw(_cjk_figure("chat")) == []
+
+
+def test_installed_cjk_fonts_follow_every_text_of_a_figure(monkeypatch):
+    # No CJK font can be counted on here: a font matplotlib ships stands in for one, and
+    # every text, tick labels and legend included, must fall back to it after its own.
+    from matplotlib.text import Text
+
+    from sim.plots import fonts
+
+    monkeypatch.setattr(fonts, "installed_cjk_fonts", lambda: ("DejaVu Serif",))
+    fig = _cjk_figure()
+    assert not [w for w in _draw(fig) if w.category is fonts.CJKFontWarning]
+    texts = [t for t in fig.findobj(Text) if t.get_text()]
+    assert {"客服.邮件 waits", "客服.邮件", "chat"} <= {t.get_text() for t in texts}
+    assert all(t.get_fontfamily()[-1] == "DejaVu Serif" for t in texts)
+
+
+@pytest.mark.skipif(not installed_cjk_fonts(), reason="no CJK font on this machine")
+def test_an_installed_cjk_font_draws_the_glyphs():
+    caught = _draw(_cjk_figure())
+    assert not [w for w in caught if "missing from font" in str(w.message)]
+
+
+def test_the_command_line_says_the_cjk_warning_in_one_line(no_cjk_font, tmp_path, capsys):
+    data = {"name": "cjk", "start": "2026-01-05T00:00", "duration": "2h", "seed": 1,
+            "queues": {"客服.邮件": {"arrivals": {"rate": "40/h"}, "staff": 1,
+                                  "service": {"dist": "exponential", "mean": "1m"}}}}  # fmt: skip
+    path = tmp_path / "cjk.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "waits.png"
+    argv = ["plot", str(path), "--kind", "wait", "-n", "1", "--workers", "1", "--out", str(out)]
+    assert sim.cli.main(argv) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert [line for line in err if "CJK" in line] == [err[-1]]
+    assert err[-1].startswith("warning: no CJK font is installed")

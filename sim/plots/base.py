@@ -14,8 +14,10 @@ from typing import TypedDict
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.backend_bases import RendererBase
 from matplotlib.figure import Figure
 
+from sim.plots.fonts import cjk_fallback
 from sim.report.tables import count
 from sim.results import Results
 from sim.scenario import RATE_METRICS, TIME_METRICS
@@ -149,9 +151,21 @@ def fitted_title(text: str, width: float) -> str:
     )
 
 
+class _Figure(Figure):
+    """A figure that draws its texts with the installed CJK fonts as fallbacks.
+
+    Fonts are looked up when the figure is drawn (saved, or shown in a notebook), and
+    tick labels are only made then: the fallbacks are set around the drawing itself.
+    """
+
+    def draw(self, renderer: RendererBase) -> None:
+        with cjk_fallback(self):
+            super().draw(renderer)
+
+
 def new_figure(width: float = 7.5, height: float = 4.5) -> Figure:
-    """A figure with constrained layout, outside pyplot."""
-    return Figure(figsize=(width, height), layout="constrained")
+    """A figure with constrained layout, outside pyplot, that draws CJK queue names."""
+    return _Figure(figsize=(width, height), layout="constrained")
 
 
 _LEGEND_INSIDE = 4  # more legend entries than this go beside the axes
