@@ -623,3 +623,50 @@ def test_run_out_into_an_earlier_runs_folder_leaves_no_file_of_that_run(
     left = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
     assert left == sorted([*sim.results.RESULT_FILES, "notes.md"])
     assert json.loads((folder / "metadata.json").read_text())["seed"] == 9
+
+
+# The fields the help names as probabilities, each with a path into _PROBABILITY_DATA.
+_PROBABILITY_PATHS = {
+    "resolution": "queues.chat.resolution",
+    "visibility": "queues.chat.visibility",
+    "retry probability": "queues.chat.retry.probability",
+    "route share": "queues.chat.on_abandon.email.share",
+    "route value": "queues.chat.on_unresolved.email",
+    "parallel share": "queues.chat.parallel.email",
+    "shrinkage": "queues.chat.shrinkage",
+}
+_PROBABILITY_DATA = {
+    "queues": {
+        "chat": {
+            "resolution": 0.7,
+            "visibility": 0.9,
+            "retry": {"probability": 0.3, "after": "5m"},
+            "on_abandon": {"email": {"share": 0.2, "after": "1h"}},
+            "on_unresolved": {"email": 1.0},
+            "parallel": {"email": 0.1},
+            "shrinkage": 0.25,
+            "service": {"dist": "exponential", "mean": "3m"},
+        }
+    }
+}
+
+
+def test_calibrate_help_says_which_free_fields_are_searched_within_0_1(capsys):
+    # The help said "a probability is searched in [0, 1]" without saying which fields
+    # count as one: a user freeing a route's share or a shrinkage could not know.
+    from sim.parameters import free_parameter
+
+    with pytest.raises(SystemExit):
+        main(["calibrate", "--help"])
+    helped = " ".join(capsys.readouterr().out.split())
+    assert "searched within [0, 1]" in helped
+    for field in ("resolution", "visibility", "probability", "share", "on_", "parallel",
+                  "shrinkage"):  # fmt: skip
+        assert field in helped, field
+    # What the help lists is what the search does.
+    for what, path in _PROBABILITY_PATHS.items():
+        free = free_parameter(path, _PROBABILITY_DATA)
+        assert free.low == 0.0, what
+        assert 0.99 < free.high <= 1.0, what
+    other = free_parameter("queues.chat.service.mean", _PROBABILITY_DATA)
+    assert (other.low, other.high) == (other.start / 4, other.start * 4)

@@ -26,7 +26,11 @@ examples:
 
 A bare bound is in the unit the file uses for the field (a rate written 150/h: arrivals
 per hour; a duration written 8m: minutes); bounds with units (5m, 100/h) are converted.
-Without bounds a probability is searched in [0, 1], anything else in [value/4, 4 x value].
+Probabilities are searched within [0, 1] (bounds given are kept inside it): a field named
+resolution, visibility, probability (a retry's) or share (a delayed route's), a route's
+value (any on_* mapping: queues.live.on_unresolved.email) or a parallel visit's share
+(queues.live.parallel.email), and shrinkage (below 1). Without bounds anything else is
+searched in [value/4, 4 x value].
 Every evaluation runs the same replications with the same seed (common random numbers).
 Without -n their count is chosen once, at the start values: from --min-replications
 until every fitted target's 95% CI half-width is at most --precision x its tolerance, at
@@ -61,7 +65,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="PATH[=LOW:HIGH]",
         help=(
             "a field to fit, e.g. queues.live.patience.mean=5m:30m (repeatable); "
-            "comma-separated paths share one value, 1-PATH takes one minus it"
+            "comma-separated paths share one value, 1-PATH takes one minus it; "
+            "probabilities stay within [0, 1] (which fields: below)"
         ),
     )
     p.add_argument(
