@@ -311,7 +311,9 @@ class Node:
             log.fate[rec] = True  # an agent will not resolve it (the column reads 0 until then)
         deadline = now + patience if patience is not None else math.inf
         # A first attempt's parallel visit (a retrial does not open another), drawn on
-        # every first arrival and used only if the contact gets in.
+        # every first arrival (common random numbers) and opened only if this queue takes
+        # the contact in: a shopper turned away on arrival (hidden entry, closed hours, a
+        # full line) is not chatting here, and its turn-away route says where it goes.
         # _u_parallel is set whenever _parallel is.
         twin = (
             self._parallel.choose(self._u_parallel())  # type: ignore[misc]
@@ -332,11 +334,13 @@ class Node:
         elif staffed or self._closed_waits:
             # _join, inlined: the hot path.
             if self.line.available or self._batch or (agent := self._acquire(now)) is None:
-                self._wait(rec, deadline, now)
+                if not self._wait(rec, deadline, now):
+                    return  # triaged away
             else:
                 self._serve(rec, agent, now)
         else:
             self._leave(rec, Outcome.CLOSED, self._routes["on_closed"], now)
+            return
         if twin >= 0 and log.hop[rec] < self._last_hop:
             dest = self._parallel.destinations[twin]  # type: ignore[union-attr]
             self.network[dest].arrive(log.contact[rec], log.hop[rec] + 1, now)
@@ -350,16 +354,18 @@ class Node:
         else:
             self._serve(rec, agent, now)
 
-    def _wait(self, rec: int, deadline: float, now: float) -> None:
+    def _wait(self, rec: int, deadline: float, now: float) -> bool:
+        """Put the contact in line, or triage it away (``overflow``); return whether it waits."""
         line = self.line
         # Triage applies to contacts that would have to wait, never with an agent free.
         if self._overflow is not None and len(line) >= self._overflow:
             self._leave(rec, Outcome.OVERFLOW, self._routes["on_overflow"], now)
-            return
+            return False
         line.push(rec, deadline, now)
         timers = self._timers
         if deadline < math.inf and (not timers or timers[0] > deadline):
             self._arm_timer(deadline, now)
+        return True
 
     def _any_agent(self, now: float) -> Agent | None:
         agent = self._own.acquire(now)  # type: ignore[union-attr]

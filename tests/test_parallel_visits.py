@@ -121,3 +121,45 @@ def test_a_retrial_opens_no_second_parallel_visit():
         at_chat = chat["arrive"][chat["contact"] == contact]
         if arrive in at_chat.tolist():
             assert arrive == firsts[contact]
+
+
+# A chat desk open 08:00-16:00 whose every taken-in contact also writes an email; the
+# contacts it turns away on arrival (closed hours, a full line, a hidden entry) do not.
+_TURNED_AWAY = {
+    "closed: lost": ["queues.chat.closed=lost"],
+    "closed: route": ["queues.chat.closed=route", "queues.chat.on_closed={other: 1.0}"],
+    "overflow": [
+        "queues.chat.overflow={threshold: 1}",
+        "queues.chat.on_overflow={other: 1.0}",
+        "queues.chat.staff=1",
+    ],
+    "not visible": ["queues.chat.visibility=0.5", "queues.chat.on_not_visible={other: 1.0}"],
+}
+
+
+@pytest.mark.parametrize("case", list(_TURNED_AWAY))
+def test_a_contact_turned_away_on_arrival_opens_no_parallel_visit(case):
+    queues = {
+        "chat": {
+            "arrivals": {"rate": "20/h"},
+            "staff": [{"start": "08:00", "end": "16:00", "agents": 1}],
+            "service": {"dist": "constant", "value": "5m"},
+            "parallel": {"email": 1.0},
+        },
+        "email": {"staff": 1, "service": {"dist": "constant", "value": "1m"}},
+        "other": {"staff": 1, "service": {"dist": "constant", "value": "1m"}},
+    }
+    data = {"name": "turned-away", "start": "2026-01-05T00:00", "duration": "1d", "seed": 5,
+            "queues": queues}  # fmt: skip
+    result = sim.simulate(sim.from_dict(data, overrides=_TURNED_AWAY[case]))
+    chat, email = _at(result, "chat"), _at(result, "email")
+    away = np.isin(chat["outcome"], [Outcome.CLOSED, Outcome.OVERFLOW, Outcome.NOT_VISIBLE])
+    assert away.sum() > 10
+    assert (~away).sum() > 10
+    # Exactly the contacts the chat took in opened an email, at the chat's arrival, one
+    # hop further; a shopper turned away follows the turn-away's own route instead.
+    kept = np.argsort(chat["contact"][~away])
+    twins = np.argsort(email["contact"])
+    np.testing.assert_array_equal(email["contact"][twins], chat["contact"][~away][kept])
+    np.testing.assert_array_equal(email["arrive"][twins], chat["arrive"][~away][kept])
+    assert (email["hop"] == 1).all()
