@@ -332,10 +332,13 @@ class Node:
         if self._bot_always or (self._bot_unstaffed and not staffed):
             self._bot(rec, deadline, now)
         elif staffed or self._closed_waits:
-            # _join, inlined: the hot path.
+            # _hand_over, inlined (the hot path), with triage: a new contact that would
+            # wait finds the line long and goes elsewhere (never with an agent free).
             if self.line.available or self._batch or (agent := self._acquire(now)) is None:
-                if not self._wait(rec, deadline, now):
-                    return  # triaged away
+                if self._overflow is not None and len(self.line) >= self._overflow:
+                    self._leave(rec, Outcome.OVERFLOW, self._routes["on_overflow"], now)
+                    return
+                self._wait(rec, deadline, now)
             else:
                 self._serve(rec, agent, now)
         else:
@@ -345,7 +348,12 @@ class Node:
             dest = self._parallel.destinations[twin]  # type: ignore[union-attr]
             self.network[dest].arrive(log.contact[rec], log.hop[rec] + 1, now)
 
-    def _join(self, rec: int, deadline: float, now: float) -> None:
+    def _hand_over(self, rec: int, deadline: float, now: float) -> None:
+        """The bot hands the contact to the agents: an agent, or the line, untriaged.
+
+        Triage (``overflow``) turns away new contacts, in ``arrive``; this one has had
+        the bot's answer and is promised a person.
+        """
         # The dispatch keeps every agent who could take a waiting contact busy (see
         # sim.crew), so while contacts wait, none is free: a newcomer joins the line
         # without looking for one. Most arrivals at a busy queue take this way.
@@ -354,18 +362,11 @@ class Node:
         else:
             self._serve(rec, agent, now)
 
-    def _wait(self, rec: int, deadline: float, now: float) -> bool:
-        """Put the contact in line, or triage it away (``overflow``); return whether it waits."""
-        line = self.line
-        # Triage applies to contacts that would have to wait, never with an agent free.
-        if self._overflow is not None and len(line) >= self._overflow:
-            self._leave(rec, Outcome.OVERFLOW, self._routes["on_overflow"], now)
-            return False
-        line.push(rec, deadline, now)
+    def _wait(self, rec: int, deadline: float, now: float) -> None:
+        self.line.push(rec, deadline, now)
         timers = self._timers
         if deadline < math.inf and (not timers or timers[0] > deadline):
             self._arm_timer(deadline, now)
-        return True
 
     def _any_agent(self, now: float) -> Agent | None:
         agent = self._own.acquire(now)  # type: ignore[union-attr]
@@ -491,7 +492,7 @@ class Node:
             self._leave(rec, _RESOLVED, None, now)
         elif self._bot_hands_over:
             # The human line takes over; patience runs from the hand-over.
-            self._join(rec, deadline + (now - log.arrive[rec]), now)
+            self._hand_over(rec, deadline + (now - log.arrive[rec]), now)
         else:
             self._leave(rec, _UNRESOLVED, self._on_unresolved, now)
 

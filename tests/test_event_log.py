@@ -581,3 +581,72 @@ def test_own_agents_starting_with_a_team_take_their_queue_first():
     assert a["agent"][first_a][0] == own
     assert b["agent_start"][first_b][0] == at_nine
     assert b["agent"][first_b][0] == team
+
+
+# --------------------------------------------------------------------------- triage
+
+
+def test_a_hybrid_bots_hand_over_joins_the_human_line_untriaged():
+    # Overflow triage sends *new* contacts that would wait behind `threshold` others to
+    # a self-service queue. A contact the hybrid bot answered and could not settle is no
+    # new contact: it joins the agents' line however long it is. Before, it was triaged
+    # at the hand-over and recorded as answered (by the bot) and overflowed at once,
+    # which no figure expects: the queue's service level came out at 4.3 (433%).
+    bot_delay, service = 5.0, 300.0
+    scenario = _scenario(
+        {
+            "q": {
+                "arrivals": {"rate": "60/h"},
+                "staff": 1,
+                "bot": {"when": "always", "resolution": 0.0, "response": _const(bot_delay)},
+                "service": _const(service),
+                "overflow": {"threshold": 1},
+                "on_overflow": {"faq": 1.0},
+            },
+            "faq": {"bot": {"when": "unstaffed", "resolution": 1.0}, "service": _const(1)},
+        },
+        duration="2h",
+    )
+    result = sim.simulate(scenario)
+    h = _hops(result, "q")
+    assert len(h["arrive"]) > 80  # 2 h at 60/h, one agent for 12 an hour: a long line
+    assert (h["by"] == By.AGENT).all()
+    start = _fifo_multi(h["arrive"] + bot_delay, service, 1)
+    _close(h["agent_start"], start)
+    _close(h["end"], start + service)
+    assert (h["outcome"] == Outcome.RESOLVED).all()
+    assert not (result.hops["queue"] == result.queues.index("faq")).any()
+    figures = sim.metrics.queue_metrics(result, 60.0)["q"]
+    assert figures["service_level"] == 1.0  # the bot answers all, each within 60 s
+    assert figures["overflow_rate"] == 0.0
+
+
+def test_a_night_bots_hand_over_waits_untriaged_while_new_daytime_contacts_are_triaged():
+    # A bot covering the closed hours tells the shopper a person will answer
+    # (unresolved: wait): those contacts wait for the shift whatever the line. A contact
+    # arriving in the shift that would wait behind one other goes to the FAQ.
+    scenario = _scenario(
+        {
+            "q": {
+                "arrivals": {"rate": "6/h"},
+                "staff": [{"start": "08:00", "end": "16:00", "agents": 1}],
+                "bot": {"when": "unstaffed", "resolution": 0.0, "unresolved": "wait"},
+                "service": _const(1200),
+                "overflow": {"threshold": 1},
+                "on_overflow": {"faq": 1.0},
+            },
+            "faq": {"bot": {"when": "unstaffed", "resolution": 1.0}, "service": _const(1)},
+        },
+        duration="1d",
+    )
+    h = _hops(sim.simulate(scenario), "q")
+    clock = h["arrive"] % DAY
+    day = (clock >= 8 * HOUR) & (clock < 16 * HOUR)
+    overflowed = h["outcome"] == Outcome.OVERFLOW
+    _close(h["response"][~day], h["arrive"][~day])  # the bot's answer, at once
+    assert not overflowed[~day].any()
+    assert (~day).sum() > 50
+    assert overflowed[day].sum() > 10
+    # Triaged contacts were never answered; every other daytime one found the line short.
+    assert np.isnan(h["response"][overflowed]).all()
+    assert (h["by"][overflowed] == By.NONE).all()
