@@ -27,16 +27,29 @@ _RATE_UNIT |= {"d": 86400.0, "day": 86400.0}
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 
 
+def _is_boolean(value: object) -> bool:
+    """Whether ``value`` is a boolean: Python's, or numpy's (``np.True_``, a 0-d array).
+
+    numpy's is no subclass of ``bool``, and pydantic reads it as 1 or 0 for a number.
+    Read from its dtype, so that numpy need not be imported to ask.
+    """
+    if isinstance(value, bool):
+        return True
+    dtype = getattr(value, "dtype", None)
+    return getattr(dtype, "kind", None) == "b" and getattr(value, "shape", None) == ()
+
+
 def not_boolean(value: object) -> object:
     """``value`` unless it is a boolean: YAML reads yes, no, on and off as true and false.
 
     Numbers would take them as 1 and 0 (``staff: yes`` one agent, ``resolution: no``
-    nothing resolved), so a boolean where none belongs is an error.
+    nothing resolved), so a boolean where none belongs is an error; so is numpy's
+    (``sim.from_dict`` with ``np.True_``).
 
     Raises:
         ValueError: ``value`` is a boolean.
     """
-    if isinstance(value, bool):
+    if _is_boolean(value):
         raise ValueError(
             f"got true/false ({str(value).lower()}): YAML reads yes, no, on, off, true and false "
             "as booleans; give a number (or quote the text)"
@@ -53,7 +66,7 @@ def parse_duration(value: object) -> float:
     Raises:
         ValueError: if the value is not a duration.
     """
-    if isinstance(value, bool):
+    if _is_boolean(value):
         raise ValueError("expected a duration like 90s, 4m12s, 2h or a number of seconds")
     if isinstance(value, numbers.Real):  # numpy's integers too, not only int and float
         seconds = float(value)
@@ -86,7 +99,7 @@ def parse_rate(value: object) -> float:
     Raises:
         ValueError: if the value is not a rate.
     """
-    if isinstance(value, bool):
+    if _is_boolean(value):
         raise ValueError("expected a rate like 150/h, 2/min or 3000/d")
     if isinstance(value, numbers.Real):
         rate = float(value) / 3600.0

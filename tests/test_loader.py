@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 
@@ -1020,3 +1021,85 @@ def test_a_queue_name_with_an_empty_dotted_part_is_an_error(name):
     with pytest.raises(sim.ScenarioError) as info:
         sim.from_dict(data)
     assert [p for p, _ in info.value.problems] == [f"queues.{name}"]
+
+
+# Every number of a scenario that uses most fields, for the numpy-boolean test below.
+_NUMBERS: dict[str, Any] = {
+    "name": "numbers",
+    "start": "2026-01-05T00:00",
+    "duration": 86400,
+    "warmup": 3600,
+    "seed": 1,
+    "replications": 3,
+    "max_hops": 5,
+    "service_level_threshold": 60,
+    "queues": {
+        "chat": {
+            "arrivals": {
+                "rate": 30,
+                "weekdays": [1, 1, 1, 1, 1, 2, 1],
+                "peaks": [{"start": "20:00", "end": "22:00", "multiplier": 2}],
+            },
+            "staff": [{"start": "08:00", "end": "20:00", "agents": 2}],
+            "shrinkage": 0.1,
+            "priority": 1,
+            "bot": {"when": "unstaffed", "resolution": 0.3},
+            "service": {"dist": "gamma", "mean": 180, "cv": 1},
+            "patience": {"dist": "exponential", "mean": 300},
+            "retry": {"probability": 0.2, "after": {"dist": "constant", "value": 60}},
+            "resolution": 0.8,
+            "visibility": 0.9,
+            "overflow": {"threshold": 4},
+            "concurrency": {"max": 2, "slowdown": 0.25},
+            "on_unresolved": {"email": 0.5},
+            "on_abandon": {
+                "email": {"share": 0.5, "after": {"dist": "uniform", "low": 1, "high": 9}}
+            },
+            "on_overflow": {"email": 1.0},
+            "on_not_visible": {"email": 1.0},
+            "parallel": {"email": 0.1},
+        },
+        "email": {"staff": 1, "service": {"dist": "empirical", "values": [60, 120]}},
+    },
+    "teams": {"desk": {"staff": 1, "serves": ["chat"]}},
+    "targets": [{"queue": "chat", "metric": "mean_wait", "value": 60, "tolerance": 6}],
+}
+
+
+def _number_paths(node: Any, prefix: str = "") -> list[str]:
+    if isinstance(node, dict):
+        items = node.items()
+    elif isinstance(node, list):
+        items = enumerate(node)
+    else:
+        numeric = isinstance(node, int | float) and not isinstance(node, bool)
+        return [prefix.lstrip(".")] if numeric else []
+    return [p for key, value in items for p in _number_paths(value, f"{prefix}.{key}")]
+
+
+@pytest.mark.parametrize("value", [np.True_, np.False_, np.array(True)], ids=repr)
+def test_a_numpy_boolean_where_a_number_belongs_is_an_error(value):
+    # The Python API takes numpy values (a notebook's np.int64 counts); numpy's booleans
+    # are not Python bools, and pydantic read np.True_ as 1 (agents: np.True_, one agent).
+    # Now each is refused as the Python boolean is, naming the field.
+    sim.from_dict(_NUMBERS)  # valid as it stands
+    paths = _number_paths(_NUMBERS)
+    assert len(paths) > 30
+
+    def problems(path: str, new: Any) -> list[tuple[str, str]]:
+        data = copy.deepcopy(_NUMBERS)
+        *parents, last = path.split(".")
+        node = data
+        for key in parents:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        node[int(last) if isinstance(node, list) else last] = new
+        with pytest.raises(sim.ScenarioError) as info:
+            sim.from_dict(data)
+        return info.value.problems
+
+    for path in paths:
+        found = problems(path, value)
+        assert found == problems(path, bool(value))
+        # The field itself, or (a target's value, checked with its metric) its entry.
+        assert len(found) == 1
+        assert f"{path}.".startswith(f"{found[0][0]}."), found
