@@ -266,6 +266,8 @@ def simulate(
         crew.pool.close(env.now)
     hops, contacts = log.close()
     crew_accounts = _crew_accounts(crews, len(names), hops, window)
+    for node in nodes:  # the records and draws go now, not at the next full collection
+        node.release()
     accounts = tuple(_queue_account(q, crew_accounts) for q in range(len(names)))
     return ReplicationResult(
         scenario.name,
