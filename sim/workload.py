@@ -10,8 +10,10 @@ costs milliseconds and is exact in expectation. Two kinds of limit use it:
 * soft limits per command (:class:`Limits`): contacts, agent shifts, replications and
   memory a command may ask for before it must be confirmed (``--allow-large``).
 
-Memory per contact is measured, not guessed (``benchmarks/bench_memory.py``): the
-records a kept replication holds, and what a replication needs while it runs.
+Memory is counted per queue visit (a hop record): the expected visits of a replication
+come from the arrivals and the scenario's own routes (:func:`expected_visits`, an upper
+bound), the bytes per visit are measured, not guessed (``benchmarks/bench_memory.py``):
+the records a kept replication holds, and what a replication needs while it runs.
 """
 
 from __future__ import annotations
@@ -23,13 +25,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.errors import ScenarioError
-from sim.scenario import Scenario
+from sim.scenario import Queue, Routes, Scenario, route_share
 from sim.timeline import Clock, rate_function, shift_instances
 
 __all__ = [
-    "BYTES_KEPT_PER_CONTACT",
-    "BYTES_RUNNING_PER_CONTACT",
-    "BYTES_WRITTEN_PER_CONTACT",
+    "BYTES_KEPT_PER_VISIT",
+    "BYTES_RUNNING_PER_VISIT",
+    "BYTES_WRITTEN_PER_VISIT",
     "LIMITS",
     "MAX_ARRIVALS",
     "Limits",
@@ -39,6 +41,7 @@ __all__ = [
     "check_runnable",
     "estimate",
     "expected_arrivals",
+    "expected_visits",
     "integral",
 ]
 
@@ -46,15 +49,17 @@ __all__ = [
 # replication is about 10 GB of records, far past any question about one service desk.
 MAX_ARRIVALS = 100_000_000
 
-# Bytes per external arrival of one replication, measured by benchmarks/bench_memory.py
-# (tracemalloc plus the records' memory maps, every shipped scenario scaled to 100,000
-# arrivals per replication; the largest were all offline.yaml's, three queue visits per
-# arrival: up to 469, 413 and 971 over two runs): the peak while a replication runs, what
-# its records hold once it is done, and the extra peak of writing its rows of contacts.csv
-# (``sim run --out``).
-BYTES_RUNNING_PER_CONTACT = 480
-BYTES_KEPT_PER_CONTACT = 420
-BYTES_WRITTEN_PER_CONTACT = 1000
+# Bytes per queue visit (hop record) of one replication, measured by
+# benchmarks/bench_memory.py in fresh processes, as the operating system counts them
+# (every shipped scenario scaled to 100,000 arrivals per replication; the largest over
+# them, up to 499, 75 and 485, came from scenarios of about one visit per arrival, whose
+# per-contact columns weigh on each visit): what a worker's resident set rises by to run
+# a replication and send its result, what the parent holds per replication kept (its
+# records: 55 bytes a visit and 10 a contact, unpickled), and the extra peak of writing
+# its rows of contacts.csv (``sim run --out``).
+BYTES_RUNNING_PER_VISIT = 500
+BYTES_KEPT_PER_VISIT = 80
+BYTES_WRITTEN_PER_VISIT = 500
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,63 @@ def expected_arrivals(scenario: Scenario) -> dict[str, float]:
         if queue.arrivals is not None:
             found[name] = integral(*rate_function(queue.arrivals, clock, 0.0, scenario.duration))
     return found
+
+
+def expected_visits(scenario: Scenario, arrivals: dict[str, float] | None = None) -> float:
+    """Queue visits (hop records) of one replication, in expectation and from above.
+
+    External arrivals (:func:`expected_arrivals`) go through the routes hop by hop, up
+    to ``max_hops``: each visit sends on, to each queue, at most what the likeliest way
+    of leaving sends there (:func:`_fan_out`). Which way a visit leaves depends on the
+    queueing (closed hours, a long line, patience), which no formula gives; the largest
+    of them bounds any mixture of them, so the estimate errs on the safe side, exact for
+    a queue with one way out. ``arrivals``: :func:`expected_arrivals`, if known.
+    """
+    names = list(scenario.queues)
+    index = {name: i for i, name in enumerate(names)}
+    fan = np.array([_fan_out(scenario.queues[name], index, index[name]) for name in names])
+    arrivals = expected_arrivals(scenario) if arrivals is None else arrivals
+    wave = np.array([arrivals.get(name, 0.0) for name in names])
+    total = float(wave.sum())
+    for _ in range(scenario.max_hops - 1):  # one wave per hop: hop k's visits
+        wave = wave @ fan
+        reached = float(wave.sum())
+        total += reached
+        if reached <= 1e-9 * total:  # what is left cannot matter (or nothing routes)
+            break
+    return total
+
+
+def _fan_out(queue: Queue, index: dict[str, int], own: int) -> np.ndarray:
+    """Visits to each queue that one visit at ``queue`` (number ``own``) opens next, at most."""
+
+    def shares(routes: Routes, scale: float = 1.0) -> np.ndarray:
+        row = np.zeros(len(index))
+        for dest, value in routes.items():
+            # A queue taken out of its network (``sim staff`` plans it alone) keeps its
+            # routes to queues that are not simulated: no visits there.
+            if dest in index:
+                row[index[dest]] += scale * route_share(value)
+        return row
+
+    # The ways a visible visit can end, each with what it sends on in expectation.
+    unresolved = shares(queue.on_unresolved, 1.0 - queue.resolution)
+    ways = [unresolved]
+    if queue.bot is not None and queue.bot.when == "unstaffed" and queue.bot.unresolved == "route":
+        ways.append(shares(queue.on_unresolved, 1.0 - queue.bot.resolution))
+    if queue.closed == "route":
+        ways.append(shares(queue.on_closed))
+    if queue.overflow is not None:
+        ways.append(shares(queue.on_overflow))
+    if queue.patience is not None:
+        again = queue.retry.probability if queue.retry is not None else 0.0
+        abandon = shares(queue.on_abandon, 1.0 - again)
+        abandon[own] += again  # a retrial is a visit to the queue itself
+        ways.append(abandon)
+    # Parallel visits open beside whichever way it ends (only some open one: at most).
+    visible = np.max(ways, axis=0) + shares(queue.parallel)
+    hidden = shares(queue.on_not_visible)
+    return queue.visibility * visible + (1.0 - queue.visibility) * hidden
 
 
 def _agent_shifts(scenario: Scenario) -> int:
@@ -216,15 +278,20 @@ def estimate(
             per-set limits apply to one set, ``total_contacts`` to all of them.
     """
     replications, contacts, shifts, largest = 0, 0.0, 0, 0.0
+    visits, most_visits = 0.0, 0.0  # memory follows the visits (hop records)
     for scenario, n in runs:
-        per_replication = math.fsum(expected_arrivals(scenario).values())
+        arrivals = expected_arrivals(scenario)
+        per_replication = math.fsum(arrivals.values())
         replications += n
         contacts += per_replication * n
         shifts += _agent_shifts(scenario) * n
         largest = max(largest, per_replication)
-    memory = largest * BYTES_RUNNING_PER_CONTACT * max(1, workers)
+        per_replication = expected_visits(scenario, arrivals)
+        visits += per_replication * n
+        most_visits = max(most_visits, per_replication)
+    memory = most_visits * BYTES_RUNNING_PER_VISIT * max(1, workers)
     if keep:
-        memory += contacts * BYTES_KEPT_PER_CONTACT
+        memory += visits * BYTES_KEPT_PER_VISIT
     if write:  # contacts.csv is written one replication at a time
-        memory += largest * BYTES_WRITTEN_PER_CONTACT
+        memory += most_visits * BYTES_WRITTEN_PER_VISIT
     return Workload(replications, contacts, shifts, memory, largest, repeats)

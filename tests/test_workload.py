@@ -25,13 +25,14 @@ from sim.report.tables import MAX_WIDTH, wrapped_blocks
 from sim.runner import replication_count
 from sim.validate import TargetRow, format_rows
 from sim.workload import (
-    BYTES_KEPT_PER_CONTACT,
+    BYTES_KEPT_PER_VISIT,
     LIMITS,
     MAX_ARRIVALS,
     Limits,
     Workload,
     estimate,
     expected_arrivals,
+    expected_visits,
 )
 from sim.yamlfile import MAX_NODES, YamlLimitError, check_tree, parse_text
 
@@ -114,14 +115,101 @@ def test_limits_name_each_quantity_past_them():
     assert LIMITS.contacts >= 10 * 100_000  # the documented limit covers ordinary studies
 
 
-def test_kept_records_cost_no_more_than_the_documented_bytes_per_arrival():
+def test_kept_records_cost_no_more_than_the_documented_bytes_per_visit():
     for path in ("scenarios/livestream_promo_peak.yaml", "scenarios/document/offline.yaml"):
         scenario = sim.load(path)
         result = sim.simulate(scenario, 0)
         stored = sum(a.nbytes for a in result.hops.values())
         stored += sum(a.nbytes for a in result.contacts.values())
-        arrivals = int((result.hops["hop"] == 0).sum())
-        assert stored / arrivals <= BYTES_KEPT_PER_CONTACT, path
+        assert stored / len(result.hops["hop"]) <= BYTES_KEPT_PER_VISIT, path
+
+
+# A chat whose every way out is known in advance: the expected visits are exact.
+ONE_WAY_OUT = {
+    "name": "one-way-out",
+    "start": "2026-01-05T00:00",
+    "duration": "2d",
+    "seed": 2,
+    "queues": {
+        "chat": {
+            "arrivals": {"rate": "120/h"},
+            "staff": 3,
+            "service": {"dist": "exponential", "mean": "1m"},
+            "resolution": 0.6,
+            "visibility": 0.9,
+            "on_not_visible": {"email": 1.0},
+            "on_unresolved": {"email": 0.5, "phone": 0.25},
+            "parallel": {"email": 0.1},
+        },
+        "phone": {
+            "staff": 1,
+            "service": {"dist": "constant", "value": 30},
+            "resolution": 0.5,
+            "on_unresolved": {"email": 1.0},
+        },
+        "email": {"staff": 2, "service": {"dist": "constant", "value": 60}},
+    },
+}
+
+
+def test_expected_visits_follow_the_routes_exactly_with_one_way_out():
+    scenario = sim.from_dict(ONE_WAY_OUT)
+    arrivals = sum(expected_arrivals(scenario).values())
+    # Per arrival: the chat; 10% hidden, to email; 90% seen: 10% open a parallel email,
+    # 40% unresolved, of which half to email and a quarter to the phone, whose
+    # unresolved half go to email.
+    per_arrival = 1 + 0.1 + 0.9 * (0.1 + 0.4 * (0.5 + 0.25 * (1 + 0.5)))
+    assert expected_visits(scenario) == pytest.approx(arrivals * per_arrival, rel=1e-12)
+    hops = sim.simulate(scenario).hops
+    first = int((hops["hop"] == 0).sum())
+    # Visits per arrival: a mean over ~5,760 contacts of a count between 1 and 4, whose
+    # variance is at most (m - 1)(4 - m) < 1.25 (Bhatia-Davis): 4 standard errors.
+    limit = 4 * math.sqrt(1.25 / first)
+    assert len(hops["hop"]) / first == pytest.approx(per_arrival, abs=limit)
+
+
+def test_expected_visits_stop_at_max_hops():
+    data = {**ONE_WAY_OUT, "max_hops": 4}
+    data["queues"] = {
+        "q": {"arrivals": {"rate": "10/h"}, "service": {"dist": "constant", "value": 60},
+              "patience": {"dist": "constant", "value": 30},
+              "retry": {"probability": 1.0, "after": {"dist": "constant", "value": 60}}},
+    }  # fmt: skip
+    scenario = sim.from_dict(data)  # nobody on shift: every attempt gives up and retries
+    arrivals = sum(expected_arrivals(scenario).values())
+    assert expected_visits(scenario) == pytest.approx(4 * arrivals, rel=1e-12)
+    hops = sim.simulate(scenario).hops
+    assert len(hops["hop"]) == 4 * int((hops["hop"] == 0).sum())
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "scenarios/hotline_gold_priority.yaml",  # retrials
+        "scenarios/document/homepage.yaml",  # closed hours, overflow, routes
+        "scenarios/document/offline.yaml",  # the most visits per arrival
+    ],
+)
+def test_expected_visits_bound_the_simulated_visits(path):
+    scenario = sim.load(path)
+    bound = expected_visits(scenario)
+    for replication in range(2):
+        visits = len(sim.simulate(scenario, replication).hops["hop"])
+        # An upper bound in expectation; one replication's count varies about its mean
+        # by a few square roots of it.
+        assert visits <= bound + 4 * math.sqrt(bound), path
+
+
+def test_the_platform_week_runs_under_the_memory_limit_by_default():
+    # 30 replications of the joined week, kept by sim run on two workers: estimated
+    # 2.04 GiB at three visits' bytes per arrival (offline's) and refused, while it
+    # used 929 MiB (PSS, all processes); its own routes give 1.85 visits per arrival
+    # at most (1.35 simulated). The README's table: benchmarks/bench_guard.py.
+    scenario = sim.load("scenarios/document/platform.yaml")
+    work = estimate([(scenario, scenario.replications)], keep=True, workers=2)
+    assert work.problems() == []
+    arrivals = sum(expected_arrivals(scenario).values())
+    assert expected_visits(scenario) / arrivals < 2
 
 
 def test_the_hard_limit_is_a_scenario_error_even_from_plain_data():
