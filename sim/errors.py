@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = ["MAX_SHOWN", "ScenarioError"]
 
 # A file with thousands of problems is fixed from the first few; the rest is counted.
@@ -21,6 +23,11 @@ class ScenarioError(ValueError):
         self.problems = problems
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled from a worker process back to the caller: the default rebuilds it from
+        # the message alone, which fits no __init__ here and breaks the process pool.
+        return _rebuilt, (type(self), self.source, self.problems)
+
     def __str__(self) -> str:
         lines = [
             f"{self.source}: {path}: {reason}" if path else f"{self.source}: {reason}"
@@ -30,3 +37,12 @@ class ScenarioError(ValueError):
         if hidden > 0:
             lines.append(f"{self.source}: ... and {hidden:,} more problems")
         return "\n".join(lines)
+
+
+def _rebuilt(
+    kind: type[ScenarioError], source: str, problems: list[tuple[str, str]]
+) -> ScenarioError:
+    """An unpickled error of ``kind`` (a subclass may take other arguments)."""
+    error = kind.__new__(kind)
+    ScenarioError.__init__(error, source, problems)
+    return error

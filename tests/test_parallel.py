@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import multiprocessing
 import os
+import pickle
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,8 @@ import pandas as pd
 import pytest
 
 import sim
+from sim.fit.log import LogError
+from sim.outputs import OutputError
 from sim.pool import WorkerPool
 from sim.runner import ClusterError, Task, backend, default_workers, map_replications
 
@@ -169,3 +172,38 @@ def test_run_is_identical_on_a_cluster_of_worker_processes():
         remote = sim.run(scenario, replications=3, scheduler=cluster.scheduler_address)
     pd.testing.assert_frame_equal(serial.summary(), remote.summary(), check_exact=True)
     _same_runs(serial, remote)
+
+
+def test_a_scenario_error_on_a_worker_reaches_the_caller_as_itself():
+    """The engine's own arrivals limit, met on a worker process, is the same one-line error.
+
+    A scenario changed with ``model_copy`` skips the loader's check, so the engine refuses
+    it where the replication runs; the error must cross back from the worker as itself
+    (the CLI turns it into exit 2), not as a pool that "terminated abruptly".
+    """
+    scenario = sim.load(SMALL_MERCHANT, ["duration=1h"])
+    chat = scenario.queues["order_chat"]
+    huge = chat.arrivals.model_copy(update={"rate": 1e6})
+    queues = {**scenario.queues, "order_chat": chat.model_copy(update={"arrivals": huge})}
+    flooded = scenario.model_copy(update={"queues": queues})
+    for workers in (1, 2):
+        with pytest.raises(sim.ScenarioError) as caught:
+            sim.run(flooded, replications=2, workers=workers)
+        assert caught.value.problems[0][0] == "queues.order_chat.arrivals"
+        assert "the limit is 100,000,000" in str(caught.value)
+
+
+def test_every_scenario_error_survives_pickling():
+    """Subclasses take other arguments; each comes back with its type, source and problems."""
+    for error in (
+        sim.ScenarioError("a.yaml", [("queues.q", "bad")]),
+        OutputError("out/", "is a file"),
+        LogError("log.csv", "no rows", "arrive"),
+    ):
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error)
+        assert (back.source, back.problems, str(back)) == (
+            error.source,
+            error.problems,
+            str(error),
+        )
