@@ -33,6 +33,7 @@ __all__ = [
     "replication_count",
     "run",
     "seed_value",
+    "worker_count",
 ]
 
 
@@ -65,6 +66,21 @@ def _whole(value: object, what: str) -> int:
         except TypeError:
             pass
     raise TypeError(f"{what} must be a whole number, got {value!r}")
+
+
+def worker_count(workers: int | None) -> int:
+    """Local processes to use: one per core for ``None``, else ``workers`` itself, checked.
+
+    Raises:
+        TypeError: not a whole number (a numpy integer is one).
+        ValueError: less than 1.
+    """
+    if workers is None:
+        return default_workers()
+    workers = _whole(workers, "workers")
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1 (None: one per core), got {workers}")
+    return workers
 
 
 def replication_count(n: int) -> int:
@@ -178,7 +194,7 @@ def backend(
             if owned:
                 close(client)
         return
-    workers = default_workers() if workers is None else workers
+    workers = worker_count(workers)
     workers = max(1, min(workers, tasks if tasks is not None else workers))
     if workers == 1:
         yield Backend()

@@ -207,3 +207,17 @@ def test_every_scenario_error_survives_pickling():
             error.problems,
             str(error),
         )
+
+
+@pytest.mark.parametrize(
+    ("workers", "error"),
+    [(0, ValueError), (-1, ValueError), (1.5, TypeError), ("2", TypeError), (True, TypeError)],
+)
+def test_a_bad_worker_count_is_an_error_that_names_it(workers, error):
+    # The command line refuses --workers 0; the API ran such counts serially, or failed
+    # inside concurrent.futures with a message that did not say which argument was wrong.
+    scenario = sim.load(SMALL_MERCHANT, ["duration=1h"])
+    with pytest.raises(error, match=r"^workers must be"):
+        sim.run(scenario, replications=4, workers=workers)
+    with pytest.raises(error, match=r"^workers must be"):
+        sim.compare(SMALL_MERCHANT, overrides="duration=1h", replications=2, workers=workers)
