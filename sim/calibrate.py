@@ -29,13 +29,22 @@ from scipy import optimize
 from sim.errors import ScenarioError
 from sim.loader import apply_overrides, from_dict
 from sim.parameters import FreeParameter, free_parameter
-from sim.runner import Task, backend, replication_count
+from sim.runner import Task, backend, positive_whole, replication_count, seed_value
 from sim.scenario import Scenario, Target
 from sim.stats import mean_ci
 from sim.validate import passes, target_figures
 from sim.validate.sequential import Plan, next_count
 
-__all__ = ["Calibration", "FreeParameter", "calibrate", "free_parameter", "write_calibrated"]
+__all__ = [
+    "METHODS",
+    "Calibration",
+    "FreeParameter",
+    "calibrate",
+    "free_parameter",
+    "write_calibrated",
+]
+
+METHODS = ("coordinate", "nelder-mead")
 
 
 @dataclass
@@ -129,7 +138,15 @@ def calibrate(
         method: ``coordinate`` or ``nelder-mead`` for several parameters.
         progress: called with (values, objective) after each evaluation.
         plan: the sequential stopping rule (default :class:`Plan()`).
+
+    Raises:
+        ScenarioError: the scenario, a target index or the free parameters are bad.
+        TypeError, ValueError: ``seed``, ``replications``, ``workers``,
+            ``max_evaluations`` or ``method`` is not one the fit can use.
     """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    max_evaluations = positive_whole(max_evaluations, "max_evaluations")
     base = apply_overrides(data, overrides, "--set")
     scenario = from_dict(base, source)
     if not scenario.targets:
@@ -141,7 +158,7 @@ def calibrate(
         if not 0 <= i < len(scenario.targets):
             raise ScenarioError(source, [(f"targets.{i}", "--target: no such target")])
     limit = replication_count(scenario.replications if replications is None else replications)
-    seed = scenario.seed if seed is None else seed
+    seed = scenario.seed if seed is None else seed_value(seed)
     with backend(workers, tasks=limit) as runner:  # one pool for every evaluation
 
         def simulate(

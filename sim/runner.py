@@ -30,6 +30,7 @@ __all__ = [
     "backend",
     "default_workers",
     "map_replications",
+    "positive_whole",
     "replication_count",
     "run",
     "seed_value",
@@ -68,6 +69,19 @@ def _whole(value: object, what: str) -> int:
     raise TypeError(f"{what} must be a whole number, got {value!r}")
 
 
+def positive_whole(value: object, what: str) -> int:
+    """``value`` as an int, checked: a whole number (a numpy integer is one) of at least 1.
+
+    Raises:
+        TypeError: not a whole number, named ``what``.
+        ValueError: less than 1.
+    """
+    number = _whole(value, what)
+    if number < 1:
+        raise ValueError(f"{what} must be at least 1, got {number}")
+    return number
+
+
 def worker_count(workers: int | None) -> int:
     """Local processes to use: one per core for ``None``, else ``workers`` itself, checked.
 
@@ -75,12 +89,7 @@ def worker_count(workers: int | None) -> int:
         TypeError: not a whole number (a numpy integer is one).
         ValueError: less than 1.
     """
-    if workers is None:
-        return default_workers()
-    workers = _whole(workers, "workers")
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1 (None: one per core), got {workers}")
-    return workers
+    return default_workers() if workers is None else positive_whole(workers, "workers")
 
 
 def replication_count(n: int) -> int:

@@ -269,3 +269,26 @@ def test_calibrate_says_when_the_fit_is_pressed_against_its_range(tmp_path, caps
     (parameter,) = json.loads(capsys.readouterr().out)["parameters"]
     assert parameter["at_edge"] is False
     assert 3.4 < parameter["fitted"] < 39.6
+
+
+@pytest.mark.parametrize(
+    ("option", "error", "message"),
+    [
+        # scipy spells it so: it ran coordinate descent without a word.
+        ({"method": "Nelder-Mead"}, ValueError, r"^method must be one of coordinate, nelder-mead"),
+        ({"seed": -1}, ValueError, r"^seed must be >= 0"),
+        ({"seed": 1.5}, TypeError, r"^seed must be a whole number"),
+        # A budget of none returned the start values as the fit.
+        ({"max_evaluations": 0}, ValueError, r"^max_evaluations must be at least 1"),
+        ({"max_evaluations": 2.5}, TypeError, r"^max_evaluations must be a whole number"),
+    ],
+)
+def test_calibrate_refuses_a_bad_option_naming_it(option, error, message, monkeypatch):
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("simulated before checking its options")
+
+    monkeypatch.setattr("sim.calibrate.backend", no_simulation)
+    data = _small()
+    free = [free_parameter("queues.chat.patience.mean=3:40", data)]
+    with pytest.raises(error, match=message):
+        calibrate(data, free, **option)
