@@ -84,11 +84,14 @@ def variant_grid(vary: Mapping[str, Sequence[Any]] | Iterable[str]) -> list[dict
     """Every combination of the varied values, first path slowest.
 
     Args:
-        vary: ``{path: [values]}``, or ``"path=V1,V2"`` texts as on the command line.
+        vary: ``{path: [values]}``, or ``"path=V1,V2"`` texts as on the command line (one
+            text alone is a list of one).
 
     Raises:
         ValueError: bad text, no values, or a path given twice.
     """
+    if isinstance(vary, str):
+        vary = [vary]
     if not isinstance(vary, Mapping):
         pairs = [parse_vary(text) for text in vary]
         paths = [p for p, _ in pairs]
@@ -172,8 +175,8 @@ def sweep(
 
     Args:
         scenario: a scenario file or its plain data (as read from YAML).
-        vary: ``{"queues.live_peak.staff": [8, 10, 12]}`` or ``["queues.x.staff=8:12"]``;
-            several paths make a grid.
+        vary: ``{"queues.live_peak.staff": [8, 10, 12]}``, ``["queues.x.staff=8:12"]`` or
+            one such text; several paths make a grid.
         overrides: ``dotted.path=VALUE`` settings applied to every variant first.
         replications: replications per variant (default: the scenario's).
         seed: base seed (default: the scenario's).
@@ -190,8 +193,8 @@ def sweep(
         ScenarioError: a variant is not a valid scenario.
         ValueError: ``vary`` is malformed.
     """
-    labelled = {_label(settings): settings for settings in variant_grid(vary)}
-    variants = sweep_variants(scenario, vary, overrides)
+    labelled = _labelled(vary)  # once: ``vary`` may be an iterator
+    variants = _variants(scenario, labelled, overrides)
     per_rep = _metrics_table(
         variants,
         replications,
@@ -236,9 +239,19 @@ def sweep_variants(
         ScenarioError: a variant is not a valid scenario.
         ValueError: ``vary`` is malformed.
     """
+    return _variants(scenario, _labelled(vary), overrides)
+
+
+def _labelled(vary: Mapping[str, Sequence[Any]] | Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Each combination of :func:`variant_grid` under its label."""
+    return {_label(settings): settings for settings in variant_grid(vary)}
+
+
+def _variants(
+    scenario: Source, labelled: Mapping[str, Mapping[str, Any]], overrides: Iterable[str]
+) -> list[tuple[str, Scenario]]:
     data, source = _raw(scenario)
     data = apply_overrides(data, overrides, source)
-    labelled = {_label(settings): settings for settings in variant_grid(vary)}
     return [(label, _variant(data, settings, source)) for label, settings in labelled.items()]
 
 

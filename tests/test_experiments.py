@@ -1,0 +1,41 @@
+"""``sim.sweep`` and ``sim.compare`` as notebooks call them: arguments in every documented form.
+
+Each test runs two hours of one queue at one replication in this process: what is checked is the
+table's shape and labels, not the figures (``test_whatif.py`` checks those).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import sim
+
+DATA = {
+    "name": "test",
+    "start": "2026-01-05T00:00",
+    "duration": "2h",
+    "seed": 1,
+    "replications": 1,
+    "queues": {
+        "q": {
+            "arrivals": {"rate": "10/h"},
+            "staff": 1,
+            "service": {"dist": "exponential", "mean": "5m"},
+        }
+    },
+}
+FAST = {"replications": 1, "workers": 1}
+
+
+@pytest.mark.parametrize(
+    "vary",
+    [
+        pytest.param(lambda: (text for text in ["queues.q.staff=1,2"]), id="a generator of texts"),
+        pytest.param(lambda: "queues.q.staff=1,2", id="one text"),
+    ],
+)
+def test_sweep_reads_vary_in_any_documented_form_once(vary):
+    expected = sim.sweep(DATA, {"queues.q.staff": [1, 2]}, **FAST)
+    table = sim.sweep(DATA, vary(), **FAST)
+    assert list(table["queues.q.staff"]) == [1, 2]
+    assert table.drop(columns="queues.q.staff").equals(expected.drop(columns="queues.q.staff"))
