@@ -187,7 +187,8 @@ def sweep(
     Returns:
         One row per variant and queue: a column per varied path holding its value,
         ``variant`` (a label), ``queue``, ``replications``, then each metric and its
-        ``<metric>_ci95`` half-width.
+        ``<metric>_ci95`` half-width. A sweep of the ``replications`` field itself has
+        one ``replications`` column: the varied value is the count.
 
     Raises:
         ScenarioError: a variant is not a valid scenario.
@@ -208,7 +209,10 @@ def sweep(
     counts = per_rep.groupby(["variant", "queue"], sort=False).size().to_numpy()
     table.insert(2, "replications", counts)
     settings = pd.DataFrame([labelled[label] for label in table["variant"]])
-    table = pd.concat([settings, table], axis=1)
+    # A sweep of the ``replications`` field: its column is the count; one name, once.
+    table = pd.concat(
+        [settings, table.drop(columns=list(settings.columns), errors="ignore")], axis=1
+    )
     # The resolved scenarios travel with the table, to be saved next to it.
     table.attrs["scenarios"] = {label: _as_run(s, replications, seed) for label, s in variants}
     return table

@@ -6,7 +6,10 @@ table's shape and labels, not the figures (``test_whatif.py`` checks those).
 
 from __future__ import annotations
 
+import json
+
 import pytest
+import yaml
 
 import sim
 
@@ -39,3 +42,19 @@ def test_sweep_reads_vary_in_any_documented_form_once(vary):
     table = sim.sweep(DATA, vary(), **FAST)
     assert list(table["queues.q.staff"]) == [1, 2]
     assert table.drop(columns="queues.q.staff").equals(expected.drop(columns="queues.q.staff"))
+
+
+def test_a_sweep_of_the_replications_field_has_one_replications_column(tmp_path, capsys):
+    # The varied path's column and the count column were both called ``replications``:
+    # the table had the name twice and ``sim sweep --vary replications=1,2`` traced back.
+    table = sim.sweep(DATA, {"replications": [1, 2]}, workers=1)
+    assert table.columns.is_unique
+    assert list(table["replications"]) == [1, 2]
+    path = tmp_path / "day.yaml"
+    path.write_text(yaml.safe_dump(DATA))
+    argv = ["sweep", str(path), "--vary", "replications=1,2", "--workers", "1"]
+    assert sim.cli.main([*argv, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [row["variant"] for row in rows] == [{"replications": 1}, {"replications": 2}]
+    assert sim.cli.main(argv) == 0
+    assert capsys.readouterr().out.startswith(f"{path}: 2 variants")
