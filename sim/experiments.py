@@ -55,8 +55,12 @@ def _raw(source: Source | Scenario) -> tuple[dict[str, Any], str]:
             "are made by setting fields in the file's data before validation"
         )
     if isinstance(source, Mapping):
-        return dict(source), "<dict>"
-    return read_scenario(source), str(source)
+        return dict(source), _name(source)
+    return read_scenario(source), _name(source)
+
+
+def _name(source: Source) -> str:
+    return "<dict>" if isinstance(source, Mapping) else str(source)
 
 
 def _variant(data: Mapping[str, Any], settings: Mapping[str, Any], source: str) -> Scenario:
@@ -191,10 +195,12 @@ def sweep(
         one ``replications`` column: the varied value is the count.
 
     Raises:
-        ScenarioError: a variant is not a valid scenario.
+        ScenarioError: a variant is not a valid scenario, or ``seed`` or ``replications``
+            is both varied and given.
         ValueError: ``vary`` is malformed.
     """
     labelled = _labelled(vary)  # once: ``vary`` may be an iterator
+    _refuse_both(scenario, labelled, {"replications": replications, "seed": seed})
     variants = _variants(scenario, labelled, overrides)
     per_rep = _metrics_table(
         variants,
@@ -216,6 +222,24 @@ def sweep(
     # The resolved scenarios travel with the table, to be saved next to it.
     table.attrs["scenarios"] = {label: _as_run(s, replications, seed) for label, s in variants}
     return table
+
+
+def _refuse_both(
+    scenario: Source, labelled: Mapping[str, Mapping[str, Any]], given: Mapping[str, Any]
+) -> None:
+    """A field both varied and given for the whole sweep: the given value would win.
+
+    Every variant would then run at the one given seed (or count) while its row is
+    labelled with its own: rows that differ only in their labels.
+    """
+    varied = {path for settings in labelled.values() for path in settings}
+    problems = [
+        (field, f"varied, and also given ({value}) for every variant: give one or the other")
+        for field, value in given.items()
+        if value is not None and field in varied
+    ]
+    if problems:
+        raise ScenarioError(_name(scenario), problems)
 
 
 def _as_run(scenario: Scenario, replications: int | None, seed: int | None) -> Scenario:

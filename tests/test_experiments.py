@@ -58,3 +58,10 @@ def test_a_sweep_of_the_replications_field_has_one_replications_column(tmp_path,
     assert [row["variant"] for row in rows] == [{"replications": 1}, {"replications": 2}]
     assert sim.cli.main(argv) == 0
     assert capsys.readouterr().out.startswith(f"{path}: 2 variants")
+
+
+@pytest.mark.parametrize(("field", "values"), [("seed", [2, 3]), ("replications", [1, 2])])
+def test_a_varied_seed_or_count_is_not_silently_replaced_by_the_one_given(field, values):
+    # seed=5 ran every variant at seed 5: rows labelled seed=2 and seed=3 were identical.
+    with pytest.raises(sim.ScenarioError, match=rf"^<dict>: {field}: varied, and also given"):
+        sim.sweep(DATA, {field: values}, workers=1, **{field: values[0]})
