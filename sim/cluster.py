@@ -185,7 +185,10 @@ def run_on_dask(
         shipped: dict[int, Any] = {}
         for task in tasks:
             if id(task[0]) not in shipped:
-                shipped[id(task[0])] = client.scatter(task[0], broadcast=True)
+                # A fresh key each time: under its content's hash, a scenario shipped again
+                # in the next round races the release of the last round's copy, and the
+                # round fails with "lost dependencies" (dask/distributed#8576).
+                shipped[id(task[0])] = client.scatter(task[0], broadcast=True, hash=False)
         columns = list(zip(*tasks, strict=True))
         first = [shipped[id(x)] for x in columns[0]]
         futures = client.map(job, first, *columns[1:], pure=False)

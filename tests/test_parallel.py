@@ -221,3 +221,17 @@ def test_a_bad_worker_count_is_an_error_that_names_it(workers, error):
         sim.run(scenario, replications=4, workers=workers)
     with pytest.raises(error, match=r"^workers must be"):
         sim.compare(SMALL_MERCHANT, overrides="duration=1h", replications=2, workers=workers)
+
+
+def test_rounds_on_one_dask_client_ship_the_same_scenario_again():
+    """Sequential rounds (validate, staff) map the same scenario on one client, round after round.
+
+    Shipped under a key made from its content, a scenario scattered again just after the
+    last round released it raced that release: the round failed with "lost dependencies"
+    (dask/distributed#8576, #3703).
+    """
+    scenario = sim.load(SMALL_MERCHANT, ["duration=1h"])
+    expected = [_arrivals(scenario, sim.simulate(scenario, r, 1)) for r in range(2)]
+    with local_cluster() as cluster, backend(scheduler=cluster.scheduler_address) as runner:
+        for _ in range(30):
+            assert runner.map([Task(scenario, r, 1) for r in range(2)], _arrivals) == expected
