@@ -285,6 +285,7 @@ def as_scenario(source: object, overrides: Iterable[str] | str = ()) -> Scenario
 def run(
     scenario: Scenario | str | Path | Mapping[str, Any],
     *,
+    overrides: Iterable[str] | str = (),
     replications: int | None = None,
     seed: int | None = None,
     workers: int | None = None,
@@ -297,6 +298,8 @@ def run(
     Args:
         scenario: a validated scenario (see :func:`sim.load`), or a scenario file's path
             or its plain data, loaded and validated first (as :func:`sim.load` does).
+        overrides: ``dotted.path=VALUE`` settings (one text, or a list) applied to the
+            file or data before validation; not to a loaded Scenario (a TypeError).
         replications: number of replications (default: the scenario's).
         seed: base seed (default: the scenario's).
         workers: local processes; ``None`` (default) means one per core, 1 runs in
@@ -306,7 +309,7 @@ def run(
         scheduler: a Dask distributed scheduler address (or ``Client``) to run the
             replications on instead of local processes; same numbers again.
     """
-    scenario = as_scenario(scenario)
+    scenario = as_scenario(scenario, overrides)
     n = replication_count(scenario.replications if replications is None else replications)
     seed = scenario.seed if seed is None else seed_value(seed)
     tasks = [Task(scenario, r, seed) for r in range(n)]

@@ -65,3 +65,15 @@ def test_a_varied_seed_or_count_is_not_silently_replaced_by_the_one_given(field,
     # seed=5 ran every variant at seed 5: rows labelled seed=2 and seed=3 were identical.
     with pytest.raises(sim.ScenarioError, match=rf"^<dict>: {field}: varied, and also given"):
         sim.sweep(DATA, {field: values}, workers=1, **{field: values[0]})
+
+
+def test_run_takes_overrides_as_the_readme_says():
+    # "sim.run also takes the file's path or its plain data ...; overrides may be one
+    # path=value text or a list of them": sim.run had no such argument (TypeError).
+    expected = sim.run(sim.from_dict(DATA, overrides=["queues.q.staff=2"]), **FAST)
+    for overrides in ("queues.q.staff=2", ["queues.q.staff=2"]):
+        results = sim.run(DATA, overrides=overrides, **FAST)
+        assert results.scenario.queues["q"].staff == 2
+        assert results.summary().equals(expected.summary())
+    with pytest.raises(TypeError, match="not a loaded Scenario"):
+        sim.run(sim.from_dict(DATA), overrides="queues.q.staff=2", **FAST)
