@@ -117,13 +117,14 @@ def connect(scheduler: Any) -> tuple[Any, bool]:
     """A Dask client for ``scheduler`` and whether the caller owns (must close) it.
 
     Args:
-        scheduler: an address string or an existing ``distributed.Client``.
+        scheduler: an address string, an existing ``distributed.Client``, or a Dask
+            cluster object (``LocalCluster``: a client of ours is opened to it).
 
     Raises:
         ClusterError: bad address, ``distributed`` missing, or no usable scheduler.
     """
     if not isinstance(scheduler, str):
-        return scheduler, False
+        return _client_of(scheduler)
     scheme, host, port = parse_address(scheduler)
     try:
         from distributed import Client  # noqa: PLC0415 - optional extra
@@ -151,6 +152,22 @@ def connect(scheduler: Any) -> tuple[Any, bool]:
             f"{_WORKERS_TIMEOUT:g} s): {_first_line(exc)}"
         ) from None
     return client, True
+
+
+def _client_of(scheduler: object) -> tuple[Any, bool]:
+    """A caller's ``distributed.Client`` as it is, or a client of ours to a cluster object."""
+    with contextlib.suppress(ImportError):
+        from distributed import Client  # noqa: PLC0415 - optional extra
+
+        if isinstance(scheduler, Client):
+            return scheduler, False
+    address = getattr(scheduler, "scheduler_address", None)
+    if isinstance(address, str):  # LocalCluster and the other Dask cluster managers
+        return connect(address)
+    raise ClusterError(
+        "scheduler: expected an address such as tcp://HOST:8786, a distributed.Client or a "
+        f"Dask cluster, got {type(scheduler).__name__}"
+    )
 
 
 def close(client: Any) -> None:

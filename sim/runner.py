@@ -188,8 +188,9 @@ def backend(
 
     Args:
         workers: local processes; ``None`` means one per core, 1 runs in this process.
-        scheduler: a Dask scheduler address (``tcp://host:8786``) or a
-            ``distributed.Client``; when given, ``workers`` is ignored.
+        scheduler: a Dask scheduler address (``tcp://host:8786``), a
+            ``distributed.Client`` or a Dask cluster (``LocalCluster``); when given,
+            ``workers`` is ignored.
         tasks: how many tasks will run at most (no more processes are started).
 
     Raises:
@@ -291,7 +292,7 @@ def run(
     workers: int | None = None,
     variant: str = "base",
     progress: bool = False,
-    scheduler: str | None = None,
+    scheduler: Any = None,
 ) -> Results:
     """Run replications of a scenario.
 
@@ -306,8 +307,8 @@ def run(
             this process. The numbers do not depend on it.
         variant: label carried by every result row.
         progress: show a progress bar.
-        scheduler: a Dask distributed scheduler address (or ``Client``) to run the
-            replications on instead of local processes; same numbers again.
+        scheduler: a Dask distributed scheduler address (or ``Client``, or cluster) to
+            run the replications on instead of local processes; same numbers again.
     """
     scenario = as_scenario(scenario, overrides)
     n = replication_count(scenario.replications if replications is None else replications)

@@ -235,3 +235,15 @@ def test_rounds_on_one_dask_client_ship_the_same_scenario_again():
     with local_cluster() as cluster, backend(scheduler=cluster.scheduler_address) as runner:
         for _ in range(30):
             assert runner.map([Task(scenario, r, 1) for r in range(2)], _arrivals) == expected
+
+
+def test_scheduler_takes_a_dask_cluster_object_and_names_anything_else():
+    # A notebook holds a LocalCluster; passing it failed with "'LocalCluster' object has
+    # no attribute 'scatter'", and so did any other object, naming nothing.
+    scenario = sim.load(SMALL_MERCHANT, ["duration=1h"])
+    serial = sim.run(scenario, replications=2, workers=1)
+    with local_cluster() as cluster:
+        on_cluster = sim.run(scenario, replications=2, scheduler=cluster)
+    _same_runs(serial, on_cluster)
+    with pytest.raises(ClusterError, match=r"^scheduler: expected an address .* got int"):
+        sim.run(scenario, replications=2, scheduler=8786)
