@@ -77,3 +77,19 @@ def test_run_takes_overrides_as_the_readme_says():
         assert results.summary().equals(expected.summary())
     with pytest.raises(TypeError, match="not a loaded Scenario"):
         sim.run(sim.from_dict(DATA), overrides="queues.q.staff=2", **FAST)
+
+
+@pytest.mark.parametrize(
+    ("option", "error", "message"),
+    [
+        # A share alone, as a notebook might write it: "'float' object has no attribute".
+        ({"target": 0.8}, ValueError, r"^target: expected a text such as '80% in 60s'"),
+        # The command line refuses --rounds 0; the API made a plan with no correction.
+        ({"rounds": 0}, ValueError, r"^rounds must be at least 1"),
+        ({"rounds": -1}, ValueError, r"^rounds must be at least 1"),
+        ({"rounds": 1.5}, TypeError, r"^rounds must be a whole number"),
+    ],
+)
+def test_staff_plan_refuses_a_bad_option_naming_it(option, error, message):
+    with pytest.raises(error, match=message):
+        sim.staff_plan(DATA, "q", **{"target": "80% in 60s", **FAST, **option})

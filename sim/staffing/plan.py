@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.runner import as_scenario, backend, replication_count, seed_value
+from sim.runner import as_scenario, backend, positive_whole, replication_count, seed_value
 from sim.scenario import Scenario, Shift
 from sim.staffing.base import INTERVALS, StaffingError
 from sim.staffing.formula import busiest_days, erlang_agents, interval_rates
@@ -161,10 +161,19 @@ def staff_plan(
 
     Raises:
         StaffingError: bad queue, target, interval or shifts, or no plan covers the need.
+        TypeError, ValueError: ``rounds``, ``replications``, ``seed`` or ``workers`` is not
+            a count or seed the plan can use.
     """
     scenario = as_scenario(scenario)
     queue = resolve_queue(scenario, queue)
-    target = parse_target(target) if isinstance(target, str) else target
+    if isinstance(target, str):
+        target = parse_target(target)
+    elif not isinstance(target, StaffTarget):
+        raise StaffingError(
+            "target: expected a text such as '80% in 60s', 'mean wait 2m' or 'abandon 5%', "
+            f"or a StaffTarget, got {type(target).__name__} {target!r}"
+        )
+    rounds = positive_whole(rounds, "rounds")
     try:
         interval = parse_duration(interval)
     except ValueError as exc:
