@@ -21,7 +21,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
@@ -68,9 +68,34 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
+# Held (blocked) while workers are forked, and let through in each worker once it has set
+# its own dispositions: a Ctrl-C to the process group in between waits, then is ignored.
+_STOPS = frozenset({signal.SIGINT, signal.SIGTERM})
+
+
+@contextlib.contextmanager
+def _stops_held() -> Iterator[None]:
+    """Block SIGINT and SIGTERM in this thread for the block; pending ones arrive after it.
+
+    A worker inherits the block: a Ctrl-C that reaches it before :func:`_init_worker`
+    (say, while the fork's own clean-up runs) would otherwise raise KeyboardInterrupt
+    there and print a traceback. Without ``pthread_sigmask`` (Windows) nothing is held.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
     _die_with_parent()
 
 
@@ -96,7 +121,9 @@ class WorkerPool:
         # Start the workers now, while this process has no other thread (progress bars
         # start threads; forking beside a thread that holds a lock can deadlock).
         try:
-            self._executor.submit(os.getpid).result()
+            with _stops_held():  # the fork happens in this submit
+                started = self._executor.submit(os.getpid)
+            started.result()
         except BaseException:
             self.terminate()
             raise

@@ -185,6 +185,32 @@ def test_an_interrupt_during_start_up_prints_no_traceback():
     assert (proc.returncode, proc.stdout, proc.stderr) == (130, "", "interrupted\n")
 
 
+# Ctrl-C reaches the whole process group: a worker that has just been forked gets it too,
+# before it has set SIGINT aside. The at-fork hook sends it at that moment every time.
+_FORKED = """
+import os, signal
+os.register_at_fork(after_in_child=lambda: os.kill(os.getpid(), signal.SIGINT))
+from sim.pool import WorkerPool
+pool = WorkerPool(2)
+print(pool.map(abs, [-1, -2, -3], [1, 1, 1]))
+pool.close()
+"""
+
+
+def test_an_interrupt_as_a_worker_starts_prints_no_traceback():
+    # Seen under load in test_ctrl_c_stops_the_run_and_its_workers: "Exception ignored
+    # in: <function _after_fork ...> Traceback ... KeyboardInterrupt" from a worker.
+    proc = subprocess.run(
+        [sys.executable, "-c", _FORKED],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        check=False,
+        preexec_fn=_as_at_a_terminal,
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "[1, 2, 3]\n", "")
+
+
 def test_every_public_name_is_there_when_asked_for():
     import sim
 
