@@ -39,7 +39,12 @@ _ADDRESS = re.compile(
 
 
 class ClusterError(RuntimeError):
-    """The Dask scheduler cannot be used (extra not installed, bad address, unreachable)."""
+    """Where replications run failed: a Dask scheduler, or a local worker process.
+
+    The scheduler cannot be used (extra not installed, bad address, unreachable) or was
+    lost, or a local worker process died (:class:`sim.pool.WorkerLostError`). The command
+    line says it in one line, exit code 2.
+    """
 
 
 def parse_address(address: str) -> tuple[str, str, int]:

@@ -23,9 +23,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-__all__ = ["WorkerPool", "start_method"]
+from sim.cluster import ClusterError
+
+__all__ = ["WorkerLostError", "WorkerPool", "start_method"]
 
 _PR_SET_PDEATHSIG = 1
 _WAIT = 0.2  # seconds between looks at the work: how soon an interrupt is noticed
@@ -103,6 +106,22 @@ def _run_chunk(job: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
     return [job(item) for item in items]
 
 
+class WorkerLostError(ClusterError):
+    """A worker process ended before its work was done (killed, most often for memory)."""
+
+
+def _how_one_ended(workers: Sequence[Any]) -> str:
+    """How the first worker that the pool itself did not terminate (SIGTERM) ended."""
+    codes = [p.exitcode for p in workers if p.exitcode not in (None, -signal.SIGTERM)]
+    if not codes:
+        return "cause unknown"
+    if codes[0] >= 0:
+        return f"exit code {codes[0]}"
+    with contextlib.suppress(ValueError):
+        return f"killed by {signal.Signals(-codes[0]).name}"
+    return f"killed by signal {-codes[0]}"
+
+
 class WorkerPool:
     """A process pool for :meth:`map`, terminated rather than drained when work stops.
 
@@ -168,6 +187,15 @@ class WorkerPool:
                     submit_next()
                     if on_done is not None:
                         on_done(last - first)
+        except BrokenProcessPool:
+            workers = list((getattr(self._executor, "_processes", None) or {}).values())
+            self.terminate()  # joins them all: their exit codes are then settled
+            how = _how_one_ended(workers)
+            raise WorkerLostError(
+                f"a worker process ended abruptly ({how}) before its replications were done; "
+                "the system kills one when it runs out of memory (try fewer workers or a "
+                "smaller run)"
+            ) from None
         except BaseException:
             self.terminate()
             raise

@@ -247,3 +247,16 @@ def test_scheduler_takes_a_dask_cluster_object_and_names_anything_else():
     _same_runs(serial, on_cluster)
     with pytest.raises(ClusterError, match=r"^scheduler: expected an address .* got int"):
         sim.run(scenario, replications=2, scheduler=8786)
+
+
+def _killed(_item: object) -> None:
+    os.kill(os.getpid(), 9)  # what the system's out-of-memory killer does
+
+
+def test_a_worker_killed_by_the_system_is_one_clear_error():
+    # A worker the system kills (out of memory, usually) broke the pool, and the command
+    # line printed concurrent.futures' whole traceback ending in BrokenProcessPool.
+    with backend(workers=2) as runner, pytest.raises(ClusterError) as caught:
+        runner.pool.map(_killed, [1, 2], [1, 1])
+    assert str(caught.value).startswith("a worker process ended abruptly (killed by SIGKILL)")
+    assert "out of memory" in str(caught.value)
