@@ -173,15 +173,20 @@ sys.exit(main(["run", "whatever.yaml"]))
 """
 
 
-def test_an_interrupt_during_start_up_prints_no_traceback():
-    proc = subprocess.run(
-        [sys.executable, "-c", _START_UP],
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    """``python -c code``, SIGINT as at a terminal, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         timeout=HANG_GUARD,
         check=False,
         preexec_fn=_as_at_a_terminal,
     )
+
+
+def test_an_interrupt_during_start_up_prints_no_traceback():
+    proc = _python(_START_UP)
     assert (proc.returncode, proc.stdout, proc.stderr) == (130, "", "interrupted\n")
 
 
@@ -200,14 +205,7 @@ pool.close()
 def test_an_interrupt_as_a_worker_starts_prints_no_traceback():
     # Seen under load in test_ctrl_c_stops_the_run_and_its_workers: "Exception ignored
     # in: <function _after_fork ...> Traceback ... KeyboardInterrupt" from a worker.
-    proc = subprocess.run(
-        [sys.executable, "-c", _FORKED],
-        capture_output=True,
-        text=True,
-        timeout=HANG_GUARD,
-        check=False,
-        preexec_fn=_as_at_a_terminal,
-    )
+    proc = _python(_FORKED)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "[1, 2, 3]\n", "")
 
 
