@@ -259,12 +259,14 @@ def _fit(
         return loss
 
     best, spent = start, False
-    # Every value that meets a one-sided bound is as good as the start: keep the start.
-    if seen[tuple(start)] > 0:
+    # Every value that meets a one-sided bound is as good as the start: keep the start,
+    # when it lies in the range searched (the fit always does).
+    if seen[tuple(start)] > 0 or not _inside(start, free):
         try:
             best = _optimise(objective, free, max_evaluations, method)
         except _BudgetSpentError:
-            point, _ = min(seen.items(), key=lambda item: item[1])  # the first on a tie
+            candidates = [item for item in seen.items() if _inside(item[0], free)]
+            point, _ = min(candidates, key=lambda item: item[1])  # the first on a tie
             best, spent = list(point), True
     calibrated_data = apply_overrides(base, _overrides(free, best))
     calibrated, figures = simulate(best, reps)
@@ -284,6 +286,10 @@ def _fit(
         history,
         spent,
     )
+
+
+def _inside(values: Sequence[float], free: Sequence[FreeParameter]) -> bool:
+    return all(p.low <= v <= p.high for v, p in zip(values, free, strict=True))
 
 
 class _BudgetSpentError(Exception):
@@ -330,7 +336,8 @@ def _optimise(
     is spent, which copes with the flat steps a simulated objective has; ``nelder-mead``
     runs bounded Nelder-Mead in the unit cube.
     """
-    values = [p.start for p in free]
+    # From the start, or the end of the range nearest it when the range leaves it out.
+    values = [float(np.clip(p.start, p.low, p.high)) for p in free]
     if len(free) == 1:
         return _brent(objective, values, 0, free[0], budget)
     if method == "nelder-mead":

@@ -292,3 +292,17 @@ def test_calibrate_refuses_a_bad_option_naming_it(option, error, message, monkey
     free = [free_parameter("queues.chat.patience.mean=3:40", data)]
     with pytest.raises(error, match=message):
         calibrate(data, free, **option)
+
+
+@pytest.mark.parametrize(
+    "spec", ["queues.chat.patience.mean=30:40", "queues.chat.patience.mean=1:5"]
+)
+@pytest.mark.parametrize("budget", [2, 8])
+def test_the_fit_lies_in_the_range_searched_when_the_file_value_does_not(spec, budget):
+    # The file's 25m lies outside the range: the search compared its best point with the
+    # range's nearest end but kept 25m, outside the range, as "fitted" and wrote it.
+    data = _small()
+    free = [free_parameter(spec, data)]
+    result = calibrate(data, free, max_evaluations=budget)
+    assert free[0].low <= result.fitted[0] <= free[0].high
+    assert result.evaluations <= budget
