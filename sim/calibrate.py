@@ -154,6 +154,8 @@ def calibrate(
     if not free:
         raise ScenarioError(source, [("", "name at least one --free parameter")])
     chosen = list(range(len(scenario.targets))) if targets is None else list(targets)
+    if not chosen:
+        raise ScenarioError(source, [("targets", "name at least one target to fit")])
     for i in chosen:
         if not 0 <= i < len(scenario.targets):
             raise ScenarioError(source, [(f"targets.{i}", "--target: no such target")])

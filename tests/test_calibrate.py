@@ -281,6 +281,8 @@ def test_calibrate_says_when_the_fit_is_pressed_against_its_range(tmp_path, caps
         # A budget of none returned the start values as the fit.
         ({"max_evaluations": 0}, ValueError, r"^max_evaluations must be at least 1"),
         ({"max_evaluations": 2.5}, TypeError, r"^max_evaluations must be a whole number"),
+        # No target to fit: the start came back as the fit, objective 0, "passed".
+        ({"targets": []}, ScenarioError, r"^<dict>: targets: name at least one target"),
     ],
 )
 def test_calibrate_refuses_a_bad_option_naming_it(option, error, message, monkeypatch):
