@@ -190,8 +190,9 @@ def sweep(
 
     Returns:
         One row per variant and queue: a column per varied path holding its value,
-        ``variant`` (a label), ``queue``, ``replications``, then each metric and its
-        ``<metric>_ci95`` half-width. A sweep of the ``replications`` field itself has
+        ``variant`` (a label), ``queue``, ``replications``, ``scenario`` (its name) and
+        ``seed`` (the base seed it ran), then each metric and its ``<metric>_ci95``
+        half-width. A sweep of the ``replications`` field itself has
         one ``replications`` column: the varied value is the count.
 
     Raises:
@@ -219,8 +220,14 @@ def sweep(
     table = pd.concat(
         [settings, table.drop(columns=list(settings.columns), errors="ignore")], axis=1
     )
+    ran = {label: _as_run(s, replications, seed) for label, s in variants}
+    at = list(table.columns).index("replications")
+    for column, field in (("scenario", "name"), ("seed", "seed")):
+        if column not in table:  # a varied seed already is a column: each row's own
+            at += 1
+            table.insert(at, column, [getattr(ran[v], field) for v in table["variant"]])
     # The resolved scenarios travel with the table, to be saved next to it.
-    table.attrs["scenarios"] = {label: _as_run(s, replications, seed) for label, s in variants}
+    table.attrs["scenarios"] = ran
     return table
 
 
@@ -314,7 +321,8 @@ def compare(
     Returns:
         One row per queue (present in both) and metric: ``queue``, ``metric``, ``a``, ``b``
         (means), ``diff`` (mean of B - A), ``ci95`` (its half-width), ``low``, ``high``,
-        ``significant`` and ``pairs`` (replications where both values exist).
+        ``significant`` and ``pairs`` (replications where both values exist), then what
+        ran: ``scenario_a``, ``scenario_b`` (names), ``replications`` and ``seed``.
     """
     scenario_a = as_scenario(a)
     scenario_b = as_scenario(a if b is None else b, overrides)
@@ -331,10 +339,21 @@ def compare(
         stage="compare",
     )
     table = _paired(per_rep, [q for q in scenario_a.queues if q in scenario_b.queues])
-    table.attrs["scenarios"] = {
-        "a": _as_run(scenario_a, replications, seed),
-        "b": _as_run(scenario_b, replications, seed),
-    }
+    return _identified(
+        table, _as_run(scenario_a, replications, seed), _as_run(scenario_b, replications, seed)
+    )
+
+
+def _identified(table: pd.DataFrame, a: Scenario, b: Scenario) -> pd.DataFrame:
+    """The paired table with what it ran: both scenarios' names, the count and the seed.
+
+    The columns go last (constant within one comparison; a notebook shows the figures
+    first); the scenarios travel in ``attrs``, to be saved next to the table.
+    """
+    table = table.assign(
+        scenario_a=a.name, scenario_b=b.name, replications=a.replications, seed=a.seed
+    )
+    table.attrs["scenarios"] = {"a": a, "b": b}
     return table
 
 
@@ -406,9 +425,8 @@ def paired_results(a: Results, b: Results) -> pd.DataFrame:
         [a.metrics().assign(variant="a"), b.metrics().assign(variant="b")], ignore_index=True
     )
     queues = [q for q in a.scenario.queues if q in b.scenario.queues]
-    table = _paired(per_rep, queues)
-    table.attrs["scenarios"] = {
-        "a": _as_run(a.scenario, len(a.runs), a.seed),
-        "b": _as_run(b.scenario, len(b.runs), b.seed),
-    }
-    return table
+    return _identified(
+        _paired(per_rep, queues),
+        _as_run(a.scenario, len(a.runs), a.seed),
+        _as_run(b.scenario, len(b.runs), b.seed),
+    )

@@ -93,3 +93,27 @@ def test_run_takes_overrides_as_the_readme_says():
 def test_staff_plan_refuses_a_bad_option_naming_it(option, error, message):
     with pytest.raises(error, match=message):
         sim.staff_plan(DATA, "q", **{"target": "80% in 60s", **FAST, **option})
+
+
+def test_python_tables_name_the_scenario_and_seed_they_ran():
+    # The rule for results: every row knows its scenario, variant, replication and seed.
+    # The command line added scenario and seed to its files; the tables notebooks get from
+    # sim.sweep and sim.compare had neither.
+    table = sim.sweep(DATA, {"queues.q.staff": [1, 2]}, seed=7, **FAST)
+    assert list(table.columns[:6]) == [
+        "queues.q.staff",
+        "variant",
+        "queue",
+        "replications",
+        "scenario",
+        "seed",
+    ]
+    assert set(zip(table["scenario"], table["seed"], strict=True)) == {("test", 7)}
+    varied = sim.sweep(DATA, {"seed": [3, 4]}, **FAST)
+    assert list(varied.columns).count("seed") == 1
+    assert list(varied["seed"]) == [3, 4]
+
+    diff = sim.compare(DATA, overrides=["queues.q.staff=2"], seed=5, **FAST)
+    assert list(diff.columns[-4:]) == ["scenario_a", "scenario_b", "replications", "seed"]
+    ran = diff[["scenario_a", "scenario_b", "replications", "seed"]].drop_duplicates()
+    assert ran.values.tolist() == [["test", "test", 1, 5]]

@@ -73,7 +73,6 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         return fail("give a second scenario B or --set overrides that make the variant")
     a = load(args.a)
     b = load(args.b or args.a, args.overrides)
-    from sim.cli.rows import compare_rows
     from sim.experiments import compare, paired_results
     from sim.metrics import METRICS
     from sim.report import SHOWN, compare_table
@@ -108,7 +107,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     label_b = args.b or args.a
     if args.overrides:
         label_b += " with " + " ".join(args.overrides)
-    table = compare_rows(table, (args.a, label_b))
+    table = _labelled(table, (args.a, label_b))
     writers = table_writers(table, args.out) if args.out else {}
     shown = list(METRICS) if args.all else [m for _, m, _ in SHOWN]
     if report:
@@ -182,3 +181,14 @@ def _compare_json(
         "seed": seed,
         "queues": queues,
     }
+
+
+def _labelled(table: pd.DataFrame, labels: tuple[str, str]) -> pd.DataFrame:
+    """The table with what A and B are first: scenarios, labels, replications, seed.
+
+    Its CSV is read apart from the terminal that printed it; ``labels`` are the files and
+    B's ``--set`` changes, as the JSON says.
+    """
+    table = table.assign(variant_a=labels[0], variant_b=labels[1])
+    first = ["scenario_a", "variant_a", "scenario_b", "variant_b", "replications", "seed"]
+    return table[first + [c for c in table.columns if c not in first]]

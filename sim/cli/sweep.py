@@ -83,7 +83,6 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if twice:
         return fail(f"--vary: a path is given twice: {', '.join(twice)}")
     base = load(args.scenario, args.overrides)  # report problems of the base file first
-    from sim.cli.rows import sweep_rows
     from sim.experiments import sweep, sweep_variants
     from sim.report import sweep_table
     from sim.report.tables import ci_note, count
@@ -106,7 +105,6 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         progress=progress_wanted(args),
     )
-    table = sweep_rows(table)
     if args.queue:
         unknown = sorted(set(args.queue) - set(table["queue"]))
         if unknown:
