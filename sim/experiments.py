@@ -23,7 +23,7 @@ import yaml
 from sim import paths
 from sim.engine import ReplicationResult
 from sim.errors import ScenarioError
-from sim.loader import apply_overrides, from_dict, missing_member, read_scenario
+from sim.loader import apply_overrides, from_dict, missing_member, read_scenario, resolve_includes
 from sim.metrics import METRICS, queue_metrics
 from sim.results import Results, resolved_data
 from sim.runner import Task, as_scenario, map_replications, replication_count, seed_value
@@ -55,7 +55,9 @@ def _raw(source: Source | Scenario) -> tuple[dict[str, Any], str]:
             "are made by setting fields in the file's data before validation"
         )
     if isinstance(source, Mapping):
-        return dict(source), _name(source)
+        # Its included files joined first, as for a file: varied paths may name their
+        # queues (``queues.order_page.flagship.staff``), as in compare's overrides.
+        return resolve_includes(source, _name(source)), _name(source)
     return read_scenario(source), _name(source)
 
 

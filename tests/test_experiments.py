@@ -117,3 +117,15 @@ def test_python_tables_name_the_scenario_and_seed_they_ran():
     assert list(diff.columns[-4:]) == ["scenario_a", "scenario_b", "replications", "seed"]
     ran = diff[["scenario_a", "scenario_b", "replications", "seed"]].drop_duplicates()
     assert ran.values.tolist() == [["test", "test", 1, 5]]
+
+
+def test_sweep_of_plain_data_with_includes_varies_an_included_queue(tmp_path, monkeypatch):
+    # compare joined a dict's included files before its overrides; sweep did not, so a
+    # varied path into an included queue was "no such field" from plain data alone.
+    (tmp_path / "part.yaml").write_text(yaml.safe_dump(DATA))
+    monkeypatch.chdir(tmp_path)  # plain data's includes are relative to the working folder
+    joined = {k: DATA[k] for k in ("name", "start", "duration", "seed", "replications")}
+    joined["include"] = {"part": "part.yaml"}
+    table = sim.sweep(joined, {"queues.part.q.staff": [1, 2]}, **FAST)
+    assert list(table["queues.part.q.staff"]) == [1, 2]
+    assert list(table["queue"]) == ["part.q", "part.q"]
