@@ -670,3 +670,14 @@ def test_calibrate_help_says_which_free_fields_are_searched_within_0_1(capsys):
         assert 0.99 < free.high <= 1.0, what
     other = free_parameter("queues.chat.service.mean", _PROBABILITY_DATA)
     assert (other.low, other.high) == (other.start / 4, other.start * 4)
+
+
+def test_sweep_heading_says_what_varied_rows_ran(capsys, scenario_file):
+    # The heading took the first row's count for all ("2 variants x 1 replication" when
+    # the other ran 2) and called varied seeds common random numbers.
+    argv = ["sweep", str(scenario_file), "--workers", "1", "--vary", "replications=1,2"]
+    assert main(argv) == 0
+    assert "2 variants x 1-2 replications on common random numbers" in capsys.readouterr().out
+    argv = ["sweep", str(scenario_file), "-n", "2", "--workers", "1", "--vary", "seed=3,4"]
+    assert main(argv) == 0
+    assert "2 variants x 2 replications on varied seeds" in capsys.readouterr().out

@@ -85,7 +85,6 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     base = load(args.scenario, args.overrides)  # report problems of the base file first
     from sim.experiments import sweep, sweep_variants
     from sim.report import sweep_table
-    from sim.report.tables import ci_note, count
 
     variants = sweep_variants(args.scenario, dict(args.vary), args.overrides)
     n = args.replications or base.replications
@@ -118,13 +117,26 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(_sweep_json(table, paths), indent=2))
         return EXIT_OK
-    n = int(table["replications"].iloc[0])
-    print(
-        f"{args.scenario}: {table['variant'].nunique()} variants x "
-        f"{count(n, 'replication')} on common random numbers ({ci_note(n)})"
-    )
+    print(_heading(args.scenario, table, paths))
     print(sweep_table(table, paths).text(table_width()))
     return EXIT_OK
+
+
+def _heading(source: str, table: pd.DataFrame, paths: list[str]) -> str:
+    """What ran: variants, replications each and how their randomness relates.
+
+    A varied count or seed is each row's own: the line gives their range, and varied
+    seeds are not common random numbers.
+    """
+    from sim.report.tables import ci_note, count
+
+    counts = sorted(set(table["replications"].astype(int)))
+    n = counts[0]
+    each = count(n, "replication") if len(counts) == 1 else f"{n}-{counts[-1]} replications"
+    shared = "on varied seeds" if "seed" in paths else "on common random numbers"
+    variants = count(table["variant"].nunique(), "variant")
+    # Rows of one replication show no CI: the note is for the others.
+    return f"{source}: {variants} x {each} {shared} ({ci_note(counts[-1])})"
 
 
 def _report_page(
