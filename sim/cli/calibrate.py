@@ -224,6 +224,7 @@ def format_fit(result: Calibration, chosen: list[int] | None = None) -> str:
         metric = unit_metric(t)
         fitted = "" if chosen is None or i in chosen else "  (not fitted)"
         doc, start, end = (format_value(metric, x) for x in (t.value, b[0], a[0]))
+        doc = {"at_most": "<= ", "at_least": ">= "}.get(t.bound, "") + doc  # as validate shows it
         half = format_half(metric, a[1])
         verdict = "pass" if ok else "MISS"
         lines.append(
