@@ -20,7 +20,7 @@ from sim.pickups import pickup_schedule, pickups
 from sim.records import ContactLog
 from sim.routing import queue_routes
 from sim.scenario import Scenario
-from sim.streams import queue_streams
+from sim.streams import queue_streams, stream_index
 from sim.timeline import Clock, rate_function, sample_arrivals, shift_instances
 from sim.workload import check_arrivals, integral
 
@@ -189,8 +189,12 @@ def simulate(
     Raises:
         ScenarioError: one replication would have more arrivals than the engine takes
             (:data:`sim.workload.MAX_ARRIVALS`).
+        TypeError: ``seed`` or ``replication`` is not a whole number.
+        ValueError: ``seed`` or ``replication`` is negative.
     """
-    seed = scenario.seed if seed is None else seed
+    # Checked here, not deep in numpy: both key every random stream of the replication.
+    seed = stream_index(scenario.seed if seed is None else seed, "seed")
+    replication = stream_index(replication, "replication")
     env = simpy.Environment()
     log = ContactLog()
     names = tuple(scenario.queues)

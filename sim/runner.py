@@ -7,7 +7,6 @@ returns exactly what the serial loop returns, in the same order.
 
 from __future__ import annotations
 
-import operator
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -20,6 +19,8 @@ from sim.pool import WorkerPool
 from sim.progress import Progress
 from sim.results import Results
 from sim.scenario import MAX_REPLICATIONS, Scenario
+from sim.streams import stream_index
+from sim.streams import whole_number as _whole
 from sim.workload import expected_arrivals
 
 __all__ = [
@@ -57,16 +58,6 @@ class Task(NamedTuple):
 def default_workers() -> int:
     """Local processes used when none are asked for: one per core."""
     return os.cpu_count() or 1
-
-
-def _whole(value: object, what: str) -> int:
-    """``value`` as an int when it is a whole number (a numpy integer is; a bool is not)."""
-    if not isinstance(value, bool):
-        try:
-            return operator.index(value)  # type: ignore[arg-type]
-        except TypeError:
-            pass
-    raise TypeError(f"{what} must be a whole number, got {value!r}")
 
 
 def positive_whole(value: object, what: str) -> int:
@@ -251,10 +242,7 @@ def seed_value(seed: int) -> int:
         TypeError: not a whole number.
         ValueError: negative.
     """
-    seed = _whole(seed, "seed")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
-    return seed
+    return stream_index(seed, "seed")
 
 
 def as_scenario(source: object, overrides: Iterable[str] | str = ()) -> Scenario:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import operator
 from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 
-__all__ = ["SOURCES", "Draws", "QueueStreams", "queue_streams"]
+__all__ = ["SOURCES", "Draws", "QueueStreams", "queue_streams", "stream_index", "whole_number"]
 
 # Append only: a source's position is part of its stream's identity.
 SOURCES = (
@@ -43,6 +44,33 @@ SOURCES = (
 )
 
 _BLOCK = 1024
+
+
+def whole_number(value: object, what: str) -> int:
+    """``value`` as an int when it is a whole number (a numpy integer is; a bool is not).
+
+    Raises:
+        TypeError: not a whole number, named ``what``.
+    """
+    if not isinstance(value, bool):
+        try:
+            return operator.index(value)  # type: ignore[arg-type]
+        except TypeError:
+            pass
+    raise TypeError(f"{what} must be a whole number, got {value!r}")
+
+
+def stream_index(value: object, what: str) -> int:
+    """A seed or replication number, checked: a whole number >= 0 (a stream key's part).
+
+    Raises:
+        TypeError: not a whole number.
+        ValueError: negative.
+    """
+    number = whole_number(value, what)
+    if number < 0:
+        raise ValueError(f"{what} must be >= 0, got {number}")
+    return number
 
 
 def _name_key(name: str) -> int:

@@ -8,6 +8,7 @@ Statistical checks (shares of a binomial) use 99.9% intervals, as in test_theory
 from __future__ import annotations
 
 import gc
+import re
 
 import numpy as np
 import pytest
@@ -711,3 +712,24 @@ def test_a_finished_replication_leaves_no_records_or_draws_to_the_garbage_collec
     finally:
         gc.enable()
     assert held == []
+
+
+@pytest.mark.parametrize(
+    ("option", "error", "message"),
+    [
+        ({"replication": 1.5}, TypeError, "replication must be a whole number, got 1.5"),
+        ({"replication": -1}, ValueError, "replication must be >= 0, got -1"),
+        ({"seed": "7"}, TypeError, "seed must be a whole number, got '7'"),
+        ({"seed": -3}, ValueError, "seed must be >= 0, got -3"),
+    ],
+)
+def test_simulate_names_a_bad_seed_or_replication(option, error, message):
+    # sim.simulate(s, replication=1.5) said "seed must be integer" (numpy's words about
+    # the stream key) and a negative replication failed inside numpy.
+    scenario = sim.from_dict(
+        {"name": "x", "start": "2026-01-05T00:00", "duration": "1h", "queues": {
+            "q": {"arrivals": {"rate": "1/h"}, "staff": 1,
+                  "service": {"dist": "exponential", "mean": "1m"}}}}
+    )  # fmt: skip
+    with pytest.raises(error, match=re.escape(message)):
+        sim.simulate(scenario, **option)
