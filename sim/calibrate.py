@@ -17,8 +17,8 @@ The calibrated file is the original YAML with the fitted values set (comments ar
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ import yaml
 from scipy import optimize
 
 from sim.errors import ScenarioError
-from sim.loader import apply_overrides, from_dict
+from sim.loader import apply_overrides, from_dict, read_scenario
 from sim.parameters import FreeParameter, free_parameter
 from sim.runner import Task, backend, positive_whole, replication_count, seed_value
 from sim.scenario import Scenario, Target
@@ -63,6 +63,7 @@ class Calibration:
         replications: the replications every evaluation ran.
         budget_spent: the optimiser wanted more evaluations than the budget; the best
             values seen are the fit.
+        seed: the base seed every evaluation ran (the written file keeps its own).
     """
 
     parameters: list[FreeParameter]
@@ -77,6 +78,7 @@ class Calibration:
     replications: int
     history: list[tuple[list[float], float]] = field(default_factory=list)
     budget_spent: bool = False
+    seed: int | None = None
 
     @property
     def passed(self) -> list[bool]:
@@ -102,7 +104,7 @@ def _summaries(figures: list[list[float]], count: int) -> list[tuple[float, floa
 
 
 def calibrate(
-    data: dict[str, Any],
+    data: Mapping[str, Any] | str | Path,
     free: Sequence[FreeParameter],
     *,
     source: str = "<dict>",
@@ -125,7 +127,7 @@ def calibrate(
     tolerance, at most the file's own ``replications``.
 
     Args:
-        data: the raw scenario (as read from YAML).
+        data: the raw scenario (as read from YAML), or its file's path.
         free: parameters to fit (see :func:`free_parameter`).
         source: file name for error messages.
         targets: indices of the targets to fit (default: all); the others are reported.
@@ -147,7 +149,13 @@ def calibrate(
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     max_evaluations = positive_whole(max_evaluations, "max_evaluations")
-    base = apply_overrides(data, overrides, "--set")
+    if isinstance(data, str | Path):
+        data, source = read_scenario(data), str(data) if source == "<dict>" else source
+    if not isinstance(data, Mapping):
+        raise TypeError(
+            f"data must be a scenario's plain data (a dict) or its file, got {type(data).__name__}"
+        )
+    base = apply_overrides(dict(data), overrides, "--set")
     scenario = from_dict(base, source)
     if not scenario.targets:
         raise ScenarioError(source, [("targets", "nothing to calibrate against: no targets")])
@@ -177,17 +185,20 @@ def calibrate(
             reps, start_figures = _sequential(simulate, start, chosen, limit, plan or Plan())
         else:
             reps, (_, start_figures) = limit, simulate(start, limit)
-        return _fit(
-            simulate,
-            free,
-            targets=scenario.targets,
-            chosen=chosen,
-            base=base,
-            reps=reps,
-            start_figures=start_figures,
-            progress=progress,
-            max_evaluations=max_evaluations,
-            method=method,
+        return replace(
+            _fit(
+                simulate,
+                free,
+                targets=scenario.targets,
+                chosen=chosen,
+                base=base,
+                reps=reps,
+                start_figures=start_figures,
+                progress=progress,
+                max_evaluations=max_evaluations,
+                method=method,
+            ),
+            seed=seed,
         )
 
 
@@ -378,6 +389,13 @@ def write_calibrated(result: Calibration, out: str | Path, source: str) -> Path:
         f"# {p.name}: {p.text(p.start)} -> {p.text(v)} (searched {p.text(p.low)}..{p.text(p.high)})"
         for p, v in zip(result.parameters, result.fitted, strict=True)
     ]
+    ran = result.scenario
+    if (result.seed, result.replications) != (ran.seed, ran.replications):
+        lines.append(
+            f"# Fitted at seed {result.seed}, {result.replications} replications an evaluation; "
+            f"the file keeps its own (seed {ran.seed}, replications {ran.replications}): "
+            f"--seed {result.seed} -n {result.replications} gives the fit's figures."
+        )
     body = yaml.safe_dump(result.data, sort_keys=False, allow_unicode=True)
     out.write_text("\n".join(lines) + "\n" + body, encoding="utf-8")
     return out

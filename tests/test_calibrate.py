@@ -322,3 +322,18 @@ def test_calibrate_text_shows_a_bound_target_as_a_bound(tmp_path, capsys):
     (tmp_path / "erlang.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     assert cli.main(args) == 0
     assert ": <= 50.0% | " in capsys.readouterr().out
+
+
+def test_calibrate_takes_a_file_and_the_written_file_says_the_seed_it_was_fitted_at(tmp_path):
+    # calibrate(path) failed with a dict error naming no argument; and a fit made at
+    # --seed 9 wrote the file's own seed with no word of the one its figures came from.
+    source = tmp_path / "erlang.yaml"
+    source.write_text(yaml.safe_dump({**_small(), "seed": 3}, sort_keys=False))
+    free = [free_parameter("queues.chat.patience.mean=5:20", _small())]
+    result = calibrate(source, free, seed=9, replications=2, max_evaluations=2)
+    assert result.seed == 9
+    path = write_calibrated(result, tmp_path / "out.yaml", str(source))
+    assert sim.load(path).seed == 3
+    assert "# Fitted at seed 9, 2 replications an evaluation;" in path.read_text()
+    with pytest.raises(TypeError, match="data must be a scenario's plain data"):
+        calibrate(42, free)  # type: ignore[arg-type]
