@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from sim.engine import ReplicationResult
-from sim.records import NOT_OFFERED, By, Outcome, bot_finished, escalated
+from sim.records import NOT_OFFERED, By, Outcome, bot_finished, escalated, on_time
 from sim.scenario import (
     AGENT_TIME_METRICS,
     MAX_HORIZON,
@@ -144,6 +144,16 @@ class Replication:
             return t + within.seconds
         return self._per_day(self._day(t), lambda d: self._day_deadline(d, within)).astype(float)
 
+    def met(self, done: np.ndarray, arrive: np.ndarray, within: Deadline) -> np.ndarray:
+        """Which of ``done`` (answer or resolution times) came by the contacts' deadlines.
+
+        The rule is :func:`sim.records.on_time`, the one every figure of an answer on time
+        uses; a deadline in days is compared as the moment it falls on.
+        """
+        if within.seconds is not None:
+            return on_time(done, arrive, within.seconds)
+        return on_time(done, self.deadlines(arrive, within), 0.0)
+
     def _day_deadline(self, d: int, within: Deadline) -> float:
         """The end of the ``within.days``-th (working) day after day ``d``."""
         k, counted = d, 0
@@ -231,13 +241,12 @@ class Replication:
             agent = hops["by"][rows] == By.AGENT
             return _weighted_mean(hops["service"][rows][agent], w[agent])
         within = sel.within or Deadline(seconds=self.scenario.service_level_threshold)
-        deadline = self.deadlines(arrive, within)
+        offered = ~np.isin(outcome, NOT_OFFERED)
         if metric == "service_level":
-            offered = ~np.isin(outcome, NOT_OFFERED)
-            return _share(w, answered & (response <= deadline), over=offered)
+            return _share(w, answered & self.met(response, arrive, within), over=offered)
         if metric == "resolved_within":
-            done = (outcome == Outcome.RESOLVED) & (hops["end"][rows] <= deadline)
-            return _share(w, done, over=~np.isin(outcome, NOT_OFFERED))
+            resolved = outcome == Outcome.RESOLVED
+            return _share(w, resolved & self.met(hops["end"][rows], arrive, within), over=offered)
         raise ValueError(f"unknown hop metric {metric!r}")  # pragma: no cover - validated
 
     def _end_to_end(self, sel: Selection) -> float:
@@ -268,8 +277,8 @@ class Replication:
             keep = done & (weights > 0)
             return _weighted_mean((first - self.entered)[keep], weights[keep])
         # Every *_within metric has a deadline (Target._consistent checks it).
-        deadline = self.deadlines(self.entered, sel.within)  # type: ignore[arg-type]
-        return _share(weights, done & (first <= deadline))
+        within: Deadline = sel.within  # type: ignore[assignment]
+        return _share(weights, done & self.met(first, self.entered, within))
 
 
 def _first(n: int, contact: np.ndarray, times: np.ndarray) -> np.ndarray:
