@@ -9,6 +9,11 @@ whose name is an included queue is merged into it (mappings merge key by key, a 
 block or a distribution of another ``dist`` replaces the old one, ``null`` removes a
 field). Top-level fields (start, duration, seed, ...) are the including file's.
 
+The ledger of the join is its files' ledgers together: it keeps one (every target gets a
+role) when any of its files declares one, a ``calibrated`` list (an empty one says
+nothing was fitted) or a target that ``restates`` an input; a target of a file that
+declares none is then a check unless the including file's ``calibrated`` names it.
+
 This module transforms plain data only; reading files, cycles and validation of the
 included files happen in :mod:`sim.loader`. Where names live is one table,
 :data:`QUEUE_NAMES`: a new kind of named thing is a line
@@ -305,6 +310,8 @@ def combine(
     renamed: list[tuple[str, Mapping[str, Any]]] = []
     targets: list[Any] = []
     calibrated: list[Any] = []
+    # A declared ledger carries over even when empty (``calibrated: []``: nothing fitted).
+    ledger = "calibrated" in own or any("calibrated" in data for _, _, data in parts)
     for prefix, path, data in parts:
         part = namespaced(data, prefix, len(targets), path)
         renamed.append((prefix, part))
@@ -322,6 +329,6 @@ def combine(
         raise ScenarioError(source, problems)
     joined["targets"] = targets + list(own.get("targets") or [])
     calibrated += list(own.get("calibrated") or [])
-    if calibrated or "calibrated" in own:
+    if ledger:
         joined["calibrated"] = calibrated
     return joined

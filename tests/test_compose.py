@@ -17,6 +17,7 @@ import sim
 from sim import cli, paths
 from sim.experiments import sweep
 from sim.loader import apply_overrides, read_scenario
+from sim.validate.ledger import keeps_ledger, roles
 
 CHANNEL: dict[str, Any] = {
     "name": "channel",
@@ -341,3 +342,22 @@ def test_an_included_service_level_target_keeps_its_files_threshold(tmp_path):
     # The same threshold needs no pin: the target reads as it did.
     same = sim.load(_write(tmp_path, "q.yaml", {**platform, "service_level_threshold": 30}))
     assert same.targets[0].within is None
+
+
+def test_a_joined_file_keeps_an_included_files_empty_ledger(tmp_path):
+    # `calibrated: []` (nothing was fitted) in the included file alone was dropped by the
+    # join: the joined scenario had no ledger, its targets no role, and it left `sim
+    # validate`'s ledger table. A declared ledger, empty or not, carries over.
+    channel = {**CHANNEL, "targets": CHANNEL["targets"][:3], "calibrated": []}
+    _write(tmp_path, "channel.yaml", channel)
+    platform = {
+        **{k: CHANNEL[k] for k in ("name", "start", "duration")},
+        "include": {"c": "channel.yaml"},
+    }
+    joined = sim.load(_write(tmp_path, "p.yaml", platform))
+    assert keeps_ledger(joined)
+    assert roles(joined) == ["check", "check", "check"]
+    # A file that declares no ledger, included by one that declares none, keeps none.
+    bare = {k: v for k, v in channel.items() if k != "calibrated"}
+    _write(tmp_path, "channel.yaml", bare)
+    assert roles(sim.load(tmp_path / "p.yaml")) == [None, None, None]
