@@ -25,6 +25,7 @@ from sim.validate import (
     format_ledger,
     format_rows,
     passes,
+    tally,
     verdict,
 )
 from sim.validate.figures import Replication
@@ -202,3 +203,36 @@ def test_a_folders_yaml_files_that_are_not_mappings_are_helpers_not_broken_scena
     assert discover([tmp_path]) == [scenario]
     (tmp_path / "typo.yaml").write_text("queues: [\n")
     assert discover([tmp_path]) == [scenario, tmp_path / "typo.yaml"]
+
+
+def test_a_value_calibrated_in_two_entries_counts_once():
+    # The same patience listed in two `calibrated` entries counted as two fitted values,
+    # so a file with three fits read no spare; entries sharing a field are one value,
+    # however the field is spelled (a target by index or by id).
+    chat = {
+        "arrivals": {"rate": "20/h"},
+        "staff": 2,
+        "service": {"dist": "exponential", "mean": "4m"},
+        "patience": {"dist": "exponential", "mean": "5m"},
+    }
+    data = {
+        "name": "twice", "start": "2026-01-05T00:00", "duration": "1d",
+        "queues": {"a": chat, "b": chat},
+        "targets": [
+            {"id": f"t{i}", "queue": "a", "metric": "abandon_rate", "value": 0.1,
+             "tolerance": 0.05} for i in range(4)
+        ],
+        "calibrated": [
+            {"field": "queues.a.patience.mean", "to": "t0"},
+            {"field": ["queues.b.patience.mean", "queues.a.patience.mean"], "to": "t1"},
+            {"field": "targets.t3.value", "to": "t2"},
+            {"field": "targets.3.value", "to": "t3"},
+        ],
+    }  # fmt: skip
+    scenario = sim.from_dict(data)
+    rows = [_row("fit", True)] * 4
+    counted = tally("twice.yaml", scenario, rows)
+    assert (counted.fits, counted.values, counted.spare) == (4, 2, 2)
+    # Distinct fields stay distinct values.
+    data["calibrated"][1]["field"] = "queues.b.patience.mean"
+    assert tally("twice.yaml", sim.from_dict(data), rows).values == 3

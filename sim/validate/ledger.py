@@ -10,7 +10,9 @@ has one role:
 
 A calibrated value tuned to several targets leaves spare degrees of freedom (targets
 beyond the values fitted to them); sharing one value across segments is how a fitted
-scenario earns checks.
+scenario earns checks. Entries that name a field in common are one value, however the
+field is spelled (a target by index or by id): listing a value twice, tuned to other
+targets (a composed scenario refitting an included value), does not count it twice.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sim import paths
 from sim.scenario import Scenario
 
 if TYPE_CHECKING:
     from sim.validate.rule import TargetRow
 
-__all__ = ["ROLES", "Tally", "keeps_ledger", "roles", "tally"]
+__all__ = ["ROLES", "Tally", "calibrated_values", "keeps_ledger", "roles", "tally"]
 
 ROLES = ("check", "fit", "input")
 
@@ -49,6 +52,24 @@ def roles(scenario: Scenario) -> list[str | None]:
         "input" if t.restates is not None else "fit" if t.id in fitted else "check"
         for t in scenario.targets
     ]
+
+
+def calibrated_values(scenario: Scenario) -> int:
+    """How many values the ``calibrated`` entries fitted: entries sharing a field are one."""
+    data = scenario.model_dump(mode="json")  # lists, as a file has: targets by id
+    owner: dict[str, int] = {}  # each field path, spelled one way, to its first entry
+    parent = list(range(len(scenario.calibrated)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, entry in enumerate(scenario.calibrated):
+        for field in entry.field:
+            j = owner.setdefault(paths.dotted(paths.split(data, field)), i)
+            parent[root(i)] = root(j)
+    return len({root(i) for i in range(len(parent))})
 
 
 @dataclass(frozen=True)
@@ -87,5 +108,5 @@ def tally(source: str, scenario: Scenario, rows: Sequence[TargetRow]) -> Tally:
         fits=count("fit"),
         fits_passed=count("fit", True),
         inputs=count("input"),
-        values=len(scenario.calibrated),
+        values=calibrated_values(scenario),
     )
