@@ -744,6 +744,52 @@ def _tolerance(value: Any) -> Any:
     return {"absolute": value} if isinstance(value, int | float) else value
 
 
+def _is_number(value: Any) -> bool:
+    """A plain number, written as one or as text (``0.05``, ``"0.05"``), not a duration."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    try:
+        float(str(value).strip())
+    except ValueError:
+        return False
+    return True
+
+
+def _tolerance_units(data: dict[str, Any]) -> str | None:
+    """Why a target's tolerance, as written, is not in its figure's units (None if it is).
+
+    A duration (``30s``) is read as that many seconds: on a share or a plain ratio it
+    becomes an absolute 30, a band no figure can leave. A number below one on a time
+    is read as that fraction of a second: a share meant, and a band no figure can meet.
+    """
+    raw, metric = data.get("tolerance"), data.get("metric")
+    if raw is None or isinstance(raw, dict | Tolerance):
+        return None
+    if isinstance(raw, str) and raw.strip().endswith("%"):
+        return None  # relative: in any figure's units
+    ratio = data.get("ratio_to") is not None
+    try:
+        seconds = parse_duration(raw)
+    except ValueError:
+        return None  # not a tolerance at all: the field's own check says so
+    if isinstance(raw, str) and not _is_number(raw) and (ratio or metric in RATE_METRICS):
+        kind, example = (
+            ("a ratio (a plain number)", "0.3") if ratio else (f"a share ({metric})", "0.03")
+        )
+        return (
+            f"the figure is {kind}: the duration {raw.strip()} would be read as "
+            f"{seconds:g}; give a number ({example}) or a relative one (10%)"
+        )
+    if metric in TIME_METRICS and not ratio and _is_number(raw) and 0 < seconds < 1:
+        return (
+            f"the figure is a duration ({metric}): {raw} would be read as {seconds:g} "
+            "seconds; give a duration (30s) or a relative one (10%)"
+        )
+    return None
+
+
 class Tolerance(_Spec):
     """A target's tolerance: relative (``10%``) or absolute (``0.03`` or ``30s``)."""
 
@@ -882,6 +928,10 @@ class Target(_Spec):
     @model_validator(mode="before")
     @classmethod
     def _value_units(cls, data: Any) -> Any:
+        if isinstance(data, dict) and (problem := _tolerance_units(data)) is not None:
+            target = f"target {data['id']!r}: " if isinstance(data.get("id"), str) else ""
+            # The first word is the field's path (see the loader).
+            raise ValueError(f"tolerance: {target}{problem}")
         if (
             isinstance(data, dict)
             and data.get("metric") in TIME_METRICS

@@ -809,6 +809,48 @@ def test_targets_within_their_range_are_accepted(target):
     assert len(sim.from_dict(data).targets) == 1
 
 
+RATIO = {"ratio_to": {"queue": "email"}}
+
+
+@pytest.mark.parametrize(
+    ("target", "words"),
+    [
+        # 30 seconds on a plain ratio of waits read as 30: every ratio within 30 of 1.2.
+        ({"metric": "mean_wait", "value": 1.2, "tolerance": "30s", **RATIO}, "a ratio"),
+        ({"metric": "abandon_rate", "value": 2, "tolerance": "1m", **RATIO}, "a ratio"),
+        # One second on a share read as 1: every share within 1 of anything.
+        ({"metric": "service_level", "value": 0.8, "tolerance": "1s"}, "a share"),
+        ({"metric": "abandon_rate", "value": 0.1, "tolerance": "0.5s"}, "a share"),
+        # A share on a wait read as 0.05 seconds: a figure that can only miss.
+        ({"metric": "mean_wait", "value": "4m", "tolerance": 0.05}, "a duration"),
+        ({"metric": "p90_wait", "value": "4m", "tolerance": "0.5"}, "a duration"),
+    ],
+)
+def test_a_tolerance_in_units_the_metric_is_not_in_is_an_error(target, words):
+    data = _mutated(lambda d: d.update(targets=[{"queue": "chat", "id": "t", **target}]))
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.from_dict(data, source="targets.yaml")
+    assert [p for p, _ in info.value.problems] == ["targets.0.tolerance"]
+    assert words in str(info.value)
+    assert "target 't'" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        {"metric": "mean_wait", "value": 1.2, "tolerance": 0.3, **RATIO},
+        {"metric": "mean_wait", "value": 1.2, "tolerance": "25%", **RATIO},
+        {"metric": "mean_wait", "value": "4m", "tolerance": 30},
+        {"metric": "mean_wait", "value": "4m", "tolerance": 0},
+        {"metric": "mean_wait", "value": "4m", "tolerance": "2m"},
+        {"metric": "service_level", "value": 0.8, "tolerance": 0.05},
+    ],
+)
+def test_a_tolerance_in_the_metrics_units_is_accepted(target):
+    data = _mutated(lambda d: d.update(targets=[{"queue": "chat", **target}]))
+    assert sim.from_dict(data).targets[0].half_width >= 0
+
+
 # A route whose event the queue never enables (the enabling field left out) is a typo:
 # the user meant to route those contacts, and they silently waited or stayed instead.
 DEAD_ROUTES = {
