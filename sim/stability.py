@@ -12,12 +12,16 @@ no second simulation:
   a run of a week or more this means the backlog grows week on week.
   A queue whose contacts have a patience is not flagged: abandonment bounds its backlog
   however overloaded it is.
-* **unfinished contacts**: more than 1% of a queue's counted contacts were still in the
-  system when the drain ended.
+* **unfinished visits**: more than 1% of a queue's visits by counted contacts were still
+  in the system when the drain ended.
 
 A run shorter than a week (a peak day) is overloaded by design; instead of the first
-warning it reports its backlog: how many counted contacts were still waiting when
-arrivals stopped, and how long the drain took to answer them.
+warning it reports its backlog: how many visits by counted contacts were still waiting
+when arrivals stopped, and how long the drain took to answer them.
+
+The unfinished share and the backlog count visits, the queue's work: a contact that
+comes back (a retry) or is sent there twice at once (a parallel visit and an
+escalation) is two.
 """
 
 from __future__ import annotations
@@ -156,7 +160,7 @@ def stability_messages(
         if unfinished > UNFINISHED_SHARE * counted:
             lines.append(
                 f"warning: {source}: queue {name}: {unfinished / counted:.1%} of its counted "
-                "contacts were still unfinished when the drain ended"
+                "visits were still unfinished when the drain ended"
             )
         backlog = _mean([r.backlog for r in per_rep])
         if span < WEEK and backlog >= 1:
@@ -167,7 +171,7 @@ def stability_messages(
                 else f"the last answered or gone {_duration(_mean(times))} later"
             )
             lines.append(
-                f"note: {source}: queue {name}: {backlog:.0f} contacts still waiting when "
+                f"note: {source}: queue {name}: {backlog:.0f} visits still waiting when "
                 f"arrivals stop, {after} (a peak run: backlog reported instead of a "
                 "stability check)"
             )

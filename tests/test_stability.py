@@ -81,7 +81,8 @@ def test_a_week_the_drain_hides_is_flagged():
 
 def test_unfinished_contacts_are_flagged():
     messages = _messages(WEEK_DESK, ("drain=1h",))
-    assert any("of its counted contacts were still unfinished" in m for m in messages)
+    # It counts visits (a contact back for a second try is two), and says so.
+    assert any("of its counted visits were still unfinished" in m for m in messages)
 
 
 def test_abandonment_keeps_an_overloaded_queue_stable():
@@ -94,7 +95,8 @@ def test_a_peak_day_reports_its_backlog_instead():
     messages = _messages(WEEK_DESK, peak)
     assert len(messages) == 1
     assert messages[0].startswith("note: desk.yaml: queue mail: ")
-    assert "contacts still waiting when arrivals stop" in messages[0]
+    # The backlog is the queue's waiting visits (it said "contacts"), see QueueLoad.
+    assert "visits still waiting when arrivals stop" in messages[0]
     assert "the last answered or gone " in messages[0]
 
 

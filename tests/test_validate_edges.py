@@ -236,3 +236,19 @@ def test_a_value_calibrated_in_two_entries_counts_once():
     # Distinct fields stay distinct values.
     data["calibrated"][1]["field"] = "queues.b.patience.mean"
     assert tally("twice.yaml", sim.from_dict(data), rows).values == 3
+
+
+def test_the_title_counts_files_with_targets_and_one_replication_in_the_singular(tmp_path, capsys):
+    # It read "1 targets in 2 scenario file(s)" (the file without targets counted) and
+    # "1 replications each".
+    target = {"queue": "chat", "metric": "answer_rate", "value": 1, "tolerance": 0.5}
+    checked, empty = tmp_path / "checked.yaml", tmp_path / "empty.yaml"
+    checked.write_text(json.dumps({**WEEK_FROM_MONDAY, "targets": [target]}))
+    empty.write_text(json.dumps(WEEK_FROM_MONDAY))
+    assert cli.main(["validate", str(checked), str(empty), "-n", "1", "--workers", "1"]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[:2] == [
+        "Document vs simulation: 1 target in 1 scenario file",
+        "1 replication each (mean ±95% CI half-width)",
+    ]
+    assert f"note: {empty} has no targets" in err

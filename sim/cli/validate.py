@@ -173,7 +173,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(_json_rows(args, checked, rows), indent=2))
     else:
-        print(_title(rows, len(scenarios), args.replications))
+        print(_title(rows, args.replications))
         print(format_rows(rows))
         # A file that declares no ledger has targets without roles: nothing to count.
         tallies = [
@@ -230,15 +230,17 @@ def _write_report(
     write_report(page, args.report, plan)
 
 
-def _title(rows: list[TargetRow], files: int, fixed: int | None) -> str:
+def _title(rows: list[TargetRow], fixed: int | None) -> str:
+    from sim.report.tables import count
+
+    # Files without targets ran nothing: the rows' files are the ones checked.
     used = {r.source: r.replications for r in rows}
     if fixed is not None:
-        how = f"{fixed} replications each"
+        how = f"{count(fixed, 'replication')} each"
     else:
-        how = f"{sum(used.values())} replications, as the targets needed: " + ", ".join(
+        how = f"{count(sum(used.values()), 'replication')}, as the targets needed: " + ", ".join(
             f"{Path(source).stem} {n}" for source, n in used.items()
         )
     lines = textwrap.wrap(f"{how} (mean ±95% CI half-width)", 120)
-    return "\n".join(
-        [f"Document vs simulation: {len(rows)} targets in {files} scenario file(s)", *lines, ""]
-    )
+    checked = f"{count(len(rows), 'target')} in {count(len(used), 'scenario file')}"
+    return "\n".join([f"Document vs simulation: {checked}", *lines, ""])

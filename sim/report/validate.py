@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from sim.report.html import Card, Image, Report, ScenarioText, Section, facts, image
-from sim.report.tables import Table
+from sim.report.tables import Table, count
 from sim.validate import TargetRow, target_table, verdict
 
 __all__ = ["validate_report"]
@@ -69,7 +69,7 @@ def validate_report(
         title=f"Validation: {verdict(rows)}",
         question=(
             f"Do the scenarios in {', '.join(paths)} reproduce their targets? "
-            f"{len(rows)} targets in {len(scenarios)} scenario file(s).",
+            f"{count(len(rows), 'target')} in {count(len(scenarios), 'scenario file')}.",
         ),
         cards=(
             Card(

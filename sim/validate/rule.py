@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from sim.engine import ReplicationResult
+from sim.report.tables import count
 from sim.runner import Task, backend, replication_count
 from sim.scenario import Scenario, Target
 from sim.stability import QueueLoad, queue_loads, stability_messages
@@ -160,7 +161,8 @@ def validate_all(
                 owners += [k] * (wanted[k] - len(done[k]))
             if not tasks:
                 break
-            label = f"validate: {len(scenarios)} scenarios, round {round_}, {len(tasks)} runs"
+            files = count(len(scenarios), "scenario")
+            label = f"validate: {files}, round {round_}, {count(len(tasks), 'run')}"
             outcomes = runner.map(tasks, _figures_and_loads, progress, label)
             for k, outcome in zip(owners, outcomes, strict=True):
                 done[k].append(outcome)
