@@ -9,15 +9,19 @@ no second simulation:
   times of those an agent took, plus the mean handle time for each still waiting at the
   end) exceeds the agent time on shift and not on break in the measurement window (chat
   slots with concurrency); queues that share agents (a team) are taken together. Over
-  a run of a week or more this means the backlog grows week on week.
+  a run of a week or more (its ``duration``, a warmup included: the run still covers
+  the week's pattern of days, the warmup only delays counting) this means the backlog
+  grows week on week.
   A queue whose contacts have a patience is not flagged: abandonment bounds its backlog
   however overloaded it is.
 * **unfinished visits**: more than 1% of a queue's visits by counted contacts were still
   in the system when the drain ended.
 
-A run shorter than a week (a peak day) is overloaded by design; instead of the first
-warning it reports its backlog: how many visits by counted contacts were still waiting
-when arrivals stopped, and how long the drain took to answer them.
+A run shorter than a week (a peak day, overloaded by design; five working days) covers
+only part of the week's pattern, so its work against capacity says nothing of the weeks
+after it; instead of the first warning it reports its backlog: how many visits by
+counted contacts were still waiting when arrivals stopped, and how long the drain took
+to answer them.
 
 The unfinished share and the backlog count visits, the queue's work: a contact that
 comes back (a retry) or is sent there twice at once (a parallel visit and an
@@ -147,9 +151,10 @@ def stability_messages(
         loads: :func:`queue_loads` of each replication.
         source: the file name to start each line with.
     """
-    span = scenario.duration - scenario.warmup
+    # The run's own length: a warmup delays counting, it does not make a week a peak day.
+    week_long = scenario.duration >= WEEK
     lines = []
-    if span >= WEEK:
+    if week_long:
         lines += _backlog_growth(scenario, loads, source)
     for name in scenario.queues:
         per_rep = [rep[name] for rep in loads]
@@ -163,7 +168,7 @@ def stability_messages(
                 "visits were still unfinished when the drain ended"
             )
         backlog = _mean([r.backlog for r in per_rep])
-        if span < WEEK and backlog >= 1:
+        if not week_long and backlog >= 1:
             times = [r.cleared for r in per_rep]
             after = (
                 "some still waiting when the drain ended"
@@ -172,8 +177,8 @@ def stability_messages(
             )
             lines.append(
                 f"note: {source}: queue {name}: {backlog:.0f} visits still waiting when "
-                f"arrivals stop, {after} (a peak run: backlog reported instead of a "
-                "stability check)"
+                f"arrivals stop, {after} (a run shorter than a week: backlog reported instead "
+                "of a growth check)"
             )
     return lines
 

@@ -79,6 +79,17 @@ def test_a_week_the_drain_hides_is_flagged():
     assert _messages(WEEK_DESK, ("queues.mail.staff.business_hours.agents=2",)) == []
 
 
+def test_a_week_with_a_warmup_is_still_checked_for_growth():
+    # "Shorter than a week" was measured on duration minus warmup: a 7-day run with a
+    # 1 h warmup got the peak-run backlog note, and its desk falling behind no warning.
+    messages = _messages(WEEK_DESK, ("warmup=1h",))
+    assert len(messages) == 1
+    assert "backlog grows week on week" in messages[0]
+    # Five days of the same desk are shorter than a week: a backlog, not called a peak.
+    (note,) = _messages(WEEK_DESK, ("duration=5d",))
+    assert note.endswith("(a run shorter than a week: backlog reported instead of a growth check)")
+
+
 def test_unfinished_contacts_are_flagged():
     messages = _messages(WEEK_DESK, ("drain=1h",))
     # It counts visits (a contact back for a second try is two), and says so.
