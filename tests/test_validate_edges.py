@@ -252,3 +252,15 @@ def test_the_title_counts_files_with_targets_and_one_replication_in_the_singular
         "1 replication each (mean ±95% CI half-width)",
     ]
     assert f"note: {empty} has no targets" in err
+
+
+def test_a_report_of_figures_without_a_ci_is_written(tmp_path, capsys):
+    # One replication has no CI (NaN, null in the rows): the report's chart read the
+    # null as a number and the command ended in a traceback, the report unwritten.
+    target = {"queue": "chat", "metric": "answer_rate", "value": 1, "tolerance": 0.5}
+    checked = tmp_path / "checked.yaml"
+    checked.write_text(json.dumps({**WEEK_FROM_MONDAY, "targets": [target]}))
+    report = tmp_path / "report.html"
+    argv = ["validate", str(checked), "-n", "1", "--workers", "1", "--report", str(report)]
+    assert cli.main(argv) == 0
+    assert "1 of 1 targets pass" in report.read_text(encoding="utf-8")

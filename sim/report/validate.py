@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 
 import pandas as pd
 
@@ -16,7 +17,8 @@ __all__ = ["validate_report"]
 def _chart(rows: Sequence[TargetRow]) -> Image:
     from sim import plots  # noqa: PLC0415 - matplotlib
 
-    table = pd.DataFrame([r.to_dict() for r in rows])
+    # The rows as numbers: a figure without a CI stays NaN (the JSON rows' null is not one).
+    table = pd.DataFrame([asdict(r) for r in rows])
     missed = [f"{r.queue} {r.detail}" for r in rows if not r.passed]
     alt = (
         f"One row per target ({len(rows)}), each drawn as (simulated − document) / "
