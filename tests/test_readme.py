@@ -12,6 +12,7 @@ world, ``sim fit``), whose figures ``tests/test_document.py`` and the fit tests 
 
 from __future__ import annotations
 
+import ast
 import re
 import shlex
 import subprocess
@@ -25,21 +26,24 @@ _LONG = ("validate", "calibrate", "fit")
 _WRITES = ("--out", "--report")
 
 
-def _examples() -> list[tuple[int, list[str], list[str]]]:
-    """``(line number, argv, shown output lines)`` of each runnable README example."""
+def _blocks(language: str) -> list[tuple[int, list[str]]]:
+    """``(line number of the first line, lines)`` of each fenced README block in ``language``."""
     text = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
-    examples, block, start = [], None, 0
+    blocks, block, start = [], None, 0
     for number, line in enumerate(text, 1):
-        if line.startswith("```console"):
-            block = []
-        elif line.startswith("```") and block is not None:
-            examples += _commands(block, start)
+        if block is None and line.startswith(f"```{language}"):
+            block, start = [], number + 1
+        elif block is not None and line.startswith("```"):
+            blocks.append((start, block))
             block = None
         elif block is not None:
-            if not block:
-                start = number
             block.append(line)
-    return examples
+    return blocks
+
+
+def _examples() -> list[tuple[int, list[str], list[str]]]:
+    """``(line number, argv, shown output lines)`` of each runnable README example."""
+    return [found for start, block in _blocks("console") for found in _commands(block, start)]
 
 
 def _commands(block: list[str], start: int) -> list[tuple[int, list[str], list[str]]]:
@@ -96,3 +100,25 @@ def test_a_readme_example_prints_what_the_readme_shows(line, argv, shown):
             f"  {expected}\nprinted:\n" + "\n".join(printed)
         )
         position = matches[0] + 1
+
+
+_DATA_FILE = (".yaml", ".yml", ".csv", ".parquet")
+
+
+def test_the_readme_python_examples_read_only_files_the_repository_has():
+    # A reader pastes the snippet in the repository's root: a file it names that is not
+    # there (a log the reader has not made yet) fails on the first line that reads it.
+    blocks = _blocks("python")
+    assert blocks
+    for start, block in blocks:
+        tree = ast.parse("\n".join(block), filename=f"README.md:{start}")
+        named = [
+            node.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and node.value.endswith(_DATA_FILE)
+        ]
+        assert named, f"README.md:{start}: a Python example that reads no file"
+        missing = [name for name in named if not (ROOT / name).is_file()]
+        assert not missing, f"README.md:{start}: the example reads {missing}, not in the repository"
