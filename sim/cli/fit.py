@@ -105,7 +105,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("log", help="the contact log (CSV or Parquet)")
     p.add_argument("--out", required=True, metavar="FITTED.yaml", help="the scenario to write")
-    p.add_argument("--start", type=typed(_start), help="time zero when the log's times are seconds")
+    p.add_argument(
+        "--start",
+        type=typed(_start),
+        help="time zero when the log's times are seconds, e.g. 2026-11-02T00:00",
+    )
     p.add_argument(
         "--columns",
         type=typed(_columns),
@@ -114,7 +118,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the log's names for the fields, e.g. arrive=created_at,answer=first_reply_at",
     )
     p.add_argument(
-        "--interval", type=typed(_interval), default=3600.0, help="staffing interval: 30m or 1h"
+        "--interval",
+        type=typed(_interval),
+        default=3600.0,
+        help="staffing interval: 30m or 1h (default 1h)",
     )
     p.add_argument(
         "--roster",
@@ -132,7 +139,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--replication",
         type=non_negative_int,
-        help="with a contacts.csv of several replications: which one (default: the first)",
+        help="with a contacts.csv of several replications: its number in the replication "
+        "column (default: the lowest, the first)",
     )
     p.add_argument(
         "--max-broken",
@@ -148,10 +156,29 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="DURATION",
         help="idle time after which an agent counts as gone (default 4h)",
     )
-    p.add_argument("--replications", "-n", type=replications, default=10, help="back-test runs")
-    p.add_argument("--seed", type=non_negative_int, default=0, help="back-test seed")
-    p.add_argument("--workers", type=positive_int, help="local processes for the back-test")
-    p.add_argument("--json", action="store_true", help="print the fit and back-test as JSON")
+    p.add_argument(
+        "--replications",
+        "-n",
+        type=replications,
+        default=10,
+        metavar="N",
+        help="back-test runs, also the fitted file's replications (default 10)",
+    )
+    p.add_argument(
+        "--seed",
+        type=non_negative_int,
+        default=0,
+        help="back-test seed, also the fitted file's seed (default 0)",
+    )
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        metavar="N",
+        help="local processes for the back-test (default: all cores; same results)",
+    )
+    p.add_argument(
+        "--json", action="store_true", help="print the fit and back-test as JSON on stdout"
+    )
     add_allow_large(p)
     p.set_defaults(handler=_cmd_fit)
 

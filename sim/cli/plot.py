@@ -81,15 +81,27 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("scenario", nargs="?", help="scenario YAML file (omit with --sweep)")
-    p.add_argument("--kind", choices=KINDS, default="survival", help="what to draw")
     p.add_argument(
-        "--queue", dest="queues", action="append", default=[], metavar="Q", help="queue to draw"
+        "--kind", choices=KINDS, default="survival", help="what to draw (default survival; below)"
+    )
+    p.add_argument(
+        "--queue",
+        dest="queues",
+        action="append",
+        default=[],
+        metavar="Q",
+        help="queue to draw (repeatable; default: see below; with --sweep, every queue)",
     )
     p.add_argument("--log", action="store_true", help="logarithmic count/probability axis")
     p.add_argument("--logx", action="store_true", help="logarithmic time axis (ecdf, survival)")
     p.add_argument("--sweep", metavar="RESULTS.csv", help="draw a sweep table written by sim sweep")
     p.add_argument("--metric", default="mean_wait_s", help="sweep metric (default mean_wait_s)")
-    p.add_argument("--out", metavar="FILE", help="output .png, .svg or .pdf (default: PNG here)")
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="output .png, .svg or .pdf (default: STEM_KIND.png in the current folder, e.g. "
+        "livestream_promo_peak_survival.png; with --sweep, STEM_METRIC.png)",
+    )
     add_run_options(p, json_help='print {"written": [FILE]} as JSON on stdout')
     p.set_defaults(handler=partial(_cmd_plot, parser=p))
 

@@ -1,0 +1,34 @@
+"""``sim --help`` and each subcommand's: every option a reader may leave out says its default."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from sim.cli import build_parser
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    (sub,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
+
+
+SUBCOMMANDS = _subcommands()
+# Flags and repeatable options: leaving them out is the default, nothing to say.
+_NOTHING_TO_SAY = (argparse._StoreTrueAction, argparse._HelpAction, argparse._AppendAction)
+
+
+@pytest.mark.parametrize("name", sorted(SUBCOMMANDS))
+def test_an_option_with_a_default_says_it_in_its_help(name):
+    silent = [
+        action.option_strings[0]
+        for action in SUBCOMMANDS[name]._actions
+        if action.option_strings
+        and not action.required
+        and not isinstance(action, _NOTHING_TO_SAY)
+        and action.default not in (None, {}, [])
+        and "default" not in (action.help or "")
+    ]
+    assert not silent, f"sim {name} --help: no default given for {silent}"
