@@ -32,3 +32,11 @@ def test_an_option_with_a_default_says_it_in_its_help(name):
         and "default" not in (action.help or "")
     ]
     assert not silent, f"sim {name} --help: no default given for {silent}"
+
+
+@pytest.mark.parametrize("name", ["validate", "calibrate"])
+def test_without_n_validate_and_calibrate_choose_the_replications_and_their_help_says_so(name):
+    # "-n: replications (default: file's)" was wrong here: without -n the count is chosen
+    # sequentially, from --min-replications up to the file's own.
+    (action,) = (a for a in SUBCOMMANDS[name]._actions if "-n" in a.option_strings)
+    assert "--min-replications" in action.help

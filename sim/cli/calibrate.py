@@ -95,7 +95,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="calibrated scenario to write (default: STEM.calibrated.yaml in the current folder)",
     )
-    add_run_options(p, json_help="print the fit as JSON on stdout")
+    add_run_options(
+        p,
+        json_help="print the fit as JSON on stdout",
+        replications_help="replications of every evaluation (default: chosen once at the start "
+        "values, from --min-replications up to the file's own; see below)",
+    )
     add_sequential_options(p)
     p.set_defaults(handler=_cmd_calibrate)
 

@@ -91,10 +91,15 @@ def non_negative_int(text: str) -> int:
     return value
 
 
-def add_run_options(p: argparse.ArgumentParser, *, json_help: str = "print JSON on stdout") -> None:
+def add_run_options(
+    p: argparse.ArgumentParser,
+    *,
+    json_help: str = "print JSON on stdout",
+    replications_help: str = "replications (default: the file's)",
+) -> None:
     """The options every simulating subcommand shares."""
-    p.add_argument("--replications", "-n", type=replications, help="replications (default: file's)")
-    p.add_argument("--seed", type=non_negative_int, help="base random seed (default: file's)")
+    p.add_argument("--replications", "-n", type=replications, metavar="N", help=replications_help)
+    p.add_argument("--seed", type=non_negative_int, help="base random seed (default: the file's)")
     p.add_argument(
         "--set",
         dest="overrides",
@@ -104,7 +109,10 @@ def add_run_options(p: argparse.ArgumentParser, *, json_help: str = "print JSON 
         help="override a field, e.g. queues.email.staff=3 (repeatable; validated like the file)",
     )
     p.add_argument(
-        "--workers", type=positive_int, help="local processes (default: all cores; same results)"
+        "--workers",
+        type=positive_int,
+        metavar="N",
+        help="local processes (default: all cores; same results)",
     )
     p.add_argument("--json", action="store_true", help=json_help)
     add_allow_large(p)

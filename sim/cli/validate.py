@@ -95,7 +95,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or folders")
-    add_run_options(p, json_help="print the rows as a JSON list on stdout")
+    add_run_options(
+        p,
+        json_help="print the rows as a JSON list on stdout",
+        replications_help="exactly N replications per file (default: as many as the targets "
+        "need, from --min-replications up to the file's own; see above)",
+    )
     add_scheduler_option(p)
     add_report_option(p)
     add_sequential_options(p)
