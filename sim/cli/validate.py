@@ -63,7 +63,7 @@ examples:
   sim validate scenarios/document --precision 0.25     # tighter: CI within a quarter of tol
   sim validate scenarios/document/hotline.yaml -n 40   # exactly 40 replications
   sim validate scenarios/document --json > validation.json
-  sim validate scenarios/document/livestream.yaml \
+  sim validate scenarios/document/livestream.yaml \\
       --set 'queues.live_promo.staff.three_shift.agents=[6, 8, 10]'
 
 JSON rows: scenario, queue, metric, value, simulated, ci95, tolerance, passed (times in
