@@ -40,3 +40,12 @@ def test_without_n_validate_and_calibrate_choose_the_replications_and_their_help
     # sequentially, from --min-replications up to the file's own.
     (action,) = (a for a in SUBCOMMANDS[name]._actions if "-n" in a.option_strings)
     assert "--min-replications" in action.help
+
+
+@pytest.mark.parametrize("name", sorted(SUBCOMMANDS))
+def test_a_help_page_fits_a_terminal_of_100_columns(name, monkeypatch):
+    # argparse wraps options to the terminal, but not a raw description or epilog: a
+    # line of those longer than the terminal breaks mid-word in the reader's window.
+    monkeypatch.setenv("COLUMNS", "100")
+    wide = [line for line in SUBCOMMANDS[name].format_help().splitlines() if len(line) > 100]
+    assert not wide, wide

@@ -19,6 +19,7 @@ from sim.cli.common import (
     plan_report,
     progress_wanted,
     table_width,
+    wrap,
 )
 from sim.errors import ScenarioError
 from sim.outputs import OutputPlan, Writer
@@ -34,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "run",
         help="run a scenario and print its figures",
-        description=(
+        description=wrap(
             "Run the replications of a scenario and print, per queue, the mean of each "
             "figure over replications with its 95% confidence half-width (±)."
         ),

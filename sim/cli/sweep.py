@@ -53,8 +53,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "examples:\n"
             "  sim sweep scenarios/livestream_promo_peak.yaml "
             "--vary queues.live_peak.staff.1.agents=8:16:2\n"
-            "  sim sweep SCENARIO --vary queues.live_peak.staff.1.agents=10,12 "
-            "--vary queues.live_peak.bot.resolution=0.34,0.5   # a 2x2 grid\n"
+            "  sim sweep SCENARIO --vary queues.live_peak.staff.1.agents=10,12 \\\n"
+            "      --vary queues.live_peak.bot.resolution=0.34,0.5   # a 2x2 grid\n"
             "  sim sweep SCENARIO --vary queues.email.staff=1:4 --json > sweep.json"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
