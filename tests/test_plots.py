@@ -544,7 +544,7 @@ def test_sim_plot_draws_a_sweep_csv(sim_main, tmp_path, sweep_table):
         (["plot"], "either a SCENARIO or --sweep"),
         (["plot", SHIPPED, "--out", "x.jpg"], "--out must end in"),
         (["plot", SHIPPED, "--kind", "hourly", "--queue", "a", "--queue", "b"], "one queue"),
-        (["plot", SHIPPED, "--queue", "nope", "-n", "1", "--out", "{tmp}/x.png"], "unknown queue"),
+        (["plot", SHIPPED, "--queue", "nope", "-n", "1", "--out", "{tmp}/x.png"], "no queue"),
         (["plot", "--sweep", "{tmp}/missing.csv"], "cannot read"),
         (["plot", "--sweep", "{tmp}/s.csv", "--set", "a=1"], "apply to a SCENARIO"),
     ],

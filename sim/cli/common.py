@@ -9,7 +9,7 @@ import shlex
 import shutil
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -30,6 +30,7 @@ __all__ = [
     "add_report_option",
     "add_run_options",
     "add_scheduler_option",
+    "check_queues",
     "check_workload",
     "command_line",
     "fail",
@@ -160,6 +161,26 @@ def check_workload(
     if found:
         reason = f"this would simulate {'; '.join(found)}; add --allow-large to run it anyway"
         raise WorkloadError(source, [("", reason)])
+
+
+def check_queues(source: str, queues: Iterable[str], wanted: Iterable[str]) -> None:
+    """Refuse a ``--queue`` the scenario lacks, before anything is simulated.
+
+    Args:
+        source: the scenario file named in the message.
+        queues: the scenario's queues.
+        wanted: the ``--queue`` values.
+
+    Raises:
+        ScenarioError: one line per unknown queue (exit code 2).
+    """
+    from sim.errors import ScenarioError
+
+    known = list(queues)
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        reason = f"(queues: {', '.join(known)})"
+        raise ScenarioError(source, [("--queue", f"no queue {q!r} {reason}") for q in unknown])
 
 
 def add_scheduler_option(p: argparse.ArgumentParser) -> None:

@@ -28,6 +28,7 @@ from sim.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
     add_run_options,
+    check_queues,
     check_workload,
     progress_wanted,
 )
@@ -155,6 +156,7 @@ def _scenario_figure(args: argparse.Namespace) -> Figure:
     from sim.runner import run
 
     scenario = load(args.scenario, args.overrides)
+    check_queues(args.scenario, scenario.queues, args.queues)
     n = args.replications or scenario.replications
     check_workload(args, args.scenario, [(scenario, n)], keep=True)
     results = run(

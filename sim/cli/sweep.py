@@ -13,6 +13,7 @@ from sim.cli.common import (
     add_output_options,
     add_report_option,
     add_run_options,
+    check_queues,
     check_workload,
     command_line,
     fail,
@@ -87,6 +88,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from sim.report import sweep_table
 
     variants = sweep_variants(args.scenario, dict(args.vary), args.overrides)
+    queues = dict.fromkeys(q for _, v in variants for q in v.queues)
+    check_queues(args.scenario, queues, args.queue or ())
     n = args.replications or base.replications
     check_workload(args, args.scenario, [(v, n) for _, v in variants])
     plan = OutputPlan(protect=[args.scenario])
@@ -105,9 +108,6 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         progress=progress_wanted(args),
     )
     if args.queue:
-        unknown = sorted(set(args.queue) - set(table["queue"]))
-        if unknown:
-            return fail(f"--queue: no queue {', '.join(unknown)} in the scenario")
         table = table[table["queue"].isin(args.queue)].reset_index(drop=True)
     writers = table_writers(table, args.out) if args.out else {}
     if report:

@@ -1,0 +1,38 @@
+"""``--queue`` of ``sim plot`` and ``sim sweep``: a queue the scenario lacks is bad input,
+refused before anything is simulated, naming the file and the option."""
+
+from __future__ import annotations
+
+import pytest
+
+import sim.cli
+import sim.experiments
+import sim.runner
+
+SHIPPED = "scenarios/small_merchant_order_chat.yaml"
+
+
+@pytest.fixture
+def no_simulation(monkeypatch):
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("simulated before --queue was checked")
+
+    monkeypatch.setattr(sim.runner, "run", refuse)
+    monkeypatch.setattr(sim.experiments, "sweep", refuse)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["plot", SHIPPED, "--queue", "nope", "--out", "{tmp}/x.png"],
+        ["plot", SHIPPED, "--queue", "order_chat", "--queue", "nope", "--out", "{tmp}/x.png"],
+        ["sweep", SHIPPED, "--vary", "queues.order_chat.staff=1,2", "--queue", "nope"],
+    ],
+)
+def test_an_unknown_queue_is_refused_before_the_simulation(argv, tmp_path, capsys, no_simulation):
+    code = sim.cli.main([a.replace("{tmp}", str(tmp_path)) for a in argv])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"error: {SHIPPED}: --queue: no queue 'nope' (queues: " in err
+    assert "Traceback" not in err
+    assert not list(tmp_path.iterdir())
