@@ -36,3 +36,10 @@ def test_an_unknown_queue_is_refused_before_the_simulation(argv, tmp_path, capsy
     assert f"error: {SHIPPED}: --queue: no queue 'nope' (queues: " in err
     assert "Traceback" not in err
     assert not list(tmp_path.iterdir())
+
+
+def test_sim_staff_names_the_file_and_the_option_of_a_queue_it_cannot_staff(capsys):
+    # It said only "error: no queue 'nope' (queues: ...)", not which file or option.
+    code = sim.cli.main(["staff", SHIPPED, "--queue", "nope", "--target", "80% in 60s"])
+    assert code == 2
+    assert f"error: {SHIPPED}: --queue: no queue 'nope' (queues: " in capsys.readouterr().err

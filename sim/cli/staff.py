@@ -122,7 +122,7 @@ def _cmd_staff(args: argparse.Namespace) -> int:
     try:
         queue = resolve_queue(scenario, args.queue)
     except StaffingError as exc:
-        return fail(str(exc))
+        return fail(f"{args.scenario}: --queue: {exc}")
     alone = scenario.model_copy(update={"queues": {queue: scenario.queues[queue]}})
     n = args.replications or scenario.replications
     check_workload(args, args.scenario, [(alone, n)], repeats=max_calls(args.rounds))
