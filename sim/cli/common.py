@@ -97,6 +97,8 @@ def add_run_options(
     *,
     json_help: str = "print JSON on stdout",
     replications_help: str = "replications (default: the file's)",
+    set_help: str = "override a field, e.g. queues.email.staff=3 (repeatable; validated like "
+    "the file)",
 ) -> None:
     """The options every simulating subcommand shares."""
     p.add_argument("--replications", "-n", type=replications, metavar="N", help=replications_help)
@@ -107,7 +109,7 @@ def add_run_options(
         action="append",
         default=[],
         metavar="PATH=VALUE",
-        help="override a field, e.g. queues.email.staff=3 (repeatable; validated like the file)",
+        help=set_help,
     )
     p.add_argument(
         "--workers",

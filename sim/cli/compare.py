@@ -59,7 +59,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("a", metavar="A", help="baseline scenario file")
     p.add_argument("b", metavar="B", nargs="?", help="variant scenario file (default: A)")
-    add_run_options(p, json_help="print the differences as JSON on stdout")
+    add_run_options(
+        p,
+        json_help="print the differences as JSON on stdout",
+        set_help="override a field of B only, e.g. queues.email.staff=3 (repeatable; "
+        "validated like the file); without B, B is A with these overrides",
+    )
     add_output_options(p)
     p.add_argument("--all", action="store_true", help="show every metric, not the main ones")
     add_report_option(p)

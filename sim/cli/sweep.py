@@ -70,7 +70,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a field and its values (repeat for a grid)",
     )
     p.add_argument("--queue", action="append", help="show only this queue (repeatable)")
-    add_run_options(p, json_help="print a list of rows as JSON on stdout")
+    add_run_options(
+        p,
+        json_help="print a list of rows as JSON on stdout",
+        set_help="override a field of the base scenario, before --vary, in every variant "
+        "(repeatable; validated like the file)",
+    )
     add_output_options(p)
     add_report_option(p)
     p.set_defaults(handler=_cmd_sweep)
