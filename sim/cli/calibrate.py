@@ -81,6 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--max-evaluations",
         type=positive_int,
         default=60,
+        metavar="N",
         help="simulations the optimiser may run, at most (default 60); when it wants more, "
         "the best values seen are the fit and the output says so",
     )

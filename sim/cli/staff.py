@@ -103,7 +103,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="an allowed shift (repeatable; replaces --shifts)",
     )
     p.add_argument(
-        "--rounds", type=positive_int, default=8, help="simulation-correction rounds (default 8)"
+        "--rounds",
+        type=positive_int,
+        default=8,
+        metavar="N",
+        help="at most N rounds of adding agents where the simulation misses, then N of "
+        "taking away those it does not need; each stops early when nothing changes "
+        "(default 8)",
     )
     add_run_options(p, json_help="print the plan as JSON on stdout")
     add_output_options(p, out_help="also write the staff: block to FILE")
