@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import re
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +18,7 @@ def _subcommands() -> dict[str, argparse.ArgumentParser]:
 
 
 SUBCOMMANDS = _subcommands()
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 # Flags and repeatable options: leaving them out is the default, nothing to say.
 _NOTHING_TO_SAY = (argparse._StoreTrueAction, argparse._HelpAction, argparse._AppendAction)
 
@@ -49,3 +52,13 @@ def test_a_help_page_fits_a_terminal_of_100_columns(name, monkeypatch):
     monkeypatch.setenv("COLUMNS", "100")
     wide = [line for line in SUBCOMMANDS[name].format_help().splitlines() if len(line) > 100]
     assert not wide, wide
+
+
+@pytest.mark.parametrize("name", sorted(SUBCOMMANDS))
+def test_every_option_of_a_command_is_in_the_readme(name):
+    # The README is the manual: an option only --help knows (staff's --rounds,
+    # calibrate's --method, plot's --log) is one a reader of the README never meets.
+    named = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)(?![\w-])", README))
+    options = {o for a in SUBCOMMANDS[name]._actions for o in a.option_strings}
+    unmentioned = sorted(o for o in options if o.startswith("--") and o not in named)
+    assert unmentioned in ([], ["--help"]), f"sim {name}: {unmentioned} not in README.md"
