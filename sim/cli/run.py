@@ -111,7 +111,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(json.dumps(results.to_dict(), indent=2))
     else:
         n = len(results.runs)
-        title = f"{scenario.name}: {count(n, 'replication')}, seed {results.seed} ({ci_note(n)})"
+        # A changed run's table must not pass for the file's own either.
+        name = f"{scenario.name} with {results.variant}" if args.overrides else scenario.name
+        title = f"{name}: {count(n, 'replication')}, seed {results.seed} ({ci_note(n)})"
         threshold = scenario.service_level_threshold
         print(format_summary(results.summary(), title, threshold, table_width()))
         if scenario.teams:
