@@ -257,7 +257,7 @@ def lazy_type(module: str, name: str) -> Callable[[str], Any]:
 def add_output_options(
     p: argparse.ArgumentParser,
     out_help: str = "also write the table as CSV to FILE, and the resolved scenarios of the "
-    "variants beside it (FILE.scenarios.yaml)",
+    "variants beside it (--out diff.csv: diff.scenarios.yaml)",
 ) -> None:
     """``--scheduler`` and ``--out FILE`` of the what-if subcommands."""
     add_scheduler_option(p)

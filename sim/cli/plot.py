@@ -96,7 +96,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--log", action="store_true", help="logarithmic count/probability axis")
     p.add_argument("--logx", action="store_true", help="logarithmic time axis (ecdf, survival)")
     p.add_argument("--sweep", metavar="RESULTS.csv", help="draw a sweep table written by sim sweep")
-    p.add_argument("--metric", default="mean_wait_s", help="sweep metric (default mean_wait_s)")
+    p.add_argument(
+        "--metric",
+        default="mean_wait_s",
+        help="with --sweep: the metric column to draw, named as in sim run --json, e.g. "
+        "service_level or abandon_rate (default mean_wait_s)",
+    )
     p.add_argument(
         "--out",
         metavar="FILE",
