@@ -21,8 +21,9 @@ _CALIBRATE_EXAMPLES = """\
 examples:
   sim calibrate scenarios/document/order_page.yaml \\
       --free queues.flagship.arrivals.rate=20:120 --target 0 --out order_page.fit.yaml
-  sim calibrate SCENARIO --free queues.live.patience.mean=5m:30m \\
-      --free queues.live.arrivals.rate --out fitted.yaml
+  sim calibrate scenarios/document/livestream.yaml \\
+      --free queues.live_promo.patience.mean=5m:30m --free queues.live_promo.arrivals.rate \\
+      --out fitted.yaml   # two parameters; the rate searched in [rate/4, 4 x rate]
 
 A bare bound is in the unit the file uses for the field (a rate written 150/h: arrivals
 per hour; a duration written 8m: minutes); bounds with units (5m, 100/h) are converted.

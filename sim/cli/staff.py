@@ -70,7 +70,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             '      --queue live_peak --target "80% in 60s"\n'
             '  sim staff SCENARIO --queue live_peak --target "mean wait 2m" --shifts three\n'
             '  sim staff SCENARIO --queue live_peak --target "abandon 5%" --interval 30m \\\n'
-            "      --shift-template 09:00-18:00 --shift-template 18:00-02:00 --out staff.yaml"
+            "      --shift-template 09:00-18:00 --shift-template 18:00-02:00 \\\n"
+            "      --shift-template 02:00-09:00 --out staff.yaml   # the templates cover the day"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
