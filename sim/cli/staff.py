@@ -150,7 +150,7 @@ def _cmd_staff(args: argparse.Namespace) -> int:
             progress=progress_wanted(args),
         )
     except StaffingError as exc:
-        return fail(str(exc))
+        return fail(f"{args.scenario}: {exc}")
     writers = {}
     if args.out:
         block = plan.staff_yaml()

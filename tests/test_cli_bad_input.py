@@ -1,5 +1,5 @@
-"""``--queue`` of ``sim plot`` and ``sim sweep``: a queue the scenario lacks is bad input,
-refused before anything is simulated, naming the file and the option."""
+"""Bad input to the what-if commands is refused before anything is simulated, naming the
+file and the option: ``--queue`` of ``sim plot``, ``sim sweep`` and ``sim staff``."""
 
 from __future__ import annotations
 
@@ -43,3 +43,10 @@ def test_sim_staff_names_the_file_and_the_option_of_a_queue_it_cannot_staff(caps
     code = sim.cli.main(["staff", SHIPPED, "--queue", "nope", "--target", "80% in 60s"])
     assert code == 2
     assert f"error: {SHIPPED}: --queue: no queue 'nope' (queues: " in capsys.readouterr().err
+
+
+def test_sim_staff_names_the_file_of_a_plan_it_cannot_make(capsys):
+    # "error: no allowed shift covers 02:00-03:00, ..." did not say which file it was about.
+    argv = ["staff", SHIPPED, "--target", "80% in 60s", "--shift-template", "09:00-10:00"]
+    assert sim.cli.main([*argv, "-n", "1", "--rounds", "1"]) == 2
+    assert f"error: {SHIPPED}: no allowed shift covers " in capsys.readouterr().err
