@@ -42,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="sim",
         description="What-if simulator for merchant customer service (queues, shifts, bots).",
-        epilog="Exit codes: 0 ok, 1 a target or check missed, 2 bad input, 130 interrupted.",
+        epilog="'sim COMMAND --help' explains a command's options, with examples.\n"
+        "Exit codes: 0 ok, 1 a target or check missed, 2 bad input, 130 interrupted.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"sim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
