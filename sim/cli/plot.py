@@ -72,7 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``plot`` subcommand to the ``sim`` parser."""
     p = sub.add_parser(
         "plot",
-        help="draw wait distributions, hourly profiles or sweep curves (PNG/SVG)",
+        help="draw wait distributions, hourly profiles or sweep curves (PNG, SVG or PDF)",
         description=(
             "Run a scenario and draw its waits (histogram, ECDF, survival curve), its\n"
             "hourly profile or a day-by-hour heat map; or draw a metric against the varied\n"
