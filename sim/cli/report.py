@@ -23,10 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="write the HTML report of a results folder (from sim run --out)",
         description=wrap(
             "Read a folder written by sim run --out (summary.csv, replications.csv, "
-            "hourly.csv, contacts.csv, metadata.json, scenario.yaml) and write one "
+            "hourly.csv, contacts.csv, teams.csv, metadata.json, scenario.yaml) and write one "
             "self-contained HTML file: the headline figures with their 95% CIs, per queue "
-            "the wait survival curve, the hourly profile and the day-by-hour heat map, and "
-            "the resolved scenario with its seed, replications, versions and hash. Nothing "
+            "the wait survival curve, the hourly profile and the day-by-hour heat map, the "
+            "teams' figures when the scenario has teams, and the resolved scenario with its "
+            "seed, replications, versions and hash. Nothing "
             "is simulated again. The figures are those sim run --report draws."
         ),
         epilog=(
