@@ -29,6 +29,7 @@ from sim.results import Results, resolved_data
 from sim.runner import Task, as_scenario, map_replications, replication_count, seed_value
 from sim.scenario import Scenario
 from sim.stats import mean_ci, summarize
+from sim.units import count
 from sim.vary import parse_vary
 
 __all__ = [
@@ -153,7 +154,7 @@ def _metrics_table(
         workers=workers,
         scheduler=scheduler,
         progress=progress,
-        label=f"{stage}: {len(variants)} variants, {len(tasks)} replications",
+        label=f"{stage}: {count(len(variants), 'variant')}, {count(len(tasks), 'replication')}",
     )
     rows = [
         {"variant": label, "replication": task.replication, "queue": queue, **values}

@@ -21,6 +21,7 @@ from sim.results import Results
 from sim.scenario import MAX_REPLICATIONS, Scenario
 from sim.streams import stream_index
 from sim.streams import whole_number as _whole
+from sim.units import count
 from sim.workload import expected_arrivals
 
 __all__ = [
@@ -302,7 +303,7 @@ def run(
     n = replication_count(scenario.replications if replications is None else replications)
     seed = scenario.seed if seed is None else seed_value(seed)
     tasks = [Task(scenario, r, seed) for r in range(n)]
-    label = f"{scenario.name}: {n} replications"
+    label = f"{scenario.name}: {count(n, 'replication')}"
     runs = map_replications(
         tasks, workers=workers, scheduler=scheduler, progress=progress, label=label
     )

@@ -11,6 +11,7 @@ import numbers
 import re
 
 __all__ = [
+    "count",
     "format_clock",
     "format_duration",
     "not_boolean",
@@ -158,3 +159,8 @@ def format_clock(seconds: float) -> str:
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
+
+
+def count(n: int, noun: str) -> str:
+    """``n`` things in words: ``1 replication``, ``20 replications``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -337,3 +337,9 @@ def test_calibrate_takes_a_file_and_the_written_file_says_the_seed_it_was_fitted
     assert "# Fitted at seed 9, 2 replications an evaluation;" in path.read_text()
     with pytest.raises(TypeError, match="data must be a scenario's plain data"):
         calibrate(42, free)  # type: ignore[arg-type]
+
+
+def test_calibrate_text_counts_one_replication_in_the_singular(tmp_path, capsys):
+    args = _calibrate_args(tmp_path, _small(), "3:40", budget=1)
+    cli.main([*args, "-n", "1"])
+    assert "fitted in 1 evaluation of 1 replication each" in capsys.readouterr().out

@@ -202,11 +202,12 @@ def _at_edge(start: float, value: float, low: float, high: float) -> bool:
 
 def format_fit(result: Calibration, chosen: list[int] | None = None) -> str:
     """The fitted parameters and each target before and after, as text."""
+    from sim.report.tables import count
     from sim.validate import describe, format_half, format_value, unit_metric
 
     lines = [
-        f"{result.scenario.name}: fitted in {result.evaluations} evaluations of "
-        f"{result.replications} replications each "
+        f"{result.scenario.name}: fitted in {count(result.evaluations, 'evaluation')} of "
+        f"{count(result.replications, 'replication')} each "
         f"(objective {result.objective:.4g}, sum of squared misses in tolerances)",
         "",
     ]

@@ -197,12 +197,13 @@ def _staff_text(
 ) -> str:
     from sim.report import shift_table, staff_table, staff_verdict
     from sim.report.staff import try_command
+    from sim.report.tables import count
 
     verdict = staff_verdict(plan)
     notes = [
         f"{plan.queue}: target {plan.target.describe()}, per "
         f"{format_duration(plan.interval)} interval",
-        f"{plan.model} agents, corrected by simulation ({plan.replications} replications, "
+        f"{plan.model} agents, corrected by simulation ({count(plan.replications, 'replication')}, "
         f"seed {plan.seed}; {source}, this queue alone)",
     ]
     if hybrid:

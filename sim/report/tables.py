@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from sim.report.layout import MAX_WIDTH, fit, grid, wrapped_blocks
-from sim.units import format_duration
+from sim.units import count, format_duration
 
 if TYPE_CHECKING:
     from sim.staffing import StaffingPlan
@@ -64,11 +64,6 @@ _KIND = {metric: kind for _, metric, kind in COLUMNS}
 
 
 CI_NOTE = "mean ±95% CI half-width"
-
-
-def count(n: int, noun: str) -> str:
-    """``n`` things in words: ``1 replication``, ``20 replications``."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def ci_note(replications: int, note: str = CI_NOTE) -> str:
