@@ -468,6 +468,16 @@ def test_document_comparison_puts_every_target_on_the_tolerance_scale():
     assert figures[1] == "doc 61.0% ± 3.0 pp   sim 55.0% ± 2.0 pp"
 
 
+def test_document_comparison_draws_rows_read_back_from_json_without_a_ci():
+    # The docstring names the --json rows as input; with one replication their ci95 is
+    # null in every row, a column of None that the figures' text took for a number
+    # (TypeError: must be real number, not NoneType).
+    rows = VALIDATION.astype({"ci95": object}).assign(ci95=None)
+    fig = plots.document_comparison(rows)
+    figures = [t.get_text() for t in fig.axes[1].get_yticklabels()]
+    assert figures[0] == "doc 4m12s ± 25.2s   sim 4m"
+
+
 def test_document_comparison_opens_the_band_of_one_sided_targets():
     rows = VALIDATION.assign(bound=["equal", "at_most", "at_least"], tolerance=[25.2, 0.0, 0.03])
     ax = plots.document_comparison(rows).axes[0]

@@ -68,7 +68,11 @@ def _comparison_rows(rows: pd.DataFrame) -> pd.DataFrame:
         _absolute_tolerance(v, t) for v, t in zip(rows["value"], rows["tolerance"], strict=True)
     ]
     out = rows.reset_index(drop=True).assign(half=half)
-    value = out["value"].astype(float)
+    # The --json rows write a missing figure or CI as null: a column of only nulls is
+    # not a number column until it is made one (NaN), as the drawing expects.
+    for column in ("value", "simulated", "ci95"):
+        out[column] = out[column].astype(float)
+    value = out["value"]
     fallback = (_FALLBACK_SCALE * value.abs()).where(value != 0, 1.0)
     scale = out["half"].where(out["half"] > 0, fallback)
     out["z"] = (out["simulated"].astype(float) - value) / scale
