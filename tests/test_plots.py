@@ -557,6 +557,10 @@ def test_sim_plot_draws_a_sweep_csv(sim_main, tmp_path, sweep_table):
         (["plot", SHIPPED, "--queue", "nope", "-n", "1", "--out", "{tmp}/x.png"], "no queue"),
         (["plot", "--sweep", "{tmp}/missing.csv"], "cannot read"),
         (["plot", "--sweep", "{tmp}/s.csv", "--set", "a=1"], "apply to a SCENARIO"),
+        # An axis the figure does not have: the option was ignored without a word.
+        (["plot", SHIPPED, "--kind", "ecdf", "--log"], "--log applies to --kind wait and"),
+        (["plot", SHIPPED, "--kind", "hourly", "--logx"], "not to --kind hourly"),
+        (["plot", "--sweep", "{tmp}/s.csv", "--log"], "not to --sweep"),
     ],
 )
 def test_sim_plot_bad_input_exits_2_with_a_message(sim_main, tmp_path, capsys, argv, message):

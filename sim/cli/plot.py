@@ -40,13 +40,11 @@ if TYPE_CHECKING:
 
     from sim.results import Results
 
-
-if TYPE_CHECKING:
-    pass
-
 __all__ = ["FORMATS", "KINDS", "read_sweep", "register"]
 
 KINDS = ("wait", "ecdf", "survival", "hourly", "heatmap")
+_LOG_KINDS = ("wait", "survival")  # a count or probability axis to take the log of
+_LOGX_KINDS = ("ecdf", "survival")  # a time axis
 FORMATS = (".png", ".svg", ".pdf")
 
 _EXAMPLES = """\
@@ -93,7 +91,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="Q",
         help="queue to draw (repeatable; default: see below; with --sweep, every queue)",
     )
-    p.add_argument("--log", action="store_true", help="logarithmic count/probability axis")
+    p.add_argument(
+        "--log", action="store_true", help="logarithmic count/probability axis (wait, survival)"
+    )
     p.add_argument("--logx", action="store_true", help="logarithmic time axis (ecdf, survival)")
     p.add_argument("--sweep", metavar="RESULTS.csv", help="draw a sweep table written by sim sweep")
     p.add_argument(
@@ -148,6 +148,11 @@ def _check_usage(args: argparse.Namespace, parser: argparse.ArgumentParser) -> N
         parser.error("--set, --replications and --seed apply to a SCENARIO, not to --sweep")
     if args.kind in {"hourly", "heatmap"} and len(args.queues) > 1:
         parser.error(f"--kind {args.kind} draws one queue; give at most one --queue")
+    # An axis option the figure has no such axis for was ignored without a word.
+    for option, kinds in (("log", _LOG_KINDS), ("logx", _LOGX_KINDS)):
+        if getattr(args, option) and (args.sweep or args.kind not in kinds):
+            drawn = "--sweep" if args.sweep else f"--kind {args.kind}"
+            parser.error(f"--{option} applies to --kind {' and '.join(kinds)}, not to {drawn}")
 
 
 def _default_out(args: argparse.Namespace) -> Path:
