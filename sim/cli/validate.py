@@ -71,8 +71,8 @@ seconds, rates and shares as fractions, ratios as numbers; tolerance is the half
 in the same units), plus bound, detail, note, replications, source, role (check, fit
 or input) and id.
 Stability: a queue whose offered work exceeds its agents' time over a run of a week or
-more, or that leaves over 1% of its contacts unfinished, is warned about on stderr (the
-exit code does not change); a shorter (peak) run reports its backlog instead.
+more, or that leaves over 1% of its visits unfinished, is warned about on stderr (the
+exit code does not change); a shorter run (a peak day) reports its backlog instead.
 exit codes: 0 every target passes, 1 a target missed, 2 bad input.
 """
 
