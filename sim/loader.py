@@ -94,7 +94,21 @@ def resolve_includes(
 
 
 def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
-    """Load and validate a scenario file, applying ``dotted.path=VALUE`` overrides."""
+    """Load and validate a scenario file, applying ``dotted.path=VALUE`` overrides.
+
+    Args:
+        path: the YAML file; its ``include:`` files are read relative to it.
+        overrides: ``dotted.path=VALUE`` texts set in the file's data before validation
+            (``--set``); included queues are named with their prefix
+            (``queues.order_page.flagship.staff=4``). One text alone is a list of one.
+
+    Returns:
+        The validated, frozen scenario.
+
+    Raises:
+        ScenarioError: the file cannot be read, or it (an included file, an override) is
+            not a valid scenario; every problem is named with its field.
+    """
     return from_dict(read_scenario(path), source=str(path), overrides=overrides)
 
 
