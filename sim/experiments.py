@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence, Sized
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
 from pathlib import Path
 from typing import Any
 
@@ -205,7 +205,7 @@ def sweep(
     """
     labelled = _labelled(vary)  # once: ``vary`` may be an iterator
     _refuse_both(scenario, labelled, {"replications": replications, "seed": seed})
-    variants = _variants(scenario, labelled, overrides)
+    variants = list(_each_variant(scenario, labelled, overrides))
     per_rep = _metrics_table(
         variants,
         replications,
@@ -270,14 +270,17 @@ def sweep_variants(
     scenario: Source,
     vary: Mapping[str, Sequence[Any]] | Iterable[str],
     overrides: Iterable[str] = (),
-) -> list[tuple[str, Scenario]]:
+) -> Iterator[tuple[str, Scenario]]:
     """The validated variants a :func:`sweep` runs, each with its label, in grid order.
+
+    Made one at a time, so that a caller can stop early (a grid past the workload limits
+    is refused before all of it is validated).
 
     Raises:
         ScenarioError: a variant is not a valid scenario.
         ValueError: ``vary`` is malformed.
     """
-    return _variants(scenario, _labelled(vary), overrides)
+    return _each_variant(scenario, _labelled(vary), overrides)
 
 
 def _labelled(vary: Mapping[str, Sequence[Any]] | Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -285,12 +288,12 @@ def _labelled(vary: Mapping[str, Sequence[Any]] | Iterable[str]) -> dict[str, di
     return {_label(settings): settings for settings in variant_grid(vary)}
 
 
-def _variants(
+def _each_variant(
     scenario: Source, labelled: Mapping[str, Mapping[str, Any]], overrides: Iterable[str]
-) -> list[tuple[str, Scenario]]:
-    data, source = _raw(scenario)
+) -> Iterator[tuple[str, Scenario]]:
+    data, source = _raw(scenario)  # read now: a bad file or vary fails at the call
     data = apply_overrides(data, overrides, source)
-    return [(label, _variant(data, settings, source)) for label, settings in labelled.items()]
+    return ((label, _variant(data, settings, source)) for label, settings in labelled.items())
 
 
 def compare(

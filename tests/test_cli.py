@@ -681,3 +681,23 @@ def test_sweep_heading_says_what_varied_rows_ran(capsys, scenario_file):
     argv = ["sweep", str(scenario_file), "-n", "2", "--workers", "1", "--vary", "seed=3,4"]
     assert main(argv) == 0
     assert "2 variants x 2 replications on varied seeds" in capsys.readouterr().out
+
+
+def test_sweep_refuses_a_huge_grid_before_validating_all_of_it(capsys, scenario_file, monkeypatch):
+    # 2,000 variants of 1,000 replications: the workload guard refused the grid only
+    # after every variant had been built and validated (minutes without a word).
+    import sim.experiments
+
+    made = []
+    variant = sim.experiments._variant
+
+    def counted(*args, **kwargs):
+        made.append(1)
+        return variant(*args, **kwargs)
+
+    monkeypatch.setattr(sim.experiments, "_variant", counted)
+    vary = ["--vary", "queues.email.staff=1:1000", "--vary", "queues.chat.resolution=0.5,0.6"]
+    argv = ["sweep", str(scenario_file), "-n", "1000", *vary]
+    assert main(argv) == 2
+    assert "--allow-large" in capsys.readouterr().err
+    assert len(made) <= 256  # refused at the first power of two past the limit

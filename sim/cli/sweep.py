@@ -92,11 +92,17 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiments import sweep, sweep_variants
     from sim.report import sweep_table
 
-    variants = sweep_variants(args.scenario, dict(args.vary), args.overrides)
-    queues = dict.fromkeys(q for _, v in variants for q in v.queues)
-    check_queues(args.scenario, queues, args.queue or ())
     n = args.replications or base.replications
-    check_workload(args, args.scenario, [(v, n) for _, v in variants])
+    runs: list[tuple[Scenario, int]] = []
+    for _, variant in sweep_variants(args.scenario, dict(args.vary), args.overrides):
+        runs.append((variant, n))
+        if len(runs) & (len(runs) - 1) == 0:
+            # At 1, 2, 4... variants: the work only grows with more, so a huge grid is
+            # refused after a few of its variants, not after validating all of them.
+            check_workload(args, args.scenario, runs)
+    queues = dict.fromkeys(q for v, _ in runs for q in v.queues)
+    check_queues(args.scenario, queues, args.queue or ())
+    check_workload(args, args.scenario, runs)
     plan = OutputPlan(protect=[args.scenario])
     if args.out:
         plan.file(args.out)
