@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
+from sim import yamlfile
 
 __all__ = ["MAX_RANGE", "parse_vary"]
 
@@ -23,9 +23,11 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
     """Read ``dotted.path=V1,V2,...`` into the path and its values.
 
     Values are YAML (``10``, ``0.5``, ``"09:00"``, ``[1, 2]``); ``A:B`` (or ``A:B:STEP``)
-    is the inclusive range of integers A..B. Commas inside brackets or braces do not
-    split values. A bare clock time like ``9:00`` stays a string; quote a time such as
-    ``"8:12"`` that would otherwise read as a range.
+    is the inclusive range of integers A..B. Commas inside brackets, braces or quotes do
+    not split values. Values read as ``--set`` reads its value (YAML 1.2 numbers: ``010``
+    is not octal 8, ``2:30:00`` is not a base-60 number). A bare clock time like
+    ``9:00`` stays a string; quote a time such as ``"8:12"`` that would otherwise read
+    as a range.
 
     Raises:
         ValueError: the text is not of that form.
@@ -46,11 +48,16 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
 def _split_top_level(raw: str) -> list[str]:
     parts: list[str] = []
     current: list[str] = []
-    depth = 0
+    depth, quote = 0, ""
     for ch in raw:
-        depth += ch in "[{"
-        depth -= ch in "]}"
-        if ch == "," and depth == 0:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        else:
+            depth += ch in "[{"
+            depth -= ch in "]}"
+        if ch == "," and depth == 0 and not quote:
             parts.append("".join(current))
             current = []
         else:
@@ -72,6 +79,6 @@ def _values(path: str, item: str) -> list[Any]:
     if _CLOCK_LIKE.match(item):
         return [item]  # YAML 1.1 would read 9:00 as the base-60 number 540
     try:
-        return [yaml.safe_load(item)]
-    except yaml.YAMLError as exc:
+        return [yamlfile.parse_text(item)]
+    except ValueError as exc:  # a YamlLimitError is one too
         raise ValueError(f"{path}: cannot read value {item!r}: {exc}") from None

@@ -571,3 +571,14 @@ def test_staff_cli_prints_a_pasteable_block(cli, small_file, tmp_path):
     assert sim.from_dict(data).queues["q"].staff == tuple(
         Shift.model_validate(s) for s in doc["shifts"]
     )
+
+
+def test_vary_reads_values_as_set_does_and_keeps_quoted_commas():
+    # --vary read its values the YAML 1.1 way (010 was octal 8, 2:30:00 the base-60
+    # number 9000) where --set reads YAML 1.2, and split quoted text at its commas.
+    from sim.loader import parse_override
+
+    _, values = parse_vary("queues.a.staff=010,2:30:00")
+    assert values == [parse_override("x=010")[1], parse_override("x=2:30:00")[1]]
+    assert values == ["010", "2:30:00"]
+    assert parse_vary("""queues.a.note="a,b",c,'x,y'""")[1] == ["a,b", "c", "x,y"]
