@@ -701,3 +701,11 @@ def test_sweep_refuses_a_huge_grid_before_validating_all_of_it(capsys, scenario_
     assert main(argv) == 2
     assert "--allow-large" in capsys.readouterr().err
     assert len(made) <= 256  # refused at the first power of two past the limit
+
+
+def test_sweep_workload_counts_each_variants_own_replications(capsys, scenario_file):
+    # The guard counted the base file's replications for every variant, so a sweep of
+    # the replications field itself (3 in the file, 2,000 varied) passed unchecked.
+    argv = ["sweep", str(scenario_file), "--set", "queues.chat.arrivals.rate=4000/h"]
+    assert main([*argv, "--vary", "replications=1,2000"]) == 2
+    assert "--allow-large" in capsys.readouterr().err

@@ -92,10 +92,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiments import sweep, sweep_variants
     from sim.report import sweep_table
 
-    n = args.replications or base.replications
     runs: list[tuple[Scenario, int]] = []
     for _, variant in sweep_variants(args.scenario, dict(args.vary), args.overrides):
-        runs.append((variant, n))
+        # Each variant's own count: a sweep may vary ``replications`` itself.
+        runs.append((variant, args.replications or variant.replications))
         if len(runs) & (len(runs) - 1) == 0:
             # At 1, 2, 4... variants: the work only grows with more, so a huge grid is
             # refused after a few of its variants, not after validating all of them.
