@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     )
     from sim.validate.table import (
         describe,
+        format_document,
         format_half,
         format_ledger,
         format_rows,
@@ -50,6 +51,7 @@ _HOMES = {
     "validate_all": "sim.validate.rule",
     "validate_many": "sim.validate.rule",
     "describe": "sim.validate.table",
+    "format_document": "sim.validate.table",
     "format_half": "sim.validate.table",
     "format_ledger": "sim.validate.table",
     "format_rows": "sim.validate.table",
@@ -65,6 +67,7 @@ __all__ = [
     "Validation",
     "describe",
     "discover",
+    "format_document",
     "format_half",
     "format_ledger",
     "format_rows",

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "describe",
+    "format_document",
     "format_half",
     "format_ledger",
     "format_rows",
@@ -100,10 +101,14 @@ def format_value(metric: str, value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
+def format_document(metric: str, value: float, bound: str) -> str:
+    """The document's figure as a target states it: ``<= 10.0%`` for an at-most bound."""
+    mark = {"at_most": "<= ", "at_least": ">= "}.get(bound, "")
+    return f"{mark}{format_value(metric, value)}"
+
+
 def _document(row: TargetRow) -> str:
-    figure = format_value(row.metric, row.value)
-    mark = {"at_most": "<= ", "at_least": ">= "}.get(row.bound, "")
-    return f"{mark}{figure}"
+    return format_document(row.metric, row.value, row.bound)
 
 
 def _tolerance(row: TargetRow) -> str:
