@@ -106,19 +106,27 @@ def _job_tuple(args: tuple[Scenario, int, int, Reducer | None]) -> Any:
     return _job(*args)
 
 
-def _chunk_sizes(tasks: Sequence[Task], workers: int) -> list[int]:
-    """Consecutive chunks: several replications per message when each one is small."""
+def _contacts(tasks: Sequence[Task]) -> list[float]:
+    """Each task's expected arrivals (at least 1), computed once per scenario."""
     per_scenario: dict[int, float] = {}
     for task in tasks:
         if id(task.scenario) not in per_scenario:
             contacts = sum(expected_arrivals(task.scenario).values())
             per_scenario[id(task.scenario)] = max(contacts, 1.0)
+    return [per_scenario[id(task.scenario)] for task in tasks]
+
+
+def _chunk_sizes(contacts: Sequence[float], workers: int) -> list[int]:
+    """Chunks of consecutive tasks: several replications per message when each is small.
+
+    ``contacts`` are the tasks' expected arrivals, in the order they are sent.
+    """
     # At most a quarter of a worker's share, so the last chunks still balance.
-    most = max(1, len(tasks) // (workers * 4))
+    most = max(1, len(contacts) // (workers * 4))
     sizes, current, weight = [], 0, 0.0
-    for task in tasks:
+    for expected in contacts:
         current += 1
-        weight += per_scenario[id(task.scenario)]
+        weight += expected
         if current >= most or weight >= CHUNK_CONTACTS:
             sizes.append(current)
             current, weight = 0, 0.0
@@ -165,8 +173,17 @@ class Backend:
                     results.append(_job(*task, reduce))
                     bar.update()
                 return results
-            jobs = [(*task, reduce) for task in tasks]
-            return self.pool.map(_job_tuple, jobs, _chunk_sizes(tasks, self.workers), bar.update)
+            # The largest replications first, so the small ones fill in at the end: a
+            # round then ends on a short task, not one worker left with a long one.
+            contacts = _contacts(tasks)
+            order = sorted(range(len(tasks)), key=contacts.__getitem__, reverse=True)
+            jobs = [(*tasks[i], reduce) for i in order]
+            sizes = _chunk_sizes([contacts[i] for i in order], self.workers)
+            done = self.pool.map(_job_tuple, jobs, sizes, bar.update)
+            results = [None] * len(tasks)
+            for i, result in zip(order, done, strict=True):
+                results[i] = result
+            return results
 
 
 @contextmanager

@@ -92,20 +92,21 @@ def _capacity(result: ReplicationResult, pool: set[int]) -> float:
 
 
 def _load(
-    scenario: Scenario, result: ReplicationResult, q: int, counted: np.ndarray, pool: set[int]
+    scenario: Scenario, result: ReplicationResult, q: int, mine: np.ndarray, pool: set[int]
 ) -> QueueLoad:
+    """Queue ``q``'s figures from ``mine``, the rows of its counted visits in log order."""
     hops, name = result.hops, result.queues[q]
     spec = scenario.queues[name]
-    mine = counted & (hops["queue"] == q)
-    taken = mine & ~np.isnan(hops["agent_start"])
-    handles = hops["service"][taken]
+    taken = ~np.isnan(hops["agent_start"][mine])
+    handles = hops["service"][mine][taken]
     mean_handle = float(handles.mean()) if len(handles) else spec.service.mean
-    pending = mine & (hops["outcome"] == Outcome.UNFINISHED)
+    pending = hops["outcome"][mine] == Outcome.UNFINISHED
     waiting = int((pending & ~taken).sum())
     end = result.window[1]
-    first = np.where(np.isnan(hops["response"]), hops["end"], hops["response"])
+    response = hops["response"][mine]
+    first = np.where(np.isnan(response), hops["end"][mine], response)
     # Answered at the very instant arrivals stop (a shift starting then) is still waiting.
-    late = mine & (hops["arrive"] < end) & ~(first < end)
+    late = (hops["arrive"][mine] < end) & ~(first < end)
     settled = first[late]
     # A visit still waiting when the drain ends was never answered nor gone: no time clears it.
     if not late.any():
@@ -115,7 +116,7 @@ def _load(
     else:
         cleared = math.inf
     return QueueLoad(
-        counted=int(mine.sum()),
+        counted=len(mine),
         unfinished=int(pending.sum()),
         work=float(handles.sum()) + waiting * mean_handle,
         capacity=_capacity(result, pool),
@@ -127,11 +128,17 @@ def _load(
 
 def queue_loads(scenario: Scenario, result: ReplicationResult) -> dict[str, QueueLoad]:
     """Every queue's load figures in one replication (small: runs where it ran)."""
-    entered = result.contacts["entered"][result.hops["contact"]]
-    counted = (entered >= result.window[0]) & (entered < result.window[1])
+    hops = result.hops
+    entered = result.contacts["entered"][hops["contact"]]
+    counted = np.flatnonzero((entered >= result.window[0]) & (entered < result.window[1]))
+    # Each queue's rows found by one sort, not by a pass over the log per queue; a stable
+    # sort keeps them in log order, so every sum adds the same numbers in the same order.
+    queue = hops["queue"][counted]
+    order = np.argsort(queue, kind="stable")
+    bounds = np.searchsorted(queue[order], np.arange(len(result.queues) + 1))
     pool_of = {q: pool for pool in _pools(result) for q in pool}
     return {
-        name: _load(scenario, result, q, counted, pool_of[q])
+        name: _load(scenario, result, q, counted[order[bounds[q] : bounds[q + 1]]], pool_of[q])
         for q, name in enumerate(result.queues)
     }
 

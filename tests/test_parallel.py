@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 import sim
+from sim import runner
 from sim.fit.log import LogError
 from sim.outputs import OutputError
 from sim.pool import WorkerPool
@@ -113,6 +114,22 @@ def test_map_replications_keeps_task_order_and_reduces_where_it_runs():
         assert got == expected
     # Different seeds and replications really are different streams.
     assert len(set(map(tuple, expected))) == 4
+
+
+def test_larger_replications_are_sent_first_and_results_come_back_in_task_order(monkeypatch):
+    small, large = sim.load(SMALL_MERCHANT), sim.load(LIVESTREAM)
+    assert runner._contacts([Task(small, 0, 1)]) < runner._contacts([Task(large, 0, 1)])
+    tasks = [Task(small, 0, 1), Task(large, 0, 1), Task(small, 1, 1), Task(large, 1, 1)]
+    sent = []
+    chunk = runner._chunk_sizes
+    monkeypatch.setattr(
+        runner,
+        "_chunk_sizes",
+        lambda contacts, workers: sent.extend(contacts) or chunk(contacts, workers),
+    )
+    got = map_replications(tasks, _arrivals, workers=2)
+    assert sent == sorted(sent, reverse=True)  # the livestream's replications went first
+    assert got == [_arrivals(t.scenario, sim.simulate(*t)) for t in tasks]
 
 
 def _arrivals(scenario, result):

@@ -83,6 +83,7 @@ class Replication:
         # A replication's figures filter the same arrays by the same few calendars over
         # and over (a best-hour target asks for twenty hours): see _memo.
         self._memos: dict[tuple[int, object], tuple[np.ndarray, np.ndarray]] = {}
+        self._groups_of: dict[int, tuple[np.ndarray, list[np.ndarray]]] = {}
 
     # -- calendar --------------------------------------------------------------------
 
@@ -166,17 +167,32 @@ class Replication:
 
     # -- weights -----------------------------------------------------------------------
 
+    def _groups(self, of_queue: np.ndarray) -> list[np.ndarray]:
+        """Each queue's rows of ``of_queue`` (hops or contacts), in order: one sort, once."""
+
+        def group(of_queue: np.ndarray) -> list[np.ndarray]:
+            order = np.argsort(of_queue, kind="stable")
+            bounds = np.searchsorted(of_queue[order], np.arange(len(self.index) + 1))
+            return [order[bounds[q] : bounds[q + 1]] for q in range(len(self.index))]
+
+        entry = self._groups_of.get(id(of_queue))
+        # The entry keeps the array itself, so its id cannot be reused by another one.
+        if entry is None or entry[0] is not of_queue:
+            entry = self._groups_of[id(of_queue)] = (of_queue, group(of_queue))
+        return entry[1]
+
     def _weights(self, queue: QueueSelection, of_queue: np.ndarray, base: np.ndarray):
         """Per-row weights: 1 when pooling, weight / row count of its queue in a mix."""
         names = (queue,) if isinstance(queue, str) else tuple(queue)
+        groups = self._groups(of_queue)
         weights = np.zeros(len(base))
         for name in names:
-            rows = base & (of_queue == self.index[name])
+            mine = groups[self.index[name]]
+            rows = mine[base[mine]]
             if isinstance(queue, dict):
-                count = int(rows.sum())
-                if count == 0:
+                if len(rows) == 0:
                     return None  # a mix needs every member: its figure is undefined
-                weights[rows] = queue[name] / count
+                weights[rows] = queue[name] / len(rows)
             else:
                 weights[rows] = 1.0
         return weights
@@ -211,7 +227,7 @@ class Replication:
         weights = self._weights(sel.queue, hops["queue"], base)
         if weights is None:
             return math.nan
-        rows = weights > 0
+        rows = np.flatnonzero(weights > 0)
         w = weights[rows]
         if not len(w):
             return math.nan
