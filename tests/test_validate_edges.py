@@ -21,6 +21,7 @@ from sim.stats import mean_ci
 from sim.validate import (
     Tally,
     TargetRow,
+    cannot_fail,
     discover,
     format_ledger,
     format_rows,
@@ -264,3 +265,38 @@ def test_a_report_of_figures_without_a_ci_is_written(tmp_path, capsys):
     argv = ["validate", str(checked), "-n", "1", "--workers", "1", "--report", str(report)]
     assert cli.main(argv) == 0
     assert "1 of 1 targets pass" in report.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("fields", "fails"),
+    [
+        ({"value": 0.5, "tolerance": 0.5}, False),  # [0, 1]: every share passes
+        ({"value": 0.5, "tolerance": 0.49}, True),
+        ({"value": 0.9, "tolerance": 0.1, "bound": "at_most"}, False),
+        ({"value": 0.9, "tolerance": 0.09, "bound": "at_most"}, True),
+        ({"value": 0.0, "bound": "at_least"}, False),
+        ({"value": 0.01, "bound": "at_least"}, True),
+        ({"metric": "mean_wait", "value": 30, "tolerance": 30, "bound": "at_least"}, False),
+        ({"metric": "mean_wait", "value": 30, "tolerance": 30}, True),  # a wait can pass 60 s
+        ({"metric": "mean_wait", "value": 30, "tolerance": 29, "bound": "at_least"}, True),
+        ({"value": 2.0, "tolerance": 2.0, "ratio_to": {"queue": "r"}}, True),  # no ceiling
+        ({"value": 2.0, "tolerance": 2.0, "ratio_to": {"queue": "r"}, "bound": "at_least"}, False),
+    ],
+)
+def test_a_target_whose_band_holds_every_possible_figure_cannot_fail(fields, fails):
+    assert (cannot_fail(_target(**fields)) is None) == fails
+
+
+def test_validate_warns_of_a_target_that_cannot_fail(tmp_path, capsys):
+    path = tmp_path / "loose.yaml"
+    path.write_text(
+        "name: loose\nstart: 2026-11-02T00:00\nduration: 2h\ndrain: 1h\nreplications: 2\n"
+        "queues:\n  q:\n    arrivals: {rate: 60/h}\n    staff: 2\n"
+        "    service: {dist: exponential, mean: 1m}\n"
+        "targets:\n  - {id: any, queue: q, metric: answer_rate, value: 0.5, tolerance: 0.5}\n"
+        "  - {id: real, queue: q, metric: answer_rate, value: 0.5, tolerance: 0.4}\n"
+    )
+    assert cli.main(["validate", str(path)]) == 1  # "real" misses: every contact is answered
+    err = capsys.readouterr().err
+    assert f"warning: {path}: target any: cannot fail: its pass band (0 to 1)" in err
+    assert "target real" not in err

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sim.validate.rule import (
         TargetRow,
         Validation,
+        cannot_fail,
         passes,
         validate,
         validate_all,
@@ -46,6 +47,7 @@ _HOMES = {
     "tally": "sim.validate.ledger",
     "TargetRow": "sim.validate.rule",
     "Validation": "sim.validate.rule",
+    "cannot_fail": "sim.validate.rule",
     "passes": "sim.validate.rule",
     "validate": "sim.validate.rule",
     "validate_all": "sim.validate.rule",
@@ -65,6 +67,7 @@ __all__ = [
     "Tally",
     "TargetRow",
     "Validation",
+    "cannot_fail",
     "describe",
     "discover",
     "format_document",

@@ -20,15 +20,23 @@ import numpy as np
 from sim.engine import ReplicationResult
 from sim.report.tables import count
 from sim.runner import Task, backend, replication_count
-from sim.scenario import Scenario, Target
+from sim.scenario import RATE_METRICS, Scenario, Target
 from sim.stability import QueueLoad, queue_loads, stability_messages
 from sim.stats import mean_ci
 from sim.validate.figures import target_figures
 from sim.validate.ledger import roles
-from sim.validate.sequential import Plan, next_count
+from sim.validate.sequential import Plan, band, next_count
 from sim.validate.table import describe, unit_metric
 
-__all__ = ["TargetRow", "Validation", "passes", "validate", "validate_all", "validate_many"]
+__all__ = [
+    "TargetRow",
+    "Validation",
+    "cannot_fail",
+    "passes",
+    "validate",
+    "validate_all",
+    "validate_many",
+]
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,28 @@ def passes(target: Target, simulated: float) -> bool:
     if target.bound == "at_least":
         return simulated >= target.value - slack
     return abs(simulated - target.value) <= slack
+
+
+def cannot_fail(target: Target) -> str | None:
+    """Why no simulated figure could miss ``target``, or None when one could.
+
+    A share lies in [0, 1], a time or a ratio is never negative: a pass band that holds
+    all of that passes whatever the simulation does, so it checks nothing.
+    """
+    low, high = band(target)
+    share = target.metric in RATE_METRICS and not target.is_ratio
+    if low > 0 or high < (1.0 if share else math.inf):
+        return None
+    kind = "a share (0 to 1)" if share else "never negative"
+    return f"its pass band ({low:g} to {high:g}) holds every figure it can have ({kind})"
+
+
+def _cannot_fail_warnings(scenario: Scenario, source: str) -> list[str]:
+    return [
+        f"warning: {source}: target {target.id or i}: cannot fail: {why}"
+        for i, target in enumerate(scenario.targets)
+        if (why := cannot_fail(target)) is not None
+    ]
 
 
 def _rows(scenario: Scenario, source: str, figures: Sequence[Sequence[float]]) -> list[TargetRow]:
@@ -174,6 +204,7 @@ def validate_all(
     rows, messages = [], []
     for k, (source, scenario) in enumerate(scenarios):
         rows += _rows(scenario, source, [figures for figures, _ in done[k]])
+        messages += _cannot_fail_warnings(scenario, source)
         messages += stability_messages(scenario, [loads for _, loads in done[k]], source)
     return Validation(rows, messages)
 

@@ -31,7 +31,7 @@ import numpy as np
 from sim.scenario import Target
 from sim.stats import mean_ci
 
-__all__ = ["MIN_REPLICATIONS", "PRECISION", "Plan", "next_count", "settled", "unsettled"]
+__all__ = ["MIN_REPLICATIONS", "PRECISION", "Plan", "band", "next_count", "settled", "unsettled"]
 
 PRECISION = 0.5
 MIN_REPLICATIONS = 4
@@ -55,7 +55,7 @@ class Plan:
         return min(self.minimum, maximum)
 
 
-def _band(target: Target) -> tuple[float, float]:
+def band(target: Target) -> tuple[float, float]:
     """The simulated means that pass: ``[low, high]``."""
     slack = target.half_width
     if target.bound == "at_most":
@@ -70,7 +70,7 @@ def _needed(target: Target, mean: float, precision: float, verdicts: bool) -> fl
     precise = precision * target.half_width
     if not verdicts:
         return precise
-    low, high = _band(target)
+    low, high = band(target)
     distance = min(abs(mean - low), abs(mean - high))  # to the nearest edge of the band
     return max(distance, precise)
 
