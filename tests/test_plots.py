@@ -675,3 +675,17 @@ def test_the_command_line_says_the_cjk_warning_in_one_line(no_cjk_font, tmp_path
     err = capsys.readouterr().err.splitlines()
     assert [line for line in err if "CJK" in line] == [err[-1]]
     assert err[-1].startswith("warning: no CJK font is installed")
+
+
+def test_hourly_wait_axis_reaches_the_longest_wait_drawn(results):
+    # The wait axis was fixed at 0-1 before the lines were drawn: every wait longer than
+    # one unit of the axis (an email desk's hours, a chat's 3 minutes) ran off the top.
+    for queue in ("chat", "email"):
+        top = plots.hourly_profile(results, queue).axes[0]
+        mean_line, p90_line = top.get_lines()
+        (band,) = top.collections
+        drawn = [mean_line.get_ydata(), p90_line.get_ydata(), band.get_paths()[0].vertices[:, 1]]
+        highest = max(float(np.nanmax(y)) for y in drawn)
+        assert highest > 1.0, queue  # the case that was cut: waits past one unit
+        assert top.get_ylim()[0] == 0.0
+        assert top.get_ylim()[1] >= highest, queue

@@ -80,7 +80,6 @@ def _hourly_table(rows: pd.DataFrame, exposure: np.ndarray | None) -> pd.DataFra
 
 
 def _plot_hourly_waits(ax: Axes, table: pd.DataFrame, unit: TimeUnit) -> None:
-    ax.set_ylim(bottom=0)
     ax.set_ylabel(f"wait ({unit.name})")
     ax.set_title("Wait until first response, by hour of arrival")
     ax.grid(alpha=0.3)
@@ -90,6 +89,7 @@ def _plot_hourly_waits(ax: Axes, table: pd.DataFrame, unit: TimeUnit) -> None:
             0.5, 0.5, "no contact answered at this queue: no wait to show",
             transform=ax.transAxes, ha="center", va="center", color="0.35",
         )  # fmt: skip
+        ax.set_ylim(bottom=0)
         return
     x = table.index.to_numpy() + 0.5
     mean = table["mean_wait_s"].to_numpy() / unit.seconds
@@ -99,6 +99,7 @@ def _plot_hourly_waits(ax: Axes, table: pd.DataFrame, unit: TimeUnit) -> None:
     ax.plot(x, mean, marker="o", markersize=3.5, label="mean wait (band: 95% CI)", **line_style(0))
     p90 = table["p90_wait_s"].to_numpy() / unit.seconds
     ax.plot(x, p90, marker="s", markersize=3.5, label="90th percentile wait", **line_style(1))
+    # Only now: set_ylim fixes the top too, so before the lines it would cut them at 1.
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, loc="upper left")
 
