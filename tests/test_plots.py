@@ -689,3 +689,38 @@ def test_hourly_wait_axis_reaches_the_longest_wait_drawn(results):
         assert highest > 1.0, queue  # the case that was cut: waits past one unit
         assert top.get_ylim()[0] == 0.0
         assert top.get_ylim()[1] >= highest, queue
+
+
+def _shown_as_math(fig) -> list[str]:
+    """Texts of a drawn figure that matplotlib renders as mathtext."""
+    from matplotlib.text import Text
+
+    return [t.get_text() for t in fig.findobj(Text) if t._preprocess_math(t.get_text())[1]]
+
+
+def test_dollar_signs_in_names_and_values_are_drawn_as_written(results, sweep_table):
+    # Text between two '$' is mathtext to matplotlib: a scenario named 'Fee $1 or $2'
+    # drew '1 or ' in math italics, and '$\x$' stopped the figure with a parse error
+    # (a traceback from sim plot, and from sim run --report after the whole run).
+    name = r"Fee $1 or $2, $\x$ and $^$"
+    contacts = results.contacts().assign(scenario=name)
+    hourly = results.hourly().assign(scenario=name)
+    varied = "queues.chat.channel"
+    sweep = sweep_table.assign(**{varied: sweep_table.iloc[:, 0].map(lambda n: f"${n}\\x$")})
+    figures = [
+        plots.wait_histogram(contacts, "chat"),
+        plots.wait_survival(contacts, "chat", log=True, logx=True),
+        plots.hourly_profile(hourly, "chat"),
+        plots.wait_heatmap(contacts, "chat", scenario=results.scenario),
+        plots.sweep_curve(sweep, "mean_wait_s", param=varied, xlabel=name),
+    ]
+    for fig in figures:
+        for _ in range(2):  # a notebook draws a figure again: still as written
+            fig.savefig(io.BytesIO(), format="png")
+        texts = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+        assert any("$" in t for t in texts)
+        # Only the numbers of a logarithmic axis (10^-2) may be mathtext.
+        assert [t for t in _shown_as_math(fig) if "mathdefault" not in t] == []
+    assert any("mathdefault" in t for t in _shown_as_math(figures[1]))  # 10^-1 stays so
+    (ax,) = figures[-1].axes[-1:]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["$2\\x$", "$3\\x$", "$4\\x$"]

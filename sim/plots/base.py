@@ -18,6 +18,7 @@ from matplotlib.backend_bases import RendererBase
 from matplotlib.figure import Figure
 
 from sim.plots.fonts import cjk_fallback
+from sim.plots.literal import draw_as_written
 from sim.report.tables import count
 from sim.results import Results
 from sim.scenario import RATE_METRICS, TIME_METRICS
@@ -152,19 +153,21 @@ def fitted_title(text: str, width: float) -> str:
 
 
 class _Figure(Figure):
-    """A figure that draws its texts with the installed CJK fonts as fallbacks.
+    """A figure that draws its texts as written, with the installed CJK fonts as fallbacks.
 
     Fonts are looked up when the figure is drawn (saved, or shown in a notebook), and
-    tick labels are only made then: the fallbacks are set around the drawing itself.
+    tick labels are only made then: the fallbacks are set around the drawing itself, and
+    texts added after the figure was made (in a notebook) are drawn as written too.
     """
 
     def draw(self, renderer: RendererBase) -> None:
+        draw_as_written(self)
         with cjk_fallback(self):
             super().draw(renderer)
 
 
 def new_figure(width: float = 7.5, height: float = 4.5) -> Figure:
-    """A figure with constrained layout, outside pyplot, that draws CJK queue names."""
+    """A figure with constrained layout, outside pyplot, that draws any name as written."""
     return _Figure(figsize=(width, height), layout="constrained")
 
 
