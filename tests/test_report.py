@@ -16,6 +16,7 @@ import contextlib
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 
 import html5lib
@@ -322,6 +323,59 @@ def test_report_of_a_folder_that_is_not_results_is_bad_input(tmp_path, capsys):
     assert "scenario.yaml: missing" in err
     assert "Traceback" not in err
     assert not (tmp_path / "report.html").exists()
+
+
+def _drop(column):
+    return lambda t: t.drop(columns=[column])
+
+
+def _set(column, row, value):
+    def edit(t):
+        t[column] = t[column].astype(object)
+        t.loc[row, column] = value
+        return t
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "said"),
+    [
+        ("summary.csv", _drop("utilization"), "summary.csv: utilization: missing column"),
+        ("summary.csv", _drop("p90_wait_s_ci95"), "summary.csv: p90_wait_s_ci95: missing"),
+        ("summary.csv", _set("queue", 0, "ghost"), "summary.csv: queue 'ghost' is not in"),
+        ("summary.csv", lambda t: t.iloc[:0], "summary.csv: no queue"),
+        ("summary.csv", _set("mean_wait_s", 1, "soon"), "summary.csv: mean_wait_s: not a number"),
+        ("hourly.csv", _drop("mean_wait_s"), "hourly.csv: mean_wait_s: missing column"),
+        ("hourly.csv", _drop("agents_on_shift"), "hourly.csv: agents_on_shift: missing"),
+        ("contacts.csv", _drop("wait"), "contacts.csv: wait: missing column"),
+        ("contacts.csv", _drop("entered"), "contacts.csv: entered: missing column"),
+        ("contacts.csv", _set("wait", 3, "abc"), "contacts.csv: wait: not a number"),
+        ("teams.csv", _drop("occupancy"), "teams.csv: occupancy: missing column"),
+        ("metadata.json", None, "metadata.json: replications: not a whole number"),
+    ],
+)
+def test_report_of_a_folder_edited_by_hand_names_the_file_and_column(
+    made, tmp_path, capsys, *, name, edit, said
+):
+    # A column removed, a queue renamed or a figure overwritten by hand in a folder of
+    # sim run --out ended sim report in a KeyError, IndexError or ValueError traceback.
+    from sim.results import read_table
+
+    out = tmp_path / "out"
+    shutil.copytree(made["root"] / "out", out)
+    path = out / name
+    if edit is None:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        path.write_text(json.dumps({**meta, "replications": "three"}), encoding="utf-8")
+    else:
+        edit(read_table(path)).to_csv(path, index=False)
+    assert _cli(["report", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert said in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (out / "report.html").exists()
 
 
 # -- compare, sweep, staff, validate -------------------------------------------------------------

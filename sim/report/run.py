@@ -8,16 +8,26 @@ same numbers and the same figures.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from sim.errors import ScenarioError
 from sim.report.figures import HEATMAP_MIN_DAYS, calendar_days, long_tail
+from sim.report.folder import (
+    CONTACT_COLUMNS,
+    HOURLY_COLUMNS,
+    SUMMARY_COLUMNS,
+    TEAM_TABLE_COLUMNS,
+    check_queues,
+    metadata,
+    need,
+    read_checked,
+    whole_number,
+)
 from sim.report.html import Card, Image, Report, ScenarioText, Section, facts, image
 from sim.report.tables import count, fmt, summary_table, teams_table, with_ci
 from sim.units import format_duration
@@ -75,18 +85,22 @@ class RunTables:
         """The tables of a folder written by ``sim run --out`` (or ``Results.save``).
 
         Raises:
-            ScenarioError: a file is missing or unreadable (bad input).
+            ScenarioError: a file is missing or unreadable, or a table lacks what the
+                report reads (bad input).
         """
         from sim.loader import load  # noqa: PLC0415
 
         folder = Path(folder)
         if not folder.is_dir():
             raise ScenarioError(str(folder), [("", "no such folder of results")])
-        scenario = load(_need(folder, "scenario.yaml"))
-        meta = _metadata(_need(folder, "metadata.json"))
-        summary = _csv(_need(folder, "summary.csv"), index_col="queue")
-        hourly = _csv(_need(folder, "hourly.csv"))
-        contacts = _csv(_need(folder, "contacts.csv"))
+        scenario = load(need(folder, "scenario.yaml"))
+        meta_path = need(folder, "metadata.json")
+        meta = metadata(meta_path)
+        summary_path = need(folder, "summary.csv")
+        summary = read_checked(summary_path, SUMMARY_COLUMNS).set_index("queue")
+        check_queues(summary_path, list(summary.index), list(scenario.queues))
+        hourly = read_checked(need(folder, "hourly.csv"), HOURLY_COLUMNS)
+        contacts = read_checked(need(folder, "contacts.csv"), CONTACT_COLUMNS)
         window = (contacts["entered"] >= scenario.warmup) & (
             contacts["entered"] < scenario.duration
         )
@@ -94,45 +108,24 @@ class RunTables:
         software.append(("NumPy", meta.get("numpy")))
         # Folders written before teams existed have no teams.csv.
         teams_csv = folder / "teams.csv"
-        teams = _csv(teams_csv, index_col=["team", "queue"]) if teams_csv.is_file() else None
+        teams = (
+            read_checked(teams_csv, TEAM_TABLE_COLUMNS, ("team", "queue")).set_index(
+                ["team", "queue"]
+            )
+            if teams_csv.is_file()
+            else None
+        )
+        replications = summary["replications"].iloc[0] if "replications" in summary else None
         return cls(
             scenario=scenario,
             summary=summary,
             hourly=hourly,
             contacts=contacts[window].reset_index(drop=True),
-            seed=int(meta.get("seed", scenario.seed)),
-            replications=int(meta.get("replications", summary["replications"].iloc[0])),
+            seed=whole_number(meta, "seed", meta_path, scenario.seed),
+            replications=whole_number(meta, "replications", meta_path, replications),
             software=tuple((k, str(v)) for k, v in software if v is not None),
             teams=teams,
         )
-
-
-def _need(folder: Path, name: str) -> Path:
-    path = folder / name
-    if not path.is_file():
-        raise ScenarioError(
-            str(folder), [(name, "missing; give a folder written by sim run --out")]
-        )
-    return path
-
-
-def _csv(path: Path, **options: Any) -> pd.DataFrame:
-    from sim.results import read_table  # noqa: PLC0415 - import cycle
-
-    try:
-        return read_table(path, **options)
-    except (OSError, ValueError) as exc:  # pandas' parser errors are ValueErrors
-        raise ScenarioError(str(path), [("", f"cannot read the table: {exc}")]) from None
-
-
-def _metadata(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ScenarioError(str(path), [("", f"cannot read: {exc}")]) from None
-    if not isinstance(data, dict):
-        raise ScenarioError(str(path), [("", "expected a JSON object")])
-    return data
 
 
 # -- the report ----------------------------------------------------------------------------
