@@ -724,3 +724,28 @@ def test_dollar_signs_in_names_and_values_are_drawn_as_written(results, sweep_ta
     assert any("mathdefault" in t for t in _shown_as_math(figures[1]))  # 10^-1 stays so
     (ax,) = figures[-1].axes[-1:]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["$2\\x$", "$3\\x$", "$4\\x$"]
+
+
+def test_a_legend_of_many_long_names_stays_inside_the_figure():
+    # A survival plot of 60 queues put their legend in one column beside the axes, in a
+    # fixed 2.5 inches: entries past the 18th fell off the bottom of the image, names
+    # were cut at the right edge, and constrained layout gave up with a warning.
+    rng = np.random.default_rng(7)
+    names = [
+        f"q{i:02d}_" + "livestream_flagship_store_desk_of_the_promotion_peak"[: i % 61]
+        for i in range(60)
+    ]
+    contacts = pd.DataFrame(
+        {"queue": np.repeat(names, 20), "wait": rng.exponential(60.0, 20 * len(names))}
+    )
+    fig = plots.wait_survival(contacts, names, threshold=60.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # constrained layout's "axes sizes collapsed"
+        fig.savefig(io.BytesIO(), format="png")
+    (ax,) = fig.axes
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()][:60] == names
+    box, page = legend.get_window_extent(), fig.bbox
+    assert page.contains(box.x0, box.y0)
+    assert page.contains(box.x1, box.y1)
+    assert ax.get_window_extent().width / fig.dpi > 5.5  # the curves keep their room

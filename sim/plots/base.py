@@ -172,7 +172,12 @@ def new_figure(width: float = 7.5, height: float = 4.5) -> Figure:
 
 
 _LEGEND_INSIDE = 4  # more legend entries than this go beside the axes
-_LEGEND_WIDTH = 2.5  # inches added to the figure for a legend beside the axes
+# Height of a legend row at the legend's 10 pt with matplotlib's spacing (1.5 lines),
+# and of the figure's title and axis labels, which the legend's columns leave free.
+_LEGEND_ROW_INCHES = 10 * 1.5 / 72
+_LEGEND_MARGIN_INCHES = 1.2
+_LEGEND_GAP_INCHES = 0.15  # between the legend and the figure's right edge
+_LEGEND_MAX_COLUMNS = 2  # more would make a wide strip of a figure: it grows taller
 
 
 def _figure_width(ax: Axes) -> float:
@@ -191,12 +196,26 @@ def finish_axes(ax: Axes, title: str, xlabel: str, ylabel: str, *, legend: bool 
     if not legend or not handles:
         return
     if len(handles) > _LEGEND_INSIDE:  # many curves: the legend would hide some of them
-        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        # Our axes sit on a Figure (new_figure), never on a SubFigure, which has no width.
-        fig = ax.figure
-        fig.set_figwidth(fig.get_figwidth() + _LEGEND_WIDTH)  # type: ignore[union-attr]
+        _legend_beside(ax, len(handles))
     else:
         ax.legend(frameon=False)
+
+
+def _legend_beside(ax: Axes, entries: int) -> None:
+    """The legend right of the axes, whole: in two columns, and taller, when it must be.
+
+    The figure widens by the legend's own measured width, so long names stay whole, and
+    grows taller when even two columns of entries are longer than it is high.
+    """
+    # Our axes sit on a Figure (new_figure), never on a SubFigure, which has no size.
+    fig: Figure = ax.figure  # type: ignore[assignment]
+    rows = max(1, int((fig.get_figheight() - _LEGEND_MARGIN_INCHES) / _LEGEND_ROW_INCHES))
+    columns = min(-(-entries // rows), _LEGEND_MAX_COLUMNS)
+    needed = -(-entries // columns) * _LEGEND_ROW_INCHES + _LEGEND_MARGIN_INCHES
+    fig.set_figheight(max(fig.get_figheight(), needed))
+    legend = ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncols=columns)
+    width = legend.get_window_extent().width / fig.dpi
+    fig.set_figwidth(fig.get_figwidth() + width + _LEGEND_GAP_INCHES)
 
 
 def metric_kind(metric: str) -> str:
