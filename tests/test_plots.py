@@ -749,3 +749,19 @@ def test_a_legend_of_many_long_names_stays_inside_the_figure():
     assert page.contains(box.x0, box.y0)
     assert page.contains(box.x1, box.y1)
     assert ax.get_window_extent().width / fig.dpi > 5.5  # the curves keep their room
+
+
+@pytest.mark.parametrize("kind", ["svg", "pdf", "png"])
+def test_the_same_figure_saved_twice_is_the_same_file(results, tmp_path, kind):
+    # sim plot --out x.svg wrote the time of saving (<dc:date>) and random clip-path ids
+    # into the file, --out x.pdf a CreationDate: the same plot of the same seed was a
+    # different file every time (a changed file in version control on every run).
+    from sim.report.figures import save_figure
+
+    paths = [tmp_path / f"{n}.{kind}" for n in (1, 2)]
+    for path in paths:
+        save_figure(plots.wait_survival(results, ["chat"], logx=True), path)
+    first, second = (p.read_bytes() for p in paths)
+    assert first == second
+    assert b"<dc:date>" not in first
+    assert b"CreationDate" not in first

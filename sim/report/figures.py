@@ -45,9 +45,23 @@ def save_figure(fig: Figure, path: Path, file_format: str | None = None) -> Path
 
     ``file_format`` overrides the suffix (a temporary file's name ends in ``.tmp``).
     """
+    import matplotlib  # noqa: PLC0415 - imported when a figure is drawn
+
     kind = (file_format or path.suffix.lstrip(".")).lower()
-    fig.savefig(path, format=kind, dpi=PNG_DPI if kind == "png" else "figure")
+    # The same figure gives the same bytes: no time of saving, and SVG ids hashed from
+    # the content with a fixed salt instead of a random one.
+    with matplotlib.rc_context({"svg.hashsalt": "sim"}):
+        fig.savefig(
+            path,
+            format=kind,
+            dpi=PNG_DPI if kind == "png" else "figure",
+            metadata=_NO_DATE.get(kind),
+        )
     return path
+
+
+# The metadata key of each format's time of saving, left out.
+_NO_DATE: dict[str, dict[str, None]] = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}
 
 
 def calendar_days(scenario: Scenario) -> int:
