@@ -765,3 +765,15 @@ def test_the_same_figure_saved_twice_is_the_same_file(results, tmp_path, kind):
     assert first == second
     assert b"<dc:date>" not in first
     assert b"CreationDate" not in first
+
+
+def test_the_cjk_warning_is_for_cjk_text_only(no_cjk_font):
+    # Any wide character counted as CJK: a scenario named with an emoji (which DejaVu
+    # Sans draws) was told "no CJK font is installed ... drawn as boxes". Half-width
+    # katakana, which DejaVu Sans lacks, drew as boxes with a warning per glyph instead.
+    from sim.plots.fonts import CJKFontWarning
+
+    for label in ("Peak 😀 desk", "⌚ watch desk"):
+        assert not [w for w in _draw(_cjk_figure(label)) if w.category is CJKFontWarning]
+    caught = _draw(_cjk_figure("ｶｽﾀﾏｰ"))
+    assert [w.category for w in caught] == [CJKFontWarning]

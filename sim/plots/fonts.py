@@ -45,7 +45,12 @@ CJK_FONTS = (
     "SimHei",
     "Arial Unicode MS",
 )
-_MISSING_GLYPH = r"Glyph \d+ \(\\N\{(CJK|HIRAGANA|KATAKANA|HANGUL|FULLWIDTH|IDEOGRAPHIC)"
+# Unicode names of the characters of Chinese, Japanese and Korean, which DejaVu Sans lacks
+# (not every wide character: DejaVu Sans draws many emoji).
+_CJK_NAMES = (
+    "CJK", "HIRAGANA", "KATAKANA", "HALFWIDTH", "HANGUL", "FULLWIDTH", "IDEOGRAPHIC", "BOPOMOFO",
+)  # fmt: skip
+_MISSING_GLYPH = r"Glyph \d+ \(\\N\{(" + "|".join(_CJK_NAMES) + ")"
 
 
 def _hint() -> str:
@@ -70,7 +75,8 @@ def installed_cjk_fonts() -> tuple[str, ...]:
 
 
 def _is_cjk(text: str) -> bool:
-    return any(unicodedata.east_asian_width(c) in "WF" and c.isprintable() for c in text)
+    # The CJK blocks start at U+2E80: what lies below is never looked up.
+    return any(unicodedata.name(c, "").startswith(_CJK_NAMES) for c in text if ord(c) > 0x2E7F)
 
 
 def _cjk_texts(fig: Figure) -> bool:
