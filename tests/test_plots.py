@@ -777,3 +777,40 @@ def test_the_cjk_warning_is_for_cjk_text_only(no_cjk_font):
         assert not [w for w in _draw(_cjk_figure(label)) if w.category is CJKFontWarning]
     caught = _draw(_cjk_figure("ｶｽﾀﾏｰ"))
     assert [w.category for w in caught] == [CJKFontWarning]
+
+
+def _one_day_backtest():
+    """A fit's back-test of a one-day log, as ``FitResult.backtest()`` gives it."""
+    from types import SimpleNamespace
+
+    row = {"queue": "desk", "date": "2026-11-16"}
+    for metric, (observed, simulated, band) in {
+        "arrivals": (212.0, 216.5, 40.0),
+        "abandon_rate": (0.04, 0.05, 0.01),
+        "mean_wait_s": (24.0, 37.0, 9.0),
+        "service_level": (0.87, 0.77, 0.05),
+    }.items():
+        row |= {f"observed_{metric}": observed, f"observed_{metric}_low": observed * 0.9,
+                f"observed_{metric}_high": observed * 1.1, f"simulated_{metric}": simulated,
+                f"simulated_{metric}_band": band}  # fmt: skip
+    daily = pd.DataFrame([row])
+    return SimpleNamespace(backtest=lambda: SimpleNamespace(daily=daily, replications=2)), row
+
+
+def test_a_one_day_back_test_draws_the_simulated_day_too():
+    # A log of one day gave each panel one x: the simulated mean (a line) and its range
+    # (a band) need two points to show, so only the observed point was drawn, under a
+    # legend naming the simulated line and band that were not there.
+    result, row = _one_day_backtest()
+    fig = plots.backtest_figure(result, "desk")
+    metrics = ["arrivals", "abandon_rate", "mean_wait_s", "service_level"]
+    for ax, metric in zip(fig.axes, metrics, strict=True):
+        bars = [c for c in ax.containers if c.get_label().startswith("simulated")]
+        assert len(bars) == 1, metric
+        point, _, (ranges,) = bars[0].lines
+        scale = row[f"simulated_{metric}"] / point.get_ydata()[0]
+        assert point.get_marker() not in {"None", "", None}
+        (segment,) = ranges.get_segments()
+        low, high = sorted(segment[:, 1] * scale)
+        assert low == pytest.approx(row[f"simulated_{metric}"] - row[f"simulated_{metric}_band"])
+        assert high == pytest.approx(row[f"simulated_{metric}"] + row[f"simulated_{metric}_band"])

@@ -42,6 +42,7 @@ __all__ = [
     "finish_axes",
     "fitted_title",
     "line_style",
+    "lone_point",
     "mark_threshold",
     "metric_kind",
     "metric_name",
@@ -216,6 +217,19 @@ def _legend_beside(ax: Axes, entries: int) -> None:
     legend = ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncols=columns)
     width = legend.get_window_extent().width / fig.dpi
     fig.set_figwidth(fig.get_figwidth() + width + _LEGEND_GAP_INCHES)
+
+
+def lone_point(
+    ax: Axes, x: np.ndarray, mean: np.ndarray, half: np.ndarray, *, colour: str, label: str
+) -> None:
+    """A mean and its band at one x, as a marker with an error bar.
+
+    A line and a ``fill_between`` band of a single x draw nothing at all.
+    """
+    ax.errorbar(
+        x, mean, yerr=np.nan_to_num(half), fmt="s", markersize=5, capsize=4, color=colour,
+        label=label,
+    )  # fmt: skip
 
 
 def metric_kind(metric: str) -> str:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.plots.base import (
@@ -17,6 +18,7 @@ from sim.plots.base import (
     PlotError,
     fitted_title,
     line_style,
+    lone_point,
     new_figure,
     time_unit,
 )
@@ -61,9 +63,7 @@ def backtest_figure(result: FitResult, queue: str, by: str = "date") -> Figure:
         k = 1 / unit.seconds if unit else scale
         sim_mean = table[f"simulated_{metric}"].to_numpy(float) * k
         band = table[f"simulated_{metric}_band"].to_numpy(float) * k
-        ax.fill_between(x, sim_mean - band, sim_mean + band, color=OKABE_ITO[0], alpha=0.15,
-                        linewidth=0, label="simulated: one run's 95% range")  # fmt: skip
-        ax.plot(x, sim_mean, label="simulated: mean", **line_style(0))
+        obs_x = _simulated(ax, x, sim_mean, band)
         obs = table[f"observed_{metric}"].to_numpy(float) * k
         low: np.ndarray
         high: np.ndarray
@@ -74,7 +74,7 @@ def backtest_figure(result: FitResult, queue: str, by: str = "date") -> Figure:
                 table[f"observed_{metric}_{s}"].to_numpy(float) * k for s in ("low", "high")
             )
         err = np.vstack([np.clip(obs - low, 0, None), np.clip(high - obs, 0, None)])
-        ax.errorbar(x, obs, yerr=np.nan_to_num(err), fmt="o", markersize=3.5, capsize=2,
+        ax.errorbar(obs_x, obs, yerr=np.nan_to_num(err), fmt="o", markersize=3.5, capsize=2,
                     color=OKABE_ITO[3], label="observed (95% CI)")  # fmt: skip
         ax.set_ylabel(f"{label} ({unit.name})" if unit else label)
         ax.set_ylim(bottom=0)
@@ -90,6 +90,25 @@ def backtest_figure(result: FitResult, queue: str, by: str = "date") -> Figure:
     )
     fig.suptitle(fitted_title(title, fig.get_figwidth()))
     return fig
+
+
+# A log of one day: the simulated and observed points side by side, this far apart.
+_ONE_DAY_OFFSET = 0.1
+
+
+def _simulated(ax: Axes, x: np.ndarray, mean: np.ndarray, band: np.ndarray) -> np.ndarray:
+    """The simulated mean and one run's range; returns where the observed points go."""
+    if len(x) == 1:
+        lone_point(
+            ax, x - _ONE_DAY_OFFSET, mean, band, colour=OKABE_ITO[0],
+            label="simulated: mean (bar: one run's 95% range)",
+        )  # fmt: skip
+        ax.set_xlim(-1, 1)
+        return x + _ONE_DAY_OFFSET
+    ax.fill_between(x, mean - band, mean + band, color=OKABE_ITO[0], alpha=0.15, linewidth=0,
+                    label="simulated: one run's 95% range")  # fmt: skip
+    ax.plot(x, mean, label="simulated: mean", **line_style(0))
+    return x
 
 
 def handle_time_figure(result: FitResult, queue: str) -> Figure:
