@@ -814,3 +814,20 @@ def test_a_one_day_back_test_draws_the_simulated_day_too():
         low, high = sorted(segment[:, 1] * scale)
         assert low == pytest.approx(row[f"simulated_{metric}"] - row[f"simulated_{metric}_band"])
         assert high == pytest.approx(row[f"simulated_{metric}"] + row[f"simulated_{metric}_band"])
+
+
+def test_a_sweep_of_one_variant_draws_its_ci(sweep_table):
+    # One value swept (sim sweep --vary queues.x.staff=3): the band of one x drew
+    # nothing, so the point had no CI although the title says "band: 95% CI".
+    one = sweep_table[sweep_table["queues.chat.staff.0.agents"] == 3]
+    fig = plots.sweep_curve(one, "mean_wait_s")
+    assert "(bar: 95% CI)" in fig.get_suptitle()
+    for ax, (_, row) in zip(fig.axes, one.iterrows(), strict=True):
+        (bar,) = ax.containers
+        point, _, (ranges,) = bar.lines
+        unit = _unit_seconds(ax.get_ylabel())
+        assert point.get_ydata()[0] == pytest.approx(row["mean_wait_s"] / unit)
+        (segment,) = ranges.get_segments()
+        half = row["mean_wait_s_ci95"] / unit
+        assert sorted(segment[:, 1]) == pytest.approx([point.get_ydata()[0] - half,
+                                                       point.get_ydata()[0] + half])  # fmt: skip

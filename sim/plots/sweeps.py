@@ -15,6 +15,7 @@ from sim.plots.base import (
     PlotError,
     fitted_title,
     line_style,
+    lone_point,
     metric_kind,
     metric_name,
     new_figure,
@@ -106,7 +107,8 @@ def sweep_curve(
     elif len(np.unique(x_all)) <= _MAX_VALUE_TICKS:  # a tick at each value tried, no 8.5 agents
         axes[-1].set_xticks(np.unique(x_all))
     axes[-1].set_xlabel(xlabel or param)
-    title = f"{metric_name(metric).capitalize()} (band: 95% CI) against {xlabel or param}"
+    ci = "bar" if len(np.unique(x_all)) == 1 else "band"  # one value: see _draw_sweep_line
+    title = f"{metric_name(metric).capitalize()} ({ci}: 95% CI) against {xlabel or param}"
     fig.suptitle(fitted_title(title, fig.get_figwidth()))
     return fig
 
@@ -139,5 +141,8 @@ def _draw_sweep_line(
     ci = f"{metric}_ci95"
     if ci in group:
         half = np.nan_to_num(group[ci].to_numpy(dtype=float) / divisor)
+        if len(x) == 1:  # one value swept: a band of one x would not show
+            lone_point(ax, x, y, half, colour=line_style(i)["color"], label=label)
+            return
         ax.fill_between(x, y - half, y + half, color=line_style(i)["color"], alpha=0.2, linewidth=0)
     ax.plot(x, y, marker="o", linewidth=1.8, label=label or None, **line_style(i))
