@@ -584,3 +584,20 @@ def test_browser_check_sees_broken_images_and_console_errors(browser, tmp_path):
     check = browser.open(page)
     assert any("deliberate" in e for e in check.errors)
     assert check.images[0]["width"] == 0
+
+
+def test_sim_report_errors_name_its_own_arguments(made, tmp_path, capsys):
+    # sim report took its checks from the commands that have --report: given a file
+    # instead of a folder it said "--report page.html/report.html: page.html is not a
+    # folder", and a --out that is not .html was "--report x.txt": options it has not.
+    page = tmp_path / "page.html"
+    page.write_text("<p>not results</p>", encoding="utf-8")
+    assert _cli(["report", str(page)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {page}: no such folder of results\n"
+    out = tmp_path / "x.txt"
+    assert _cli(["report", str(made["root"] / "out"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err
+    assert "--report" not in err
+    assert not out.exists()

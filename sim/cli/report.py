@@ -5,13 +5,10 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from sim.cli.common import EXIT_OK, command_line, plan_report, wrap
-from sim.outputs import OutputPlan
-
-if TYPE_CHECKING:
-    pass
+from sim.cli.common import EXIT_OK, command_line, wrap
+from sim.errors import ScenarioError
+from sim.outputs import OutputError, OutputPlan
 
 __all__ = ["register"]
 
@@ -51,11 +48,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from sim.results import RESULT_FILES
 
     folder = Path(args.folder)
-    args.report = args.out or str(folder / "report.html")
+    if not folder.is_dir():  # before the report's path, which lies in it by default
+        raise ScenarioError(str(folder), [("", "no such folder of results")])
+    report = Path(args.out or folder / "report.html")
+    if report.suffix.lower() not in {".html", ".htm"}:
+        raise OutputError(str(report), "a report is an HTML file: end it in .html", "--out")
     plan = OutputPlan(protect=[folder / name for name in RESULT_FILES])
-    plan_report(args, plan)
-    if Path(args.report).parent.absolute() == folder.absolute():
-        plan.join(args.report)  # a report of the run beside it goes with the run
+    plan.file(report, "--out")
+    if report.parent.absolute() == folder.absolute():
+        plan.join(report)  # a report of the run beside it goes with the run
     tables = RunTables.from_folder(folder)
     # The folder keeps the resolved scenario only; the file's own text is not in it.
     source = replace(
@@ -63,6 +64,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
         source=str(folder / "scenario.yaml"),
     )
     page = run_report(tables, [source], command=command_line(args))
-    write_report(page, args.report, plan)
-    print(f"wrote {args.report}")
+    write_report(page, report, plan)
+    print(f"wrote {report}")
     return EXIT_OK
