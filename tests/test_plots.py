@@ -831,3 +831,20 @@ def test_a_sweep_of_one_variant_draws_its_ci(sweep_table):
         half = row["mean_wait_s_ci95"] / unit
         assert sorted(segment[:, 1]) == pytest.approx([point.get_ydata()[0] - half,
                                                        point.get_ydata()[0] + half])  # fmt: skip
+
+
+def test_sim_plot_of_a_queue_nobody_answered_names_the_file_and_queue(sim_main, tmp_path, capsys):
+    # The message was "error: no answered contacts to plot": neither the scenario file
+    # nor the queue that had none.
+    data = {"name": "idle", "start": "2026-01-05T00:00", "duration": "2h", "seed": 1,
+            "queues": {"idle": {"staff": 1, "service": {"dist": "exponential", "mean": "1m"}},
+                       "busy": {"arrivals": {"rate": "10/h"}, "staff": 1,
+                                "service": {"dist": "exponential", "mean": "1m"}}}}  # fmt: skip
+    path = tmp_path / "idle.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp_path / "idle.png"
+    argv = ["plot", str(path), "--queue", "idle", "-n", "1", "--workers", "1", "--out", str(out)]
+    assert sim_main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {path}: no answered contacts to plot at queue 'idle'\n"
+    assert not out.exists()

@@ -127,7 +127,8 @@ def _cmd_plot(args: argparse.Namespace, *, parser: argparse.ArgumentParser) -> i
     try:
         fig = _sweep_figure(args) if args.sweep else _scenario_figure(args)
     except PlotError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # A sweep's errors name its file already; a scenario's are about its run.
+        print(f"error: {'' if args.sweep else f'{args.scenario}: '}{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     kind = out.suffix.lstrip(".").lower()
     (path,) = plan.write({out: lambda temporary: save_figure(fig, temporary, kind)})

@@ -334,7 +334,9 @@ def waits_by_series(
         if len(waits):
             series[" · ".join(str(v) for v in combo)] = waits
     if not series:
-        raise PlotError("no answered contacts to plot")
+        asked = [queues] if isinstance(queues, str) else list(queues or [])
+        where = f" at queue{'s' if len(asked) > 1 else ''} {', '.join(map(repr, asked))}"
+        raise PlotError("no answered contacts to plot" + (where if asked else ""))
     return series, [str(q) for q in ordered_values(answered["queue"])]
 
 
