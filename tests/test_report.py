@@ -601,3 +601,28 @@ def test_sim_report_errors_name_its_own_arguments(made, tmp_path, capsys):
     assert "--out" in err
     assert "--report" not in err
     assert not out.exists()
+
+
+def test_a_run_report_of_one_replication_claims_no_confidence_interval():
+    # sim run -n 1 printed "(one replication: no confidence interval)" on the terminal,
+    # while its report's table said "mean over 1 replication ± 95% CI half-width" and
+    # the page told the reader to read each figure "± the half-width of its 95% CI", and
+    # the hourly figure's legend promised a CI band.
+    from sim.report.run import RunTables, run_report
+
+    queue = {"arrivals": {"rate": "20/h"}, "staff": 1, "service": {"dist": "constant", "value": 60}}
+    data = {"name": "once", "start": "2026-01-05T00:00", "duration": "1h", "seed": 1,
+            "replications": 1, "queues": {"desk": queue}}  # fmt: skip
+    results = sim.run(data, workers=1)
+    page = render(run_report(RunTables.from_results(results), []))
+    doc = html5lib.parse(page, treebuilder="etree", namespaceHTMLElements=True)
+    (caption,) = [_text(c) for c in doc.iterfind(".//h:section[@id='headline']//h:caption", NS)]
+    assert "CI" not in caption
+    assert "one replication: no confidence interval" in caption
+    question = _text(doc.find(".//h:section[@id='question']", NS))
+    assert "95%" not in question
+    assert "one replication" in question
+    from sim import plots
+
+    legend = plots.hourly_profile(results, "desk").axes[0].get_legend()
+    assert legend.get_texts()[0].get_text() == "mean wait (one replication: no CI)"

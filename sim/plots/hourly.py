@@ -96,7 +96,9 @@ def _plot_hourly_waits(ax: Axes, table: pd.DataFrame, unit: TimeUnit) -> None:
     half = np.nan_to_num(table["mean_wait_ci95"].to_numpy() / unit.seconds)
     low = np.maximum(mean - half, 0.0)  # a wait is never negative, nor is its CI
     ax.fill_between(x, low, mean + half, color=OKABE_ITO[0], alpha=0.2, linewidth=0)
-    ax.plot(x, mean, marker="o", markersize=3.5, label="mean wait (band: 95% CI)", **line_style(0))
+    # One replication gives no CI (all NaN): no band, and the legend must not promise one.
+    band = "band: 95% CI" if table["mean_wait_ci95"].notna().any() else "one replication: no CI"
+    ax.plot(x, mean, marker="o", markersize=3.5, label=f"mean wait ({band})", **line_style(0))
     p90 = table["p90_wait_s"].to_numpy() / unit.seconds
     ax.plot(x, p90, marker="s", markersize=3.5, label="90th percentile wait", **line_style(1))
     # Only now: set_ylim fixes the top too, so before the lines it would cut them at 1.

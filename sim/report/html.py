@@ -122,6 +122,7 @@ class Report:
             versions, command).
         scenarios: the scenario(s) behind the result.
         notes: remarks on how to read the report (shown under the question).
+        replications: replications behind the figures, when one number (one has no CI).
     """
 
     kind: str
@@ -133,6 +134,7 @@ class Report:
     facts: tuple[tuple[str, str], ...] = ()
     scenarios: tuple[ScenarioText, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    replications: int | None = None
 
 
 def image(fig: Figure, title: str, alt: str, caption: str = "") -> Image:

@@ -29,7 +29,7 @@ from sim.report.folder import (
     whole_number,
 )
 from sim.report.html import Card, Image, Report, ScenarioText, Section, facts, image
-from sim.report.tables import count, fmt, summary_table, teams_table, with_ci
+from sim.report.tables import ci_note, count, fmt, summary_table, teams_table, with_ci
 from sim.units import format_duration
 
 if TYPE_CHECKING:
@@ -299,10 +299,12 @@ def run_report(
         changes: ``--set`` overrides applied to the file.
     """
     threshold = data.scenario.service_level_threshold
-    caption = (
-        f"Per queue: mean over {count(data.replications, 'replication')} ± 95% CI half-width "
-        f"(SL = answered within {format_duration(threshold)} of arrival)."
+    over = (
+        f"mean over {count(data.replications, 'replication')} ± 95% CI half-width"
+        if data.replications > 1
+        else ci_note(data.replications)
     )
+    caption = f"Per queue: {over} (SL = answered within {format_duration(threshold)} of arrival)."
     queues = [str(q) for q in data.summary.index]
     reproduce = (
         "save the resolved scenario below as scenario.yaml, then: "
@@ -326,4 +328,5 @@ def run_report(
             software=data.software,
         ),
         scenarios=tuple(scenarios),
+        replications=data.replications,
     )
