@@ -848,3 +848,24 @@ def test_sim_plot_of_a_queue_nobody_answered_names_the_file_and_queue(sim_main, 
     err = capsys.readouterr().err
     assert err == f"error: {path}: no answered contacts to plot at queue 'idle'\n"
     assert not out.exists()
+
+
+def test_a_heatmap_of_a_year_stays_a_readable_size(scenario):
+    # Each calendar day took a 0.35-inch row with its own date label: a ticket desk run
+    # over a year drew a 130-inch (19,500-pixel) tall image with 365 date labels, and a
+    # run of 1,300 days one 68,580 pixels tall.
+    days = 365
+    rng = np.random.default_rng(3)
+    arrive = np.sort(rng.uniform(0, days * 86400.0, 20_000))
+    contacts = pd.DataFrame(
+        {"queue": "desk", "arrive": arrive, "wait": rng.exponential(3600.0, len(arrive))}
+    )
+    fig = plots.wait_heatmap(contacts, "desk", scenario=scenario)
+    ax = fig.axes[0]
+    (image,) = [c for c in ax.get_children() if isinstance(c, AxesImage)]
+    assert image.get_array().shape == (days, 24)  # every day still has its row
+    assert fig.get_figheight() <= 30
+    fig.savefig(io.BytesIO(), format="png")
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert 12 <= len(labels) <= 60
+    assert labels[0] == Clock(scenario.start).date(0).strftime("%a %d %b %Y")  # two years

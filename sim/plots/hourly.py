@@ -237,8 +237,24 @@ def wait_heatmap(
     return _draw_heatmap(table, clock, unit, title)
 
 
+# A row per calendar day, this tall until the rows reach the most a page can hold; a
+# date label per day up to this many, else one a week (or every few weeks).
+_DAY_ROW_INCHES = 0.35
+_ROWS_MAX_INCHES = 26.0
+_MAX_DAY_LABELS = 40
+
+
+def _day_labels(ax: Axes, table: pd.DataFrame, clock: Clock) -> None:
+    """Date labels of the rows: every day, or every 7k days for a long run (same weekday)."""
+    days = [clock.date(int(d)) for d in table.index]
+    step = 1 if len(days) <= _MAX_DAY_LABELS else 7 * -(-len(days) // (7 * _MAX_DAY_LABELS))
+    style = "%a %d %b %Y" if days[0].year != days[-1].year else "%a %d %b"
+    rows = range(0, len(days), step)
+    ax.set_yticks(list(rows), [days[row].strftime(style) for row in rows])
+
+
 def _draw_heatmap(table: pd.DataFrame, clock: Clock, unit: TimeUnit, title: str) -> Figure:
-    fig = new_figure(8.5, 2.2 + 0.35 * len(table))
+    fig = new_figure(8.5, 2.2 + min(_DAY_ROW_INCHES * len(table), _ROWS_MAX_INCHES))
     ax = fig.add_subplot()
     values = np.ma.masked_invalid(table.to_numpy(dtype=float) / unit.seconds)
     image = ax.imshow(
@@ -246,7 +262,7 @@ def _draw_heatmap(table: pd.DataFrame, clock: Clock, unit: TimeUnit, title: str)
         extent=(0, 24, len(table) - 0.5, -0.5),
     )  # fmt: skip
     fig.colorbar(image, ax=ax, label=f"mean wait ({unit.name})")
-    ax.set_yticks(range(len(table)), [clock.date(int(d)).strftime("%a %d %b") for d in table.index])
+    _day_labels(ax, table, clock)
     _hour_axis(ax)
     ax.set_title(fitted_title(title, fig.get_figwidth()))
     if len(table) <= _ANNOTATED_DAYS:
