@@ -626,3 +626,24 @@ def test_a_run_report_of_one_replication_claims_no_confidence_interval():
 
     legend = plots.hourly_profile(results, "desk").axes[0].get_legend()
     assert legend.get_texts()[0].get_text() == "mean wait (one replication: no CI)"
+
+
+def test_compare_question_says_which_side_has_a_queue_instead_of_dumping_it():
+    # A queue only one side has was listed under "What varies" as its every resolved
+    # field in JSON ("queues.extra: {"channel": "chat", "segment": null, ...} → null"),
+    # a paragraph of braces in the question a manager reads first.
+    from sim.experiments import paired_results
+    from sim.report.compare import compare_report
+
+    queue = {"arrivals": {"rate": "20/h"}, "staff": 2, "service": {"dist": "constant", "value": 60}}
+    data = {"name": "sides", "start": "2026-01-05T00:00", "duration": "1h", "seed": 1,
+            "replications": 2, "queues": {"desk": queue, "extra": queue}}  # fmt: skip
+    a = sim.run(data, workers=1)
+    b_data = {**data, "queues": {"desk": {**queue, "staff": 3}, "more.desk": queue}}
+    b = sim.run(b_data, workers=1)
+    report = compare_report(a, b, paired_results(a, b), [], labels=("a", "b"))
+    varies = report.question[-1]
+    assert "queues.desk.staff: 2 → 3" in varies
+    assert "queues.extra: only in A" in varies
+    assert "queues.more.desk: only in B" in varies  # a dotted name, as includes make
+    assert "channel" not in varies

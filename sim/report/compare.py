@@ -54,13 +54,24 @@ def _what_varies(a: Results, b: Results) -> str:
     found = [d for d in found if d[0] != "name"]
     if not found:
         return "What varies: nothing in the scenarios themselves (A and B are the same)."
-    shown = [
-        f"{path}: {json.dumps(x, default=str)} → {json.dumps(y, default=str)}"
-        for path, x, y in found[:MAX_DIFFERENCES]
-    ]
+    # Queue and team names may hold dots: their paths are known, not parsed.
+    units = {
+        f"{kind}.{name}"
+        for scenario in (a.scenario, b.scenario)
+        for kind, names in (("queues", scenario.queues), ("teams", scenario.teams))
+        for name in names
+    }
+    shown = [_difference(path, x, y, units) for path, x, y in found[:MAX_DIFFERENCES]]
     more = len(found) - len(shown)
     tail = f"; and {more} more (see the resolved scenarios below)" if more > 0 else ""
     return "What varies (A → B): " + "; ".join(shown) + tail + "."
+
+
+def _difference(path: str, a: Any, b: Any, units: set[str]) -> str:
+    """One difference in words: a queue or team (in ``units``) one side lacks is named."""
+    if path in units and (a is None or b is None):
+        return f"{path}: only in {'B' if a is None else 'A'}"
+    return f"{path}: {json.dumps(a, default=str)} → {json.dumps(b, default=str)}"
 
 
 def _card(queue: str, table: pd.DataFrame, threshold: float) -> Card:
