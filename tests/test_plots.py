@@ -869,3 +869,13 @@ def test_a_heatmap_of_a_year_stays_a_readable_size(scenario):
     labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
     assert 12 <= len(labels) <= 60
     assert labels[0] == Clock(scenario.start).date(0).strftime("%a %d %b %Y")  # two years
+
+
+def test_a_sweep_panel_of_a_queue_without_the_metric_says_so(sweep_table):
+    # A queue nobody reached has no mean wait in any variant: its panel was an empty
+    # 0-0.05 axis with no word, like a figure that failed to draw.
+    table = sweep_table.copy()
+    table.loc[table["queue"] == "email", ["mean_wait_s", "mean_wait_s_ci95"]] = np.nan
+    chat, email = plots.sweep_curve(table, "mean_wait_s").axes
+    assert "no mean wait at this queue in any variant" in [t.get_text() for t in email.texts]
+    assert len(chat.texts) == 0

@@ -122,6 +122,11 @@ def _sweep_panel(ax: Axes, rows: pd.DataFrame, metric: str, others: list[str]) -
         _draw_sweep_line(ax, group.sort_values("_x"), metric, divisor, i=i, label=label)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
+    if rows[metric].isna().all():  # nobody reached or answered it: say so, not a blank
+        ax.text(
+            0.5, 0.5, f"no {metric_name(metric)} at this queue in any variant",
+            transform=ax.transAxes, ha="center", va="center", color="0.35",
+        )  # fmt: skip
     if (rows[metric].dropna() >= 0).all():
         ax.set_ylim(bottom=0)
     if others:
