@@ -879,3 +879,30 @@ def test_a_sweep_panel_of_a_queue_without_the_metric_says_so(sweep_table):
     chat, email = plots.sweep_curve(table, "mean_wait_s").axes
     assert "no mean wait at this queue in any variant" in [t.get_text() for t in email.texts]
     assert len(chat.texts) == 0
+
+
+@pytest.mark.parametrize("survival", [True, False])
+def test_curves_of_waits_that_are_all_zero_are_drawn_across_the_axis(survival):
+    # A bot answering everyone at once: every wait 0. Its survival curve was the single
+    # point (0, 0), which a step line does not draw (and which the axis' spine covered):
+    # the figure looked empty; its ECDF was a jump on the y axis and nothing after it.
+    contacts = pd.DataFrame(
+        {"queue": ["bot"] * 5 + ["desk"] * 5, "wait": [0.0] * 5 + [10, 20, 30, 40, 50]}
+    )
+    draw = plots.wait_survival if survival else plots.wait_ecdf
+    fig = draw(contacts, ["bot", "desk"], threshold=60.0)
+    ax = fig.axes[0]
+    bot, desk = (line for line in ax.get_lines() if line.get_label() in {"bot", "desk"})
+    right = ax.get_xlim()[1]
+    for line, level in ((bot, 0.0 if survival else 1.0), (desk, 0.0 if survival else 1.0)):
+        x, y = line.get_xdata(), line.get_ydata()
+        assert x[0] == 0.0
+        assert x[-1] == pytest.approx(right)  # on to the end of the axis
+        assert y[-1] == level
+    assert ax.get_ylim()[0] < 0  # a curve at 0 is not under the axis line
+    if survival:
+        log = plots.wait_survival(contacts, ["bot", "desk"], log=True).axes[0]
+        labels = [t.get_text() for t in log.get_legend().get_texts()]
+        assert labels[:2] == ["bot (every wait 0: none on a log axis)", "desk"]
+        (desk,) = (line for line in log.get_lines() if line.get_label() == "desk")
+        assert desk.get_xdata()[-1] < 50  # not drawn on past its last positive step

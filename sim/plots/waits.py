@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from sim.plots.base import (
     OKABE_ITO,
@@ -133,12 +134,35 @@ def _time_axis(ax: Axes, unit: TimeUnit, longest: float, *, logx: bool) -> str:
 
 def _step_curves(
     ax: Axes, series: Mapping[str, np.ndarray], unit: TimeUnit, *, survival: bool, log: bool
-) -> None:
-    for i, (label, waits) in enumerate(series.items()):
+) -> list[Line2D]:
+    lines = []
+    for i, (name, waits) in enumerate(series.items()):
         x, y = _survival_points(waits) if survival else _ecdf_points(waits)
+        label = name
         if log:  # zero has no place on a log axis; the curve ends at the longest wait
             x, y = x[y > 0], y[y > 0]
-        ax.step(x / unit.seconds, y, where="post", linewidth=1.8, label=label, **line_style(i))
+            label += "" if len(y) else " (every wait 0: none on a log axis)"
+        (line,) = ax.step(
+            x / unit.seconds, y, where="post", linewidth=1.8, label=label, zorder=3,
+            **line_style(i),
+        )  # fmt: skip
+        lines.append(line)
+    return lines
+
+
+def _to_the_right_edge(ax: Axes, lines: list[Line2D]) -> None:
+    """Each curve on to the end of the time axis, at its last level.
+
+    A step line ends at its last point: every wait 0 (a bot answering everyone) made a
+    survival curve of one point, which draws nothing, and an ECDF that stopped on the
+    y axis. Drawn above the axis lines (zorder 3), a curve at 0 or 1 shows too.
+    """
+    right = ax.get_xlim()[1]
+    for line in lines:
+        x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+        if len(x) and x[-1] < right:
+            line.set_data(np.append(x, right), np.append(y, y[-1]))
+    ax.set_xlim(right=right)
 
 
 def _distribution(
@@ -156,14 +180,16 @@ def _distribution(
     unit = unit or time_unit(pooled)
     fig = new_figure()
     ax = fig.add_subplot()
-    _step_curves(ax, series, unit, survival=survival, log=log)
+    lines = _step_curves(ax, series, unit, survival=survival, log=log)
     mark_threshold(ax, threshold if threshold is not None else threshold_of(data), unit)
     xlabel = _time_axis(ax, unit, float(pooled.max()), logx=logx)
+    if not log:  # on a log axis a curve ends where it would drop to 0
+        _to_the_right_edge(ax, lines)
     if log:
         ax.set_yscale("log")
         ax.set_ylim(1 / max(len(w) for w in series.values()) / 2, 1.1)
     else:
-        ax.set_ylim(0, 1.02)
+        ax.set_ylim(-0.02, 1.02)
     if survival:
         title, ylabel = "Share of answered contacts still waiting after t", "P(wait > t)"
     else:
