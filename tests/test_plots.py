@@ -906,3 +906,26 @@ def test_curves_of_waits_that_are_all_zero_are_drawn_across_the_axis(survival):
         assert labels[:2] == ["bot (every wait 0: none on a log axis)", "desk"]
         (desk,) = (line for line in log.get_lines() if line.get_label() == "desk")
         assert desk.get_xdata()[-1] < 50  # not drawn on past its last positive step
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (lambda t: t.iloc[:0], "the sweep table has no rows"),
+        (lambda t: t.assign(mean_wait_s=["soon"] * len(t)), "'mean_wait_s' is not a number"),
+        (lambda t: t.assign(mean_wait_s_ci95="wide"), "'mean_wait_s_ci95' is not a number"),
+    ],
+)
+def test_sim_plot_of_a_sweep_csv_edited_by_hand_is_bad_input(
+    sim_main, tmp_path, capsys, sweep_table, *, edit, said
+):
+    # A header-only sweep CSV and a metric column holding text ended sim plot --sweep in
+    # a ValueError or TypeError traceback from inside matplotlib and pandas.
+    csv, out = tmp_path / "sweep.csv", tmp_path / "sweep.png"
+    edit(sweep_table).to_csv(csv, index=False)
+    assert sim_main(["plot", "--sweep", str(csv), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {csv}: ")
+    assert said in err
+    assert len(err.splitlines()) == 1
+    assert not out.exists()

@@ -88,6 +88,11 @@ def sweep_curve(
     """
     if metric not in sweep:
         raise PlotError(f"the sweep table has no column {metric!r}")
+    if sweep.empty:
+        raise PlotError("the sweep table has no rows")
+    for column in (metric, f"{metric}_ci95"):
+        if column in sweep and not pd.api.types.is_numeric_dtype(sweep[column]):
+            raise PlotError(f"column {column!r} is not a number in every row")
     varied = varied_columns(sweep)
     param = param or (varied[0] if varied else None)
     if param is None or param not in sweep:
