@@ -647,3 +647,31 @@ def test_compare_question_says_which_side_has_a_queue_instead_of_dumping_it():
     assert "queues.extra: only in A" in varies
     assert "queues.more.desk: only in B" in varies  # a dotted name, as includes make
     assert "channel" not in varies
+
+
+def test_compare_and_sweep_reports_of_one_replication_claim_no_confidence_interval(
+    tmp_path, capsys
+):
+    # The terminal said "no CI" / "one replication: no confidence interval"; the pages
+    # captioned "mean of the 1 per-replication differences ± 95% CI half-width" and
+    # "mean over 1 replication ± 95% CI half-width", the sweep curves "Band: 95% CI".
+    queue = {"arrivals": {"rate": "20/h"}, "staff": 1, "service": {"dist": "constant", "value": 60}}
+    data = {"name": "once", "start": "2026-01-05T00:00", "duration": "1h", "seed": 1,
+            "replications": 1, "queues": {"desk": queue}}  # fmt: skip
+    scenario = tmp_path / "once.yaml"
+    scenario.write_text(yaml.safe_dump(data), encoding="utf-8")
+    pages = {kind: tmp_path / f"{kind}.html" for kind in ("compare", "sweep")}
+    one = ["--workers", "1", "--report"]
+    assert _cli(["compare", str(scenario), "--set", "queues.desk.staff=2", *one,
+                 str(pages["compare"])]) == 0  # fmt: skip
+    assert _cli(["sweep", str(scenario), "--vary", "queues.desk.staff=1:2", *one,
+                 str(pages["sweep"])]) == 0  # fmt: skip
+    capsys.readouterr()
+    for kind, page in pages.items():
+        doc = _parse(page)
+        captions = [_text(c) for c in doc.iterfind(".//h:section[@id='headline']//h:caption", NS)]
+        captions += [_text(c) for c in doc.iterfind(".//h:figcaption", NS)]
+        assert captions, kind
+        for caption in captions:
+            assert "95% CI" not in caption, (kind, caption)
+        assert any("one replication" in c for c in captions), kind

@@ -145,6 +145,9 @@ def compare_report(
     caption = (
         f"B − A: mean of the {n} per-replication differences ± 95% CI half-width; "
         "* (bold): significant, the CI excludes 0."
+        if n > 1
+        else "B − A of one paired replication: one replication, no confidence interval, "
+        "so no difference is marked significant."
     )
     queues = list(dict.fromkeys(table["queue"]))
     sections = []

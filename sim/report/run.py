@@ -29,7 +29,14 @@ from sim.report.folder import (
     whole_number,
 )
 from sim.report.html import Card, Image, Report, ScenarioText, Section, facts, image
-from sim.report.tables import ci_note, count, fmt, summary_table, teams_table, with_ci
+from sim.report.tables import (
+    count,
+    fmt,
+    over_replications,
+    summary_table,
+    teams_table,
+    with_ci,
+)
 from sim.units import format_duration
 
 if TYPE_CHECKING:
@@ -299,11 +306,7 @@ def run_report(
         changes: ``--set`` overrides applied to the file.
     """
     threshold = data.scenario.service_level_threshold
-    over = (
-        f"mean over {count(data.replications, 'replication')} ± 95% CI half-width"
-        if data.replications > 1
-        else ci_note(data.replications)
-    )
+    over = over_replications(data.replications)
     caption = f"Per queue: {over} (SL = answered within {format_duration(threshold)} of arrival)."
     queues = [str(q) for q in data.summary.index]
     reproduce = (

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from sim.report.html import Image, Report, ScenarioText, Section, facts, image
-from sim.report.tables import count, fmt, metric_kind, setting, sweep_table
+from sim.report.tables import count, fmt, metric_kind, over_replications, setting, sweep_table
 
 __all__ = ["SWEEP_METRICS", "sweep_report"]
 
@@ -23,7 +23,7 @@ SWEEP_METRICS = (
 )
 
 
-def _curve(table: pd.DataFrame, metric: str, title: str, param: str) -> Image:
+def _curve(table: pd.DataFrame, metric: str, title: str, param: str, n: int) -> Image:
     from sim import plots  # noqa: PLC0415 - matplotlib
 
     fig = plots.sweep_curve(table, metric, param=param)
@@ -38,11 +38,13 @@ def _curve(table: pd.DataFrame, metric: str, title: str, param: str) -> Image:
         parts.append(
             f"{queue}: lowest at {param}={setting(low[param])}, highest at {setting(high[param])}"
         )
+    band = "with its 95% confidence band" if n > 1 else "(one replication: no confidence band)"
     alt = (
         f"{title} against {param}, one panel per queue, each a line through the variants "
-        "with its 95% confidence band. " + "; ".join(parts) + "."
+        f"{band}. " + "; ".join(parts) + "."
     )
-    return image(fig, f"{title} against {param}", alt, "Band: 95% CI over replications.")
+    caption = "Band: 95% CI over replications." if n > 1 else "One replication: no CI band."
+    return image(fig, f"{title} against {param}", alt, caption)
 
 
 def sweep_report(
@@ -71,11 +73,11 @@ def sweep_report(
         f"{p}: {', '.join(json.dumps(v, default=str) for v in values)}"
         for p, values in vary.items()
     )
-    caption = (
-        f"One row per variant and queue: mean over {count(n, 'replication')} ± 95% CI half-width."
-    )
+    caption = f"One row per variant and queue: {over_replications(n)}."
     param = paths[0]
-    curves = tuple(_curve(table, m, t, param) for m, t in SWEEP_METRICS if table[m].notna().any())
+    curves = tuple(
+        _curve(table, m, t, param, n) for m, t in SWEEP_METRICS if table[m].notna().any()
+    )
     intro = (
         "Each figure draws one metric against the first varied field"
         + (", one line per value of the others" if len(paths) > 1 else "")

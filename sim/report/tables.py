@@ -35,6 +35,7 @@ __all__ = [
     "format_teams",
     "grid",
     "metric_kind",
+    "over_replications",
     "setting",
     "shift_table",
     "staff_table",
@@ -69,6 +70,13 @@ CI_NOTE = "mean ±95% CI half-width"
 def ci_note(replications: int, note: str = CI_NOTE) -> str:
     """How to read the ± of a table: ``note``, or that one replication has no CI."""
     return note if replications > 1 else "one replication: no confidence interval"
+
+
+def over_replications(replications: int) -> str:
+    """``mean over N replications ± 95% CI half-width``, or that one has no CI."""
+    if replications > 1:
+        return f"mean over {count(replications, 'replication')} ± 95% CI half-width"
+    return ci_note(replications)
 
 
 def _missing(value: object) -> bool:
