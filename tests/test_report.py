@@ -338,6 +338,13 @@ def _set(column, row, value):
     return edit
 
 
+def _unanswer(table):
+    """The contacts with one counted answer of the chat queue blanked (after the warm-up)."""
+    counted = (table["queue"] == "chat") & table["wait"].notna() & (table["entered"] >= 3600)
+    table.loc[counted.idxmax(), "wait"] = np.nan
+    return table
+
+
 @pytest.mark.parametrize(
     ("name", "edit", "said"),
     [
@@ -353,6 +360,10 @@ def _set(column, row, value):
         ("contacts.csv", _set("wait", 3, "abc"), "contacts.csv: wait: not a number"),
         ("teams.csv", _drop("occupancy"), "teams.csv: occupancy: missing column"),
         ("metadata.json", None, "metadata.json: replications: not a whole number"),
+        # Cut at a line's end: every row reads, but visits, answers or hours are missing.
+        ("contacts.csv", lambda t: t.iloc[:-40], "visits of queue 'chat' in the measurement"),
+        ("contacts.csv", _unanswer, "answered visits of queue 'chat'"),
+        ("hourly.csv", lambda t: t.iloc[:-1], "hourly.csv: 71 rows of queue 'email', not 72"),
     ],
 )
 def test_report_of_a_folder_edited_by_hand_names_the_file_and_column(

@@ -24,6 +24,7 @@ __all__ = [
     "HOURLY_COLUMNS",
     "SUMMARY_COLUMNS",
     "TEAM_TABLE_COLUMNS",
+    "check_complete",
     "check_queues",
     "metadata",
     "need",
@@ -95,6 +96,38 @@ def check_queues(path: Path, queues: Sequence[str], known: Sequence[str]) -> Non
         raise ScenarioError(
             str(path), [("", f"queue {unknown[0]!r} is not in the folder's scenario.yaml")]
         )
+
+
+def check_complete(
+    folder: Path, summary: pd.DataFrame, hourly: pd.DataFrame, counted: pd.DataFrame, n: int
+) -> None:
+    """The tables hold every visit and hour the summary counts, for each of its queues.
+
+    A table cut at a line's end (a copy stopped short, rows deleted by hand) reads
+    without an error; its figures would then disagree with the summary's table.
+    ``counted`` is contacts.csv's rows in the measurement window; ``n`` the replications.
+    """
+    visits = counted.groupby("queue").size()
+    answered = counted[counted["wait"].notna()].groupby("queue").size()
+    hours = hourly.groupby("queue").size()
+    for queue, row in summary.iterrows():
+        for what, found, expected in (
+            ("visits", visits, row["arrivals"] * n),
+            ("answered visits", answered, row["answered"] * n),
+        ):
+            got = int(found.get(queue, 0))
+            if abs(got - expected) > 0.5:
+                raise ScenarioError(str(folder / "contacts.csv"), [("", (
+                    f"{got} {what} of queue {queue!r} in the measurement window, where "
+                    f"summary.csv counts {expected:.0f} over {n} replications: the file was "
+                    "cut short or edited; write the folder again with sim run --out"
+                ))])  # fmt: skip
+        got = int(hours.get(queue, 0))
+        if got != 24 * n:
+            raise ScenarioError(str(folder / "hourly.csv"), [("", (
+                f"{got} rows of queue {queue!r}, not {24 * n} (24 hours × {n} replications): "
+                "the file was cut short or edited; write the folder again with sim run --out"
+            ))])  # fmt: skip
 
 
 def metadata(path: Path) -> dict[str, Any]:

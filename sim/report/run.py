@@ -22,6 +22,7 @@ from sim.report.folder import (
     HOURLY_COLUMNS,
     SUMMARY_COLUMNS,
     TEAM_TABLE_COLUMNS,
+    check_complete,
     check_queues,
     metadata,
     need,
@@ -123,13 +124,16 @@ class RunTables:
             else None
         )
         replications = summary["replications"].iloc[0] if "replications" in summary else None
+        n = whole_number(meta, "replications", meta_path, replications)
+        counted = contacts[window].reset_index(drop=True)
+        check_complete(folder, summary, hourly, counted, n)
         return cls(
             scenario=scenario,
             summary=summary,
             hourly=hourly,
-            contacts=contacts[window].reset_index(drop=True),
+            contacts=counted,
             seed=whole_number(meta, "seed", meta_path, scenario.seed),
-            replications=whole_number(meta, "replications", meta_path, replications),
+            replications=n,
             software=tuple((k, str(v)) for k, v in software if v is not None),
             teams=teams,
         )
