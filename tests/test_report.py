@@ -665,7 +665,8 @@ def test_compare_and_sweep_reports_of_one_replication_claim_no_confidence_interv
 ):
     # The terminal said "no CI" / "one replication: no confidence interval"; the pages
     # captioned "mean of the 1 per-replication differences ± 95% CI half-width" and
-    # "mean over 1 replication ± 95% CI half-width", the sweep curves "Band: 95% CI".
+    # "mean over 1 replication ± 95% CI half-width", the sweep curves "Band: 95% CI", and
+    # both pages' "How to read it" promised a 95% confidence interval for each figure.
     queue = {"arrivals": {"rate": "20/h"}, "staff": 1, "service": {"dist": "constant", "value": 60}}
     data = {"name": "once", "start": "2026-01-05T00:00", "duration": "1h", "seed": 1,
             "replications": 1, "queues": {"desk": queue}}  # fmt: skip
@@ -686,3 +687,6 @@ def test_compare_and_sweep_reports_of_one_replication_claim_no_confidence_interv
         for caption in captions:
             assert "95% CI" not in caption, (kind, caption)
         assert any("one replication" in c for c in captions), kind
+        reading = _text(doc.find(".//h:p[@class='reading']", NS))
+        assert "confidence interval" in reading
+        assert "no confidence interval" in reading, (kind, reading)

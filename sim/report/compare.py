@@ -173,4 +173,5 @@ def compare_report(
         ),
         scenarios=tuple(scenarios),
         notes=tuple(f"Note: {n}." for n in unpaired_queues(a.scenario, b.scenario)),
+        replications=n,
     )

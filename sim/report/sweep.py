@@ -109,4 +109,5 @@ def sweep_report(
         notes=(
             "Each variant is the base scenario below with the varied settings of its row applied.",
         ),
+        replications=n,
     )
