@@ -188,7 +188,7 @@ class WorkerPool:
                     if on_done is not None:
                         on_done(last - first)
         except BrokenProcessPool:
-            workers = list((getattr(self._executor, "_processes", None) or {}).values())
+            workers = self._workers()
             self.terminate()  # joins them all: their exit codes are then settled
             how = _how_one_ended(workers)
             raise WorkerLostError(
@@ -201,19 +201,28 @@ class WorkerPool:
             raise
         return results
 
+    def _workers(self) -> list[Any]:
+        # The executor has no public way to reach its processes before Python 3.14's
+        # terminate_workers(); its process table is stable across 3.9-3.13.
+        return list((getattr(self._executor, "_processes", None) or {}).values())
+
     def terminate(self) -> None:
         """Stop now: kill the workers, then let the executor fail what was pending."""
-        # The executor has no public way to stop running work before Python 3.14's
-        # terminate_workers(); its process table is stable across 3.9-3.13. Killing the
-        # workers before the shutdown means no stop message is ever sent down a pipe
-        # nobody reads (the executor's feeder thread would print a traceback).
-        processes = dict(getattr(self._executor, "_processes", None) or {})
-        for process in processes.values():
+        # Killing the workers before the shutdown means no stop message is ever sent
+        # down a pipe nobody reads (the executor's feeder thread would print a traceback).
+        processes = self._workers()
+        for process in processes:
             with contextlib.suppress(OSError, AttributeError):
                 process.terminate()
-        for process in processes.values():
+        for process in processes:
             with contextlib.suppress(OSError, AttributeError, AssertionError):
                 process.join(timeout=5)
+        # A worker killed while it sent a result leaves the executor's thread reading a
+        # message that never ends, and the shutdown waiting for that thread for ever.
+        # The workers' ends of the result pipe died with them: closing this process's
+        # turns the wait into an end of file, which the executor handles as a broken pool.
+        with contextlib.suppress(OSError, AttributeError):
+            self._executor._result_queue._writer.close()  # type: ignore[attr-defined]
         self._executor.shutdown(wait=True, cancel_futures=True)
 
     def close(self) -> None:

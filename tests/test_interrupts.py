@@ -229,3 +229,44 @@ def test_importing_sim_loads_nothing_heavy():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=HANG_GUARD, check=True
     )
     assert proc.stdout.strip() == "[]"
+
+
+# A worker stopped half-way through sending a result back (a replication's records are
+# megabytes, so the send takes a while): the executor's own thread is left waiting for
+# the rest of a message that never comes. ``STOP`` is what the worker does then.
+_HALF_SENT = """
+import os, signal, sys
+from multiprocessing import connection
+from sim.pool import WorkerLostError, WorkerPool
+
+BIG = 1_000_000
+
+def job(n):
+    real = connection.Connection._send
+    def send(self, buf, write=os.write):
+        if len(buf) >= BIG:  # the big result's body: half of it, then stop
+            write(self._handle, bytes(buf[: len(buf) // 2]))
+            STOP
+        return real(self, buf, write)
+    connection.Connection._send = send
+    return b"x" * n
+
+if __name__ == "__main__":
+    try:
+        WorkerPool(2).map(job, [BIG, 1, 1, 1], [1, 1, 1, 1])
+    except KeyboardInterrupt:
+        print("interrupted")
+    except WorkerLostError as exc:
+        print(str(exc).split(" before")[0])
+    pool = WorkerPool(2)  # the next call works
+    print(pool.map(len, ["a", "bb"], [1, 1]))
+    pool.close()
+    print(len(__import__("multiprocessing").active_children()), "processes left")
+"""
+
+
+def test_an_interrupt_while_a_worker_sends_its_result_does_not_hang():
+    # Before: Ctrl-C then hung for ever in the executor's shutdown (a second Ctrl-C too).
+    stop = "os.kill(os.getppid(), signal.SIGINT); signal.pause()"
+    proc = _python(_HALF_SENT.replace("STOP", stop))
+    assert (proc.stdout, proc.stderr) == ("interrupted\n[1, 2]\n0 processes left\n", "")
