@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import wait as ready
 from typing import Any
 
 from sim.cluster import ClusterError
@@ -181,6 +182,8 @@ class WorkerPool:
                 submit_next()
             while running:
                 done, _ = wait(running, timeout=_WAIT, return_when=FIRST_COMPLETED)
+                if not done and self._one_died():
+                    raise BrokenProcessPool  # reported below, as the executor would
                 for future in done:
                     first, last = running.pop(future)
                     results[first:last] = future.result()
@@ -205,6 +208,16 @@ class WorkerPool:
         # The executor has no public way to reach its processes before Python 3.14's
         # terminate_workers(); its process table is stable across 3.9-3.13.
         return list((getattr(self._executor, "_processes", None) or {}).values())
+
+    def _one_died(self) -> bool:
+        """Whether a worker has ended: one killed while it sent a result goes unnoticed.
+
+        The executor's thread is then waiting for the rest of that message, not for the
+        workers, so the pool would wait for ever for work nobody does.
+        """
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            return bool(ready([p.sentinel for p in self._workers()], timeout=0))
+        return False
 
     def terminate(self) -> None:
         """Stop now: kill the workers, then let the executor fail what was pending."""

@@ -270,3 +270,10 @@ def test_an_interrupt_while_a_worker_sends_its_result_does_not_hang():
     stop = "os.kill(os.getppid(), signal.SIGINT); signal.pause()"
     proc = _python(_HALF_SENT.replace("STOP", stop))
     assert (proc.stdout, proc.stderr) == ("interrupted\n[1, 2]\n0 processes left\n", "")
+
+
+def test_a_worker_killed_while_it_sends_its_result_is_reported():
+    # Before: the run waited for ever instead of saying a worker was lost (exit code 2).
+    proc = _python(_HALF_SENT.replace("STOP", "os.kill(os.getpid(), signal.SIGKILL)"))
+    lost = "a worker process ended abruptly (killed by SIGKILL)"
+    assert (proc.stdout, proc.stderr) == (f"{lost}\n[1, 2]\n0 processes left\n", "")
