@@ -3,19 +3,21 @@
 Importing the command line loads numpy, pandas, pydantic and SimPy, which takes a moment;
 a Ctrl-C (or SIGTERM) then must not print a traceback of the import machinery. This
 module imports nothing heavy itself: it installs the signal handling, imports the
-command line inside a ``try`` and runs it. SIGTERM is turned into an interrupt, so work
-stops the same way for both: worker processes are terminated, no output file is left
-half written, one line is printed and the exit code is 130.
+command line inside a ``try`` and runs it. SIGTERM and SIGHUP (the terminal was closed)
+are turned into an interrupt, so work stops the same way for all three: worker processes
+are terminated, no output file is left half written, one line is printed and the exit
+code is 130. A SIGHUP ignored when sim starts (``nohup sim run ...``) stays ignored.
 """
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 from collections.abc import Sequence
 from types import FrameType
 
-__all__ = ["EXIT_INTERRUPTED", "Terminated", "main"]
+__all__ = ["EXIT_INTERRUPTED", "HungUp", "Terminated", "main", "stopped"]
 
 EXIT_INTERRUPTED = 130
 
@@ -24,27 +26,51 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, delivered as an interrupt so that cleanup runs as for Ctrl-C."""
 
 
-def _terminate(_signum: int, _frame: FrameType | None) -> None:
-    raise Terminated
+class HungUp(Terminated):
+    """SIGHUP: the terminal was closed; stops the work as SIGTERM does."""
 
 
-def _quiet_exit() -> None:
+def _terminate(signum: int, _frame: FrameType | None) -> None:
+    raise HungUp if signum == getattr(signal, "SIGHUP", None) else Terminated
+
+
+def _stops() -> list[signal.Signals]:
+    """The signals sim turns into an interrupt besides SIGINT (no SIGHUP on Windows)."""
+    stops = [signal.SIGTERM]
+    hangup = getattr(signal, "SIGHUP", None)
+    if hangup is not None and signal.getsignal(hangup) == signal.SIG_DFL:
+        stops.append(hangup)  # not when ignored: ``nohup`` asked for that
+    return stops
+
+
+def stopped(exc: KeyboardInterrupt) -> int:
+    """Say in one line what stopped the command; return the interrupted exit code."""
+    word = "interrupted"
+    if isinstance(exc, Terminated):
+        word = "hung up" if isinstance(exc, HungUp) else "terminated"
+    # After a hang-up the terminal may be gone: writing there fails, and nobody reads.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        print(word, file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
+def _quiet_exit(stops: list[signal.Signals]) -> None:
     # From here on the work is done: an interrupt during interpreter shutdown (atexit
     # handlers, joining threads) must not print a traceback either.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for signum in (signal.SIGINT, *stops):
+        signal.signal(signum, signal.SIG_IGN)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``sim`` command line; return its exit code."""
-    signal.signal(signal.SIGTERM, _terminate)
+    stops = _stops()
+    for signum in stops:
+        signal.signal(signum, _terminate)
     try:
         from sim.cli import main as run_command  # noqa: PLC0415 - the heavy import
 
         code = run_command(argv)
     except KeyboardInterrupt as exc:
-        word = "terminated" if isinstance(exc, Terminated) else "interrupted"
-        print(word, file=sys.stderr)
-        code = EXIT_INTERRUPTED
-    _quiet_exit()
+        code = stopped(exc)
+    _quiet_exit(stops)
     return code

@@ -258,12 +258,14 @@ def _write_record(folder: Path, files: dict[str, dict[str, int]]) -> None:
 
 @contextlib.contextmanager
 def _interrupts_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back until the block ends (main thread only)."""
+    """Hold SIGINT, SIGTERM and SIGHUP back until the block ends (main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     caught: list[int] = []
-    held = (signal.SIGINT, signal.SIGTERM)
+    held = [signal.SIGINT, signal.SIGTERM]
+    if hasattr(signal, "SIGHUP"):  # not on Windows
+        held.append(signal.SIGHUP)
     previous = {s: signal.signal(s, lambda signum, _frame: caught.append(signum)) for s in held}
     try:
         yield

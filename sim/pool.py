@@ -6,8 +6,8 @@
   the calling thread notices an interrupt at once instead of after a large chunk;
 * on any exception (``KeyboardInterrupt`` included) pending chunks are cancelled and the
   workers are terminated, not left to finish minutes of work nobody will read;
-* workers ignore SIGINT (a terminal sends Ctrl-C to the whole process group; the parent
-  decides what stops) and die with their parent: on Linux through
+* workers ignore SIGINT and SIGHUP (a terminal sends Ctrl-C, and its hang-up, to the
+  whole process group; the parent decides what stops) and die with their parent: on Linux through
   ``prctl(PR_SET_PDEATHSIG)``, elsewhere through a thread watching the parent's pid.
 """
 
@@ -74,12 +74,14 @@ def _die_with_parent() -> None:
 
 # Held (blocked) while workers are forked, and let through in each worker once it has set
 # its own dispositions: a Ctrl-C to the process group in between waits, then is ignored.
-_STOPS = frozenset({signal.SIGINT, signal.SIGTERM})
+_STOPS = frozenset(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 @contextlib.contextmanager
 def _stops_held() -> Iterator[None]:
-    """Block SIGINT and SIGTERM in this thread for the block; pending ones arrive after it.
+    """Block SIGINT, SIGTERM and SIGHUP in this thread for the block; pending ones follow.
 
     A worker inherits the block: a Ctrl-C that reaches it before :func:`_init_worker`
     (say, while the fork's own clean-up runs) would otherwise raise KeyboardInterrupt
@@ -97,6 +99,8 @@ def _stops_held() -> Iterator[None]:
 
 def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGHUP"):  # not on Windows
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)

@@ -45,12 +45,14 @@ PROGRESS_LINE = re.compile(r"^.+: \d+/\d+ replications.*elapsed$")
 
 
 def _as_at_a_terminal() -> None:
-    """In the child: SIGINT as a terminal session has it.
+    """In the child: SIGINT and SIGHUP as a terminal session has them.
 
     A test run started in the background (``make test &``) ignores SIGINT, and a child
-    inherits that; Python then never turns Ctrl-C into KeyboardInterrupt.
+    inherits that; Python then never turns Ctrl-C into KeyboardInterrupt. Under
+    ``nohup`` SIGHUP is ignored, and sim rightly keeps it so.
     """
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 def _command() -> list[str]:
@@ -149,6 +151,14 @@ def test_sigterm_to_the_main_process_takes_its_workers_with_it(long_run):
     _check_stopped(proc, out, workers, "terminated")
 
 
+def test_a_closed_terminal_stops_the_run_like_sigterm(long_run):
+    # Before: SIGHUP (the terminal closed) killed sim on the spot: no line, no exit code,
+    # and during the writing temporary files and half a set of outputs were left.
+    proc, out, workers = long_run
+    os.killpg(proc.pid, signal.SIGHUP)  # to the whole foreground group, as a terminal
+    _check_stopped(proc, out, workers, "hung up")
+
+
 def test_workers_do_not_outlive_a_killed_parent(long_run):
     proc, out, workers = long_run
     proc.send_signal(signal.SIGKILL)
@@ -173,16 +183,52 @@ sys.exit(main(["run", "whatever.yaml"]))
 """
 
 
-def _python(code: str) -> subprocess.CompletedProcess[str]:
-    """``python -c code``, SIGINT as at a terminal, its output captured."""
+def _python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -c code args...``, signals as at a terminal, its output captured."""
     return subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", code, *args],
         capture_output=True,
         text=True,
         timeout=HANG_GUARD,
         check=False,
         preexec_fn=_as_at_a_terminal,
     )
+
+
+# A hang-up in the middle of renaming the outputs into place: the set must still be
+# whole (all new files), with no temporary file left and the exit code of an interrupt.
+_HUNG_UP_WHILE_WRITING = """
+import os, signal, sys
+OUT = sys.argv[2]
+real_replace = os.replace
+def replace(src, dst):
+    if str(dst).startswith(OUT):
+        os.replace = real_replace
+        os.kill(os.getpid(), signal.SIGHUP)
+    real_replace(src, dst)
+os.replace = replace
+from sim.console import main
+sys.exit(main(["run", sys.argv[1], "--workers", "1", "--out", OUT]))
+"""
+
+
+def test_a_hang_up_while_the_outputs_are_renamed_leaves_a_whole_set(tmp_path):
+    scenario, out = tmp_path / "short.yaml", tmp_path / "out"
+    scenario.write_text(yaml.safe_dump({**LONG, "duration": "1h", "replications": 2}))
+    proc = _python(_HUNG_UP_WHILE_WRITING, str(scenario), str(out))
+    assert (proc.returncode, proc.stdout, proc.stderr.splitlines()[-1:]) == (130, "", ["hung up"])
+    from sim.results import RESULT_FILES
+
+    assert sorted(p.name for p in out.iterdir()) == sorted([*RESULT_FILES, ".sim-files.json"])
+
+
+def test_under_nohup_a_hang_up_is_ignored(tmp_path):
+    scenario, out = tmp_path / "short.yaml", tmp_path / "out"
+    scenario.write_text(yaml.safe_dump({**LONG, "duration": "1h", "replications": 2}))
+    ignored = "import signal; signal.signal(signal.SIGHUP, signal.SIG_IGN)\n"
+    proc = _python(ignored + _HUNG_UP_WHILE_WRITING, str(scenario), str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert len(list(out.iterdir())) == 8
 
 
 def test_an_interrupt_during_start_up_prints_no_traceback():

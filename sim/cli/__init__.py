@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from sim.cli import calibrate, compare, fit, plot, report, run, staff, sweep, validate
-from sim.cli.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, Parser
+from sim.cli.common import EXIT_BAD_INPUT, EXIT_OK, Parser
 from sim.cluster import ClusterError
-from sim.console import Terminated
+from sim.console import stopped
 from sim.errors import ScenarioError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
@@ -100,5 +100,4 @@ def _main(argv: list[str]) -> int:
         sys.stderr.close()
         return EXIT_OK
     except KeyboardInterrupt as exc:
-        print("terminated" if isinstance(exc, Terminated) else "interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return stopped(exc)
