@@ -7,11 +7,17 @@ command line inside a ``try`` and runs it. SIGTERM and SIGHUP (the terminal was 
 are turned into an interrupt, so work stops the same way for all three: worker processes
 are terminated, no output file is left half written, one line is printed and the exit
 code is 130. A SIGHUP ignored when sim starts (``nohup sim run ...``) stays ignored.
+
+Output to the terminal is secondary to the work: a closed stdout or stderr (``>&-``) is
+given the null device, so the command still writes its files and ends with its own exit
+code.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -54,6 +60,68 @@ def stopped(exc: KeyboardInterrupt) -> int:
     return EXIT_INTERRUPTED
 
 
+class _LeavingReader(io.RawIOBase):
+    """A pipe whose reader may leave: from then on, what is written goes nowhere."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self.fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def write(self, data: object) -> int:
+        view = memoryview(data)  # type: ignore[arg-type]
+        try:
+            return os.write(self.fd, view)
+        except BrokenPipeError:
+            _null_onto(self.fd)  # later writes, a child's too, go nowhere
+            return len(view)
+
+
+def _null_onto(fd: int) -> None:
+    null = os.open(os.devnull, os.O_RDWR)
+    if null != fd:
+        os.dup2(null, fd)
+        os.close(null)
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def _output_streams() -> None:
+    """Make stdout and stderr safe to write, whatever they are connected to."""
+    for fd in (0, 1, 2):
+        if not _is_open(fd):  # a file opened later must not take its number
+            _null_onto(fd)
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        stream = getattr(sys, name)  # None when it was closed
+        if stream is None:
+            setattr(sys, name, _text_stream(fd, stream))
+
+
+def _text_stream(fd: int, was: io.TextIOWrapper | None) -> io.TextIOWrapper:
+    """A text stream on ``fd`` like ``was`` (or Python's own defaults), a leaving reader's."""
+    if was is not None:
+        with contextlib.suppress(OSError, ValueError):
+            was.flush()
+    return io.TextIOWrapper(
+        io.BufferedWriter(_LeavingReader(fd)),
+        encoding=getattr(was, "encoding", None) or "utf-8",
+        errors=getattr(was, "errors", None) or ("backslashreplace" if fd == 2 else "strict"),
+        line_buffering=fd == 2,
+        write_through=fd == 2,
+    )
+
+
 def _quiet_exit(stops: list[signal.Signals]) -> None:
     # From here on the work is done: an interrupt during interpreter shutdown (atexit
     # handlers, joining threads) must not print a traceback either.
@@ -63,6 +131,7 @@ def _quiet_exit(stops: list[signal.Signals]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``sim`` command line; return its exit code."""
+    _output_streams()
     stops = _stops()
     for signum in stops:
         signal.signal(signum, _terminate)

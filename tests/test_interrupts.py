@@ -8,6 +8,7 @@ timeouts are hang guards only, far beyond what a correct run needs.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -323,3 +324,31 @@ def test_a_worker_killed_while_it_sends_its_result_is_reported():
     proc = _python(_HALF_SENT.replace("STOP", "os.kill(os.getpid(), signal.SIGKILL)"))
     lost = "a worker process ended abruptly (killed by SIGKILL)"
     assert (proc.stdout, proc.stderr) == (f"{lost}\n[1, 2]\n0 processes left\n", "")
+
+
+def _short(tmp_path: Path) -> Path:
+    scenario = tmp_path / "short.yaml"
+    scenario.write_text(yaml.safe_dump({**LONG, "duration": "1h", "replications": 2}))
+    return scenario
+
+
+def test_a_closed_stdout_or_stderr_is_the_null_device(tmp_path):
+    # Before: `sim run x >&-` ended in a traceback (exit 1), and with `2>&-` the notes
+    # meant for stderr went into --json's output on stdout.
+    scenario = str(_short(tmp_path))
+    closed = ["sh", "-c", 'exec "$@" >&-', "sh", *_command(), "run", scenario, "--workers", "1"]
+    proc = subprocess.run(
+        [*closed, "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        check=False,
+    )
+    assert (proc.returncode, proc.stdout, "Traceback" in proc.stderr) == (0, "", False)
+    assert len(list((tmp_path / "o").iterdir())) == 8
+    closed[2] = 'exec "$@" 2>&-'
+    proc = subprocess.run(
+        [*closed, "--json"], capture_output=True, text=True, timeout=HANG_GUARD, check=False
+    )
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["replications"] == 2
