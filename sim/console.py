@@ -9,8 +9,8 @@ are terminated, no output file is left half written, one line is printed and the
 code is 130. A SIGHUP ignored when sim starts (``nohup sim run ...``) stays ignored.
 
 Output to the terminal is secondary to the work: a closed stdout or stderr (``>&-``) is
-given the null device, so the command still writes its files and ends with its own exit
-code.
+given the null device, and a reader that leaves (``| head -1``) makes what follows go
+nowhere, so the command still writes its files and ends with its own exit code.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import contextlib
 import io
 import os
 import signal
+import stat
 import sys
 from collections.abc import Sequence
 from types import FrameType
@@ -104,7 +105,8 @@ def _output_streams() -> None:
             _null_onto(fd)
     for fd, name in ((1, "stdout"), (2, "stderr")):
         stream = getattr(sys, name)  # None when it was closed
-        if stream is None:
+        mode = os.fstat(fd).st_mode
+        if stream is None or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
             setattr(sys, name, _text_stream(fd, stream))
 
 

@@ -332,6 +332,21 @@ def _short(tmp_path: Path) -> Path:
     return scenario
 
 
+@pytest.mark.parametrize("json", [[], ["--json"]])
+def test_a_reader_that_leaves_does_not_stop_the_files(tmp_path, json):
+    # Before: `sim run x --out DIR 2>&1 | head -1` wrote nothing and exited 0: the note
+    # on stderr met the closed pipe before the files were written.
+    from sim.results import RESULT_FILES
+
+    out = tmp_path / "out"
+    argv = [*_command(), "run", str(_short(tmp_path)), "--workers", "1", "--out", str(out)]
+    proc = subprocess.Popen([*argv, *json], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert proc.stdout is not None
+    proc.stdout.close()  # the reader left before sim said anything
+    assert proc.wait(timeout=HANG_GUARD) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted([*RESULT_FILES, ".sim-files.json"])
+
+
 def test_a_closed_stdout_or_stderr_is_the_null_device(tmp_path):
     # Before: `sim run x >&-` ended in a traceback (exit 1), and with `2>&-` the notes
     # meant for stderr went into --json's output on stdout.
