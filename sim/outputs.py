@@ -95,14 +95,16 @@ class OutputPlan:
         anchor = _nearest_existing(place)
         if not anchor.is_dir():
             raise self._fail(path, f"{anchor} is not a folder", option)
-        # A real probe: os.access says yes to root on a read-only file system.
+        # A real probe: os.access says yes to root on a read-only file system. Made and
+        # removed with interrupts held, so that a Ctrl-C cannot leave it behind.
         try:
-            fd, probe = tempfile.mkstemp(dir=anchor, prefix=".sim-probe-", suffix=".tmp")
+            with _interrupts_held():
+                fd, probe = tempfile.mkstemp(dir=anchor, prefix=".sim-probe-", suffix=".tmp")
+                os.close(fd)
+                os.unlink(probe)
         except OSError as exc:
             reason = f"cannot write in {anchor}: {exc.strerror or exc}"
             raise self._fail(path, reason, option) from None
-        os.close(fd)
-        os.unlink(probe)
 
     def file(self, path: str | Path, option: str | None = None) -> Path:
         """Plan one output file and check it now; return its path.
@@ -276,6 +278,13 @@ def _interrupts_held() -> Iterator[None]:
             signal.raise_signal(signum)
 
 
+def _temporary(target: Path) -> Path:
+    """A new empty file beside ``target``, to be renamed onto it."""
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    return Path(name)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -314,14 +323,11 @@ def write_files(
         for target, write in zip(targets, writers.values(), strict=True):
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                fd, name = tempfile.mkstemp(
-                    dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-                )
+                with _interrupts_held():  # so that the clean-up below knows of it
+                    temps.append(_temporary(target))
             except OSError as exc:
                 raise OutputError(target, f"cannot write: {exc.strerror or exc}") from None
-            os.close(fd)
-            temp = Path(name)
-            temps.append(temp)
+            temp = temps[-1]
             os.chmod(temp, mode)  # mkstemp's private 0600 is not what users expect
             try:
                 write(temp)

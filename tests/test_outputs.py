@@ -326,3 +326,37 @@ def test_a_folder_record_naming_files_elsewhere_is_not_followed(tmp_path):
     _write_folder(folder, {"b.csv": "2"})
     assert victim.read_text() == "x"
     assert (folder / "link.csv").is_symlink()
+
+
+def _interrupted_after_mkstemp(monkeypatch):
+    """Ctrl-C the instant a temporary file exists, before its name is kept anywhere."""
+    import tempfile
+
+    real = tempfile.mkstemp
+
+    def mkstemp(*args, **kwargs):
+        made = real(*args, **kwargs)
+        signal.raise_signal(signal.SIGINT)
+        return made
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+
+
+def test_an_interrupt_as_a_temporary_file_is_made_leaves_none(tmp_path, monkeypatch):
+    # Before: a Ctrl-C between mkstemp and noting the name left a .NAME.*.tmp (or the
+    # .sim-probe-*.tmp of the start-up check) behind in the user's folder.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal
+    try:
+        _check_no_temporary_left(tmp_path, monkeypatch)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _check_no_temporary_left(tmp_path, monkeypatch):
+    _interrupted_after_mkstemp(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        OutputPlan().file(tmp_path / "a.csv")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(KeyboardInterrupt):
+        write_files({tmp_path / "a.csv": _text("A")})
+    assert list(tmp_path.iterdir()) == []
