@@ -6,7 +6,8 @@ module imports nothing heavy itself: it installs the signal handling, imports th
 command line inside a ``try`` and runs it. SIGTERM and SIGHUP (the terminal was closed)
 are turned into an interrupt, so work stops the same way for all three: worker processes
 are terminated, no output file is left half written, one line is printed and the exit
-code is 130. A SIGHUP ignored when sim starts (``nohup sim run ...``) stays ignored.
+code is 130. The first of them wins: one that follows while the work stops (a second
+Ctrl-C) is ignored. A SIGHUP ignored when sim starts (``nohup sim run ...``) stays so.
 
 Output to the terminal is secondary to the work: a closed stdout or stderr (``>&-``) is
 given the null device, and a reader that leaves (``| head -1``) makes what follows go
@@ -16,6 +17,7 @@ nowhere, so the command still writes its files and ends with its own exit code.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import signal
@@ -37,17 +39,26 @@ class HungUp(Terminated):
     """SIGHUP: the terminal was closed; stops the work as SIGTERM does."""
 
 
-def _terminate(signum: int, _frame: FrameType | None) -> None:
+def _stop(stops: list[int], signum: int, _frame: FrameType | None) -> None:
+    # The first stop signal stops the work; those that follow while it stops (a second
+    # Ctrl-C, SIGTERM after it) are ignored. Raised again they would break the clean-up
+    # half-way: an interrupted wait leaves its lock released and a traceback follows.
+    # The clean-up is short (workers are terminated, not drained).
+    _ignore_all(stops)
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise HungUp if signum == getattr(signal, "SIGHUP", None) else Terminated
 
 
-def _stops() -> list[signal.Signals]:
-    """The signals sim turns into an interrupt besides SIGINT (no SIGHUP on Windows)."""
-    stops = [signal.SIGTERM]
-    hangup = getattr(signal, "SIGHUP", None)
-    if hangup is not None and signal.getsignal(hangup) == signal.SIG_DFL:
-        stops.append(hangup)  # not when ignored: ``nohup`` asked for that
-    return stops
+def _stops() -> list[int]:
+    """The signals that stop sim: SIGINT, SIGTERM and SIGHUP (none on Windows).
+
+    One ignored when sim starts stays ignored: SIGINT in a background job, SIGHUP under
+    ``nohup``.
+    """
+    names = ("SIGINT", "SIGTERM", "SIGHUP")
+    found = [getattr(signal, name) for name in names if hasattr(signal, name)]
+    return [signum for signum in found if signal.getsignal(signum) != signal.SIG_IGN]
 
 
 def stopped(exc: KeyboardInterrupt) -> int:
@@ -124,11 +135,22 @@ def _text_stream(fd: int, was: io.TextIOWrapper | None) -> io.TextIOWrapper:
     )
 
 
-def _quiet_exit(stops: list[signal.Signals]) -> None:
+def _ignored(_signum: int, _frame: FrameType | None) -> None:
+    """A stop signal that comes too late to matter."""
+
+
+def _ignore_all(stops: list[int]) -> None:
+    # A Python handler that does nothing, not SIG_IGN: one of these signals may already
+    # be pending, and Python reports a pending signal whose handler became SIG_IGN as
+    # "OSError: Signal 15 ignored due to race condition", with a traceback.
+    for signum in stops:
+        signal.signal(signum, _ignored)
+
+
+def _quiet_exit(stops: list[int]) -> None:
     # From here on the work is done: an interrupt during interpreter shutdown (atexit
     # handlers, joining threads) must not print a traceback either.
-    for signum in (signal.SIGINT, *stops):
-        signal.signal(signum, signal.SIG_IGN)
+    _ignore_all(stops)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -136,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _output_streams()
     stops = _stops()
     for signum in stops:
-        signal.signal(signum, _terminate)
+        signal.signal(signum, functools.partial(_stop, stops))
     try:
         from sim.cli import main as run_command  # noqa: PLC0415 - the heavy import
 

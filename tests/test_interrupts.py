@@ -232,6 +232,66 @@ def test_under_nohup_a_hang_up_is_ignored(tmp_path):
     assert len(list(out.iterdir())) == 8
 
 
+# Ctrl-C, then SIGTERM at the worst moment of its handling: as the interrupted wait
+# takes its lock back (a second Ctrl-C, or a terminal's hang-up, lands there as well).
+_TWICE = """
+import os, signal, sys, threading
+first = []
+real_restore = threading.Condition._acquire_restore
+def restore(self, state):
+    if first and threading.current_thread() is threading.main_thread():
+        first.clear()
+        os.kill(os.getpid(), signal.SIGTERM)
+    real_restore(self, state)
+threading.Condition._acquire_restore = restore
+import sim.pool
+real_map = sim.pool.WorkerPool.map
+def ctrl_c():
+    first.append(1)
+    os.kill(os.getpid(), signal.SIGINT)
+def map_then_ctrl_c(self, *args, **kwargs):
+    threading.Timer(0.5, ctrl_c).start()  # the main thread waits for results then
+    return real_map(self, *args, **kwargs)
+sim.pool.WorkerPool.map = map_then_ctrl_c
+from sim.console import main
+sys.exit(main(["run", sys.argv[1], "--workers", "2", "--allow-large"]))
+"""
+
+
+def test_a_second_stop_while_the_first_is_handled_prints_no_traceback(tmp_path):
+    # Before: "RuntimeError: release unlocked lock" and its traceback, exit code 1.
+    scenario = tmp_path / "long.yaml"
+    scenario.write_text(yaml.safe_dump(LONG))
+    proc = _python(_TWICE, str(scenario))
+    assert (proc.returncode, proc.stdout, proc.stderr) == (130, "", "interrupted\n")
+
+
+# SIGTERM and SIGINT at once: both are pending when Python runs the first handler.
+_AT_ONCE = """
+import os, signal, sys, threading
+import sim.pool
+real_map = sim.pool.WorkerPool.map
+def both():
+    os.kill(os.getpid(), signal.SIGTERM)
+    os.kill(os.getpid(), signal.SIGINT)
+def map_then_both(self, *args, **kwargs):
+    threading.Timer(0.5, both).start()  # from another thread, while the main one waits
+    return real_map(self, *args, **kwargs)
+sim.pool.WorkerPool.map = map_then_both
+from sim.console import main
+sys.exit(main(["run", sys.argv[1], "--workers", "2", "--allow-large"]))
+"""
+
+
+def test_two_stops_at_once_print_one_line(tmp_path):
+    # Before: "OSError: Signal 15 ignored due to race condition" and its traceback.
+    scenario = tmp_path / "long.yaml"
+    scenario.write_text(yaml.safe_dump(LONG))
+    proc = _python(_AT_ONCE, str(scenario))
+    assert proc.returncode == 130
+    assert proc.stderr in {"interrupted\n", "terminated\n"}, proc.stderr
+
+
 def test_an_interrupt_during_start_up_prints_no_traceback():
     proc = _python(_START_UP)
     assert (proc.returncode, proc.stdout, proc.stderr) == (130, "", "interrupted\n")
