@@ -21,14 +21,16 @@ import functools
 import io
 import os
 import signal
-import stat
 import sys
 from collections.abc import Sequence
 from types import FrameType
 
+from sim.errors import ScenarioError
+
 __all__ = ["EXIT_INTERRUPTED", "HungUp", "Terminated", "main", "stopped"]
 
 EXIT_INTERRUPTED = 130
+EXIT_BAD_OUTPUT = 2  # bad input, of which an output that cannot be written is one
 
 
 class Terminated(KeyboardInterrupt):
@@ -72,12 +74,19 @@ def stopped(exc: KeyboardInterrupt) -> int:
     return EXIT_INTERRUPTED
 
 
-class _LeavingReader(io.RawIOBase):
-    """A pipe whose reader may leave: from then on, what is written goes nowhere."""
+class _Output(io.RawIOBase):
+    """stdout or stderr: neither a reader that leaves nor a full disk ends in a traceback.
 
-    def __init__(self, fd: int) -> None:
+    Once a write has failed, what follows goes to the null device (a child's output
+    too). A failed write to stdout other than a departed reader (a full disk) is said
+    once, as an output that cannot be written (exit code 2); one to stderr has nobody
+    to be told.
+    """
+
+    def __init__(self, fd: int, name: str) -> None:
         super().__init__()
         self.fd = fd
+        self.name = name
 
     def writable(self) -> bool:
         return True
@@ -85,13 +94,19 @@ class _LeavingReader(io.RawIOBase):
     def fileno(self) -> int:
         return self.fd
 
+    def isatty(self) -> bool:
+        return os.isatty(self.fd)
+
     def write(self, data: object) -> int:
         view = memoryview(data)  # type: ignore[arg-type]
         try:
             return os.write(self.fd, view)
-        except BrokenPipeError:
-            _null_onto(self.fd)  # later writes, a child's too, go nowhere
-            return len(view)
+        except OSError as exc:
+            _null_onto(self.fd)
+            if isinstance(exc, BrokenPipeError) or self.name == "stderr":
+                return len(view)
+            reason = f"cannot write: {exc.strerror or exc}"
+            raise ScenarioError(self.name, [("", reason)]) from None
 
 
 def _null_onto(fd: int) -> None:
@@ -116,22 +131,23 @@ def _output_streams() -> None:
             _null_onto(fd)
     for fd, name in ((1, "stdout"), (2, "stderr")):
         stream = getattr(sys, name)  # None when it was closed
-        mode = os.fstat(fd).st_mode
-        if stream is None or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
-            setattr(sys, name, _text_stream(fd, stream))
+        # A terminal is left as it is: its only failure is a hang-up, which stops sim.
+        if stream is None or not stream.isatty():
+            setattr(sys, name, _text_stream(_Output(fd, name), stream))
 
 
-def _text_stream(fd: int, was: io.TextIOWrapper | None) -> io.TextIOWrapper:
-    """A text stream on ``fd`` like ``was`` (or Python's own defaults), a leaving reader's."""
+def _text_stream(raw: _Output, was: io.TextIOWrapper | None) -> io.TextIOWrapper:
+    """A text stream on ``raw`` like ``was`` (or like Python's own)."""
     if was is not None:
         with contextlib.suppress(OSError, ValueError):
             was.flush()
+    stderr = raw.name == "stderr"
     return io.TextIOWrapper(
-        io.BufferedWriter(_LeavingReader(fd)),
+        io.BufferedWriter(raw),
         encoding=getattr(was, "encoding", None) or "utf-8",
-        errors=getattr(was, "errors", None) or ("backslashreplace" if fd == 2 else "strict"),
-        line_buffering=fd == 2,
-        write_through=fd == 2,
+        errors=getattr(was, "errors", None) or ("backslashreplace" if stderr else "strict"),
+        line_buffering=getattr(was, "line_buffering", stderr),
+        write_through=stderr,
     )
 
 
@@ -163,7 +179,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sim.cli import main as run_command  # noqa: PLC0415 - the heavy import
 
         code = run_command(argv)
+        sys.stdout.flush()  # a full disk is said now, not as Python shuts down
     except KeyboardInterrupt as exc:
         code = stopped(exc)
+    except ScenarioError as exc:  # stdout could not be written
+        print(f"error: {exc}", file=sys.stderr)
+        code = EXIT_BAD_OUTPUT
     _quiet_exit(stops)
     return code

@@ -427,3 +427,17 @@ def test_a_closed_stdout_or_stderr_is_the_null_device(tmp_path):
     )
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["replications"] == 2
+
+
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_stdout_on_a_full_disk_is_one_line_and_exit_2(tmp_path, json_flag):
+    # Before: a traceback ending in "OSError: [Errno 28] No space left on device", exit 1
+    # (or, for output still buffered at exit, Python's "Exception ignored" and exit 120).
+    argv = [*_command(), "run", str(_short(tmp_path)), "--workers", "1", *json_flag]
+    with open("/dev/full", "w") as full:  # every write fails with ENOSPC
+        proc = subprocess.run(
+            argv, stdout=full, stderr=subprocess.PIPE, text=True, timeout=HANG_GUARD, check=False
+        )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines()[-1] == "error: stdout: cannot write: No space left on device"
+    assert "Traceback" not in proc.stderr
