@@ -165,8 +165,11 @@ def _ignore_all(stops: list[int]) -> None:
 
 def _quiet_exit(stops: list[int]) -> None:
     # From here on the work is done: an interrupt during interpreter shutdown (atexit
-    # handlers, joining threads) must not print a traceback either.
-    _ignore_all(stops)
+    # handlers, joining threads) must not print a traceback either, nor kill sim once
+    # Python has reset its own handlers to the default (it leaves SIG_IGN alone).
+    _ignore_all(stops)  # one already pending runs this, before the next line
+    for signum in stops:
+        signal.signal(signum, signal.SIG_IGN)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

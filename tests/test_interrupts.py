@@ -441,3 +441,15 @@ def test_stdout_on_a_full_disk_is_one_line_and_exit_2(tmp_path, json_flag):
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.splitlines()[-1] == "error: stdout: cannot write: No space left on device"
     assert "Traceback" not in proc.stderr
+
+
+def test_stop_signals_stay_ignored_through_pythons_shutdown():
+    # Python resets its own handlers to the default as it shuts down: a Ctrl-C then
+    # (a Dask client closing takes a while) killed sim by SIGINT after "interrupted".
+    code = (
+        "import signal; from sim.console import main; code = main(['run', 'no.yaml']);"
+        "print(code, [signal.getsignal(s) == signal.SIG_IGN for s in "
+        "(signal.SIGINT, signal.SIGTERM, signal.SIGHUP)])"
+    )
+    proc = _python(code)
+    assert proc.stdout == "2 [True, True, True]\n", proc.stderr
