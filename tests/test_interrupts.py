@@ -42,7 +42,29 @@ LONG: dict = {
         }
     },
 }
+# A few seconds of work, overloaded so that it ends with a backlog: its note on stderr
+# comes before the output files are written.
+TINY: dict = {
+    "name": "tiny",
+    "start": "2026-01-05T00:00",
+    "duration": "10m",
+    "seed": 1,
+    "replications": 1,
+    "queues": {
+        "chat": {
+            "arrivals": {"rate": "120/h"},
+            "staff": 1,
+            "service": {"dist": "exponential", "mean": "1m"},
+        }
+    },
+}
 PROGRESS_LINE = re.compile(r"^.+: \d+/\d+ replications.*elapsed$")
+
+
+def _tiny(tmp_path: Path) -> Path:
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump(TINY))
+    return scenario
 
 
 def _as_at_a_terminal() -> None:
@@ -214,22 +236,22 @@ sys.exit(main(["run", sys.argv[1], "--workers", "1", "--out", OUT]))
 
 
 def test_a_hang_up_while_the_outputs_are_renamed_leaves_a_whole_set(tmp_path):
-    scenario, out = tmp_path / "short.yaml", tmp_path / "out"
-    scenario.write_text(yaml.safe_dump({**LONG, "duration": "1h", "replications": 2}))
-    proc = _python(_HUNG_UP_WHILE_WRITING, str(scenario), str(out))
+    out = tmp_path / "out"
+    proc = _python(_HUNG_UP_WHILE_WRITING, str(_tiny(tmp_path)), str(out))
     assert (proc.returncode, proc.stdout, proc.stderr.splitlines()[-1:]) == (130, "", ["hung up"])
     from sim.results import RESULT_FILES
 
     assert sorted(p.name for p in out.iterdir()) == sorted([*RESULT_FILES, ".sim-files.json"])
 
 
-def test_under_nohup_a_hang_up_is_ignored(tmp_path):
-    scenario, out = tmp_path / "short.yaml", tmp_path / "out"
-    scenario.write_text(yaml.safe_dump({**LONG, "duration": "1h", "replications": 2}))
+def test_under_nohup_a_hang_up_is_ignored():
     ignored = "import signal; signal.signal(signal.SIGHUP, signal.SIG_IGN)\n"
-    proc = _python(ignored + _HUNG_UP_WHILE_WRITING, str(scenario), str(out))
-    assert proc.returncode == 0, proc.stderr
-    assert len(list(out.iterdir())) == 8
+    hang_up = _START_UP.replace("SIGINT", "SIGHUP").replace("whatever.yaml", "no.yaml")
+    proc = _python(ignored + hang_up)
+    assert (proc.returncode, proc.stderr) == (
+        2,
+        "error: no.yaml: cannot read file: No such file or directory\n",
+    )
 
 
 # Ctrl-C, then SIGTERM at the worst moment of its handling: as the interrupted wait
@@ -250,7 +272,7 @@ def ctrl_c():
     first.append(1)
     os.kill(os.getpid(), signal.SIGINT)
 def map_then_ctrl_c(self, *args, **kwargs):
-    threading.Timer(0.5, ctrl_c).start()  # the main thread waits for results then
+    threading.Timer(0.3, ctrl_c).start()  # the main thread waits for results then
     return real_map(self, *args, **kwargs)
 sim.pool.WorkerPool.map = map_then_ctrl_c
 from sim.console import main
@@ -275,7 +297,7 @@ def both():
     os.kill(os.getpid(), signal.SIGTERM)
     os.kill(os.getpid(), signal.SIGINT)
 def map_then_both(self, *args, **kwargs):
-    threading.Timer(0.5, both).start()  # from another thread, while the main one waits
+    threading.Timer(0.3, both).start()  # from another thread, while the main one waits
     return real_map(self, *args, **kwargs)
 sim.pool.WorkerPool.map = map_then_both
 from sim.console import main
@@ -386,21 +408,14 @@ def test_a_worker_killed_while_it_sends_its_result_is_reported():
     assert (proc.stdout, proc.stderr) == (f"{lost}\n[1, 2]\n0 processes left\n", "")
 
 
-def _short(tmp_path: Path) -> Path:
-    scenario = tmp_path / "short.yaml"
-    scenario.write_text(yaml.safe_dump({**LONG, "duration": "1h", "replications": 2}))
-    return scenario
-
-
-@pytest.mark.parametrize("json", [[], ["--json"]])
-def test_a_reader_that_leaves_does_not_stop_the_files(tmp_path, json):
+def test_a_reader_that_leaves_does_not_stop_the_files(tmp_path):
     # Before: `sim run x --out DIR 2>&1 | head -1` wrote nothing and exited 0: the note
     # on stderr met the closed pipe before the files were written.
     from sim.results import RESULT_FILES
 
     out = tmp_path / "out"
-    argv = [*_command(), "run", str(_short(tmp_path)), "--workers", "1", "--out", str(out)]
-    proc = subprocess.Popen([*argv, *json], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    argv = [*_command(), "run", str(_tiny(tmp_path)), "--workers", "1", "--out", str(out)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert proc.stdout is not None
     proc.stdout.close()  # the reader left before sim said anything
     assert proc.wait(timeout=HANG_GUARD) == 0
@@ -410,7 +425,7 @@ def test_a_reader_that_leaves_does_not_stop_the_files(tmp_path, json):
 def test_a_closed_stdout_or_stderr_is_the_null_device(tmp_path):
     # Before: `sim run x >&-` ended in a traceback (exit 1), and with `2>&-` the notes
     # meant for stderr went into --json's output on stdout.
-    scenario = str(_short(tmp_path))
+    scenario = str(_tiny(tmp_path))
     closed = ["sh", "-c", 'exec "$@" >&-', "sh", *_command(), "run", scenario, "--workers", "1"]
     proc = subprocess.run(
         [*closed, "--out", str(tmp_path / "o")],
@@ -426,14 +441,13 @@ def test_a_closed_stdout_or_stderr_is_the_null_device(tmp_path):
         [*closed, "--json"], capture_output=True, text=True, timeout=HANG_GUARD, check=False
     )
     assert proc.returncode == 0
-    assert json.loads(proc.stdout)["replications"] == 2
+    assert json.loads(proc.stdout)["replications"] == 1
 
 
-@pytest.mark.parametrize("json_flag", [[], ["--json"]])
-def test_stdout_on_a_full_disk_is_one_line_and_exit_2(tmp_path, json_flag):
+def test_stdout_on_a_full_disk_is_one_line_and_exit_2(tmp_path):
     # Before: a traceback ending in "OSError: [Errno 28] No space left on device", exit 1
     # (or, for output still buffered at exit, Python's "Exception ignored" and exit 120).
-    argv = [*_command(), "run", str(_short(tmp_path)), "--workers", "1", *json_flag]
+    argv = [*_command(), "run", str(_tiny(tmp_path)), "--workers", "1", "--json"]
     with open("/dev/full", "w") as full:  # every write fails with ENOSPC
         proc = subprocess.run(
             argv, stdout=full, stderr=subprocess.PIPE, text=True, timeout=HANG_GUARD, check=False
