@@ -254,10 +254,31 @@ def test_under_nohup_a_hang_up_is_ignored():
     )
 
 
+# ``sim run`` on two workers, ``stop()`` called from another thread while the main one
+# waits for results; SETUP defines ``stop``.
+_STOPPED_DURING_THE_RUN = """
+import os, signal, sys, threading
+SETUP
+import sim.pool
+real_map = sim.pool.WorkerPool.map
+def map_then_stop(self, *args, **kwargs):
+    threading.Timer(0.3, stop).start()
+    return real_map(self, *args, **kwargs)
+sim.pool.WorkerPool.map = map_then_stop
+from sim.console import main
+sys.exit(main(["run", sys.argv[1], "--workers", "2", "--allow-large"]))
+"""
+
+
+def _stopped_during_the_run(tmp_path: Path, setup: str) -> subprocess.CompletedProcess[str]:
+    scenario = tmp_path / "long.yaml"
+    scenario.write_text(yaml.safe_dump(LONG))
+    return _python(_STOPPED_DURING_THE_RUN.replace("SETUP", setup), str(scenario))
+
+
 # Ctrl-C, then SIGTERM at the worst moment of its handling: as the interrupted wait
 # takes its lock back (a second Ctrl-C, or a terminal's hang-up, lands there as well).
 _TWICE = """
-import os, signal, sys, threading
 first = []
 real_restore = threading.Condition._acquire_restore
 def restore(self, state):
@@ -266,50 +287,29 @@ def restore(self, state):
         os.kill(os.getpid(), signal.SIGTERM)
     real_restore(self, state)
 threading.Condition._acquire_restore = restore
-import sim.pool
-real_map = sim.pool.WorkerPool.map
-def ctrl_c():
+def stop():
     first.append(1)
     os.kill(os.getpid(), signal.SIGINT)
-def map_then_ctrl_c(self, *args, **kwargs):
-    threading.Timer(0.3, ctrl_c).start()  # the main thread waits for results then
-    return real_map(self, *args, **kwargs)
-sim.pool.WorkerPool.map = map_then_ctrl_c
-from sim.console import main
-sys.exit(main(["run", sys.argv[1], "--workers", "2", "--allow-large"]))
 """
 
 
 def test_a_second_stop_while_the_first_is_handled_prints_no_traceback(tmp_path):
     # Before: "RuntimeError: release unlocked lock" and its traceback, exit code 1.
-    scenario = tmp_path / "long.yaml"
-    scenario.write_text(yaml.safe_dump(LONG))
-    proc = _python(_TWICE, str(scenario))
+    proc = _stopped_during_the_run(tmp_path, _TWICE)
     assert (proc.returncode, proc.stdout, proc.stderr) == (130, "", "interrupted\n")
 
 
 # SIGTERM and SIGINT at once: both are pending when Python runs the first handler.
 _AT_ONCE = """
-import os, signal, sys, threading
-import sim.pool
-real_map = sim.pool.WorkerPool.map
-def both():
+def stop():
     os.kill(os.getpid(), signal.SIGTERM)
     os.kill(os.getpid(), signal.SIGINT)
-def map_then_both(self, *args, **kwargs):
-    threading.Timer(0.3, both).start()  # from another thread, while the main one waits
-    return real_map(self, *args, **kwargs)
-sim.pool.WorkerPool.map = map_then_both
-from sim.console import main
-sys.exit(main(["run", sys.argv[1], "--workers", "2", "--allow-large"]))
 """
 
 
 def test_two_stops_at_once_print_one_line(tmp_path):
     # Before: "OSError: Signal 15 ignored due to race condition" and its traceback.
-    scenario = tmp_path / "long.yaml"
-    scenario.write_text(yaml.safe_dump(LONG))
-    proc = _python(_AT_ONCE, str(scenario))
+    proc = _stopped_during_the_run(tmp_path, _AT_ONCE)
     assert proc.returncode == 130
     assert proc.stderr in {"interrupted\n", "terminated\n"}, proc.stderr
 
