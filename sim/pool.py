@@ -7,8 +7,11 @@
 * on any exception (``KeyboardInterrupt`` included) pending chunks are cancelled and the
   workers are terminated, not left to finish minutes of work nobody will read;
 * workers ignore SIGINT and SIGHUP (a terminal sends Ctrl-C, and its hang-up, to the
-  whole process group; the parent decides what stops) and die with their parent: on Linux through
-  ``prctl(PR_SET_PDEATHSIG)``, elsewhere through a thread watching the parent's pid.
+  whole process group; the parent decides what stops) and die with their parent: on
+  Linux through ``prctl(PR_SET_PDEATHSIG)``, elsewhere through a thread watching the
+  parent's pid;
+* a worker that dies while it sends a result (the executor's own thread then waits for
+  the rest of the message for ever) is noticed, and so is an interrupt at that moment.
 """
 
 from __future__ import annotations
