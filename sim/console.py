@@ -27,10 +27,10 @@ from types import FrameType
 
 from sim.errors import ScenarioError
 
-__all__ = ["EXIT_INTERRUPTED", "HungUp", "Terminated", "main", "stopped"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_INTERRUPTED", "HungUp", "Terminated", "main", "stopped"]
 
 EXIT_INTERRUPTED = 130
-EXIT_BAD_OUTPUT = 2  # bad input, of which an output that cannot be written is one
+EXIT_BAD_INPUT = 2  # also an output that cannot be written (stdout on a full disk)
 
 
 class Terminated(KeyboardInterrupt):
@@ -187,6 +187,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = stopped(exc)
     except ScenarioError as exc:  # stdout could not be written
         print(f"error: {exc}", file=sys.stderr)
-        code = EXIT_BAD_OUTPUT
+        code = EXIT_BAD_INPUT
     _quiet_exit(stops)
     return code

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from sim.console import EXIT_INTERRUPTED
+from sim.console import EXIT_BAD_INPUT, EXIT_INTERRUPTED
 from sim.outputs import OutputError, OutputPlan
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ __all__ = [
     "wrap",
 ]
 
-EXIT_OK, EXIT_MISS, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_MISS = 0, 1
 
 
 class Parser(argparse.ArgumentParser):
