@@ -174,11 +174,11 @@ def _quiet_exit(stops: list[int]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``sim`` command line; return its exit code."""
-    _output_streams()
     stops = _stops()
     for signum in stops:
         signal.signal(signum, functools.partial(_stop, stops))
     try:
+        _output_streams()
         from sim.cli import main as run_command  # noqa: PLC0415 - the heavy import
 
         code = run_command(argv)
