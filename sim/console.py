@@ -9,23 +9,20 @@ are terminated, no output file is left half written, one line is printed and the
 code is 130. The first of them wins: one that follows while the work stops (a second
 Ctrl-C) is ignored. A SIGHUP ignored when sim starts (``nohup sim run ...``) stays so.
 
-Output to the terminal is secondary to the work: a closed stdout or stderr (``>&-``) is
-given the null device, and a reader that leaves (``| head -1``) makes what follows go
-nowhere, so the command still writes its files and ends with its own exit code.
+stdout and stderr are made safe to write first (:mod:`sim.stdio`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import io
-import os
 import signal
 import sys
 from collections.abc import Sequence
 from types import FrameType
 
 from sim.errors import ScenarioError
+from sim.stdio import safe_streams
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INTERRUPTED", "HungUp", "Terminated", "main", "stopped"]
 
@@ -74,83 +71,6 @@ def stopped(exc: KeyboardInterrupt) -> int:
     return EXIT_INTERRUPTED
 
 
-class _Output(io.RawIOBase):
-    """stdout or stderr: neither a reader that leaves nor a full disk ends in a traceback.
-
-    Once a write has failed, what follows goes to the null device (a child's output
-    too). A failed write to stdout other than a departed reader (a full disk) is said
-    once, as an output that cannot be written (exit code 2); one to stderr has nobody
-    to be told.
-    """
-
-    def __init__(self, fd: int, name: str) -> None:
-        super().__init__()
-        self.fd = fd
-        self.name = name
-
-    def writable(self) -> bool:
-        return True
-
-    def fileno(self) -> int:
-        return self.fd
-
-    def isatty(self) -> bool:
-        return os.isatty(self.fd)
-
-    def write(self, data: object) -> int:
-        view = memoryview(data)  # type: ignore[arg-type]
-        try:
-            return os.write(self.fd, view)
-        except OSError as exc:
-            _null_onto(self.fd)
-            if isinstance(exc, BrokenPipeError) or self.name == "stderr":
-                return len(view)
-            reason = f"cannot write: {exc.strerror or exc}"
-            raise ScenarioError(self.name, [("", reason)]) from None
-
-
-def _null_onto(fd: int) -> None:
-    null = os.open(os.devnull, os.O_RDWR)
-    if null != fd:
-        os.dup2(null, fd)
-        os.close(null)
-
-
-def _is_open(fd: int) -> bool:
-    try:
-        os.fstat(fd)
-    except OSError:
-        return False
-    return True
-
-
-def _output_streams() -> None:
-    """Make stdout and stderr safe to write, whatever they are connected to."""
-    for fd in (0, 1, 2):
-        if not _is_open(fd):  # a file opened later must not take its number
-            _null_onto(fd)
-    for fd, name in ((1, "stdout"), (2, "stderr")):
-        stream = getattr(sys, name)  # None when it was closed
-        # A terminal is left as it is: its only failure is a hang-up, which stops sim.
-        if stream is None or not stream.isatty():
-            setattr(sys, name, _text_stream(_Output(fd, name), stream))
-
-
-def _text_stream(raw: _Output, was: io.TextIOWrapper | None) -> io.TextIOWrapper:
-    """A text stream on ``raw`` like ``was`` (or like Python's own)."""
-    if was is not None:
-        with contextlib.suppress(OSError, ValueError):
-            was.flush()
-    stderr = raw.name == "stderr"
-    return io.TextIOWrapper(
-        io.BufferedWriter(raw),
-        encoding=getattr(was, "encoding", None) or "utf-8",
-        errors=getattr(was, "errors", None) or ("backslashreplace" if stderr else "strict"),
-        line_buffering=getattr(was, "line_buffering", stderr),
-        write_through=stderr,
-    )
-
-
 def _ignored(_signum: int, _frame: FrameType | None) -> None:
     """A stop signal that comes too late to matter."""
 
@@ -178,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for signum in stops:
         signal.signal(signum, functools.partial(_stop, stops))
     try:
-        _output_streams()
+        safe_streams()
         from sim.cli import main as run_command  # noqa: PLC0415 - the heavy import
 
         code = run_command(argv)
