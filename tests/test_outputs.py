@@ -12,6 +12,18 @@ import pytest
 from sim.outputs import MANIFEST, OutputError, OutputPlan, write_files
 
 
+@pytest.fixture
+def ctrl_c():
+    """SIGINT raises KeyboardInterrupt, as at a terminal, for the test.
+
+    A test run started in the background (``make test &``) ignores SIGINT, and Python
+    then leaves it ignored: a raised SIGINT would do nothing.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def _text(content: str):
     return lambda p: Path(p).write_text(content)
 
@@ -48,7 +60,7 @@ def test_an_interrupt_while_writing_leaves_no_temporaries(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_an_interrupt_during_the_renames_is_held_until_they_are_done(tmp_path):
+def test_an_interrupt_during_the_renames_is_held_until_they_are_done(tmp_path, ctrl_c):
     targets = [tmp_path / f"{i}.txt" for i in range(3)]
 
     def raise_sigint_then_write(path):
@@ -342,17 +354,9 @@ def _interrupted_after_mkstemp(monkeypatch):
     monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
 
 
-def test_an_interrupt_as_a_temporary_file_is_made_leaves_none(tmp_path, monkeypatch):
+def test_an_interrupt_as_a_temporary_file_is_made_leaves_none(tmp_path, monkeypatch, ctrl_c):
     # Before: a Ctrl-C between mkstemp and noting the name left a .NAME.*.tmp (or the
     # .sim-probe-*.tmp of the start-up check) behind in the user's folder.
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal
-    try:
-        _check_no_temporary_left(tmp_path, monkeypatch)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def _check_no_temporary_left(tmp_path, monkeypatch):
     _interrupted_after_mkstemp(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         OutputPlan().file(tmp_path / "a.csv")
