@@ -67,7 +67,7 @@ def test_messy_log_repairs_and_rejects_exactly_what_was_spoiled(desk_logs):
     assert c.rows == len(messy)
     assert c.broken["arrive missing or not a time"] == spoiled["broken_arrive"]
     assert c.broken["unknown outcome"] == spoiled["broken_outcome"]
-    assert c.broken["end before answer by more than a day"] == spoiled["broken_end"]
+    assert c.broken["end before answer (not clock skew or a date rollover)"] == spoiled["broken_end"]
     repaired = {k.split(" (")[0].split(":")[0]: v for k, v in c.repaired.items()}
     assert repaired["answer before arrive up to 5 s early"] == spoiled["clock_skew"] > 0
     assert repaired["end stamped with the previous day's date"] == spoiled["rollover"]

@@ -336,12 +336,14 @@ def _contacts(values: pd.Series) -> np.ndarray:
 
 
 def _repair_order(
-    later: np.ndarray, earlier: np.ndarray, broken: np.ndarray
+    later: np.ndarray, earlier: np.ndarray, broken: np.ndarray, queue: pd.Series
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``later`` must not precede ``earlier``: clock skew clamps, a date rollover adds a day.
 
     A time stamped with the previous event's date after midnight reads a day early; it is
-    moved a day on when that puts it after ``earlier`` but less than a day after.
+    moved a day on when that puts it after ``earlier`` by no more than the longest such
+    interval of the queue's rows in order. A handle time of -30 s is a data error, not
+    one of 23h59m30s.
 
     Returns:
         The repaired times and the rows repaired for skew and for a rollover.
@@ -351,7 +353,9 @@ def _repair_order(
     valid = ~np.isnan(later) & ~np.isnan(earlier) & ~broken
     skew = valid & (gap > 0) & (gap <= CLOCK_SKEW)
     later[skew] = earlier[skew]
-    rollover = valid & (gap > CLOCK_SKEW) & (gap < DAY)
+    in_order = pd.Series(np.where(valid & (gap <= 0), -gap, np.nan), index=queue.index)
+    longest = in_order.groupby(queue.to_numpy()).transform("max").to_numpy()
+    rollover = valid & (gap > CLOCK_SKEW) & (gap < DAY) & (DAY - gap <= longest)
     later[rollover] += DAY
     return later, skew, rollover
 
@@ -376,10 +380,15 @@ def _classify(frame: pd.DataFrame, raw: dict[str, np.ndarray], cleaning: Cleanin
     broken = np.zeros(n, dtype=bool)
     for mask in reasons.values():
         broken |= mask
-    answer, answer_skew, answer_roll = _repair_order(answer, arrive, broken)
-    end, end_skew, end_roll = _repair_order(end, np.fmax(answer, arrive), broken)
-    reasons["answer before arrive by more than a day"] = ~broken & (answer < arrive)
-    reasons["end before answer by more than a day"] = ~broken & (end < np.fmax(answer, arrive))
+    queue = frame["queue"]
+    answer, answer_skew, answer_roll = _repair_order(answer, arrive, broken, queue)
+    end, end_skew, end_roll = _repair_order(end, np.fmax(answer, arrive), broken, queue)
+    reasons["answer before arrive (not clock skew or a date rollover)"] = ~broken & (
+        answer < arrive
+    )
+    reasons["end before answer (not clock skew or a date rollover)"] = ~broken & (
+        end < np.fmax(answer, arrive)
+    )
     broken = np.zeros(n, dtype=bool)
     for reason, mask in reasons.items():
         new = mask & ~broken
