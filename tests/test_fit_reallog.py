@@ -59,3 +59,21 @@ def test_an_end_stamped_with_the_previous_day_after_midnight_is_still_moved_a_da
     assert list(log.cleaning.repaired.values()) == [1]
     assert not log.cleaning.broken
     assert (log.frame["end"] - log.frame["answer"]).iloc[16] == 300
+
+
+def test_times_to_the_minute_a_second_apart_across_a_minute_are_clock_skew():
+    # Chinese desks' tools write 2026/11/16 9:05 (no seconds). A reply stamped a second
+    # before the arrival it answers reads a whole minute early when the two straddle a
+    # minute: that is still clock skew, not a broken row (nor a 23h59m wait).
+    rows = _chat()
+    name, contact, _, _, end, outcome, agent = rows[3]
+    arrive = pd.Timestamp("2026-11-02T09:21:00")
+    rows[3] = (name, contact, arrive, arrive - pd.Timedelta(seconds=1), end, outcome, agent)
+    table = _table(rows, fmt="%Y/%m/%d %H:%M")
+    assert table.loc[3, "answer"] == "2026/11/02 09:20"
+    log = read_log(table)
+    assert not log.cleaning.broken
+    assert list(log.cleaning.repaired.values()) == [1]
+    assert "65 s" in next(iter(log.cleaning.repaired))
+    wait = log.frame["answer"] - log.frame["arrive"]
+    assert wait.iloc[3] == 0

@@ -335,8 +335,18 @@ def _contacts(values: pd.Series) -> np.ndarray:
     return codes.astype(np.int64)
 
 
+def _resolution(*times: np.ndarray) -> float:
+    """The clock's step: 60 s when every time given is on a whole minute, else 0."""
+    present = np.concatenate([t[~np.isnan(t)] for t in times])
+    return 60.0 if present.size and bool(np.all(np.mod(present, 60.0) == 0)) else 0.0
+
+
 def _repair_order(
-    later: np.ndarray, earlier: np.ndarray, broken: np.ndarray, queue: pd.Series
+    later: np.ndarray,
+    earlier: np.ndarray,
+    broken: np.ndarray,
+    queue: pd.Series,
+    skew_limit: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``later`` must not precede ``earlier``: clock skew clamps, a date rollover adds a day.
 
@@ -351,11 +361,11 @@ def _repair_order(
     later = later.copy()
     gap = earlier - later
     valid = ~np.isnan(later) & ~np.isnan(earlier) & ~broken
-    skew = valid & (gap > 0) & (gap <= CLOCK_SKEW)
+    skew = valid & (gap > 0) & (gap <= skew_limit)
     later[skew] = earlier[skew]
     in_order = pd.Series(np.where(valid & (gap <= 0), -gap, np.nan), index=queue.index)
     longest = in_order.groupby(queue.to_numpy()).transform("max").to_numpy()
-    rollover = valid & (gap > CLOCK_SKEW) & (gap < DAY) & (DAY - gap <= longest)
+    rollover = valid & (gap > skew_limit) & (gap < DAY) & (DAY - gap <= longest)
     later[rollover] += DAY
     return later, skew, rollover
 
@@ -381,8 +391,10 @@ def _classify(frame: pd.DataFrame, raw: dict[str, np.ndarray], cleaning: Cleanin
     for mask in reasons.values():
         broken |= mask
     queue = frame["queue"]
-    answer, answer_skew, answer_roll = _repair_order(answer, arrive, broken, queue)
-    end, end_skew, end_roll = _repair_order(end, np.fmax(answer, arrive), broken, queue)
+    # Times written to the minute read up to a minute apart for events a second apart.
+    skew = CLOCK_SKEW + _resolution(arrive, answer, end)
+    answer, answer_skew, answer_roll = _repair_order(answer, arrive, broken, queue, skew)
+    end, end_skew, end_roll = _repair_order(end, np.fmax(answer, arrive), broken, queue, skew)
     reasons["answer before arrive (not clock skew or a date rollover)"] = ~broken & (
         answer < arrive
     )
@@ -396,9 +408,9 @@ def _classify(frame: pd.DataFrame, raw: dict[str, np.ndarray], cleaning: Cleanin
             cleaning.broken[reason] = int(new.sum())
         broken |= mask
     for what, mask in (
-        (f"answer before arrive up to {CLOCK_SKEW:g} s early (clock skew): set equal", answer_skew),
+        (f"answer before arrive up to {skew:g} s early (clock skew): set equal", answer_skew),
         ("answer stamped with the previous day's date: moved a day on", answer_roll),
-        (f"end before answer up to {CLOCK_SKEW:g} s early (clock skew): set equal", end_skew),
+        (f"end before answer up to {skew:g} s early (clock skew): set equal", end_skew),
         ("end stamped with the previous day's date: moved a day on", end_roll),
     ):
         if (mask & ~broken).any():
