@@ -8,8 +8,10 @@ system makes. Every case either reads as a stated conversion or is refused on on
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
-from sim.fit import read_log
+import sim
+from sim.fit import LogError, read_log
 
 COLUMNS = ["queue", "contact", "arrive", "answer", "end", "outcome", "agent"]
 
@@ -77,3 +79,30 @@ def test_times_to_the_minute_a_second_apart_across_a_minute_are_clock_skew():
     assert "65 s" in next(iter(log.cleaning.repaired))
     wait = log.frame["answer"] - log.frame["arrive"]
     assert wait.iloc[3] == 0
+
+
+def test_an_empty_agent_column_is_no_agent_column_not_a_desk_of_bots():
+    # Exports keep a column whose field nobody filled in. Read as "no agent answered",
+    # every visit became a bot's and the fitted desk had no staff at all.
+    table = _table(_chat()).assign(agent="")
+    assert not read_log(table).has_agent
+    with pytest.raises(LogError, match=r"no agent column .*give --roster"):
+        sim.fit.fit(table)
+
+
+def test_an_empty_next_queue_column_leaves_routes_to_the_contact_links():
+    rows = _chat(4)
+    arrive = rows[1][3]
+    rows.append(
+        (
+            "email",
+            "C1",
+            arrive,
+            arrive + pd.Timedelta(hours=1),
+            arrive + pd.Timedelta(hours=1, minutes=5),
+            "answered",
+            "E1",
+        )
+    )
+    frame = read_log(_table(rows).assign(next_queue="")).frame
+    assert frame["next_queue"].fillna("").tolist() == ["", "email", "", "", ""]

@@ -535,7 +535,11 @@ def read_log(
     )
     default_queue = path.stem if path is not None else "queue"
     frame["queue"] = frame["queue"].fillna(default_queue).astype(str)
-    has = {name: name in table for name in OPTIONAL_FIELDS}
+    # A column nobody filled in (exports keep them) is no column: an empty agent column
+    # is not a desk answered by bots alone, an empty next_queue not a desk without routes.
+    has = {
+        name: name in table and bool(_text(table[name]).notna().any()) for name in OPTIONAL_FIELDS
+    }
     frame["agent"] = _text(table["agent"]) if has["agent"] else pd.NA
     frame["contact"] = _contacts(table["contact"]) if has["contact"] else np.arange(len(table))
     frame["next_queue"] = _text(table["next_queue"]) if has["next_queue"] else pd.NA

@@ -240,7 +240,9 @@ def fit(
     )
     if not cleaned.has_agent and roster is None:
         raise LogError(
-            cleaned.source, "no agent column: give --roster to say who was on shift", "agent"
+            cleaned.source,
+            "no agent column (or no value in it): give --roster to say who was on shift",
+            "agent",
         )
     rosters = _roster(roster, cleaned)
     fits = [
