@@ -106,3 +106,13 @@ def test_an_empty_next_queue_column_leaves_routes_to_the_contact_links():
     )
     frame = read_log(_table(rows).assign(next_queue="")).frame
     assert frame["next_queue"].fillna("").tolist() == ["", "email", "", "", ""]
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_semicolon_tab_and_bar_delimited_exports_read_like_commas(tmp_path, sep):
+    # Excel writes ';' where the decimal mark is a comma (Europe), tab for "Text".
+    table = _table(_chat()).assign(note="says: hello, world; thanks")
+    table.to_csv(tmp_path / "comma.csv", index=False)
+    table.to_csv(tmp_path / "other.csv", index=False, sep=sep)
+    expected = read_log(tmp_path / "comma.csv").frame
+    pd.testing.assert_frame_equal(read_log(tmp_path / "other.csv").frame, expected)

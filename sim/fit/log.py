@@ -47,6 +47,7 @@ UNFINISHED = {"unfinished", "pending"}
 OUTCOMES = ANSWERED | ABANDONED | LOST | UNFINISHED
 TRUE_WORDS = {"1", "true", "yes", "y", "t", "resolved"}
 FALSE_WORDS = {"0", "false", "no", "n", "f", "unresolved"}
+DELIMITERS = (",", ";", "\t", "|")  # the first wins a tie
 # Clocks of two systems disagree by about a second: a reply stamped up to this long
 # before the arrival is a clock difference, not a broken row.
 CLOCK_SKEW = 5.0
@@ -149,11 +150,25 @@ def read_table(path: str | Path) -> pd.DataFrame:
         except (OSError, ValueError) as exc:
             raise LogError(str(path), f"cannot read Parquet: {exc}") from None
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        return pd.read_csv(
+            path, sep=_delimiter(path), dtype=str, keep_default_na=False, na_values=[""]
+        )
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise LogError(str(path), f"cannot read CSV: {str(exc).splitlines()[0]}") from None
     except UnicodeDecodeError:
         raise LogError(str(path), "cannot read CSV: not UTF-8 text") from None
+
+
+def _delimiter(path: Path) -> str:
+    """The delimiter of a CSV export: the comma, semicolon, tab or bar its header holds most.
+
+    Excel writes ``;`` where the decimal mark is a comma, and tabs for "Text"; a header
+    holds one delimiter between every two names and, in practice, no other.
+    """
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as file:
+        header = file.readline()
+    counts = {sep: header.count(sep) for sep in DELIMITERS}
+    return max(DELIMITERS, key=lambda sep: counts[sep]) if any(counts.values()) else ","
 
 
 def _metadata_start(path: Path) -> dt.datetime | None:
