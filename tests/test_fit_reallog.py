@@ -116,3 +116,35 @@ def test_semicolon_tab_and_bar_delimited_exports_read_like_commas(tmp_path, sep)
     table.to_csv(tmp_path / "other.csv", index=False, sep=sep)
     expected = read_log(tmp_path / "comma.csv").frame
     pd.testing.assert_frame_equal(read_log(tmp_path / "other.csv").frame, expected)
+
+
+def _chinese() -> pd.DataFrame:
+    table = _table(_chat())
+    table["queue"] = ["在线客服", "售后"] * 10
+    table["agent"] = table["agent"].map({"A0": "小王", "A1": "小李", "A2": "小张"})
+    return table
+
+
+@pytest.mark.parametrize(
+    ("encoding", "sep", "note"),
+    [("gbk", ",", "GB18030"), ("gb18030", ",", "GB18030"), ("utf-16", "\t", "UTF-16")],
+)
+def test_chinese_desk_exports_in_gbk_and_excel_unicode_text_read_as_utf8(
+    tmp_path, encoding, sep, note
+):
+    # A Chinese desk's Excel saves CSV in GBK; its "Unicode text" is tab-separated UTF-16.
+    table = _chinese()
+    table.to_csv(tmp_path / "utf8.csv", index=False, encoding="utf-8-sig")
+    table.to_csv(tmp_path / "export.csv", index=False, encoding=encoding, sep=sep)
+    log = read_log(tmp_path / "export.csv")
+    pd.testing.assert_frame_equal(log.frame, read_log(tmp_path / "utf8.csv").frame)
+    assert log.queues == ["在线客服", "售后"]
+    assert any(note in what for what in log.cleaning.notes)
+
+
+def test_a_file_in_no_known_text_encoding_is_refused_on_one_line(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes(_table(_chat()).to_csv(index=False).encode() + b"\x80\xff\x00\xfe\n")
+    with pytest.raises(LogError, match="not UTF-8, UTF-16 or GB18030 text") as error:
+        read_log(path)
+    assert "\n" not in str(error.value)

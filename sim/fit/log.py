@@ -10,6 +10,7 @@ with more broken rows than the threshold is refused as bad input.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import json
 import re
@@ -47,6 +48,7 @@ UNFINISHED = {"unfinished", "pending"}
 OUTCOMES = ANSWERED | ABANDONED | LOST | UNFINISHED
 TRUE_WORDS = {"1", "true", "yes", "y", "t", "resolved"}
 FALSE_WORDS = {"0", "false", "no", "n", "f", "unresolved"}
+ENCODINGS = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16", "gb18030": "GB18030"}
 DELIMITERS = (",", ";", "\t", "|")  # the first wins a tie
 # Clocks of two systems disagree by about a second: a reply stamped up to this long
 # before the arrival is a clock difference, not a broken row.
@@ -149,23 +151,51 @@ def read_table(path: str | Path) -> pd.DataFrame:
             ) from None
         except (OSError, ValueError) as exc:
             raise LogError(str(path), f"cannot read Parquet: {exc}") from None
+    encoding = _encoding(path)
     try:
-        return pd.read_csv(
-            path, sep=_delimiter(path), dtype=str, keep_default_na=False, na_values=[""]
+        table = pd.read_csv(
+            path,
+            sep=_delimiter(path, encoding),
+            encoding=encoding,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
         )
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise LogError(str(path), f"cannot read CSV: {str(exc).splitlines()[0]}") from None
-    except UnicodeDecodeError:
-        raise LogError(str(path), "cannot read CSV: not UTF-8 text") from None
+    table.attrs["encoding"] = ENCODINGS[encoding]
+    return table
 
 
-def _delimiter(path: Path) -> str:
+def _encoding(path: Path) -> str:
+    """The text encoding of a CSV export: UTF-8 (with or without a BOM), UTF-16, GB18030.
+
+    Excel's "Unicode text" is UTF-16 with a BOM; a Chinese desk's Excel saves CSV in GBK,
+    which GB18030 contains. A file that is valid UTF-8 is read as UTF-8.
+    """
+    with path.open("rb") as file:
+        if file.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            return "utf-16"
+    for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as file:
+                while chunk := file.read(1 << 20):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise LogError(str(path), "cannot read CSV: not UTF-8, UTF-16 or GB18030 text")
+
+
+def _delimiter(path: Path, encoding: str) -> str:
     """The delimiter of a CSV export: the comma, semicolon, tab or bar its header holds most.
 
     Excel writes ``;`` where the decimal mark is a comma, and tabs for "Text"; a header
     holds one delimiter between every two names and, in practice, no other.
     """
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as file:
+    with path.open(encoding=encoding, errors="replace", newline="") as file:
         header = file.readline()
     counts = {sep: header.count(sep) for sep in DELIMITERS}
     return max(DELIMITERS, key=lambda sep: counts[sep]) if any(counts.values()) else ","
@@ -516,6 +546,8 @@ def read_log(
         table = read_table(path)
     source = "<DataFrame>" if path is None else str(path)
     cleaning = Cleaning()
+    if table.attrs.get("encoding", "UTF-8") != "UTF-8":
+        cleaning.notes[f"rows read as {table.attrs['encoding']} text (not UTF-8)"] = len(table)
     columns = dict(columns or {})
     if columns:
         missing = [c for c in columns.values() if c not in table]
