@@ -148,3 +148,37 @@ def test_a_file_in_no_known_text_encoding_is_refused_on_one_line(tmp_path):
     with pytest.raises(LogError, match="not UTF-8, UTF-16 or GB18030 text") as error:
         read_log(path)
     assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "expected"),
+    [
+        (
+            {"arrive": "16/11/2026 09:05:03"},
+            "arrive: 20 of 20 rows are broken, more than 5% (most: 20 arrive missing or not "
+            "a time; the first: row 1, arrive '16/11/2026 09:05:03')",
+        ),
+        (
+            {"outcome": "已接入"},
+            "outcome: 20 of 20 rows are broken, more than 5% (most: 20 unknown outcome; the "
+            "first: row 1, outcome '已接入')",
+        ),
+    ],
+)
+def test_a_refused_log_names_the_column_the_first_row_and_its_value(spoil, expected):
+    # "2,000 of 2,000 rows are broken (most: arrive missing or not a time)" left the user
+    # to guess which value of which row the reader could not take.
+    table = _table(_chat())
+    table.loc[1, "outcome"] = "answered"
+    table = table.assign(**spoil)
+    with pytest.raises(LogError) as error:
+        read_log(table)
+    assert str(error.value) == f"<DataFrame>: {expected}"
+
+
+def test_the_first_broken_row_is_counted_in_the_file_as_read(tmp_path):
+    table = _table(_chat())
+    table.loc[[6, 8], "outcome"] = "??"
+    table = pd.concat([table.iloc[:3], table.iloc[:3], table.iloc[3:]])  # 3 rows exported twice
+    with pytest.raises(LogError, match=r"the first: row 10, outcome '\?\?'"):
+        read_log(table, max_broken=0.05)

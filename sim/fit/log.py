@@ -76,6 +76,7 @@ class Cleaning:
     repaired: dict[str, int] = field(default_factory=dict)
     notes: dict[str, int] = field(default_factory=dict)
     other_replications: int = 0
+    first: dict[str, int] = field(default_factory=dict)  # reason: its first row, from 0
 
     @property
     def n_broken(self) -> int:
@@ -264,7 +265,7 @@ def _one_replication(
         first = table.loc[keep, "variant"].iloc[0]
         keep &= (table["variant"] == first).to_numpy()
     cleaning.other_replications = int((~keep).sum())
-    return table[keep].reset_index(drop=True)
+    return table[keep]  # the file's row numbers kept: a broken row is named by them
 
 
 def _seconds(values: pd.Series) -> pd.Series | None:
@@ -451,6 +452,7 @@ def _classify(frame: pd.DataFrame, raw: dict[str, np.ndarray], cleaning: Cleanin
         new = mask & ~broken
         if new.any():
             cleaning.broken[reason] = int(new.sum())
+            cleaning.first[reason] = int(frame.index[new][0])
         broken |= mask
     for what, mask in (
         (f"answer before arrive up to {skew:g} s early (clock skew): set equal", answer_skew),
@@ -536,7 +538,7 @@ def read_log(
     """
     path: Path | None
     if isinstance(log, pd.DataFrame):
-        path, table = None, log.copy()
+        path, table = None, log.reset_index(drop=True)
     elif not isinstance(log, str | Path):
         raise TypeError(
             f"expected a log: a CSV or Parquet path or a DataFrame, got {type(log).__name__}"
@@ -597,13 +599,26 @@ def read_log(
     frame["external"] = _external(frame, has["contact"])
     frame = _classify(frame, present, cleaning)
     if cleaning.n_broken > max_broken * cleaning.rows or frame.empty:
-        worst = max(cleaning.broken.items(), key=lambda kv: kv[1], default=("none", 0))
-        raise LogError(
-            source,
-            f"{cleaning.n_broken:,} of {cleaning.rows:,} rows are broken, more than "
-            f"{max_broken:.0%} (most: {worst[1]:,} {worst[0]})",
-        )
+        raise _too_broken(table, cleaning, max_broken, source)
     return _finish(frame, cleaning, origin, source, has)
+
+
+def _too_broken(
+    table: pd.DataFrame, cleaning: Cleaning, max_broken: float, source: str
+) -> LogError:
+    """The refusal of a log with too many broken rows: its commonest reason, first row."""
+    reason, n = max(cleaning.broken.items(), key=lambda kv: kv[1], default=("none", 0))
+    text = (
+        f"{cleaning.n_broken:,} of {cleaning.rows:,} rows are broken, more than "
+        f"{max_broken:.0%} (most: {n:,} {reason}"
+    )
+    if reason not in cleaning.first:
+        return LogError(source, text + ")")
+    column = next(w for w in reason.split() if w in LOG_FIELDS)  # each reason names one
+    row = cleaning.first[reason]
+    value = table[column].get(row) if column in table else None
+    shown = "" if value is None or pd.isna(value) else f" {str(value)[:40]!r}"
+    return LogError(source, f"{text}; the first: row {row + 1}, {column}{shown})", column)
 
 
 def _repeated_rows(table: pd.DataFrame, cleaning: Cleaning) -> pd.DataFrame:
@@ -626,7 +641,7 @@ def _repeated_rows(table: pd.DataFrame, cleaning: Cleaning) -> pd.DataFrame:
     if (repeated & named).any():
         what = "rows repeated (same contact, every column equal): dropped"
         cleaning.repaired[what] = int((repeated & named).sum())
-    return table[~(repeated & named)].reset_index(drop=True)
+    return table[~(repeated & named)]
 
 
 def _finish(
