@@ -182,3 +182,28 @@ def test_the_first_broken_row_is_counted_in_the_file_as_read(tmp_path):
     table = pd.concat([table.iloc[:3], table.iloc[:3], table.iloc[3:]])  # 3 rows exported twice
     with pytest.raises(LogError, match=r"the first: row 10, outcome '\?\?'"):
         read_log(table, max_broken=0.05)
+
+
+@pytest.mark.parametrize(
+    "fmt",
+    [
+        "%Y年%m月%d日 %H:%M:%S",
+        "%Y年%m月%d日%H时%M分%S秒",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y-%m-%d %H:%M:%S.000",
+    ],
+)
+def test_chinese_date_times_read_as_the_same_wall_clock(fmt):
+    # A Chinese desk's tools write 2026年11月02日 09:05:00, or 9时05分; the reader took
+    # none of them, and refused the log with every row broken.
+    expected = read_log(_table(_chat())).frame
+    pd.testing.assert_frame_equal(read_log(_table(_chat(), fmt=fmt)).frame, expected)
+
+
+def test_mixed_time_formats_in_one_column_read_alike():
+    table = _table(_chat())
+    chinese = _table(_chat(), fmt="%Y年%-m月%-d日 %H:%M:%S")
+    table.loc[::2, "arrive"] = chinese.loc[::2, "arrive"]
+    table.loc[1::3, "end"] = _table(_chat(), fmt="%Y/%m/%d %H:%M:%S").loc[1::3, "end"]
+    assert table.loc[0, "arrive"] == "2026年11月2日 09:00:00"
+    pd.testing.assert_frame_equal(read_log(table).frame, read_log(_table(_chat())).frame)

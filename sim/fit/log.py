@@ -57,6 +57,12 @@ DAY = 86400.0
 HOUR = 3600.0
 _NAME: TypeAdapter[str] = TypeAdapter(Name)  # the scenario's rule for queue names
 # A clock time followed by a UTC offset (Z, +08, +0800 or +08:00): the offset is dropped.
+# The date-times a Chinese desk's tools write: 2026年11月2日 9时05分(30秒).
+_CHINESE = (
+    (r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*", r"\1-\2-\3 "),
+    (r"(\d{1,2})\s*[时時点點]\s*(\d{1,2})\s*分\s*(?:(\d{1,2})\s*秒)?$", r"\1:\2:\3"),
+    (r":$", ""),
+)
 _OFFSET = r"^(.*\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 
 
@@ -291,17 +297,36 @@ def wall_clock_seconds(values: pd.Series, origin: dt.datetime) -> pd.Series:
     clock, and a log crossing a daylight-saving change has two offsets.
     """
     if pd.api.types.is_datetime64_any_dtype(values):
-        stamps = values
+        stamps = _naive(values)
     else:
-        try:
-            stamps = pd.to_datetime(values, errors="coerce", format="ISO8601")
-        except ValueError:  # several offsets (or some rows with one, some without)
-            local = values.astype("string").str.strip().str.replace(_OFFSET, r"\1", regex=True)
-            stamps = pd.to_datetime(local, errors="coerce", format="ISO8601")
-    if getattr(stamps.dt, "tz", None) is not None:
-        stamps = stamps.dt.tz_localize(None)
+        stamps = _parse(values)
+        failed = stamps.isna() & values.notna()
+        if failed.any():  # Chinese date-times, read only where ISO 8601 fails
+            stamps[failed] = _parse(_chinese_to_iso(values[failed]))
     delta = stamps - pd.Timestamp(origin)
     return delta.dt.total_seconds()
+
+
+def _parse(values: pd.Series) -> pd.Series:
+    """ISO 8601 text (``T`` or a space, ``-`` or ``/``) as naive wall-clock timestamps."""
+    try:
+        stamps = pd.to_datetime(values, errors="coerce", format="ISO8601")
+    except ValueError:  # several offsets (or some rows with one, some without)
+        local = values.astype("string").str.strip().str.replace(_OFFSET, r"\1", regex=True)
+        stamps = pd.to_datetime(local, errors="coerce", format="ISO8601")
+    return _naive(stamps)
+
+
+def _naive(stamps: pd.Series) -> pd.Series:
+    return stamps.dt.tz_localize(None) if getattr(stamps.dt, "tz", None) is not None else stamps
+
+
+def _chinese_to_iso(values: pd.Series) -> pd.Series:
+    """``2026年11月2日 9时05分30秒`` (or ``... 09:05``) as ``2026-11-2 9:05:30``."""
+    text = values.astype("string").str.strip()
+    for pattern, iso in _CHINESE:
+        text = text.str.replace(pattern, iso, regex=True)
+    return text
 
 
 def _time_origin(
