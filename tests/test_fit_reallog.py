@@ -207,3 +207,36 @@ def test_mixed_time_formats_in_one_column_read_alike():
     table.loc[1::3, "end"] = _table(_chat(), fmt="%Y/%m/%d %H:%M:%S").loc[1::3, "end"]
     assert table.loc[0, "arrive"] == "2026年11月2日 09:00:00"
     pd.testing.assert_frame_equal(read_log(table).frame, read_log(_table(_chat())).frame)
+
+
+def _numbers(table: pd.DataFrame, convert) -> pd.DataFrame:
+    out = table.copy()
+    for column in ("arrive", "answer", "end"):
+        out[column] = [convert(pd.Timestamp(t)) for t in table[column]]
+    return out
+
+
+def test_excel_serial_dates_read_as_the_wall_clock_they_show(tmp_path):
+    # Excel's date-times are days since 1899-12-30 (46328.3791 is 2026-11-02 09:06);
+    # saved unformatted they were refused with "times are numbers of seconds".
+    table = _table(_chat())
+    serial = _numbers(
+        table, lambda t: f"{(t - pd.Timestamp('1899-12-30')) / pd.Timedelta(days=1):.10f}"
+    )
+    serial.to_csv(tmp_path / "serial.csv", index=False)
+    log = read_log(tmp_path / "serial.csv")
+    pd.testing.assert_frame_equal(log.frame, read_log(table).frame)
+    assert log.origin == read_log(table).origin
+    assert any("Excel" in what for what in log.cleaning.notes)
+
+
+@pytest.mark.parametrize(("unit", "scale"), [("seconds", 1), ("milliseconds", 1000)])
+def test_unix_times_are_refused_with_what_they_are(unit, scale):
+    # Unix times are instants in UTC: the wall clock needs the desk's zone, which the log
+    # does not hold. Asking for --start (seconds from it) made no sense of them.
+    def unix(t: pd.Timestamp) -> str:
+        return str(int((t - pd.Timestamp("1970-01-01T08:00")).total_seconds() * scale))
+
+    with pytest.raises(LogError, match=f"arrive: Unix times in {unit}") as error:
+        read_log(_numbers(_table(_chat()), unix))
+    assert "\n" not in str(error.value)

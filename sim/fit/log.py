@@ -50,6 +50,11 @@ TRUE_WORDS = {"1", "true", "yes", "y", "t", "resolved"}
 FALSE_WORDS = {"0", "false", "no", "n", "f", "unresolved"}
 ENCODINGS = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16", "gb18030": "GB18030"}
 DELIMITERS = (",", ";", "\t", "|")  # the first wins a tie
+# Numbers that are dates: Unix times (1973-2099), and Excel's serial dates (days since
+# 1899-12-30, 1970-2099) when they span at most a year and no --start says seconds.
+UNIX_FROM, UNIX_TO = 1e8, 4.1e9
+EXCEL_ZERO = dt.datetime(1899, 12, 30)
+EXCEL_FROM, EXCEL_TO, EXCEL_SPAN = 25569.0, 73415.0, 366.0
 # Clocks of two systems disagree by about a second: a reply stamped up to this long
 # before the arrival is a clock difference, not a broken row.
 CLOCK_SKEW = 5.0
@@ -283,11 +288,16 @@ def _seconds(values: pd.Series) -> pd.Series | None:
     return numbers if bool(numbers[present].notna().all()) else None
 
 
-def _times(values: pd.Series, origin: dt.datetime, numeric: bool) -> pd.Series:
-    """Seconds since ``origin`` (NaN: missing or unparseable)."""
-    if numeric:
-        return pd.to_numeric(values, errors="coerce").astype(float)
-    return wall_clock_seconds(values, origin)
+def _times(values: pd.Series, origin: dt.datetime, scale: float | None) -> pd.Series:
+    """Seconds since ``origin`` (NaN: missing or unparseable).
+
+    ``scale``: seconds per unit of a numeric column (1, or a day for Excel's serial
+    dates, kept to the millisecond Excel stores), or None for date-times.
+    """
+    if scale is None:
+        return wall_clock_seconds(values, origin)
+    seconds = pd.to_numeric(values, errors="coerce").astype(float) * scale
+    return seconds if scale == 1 else seconds.round(3)
 
 
 def wall_clock_seconds(values: pd.Series, origin: dt.datetime) -> pd.Series:
@@ -331,20 +341,40 @@ def _chinese_to_iso(values: pd.Series) -> pd.Series:
 
 def _time_origin(
     table: pd.DataFrame, path: Path | None, start: dt.datetime | None, source: str
-) -> tuple[dt.datetime, bool]:
-    """Time zero of the log's numbers, and whether its times are seconds."""
-    numeric = _seconds(table["arrive"]) is not None
-    if not numeric:
-        return dt.datetime(2000, 1, 1), False
+) -> tuple[dt.datetime, float | None]:
+    """Time zero of the log's numbers, and seconds per unit (None: date-times)."""
+    numbers = _seconds(table["arrive"])
+    if numbers is None:
+        return dt.datetime(2000, 1, 1), None
     origin = start or (_metadata_start(path) if path is not None else None)
-    if origin is None:
-        raise LogError(
-            source,
-            "times are numbers of seconds: give --start (or keep the metadata.json written "
-            "with contacts.csv beside it)",
-            "arrive",
-        )
-    return origin, True
+    if origin is not None:
+        return origin, 1.0
+    low, high = float(numbers.min()), float(numbers.max())
+    for unit, scale in (("seconds", 1.0), ("milliseconds", 1000.0)):
+        if UNIX_FROM * scale <= low and high <= UNIX_TO * scale:
+            raise LogError(source, _unix_reason(unit, scale, low), "arrive")
+    if low >= EXCEL_FROM and high <= EXCEL_TO and high - low <= EXCEL_SPAN:
+        return EXCEL_ZERO, DAY
+    raise LogError(
+        source,
+        "times are numbers of seconds: give --start (or keep the metadata.json written "
+        "with contacts.csv beside it)",
+        "arrive",
+    )
+
+
+def _unix_reason(unit: str, scale: float, first: float) -> str:
+    instant = dt.datetime(1970, 1, 1) + dt.timedelta(seconds=first / scale)
+    hint = (
+        ", or --start 1970-01-01T08:00 to read them on the clock of UTC+8 (for a zone "
+        "without daylight saving)"
+        if scale == 1
+        else ""
+    )
+    return (
+        f"Unix times in {unit} (instants in UTC: {first:.0f} is {instant:%Y-%m-%d %H:%M} "
+        f"UTC), not the desk's wall clock: give local date-times{hint}"
+    )
 
 
 def _resolved(values: pd.Series) -> np.ndarray:
@@ -595,15 +625,17 @@ def read_log(
         raise LogError(source, "the log has no rows")
     cleaning.rows = len(table)
     table = _repeated_rows(table, cleaning)
-    origin, numeric = _time_origin(table, path, start, source)
+    origin, scale = _time_origin(table, path, start, source)
+    if scale == DAY:
+        cleaning.notes["rows with times as Excel serial dates (days since 1899-12-30)"] = len(table)
     present = {c: (table[c].notna() & (table[c].astype(str).str.strip() != "")).to_numpy()
                for c in ("answer", "end")}  # fmt: skip
     frame = pd.DataFrame(
         {
             "queue": _text(table["queue"]) if "queue" in table else None,
-            "arrive": _times(table["arrive"], origin, numeric),
-            "answer": _times(table["answer"], origin, numeric),
-            "end": _times(table["end"], origin, numeric),
+            "arrive": _times(table["arrive"], origin, scale),
+            "answer": _times(table["answer"], origin, scale),
+            "end": _times(table["end"], origin, scale),
             "outcome": table["outcome"],
         }
     )
