@@ -23,6 +23,13 @@ import pandas as pd
 from pydantic import TypeAdapter, ValidationError
 
 from sim.errors import ScenarioError
+from sim.fit.clock import (
+    EXCEL_DAY,
+    log_times,
+    numbers_as_dates,
+    numeric_seconds,
+    wall_clock_seconds,
+)
 from sim.scenario import MAX_NAME_LENGTH, Name
 
 __all__ = [
@@ -50,25 +57,12 @@ TRUE_WORDS = {"1", "true", "yes", "y", "t", "resolved"}
 FALSE_WORDS = {"0", "false", "no", "n", "f", "unresolved"}
 ENCODINGS = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16", "gb18030": "GB18030"}
 DELIMITERS = (",", ";", "\t", "|")  # the first wins a tie
-# Numbers that are dates: Unix times (1973-2099), and Excel's serial dates (days since
-# 1899-12-30, 1970-2099) when they span at most a year and no --start says seconds.
-UNIX_FROM, UNIX_TO = 1e8, 4.1e9
-EXCEL_ZERO = dt.datetime(1899, 12, 30)
-EXCEL_FROM, EXCEL_TO, EXCEL_SPAN = 25569.0, 73415.0, 366.0
 # Clocks of two systems disagree by about a second: a reply stamped up to this long
 # before the arrival is a clock difference, not a broken row.
 CLOCK_SKEW = 5.0
 DAY = 86400.0
 HOUR = 3600.0
 _NAME: TypeAdapter[str] = TypeAdapter(Name)  # the scenario's rule for queue names
-# A clock time followed by a UTC offset (Z, +08, +0800 or +08:00): the offset is dropped.
-# The date-times a Chinese desk's tools write: 2026年11月2日 9时05分(30秒).
-_CHINESE = (
-    (r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*", r"\1-\2-\3 "),
-    (r"(\d{1,2})\s*[时時点點]\s*(\d{1,2})\s*分\s*(?:(\d{1,2})\s*秒)?$", r"\1:\2:\3"),
-    (r":$", ""),
-)
-_OFFSET = r"^(.*\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 
 
 class LogError(ScenarioError):
@@ -279,102 +273,28 @@ def _one_replication(
     return table[keep]  # the file's row numbers kept: a broken row is named by them
 
 
-def _seconds(values: pd.Series) -> pd.Series | None:
-    """The column as seconds if it is numeric (or empty), else None."""
-    if pd.api.types.is_datetime64_any_dtype(values):  # Parquet's timestamps: not seconds
-        return None
-    numbers = pd.to_numeric(values, errors="coerce")
-    present = values.notna() & (values.astype(str).str.strip() != "")
-    return numbers if bool(numbers[present].notna().all()) else None
-
-
-def _times(values: pd.Series, origin: dt.datetime, scale: float | None) -> pd.Series:
-    """Seconds since ``origin`` (NaN: missing or unparseable).
-
-    ``scale``: seconds per unit of a numeric column (1, or a day for Excel's serial
-    dates, kept to the millisecond Excel stores), or None for date-times.
-    """
-    if scale is None:
-        return wall_clock_seconds(values, origin)
-    seconds = pd.to_numeric(values, errors="coerce").astype(float) * scale
-    return seconds if scale == 1 else seconds.round(3)
-
-
-def wall_clock_seconds(values: pd.Series, origin: dt.datetime) -> pd.Series:
-    """Seconds from ``origin`` of date-times (ISO text or timestamps), on the wall clock.
-
-    A UTC offset is dropped, the local time kept: profiles and shifts are about the wall
-    clock, and a log crossing a daylight-saving change has two offsets.
-    """
-    if pd.api.types.is_datetime64_any_dtype(values):
-        stamps = _naive(values)
-    else:
-        stamps = _parse(values)
-        failed = stamps.isna() & values.notna()
-        if failed.any():  # Chinese date-times, read only where ISO 8601 fails
-            stamps[failed] = _parse(_chinese_to_iso(values[failed]))
-    delta = stamps - pd.Timestamp(origin)
-    return delta.dt.total_seconds()
-
-
-def _parse(values: pd.Series) -> pd.Series:
-    """ISO 8601 text (``T`` or a space, ``-`` or ``/``) as naive wall-clock timestamps."""
-    try:
-        stamps = pd.to_datetime(values, errors="coerce", format="ISO8601")
-    except ValueError:  # several offsets (or some rows with one, some without)
-        local = values.astype("string").str.strip().str.replace(_OFFSET, r"\1", regex=True)
-        stamps = pd.to_datetime(local, errors="coerce", format="ISO8601")
-    return _naive(stamps)
-
-
-def _naive(stamps: pd.Series) -> pd.Series:
-    return stamps.dt.tz_localize(None) if getattr(stamps.dt, "tz", None) is not None else stamps
-
-
-def _chinese_to_iso(values: pd.Series) -> pd.Series:
-    """``2026年11月2日 9时05分30秒`` (or ``... 09:05``) as ``2026-11-2 9:05:30``."""
-    text = values.astype("string").str.strip()
-    for pattern, iso in _CHINESE:
-        text = text.str.replace(pattern, iso, regex=True)
-    return text
-
-
 def _time_origin(
     table: pd.DataFrame, path: Path | None, start: dt.datetime | None, source: str
 ) -> tuple[dt.datetime, float | None]:
     """Time zero of the log's numbers, and seconds per unit (None: date-times)."""
-    numbers = _seconds(table["arrive"])
+    numbers = numeric_seconds(table["arrive"])
     if numbers is None:
         return dt.datetime(2000, 1, 1), None
     origin = start or (_metadata_start(path) if path is not None else None)
     if origin is not None:
         return origin, 1.0
-    low, high = float(numbers.min()), float(numbers.max())
-    for unit, scale in (("seconds", 1.0), ("milliseconds", 1000.0)):
-        if UNIX_FROM * scale <= low and high <= UNIX_TO * scale:
-            raise LogError(source, _unix_reason(unit, scale, low), "arrive")
-    if low >= EXCEL_FROM and high <= EXCEL_TO and high - low <= EXCEL_SPAN:
-        return EXCEL_ZERO, DAY
-    raise LogError(
-        source,
-        "times are numbers of seconds: give --start (or keep the metadata.json written "
-        "with contacts.csv beside it)",
-        "arrive",
-    )
-
-
-def _unix_reason(unit: str, scale: float, first: float) -> str:
-    instant = dt.datetime(1970, 1, 1) + dt.timedelta(seconds=first / scale)
-    hint = (
-        ", or --start 1970-01-01T08:00 to read them on the clock of UTC+8 (for a zone "
-        "without daylight saving)"
-        if scale == 1
-        else ""
-    )
-    return (
-        f"Unix times in {unit} (instants in UTC: {first:.0f} is {instant:%Y-%m-%d %H:%M} "
-        f"UTC), not the desk's wall clock: give local date-times{hint}"
-    )
+    try:
+        dates = numbers_as_dates(numbers)
+    except ValueError as exc:
+        raise LogError(source, str(exc), "arrive") from None
+    if dates is None:
+        raise LogError(
+            source,
+            "times are numbers of seconds: give --start (or keep the metadata.json written "
+            "with contacts.csv beside it)",
+            "arrive",
+        )
+    return dates
 
 
 def _resolved(values: pd.Series) -> np.ndarray:
@@ -626,16 +546,16 @@ def read_log(
     cleaning.rows = len(table)
     table = _repeated_rows(table, cleaning)
     origin, scale = _time_origin(table, path, start, source)
-    if scale == DAY:
+    if scale == EXCEL_DAY:
         cleaning.notes["rows with times as Excel serial dates (days since 1899-12-30)"] = len(table)
     present = {c: (table[c].notna() & (table[c].astype(str).str.strip() != "")).to_numpy()
                for c in ("answer", "end")}  # fmt: skip
     frame = pd.DataFrame(
         {
             "queue": _text(table["queue"]) if "queue" in table else None,
-            "arrive": _times(table["arrive"], origin, scale),
-            "answer": _times(table["answer"], origin, scale),
-            "end": _times(table["end"], origin, scale),
+            "arrive": log_times(table["arrive"], origin, scale),
+            "answer": log_times(table["answer"], origin, scale),
+            "end": log_times(table["end"], origin, scale),
             "outcome": table["outcome"],
         }
     )
