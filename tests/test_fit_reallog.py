@@ -240,3 +240,37 @@ def test_unix_times_are_refused_with_what_they_are(unit, scale):
     with pytest.raises(LogError, match=f"arrive: Unix times in {unit}") as error:
         read_log(_numbers(_table(_chat()), unix))
     assert "\n" not in str(error.value)
+
+
+def _berlin(instants: list[tuple[str, int, int]]) -> pd.DataFrame:
+    """Chats (UTC arrival, wait s, handle s) as a Berlin desk exports them: local + offset."""
+    rows = []
+    for i, (arrive, wait, handle) in enumerate(instants):
+        t0 = pd.Timestamp(arrive, tz="UTC")
+        t1, t2 = t0 + pd.Timedelta(seconds=wait), t0 + pd.Timedelta(seconds=wait + handle)
+        stamps = [t.tz_convert("Europe/Berlin") for t in (t0, t1, t2)]
+        rows.append(("chat", f"C{i}", *stamps, "answered", f"A{i % 2}"))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["2026-10-25T00:50", "2026-03-29T00:55"],  # clocks back at 03:00, forward at 02:00
+)
+@pytest.mark.parametrize("as_text", [True, False])
+def test_waits_and_handle_times_across_a_daylight_saving_change_are_true_durations(change, as_text):
+    # A European desk's export crossing the change: 02:50+02:00 answered at 02:05+01:00
+    # waited 15 minutes, not minus 45 (a broken row) nor, in spring, an hour more.
+    day = change[:10]
+    chats = [(f"{day}T{h:02d}:{m:02d}", 20 + m, 200 + 3 * m) for h in (6, 8, 10) for m in (0, 30)]
+    table = _berlin([(change, 900, 300), *chats])
+    if as_text:
+        for column in ("arrive", "answer", "end"):
+            table[column] = [t.isoformat() for t in table[column]]
+    log = read_log(table)
+    frame = log.frame
+    assert (frame["answer"] - frame["arrive"]).tolist() == [900] + [w for _, w, _ in chats]
+    assert (frame["end"] - frame["answer"]).tolist() == [300] + [h for *_, h in chats]
+    # Arrivals stay on the wall clock: the first at 02:50 (autumn) or 01:55 (spring).
+    first = log.origin + pd.Timedelta(seconds=frame["arrive"].iloc[0])
+    assert first.strftime("%H:%M") == ("02:50" if day.endswith("25") else "01:55")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "log_times",
     "numbers_as_dates",
     "numeric_seconds",
+    "on_arrival_clock",
     "wall_clock_seconds",
 ]
 
@@ -45,16 +47,38 @@ def numeric_seconds(values: pd.Series) -> pd.Series | None:
     return numbers if bool(numbers[present].notna().all()) else None
 
 
-def log_times(values: pd.Series, origin: dt.datetime, scale: float | None) -> pd.Series:
-    """Seconds since ``origin`` (NaN: missing or unparseable).
+def log_times(
+    values: pd.Series, origin: dt.datetime, scale: float | None
+) -> tuple[pd.Series, np.ndarray | None]:
+    """Seconds since ``origin`` (NaN: missing or unparseable), and their UTC offsets.
 
     ``scale``: seconds per unit of a numeric column (1, or a day for Excel's serial
-    dates, kept to the millisecond Excel stores), or None for date-times.
+    dates, kept to the millisecond Excel stores), or None for date-times. The offsets
+    are seconds east of UTC (NaN where a time has none), None when no time has one.
     """
     if scale is None:
-        return wall_clock_seconds(values, origin)
+        return _wall_clock(values, origin)
     seconds = pd.to_numeric(values, errors="coerce").astype(float) * scale
-    return seconds if scale == 1 else seconds.round(3)
+    return (seconds if scale == 1 else seconds.round(3)), None
+
+
+def on_arrival_clock(
+    arrive: np.ndarray | None, *others: tuple[pd.Series, np.ndarray | None]
+) -> list[pd.Series]:
+    """Later times of a visit moved onto its arrival's UTC offset, where both have one.
+
+    Across a daylight-saving change an answer at 02:05+01:00 came 15 minutes after an
+    arrival at 02:50+02:00: arrivals keep the wall clock (profiles and shifts are about
+    it), waits and handle times are the true durations.
+    """
+    moved = []
+    for seconds, offsets in others:
+        if arrive is None or offsets is None:
+            moved.append(seconds)
+            continue
+        shift = arrive - offsets
+        moved.append(seconds + np.where(np.isnan(shift), 0.0, shift))
+    return moved
 
 
 def wall_clock_seconds(values: pd.Series, origin: dt.datetime) -> pd.Series:
@@ -63,25 +87,46 @@ def wall_clock_seconds(values: pd.Series, origin: dt.datetime) -> pd.Series:
     A UTC offset is dropped, the local time kept: profiles and shifts are about the wall
     clock, and a log crossing a daylight-saving change has two offsets.
     """
+    return _wall_clock(values, origin)[0]
+
+
+def _wall_clock(values: pd.Series, origin: dt.datetime) -> tuple[pd.Series, np.ndarray | None]:
     if pd.api.types.is_datetime64_any_dtype(values):
-        stamps = _naive(values)
+        stamps, offsets = _naive(values), _offsets(values)
     else:
-        stamps = _parse(values)
+        stamps, offsets = _parse(values)
         failed = stamps.isna() & values.notna()
         if failed.any():  # Chinese date-times, read only where ISO 8601 fails
-            stamps[failed] = _parse(_chinese_to_iso(values[failed]))
+            stamps[failed] = _parse(_chinese_to_iso(values[failed]))[0]
     delta = stamps - pd.Timestamp(origin)
-    return delta.dt.total_seconds()
+    return delta.dt.total_seconds(), offsets
 
 
-def _parse(values: pd.Series) -> pd.Series:
-    """ISO 8601 text (``T`` or a space, ``-`` or ``/``) as naive wall-clock timestamps."""
+def _parse(values: pd.Series) -> tuple[pd.Series, np.ndarray | None]:
+    """ISO 8601 text (``T`` or a space, ``-`` or ``/``): wall-clock timestamps, offsets."""
     try:
         stamps = pd.to_datetime(values, errors="coerce", format="ISO8601")
     except ValueError:  # several offsets (or some rows with one, some without)
-        local = values.astype("string").str.strip().str.replace(_OFFSET, r"\1", regex=True)
-        stamps = pd.to_datetime(local, errors="coerce", format="ISO8601")
-    return _naive(stamps)
+        text = values.astype("string").str.strip()
+        local = pd.to_datetime(
+            text.str.replace(_OFFSET, r"\1", regex=True), errors="coerce", format="ISO8601"
+        )
+        instants = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
+        offsets = _seconds(local - _naive(instants))
+        has_offset = text.str.fullmatch(_OFFSET).fillna(False).to_numpy(bool)
+        return local, np.where(has_offset, offsets, np.nan)
+    return _naive(stamps), _offsets(stamps)
+
+
+def _offsets(stamps: pd.Series) -> np.ndarray | None:
+    """Seconds east of UTC of timestamps with a zone, None for naive ones."""
+    if getattr(stamps.dt, "tz", None) is None:
+        return None
+    return _seconds(_naive(stamps) - _naive(stamps.dt.tz_convert("UTC")))
+
+
+def _seconds(delta: pd.Series) -> np.ndarray:
+    return delta.dt.total_seconds().to_numpy(float)
 
 
 def _naive(stamps: pd.Series) -> pd.Series:

@@ -28,6 +28,7 @@ from sim.fit.clock import (
     log_times,
     numbers_as_dates,
     numeric_seconds,
+    on_arrival_clock,
     wall_clock_seconds,
 )
 from sim.scenario import MAX_NAME_LENGTH, Name
@@ -525,16 +526,9 @@ def read_log(
     cleaning = Cleaning()
     if table.attrs.get("encoding", "UTF-8") != "UTF-8":
         cleaning.notes[f"rows read as {table.attrs['encoding']} text (not UTF-8)"] = len(table)
-    columns = dict(columns or {})
-    if columns:
-        missing = [c for c in columns.values() if c not in table]
-        if missing:
-            raise LogError(source, f"--columns names a column the log lacks: {missing[0]!r}")
-        # The mapping names each field's column; a column already called like a mapped
-        # field is not that field (and renaming would leave two columns of one name).
-        chosen = {name: table[column] for name, column in columns.items()}
-        table = table.drop(columns=[c for c in columns if c in table]).assign(**chosen)
-    table = _one_replication(table, replication, source, cleaning)
+    table = _one_replication(
+        _mapped(table, dict(columns or {}), source), replication, source, cleaning
+    )
     if _is_contacts_csv(table):
         table = contacts_as_log(table)
     for name in LOG_FIELDS[1:]:
@@ -550,15 +544,17 @@ def read_log(
         cleaning.notes["rows with times as Excel serial dates (days since 1899-12-30)"] = len(table)
     present = {c: (table[c].notna() & (table[c].astype(str).str.strip() != "")).to_numpy()
                for c in ("answer", "end")}  # fmt: skip
+    arrive, answer, end = (log_times(table[c], origin, scale) for c in LOG_FIELDS[1:4])
     frame = pd.DataFrame(
         {
             "queue": _text(table["queue"]) if "queue" in table else None,
-            "arrive": log_times(table["arrive"], origin, scale),
-            "answer": log_times(table["answer"], origin, scale),
-            "end": log_times(table["end"], origin, scale),
+            "arrive": arrive[0],
+            "answer": None,
+            "end": None,
             "outcome": table["outcome"],
         }
     )
+    frame["answer"], frame["end"] = on_arrival_clock(arrive[1], answer, end)
     default_queue = path.stem if path is not None else "queue"
     frame["queue"] = frame["queue"].fillna(default_queue).astype(str)
     # A column nobody filled in (exports keep them) is no column: an empty agent column
@@ -578,6 +574,19 @@ def read_log(
     if cleaning.n_broken > max_broken * cleaning.rows or frame.empty:
         raise _too_broken(table, cleaning, max_broken, source)
     return _finish(frame, cleaning, origin, source, has)
+
+
+def _mapped(table: pd.DataFrame, columns: dict[str, str], source: str) -> pd.DataFrame:
+    """The table with ``--columns`` applied: ``{log field: the log's column}``."""
+    if not columns:
+        return table
+    missing = [c for c in columns.values() if c not in table]
+    if missing:
+        raise LogError(source, f"--columns names a column the log lacks: {missing[0]!r}")
+    # The mapping names each field's column; a column already called like a mapped
+    # field is not that field (and renaming would leave two columns of one name).
+    chosen = {name: table[column] for name, column in columns.items()}
+    return table.drop(columns=[c for c in columns if c in table]).assign(**chosen)
 
 
 def _too_broken(
