@@ -274,3 +274,15 @@ def test_waits_and_handle_times_across_a_daylight_saving_change_are_true_duratio
     # Arrivals stay on the wall clock: the first at 02:50 (autumn) or 01:55 (spring).
     first = log.origin + pd.Timedelta(seconds=frame["arrive"].iloc[0])
     assert first.strftime("%H:%M") == ("02:50" if day.endswith("25") else "01:55")
+
+
+def test_routes_to_a_queue_not_in_the_log_are_said_not_dropped_silently():
+    # An export of the chat desk alone names the email desk it escalates to; the fitted
+    # scenario cannot route there, and the user must hear it.
+    table = _table(_chat()).assign(next_queue="")
+    table.loc[[2, 5, 7], "next_queue"] = "Email Desk"
+    log = read_log(table)
+    assert (
+        log.cleaning.notes["rows routed to a queue not in the log ('Email Desk'): not simulated"]
+        == 3
+    )

@@ -318,7 +318,7 @@ def _scenario_names(frame: pd.DataFrame, cleaning: Cleaning) -> None:
 
     Every character a name may not hold becomes ``_``; a name taken already gets a number.
     """
-    names = pd.unique(pd.concat([frame["queue"], frame["next_queue"].dropna()]).astype(str))
+    names = pd.unique(frame["queue"].astype(str))  # a route elsewhere keeps its name
     taken, renamed = {n for n in names if _is_name(n)}, {}
     for name in names:
         if name in taken:
@@ -671,6 +671,12 @@ def _notes(frame: pd.DataFrame, cleaning: Cleaning, origin: dt.datetime, has: di
     crossing = int(np.nansum(day_of[:, 1] > day_of[:, 0]))
     if crossing:
         cleaning.notes["visits crossing midnight (kept whole)"] = crossing
+    queues = set(pd.unique(frame["queue"]))
+    elsewhere = frame["next_queue"].notna() & ~frame["next_queue"].isin(queues)
+    if elsewhere.any():
+        names = ", ".join(map(repr, pd.unique(frame.loc[elsewhere, "next_queue"])[:3]))
+        what = f"rows routed to a queue not in the log ({names}): not simulated"
+        cleaning.notes[what] = int(elsewhere.sum())
     bots = int((frame["kind"] == "bot").sum())
     if bots:
         cleaning.notes["answered with no agent (bot or menu path)"] = bots
