@@ -286,3 +286,15 @@ def test_routes_to_a_queue_not_in_the_log_are_said_not_dropped_silently():
         log.cleaning.notes["rows routed to a queue not in the log ('Email Desk'): not simulated"]
         == 3
     )
+
+
+def test_a_backtest_whose_runs_have_no_contacts_counts_them_as_zero():
+    # A log of one contact: a run of its hour may see nobody. Such runs were left out
+    # of the simulated means, and when every run saw nobody the back-test crashed with
+    # a traceback ("need at least one array to concatenate").
+    result = sim.fit.fit(_table(_chat(1)), replications=4, seed=0, workers=1)
+    contacts = sim.run(result.scenario, replications=4, seed=0, workers=1).contacts()
+    per_run = contacts.groupby("replication").size().reindex(range(4), fill_value=0)
+    assert (per_run == 0).any()  # the case at hand (seed 0)
+    overall = result.backtest().overall
+    assert overall["simulated_arrivals"].iloc[0] == pytest.approx(per_run.mean())

@@ -150,8 +150,10 @@ def run_backtest(
         scenario, replications=replications, seed=seed, workers=workers, progress=progress
     )
     contacts = results.contacts()
+    # A run with no contact at all is a run with zero arrivals, not a run left out.
+    runs = dict(tuple(contacts.groupby("replication", sort=True)))
     simulated = [
-        _counted(_as_log(group), period) for _, group in contacts.groupby("replication", sort=True)
+        _counted(_as_log(runs.get(r, contacts.iloc[:0])), period) for r in range(replications)
     ]
     observed = _counted(observed_rows, period)
     tables = {}
