@@ -298,3 +298,12 @@ def test_a_backtest_whose_runs_have_no_contacts_counts_them_as_zero():
     assert (per_run == 0).any()  # the case at hand (seed 0)
     overall = result.backtest().overall
     assert overall["simulated_arrivals"].iloc[0] == pytest.approx(per_run.mean())
+
+
+def test_agent_visits_with_no_handle_time_are_said():
+    # Some desks stamp the answer when the agent closes the chat: every handle time 0,
+    # fitted as agents who serve in no time, with no word in the cleaning report.
+    table = _table(_chat())
+    table.loc[::4, "end"] = table.loc[::4, "answer"]
+    log = read_log(table)
+    assert log.cleaning.notes["answered by an agent with no handle time (end = answer)"] == 5

@@ -677,6 +677,9 @@ def _notes(frame: pd.DataFrame, cleaning: Cleaning, origin: dt.datetime, has: di
         names = ", ".join(map(repr, pd.unique(frame.loc[elsewhere, "next_queue"])[:3]))
         what = f"rows routed to a queue not in the log ({names}): not simulated"
         cleaning.notes[what] = int(elsewhere.sum())
+    instant = int(((frame["kind"] == "agent") & (frame["end"] == frame["answer"])).sum())
+    if instant:
+        cleaning.notes["answered by an agent with no handle time (end = answer)"] = instant
     bots = int((frame["kind"] == "bot").sum())
     if bots:
         cleaning.notes["answered with no agent (bot or menu path)"] = bots
