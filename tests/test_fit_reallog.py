@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.fit import LogError, read_log
+from sim.fit import LogError, parse_columns, read_log
 
 COLUMNS = ["queue", "contact", "arrive", "answer", "end", "outcome", "agent"]
 
@@ -307,3 +307,15 @@ def test_agent_visits_with_no_handle_time_are_said():
     table.loc[::4, "end"] = table.loc[::4, "answer"]
     log = read_log(table)
     assert log.cleaning.notes["answered by an agent with no handle time (end = answer)"] == 5
+
+
+def test_a_log_with_chinese_column_names_is_told_how_to_name_them():
+    table = _table(_chat())
+    table.columns = ["队列", "会话ID", "进线时间", "接入时间", "结束时间", "结果", "客服"]
+    with pytest.raises(LogError, match=r"missing column 'arrive' \(columns: 队列, 会话ID, ") as e:
+        read_log(table)
+    assert str(e.value).endswith("name yours with --columns arrive=COLUMN,answer=COLUMN,...")
+    mapping = "queue=队列,contact=会话ID,arrive=进线时间,answer=接入时间,end=结束时间"
+    mapping += ",outcome=结果,agent=客服"
+    named = read_log(table, columns=parse_columns(mapping)).frame
+    pd.testing.assert_frame_equal(named, read_log(_table(_chat())).frame)

@@ -531,10 +531,15 @@ def read_log(
     )
     if _is_contacts_csv(table):
         table = contacts_as_log(table)
-    for name in LOG_FIELDS[1:]:
-        if name not in table:
-            have = ", ".join(map(str, table.columns[:12]))
-            raise LogError(source, f"missing column {name!r} (columns: {have})", name)
+    missing = [name for name in LOG_FIELDS[1:] if name not in table]
+    if missing:
+        have = ", ".join(map(str, table.columns[:12]))
+        named = ",".join(f"{name}=COLUMN" for name in missing[:2]) + ",..." * (len(missing) > 2)
+        raise LogError(
+            source,
+            f"missing column {missing[0]!r} (columns: {have}); name yours with --columns {named}",
+            missing[0],
+        )
     if not len(table):
         raise LogError(source, "the log has no rows")
     cleaning.rows = len(table)
