@@ -319,3 +319,15 @@ def test_a_log_with_chinese_column_names_is_told_how_to_name_them():
     mapping += ",outcome=结果,agent=客服"
     named = read_log(table, columns=parse_columns(mapping)).frame
     pd.testing.assert_frame_equal(named, read_log(_table(_chat())).frame)
+
+
+def test_empty_rows_of_an_excel_export_are_left_out_not_broken(tmp_path):
+    # Excel saves rows that once held data as ",,,,,,": not contacts, and 5 of 25 rows
+    # counted as broken refused the whole log (more than 5%).
+    text = _table(_chat()).to_csv(index=False, lineterminator="\r\n") + ",,,,,,\r\n" * 5
+    (tmp_path / "export.csv").write_text(text, encoding="utf-8-sig")
+    log = read_log(tmp_path / "export.csv")
+    assert log.cleaning.notes["empty rows (every column blank): left out"] == 5
+    assert not log.cleaning.broken
+    assert log.cleaning.rows == 20
+    pd.testing.assert_frame_equal(log.frame, read_log(_table(_chat())).frame)

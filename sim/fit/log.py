@@ -540,6 +540,10 @@ def read_log(
             f"missing column {missing[0]!r} (columns: {have}); name yours with --columns {named}",
             missing[0],
         )
+    empty = _empty_rows(table)
+    if empty.any():  # Excel saves rows that once held data as ",,,,": not contacts
+        cleaning.notes["empty rows (every column blank): left out"] = int(empty.sum())
+        table = table[~empty]
     if not len(table):
         raise LogError(source, "the log has no rows")
     cleaning.rows = len(table)
@@ -579,6 +583,19 @@ def read_log(
     if cleaning.n_broken > max_broken * cleaning.rows or frame.empty:
         raise _too_broken(table, cleaning, max_broken, source)
     return _finish(frame, cleaning, origin, source, has)
+
+
+def _empty_rows(table: pd.DataFrame) -> np.ndarray:
+    """Rows with no value in any column (text columns: no text either)."""
+    empty = np.ones(len(table), dtype=bool)
+    for i in range(table.shape[1]):
+        rows = empty.nonzero()[0]  # only rows empty so far: few after the first column
+        values = table.iloc[rows, i]
+        blank = values.isna()
+        if pd.api.types.is_string_dtype(values) or pd.api.types.is_object_dtype(values):
+            blank |= values.astype("string").str.strip().eq("").fillna(True)
+        empty[rows] = blank.to_numpy(bool)
+    return empty
 
 
 def _mapped(table: pd.DataFrame, columns: dict[str, str], source: str) -> pd.DataFrame:
