@@ -331,3 +331,22 @@ def test_empty_rows_of_an_excel_export_are_left_out_not_broken(tmp_path):
     assert not log.cleaning.broken
     assert log.cleaning.rows == 20
     pd.testing.assert_frame_equal(log.frame, read_log(_table(_chat())).frame)
+
+
+def test_an_abandoned_visit_with_an_answer_time_is_abandoned_at_its_end():
+    # Chat exports stamp the agent's reply even when the shopper had left: the reply
+    # came after the end. Such rows were broken (before: moved a day on, a day's
+    # patience); the shopper gave up at the end, and the answer served nobody.
+    table = _table(_chat())
+    for i in (3, 5, 9):
+        arrive = pd.Timestamp(table.loc[i, "arrive"])
+        table.loc[i, "outcome"] = "abandoned"
+        table.loc[i, "end"] = (arrive + pd.Timedelta(seconds=60)).isoformat()
+        table.loc[i, "answer"] = (arrive + pd.Timedelta(seconds=90 if i < 9 else 30)).isoformat()
+    log = read_log(table)
+    assert not log.cleaning.broken
+    assert not log.cleaning.repaired
+    assert log.cleaning.notes["abandoned with an answer time: answer left out"] == 3
+    gone = log.frame[log.frame["kind"] == "abandoned"]
+    assert gone["answer"].isna().all()
+    assert ((gone["end"] - gone["arrive"]) == 60).all()

@@ -397,16 +397,22 @@ def _classify(frame: pd.DataFrame, raw: dict[str, np.ndarray], cleaning: Cleanin
     n = len(frame)
     reasons: dict[str, np.ndarray] = {}
     arrive = frame["arrive"].to_numpy(float)
-    answer = frame["answer"].to_numpy(float)
+    answer = frame["answer"].to_numpy(float, copy=True)
     end = frame["end"].to_numpy(float)
     outcome = frame["outcome"].fillna("").astype(str).str.strip().str.lower()
     frame["outcome"] = outcome
+    abandoned = outcome.isin(ABANDONED).to_numpy()
+    # A shopper who gave up was served by no answer: a reply after they left, or an
+    # automatic one before. Patience runs to the end.
+    replied = abandoned & raw["answer"]
+    if replied.any():
+        cleaning.notes["abandoned with an answer time: answer left out"] = int(replied.sum())
+        answer[replied] = np.nan
     reasons["arrive missing or not a time"] = np.isnan(arrive)
-    reasons["answer not a time"] = raw["answer"] & np.isnan(answer)
+    reasons["answer not a time"] = raw["answer"] & ~abandoned & np.isnan(answer)
     reasons["end not a time"] = raw["end"] & np.isnan(end)
     reasons["unknown outcome"] = ~outcome.isin(OUTCOMES).to_numpy()
     answered = outcome.isin(ANSWERED).to_numpy()
-    abandoned = outcome.isin(ABANDONED).to_numpy()
     reasons["answered without an answer time"] = answered & np.isnan(answer)
     reasons["answered or abandoned without an end time"] = (answered | abandoned) & np.isnan(end)
     broken = np.zeros(n, dtype=bool)
