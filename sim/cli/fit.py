@@ -32,10 +32,13 @@ if TYPE_CHECKING:
 __all__ = ["register"]
 
 LOG_HELP = (
-    "The log: CSV or Parquet, one row per contact per queue visit, columns queue (optional), "
+    "The log: CSV (UTF-8, UTF-16 or GB18030; delimited by , ; tab or |) or Parquet, one row "
+    "per contact per queue visit, columns queue (optional), "
     "arrive, answer (empty if never answered), end (service end, or when the contact gave up), "
     "outcome (answered/abandoned or the project's outcome names), optional agent, contact, "
-    "next_queue, resolved; times as ISO date-times, or seconds with --start. The project's "
+    "next_queue, resolved; times as ISO date-times (2026-11-16 09:05, 2026/11/16 9:05), "
+    "as Chinese tools write them (2026年11月16日 09:05), as Excel serial dates, or seconds "
+    "with --start (Unix times are refused: give the desk's local date-times). The project's "
     "own contacts.csv (sim run --out) is a log: its start comes from the metadata.json "
     "beside it, and of its replications the first is fitted unless --replication says "
     "which."
