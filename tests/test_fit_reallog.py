@@ -350,3 +350,22 @@ def test_an_abandoned_visit_with_an_answer_time_is_abandoned_at_its_end():
     gone = log.frame[log.frame["kind"] == "abandoned"]
     assert gone["answer"].isna().all()
     assert ((gone["end"] - gone["arrive"]) == 60).all()
+
+
+def test_trailing_empty_column_blank_lines_and_a_totals_row(tmp_path):
+    # Excel's trailing delimiter, blank lines between blocks, and a totals row at the end.
+    table = _table(_chat())
+    lines = table.to_csv(index=False).splitlines()
+    text = "\n".join([line + "," for line in lines[:10]] + [""] + lines[10:] + ["Total,,,,,20,"])
+    (tmp_path / "export.csv").write_text(text + "\n", encoding="utf-8")
+    log = read_log(tmp_path / "export.csv")
+    assert log.cleaning.broken == {"arrive missing or not a time": 1}  # the totals row
+    pd.testing.assert_frame_equal(log.frame, read_log(table).frame)
+
+
+def test_ids_with_leading_zeros_are_names_and_an_open_contact_is_a_broken_row():
+    table = _table(_chat(4)).assign(contact=["007", "7", "0007", "007"])
+    table.loc[3, "end"] = ""  # still open when the export ran
+    log = read_log(table, max_broken=0.5)
+    assert log.frame["contact"].tolist() == [0, 1, 2]
+    assert log.cleaning.broken == {"answered or abandoned without an end time": 1}
