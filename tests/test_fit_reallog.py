@@ -369,3 +369,17 @@ def test_ids_with_leading_zeros_are_names_and_an_open_contact_is_a_broken_row():
     log = read_log(table, max_broken=0.5)
     assert log.frame["contact"].tolist() == [0, 1, 2]
     assert log.cleaning.broken == {"answered or abandoned without an end time": 1}
+
+
+def test_resolved_flags_in_chinese_read_as_yes_and_no_and_unknown_words_are_said():
+    # A Chinese desk's 是否解决 column holds 是/否: read as unknown, the fit took resolution
+    # from routes alone, and the chat desk's resolution came out 0% (every visit routed).
+    table = _table(_chat()).assign(resolved=["yes", "no", "yes", "yes"] * 5)
+    chinese = table.assign(resolved=table["resolved"].map({"yes": "是", "no": "否"}))
+    expected = read_log(table).frame["resolved"]
+    pd.testing.assert_series_equal(read_log(chinese).frame["resolved"], expected)
+    solved = table.assign(resolved=table["resolved"].map({"yes": "已解决", "no": "未解决"}))
+    pd.testing.assert_series_equal(read_log(solved).frame["resolved"], expected)
+    odd = table.assign(resolved=["yes", "no", "perhaps", "yes"] * 5)
+    log = read_log(odd)
+    assert log.cleaning.notes["resolved values not read as yes or no ('perhaps'): unknown"] == 5

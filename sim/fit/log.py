@@ -54,8 +54,9 @@ ABANDONED = {"abandoned"}
 LOST = {"not_visible", "overflow", "closed"}  # never offered service
 UNFINISHED = {"unfinished", "pending"}
 OUTCOMES = ANSWERED | ABANDONED | LOST | UNFINISHED
-TRUE_WORDS = {"1", "true", "yes", "y", "t", "resolved"}
-FALSE_WORDS = {"0", "false", "no", "n", "f", "unresolved"}
+# With a Chinese desk's 是/否 and 已解决/未解决 (or 是否解决's 解决/未解决).
+TRUE_WORDS = {"1", "true", "yes", "y", "t", "resolved", "是", "已解决", "解决"}
+FALSE_WORDS = {"0", "false", "no", "n", "f", "unresolved", "否", "未解决", "不是"}
 ENCODINGS = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16", "gb18030": "GB18030"}
 DELIMITERS = (",", ";", "\t", "|")  # the first wins a tie
 # Clocks of two systems disagree by about a second: a reply stamped up to this long
@@ -298,13 +299,18 @@ def _time_origin(
     return dates
 
 
-def _resolved(values: pd.Series) -> np.ndarray:
+def _resolved(values: pd.Series, cleaning: Cleaning) -> np.ndarray:
+    """1.0, 0.0, or NaN (unknown): a word neither yes nor no is said, not guessed."""
     numbers = pd.to_numeric(values, errors="coerce")
     text = values.astype(str).str.strip().str.lower()
     text = text.where(numbers.isna(), numbers.astype(str).str.replace(".0", "", regex=False))
     out = np.full(len(values), np.nan)
     out[text.isin(TRUE_WORDS).to_numpy()] = 1.0
     out[text.isin(FALSE_WORDS).to_numpy()] = 0.0
+    odd = np.isnan(out) & _text(values).notna().to_numpy()
+    if odd.any():
+        words = ", ".join(map(repr, pd.unique(values[odd].astype(str).str.strip())[:3]))
+        cleaning.notes[f"resolved values not read as yes or no ({words}): unknown"] = int(odd.sum())
     return out
 
 
@@ -581,7 +587,7 @@ def read_log(
     frame["contact"] = _contacts(table["contact"]) if has["contact"] else np.arange(len(table))
     frame["next_queue"] = _text(table["next_queue"]) if has["next_queue"] else pd.NA
     _scenario_names(frame, cleaning)
-    frame["resolved"] = _resolved(table["resolved"]) if has["resolved"] else np.nan
+    frame["resolved"] = _resolved(table["resolved"], cleaning) if has["resolved"] else np.nan
     if "hop" in table:
         frame["hop"] = table["hop"].to_numpy()
     frame["external"] = _external(frame, has["contact"])
