@@ -383,3 +383,24 @@ def test_resolved_flags_in_chinese_read_as_yes_and_no_and_unknown_words_are_said
     odd = table.assign(resolved=["yes", "no", "perhaps", "yes"] * 5)
     log = read_log(odd)
     assert log.cleaning.notes["resolved values not read as yes or no ('perhaps'): unknown"] == 5
+
+
+@pytest.mark.parametrize("links", ["next_queue", "contact"])
+def test_without_a_resolved_column_resolution_is_the_share_not_routed_on(links):
+    # The resolved column is optional: resolution is then the share of agent-answered
+    # visits not routed on. Only the routed visits were counted, so resolution was 0%.
+    rows = _chat()
+    for i in (2, 7, 11, 15):  # 4 of 20 chats go on to email an hour later
+        arrive = rows[i][3] + pd.Timedelta(hours=1)
+        later = arrive + pd.Timedelta(minutes=30)
+        end = later + pd.Timedelta(minutes=5)
+        rows.append(("email", rows[i][1], arrive, later, end, "answered", "E1"))
+    table = _table(rows)
+    if links == "next_queue":
+        table["next_queue"] = ["email" if i in (2, 7, 11, 15) else "" for i in range(len(rows))]
+        table["contact"] = ""
+    result = sim.fit.fit(table, replications=1, workers=1)
+    chat = result.queue("chat").routes
+    assert chat.resolution.value == pytest.approx(16 / 20)
+    assert chat.resolution.n == 20
+    assert chat.on_unresolved["email"].value == 1.0

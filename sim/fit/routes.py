@@ -59,11 +59,18 @@ def fit_routes(queue: str, frame: pd.DataFrame, queues: list[str]) -> RouteFit:
     """Resolution and routes of ``queue`` from its rows of the cleaned log."""
     agent = frame[frame["kind"] == "agent"]
     answered = frame[frame["kind"].isin(["agent", "bot"])]
-    known = agent["resolved"].notna() | agent["next_queue"].notna()
+    flagged = bool(agent["resolved"].notna().any())
+    # With flags, a visit is known by its flag or by a route on; without any, every
+    # visit is, resolved when not routed on.
+    known = (
+        agent["resolved"].notna() | agent["next_queue"].notna()
+        if flagged
+        else pd.Series(True, index=agent.index)
+    )
     resolution = None
-    if known.any() and (agent["resolved"].notna().any() or frame["next_queue"].notna().any()):
+    if known.any() and (flagged or frame["next_queue"].notna().any()):
         unresolved = _unresolved(agent[known])
-        method = "resolved flag" if agent["resolved"].notna().any() else "not routed on"
+        method = "resolved flag" if flagged else "not routed on"
         resolution = share(int((~unresolved.astype(bool)).sum()), int(known.sum()), method)
     open_rows = answered[_unresolved(answered).astype(bool)]
     abandoned = frame[frame["kind"] == "abandoned"]
