@@ -404,3 +404,13 @@ def test_without_a_resolved_column_resolution_is_the_share_not_routed_on(links):
     assert chat.resolution.value == pytest.approx(16 / 20)
     assert chat.resolution.n == 20
     assert chat.on_unresolved["email"].value == 1.0
+
+
+def test_a_row_without_a_queue_in_a_log_with_queues_is_broken_not_a_queue_of_its_own():
+    # Contacts that left before choosing a skill group have no queue in the export; they
+    # became a queue named after the file, a desk of their own in the fitted scenario.
+    table = _table(_chat()).assign(queue=["chat", "email"] * 10)
+    table.loc[4, "queue"] = ""
+    log = read_log(table, max_broken=0.1)
+    assert log.queues == ["chat", "email"]
+    assert log.cleaning.broken == {"queue missing": 1}

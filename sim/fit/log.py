@@ -414,6 +414,7 @@ def _classify(frame: pd.DataFrame, raw: dict[str, np.ndarray], cleaning: Cleanin
     if replied.any():
         cleaning.notes["abandoned with an answer time: answer left out"] = int(replied.sum())
         answer[replied] = np.nan
+    reasons["queue missing"] = ~raw["queue"]
     reasons["arrive missing or not a time"] = np.isnan(arrive)
     reasons["answer not a time"] = raw["answer"] & ~abandoned & np.isnan(answer)
     reasons["end not a time"] = raw["end"] & np.isnan(end)
@@ -543,23 +544,8 @@ def read_log(
     )
     if _is_contacts_csv(table):
         table = contacts_as_log(table)
-    missing = [name for name in LOG_FIELDS[1:] if name not in table]
-    if missing:
-        have = ", ".join(map(str, table.columns[:12]))
-        named = ",".join(f"{name}=COLUMN" for name in missing[:2]) + ",..." * (len(missing) > 2)
-        raise LogError(
-            source,
-            f"missing column {missing[0]!r} (columns: {have}); name yours with --columns {named}",
-            missing[0],
-        )
-    empty = _empty_rows(table)
-    if empty.any():  # Excel saves rows that once held data as ",,,,": not contacts
-        cleaning.notes["empty rows (every column blank): left out"] = int(empty.sum())
-        table = table[~empty]
-    if not len(table):
-        raise LogError(source, "the log has no rows")
-    cleaning.rows = len(table)
-    table = _repeated_rows(table, cleaning)
+    _require_columns(table, source)
+    table = _repeated_rows(_rows(table, cleaning, source), cleaning)
     origin, scale = _time_origin(table, path, start, source)
     if scale == EXCEL_DAY:
         cleaning.notes["rows with times as Excel serial dates (days since 1899-12-30)"] = len(table)
@@ -576,6 +562,9 @@ def read_log(
         }
     )
     frame["answer"], frame["end"] = on_arrival_clock(arrive[1], answer, end)
+    # A log without queues is one queue, named after the file; in a log with them, a row
+    # without one is broken (a contact that left before choosing one).
+    present["queue"] = frame["queue"].notna().to_numpy() | frame["queue"].isna().all()
     default_queue = path.stem if path is not None else "queue"
     frame["queue"] = frame["queue"].fillna(default_queue).astype(str)
     # A column nobody filled in (exports keep them) is no column: an empty agent column
@@ -595,6 +584,30 @@ def read_log(
     if cleaning.n_broken > max_broken * cleaning.rows or frame.empty:
         raise _too_broken(table, cleaning, max_broken, source)
     return _finish(frame, cleaning, origin, source, has)
+
+
+def _require_columns(table: pd.DataFrame, source: str) -> None:
+    missing = [name for name in LOG_FIELDS[1:] if name not in table]
+    if missing:
+        have = ", ".join(map(str, table.columns[:12]))
+        named = ",".join(f"{name}=COLUMN" for name in missing[:2]) + ",..." * (len(missing) > 2)
+        raise LogError(
+            source,
+            f"missing column {missing[0]!r} (columns: {have}); name yours with --columns {named}",
+            missing[0],
+        )
+
+
+def _rows(table: pd.DataFrame, cleaning: Cleaning, source: str) -> pd.DataFrame:
+    """The table without empty rows (Excel saves rows that once held data as ``,,,,``)."""
+    empty = _empty_rows(table)
+    if empty.any():
+        cleaning.notes["empty rows (every column blank): left out"] = int(empty.sum())
+        table = table[~empty]
+    if not len(table):
+        raise LogError(source, "the log has no rows")
+    cleaning.rows = len(table)
+    return table
 
 
 def _empty_rows(table: pd.DataFrame) -> np.ndarray:
