@@ -414,3 +414,21 @@ def test_a_row_without_a_queue_in_a_log_with_queues_is_broken_not_a_queue_of_its
     log = read_log(table, max_broken=0.1)
     assert log.queues == ["chat", "email"]
     assert log.cleaning.broken == {"queue missing": 1}
+
+
+def test_answers_to_the_minute_beside_arrivals_to_the_second_are_clock_skew():
+    # Arrivals from the chat system to the second, answers and ends from a ticket tool
+    # to the minute: an answer 20 s after an arrival at 09:00:30 reads 09:00, 30 s early.
+    rows = []
+    for i in range(20):
+        arrive = pd.Timestamp("2026-11-02T09:00:30") + pd.Timedelta(minutes=7 * i)
+        answer = arrive + pd.Timedelta(seconds=20)
+        end = answer + pd.Timedelta(seconds=200 + 9 * i)
+        rows.append(("chat", f"C{i}", arrive, answer, end, "answered", f"A{i % 3}"))
+    table = _table(rows)
+    table[["answer", "end"]] = _table(rows, fmt="%Y-%m-%d %H:%M")[["answer", "end"]]
+    log = read_log(table)
+    assert not log.cleaning.broken
+    assert log.cleaning.repaired == {
+        "answer before arrive up to 65 s early (clock skew): set equal": 20
+    }

@@ -363,9 +363,9 @@ def _contacts(values: pd.Series) -> np.ndarray:
     return codes.astype(np.int64)
 
 
-def _resolution(*times: np.ndarray) -> float:
-    """The clock's step: 60 s when every time given is on a whole minute, else 0."""
-    present = np.concatenate([t[~np.isnan(t)] for t in times])
+def _resolution(times: np.ndarray) -> float:
+    """A column's clock step: 60 s when every time in it is on a whole minute, else 0."""
+    present = times[~np.isnan(times)]
     return 60.0 if present.size and bool(np.all(np.mod(present, 60.0) == 0)) else 0.0
 
 
@@ -374,7 +374,7 @@ def _repair_order(
     earlier: np.ndarray,
     broken: np.ndarray,
     queue: pd.Series,
-    skew_limit: float,
+    skew_limit: float | np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``later`` must not precede ``earlier``: clock skew clamps, a date rollover adds a day.
 
@@ -396,6 +396,32 @@ def _repair_order(
     rollover = valid & (gap > skew_limit) & (gap < DAY) & (DAY - gap <= longest)
     later[rollover] += DAY
     return later, skew, rollover
+
+
+def _repair_times(
+    arrive: np.ndarray, answer: np.ndarray, end: np.ndarray, broken: np.ndarray, queue: pd.Series
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Answers and ends repaired for clock skew and date rollovers, and the rows of each."""
+    # Times written to the minute read up to a minute apart for events a second apart.
+    step = {
+        name: _resolution(t) for name, t in (("arrive", arrive), ("answer", answer), ("end", end))
+    }
+    skew = CLOCK_SKEW + max(step["arrive"], step["answer"])
+    answer, answer_skew, answer_roll = _repair_order(answer, arrive, broken, queue, skew)
+    follows = np.where(np.isnan(answer), step["arrive"], step["answer"])
+    end_skew = CLOCK_SKEW + np.fmax(step["end"], follows)
+    end, end_skewed, end_roll = _repair_order(end, np.fmax(answer, arrive), broken, queue, end_skew)
+    most = end_skew[end_skewed].max(initial=CLOCK_SKEW)
+    return (
+        answer,
+        end,
+        {
+            f"answer before arrive up to {skew:g} s early (clock skew): set equal": answer_skew,
+            "answer stamped with the previous day's date: moved a day on": answer_roll,
+            f"end before answer up to {most:g} s early (clock skew): set equal": end_skewed,
+            "end stamped with the previous day's date: moved a day on": end_roll,
+        },
+    )
 
 
 def _classify(frame: pd.DataFrame, raw: dict[str, np.ndarray], cleaning: Cleaning) -> pd.DataFrame:
@@ -425,11 +451,7 @@ def _classify(frame: pd.DataFrame, raw: dict[str, np.ndarray], cleaning: Cleanin
     broken = np.zeros(n, dtype=bool)
     for mask in reasons.values():
         broken |= mask
-    queue = frame["queue"]
-    # Times written to the minute read up to a minute apart for events a second apart.
-    skew = CLOCK_SKEW + _resolution(arrive, answer, end)
-    answer, answer_skew, answer_roll = _repair_order(answer, arrive, broken, queue, skew)
-    end, end_skew, end_roll = _repair_order(end, np.fmax(answer, arrive), broken, queue, skew)
+    answer, end, repairs = _repair_times(arrive, answer, end, broken, frame["queue"])
     reasons["answer before arrive (not clock skew or a date rollover)"] = ~broken & (
         answer < arrive
     )
@@ -443,12 +465,7 @@ def _classify(frame: pd.DataFrame, raw: dict[str, np.ndarray], cleaning: Cleanin
             cleaning.broken[reason] = int(new.sum())
             cleaning.first[reason] = int(frame.index[new][0])
         broken |= mask
-    for what, mask in (
-        (f"answer before arrive up to {skew:g} s early (clock skew): set equal", answer_skew),
-        ("answer stamped with the previous day's date: moved a day on", answer_roll),
-        (f"end before answer up to {skew:g} s early (clock skew): set equal", end_skew),
-        ("end stamped with the previous day's date: moved a day on", end_roll),
-    ):
+    for what, mask in repairs.items():
         if (mask & ~broken).any():
             cleaning.repaired[what] = int((mask & ~broken).sum())
     frame["answer"], frame["end"] = answer, end
