@@ -432,3 +432,16 @@ def test_answers_to_the_minute_beside_arrivals_to_the_second_are_clock_skew():
     assert log.cleaning.repaired == {
         "answer before arrive up to 65 s early (clock skew): set equal": 20
     }
+
+
+def test_a_roster_without_an_agent_column_says_availability_was_not_measured():
+    # With a roster and no agent column nobody's presence is seen: the file's comment
+    # read "availability (effective/present) 72000000000000.00 overall".
+    table = _table(_chat()).drop(columns="agent")
+    roster = pd.DataFrame(
+        {"start": ["2026-11-02T08:00"], "end": ["2026-11-02T12:00"], "agents": [2]}
+    )
+    text = sim.fit.fit(table, roster=roster, replications=1, workers=1).to_yaml()
+    staff = next(line for line in text.splitlines() if line.strip().startswith("staff:"))
+    assert "availability not measured (no agent column): the roster as scheduled" in staff
+    assert "0000000" not in text

@@ -165,13 +165,16 @@ def _queue_block(q: QueueFit, queues: list[str]) -> Block:
         block.add("arrivals", _arrivals_block(q.arrivals))
     s = q.staffing
     table = s.intervals
-    mean_avail = float(np.nansum(table["effective"]) / max(np.nansum(table["present"]), 1e-12))
-    block.add(
-        "staff",
-        s.shifts or 0,
-        f"effective agents per interval, {s.source}; availability (effective/present) "
-        f"{mean_avail:.2f} overall, per interval in the report",
+    present = float(np.nansum(table["present"]))
+    availability = (
+        f"availability (effective/present) {np.nansum(table['effective']) / present:.2f} "
+        "overall, per interval in the report"
+        if present > 0
+        else "availability not measured (no agent column): the roster as scheduled"
+        if s.source == "roster"  # with a roster and no agent column, presence is not seen
+        else "no agent present in the log"
     )
+    block.add("staff", s.shifts or 0, f"effective agents per interval, {s.source}; {availability}")
     if q.bot is not None:
         b = q.bot
         note = (
