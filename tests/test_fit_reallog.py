@@ -445,3 +445,14 @@ def test_a_roster_without_an_agent_column_says_availability_was_not_measured():
     staff = next(line for line in text.splitlines() if line.strip().startswith("staff:"))
     assert "availability not measured (no agent column): the roster as scheduled" in staff
     assert "0000000" not in text
+
+
+def test_a_log_of_contacts_all_still_open_says_so():
+    # An export taken mid-shift of open contacts only: "0 of 20 rows are broken, more
+    # than 5% (most: 0 none)" said nothing true.
+    with pytest.raises(LogError) as error:
+        read_log(_table(_chat()).assign(outcome="pending"))
+    assert str(error.value) == (
+        "<DataFrame>: outcome: no visit to fit: 20 of 20 rows unfinished at the end of the "
+        "log (left out)"
+    )

@@ -54,6 +54,7 @@ ABANDONED = {"abandoned"}
 LOST = {"not_visible", "overflow", "closed"}  # never offered service
 UNFINISHED = {"unfinished", "pending"}
 OUTCOMES = ANSWERED | ABANDONED | LOST | UNFINISHED
+UNFINISHED_NOTE = "unfinished at the end of the log: left out"
 # With a Chinese desk's 是/否 and 已解决/未解决 (or 是否解决's 解决/未解决).
 TRUE_WORDS = {"1", "true", "yes", "y", "t", "resolved", "是", "已解决", "解决"}
 FALSE_WORDS = {"0", "false", "no", "n", "f", "unresolved", "否", "未解决", "不是"}
@@ -471,7 +472,7 @@ def _classify(frame: pd.DataFrame, raw: dict[str, np.ndarray], cleaning: Cleanin
     frame["answer"], frame["end"] = answer, end
     unfinished = ~broken & outcome.isin(UNFINISHED).to_numpy()
     if unfinished.any():
-        cleaning.notes["unfinished at the end of the log: left out"] = int(unfinished.sum())
+        cleaning.notes[UNFINISHED_NOTE] = int(unfinished.sum())
     return frame[~broken & ~unfinished].reset_index(drop=True)
 
 
@@ -598,8 +599,17 @@ def read_log(
         frame["hop"] = table["hop"].to_numpy()
     frame["external"] = _external(frame, has["contact"])
     frame = _classify(frame, present, cleaning)
-    if cleaning.n_broken > max_broken * cleaning.rows or frame.empty:
+    if cleaning.n_broken > max_broken * cleaning.rows:
         raise _too_broken(table, cleaning, max_broken, source)
+    if frame.empty:  # every row unfinished (and the few others broken)
+        unfinished = cleaning.notes.get(UNFINISHED_NOTE, 0)
+        raise LogError(
+            source,
+            f"no visit to fit: {unfinished:,} of {cleaning.rows:,} rows unfinished at the end "
+            f"of the log (left out)"
+            + (f", {cleaning.n_broken:,} broken" * bool(cleaning.n_broken)),
+            "outcome",
+        )
     return _finish(frame, cleaning, origin, source, has)
 
 
