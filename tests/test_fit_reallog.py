@@ -456,3 +456,12 @@ def test_a_log_of_contacts_all_still_open_says_so():
         "<DataFrame>: outcome: no visit to fit: 20 of 20 rows unfinished at the end of the "
         "log (left out)"
     )
+
+
+def test_header_names_with_spaces_around_them_are_the_names(tmp_path):
+    # Exports pad headers (" arrive", "end\u00a0" after a hand edit in Excel); the log was
+    # refused for a missing column whose name was right there.
+    table = _table(_chat())
+    padded = table.rename(columns={"arrive": " arrive", "end": "end\u00a0", "agent": "agent "})
+    padded.to_csv(tmp_path / "export.csv", index=False)
+    pd.testing.assert_frame_equal(read_log(tmp_path / "export.csv").frame, read_log(table).frame)

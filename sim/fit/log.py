@@ -554,6 +554,9 @@ def read_log(
         path = Path(log)
         table = read_table(path)
     source = "<DataFrame>" if path is None else str(path)
+    stripped = [str(c).strip() for c in table.columns]  # " arrive", "end\u00a0" from Excel
+    if len(set(stripped)) == len(stripped):
+        table = table.set_axis(stripped, axis=1)
     cleaning = Cleaning()
     if table.attrs.get("encoding", "UTF-8") != "UTF-8":
         cleaning.notes[f"rows read as {table.attrs['encoding']} text (not UTF-8)"] = len(table)
