@@ -465,3 +465,16 @@ def test_header_names_with_spaces_around_them_are_the_names(tmp_path):
     padded = table.rename(columns={"arrive": " arrive", "end": "end\u00a0", "agent": "agent "})
     padded.to_csv(tmp_path / "export.csv", index=False)
     pd.testing.assert_frame_equal(read_log(tmp_path / "export.csv").frame, read_log(table).frame)
+
+
+@pytest.mark.parametrize("title", ["客服会话记录 2026-11\n", "客服会话记录,,,,,,\n\n", "\n\n"])
+def test_title_lines_above_the_header_are_left_out_and_said(tmp_path, title):
+    # Exports put a title (or an Excel title cell, or blank lines) above the header; the
+    # log was refused for missing columns named after the title.
+    table = _table(_chat())
+    (tmp_path / "export.csv").write_text(title + table.to_csv(index=False), encoding="utf-8")
+    log = read_log(tmp_path / "export.csv")
+    pd.testing.assert_frame_equal(log.frame, read_log(table).frame)
+    assert log.cleaning.notes["lines above the header (a title, or blank): left out"] == (
+        title.count("\n")
+    )

@@ -60,6 +60,7 @@ TRUE_WORDS = {"1", "true", "yes", "y", "t", "resolved", "是", "已解决", "解
 FALSE_WORDS = {"0", "false", "no", "n", "f", "unresolved", "否", "未解决", "不是"}
 ENCODINGS = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16", "gb18030": "GB18030"}
 DELIMITERS = (",", ";", "\t", "|")  # the first wins a tie
+HEADER_SEARCH = 20  # lines searched for the header below a title
 # Clocks of two systems disagree by about a second: a reply stamped up to this long
 # before the arrival is a clock difference, not a broken row.
 CLOCK_SKEW = 5.0
@@ -161,10 +162,12 @@ def read_table(path: str | Path) -> pd.DataFrame:
         except (OSError, ValueError) as exc:
             raise LogError(str(path), f"cannot read Parquet: {exc}") from None
     encoding = _encoding(path)
+    above, sep = _header(path, encoding)
     try:
         table = pd.read_csv(
             path,
-            sep=_delimiter(path, encoding),
+            sep=sep,
+            skiprows=above,
             encoding=encoding,
             dtype=str,
             keep_default_na=False,
@@ -173,6 +176,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise LogError(str(path), f"cannot read CSV: {str(exc).splitlines()[0]}") from None
     table.attrs["encoding"] = ENCODINGS[encoding]
+    table.attrs["above header"] = above
     return table
 
 
@@ -198,16 +202,21 @@ def _encoding(path: Path) -> str:
     raise LogError(str(path), "cannot read CSV: not UTF-8, UTF-16 or GB18030 text")
 
 
-def _delimiter(path: Path, encoding: str) -> str:
-    """The delimiter of a CSV export: the comma, semicolon, tab or bar its header holds most.
+def _header(path: Path, encoding: str) -> tuple[int, str]:
+    """The lines above a CSV export's header, and its delimiter.
 
-    Excel writes ``;`` where the decimal mark is a comma, and tabs for "Text"; a header
-    holds one delimiter between every two names and, in practice, no other.
+    Exports put a title (or an Excel title cell, or blank lines) above the header: lines
+    with at most one value, before the first with three or more. The delimiter is the
+    comma, semicolon, tab or bar that line holds most of (Excel writes ``;`` where the
+    decimal mark is a comma, and tabs for "Text").
     """
     with path.open(encoding=encoding, errors="replace", newline="") as file:
-        header = file.readline()
-    counts = {sep: header.count(sep) for sep in DELIMITERS}
-    return max(DELIMITERS, key=lambda sep: counts[sep]) if any(counts.values()) else ","
+        lines = [line for _, line in zip(range(HEADER_SEARCH), file, strict=False)]
+    for above, line in enumerate(lines):
+        sep = max(DELIMITERS, key=line.count)  # the first wins a tie
+        if sum(bool(field.strip()) for field in line.split(sep)) >= 3:
+            return above, sep
+    return 0, ","
 
 
 def _metadata_start(path: Path) -> dt.datetime | None:
@@ -558,6 +567,10 @@ def read_log(
     if len(set(stripped)) == len(stripped):
         table = table.set_axis(stripped, axis=1)
     cleaning = Cleaning()
+    if table.attrs.get("above header"):
+        cleaning.notes["lines above the header (a title, or blank): left out"] = table.attrs[
+            "above header"
+        ]
     if table.attrs.get("encoding", "UTF-8") != "UTF-8":
         cleaning.notes[f"rows read as {table.attrs['encoding']} text (not UTF-8)"] = len(table)
     table = _one_replication(
