@@ -478,3 +478,15 @@ def test_title_lines_above_the_header_are_left_out_and_said(tmp_path, title):
     assert log.cleaning.notes["lines above the header (a title, or blank): left out"] == (
         title.count("\n")
     )
+
+
+def test_contact_ids_rounded_by_excel_are_refused_on_one_line():
+    # Excel shows a 12-digit order number as 1.23457E+11 and saves it so: thousands of
+    # contacts then share one id, read as one contact's visits (arrivals undercounted).
+    table = _table(_chat()).assign(contact=[f"1.2345{i % 2}E+11" for i in range(20)])
+    with pytest.raises(LogError) as error:
+        read_log(table)
+    assert str(error.value) == (
+        "<DataFrame>: contact: row 1, contact '1.23450E+11': ids in Excel's scientific "
+        "notation, rounded so that different contacts share one: save the column as text"
+    )

@@ -60,6 +60,8 @@ TRUE_WORDS = {"1", "true", "yes", "y", "t", "resolved", "是", "已解决", "解
 FALSE_WORDS = {"0", "false", "no", "n", "f", "unresolved", "否", "未解决", "不是"}
 ENCODINGS = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16", "gb18030": "GB18030"}
 DELIMITERS = (",", ";", "\t", "|")  # the first wins a tie
+# An id Excel showed and saved as 1.23457E+11: the digits past the sixth are lost.
+_EXCEL_ROUNDED = r"\d(?:\.\d+)?[eE]\+\d+"
 HEADER_SEARCH = 20  # lines searched for the header below a title
 # Clocks of two systems disagree by about a second: a reply stamped up to this long
 # before the arrival is a clock difference, not a broken row.
@@ -361,6 +363,22 @@ def _is_name(name: str) -> bool:
     return True
 
 
+def _refuse_rounded_ids(values: pd.Series, source: str) -> None:
+    """Refuse ids Excel wrote in scientific notation: rounded, they join contacts."""
+    if not (pd.api.types.is_string_dtype(values) or pd.api.types.is_object_dtype(values)):
+        return
+    rounded = values.astype("string").str.strip().str.fullmatch(_EXCEL_ROUNDED).fillna(False)
+    if rounded.any():
+        row = rounded.index[rounded.to_numpy(bool)][0]  # the file's row, from 0
+        raise LogError(
+            source,
+            f"row {row + 1}, contact {str(values[row]).strip()!r}: ids in Excel's "
+            "scientific notation, rounded so that different contacts share one: save the "
+            "column as text",
+            "contact",
+        )
+
+
 def _contacts(values: pd.Series) -> np.ndarray:
     """Contact ids numbered 0, 1, ... in order of first appearance, whatever they look like.
 
@@ -607,6 +625,8 @@ def read_log(
         name: name in table and bool(_text(table[name]).notna().any()) for name in OPTIONAL_FIELDS
     }
     frame["agent"] = _text(table["agent"]) if has["agent"] else pd.NA
+    if has["contact"]:
+        _refuse_rounded_ids(table["contact"], source)
     frame["contact"] = _contacts(table["contact"]) if has["contact"] else np.arange(len(table))
     frame["next_queue"] = _text(table["next_queue"]) if has["next_queue"] else pd.NA
     _scenario_names(frame, cleaning)
