@@ -490,3 +490,18 @@ def test_contact_ids_rounded_by_excel_are_refused_on_one_line():
         "<DataFrame>: contact: row 1, contact '1.23450E+11': ids in Excel's scientific "
         "notation, rounded so that different contacts share one: save the column as text"
     )
+
+
+@pytest.mark.parametrize("column", ["arrive", "end"])
+def test_a_time_column_of_dates_alone_is_refused_on_one_line(column):
+    # Excel saves a CSV as it shows it: a column formatted as a date loses its times, and
+    # every contact then arrived (or ended) at midnight.
+    table = _table(_chat())
+    table[column] = _table(_chat(), fmt="%Y/%m/%d")[column]
+    with pytest.raises(LogError) as error:
+        read_log(table)
+    assert str(error.value) == (
+        f"<DataFrame>: {column}: every {column} time is a midnight (row 1: "
+        f"'2026/11/02'): dates without their times; format the column as date and time "
+        "before saving the CSV"
+    )

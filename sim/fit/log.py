@@ -63,6 +63,7 @@ DELIMITERS = (",", ";", "\t", "|")  # the first wins a tie
 # An id Excel showed and saved as 1.23457E+11: the digits past the sixth are lost.
 _EXCEL_ROUNDED = r"\d(?:\.\d+)?[eE]\+\d+"
 HEADER_SEARCH = 20  # lines searched for the header below a title
+MIN_DATED = 10  # a column of at least this many midnights holds dates, not times
 # Clocks of two systems disagree by about a second: a reply stamped up to this long
 # before the arrival is a clock difference, not a broken row.
 CLOCK_SKEW = 5.0
@@ -363,6 +364,32 @@ def _is_name(name: str) -> bool:
     return True
 
 
+def _visit_times(
+    table: pd.DataFrame, origin: dt.datetime, scale: float | None, source: str
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Arrive, answer and end in seconds from ``origin``, durations true across offsets."""
+    arrive, answer, end = (log_times(table[c], origin, scale) for c in LOG_FIELDS[1:4])
+    if scale != 1.0:  # date-times (not seconds from --start)
+        for name, (seconds, _) in zip(LOG_FIELDS[1:4], (arrive, answer, end), strict=True):
+            _refuse_dates_alone(table[name], seconds, source)
+    answer_s, end_s = on_arrival_clock(arrive[1], answer, end)
+    return arrive[0], answer_s, end_s
+
+
+def _refuse_dates_alone(values: pd.Series, seconds: pd.Series, source: str) -> None:
+    """Refuse a time column of dates alone: Excel saves a CSV as it shows it."""
+    known = seconds.dropna()
+    if len(known) >= MIN_DATED and bool((np.mod(known.to_numpy(float), DAY) == 0).all()):
+        row = known.index[0]
+        raise LogError(
+            source,
+            f"every {values.name} time is a midnight (row {row + 1}: "
+            f"{str(values[row]).strip()!r}): dates without their times; format the column as "
+            "date and time before saving the CSV",
+            str(values.name),
+        )
+
+
 def _refuse_rounded_ids(values: pd.Series, source: str) -> None:
     """Refuse ids Excel wrote in scientific notation: rounded, they join contacts."""
     if not (pd.api.types.is_string_dtype(values) or pd.api.types.is_object_dtype(values)):
@@ -603,17 +630,16 @@ def read_log(
         cleaning.notes["rows with times as Excel serial dates (days since 1899-12-30)"] = len(table)
     present = {c: (table[c].notna() & (table[c].astype(str).str.strip() != "")).to_numpy()
                for c in ("answer", "end")}  # fmt: skip
-    arrive, answer, end = (log_times(table[c], origin, scale) for c in LOG_FIELDS[1:4])
+    arrive, answer, end = _visit_times(table, origin, scale, source)
     frame = pd.DataFrame(
         {
             "queue": _text(table["queue"]) if "queue" in table else None,
-            "arrive": arrive[0],
-            "answer": None,
-            "end": None,
+            "arrive": arrive,
+            "answer": answer,
+            "end": end,
             "outcome": table["outcome"],
         }
     )
-    frame["answer"], frame["end"] = on_arrival_clock(arrive[1], answer, end)
     # A log without queues is one queue, named after the file; in a log with them, a row
     # without one is broken (a contact that left before choosing one).
     present["queue"] = frame["queue"].notna().to_numpy() | frame["queue"].isna().all()
