@@ -505,3 +505,14 @@ def test_a_time_column_of_dates_alone_is_refused_on_one_line(column):
         f"'2026/11/02'): dates without their times; format the column as date and time "
         "before saving the CSV"
     )
+
+
+def test_a_utc_column_beside_a_local_one_with_offsets_gives_true_durations():
+    # Arrivals stamped by the shop in local time (+08:00), answers and ends by a service
+    # in UTC (Z): with the offsets dropped, answers read 8 h early (and were moved a day on).
+    table = _table(_chat())
+    zoned = table.assign(arrive=table["arrive"] + "+08:00")
+    for column in ("answer", "end"):
+        utc = pd.to_datetime(table[column]) - pd.Timedelta(hours=8)
+        zoned[column] = utc.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    pd.testing.assert_frame_equal(read_log(zoned).frame, read_log(table).frame)
