@@ -3,11 +3,11 @@
 ``sim.fit(log)`` reads a contact log (CSV, Parquet or a DataFrame; the project's own
 ``contacts.csv`` too), cleans it and reports what it repaired or rejected, fits each
 queue's arrivals, staffing, bot path, handle time, patience and routes, and returns a
-:class:`FitResult` whose scenario ``sim run`` accepts. One module per concept: ``log``
-(reading, cleaning), ``clock`` (the log's times), ``estimate`` (estimates with CIs,
-maximum likelihood), ``arrivals``, ``staffing``, ``bot``, ``handle``, ``patience``,
-``routes``, ``write`` (the scenario file), ``backtest`` and ``result`` (the API);
-``synthetic`` makes realistic messy logs.
+:class:`FitResult` whose scenario ``sim run`` accepts. One module per concept: ``table``
+(the file), ``log`` (reading, cleaning), ``clock`` (the log's times), ``estimate``
+(estimates with CIs, maximum likelihood), ``arrivals``, ``staffing``, ``bot``,
+``handle``, ``patience``, ``routes``, ``write`` (the scenario file), ``backtest`` and
+``result`` (the API); ``synthetic`` makes realistic messy logs.
 The engine never imports this package.
 
 The package is callable: ``sim.fit(log, ...)`` is :func:`sim.fit.fit`, the API of

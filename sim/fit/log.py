@@ -10,7 +10,6 @@ with more broken rows than the threshold is refused as bad input.
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import json
 import re
@@ -22,7 +21,6 @@ import numpy as np
 import pandas as pd
 from pydantic import TypeAdapter, ValidationError
 
-from sim.errors import ScenarioError
 from sim.fit.clock import (
     EXCEL_DAY,
     log_times,
@@ -31,6 +29,7 @@ from sim.fit.clock import (
     on_arrival_clock,
     wall_clock_seconds,
 )
+from sim.fit.table import LogError, read_table
 from sim.scenario import MAX_NAME_LENGTH, Name
 
 __all__ = [
@@ -58,11 +57,8 @@ UNFINISHED_NOTE = "unfinished at the end of the log: left out"
 # With a Chinese desk's 是/否 and 已解决/未解决 (or 是否解决's 解决/未解决).
 TRUE_WORDS = {"1", "true", "yes", "y", "t", "resolved", "是", "已解决", "解决"}
 FALSE_WORDS = {"0", "false", "no", "n", "f", "unresolved", "否", "未解决", "不是"}
-ENCODINGS = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16", "gb18030": "GB18030"}
-DELIMITERS = (",", ";", "\t", "|")  # the first wins a tie
 # An id Excel showed and saved as 1.23457E+11: the digits past the sixth are lost.
 _EXCEL_ROUNDED = r"\d(?:\.\d+)?[eE]\+\d+"
-HEADER_SEARCH = 20  # lines searched for the header below a title
 MIN_DATED = 10  # a column of at least this many midnights holds dates, not times
 # Clocks of two systems disagree by about a second: a reply stamped up to this long
 # before the arrival is a clock difference, not a broken row.
@@ -70,13 +66,6 @@ CLOCK_SKEW = 5.0
 DAY = 86400.0
 HOUR = 3600.0
 _NAME: TypeAdapter[str] = TypeAdapter(Name)  # the scenario's rule for queue names
-
-
-class LogError(ScenarioError):
-    """A log that cannot be fitted: missing column, no rows, too many broken rows."""
-
-    def __init__(self, source: str, reason: str, column: str = "") -> None:
-        super().__init__(source, [(column, reason)])
 
 
 @dataclass
@@ -147,79 +136,6 @@ def parse_columns(text: str | None) -> dict[str, str]:
             )
         mapping[name] = column
     return mapping
-
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    """The raw table of a CSV or Parquet file (every CSV column as text)."""
-    path = Path(path)
-    if not path.is_file():
-        reason = "is a folder, not a file" if path.is_dir() else "no such file"
-        raise LogError(str(path), f"cannot read file: {reason}")
-    if path.suffix.lower() in {".parquet", ".pq"}:
-        try:
-            return pd.read_parquet(path)
-        except ImportError:
-            raise LogError(
-                str(path), "reading Parquet needs pyarrow: pip install 'sim[parquet]'"
-            ) from None
-        except (OSError, ValueError) as exc:
-            raise LogError(str(path), f"cannot read Parquet: {exc}") from None
-    encoding = _encoding(path)
-    above, sep = _header(path, encoding)
-    try:
-        table = pd.read_csv(
-            path,
-            sep=sep,
-            skiprows=above,
-            encoding=encoding,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-        )
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise LogError(str(path), f"cannot read CSV: {str(exc).splitlines()[0]}") from None
-    table.attrs["encoding"] = ENCODINGS[encoding]
-    table.attrs["above header"] = above
-    return table
-
-
-def _encoding(path: Path) -> str:
-    """The text encoding of a CSV export: UTF-8 (with or without a BOM), UTF-16, GB18030.
-
-    Excel's "Unicode text" is UTF-16 with a BOM; a Chinese desk's Excel saves CSV in GBK,
-    which GB18030 contains. A file that is valid UTF-8 is read as UTF-8.
-    """
-    with path.open("rb") as file:
-        if file.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-            return "utf-16"
-    for encoding in ("utf-8-sig", "gb18030"):
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with path.open("rb") as file:
-                while chunk := file.read(1 << 20):
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    raise LogError(str(path), "cannot read CSV: not UTF-8, UTF-16 or GB18030 text")
-
-
-def _header(path: Path, encoding: str) -> tuple[int, str]:
-    """The lines above a CSV export's header, and its delimiter.
-
-    Exports put a title (or an Excel title cell, or blank lines) above the header: lines
-    with at most one value, before the first with three or more. The delimiter is the
-    comma, semicolon, tab or bar that line holds most of (Excel writes ``;`` where the
-    decimal mark is a comma, and tabs for "Text").
-    """
-    with path.open(encoding=encoding, errors="replace", newline="") as file:
-        lines = [line for _, line in zip(range(HEADER_SEARCH), file, strict=False)]
-    for above, line in enumerate(lines):
-        sep = max(DELIMITERS, key=line.count)  # the first wins a tie
-        if sum(bool(field.strip()) for field in line.split(sep)) >= 3:
-            return above, sep
-    return 0, ","
 
 
 def _metadata_start(path: Path) -> dt.datetime | None:
