@@ -31,8 +31,8 @@ from sim.loader import apply_overrides, from_dict, read_scenario
 from sim.parameters import FreeParameter, free_parameter
 from sim.runner import Task, backend, positive_whole, replication_count, seed_value
 from sim.scenario import Scenario, Target
-from sim.stats import mean_ci
-from sim.validate import passes, target_figures
+from sim.validate import estimate, passes, target_parts
+from sim.validate.estimate import Parts, parts_table
 from sim.validate.sequential import Plan, next_count
 
 __all__ = [
@@ -99,8 +99,9 @@ def _miss(target: Target, simulated: float) -> float:
     return gap / scale
 
 
-def _summaries(figures: list[list[float]], count: int) -> list[tuple[float, float]]:
-    return [mean_ci(np.array([f[i] for f in figures], dtype=float)) for i in range(count)]
+def _summaries(targets: Sequence[Target], figures: list[list[Parts]]) -> list[tuple[float, float]]:
+    """Each target's mean (a ratio's: of means) and CI half-width over replications."""
+    return [estimate(t, parts_table(figures, i))[:2] for i, t in enumerate(targets)]
 
 
 def calibrate(
@@ -173,12 +174,12 @@ def calibrate(
 
         def simulate(
             values: Sequence[float], reps: int, first: int = 0
-        ) -> tuple[Scenario, list[list[float]]]:
+        ) -> tuple[Scenario, list[list[Parts]]]:
             """Replications ``first`` to ``reps - 1`` at ``values``: their figures."""
             changed = apply_overrides(base, _overrides(free, values))
             candidate = from_dict(changed, source)
             tasks = [Task(candidate, r, seed) for r in range(first, reps)]
-            return candidate, runner.map(tasks, target_figures)
+            return candidate, runner.map(tasks, target_parts)
 
         start = [p.start for p in free]
         if replications is None:
@@ -202,7 +203,7 @@ def calibrate(
         )
 
 
-Simulate = Callable[..., tuple[Scenario, list[list[float]]]]
+Simulate = Callable[..., tuple[Scenario, list[list[Parts]]]]
 
 
 def _sequential(
@@ -211,14 +212,14 @@ def _sequential(
     chosen: list[int],
     limit: int,
     plan: Plan,
-) -> tuple[int, list[list[float]]]:
+) -> tuple[int, list[list[Parts]]]:
     """The replications the fitted targets need at ``values``, and their figures there.
 
     Each round adds replications to those already run (a run's figures depend only on
     its number and the values, so no run is repeated).
     """
     reps = plan.start(limit)
-    figures: list[list[float]] = []
+    figures: list[list[Parts]] = []
     while True:
         candidate, more = simulate(values, reps, len(figures))
         figures += more
@@ -239,7 +240,7 @@ def _fit(
     chosen: list[int],
     base: dict[str, Any],
     reps: int,
-    start_figures: list[list[float]],
+    start_figures: list[list[Parts]],
     progress: Callable[[list[float], float], None] | None,
     max_evaluations: int,
     method: str,
@@ -251,7 +252,7 @@ def _fit(
     the optimiser asks for more than the budget the best point seen is the fit.
     """
     history: list[tuple[list[float], float]] = []
-    before = _summaries(start_figures, len(start_figures[0]))
+    before = _summaries(targets, start_figures)
     start = [p.start for p in free]
     start_loss = float(sum(_miss(targets[i], before[i][0]) ** 2 for i in chosen))
     seen: dict[tuple[float, ...], float] = {tuple(start): start_loss}
@@ -263,7 +264,7 @@ def _fit(
         if len(history) >= max_evaluations:
             raise _BudgetSpentError
         candidate, figures = simulate(values, reps)
-        means = _summaries(figures, len(candidate.targets))
+        means = _summaries(candidate.targets, figures)
         loss = sum(_miss(candidate.targets[i], means[i][0]) ** 2 for i in chosen)
         seen[tuple(values)] = loss
         history.append((values, loss))
@@ -283,7 +284,7 @@ def _fit(
             best, spent = list(point), True
     calibrated_data = apply_overrides(base, _overrides(free, best))
     calibrated, figures = simulate(best, reps)
-    after = _summaries(figures, len(calibrated.targets))
+    after = _summaries(calibrated.targets, figures)
     loss = sum(_miss(calibrated.targets[i], after[i][0]) ** 2 for i in chosen)
     return Calibration(
         list(free),

@@ -44,7 +44,9 @@ RATIOS = (
     "another selection's (fields left out are the target's own); 'ratio_to: {least_of: "
     "[{...}, {...}]}' by the lowest of several (e.g. the fastest of other channels' "
     "waits); 'ratio_to: best_other_hour' by the highest of the same figure in each other "
-    "clock hour. Metric e2e_mean_response: mean time from a contact's entry (its first "
+    "clock hour. The simulated ratio is the ratio of the two means over replications "
+    "(the lowest or highest mean for least_of and best_other_hour), with a ratio "
+    "estimator's CI. Metric e2e_mean_response: mean time from a contact's entry (its first "
     "attempt) to its first answer at a scope queue."
 )
 

@@ -216,8 +216,9 @@ class LeastOf(Spec):
     """The denominator of a ratio target: the lowest of several selections' figures.
 
     Each reference is read as in :class:`Reference` (a field left out is the target's
-    own); a reference whose figure is undefined on a replication is skipped. For waits,
-    the fastest of several channels: ``{least_of: [{queue: a}, {queue: b}]}``.
+    own); the lowest is the one with the lowest mean over replications, and a reference
+    undefined on every replication is skipped. For waits, the fastest of several
+    channels: ``{least_of: [{queue: a}, {queue: b}]}``.
     """
 
     least_of: tuple[Reference, ...] = Field(min_length=2)
@@ -231,9 +232,9 @@ class Target(Spec):
     arriving on ``days`` between ``hours``; ``e2e_*`` metrics follow whole contacts that
     entered the system at ``queue`` and count only their hops at ``scope`` queues (all
     by default; for ``e2e_reach_rate``, the queues to reach). With ``ratio_to`` the figure
-    is the ratio of this metric to another selection's (``{least_of: [...]}``: to the
-    lowest of several selections'; ``best_other_hour``: to the highest of the same metric
-    in each other clock hour).
+    is the ratio of this metric's mean to another selection's mean (``{least_of: [...]}``:
+    to the lowest of several selections' means; ``best_other_hour``: to the highest mean
+    of the same metric in each other clock hour); see :mod:`sim.validate.estimate`.
 
     A target passes when ``|simulated - value| <= half_width`` (``bound: equal``), when
     ``simulated <= value + half_width`` (``at_most``) or ``simulated >= value -

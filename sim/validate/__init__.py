@@ -1,7 +1,8 @@
 """Checking scenarios against the document: each target's figure with its 95% CI.
 
 One module per concept: :mod:`~sim.validate.figures` (a target's figure on one
-replication), :mod:`~sim.validate.rule` (over replications, and the pass rule),
+replication), :mod:`~sim.validate.estimate` (its mean or ratio of means over replications, with
+the CI), :mod:`~sim.validate.rule` (over replications, and the pass rule),
 :mod:`~sim.validate.ledger` (which targets are fits, restated inputs or checks),
 :mod:`~sim.validate.files` (files and folders to validate) and
 :mod:`~sim.validate.table` (how rows read in the terminal).
@@ -14,7 +15,8 @@ from typing import TYPE_CHECKING
 from sim.lazy import exports
 
 if TYPE_CHECKING:
-    from sim.validate.figures import target_figures
+    from sim.validate.estimate import Estimate, estimate
+    from sim.validate.figures import target_figures, target_parts
     from sim.validate.files import discover, load_all
     from sim.validate.ledger import Tally, roles, tally
     from sim.validate.rule import (
@@ -39,7 +41,10 @@ if TYPE_CHECKING:
     )
 
 _HOMES = {
+    "Estimate": "sim.validate.estimate",
+    "estimate": "sim.validate.estimate",
     "target_figures": "sim.validate.figures",
+    "target_parts": "sim.validate.figures",
     "discover": "sim.validate.files",
     "load_all": "sim.validate.files",
     "Tally": "sim.validate.ledger",
@@ -64,12 +69,14 @@ _HOMES = {
 }
 
 __all__ = [
+    "Estimate",
     "Tally",
     "TargetRow",
     "Validation",
     "cannot_fail",
     "describe",
     "discover",
+    "estimate",
     "format_document",
     "format_half",
     "format_ledger",
@@ -80,6 +87,7 @@ __all__ = [
     "roles",
     "tally",
     "target_figures",
+    "target_parts",
     "target_table",
     "unit_metric",
     "validate",

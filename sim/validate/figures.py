@@ -2,9 +2,11 @@
 
 A :class:`~sim.scenario.Target` names a metric over a selection of contacts (one queue,
 several pooled, or a weighted mix; arrivals on some days and clock hours; whole contacts
-followed end to end), or the ratio of two such figures. :func:`target_figures` computes
-every target of a scenario on one replication; it is small and picklable, so it runs where
-the replication ran.
+followed end to end), or the ratio of two such figures. :func:`target_parts` computes
+every target of a scenario on one replication (a ratio's numerator and candidate
+denominators apart, combined over replications by :mod:`sim.validate.estimate`); it is
+small and picklable, so it runs where the replication ran. :func:`target_figures` is one
+replication's figures alone.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from sim.scenario import (
     Target,
 )
 from sim.timeline import DAY, Clock
+from sim.validate.estimate import estimate
 
-__all__ = ["Replication", "Selection", "target_figures"]
+__all__ = ["Replication", "Selection", "target_figures", "target_parts"]
 
 _OUTCOME_RATES = {
     "abandon_rate": Outcome.ABANDONED,
@@ -337,30 +340,33 @@ def _other_hours(hours: tuple[float, float]) -> list[tuple[float, float]]:
     return [(h * 3600.0, (h + 1) * 3600.0) for h in range(24) if not overlaps(h)]
 
 
-def _target_figure(rep: Replication, target: Target) -> float:
+def _target_parts(rep: Replication, target: Target) -> tuple[float, ...]:
+    """The figure, or a ratio's numerator and every candidate denominator."""
     own = Selection.of(target)
     value = rep.figure(own)
     if target.ratio_to is None:
-        return value
+        return (value,)
     if target.ratio_to == "best_other_hour":
         # best_other_hour comes with hours (Target._consistent checks it).
         hours: tuple[float, float] = target.hours  # type: ignore[assignment]
-        others = [rep.figure(own.with_hours(h)) for h in _other_hours(hours)]
-        finite = [v for v in others if math.isfinite(v)]
-        reference = max(finite) if finite else math.nan
-    else:
-        figures = [rep.figure(Selection.of(target, ref)) for ref in target.references]
-        finite = [v for v in figures if math.isfinite(v)]
-        # One reference (Reference) or the lowest of several (LeastOf).
-        reference = min(finite) if finite else math.nan
-    return value / reference if reference and math.isfinite(reference) else math.nan
+        return (value, *(rep.figure(own.with_hours(h)) for h in _other_hours(hours)))
+    # One reference (Reference) or the lowest of several (LeastOf).
+    return (value, *(rep.figure(Selection.of(target, ref)) for ref in target.references))
 
 
-def target_figures(scenario: Scenario, result: ReplicationResult) -> list[float]:
-    """Every target's figure on one replication, in the order of ``scenario.targets``.
+def target_parts(scenario: Scenario, result: ReplicationResult) -> list[tuple[float, ...]]:
+    """Every target's parts on one replication, in the order of ``scenario.targets``.
 
-    Picklable and small, so it runs where the replication ran (see
+    What :func:`sim.validate.estimate.estimate` combines over replications: a plain
+    target's figure alone; a ratio's numerator and each candidate denominator. Picklable
+    and small, so it runs where the replication ran (see
     :func:`sim.runner.map_replications`).
     """
     rep = Replication(scenario, result)
-    return [_target_figure(rep, t) for t in scenario.targets]
+    return [_target_parts(rep, t) for t in scenario.targets]
+
+
+def target_figures(scenario: Scenario, result: ReplicationResult) -> list[float]:
+    """Every target's figure on one replication, in the order of ``scenario.targets``."""
+    parts = target_parts(scenario, result)
+    return [estimate(t, np.array([p])).mean for t, p in zip(scenario.targets, parts, strict=True)]

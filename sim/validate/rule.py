@@ -15,15 +15,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-import numpy as np
-
 from sim.engine import ReplicationResult
 from sim.report.tables import count
 from sim.runner import Task, backend, replication_count
 from sim.scenario import RATE_METRICS, Scenario, Target
 from sim.stability import QueueLoad, queue_loads, stability_messages
-from sim.stats import mean_ci
-from sim.validate.figures import target_figures
+from sim.validate.estimate import Parts, estimate, parts_table
+from sim.validate.figures import target_parts
 from sim.validate.ledger import roles
 from sim.validate.sequential import Plan, band, next_count
 from sim.validate.table import describe, unit_metric
@@ -112,10 +110,10 @@ def _cannot_fail_warnings(scenario: Scenario, source: str) -> list[str]:
     ]
 
 
-def _rows(scenario: Scenario, source: str, figures: Sequence[Sequence[float]]) -> list[TargetRow]:
+def _rows(scenario: Scenario, source: str, figures: Sequence[Sequence[Parts]]) -> list[TargetRow]:
     rows = []
     for i, (target, role) in enumerate(zip(scenario.targets, roles(scenario), strict=True)):
-        mean, half = mean_ci(np.array([f[i] for f in figures], dtype=float))
+        mean, half, _ = estimate(target, parts_table(figures, i))
         rows.append(
             TargetRow(
                 scenario=scenario.name,
@@ -148,8 +146,8 @@ class Validation:
 
 def _figures_and_loads(
     scenario: Scenario, result: ReplicationResult
-) -> tuple[list[float], dict[str, QueueLoad]]:
-    return target_figures(scenario, result), queue_loads(scenario, result)
+) -> tuple[list[Parts], dict[str, QueueLoad]]:
+    return target_parts(scenario, result), queue_loads(scenario, result)
 
 
 def validate_all(
@@ -182,7 +180,7 @@ def validate_all(
     seeds = [scenario.seed if seed is None else seed for _, scenario in scenarios]
     limits = [fixed or replication_count(s.replications) for _, s in scenarios]
     wanted = [fixed or plan.start(limit) for limit in limits]
-    done: list[list[tuple[list[float], dict[str, QueueLoad]]]] = [[] for _ in scenarios]
+    done: list[list[tuple[list[Parts], dict[str, QueueLoad]]]] = [[] for _ in scenarios]
     with backend(workers, scheduler, tasks=sum(limits)) as runner:
         for round_ in itertools.count(1):
             tasks, owners = [], []

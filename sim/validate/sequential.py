@@ -29,12 +29,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.scenario import Target
-from sim.stats import mean_ci
+from sim.validate.estimate import Parts, estimate, parts_table
 
 __all__ = ["MIN_REPLICATIONS", "PRECISION", "Plan", "band", "next_count", "settled", "unsettled"]
 
 PRECISION = 0.5
 MIN_REPLICATIONS = 4
+
+# A target on one replication: its figure, or its parts (see sim.validate.estimate).
+Figure = float | Parts
 
 
 @dataclass(frozen=True)
@@ -80,32 +83,36 @@ def settled(
 ) -> bool:
     """Whether more replications could not change what is reported about ``target``.
 
-    With ``verdicts`` False only the precision test counts (a calibration must be precise
-    near the figure, wherever its start values put the verdict).
+    ``values`` holds the target's figure per replication, or its parts (one row per
+    replication, see :mod:`sim.validate.estimate`). With ``verdicts`` False only the
+    precision test counts (a calibration must be precise near the figure, wherever its
+    start values put the verdict).
     """
-    finite = values[np.isfinite(values)]
-    if len(finite) == 0:
+    mean, half, used = estimate(target, values)
+    if used == 0:
         return True  # undefined on every replication: more of them will not define it
-    if len(finite) < 2:
+    if used < 2:
         return False
-    mean, half = mean_ci(finite)
     return half == 0 or half <= _needed(target, mean, precision, verdicts)
 
 
 def unsettled(
     targets: Sequence[Target],
-    figures: Sequence[Sequence[float]],
+    figures: Sequence[Sequence[Figure]],
     precision: float = PRECISION,
     verdicts: bool = True,
 ) -> list[int]:
     """Indices of the targets that are not settled on these replications' figures."""
-    table = np.array(figures, dtype=float).reshape(len(figures), len(targets))
-    return [i for i, t in enumerate(targets) if not settled(t, table[:, i], precision, verdicts)]
+    return [
+        i
+        for i, t in enumerate(targets)
+        if not settled(t, parts_table(figures, i), precision, verdicts)
+    ]
 
 
 def next_count(
     targets: Sequence[Target],
-    figures: Sequence[Sequence[float]],
+    figures: Sequence[Sequence[Figure]],
     maximum: int,
     precision: float = PRECISION,
     verdicts: bool = True,
@@ -120,14 +127,12 @@ def next_count(
     waiting = unsettled(targets, figures, precision, verdicts)
     if not waiting or n >= maximum:
         return n
-    table = np.array(figures, dtype=float).reshape(n, len(targets))
     wanted = n + 1
     for i in waiting:
-        finite = table[:, i][np.isfinite(table[:, i])]
-        if len(finite) < 2:
+        mean, half, used = estimate(targets[i], parts_table(figures, i))
+        if used < 2:
             wanted = max(wanted, 2 * n)
             continue
-        mean, half = mean_ci(finite)
         needed = _needed(targets[i], mean, precision, verdicts)
         # No width settles a mean exactly on an edge with no tolerance (needed 0): only
         # more runs can move it off, so the projection is unbounded and the round doubles.
