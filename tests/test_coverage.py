@@ -7,8 +7,8 @@ of the time. Each check runs ``N`` independent seeds of a tiny scenario and coun
 often the reported interval covers the closed form.
 
 With a correct interval the count of covers is Binomial(N, 0.95). A check passes when the
-count lies in the central 99% interval of that law (:func:`band`): at N = 200 that is
-182..197 covers, so an interval half as wide as it should be (coverage about 68%) or one
+count lies in the central 99% interval of that law (:func:`band`): at N = 120 that is
+107..119 covers, so an interval half as wide as it should be (coverage about 68%) or one
 centred on a biased figure fails, while a correct one fails one check in a hundred seeds'
 worth of runs. Seeds are fixed, so the verdict is reproducible.
 
@@ -17,12 +17,14 @@ The scenario is designed so that the closed forms are the truth the intervals mu
 * queue ``c`` is M/M/3 (Erlang C) at load 0.5: 3/min, 30 s service. Its relaxation time
   1 / (c mu (1 - sqrt(rho))^2) is 1.9 min; the warm-up of 30 min is 15 of them, so the
   empty start leaves less than e^-15 of its deficit (nothing a 95% interval can see).
-  The 60 min window holds ~180 contacts and 30 relaxation times, so each replication's
-  figures are close to normal and the t interval's nominal level applies. (A window of
-  a few relaxation times gives right-skewed per-replication mean waits, where the t
-  interval covers less: 88-90% was measured at load 0.75, see the report.)
 * queue ``a`` is M/M/3+M (Erlang A): 4/min, 30 s service, exponential patience of 1 min
   (8% abandon). Abandonment makes it relax faster than ``c``.
+
+The run and sweep cells use a window of 140 min (~420 contacts at ``c``): with 60 min a
+replication's mean wait at ``c`` is right-skewed enough that the t interval over 10
+replications covers about 90%, not 95% (``benchmarks/bench_coverage.py`` measures it; a
+property of the t interval on few, skewed replications, not of the code). The compare
+and ratio checks use 60 min, where the figures they test are close enough to normal.
 """
 
 from __future__ import annotations
@@ -84,12 +86,12 @@ DATA: dict[str, Any] = {
 }
 
 
-def erlang_c_truth(agents: int) -> dict[str, float]:
+def erlang_c_truth(agents: int, window: float = WINDOW) -> dict[str, float]:
     return {
         "mean_wait_s": erlang.mmc_mean_wait(LAM_C, MU, agents),
         "service_level": float(erlang.mmc_service_level(THRESHOLD, LAM_C, MU, agents)),
         "utilization": LAM_C / MU / agents,
-        "arrivals": LAM_C * WINDOW,
+        "arrivals": LAM_C * window,
     }
 
 
@@ -102,8 +104,10 @@ def erlang_a_truth(agents: int) -> dict[str, float]:
     }
 
 
+LONG_WINDOW = 140 * MINUTE
+LONG = {**DATA, "duration": "170m"}
 TRUTH = {
-    "c": erlang_c_truth(AGENTS),
+    "c": erlang_c_truth(AGENTS, LONG_WINDOW),
     "a": erlang_a_truth(AGENTS),
 }
 
@@ -116,18 +120,18 @@ def covers(table, truth: float, metric: str, half: str | None = None) -> int:
 
 # -- run and sweep cells -----------------------------------------------------------------
 
-SEEDS = 200
+SEEDS = 120
 
 
 @pytest.fixture(scope="module")
 def cells():
-    """``SEEDS`` runs of the scenario, one per seed: a sweep of the seed field.
+    """``SEEDS`` runs of the long scenario, one per seed: a sweep of the seed field.
 
     A sweep's cells are each variant's own run (``summarize`` over its replications), so
     one sweep over seeds is ``SEEDS`` independent ``sim.run`` tables in one parallel map.
     """
     seeds = list(range(1000, 1000 + SEEDS))
-    return sim.sweep(DATA, {"seed": seeds}, workers=1)
+    return sim.sweep(LONG, {"seed": seeds}, workers=1)
 
 
 @pytest.mark.parametrize(
@@ -143,7 +147,7 @@ def test_run_and_sweep_cells_cover_the_closed_forms(cells, name, metric):
 def test_a_sweep_cell_is_the_run_of_that_variant(cells):
     """The cells tested above are what ``sim run`` prints for the same seed."""
     row = cells[(cells["seed"] == 1007) & (cells["queue"] == "c")].iloc[0]
-    summary = sim.run(DATA, seed=1007, workers=1).summary().loc["c"]
+    summary = sim.run(LONG, seed=1007, workers=1).summary().loc["c"]
     for metric in TRUTH["c"]:
         assert row[metric] == summary[metric]
         assert row[f"{metric}_ci95"] == summary[f"{metric}_ci95"]
@@ -311,7 +315,8 @@ def test_a_ratio_targets_interval_covers_the_true_ratio():
 
 def test_the_ratio_interval_in_its_edge_cases():
     nan = math.nan
-    assert ratio_ci(np.array([1.4, 2.1, 0.7]), np.array([2.0, 3.0, 1.0])) == (pytest.approx(0.7), 0.0)
+    same = ratio_ci(np.array([1.4, 2.1, 0.7]), np.array([2.0, 3.0, 1.0]))
+    assert same == (pytest.approx(0.7), 0.0)
     assert ratio_ci(np.array([1.0, nan, 3.0]), np.array([2.0, 1.0, nan]))[0] == 0.5
     assert math.isnan(ratio_ci(np.array([1.0, 3.0]), np.array([2.0, nan]))[1])  # one pair
     assert all(map(math.isnan, ratio_ci(np.array([1.0, 2.0]), np.array([0.0, 0.0]))))
