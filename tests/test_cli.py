@@ -514,6 +514,24 @@ def test_compare_says_which_queues_only_one_side_has(capsys, scenario_file, tmp_
     assert "note: queue faq is only in A, so it is not compared" in capsys.readouterr().err
 
 
+def test_compare_says_when_a_difference_is_over_fewer_replications(capsys, tmp_path):
+    # A and B are each side's own mean, B - A the mean over the replications where both
+    # have a value: with mean waits missing on one side in some replications the table
+    # read A 43.5s, B 4m22s, B - A +4m8s, and nothing said why.
+    data = {"name": "sparse", "start": "2026-11-02T00:00", "duration": "1h", "drain": "1h",
+            "seed": 3, "queues": {"q": {"arrivals": {"rate": "3/h"}, "staff": 1,
+            "visibility": 0.4, "on_not_visible": {}, "service": {"dist": "exponential",
+            "mean": "20m"}}}}  # fmt: skip
+    path = _write(tmp_path, data, "sparse.yaml")
+    argv = ["compare", str(path), "--set", "queues.q.visibility=1", "-n", "10", "--workers", "1"]
+    assert main([*argv, "--json"]) == 0
+    out, err = capsys.readouterr()
+    cell = json.loads(out)["queues"]["q"]["mean_wait_s"]
+    assert 0 < cell["pairs"] < 10  # the case this test is about
+    assert f"note: queue q, mean wait: B - A is over the {cell['pairs']} of 10 replications" in err
+    assert "queue q, arrivals:" not in err  # counts have a value in every replication
+
+
 def test_run_out_with_a_trailing_slash_names_the_files_it_wrote(capsys, scenario_file, tmp_path):
     # `--out results/` printed "wrote results//summary.csv, ...".
     out_dir = f"{tmp_path / 'results'}/"

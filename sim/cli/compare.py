@@ -81,7 +81,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from sim.experiments import compare, paired_results
     from sim.metrics import METRICS
     from sim.report import SHOWN, compare_table
-    from sim.report.compare import unpaired_queues
+    from sim.report.compare import partial_pairs, unpaired_queues
     from sim.report.tables import count
     from sim.runner import run
 
@@ -121,7 +121,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         )
     if writers:  # --out and --report: one set
         plan.write(writers)
-    for note in unpaired_queues(a, b):
+    for note in [*unpaired_queues(a, b), *partial_pairs(table, shown)]:
         print(f"note: {note}", file=sys.stderr)
     if args.json:
         names = (a.name, b.name)
@@ -176,6 +176,7 @@ def _compare_json(
             "diff": json_clean(row.diff),
             "ci95": json_clean(row.ci95),
             "significant": bool(row.significant),
+            "pairs": json_clean(row.pairs),
         }
     return {
         "a": labels[0],

@@ -11,14 +11,20 @@ import pandas as pd
 
 from sim.report.figures import long_tail
 from sim.report.html import Card, Image, Report, ScenarioText, Section, facts, image
-from sim.report.tables import SHOWN, compare_table, fmt, with_ci
+from sim.report.tables import COLUMNS, SHOWN, compare_table, fmt, with_ci
 from sim.units import format_duration
 
 if TYPE_CHECKING:
     from sim.results import Results
     from sim.scenario import Scenario
 
-__all__ = ["MAX_DIFFERENCES", "compare_report", "differences", "unpaired_queues"]
+__all__ = [
+    "MAX_DIFFERENCES",
+    "compare_report",
+    "differences",
+    "partial_pairs",
+    "unpaired_queues",
+]
 
 MAX_DIFFERENCES = 12  # settings listed in the question; the resolved scenarios hold all
 
@@ -30,6 +36,24 @@ def unpaired_queues(a: Scenario, b: Scenario) -> list[str]:
         for side, mine, other in (("A", a, b), ("B", b, a))
         for queue in mine.queues
         if queue not in other.queues
+    ]
+
+
+def partial_pairs(table: pd.DataFrame, metrics: Sequence[str]) -> list[str]:
+    """A sentence per shown difference taken over fewer replications than were run.
+
+    A and B are each side's own mean over the replications where it has a value (as
+    ``sim run`` gives them); B - A is the mean over the replications where both do, so
+    where one side has no value in some (no contact answered, say) B - A is not B less A.
+    """
+    fewer = (table["pairs"] > 0) & (table["pairs"] < table["replications"])
+    rows = table[table["metric"].isin(metrics) & fewer]
+    names = {metric: label for label, metric, _ in COLUMNS}  # as the table heads them
+    return [
+        f"queue {row.queue}, {names.get(row.metric, row.metric)}: B - A is over the "
+        f"{row.pairs} of {row.replications} replications where both sides have a value; "
+        "A and B are each side's own mean"
+        for row in rows.itertuples()
     ]
 
 
@@ -172,6 +196,9 @@ def compare_report(
             f"sim compare a.yaml b.yaml --seed {seed} -n {n}",
         ),
         scenarios=tuple(scenarios),
-        notes=tuple(f"Note: {n}." for n in unpaired_queues(a.scenario, b.scenario)),
+        notes=tuple(
+            f"Note: {n}."
+            for n in [*unpaired_queues(a.scenario, b.scenario), *partial_pairs(table, metrics)]
+        ),
         replications=n,
     )
