@@ -444,9 +444,12 @@ class Node:
         rec, agent, now = self._serving.pop(event)
         self._spare.append(event)
         log = self.log
-        if log.fate[rec]:
-            self._leave(rec, _UNRESOLVED, self._on_unresolved, now)
-        else:
+        # The agent is done with the contact before an unresolved one goes on (below):
+        # sent on first, it met its own agent still holding it, as a chat slot free beside
+        # itself (with concurrency), and took it, stretched by the chat just ended, ahead
+        # of whatever waited. Inline, not a method of its own: this is the hot path.
+        sent_on = log.fate[rec]
+        if not sent_on:
             log.outcome[rec] = _RESOLVED  # its end is start + handle time: see ContactLog.close
         if agent.solo:
             # While contacts wait, every agent who could take one is full (the dispatch's
@@ -457,10 +460,9 @@ class Node:
                 self._serve(line.pop(), agent, now)
             else:
                 agent.pool.release(now, agent)
-            return
         # An agent of a team that held only this contact and stays on takes its next
         # contact itself, keeping its slot.
-        if agent.load == 1 and now < agent.stop:
+        elif agent.load == 1 and now < agent.stop:
             node = agent.crew.next_queue(0)
             if node is None:
                 agent.pool.release(now, agent)  # nothing it may take waits: it is free
@@ -468,6 +470,8 @@ class Node:
                 node.serve_next(agent, now)
         elif agent.pool.release(now, agent):
             agent.crew.offer(agent, now)
+        if sent_on:
+            self._leave(rec, _UNRESOLVED, self._on_unresolved, now)
 
     def dispatch(self) -> None:
         """Give waiting contacts to agents with free slots, own agents first."""
