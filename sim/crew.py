@@ -161,12 +161,10 @@ class Crew:
     def dispatch(self, now: float) -> None:
         """Agents have become free (a shift starts, a break ends): give them work."""
         if self.pool.solo:
-            node = self.nodes[0]
-            # A queue's own agents serve it first: the teams come after them.
-            if self.own:
-                node.dispatch_own()
-            else:
-                node.dispatch()
+            # Only this crew's agents: handing the queue's contacts to any of its free
+            # agents gave a team serving other queues too a contact that it would not
+            # have chosen (one of its other queues' waited longer, or came first).
+            self.nodes[0].dispatch_pool(self.pool)
             return
         pool = self.pool
         while (agent := pool.first_free(self.slots)) is not None and self.offer(agent, now):

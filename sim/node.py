@@ -473,15 +473,9 @@ class Node:
         if sent_on:
             self._leave(rec, _UNRESOLVED, self._on_unresolved, now)
 
-    def dispatch(self) -> None:
-        """Give waiting contacts to agents with free slots, own agents first."""
-        line, now = self.line, self.env.now
-        while line.available and self.take_one(now):
-            pass
-
-    def dispatch_own(self) -> None:
-        """Give waiting contacts to the queue's own agents with free slots."""
-        line, now, acquire = self.line, self.env.now, self._own.acquire  # type: ignore[union-attr]
+    def dispatch_pool(self, pool: AgentPool) -> None:
+        """Give waiting contacts to free agents of ``pool``, which serves only this queue."""
+        line, now, acquire = self.line, self.env.now, pool.acquire
         while line.available and (agent := acquire(now)) is not None:
             self._serve(line.pop(), agent, now)
 
