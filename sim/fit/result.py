@@ -52,8 +52,16 @@ class FitResult:
         return self.yaml_text
 
     def queue(self, name: str) -> QueueFit:
-        """The fits of one queue."""
-        return next(q for q in self.queues if q.queue == name)
+        """The fits of one queue.
+
+        Raises:
+            KeyError: the log has no queue ``name``; the message lists those it has.
+        """
+        for q in self.queues:
+            if q.queue == name:
+                return q
+        fitted = ", ".join(q.queue for q in self.queues)
+        raise KeyError(f"no queue {name!r} in the fitted log (queues: {fitted})")
 
     def backtest(self) -> Backtest:
         """The fitted scenario simulated over the log's period, beside the log."""

@@ -1,0 +1,57 @@
+"""The public Python API does what its docstrings (and DESIGN.md's contract) say.
+
+Each test tries, from Python, one promise of an exported name's docstring: an argument it
+accepts, a column it returns, an exception it raises.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import sim
+from sim.fit import LogError
+
+ONE_QUEUE = {
+    "name": "api-docs",
+    "start": "2026-01-05T00:00",
+    "duration": "1d",
+    "seed": 1,
+    "replications": 2,
+    "queues": {
+        "chat": {
+            "channel": "chat",
+            "arrivals": {"rate": "10/h"},
+            "staff": 1,
+            "service": {"dist": "exponential", "mean": "5m"},
+            "patience": {"dist": "exponential", "mean": "10m"},
+        }
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def scenario() -> sim.Scenario:
+    return sim.from_dict(ONE_QUEUE)
+
+
+@pytest.fixture(scope="module")
+def results(scenario) -> sim.Results:
+    return sim.run(scenario, workers=1)
+
+
+@pytest.fixture(scope="module")
+def log(results) -> pd.DataFrame:
+    """This run's own contact log: times in seconds from the scenario's start."""
+    return results.contacts()
+
+
+@pytest.fixture(scope="module")
+def fitted(log, scenario):
+    return sim.fit(log, start=scenario.start, replications=1, workers=1)
+
+
+def test_fit_result_queue_of_an_unknown_name_is_a_key_error_naming_the_queues(fitted):
+    assert fitted.queue("chat").queue == "chat"
+    with pytest.raises(KeyError, match=r"'email'.*chat"):
+        fitted.queue("email")
