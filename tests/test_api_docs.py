@@ -55,3 +55,34 @@ def test_fit_result_queue_of_an_unknown_name_is_a_key_error_naming_the_queues(fi
     assert fitted.queue("chat").queue == "chat"
     with pytest.raises(KeyError, match=r"'email'.*chat"):
         fitted.queue("email")
+
+
+def test_fit_start_that_is_not_a_date_time_is_bad_input_naming_start(log):
+    with pytest.raises(LogError, match=r"start: .*'yesterday'"):
+        sim.fit(log, start="yesterday", replications=1, workers=1)
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "named"),
+    [
+        ({"seed": 1.5}, TypeError, "seed"),
+        ({"seed": -1}, ValueError, "seed"),
+        ({"replications": 2.0}, TypeError, "replications"),
+        ({"replications": 0}, ValueError, "replications"),
+        ({"workers": 0}, ValueError, "workers"),
+    ],
+)
+def test_fit_counts_are_checked_before_fitting_like_run(log, scenario, options, error, named):
+    # As sim.run: a count or seed it cannot use is said at once and named, not later as
+    # an invalid "fitted scenario" or, for workers, only when the back-test runs.
+    options = {"replications": 1, "workers": 1} | options
+    with pytest.raises(error, match=named):
+        sim.fit(log, start=scenario.start, **options)
+
+
+def test_fit_interval_is_30_or_60_minutes_given_as_seconds_or_text(log, scenario):
+    thirty = sim.fit(log, start=scenario.start, interval="30m", replications=1, workers=1)
+    starts = thirty.report(backtest=False)["staffing"]["start"]
+    assert (starts.diff().dropna() == 1800).all()
+    with pytest.raises(ValueError, match="interval must be 30m or 1h"):
+        sim.fit(log, start=scenario.start, interval=2700, replications=1, workers=1)

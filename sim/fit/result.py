@@ -27,7 +27,10 @@ from sim.fit.routes import fit_routes
 from sim.fit.staffing import IDLE_GAP, fit_staffing, read_roster
 from sim.fit.write import QueueFit, scenario_yaml
 from sim.loader import from_dict
+from sim.runner import replication_count, seed_value, worker_count
 from sim.scenario import Scenario
+from sim.staffing.base import INTERVALS
+from sim.units import parse_duration
 from sim.yamlfile import parse_text
 
 __all__ = ["FitResult", "fit"]
@@ -204,7 +207,7 @@ def fit(
     *,
     start: dt.datetime | str | None = None,
     columns: dict[str, str] | None = None,
-    interval: float = 3600.0,
+    interval: float | str = 3600.0,
     roster: str | Path | pd.DataFrame | None = None,
     replication: int | None = None,
     max_broken: float = 0.05,
@@ -220,9 +223,10 @@ def fit(
     Args:
         log: a CSV or Parquet file, or a DataFrame, with the log's columns (DESIGN.md); or
             a log already read with :func:`sim.fit.read_log`.
-        start: time zero when the log's times are seconds.
+        start: time zero when the log's times are seconds (a datetime or ISO text).
         columns: ``{log field: column}`` for logs whose columns are named otherwise.
-        interval: staffing interval in seconds (1800 or 3600).
+        interval: staffing interval, 30 or 60 minutes: seconds (1800, 3600) or text
+            (``"30m"``, ``"1h"``).
         roster: scheduled agents (``start``, ``end``, ``agents``, optional ``queue``).
         replication: which replication of a ``contacts.csv`` to fit (default: the first).
         max_broken: share of broken rows above which the log is refused.
@@ -233,12 +237,23 @@ def fit(
         name: the scenario's name (default: ``fitted-`` and the file's stem).
         progress: show a progress bar during the back-test.
 
+    Returns:
+        The fitted scenario (``.scenario``, ``.to_yaml()``), its fits and, on first use,
+        its back-test (``.backtest()``, ``.report()``).
+
     Raises:
         LogError: bad input (missing column, no rows, too many broken rows, no way to
-            tell the staffing).
+            tell the staffing, a ``start`` that is not a date-time).
+        TypeError: ``replications``, ``seed`` or ``workers`` is not a whole number.
+        ValueError: ``interval`` is not 30 or 60 minutes, ``replications`` or
+            ``workers`` is below 1, or ``seed`` is negative.
     """
     if isinstance(start, str):
-        start = dt.datetime.fromisoformat(start)
+        start = _start(start, log)
+    interval = _interval(interval)
+    replications, seed = replication_count(replications), seed_value(seed)
+    if workers is not None:
+        worker_count(workers)
     cleaned = (
         log
         if isinstance(log, Log)
@@ -267,6 +282,28 @@ def fit(
     # Read back as a file is (sim.yamlfile's YAML rules), not by PyYAML's defaults.
     scenario = from_dict(parse_text(text), source=f"fitted scenario of {cleaned.source}")
     return FitResult(scenario, text, cleaned, fits, replications, seed, workers, progress)
+
+
+def _start(text: str, log: str | Path | pd.DataFrame | Log) -> dt.datetime:
+    """``start`` given as text: an ISO date-time, or bad input naming ``start``."""
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        source = log.source if isinstance(log, Log) else _source(log)
+        reason = f"expected an ISO date-time like 2026-11-02T00:00, got {text!r}"
+        raise LogError(source, reason, "start") from None
+
+
+def _source(log: str | Path | pd.DataFrame) -> str:
+    return "<DataFrame>" if isinstance(log, pd.DataFrame) else str(log)
+
+
+def _interval(value: float | str) -> float:
+    """The staffing interval in seconds: 30 or 60 minutes, as seconds or text."""
+    seconds = parse_duration(value)
+    if seconds not in INTERVALS:
+        raise ValueError(f"interval must be 30m or 1h, got {value!r}")
+    return seconds
 
 
 def _header(log: Log, interval: float) -> list[str]:
