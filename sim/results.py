@@ -144,6 +144,10 @@ class Results:
     def metrics(self) -> pd.DataFrame:
         """One row per replication and queue, every metric.
 
+        Columns: ``scenario``, ``variant``, ``replication``, ``seed``, ``queue``, then the
+        metrics of :data:`sim.metrics.METRICS` (times in seconds, ``_s``; rates as
+        fractions; counts of contacts that entered after the warm-up).
+
         Of the agents who may take a queue's contacts (its own and its teams'):
         ``utilization`` is their busy slot time over their slot time on shift, breaks
         included (an agent finishing a contact past its shift's end counts as on shift
@@ -155,7 +159,10 @@ class Results:
     def summary(self) -> pd.DataFrame:
         """One row per queue: mean over replications and ``<metric>_ci95`` half-widths.
 
-        Each row also names its scenario, variant, replications and (base) seed.
+        Indexed by ``queue``; columns ``scenario``, ``variant``, ``replications`` and
+        ``seed`` (the base seed), then each metric of :meth:`metrics` followed by its
+        ``<metric>_ci95``, the half-width of its 95% Student-t CI (NaN with one
+        replication).
         """
         table = self._identified(summarize(self._per_rep, ["queue"], list(METRICS)))
         return table.set_index("queue")
@@ -178,12 +185,20 @@ class Results:
         return pd.DataFrame(rows, columns=[*ID_COLUMNS, "team", "queue", *TEAM_METRICS])
 
     def team_metrics(self) -> pd.DataFrame:
-        """One row per replication, team and queue the team serves."""
+        """One row per replication, team and queue the team serves.
+
+        Columns: ``scenario``, ``variant``, ``replication``, ``seed``, ``team``, ``queue``,
+        then ``mean_agents_on_shift``, ``mean_agents_available``, ``utilization``,
+        ``occupancy``, ``work_share`` and ``answered`` (as in :meth:`teams`). Empty when
+        the scenario has no teams.
+        """
         return self._per_team.copy()
 
     def teams(self) -> pd.DataFrame:
         """Per team and queue it serves: mean over replications and ``_ci95`` half-widths.
 
+        Indexed by (``team``, ``queue``); columns ``scenario``, ``variant``,
+        ``replications`` and ``seed``, then each figure and its ``<figure>_ci95``.
         ``mean_agents_on_shift``, ``mean_agents_available``, ``utilization`` (busy slot
         time over slot time on shift, breaks included) and ``occupancy`` (over slot time
         available, breaks excluded) are the team's (the same on each of its rows);
@@ -199,7 +214,15 @@ class Results:
         return self._identified(table).set_index(["team", "queue"])
 
     def hourly(self) -> pd.DataFrame:
-        """Figures by hour of day of arrival, one row per replication, queue and hour."""
+        """Figures by hour of day of arrival, one row per replication, queue and hour.
+
+        Columns: ``scenario``, ``variant``, ``replication``, ``seed``, ``queue``, ``hour``
+        (0-23, the clock hour of arrival at the queue), ``agents_on_shift`` and
+        ``agents_available`` (time-averaged over that clock hour of the measured
+        window), then the hop figures of :meth:`metrics` for contacts arriving in that
+        hour (``arrivals``, ``answered``, ``mean_wait_s``, ``service_level``,
+        ``abandon_rate``, ...).
+        """
         clock = Clock(self.scenario.start, frozenset(self.scenario.calendar.holidays))
         threshold = self.scenario.service_level_threshold
         rows = [
@@ -210,7 +233,24 @@ class Results:
         return pd.DataFrame(rows)
 
     def contacts(self) -> pd.DataFrame:
-        """One row per hop of every contact (times in seconds from the scenario start)."""
+        """One row per hop (visit to a queue) of every contact, replication after replication.
+
+        Times are seconds from the scenario's start. Every hop is here, those of contacts
+        that entered during the warm-up too (the metrics leave those out: tell them apart
+        by ``entered``).
+
+        Columns: ``scenario``, ``variant``, ``replication``, ``seed``; ``contact`` (its id
+        in the replication) and ``hop`` (0 at the queue it entered, then 1, 2, ...);
+        ``arrive`` (at this queue), ``response`` (first answer, by an agent or a bot),
+        ``agent_start`` (an agent took it), ``end`` (left the queue), ``service`` (the
+        agent's handle time), all NaN when it did not happen; ``outcome`` (the
+        :class:`~sim.records.Outcome` name in lower case: ``resolved``, ``abandoned``,
+        ...), ``by`` (``none``, ``agent`` or ``bot``: who last handled it), ``agent`` (the
+        agent's number, missing when no agent took it), ``queue`` and ``next_queue``
+        (where it was routed, missing if nowhere) as categoricals of the scenario's
+        queues; ``wait`` (``response - arrive``) and ``entered`` (when the contact
+        entered the system, at its first hop).
+        """
         return pd.concat([self._contacts_of(run) for run in self.runs], ignore_index=True)
 
     def _contacts_of(self, run: ReplicationResult) -> pd.DataFrame:

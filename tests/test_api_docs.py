@@ -6,11 +6,15 @@ accepts, a column it returns, an exception it raises.
 
 from __future__ import annotations
 
+import inspect
+import re
+
 import pandas as pd
 import pytest
 
 import sim
 from sim.fit import LogError
+from sim.metrics import METRICS
 
 ONE_QUEUE = {
     "name": "api-docs",
@@ -86,3 +90,46 @@ def test_fit_interval_is_30_or_60_minutes_given_as_seconds_or_text(log, scenario
     assert (starts.diff().dropna() == 1800).all()
     with pytest.raises(ValueError, match="interval must be 30m or 1h"):
         sim.fit(log, start=scenario.start, interval=2700, replications=1, workers=1)
+
+
+def _documented_names(method) -> set[str]:
+    """The ``name`` literals of a docstring that read as column names (not placeholders)."""
+    return {
+        name
+        for name in re.findall(r"``([^`]+)``", inspect.getdoc(method) or "")
+        if re.fullmatch(r"[a-z][a-z0-9_]*", name)
+    }
+
+
+def _names(frame: pd.DataFrame) -> set[str]:
+    return set(frame.columns) | {n for n in frame.index.names if n is not None}
+
+
+# Literals in these docstrings that are values or arguments, not columns.
+NOT_COLUMNS = {"resolved", "abandoned", "none", "bot"}
+
+
+@pytest.mark.parametrize(
+    "method", ["summary", "metrics", "hourly", "contacts", "teams", "team_metrics"]
+)
+def test_every_column_a_results_docstring_names_is_in_its_table(results, method):
+    frame = getattr(results, method)()
+    documented = _documented_names(getattr(sim.Results, method)) - NOT_COLUMNS
+    assert documented, f"Results.{method} documents no column"
+    assert documented <= _names(frame), documented - _names(frame)
+
+
+def test_results_tables_are_indexed_and_typed_as_documented(results):
+    summary, teams, contacts = results.summary(), results.teams(), results.contacts()
+    assert summary.index.name == "queue"
+    assert list(summary.columns[:4]) == ["scenario", "variant", "replications", "seed"]
+    assert {f"{m}_ci95" for m in METRICS} <= set(summary.columns)
+    assert teams.index.names == ["team", "queue"]
+    assert set(contacts["outcome"].cat.categories) == {o.name.lower() for o in sim.Outcome}
+    assert set(contacts["by"].cat.categories) == {"none", "agent", "bot"}
+    answered = contacts["response"].notna()
+    assert (
+        contacts.loc[answered, "wait"] == (contacts["response"] - contacts["arrive"])[answered]
+    ).all()
+    assert contacts.loc[~answered, "wait"].isna().all()
+    assert contacts.loc[contacts["agent"].isna(), "agent_start"].isna().all()
