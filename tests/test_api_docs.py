@@ -133,3 +133,11 @@ def test_results_tables_are_indexed_and_typed_as_documented(results):
     ).all()
     assert contacts.loc[~answered, "wait"].isna().all()
     assert contacts.loc[contacts["agent"].isna(), "agent_start"].isna().all()
+
+
+def test_sim_fit_shows_the_signature_of_the_function_it_calls():
+    # sim.fit is a callable package: help() and a notebook's signature pop-up read
+    # inspect.signature, which saw only (*args, **kwargs).
+    from sim.fit.result import fit
+
+    assert inspect.signature(sim.fit) == inspect.signature(fit)

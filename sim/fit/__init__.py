@@ -14,6 +14,7 @@ The package is callable: ``sim.fit(log, ...)`` is :func:`sim.fit.fit`, the API o
 DESIGN.md, while ``sim.fit.read_log`` and the other names stay reachable.
 """
 
+import inspect
 import sys
 import types
 from typing import Any
@@ -43,3 +44,5 @@ class _CallableModule(types.ModuleType):
 
 
 sys.modules[__name__].__class__ = _CallableModule
+# What help(sim.fit) and a notebook's signature pop-up show: fit's own arguments.
+__signature__ = inspect.signature(fit)
