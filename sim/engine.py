@@ -189,9 +189,14 @@ def simulate(
     Raises:
         ScenarioError: one replication would have more arrivals than the engine takes
             (:data:`sim.workload.MAX_ARRIVALS`).
-        TypeError: ``seed`` or ``replication`` is not a whole number.
+        TypeError: ``scenario`` is not a Scenario (a file's path: :func:`sim.load` it
+            first), or ``seed`` or ``replication`` is not a whole number.
         ValueError: ``seed`` or ``replication`` is negative.
     """
+    if not isinstance(scenario, Scenario):
+        raise TypeError(
+            f"simulate takes a loaded Scenario (sim.load(path)), got {type(scenario).__name__}"
+        )
     # Checked here, not deep in numpy: both key every random stream of the replication.
     seed = stream_index(scenario.seed if seed is None else seed, "seed")
     replication = stream_index(replication, "replication")

@@ -201,6 +201,8 @@ def sweep(
     Raises:
         ScenarioError: a variant is not a valid scenario, or ``seed`` or ``replications``
             is both varied and given.
+        TypeError: ``scenario`` is a loaded Scenario (variants are made in its file's
+            data), or ``replications``, ``seed`` or ``workers`` is not a whole number.
         ValueError: ``vary`` is malformed.
     """
     labelled = _labelled(vary)  # once: ``vary`` may be an iterator
@@ -329,6 +331,12 @@ def compare(
         (means), ``diff`` (mean of B - A), ``ci95`` (its half-width), ``low``, ``high``,
         ``significant`` and ``pairs`` (replications where both values exist), then what
         ran: ``scenario_a``, ``scenario_b`` (names), ``replications`` and ``seed``.
+
+    Raises:
+        ScenarioError: A or B (with the overrides) is not a valid scenario.
+        TypeError: ``overrides`` with a loaded Scenario as B (give A's file or data), or
+            ``replications``, ``seed`` or ``workers`` not a whole number.
+        ValueError: ``replications`` or ``workers`` below 1, or a negative ``seed``.
     """
     scenario_a = as_scenario(a)
     scenario_b = as_scenario(a if b is None else b, overrides)

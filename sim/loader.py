@@ -122,6 +122,18 @@ def from_dict(
     ``include:`` block is resolved relative to ``source`` when it is a file.
     ``overrides`` is a list of ``dotted.path=VALUE`` texts (one text alone is taken as
     a list of one).
+
+    Args:
+        data: the scenario as plain data, as read from YAML.
+        source: the name its errors give (a file, for ``include:`` paths).
+        overrides: ``dotted.path=VALUE`` texts set in ``data`` before validation.
+
+    Returns:
+        The validated, frozen scenario.
+
+    Raises:
+        ScenarioError: ``data`` (an included file, an override) is not a valid scenario;
+            every problem is named with its field.
     """
     if not isinstance(data, Mapping):
         kind = type(data).__name__

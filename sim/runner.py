@@ -315,6 +315,16 @@ def run(
         progress: show a progress bar.
         scheduler: a Dask distributed scheduler address (or ``Client``, or cluster) to
             run the replications on instead of local processes; same numbers again.
+
+    Returns:
+        The replications' :class:`~sim.results.Results` (``summary()``, ``metrics()``,
+        ``hourly()``, ``contacts()``, ``teams()``).
+
+    Raises:
+        ScenarioError: the file or data (with its overrides) is not a valid scenario.
+        TypeError: ``overrides`` with a loaded Scenario, or ``replications``, ``seed`` or
+            ``workers`` not a whole number (a numpy integer is one).
+        ValueError: ``replications`` or ``workers`` below 1, or a negative ``seed``.
     """
     scenario = as_scenario(scenario, overrides)
     n = replication_count(scenario.replications if replications is None else replications)

@@ -15,6 +15,7 @@ import pytest
 import sim
 from sim.fit import LogError
 from sim.metrics import METRICS
+from sim.staffing import StaffingError
 
 ONE_QUEUE = {
     "name": "api-docs",
@@ -141,3 +142,36 @@ def test_sim_fit_shows_the_signature_of_the_function_it_calls():
     from sim.fit.result import fit
 
     assert inspect.signature(sim.fit) == inspect.signature(fit)
+
+
+def _raises_section(function) -> str:
+    doc = inspect.getdoc(function) or ""
+    return doc.split("Raises:", 1)[1] if "Raises:" in doc else ""
+
+
+# (name in sim, a call that should raise, the exception): each must be documented in the
+# function's Raises section, and raised.
+FILE = "scenarios/small_merchant_order_chat.yaml"
+DOCUMENTED_RAISES = [
+    ("load", lambda s: sim.load("no-such-file.yaml"), sim.ScenarioError),
+    ("from_dict", lambda s: sim.from_dict({"name": "x"}), sim.ScenarioError),
+    ("run", lambda s: sim.run({"name": "x"}), sim.ScenarioError),
+    ("run", lambda s: sim.run(s, seed=1.5), TypeError),
+    ("run", lambda s: sim.run(s, overrides="queues.chat.staff=2"), TypeError),
+    ("run", lambda s: sim.run(s, workers=0), ValueError),
+    ("simulate", lambda s: sim.simulate(s, 0, seed=-1), ValueError),
+    ("simulate", lambda s: sim.simulate(FILE), TypeError),
+    ("compare", lambda s: sim.compare(s, overrides="queues.chat.staff=2"), TypeError),
+    ("compare", lambda s: sim.compare(FILE, overrides="queues.nope.staff=2"), sim.ScenarioError),
+    ("sweep", lambda s: sim.sweep(s, {"queues.chat.staff": [1, 2]}), TypeError),
+    ("sweep", lambda s: sim.sweep(FILE, "queues.email.staff"), ValueError),
+    ("staff_plan", lambda s: sim.staff_plan(s, "nope"), StaffingError),
+    ("staff_plan", lambda s: sim.staff_plan(s, "chat", rounds=0), ValueError),
+]
+
+
+@pytest.mark.parametrize(("name", "call", "error"), DOCUMENTED_RAISES)
+def test_documented_exceptions_are_raised(scenario, name, call, error):
+    assert error.__name__ in _raises_section(getattr(sim, name)), f"{name}: {error.__name__}"
+    with pytest.raises(error):
+        call(scenario)
