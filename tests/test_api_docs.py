@@ -175,3 +175,18 @@ def test_documented_exceptions_are_raised(scenario, name, call, error):
     assert error.__name__ in _raises_section(getattr(sim, name)), f"{name}: {error.__name__}"
     with pytest.raises(error):
         call(scenario)
+
+
+@pytest.mark.parametrize(
+    ("target", "metric"), [("80% in 60s", None), ("mean wait 2m", "mean_wait_s")]
+)
+def test_every_column_the_staffing_plan_documents_is_in_its_intervals(scenario, target, metric):
+    plan = sim.staff_plan(scenario, "chat", target, replications=2, rounds=1, workers=1)
+    # The target's own metric is there only for that target: checked below.
+    documented = _documented_names(sim.StaffingPlan) - {"rounds", "mean_wait_s", "abandon_rate"}
+    assert documented <= _names(plan.intervals), documented - _names(plan.intervals)
+    if metric:
+        assert {metric, f"{metric}_ci95", f"{metric}_at_erlang"} <= _names(plan.intervals)
+    assert plan.model == "Erlang A"  # the queue's contacts have a patience
+    assert plan.interval == 3600
+    assert len(plan.intervals) == 24

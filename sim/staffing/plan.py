@@ -34,7 +34,29 @@ __all__ = ["StaffingPlan", "resolve_queue", "staff_plan"]
 
 @dataclass(frozen=True)
 class StaffingPlan:
-    """Agents per interval (formula, simulation, plan), the shifts and their figures."""
+    """Agents per interval (formula, simulation, plan), the shifts and their figures.
+
+    Attributes:
+        queue: the queue staffed.
+        target: the target, parsed.
+        interval: the interval length in seconds (1800 or 3600).
+        model: the formula behind ``erlang_agents``: ``"Erlang C"``, or ``"Erlang A"``
+            when the queue's contacts have a patience.
+        intervals: one row per interval of the day: ``start`` and ``end`` (clock times,
+            ``"08:00"``), ``arrival_rate_per_h`` (the busiest days' mean arrival rate),
+            ``erlang_agents`` (the formula's agents), ``simulated_agents`` (after the
+            simulation correction), ``planned_agents`` (the shifts' cover),
+            ``service_level`` and ``service_level_ci95`` of the plan simulated, the
+            target's own metric and ``<metric>_ci95`` when it is a mean wait
+            (``mean_wait_s``) or abandonment (``abandon_rate``), ``<metric>_at_erlang``
+            (the metric with the formula's agents) and ``meets_target``.
+        shifts: the shift plan, daily shifts with their agents.
+        replications: replications per simulation.
+        seed: their base seed.
+        corrected: whether the simulation correction reached the target (point
+            estimate) in every interval within its ``rounds`` (then surplus agents
+            are trimmed); when not, ``simulated_agents`` are those of the last round.
+    """
 
     queue: str
     target: StaffTarget
@@ -158,6 +180,9 @@ def staff_plan(
         workers: local processes (default: one per core).
         scheduler: Dask scheduler address or client.
         progress: show progress bars.
+
+    Returns:
+        The plan: agents per interval, the shifts and the plan's simulated figures.
 
     Raises:
         StaffingError: bad queue, target, interval or shifts, or no plan covers the need.
