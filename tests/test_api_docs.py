@@ -190,3 +190,18 @@ def test_every_column_the_staffing_plan_documents_is_in_its_intervals(scenario, 
     assert plan.model == "Erlang A"  # the queue's contacts have a patience
     assert plan.interval == 3600
     assert len(plan.intervals) == 24
+
+
+def test_fit_report_holds_the_tables_its_docstring_names(fitted):
+    documented = _documented_names(type(fitted).report) - {"backtest"}
+    assert set(fitted.report(backtest=False)) == {
+        name for name in documented if not name.startswith("backtest_")
+    }
+    assert set(fitted.report()) == documented
+    assert set(fitted.report()["parameters"].columns) >= {
+        "queue",
+        "parameter",
+        "value",
+        "low",
+        "high",
+    }

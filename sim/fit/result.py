@@ -38,7 +38,16 @@ __all__ = ["FitResult", "fit"]
 
 @dataclass
 class FitResult:
-    """A fitted scenario, how it was fitted, and (on demand) its back-test."""
+    """A fitted scenario, how it was fitted, and (on demand) its back-test.
+
+    Attributes:
+        scenario: the fitted scenario, validated (:func:`sim.run` takes it).
+        yaml_text: the fitted scenario file (also :meth:`to_yaml`).
+        log: the log as read and cleaned.
+        queues: per queue of the log, what was fitted (see :meth:`queue`).
+        replications: replications of the back-test (and of the scenario file).
+        seed: seed of the back-test (and of the scenario file).
+    """
 
     scenario: Scenario
     yaml_text: str
@@ -112,7 +121,16 @@ class FitResult:
         return pd.DataFrame(rows)
 
     def report(self, backtest: bool = True) -> dict[str, pd.DataFrame]:
-        """Every table of the fit (and of the back-test) as DataFrames, by name."""
+        """Every table of the fit (and of the back-test) as DataFrames, by name.
+
+        ``parameters`` (every fitted value with its 95% CI, as :attr:`parameters`),
+        ``distributions`` (:meth:`distributions`), ``cleaning`` (what the log's
+        cleaning repaired or dropped), ``staffing`` (agents present, busy and effective
+        per queue and interval) and ``arrivals`` (observed against expected arrivals per
+        queue, date and hour); with ``backtest`` (it runs the back-test once, on first
+        use) also ``backtest_overall``, ``backtest_daily`` and ``backtest_hourly``:
+        observed figures with their CIs beside the simulated ones.
+        """
         tables = {
             "parameters": self.parameters,
             "distributions": self.distributions(),
