@@ -116,7 +116,27 @@ class QueueAccount:
 
 @dataclass(frozen=True)
 class ReplicationResult:
-    """Everything one replication produced, as plain arrays."""
+    """Everything one replication produced, as plain arrays.
+
+    Attributes:
+        scenario: the scenario's name.
+        replication: the replication number.
+        seed: the base seed it ran with.
+        queues: the queue names; the ``queue`` and ``next_queue`` codes index them.
+        hops: one numpy column per field, one row per hop (visit to a queue):
+            ``contact``, ``hop``, ``queue``, ``arrive``, ``response``, ``agent_start``,
+            ``end``, ``service``, ``outcome`` (an :class:`~sim.records.Outcome` code),
+            ``by`` (a :class:`~sim.records.By` code), ``next_queue`` (-1: none) and
+            ``agent`` (-1: none); times in seconds from the start, NaN when they did not
+            happen (:meth:`sim.Results.contacts` is the same as a DataFrame).
+        contacts: per contact (indexed by the ``contact`` id): ``entered`` (time of its
+            first arrival) and ``entry_queue`` (code of its first queue).
+        accounts: agent-time accounting of each queue, in the order of ``queues``.
+        window: the measurement window ``(warm-up end, duration)`` in seconds.
+        end_time: the clock when the run stopped (the last contact gone, or the drain
+            limit reached).
+        crews: agent-time accounting of each team (see :attr:`teams`).
+    """
 
     scenario: str
     replication: int

@@ -20,7 +20,15 @@ NAN = math.nan
 
 
 class Outcome(IntEnum):
-    """How a hop ended; every hop has exactly one."""
+    """How a hop ended; every hop has exactly one.
+
+    ``PENDING`` is never left in results; ``RESOLVED`` and ``UNRESOLVED`` were answered
+    (by an agent, or a bot that finished it); ``ABANDONED`` gave up waiting;
+    ``NOT_VISIBLE`` did not see the entry point, ``OVERFLOW`` was routed away past the
+    queue-length threshold and ``CLOSED`` arrived when nobody was on duty (those three
+    were never offered service); ``UNFINISHED`` was still waiting or in service when the
+    run stopped. :meth:`sim.Results.contacts` names them in lower case.
+    """
 
     PENDING = 0
     RESOLVED = 1

@@ -113,7 +113,14 @@ def _clean(value: object) -> object:
 
 
 class Results:
-    """Replications of one scenario (one variant of it)."""
+    """Replications of one scenario (one variant of it).
+
+    Attributes:
+        scenario: the scenario that ran (overrides applied).
+        runs: one :class:`~sim.engine.ReplicationResult` per replication, in order.
+        seed: the base seed.
+        variant: the label every row carries (``"base"`` unless given).
+    """
 
     def __init__(
         self, scenario: Scenario, runs: list[ReplicationResult], seed: int, variant: str = "base"

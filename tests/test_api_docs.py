@@ -205,3 +205,13 @@ def test_fit_report_holds_the_tables_its_docstring_names(fitted):
         "low",
         "high",
     }
+
+
+def test_replication_result_documents_every_hop_and_contact_column(scenario):
+    result = sim.simulate(scenario, 0)
+    documented = _documented_names(sim.ReplicationResult)
+    assert set(result.hops) <= documented, set(result.hops) - documented
+    assert set(result.contacts) <= documented, set(result.contacts) - documented
+    assert result.window == (scenario.warmup, scenario.duration)
+    assert result.end_time >= scenario.duration
+    assert sim.Outcome.PENDING not in set(result.hops["outcome"])
