@@ -215,3 +215,19 @@ def test_replication_result_documents_every_hop_and_contact_column(scenario):
     assert result.window == (scenario.warmup, scenario.duration)
     assert result.end_time >= scenario.duration
     assert sim.Outcome.PENDING not in set(result.hops["outcome"])
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        {"start": "2020-01-01T00:00"},
+        {"columns": {"arrive": "t_in"}},
+        {"replication": 1},
+        {"max_broken": 0.5},
+    ],
+)
+def test_fit_of_a_log_already_read_refuses_reading_options_it_would_ignore(log, scenario, option):
+    # They were silently dropped: a Log was read with its own start, columns, ...
+    read = sim.fit.read_log(log, start=scenario.start)
+    with pytest.raises(TypeError, match=next(iter(option))):
+        sim.fit(read, replications=1, workers=1, **option)

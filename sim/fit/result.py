@@ -240,7 +240,9 @@ def fit(
 
     Args:
         log: a CSV or Parquet file, or a DataFrame, with the log's columns (DESIGN.md); or
-            a log already read with :func:`sim.fit.read_log`.
+            a log already read with :func:`sim.fit.read_log` (then ``start``,
+            ``columns``, ``replication`` and ``max_broken`` are the ones it was read with,
+            and giving them here is a TypeError).
         start: time zero when the log's times are seconds (a datetime or ISO text).
         columns: ``{log field: column}`` for logs whose columns are named otherwise.
         interval: staffing interval, 30 or 60 minutes: seconds (1800, 3600) or text
@@ -262,10 +264,14 @@ def fit(
     Raises:
         LogError: bad input (missing column, no rows, too many broken rows, no way to
             tell the staffing, a ``start`` that is not a date-time).
-        TypeError: ``replications``, ``seed`` or ``workers`` is not a whole number.
+        TypeError: ``replications``, ``seed`` or ``workers`` is not a whole number, or
+            an option of reading the log is given with a log already read.
         ValueError: ``interval`` is not 30 or 60 minutes, ``replications`` or
             ``workers`` is below 1, or ``seed`` is negative.
     """
+    if isinstance(log, Log):
+        _refuse_read_options(start=start, columns=columns, replication=replication,
+                             max_broken=max_broken)  # fmt: skip
     if isinstance(start, str):
         start = _start(start, log)
     interval = _interval(interval)
@@ -300,6 +306,17 @@ def fit(
     # Read back as a file is (sim.yamlfile's YAML rules), not by PyYAML's defaults.
     scenario = from_dict(parse_text(text), source=f"fitted scenario of {cleaned.source}")
     return FitResult(scenario, text, cleaned, fits, replications, seed, workers, progress)
+
+
+def _refuse_read_options(**given: object) -> None:
+    """A Log was read with its own options: any given to :func:`fit` would be ignored."""
+    defaults = {"start": None, "columns": None, "replication": None, "max_broken": 0.05}
+    ignored = [name for name, value in given.items() if value != defaults[name]]
+    if ignored:
+        raise TypeError(
+            f"{', '.join(ignored)}: options of reading the log, and this log is already read "
+            "(give them to sim.fit.read_log, or pass the file or DataFrame)"
+        )
 
 
 def _start(text: str, log: str | Path | pd.DataFrame | Log) -> dt.datetime:
