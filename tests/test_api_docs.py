@@ -231,3 +231,14 @@ def test_fit_of_a_log_already_read_refuses_reading_options_it_would_ignore(log, 
     read = sim.fit.read_log(log, start=scenario.start)
     with pytest.raises(TypeError, match=next(iter(option))):
         sim.fit(read, replications=1, workers=1, **option)
+
+
+@pytest.mark.parametrize("unit", ["h", "hours"])
+def test_plot_time_unit_may_be_given_by_its_symbol_or_name(results, unit):
+    # "unit: time unit of the x axis": a notebook user writes unit="h"; the only
+    # accepted value was a TimeUnit object (and a text failed with an AttributeError).
+    fig = sim.plots.wait_ecdf(results, unit=unit)
+    assert sim.plots.wait_ecdf(results).axes[0].get_xlabel() == "t: wait (minutes)"
+    assert fig.axes[0].get_xlabel() == "t: wait (hours)"
+    with pytest.raises(sim.plots.PlotError, match="fortnight"):
+        sim.plots.wait_histogram(results, unit="fortnight")

@@ -36,6 +36,7 @@ __all__ = [
     "LineStyle",
     "PlotError",
     "TimeUnit",
+    "as_unit",
     "contacts_frame",
     "counted_contacts",
     "describe_data",
@@ -102,6 +103,21 @@ UNITS = (
 # A unit fits while the axis ends below this many of it (120 s, 180 min, 72 h): tick
 # labels stay short numbers people read at a glance ("8 minutes", not "480 seconds").
 _UNIT_LIMITS = (120.0, 180.0, 72.0)
+
+
+def as_unit(unit: TimeUnit | str | None) -> TimeUnit | None:
+    """``unit`` as a :class:`TimeUnit`: given as one, or by its symbol or name ("min").
+
+    Raises:
+        PlotError: a text that names no unit.
+    """
+    if unit is None or isinstance(unit, TimeUnit):
+        return unit
+    for known in UNITS:
+        if unit in (known.symbol, known.name):
+            return known
+    names = ", ".join(f"{u.symbol!r} ({u.name})" for u in UNITS)
+    raise PlotError(f"unknown time unit {unit!r}: use one of {names}")
 
 
 def time_unit(seconds: Iterable[float] | np.ndarray) -> TimeUnit:

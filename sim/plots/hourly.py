@@ -18,6 +18,7 @@ from sim.plots.base import (
     SEQUENTIAL_CMAP,
     PlotError,
     TimeUnit,
+    as_unit,
     counted_contacts,
     describe_data,
     fitted_title,
@@ -149,7 +150,7 @@ def hourly_profile(
     queue: str | None = None,
     *,
     exposure: np.ndarray | None = None,
-    unit: TimeUnit | None = None,
+    unit: TimeUnit | str | None = None,
 ) -> Figure:
     """Mean and 90th-percentile wait by hour of day, above arrivals and agents on shift.
 
@@ -162,7 +163,8 @@ def hourly_profile(
         queue: the queue to show (default: the first with answered contacts).
         exposure: hours of observation per clock hour, to turn arrival counts into rates
             (computed from the scenario when given results; else counts per replication).
-        unit: time unit of the wait axis (default: chosen from the data).
+        unit: time unit of the wait axis: ``"s"``, ``"min"``, ``"h"`` or ``"d"``
+            (or a TimeUnit); default: chosen from the data.
     """
     hourly = data.hourly() if isinstance(data, Results) else data
     if isinstance(data, Results) and exposure is None:
@@ -170,7 +172,7 @@ def hourly_profile(
     queue = _one_queue(hourly, queue)
     table = _hourly_table(hourly[hourly["queue"] == queue], exposure)
     top_of_band = table["mean_wait_s"] + table["mean_wait_ci95"].fillna(0.0)
-    unit = unit or time_unit([*table["p90_wait_s"], *top_of_band])
+    unit = as_unit(unit) or time_unit([*table["p90_wait_s"], *top_of_band])
     fig = new_figure(8.0, 6.0)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
     _plot_hourly_waits(top, table, unit)
@@ -211,7 +213,7 @@ def wait_heatmap(
     queue: str | None = None,
     *,
     scenario: Scenario | None = None,
-    unit: TimeUnit | None = None,
+    unit: TimeUnit | str | None = None,
 ) -> Figure:
     """Mean wait of answered contacts by calendar day and hour of arrival.
 
@@ -219,7 +221,8 @@ def wait_heatmap(
         data: results, or a contacts DataFrame (then ``scenario`` gives the start date).
         queue: the queue to show (default: the first with answered contacts).
         scenario: the scenario the contacts come from (taken from results when given).
-        unit: time unit of the colour scale (default: chosen from the data).
+        unit: time unit of the colour scale: ``"s"``, ``"min"``, ``"h"`` or ``"d"``
+            (or a TimeUnit); default: chosen from the data.
     """
     if isinstance(data, Results):
         scenario, contacts = data.scenario, counted_contacts(data)
@@ -232,7 +235,7 @@ def wait_heatmap(
     select_queues(contacts, [queue])
     clock = Clock(scenario.start)
     table = heatmap_table(contacts, clock, queue)
-    unit = unit or time_unit(table.to_numpy().ravel())
+    unit = as_unit(unit) or time_unit(table.to_numpy().ravel())
     title = title_for(f"Mean wait of {queue} by day and hour of arrival", data)
     return _draw_heatmap(table, clock, unit, title)
 

@@ -14,6 +14,7 @@ from sim.plots.base import (
     OKABE_ITO,
     TimeUnit,
     WaitData,
+    as_unit,
     contacts_frame,
     finish_axes,
     line_style,
@@ -45,7 +46,7 @@ def wait_histogram(
     bins: int = 40,
     density: bool = False,
     log: bool = False,
-    unit: TimeUnit | None = None,
+    unit: TimeUnit | str | None = None,
 ) -> Figure:
     """Histogram of waits of answered contacts, one series per queue or variant.
 
@@ -59,11 +60,12 @@ def wait_histogram(
         bins: number of bins.
         density: show shares of each series' answered contacts instead of counts.
         log: logarithmic count axis, so the tail shows beside a spike of instant answers.
-        unit: time unit of the x axis (default: chosen from the data).
+        unit: time unit of the x axis: ``"s"``, ``"min"``, ``"h"`` or ``"d"``
+            (or a TimeUnit); default: chosen from the data.
     """
     series, shown = waits_by_series(contacts_frame(data), queues)
     edges = _histogram_edges(series, bins)
-    unit = unit or time_unit(edges[-1:])
+    unit = as_unit(unit) or time_unit(edges[-1:])
     fig = new_figure()
     ax = fig.add_subplot()
     single = len(series) == 1
@@ -172,12 +174,12 @@ def _distribution(
     survival: bool,
     log: bool,
     logx: bool,
-    unit: TimeUnit | None,
+    unit: TimeUnit | str | None,
     threshold: float | None,
 ) -> Figure:
     series, shown = waits_by_series(contacts_frame(data), queues)
     pooled = np.concatenate(list(series.values()))
-    unit = unit or time_unit(pooled)
+    unit = as_unit(unit) or time_unit(pooled)
     fig = new_figure()
     ax = fig.add_subplot()
     lines = _step_curves(ax, series, unit, survival=survival, log=log)
@@ -203,7 +205,7 @@ def wait_ecdf(
     queues: Sequence[str] | None = None,
     *,
     logx: bool = False,
-    unit: TimeUnit | None = None,
+    unit: TimeUnit | str | None = None,
     threshold: float | None = None,
 ) -> Figure:
     """Empirical distribution function P(wait <= t) of answered contacts' waits.
@@ -213,7 +215,8 @@ def wait_ecdf(
         queues: queues to show (default: all).
         logx: logarithmic time axis (zero kept), for queues whose waits differ by orders of
             magnitude (chat in minutes, email in days) on one axis.
-        unit: time unit of the x axis (default: chosen from the data).
+        unit: time unit of the x axis: ``"s"``, ``"min"``, ``"h"`` or ``"d"``
+            (or a TimeUnit); default: chosen from the data.
         threshold: service-level threshold (seconds) to mark; default: the scenario's.
     """
     return _distribution(
@@ -227,7 +230,7 @@ def wait_survival(
     *,
     log: bool = False,
     logx: bool = False,
-    unit: TimeUnit | None = None,
+    unit: TimeUnit | str | None = None,
     threshold: float | None = None,
 ) -> Figure:
     """Survival curve P(wait > t): how many answered contacts still wait after t.
@@ -237,7 +240,8 @@ def wait_survival(
         queues: queues to show (default: all).
         log: logarithmic probability axis, to read the tail (1 in 100 waits longer than ...).
         logx: logarithmic time axis (zero kept), for waits of very different scales.
-        unit: time unit of the x axis (default: chosen from the data).
+        unit: time unit of the x axis: ``"s"``, ``"min"``, ``"h"`` or ``"d"``
+            (or a TimeUnit); default: chosen from the data.
         threshold: service-level threshold (seconds) to mark; default: the scenario's.
     """
     return _distribution(
