@@ -242,3 +242,11 @@ def test_plot_time_unit_may_be_given_by_its_symbol_or_name(results, unit):
     assert fig.axes[0].get_xlabel() == "t: wait (hours)"
     with pytest.raises(sim.plots.PlotError, match="fortnight"):
         sim.plots.wait_histogram(results, unit="fortnight")
+
+
+def test_hourly_profile_of_a_table_that_is_not_hourly_names_what_it_lacks(results):
+    # "data: results, or their hourly() table": given contacts(), it failed with a bare
+    # KeyError: 'hour'.
+    sim.plots.hourly_profile(results.hourly())
+    with pytest.raises(sim.plots.PlotError, match=r"hourly\(\).*hour"):
+        sim.plots.hourly_profile(results.contacts())

@@ -46,6 +46,10 @@ def hour_exposure(scenario: Scenario) -> np.ndarray:
     return np.bincount(clock.hour_of_day(minutes), minlength=24) / 60.0
 
 
+# What hourly_profile reads of an hourly() table (agents_available is optional).
+_HOURLY_COLUMNS = ("queue", "hour", "mean_wait_s", "p90_wait_s", "agents_on_shift", "arrivals")
+
+
 def _one_queue(frame: pd.DataFrame, queue: str | None) -> str:
     if queue is not None:
         select_queues(frame, [queue])
@@ -165,8 +169,14 @@ def hourly_profile(
             (computed from the scenario when given results; else counts per replication).
         unit: time unit of the wait axis: ``"s"``, ``"min"``, ``"h"`` or ``"d"``
             (or a TimeUnit); default: chosen from the data.
+
+    Raises:
+        PlotError: an unknown queue or unit, or a table without the hourly columns.
     """
     hourly = data.hourly() if isinstance(data, Results) else data
+    missing = [c for c in _HOURLY_COLUMNS if c not in hourly]
+    if missing:
+        raise PlotError(f"not an hourly() table: it lacks columns {', '.join(missing)}")
     if isinstance(data, Results) and exposure is None:
         exposure = hour_exposure(data.scenario)
     queue = _one_queue(hourly, queue)
