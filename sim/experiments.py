@@ -188,7 +188,8 @@ def sweep(
         replications: replications per variant (default: the scenario's).
         seed: base seed (default: the scenario's).
         workers: local processes (default: one per core).
-        scheduler: Dask scheduler address or client (see :func:`sim.runner.map_replications`).
+        scheduler: a Dask scheduler address, a ``distributed.Client`` (left open) or a
+            cluster such as ``LocalCluster`` (a client to it is opened and closed).
         progress: show a progress bar.
 
     Returns:
@@ -323,7 +324,8 @@ def compare(
         replications: paired replications (default: A's).
         seed: base seed of both (default: A's).
         workers: local processes (default: one per core).
-        scheduler: Dask scheduler address or client.
+        scheduler: a Dask scheduler address, a ``distributed.Client`` (left open) or a
+            cluster such as ``LocalCluster`` (a client to it is opened and closed).
         progress: show a progress bar.
 
     Returns:

@@ -178,7 +178,8 @@ def staff_plan(
         seed: base seed (default: the scenario's).
         rounds: simulation-correction rounds at most.
         workers: local processes (default: one per core).
-        scheduler: Dask scheduler address or client.
+        scheduler: a Dask scheduler address, a ``distributed.Client`` (left open) or a
+            cluster such as ``LocalCluster`` (a client to it is opened and closed).
         progress: show progress bars.
 
     Returns:
