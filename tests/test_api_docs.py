@@ -250,3 +250,10 @@ def test_hourly_profile_of_a_table_that_is_not_hourly_names_what_it_lacks(result
     sim.plots.hourly_profile(results.hourly())
     with pytest.raises(sim.plots.PlotError, match=r"hourly\(\).*hour"):
         sim.plots.hourly_profile(results.contacts())
+
+
+@pytest.mark.parametrize("bins", [0, -1, 2.5])
+def test_wait_histogram_bins_is_a_number_of_bins(results, bins):
+    # bins=0 drew an empty histogram without a word, -1 and 2.5 failed in numpy.
+    with pytest.raises(sim.plots.PlotError, match="bins"):
+        sim.plots.wait_histogram(results, bins=bins)

@@ -12,6 +12,7 @@ from matplotlib.lines import Line2D
 
 from sim.plots.base import (
     OKABE_ITO,
+    PlotError,
     TimeUnit,
     WaitData,
     as_unit,
@@ -57,12 +58,14 @@ def wait_histogram(
     Args:
         data: see :func:`wait_series`.
         queues: queues to show (default: all).
-        bins: number of bins.
+        bins: number of bins (at least 1).
         density: show shares of each series' answered contacts instead of counts.
         log: logarithmic count axis, so the tail shows beside a spike of instant answers.
         unit: time unit of the x axis: ``"s"``, ``"min"``, ``"h"`` or ``"d"``
             (or a TimeUnit); default: chosen from the data.
     """
+    if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or bins < 1:
+        raise PlotError(f"bins must be a whole number of at least 1, got {bins!r}")
     series, shown = waits_by_series(contacts_frame(data), queues)
     edges = _histogram_edges(series, bins)
     unit = as_unit(unit) or time_unit(edges[-1:])
