@@ -257,3 +257,10 @@ def test_wait_histogram_bins_is_a_number_of_bins(results, bins):
     # bins=0 drew an empty histogram without a word, -1 and 2.5 failed in numpy.
     with pytest.raises(sim.plots.PlotError, match="bins"):
         sim.plots.wait_histogram(results, bins=bins)
+
+
+@pytest.mark.parametrize("max_broken", [5, -0.1])
+def test_fit_max_broken_is_a_share(log, scenario, max_broken):
+    # max_broken=5 (meant as 5%) accepted a log however broken, without a word.
+    with pytest.raises(ValueError, match="max_broken"):
+        sim.fit(log, start=scenario.start, max_broken=max_broken, replications=1, workers=1)

@@ -249,7 +249,7 @@ def fit(
             (``"30m"``, ``"1h"``).
         roster: scheduled agents (``start``, ``end``, ``agents``, optional ``queue``).
         replication: which replication of a ``contacts.csv`` to fit (default: the first).
-        max_broken: share of broken rows above which the log is refused.
+        max_broken: share of broken rows above which the log is refused (0 to 1).
         idle_gap: idle time after which an agent counts as gone (seconds).
         replications: replications of the back-test (and of the scenario file).
         seed: seed of the back-test (and of the scenario file).
@@ -266,8 +266,8 @@ def fit(
             tell the staffing, a ``start`` that is not a date-time).
         TypeError: ``replications``, ``seed`` or ``workers`` is not a whole number, or
             an option of reading the log is given with a log already read.
-        ValueError: ``interval`` is not 30 or 60 minutes, ``replications`` or
-            ``workers`` is below 1, or ``seed`` is negative.
+        ValueError: ``interval`` is not 30 or 60 minutes, ``max_broken`` not a share
+            from 0 to 1, ``replications`` or ``workers`` below 1, or ``seed`` negative.
     """
     if isinstance(log, Log):
         _refuse_read_options(start=start, columns=columns, replication=replication,
@@ -275,6 +275,8 @@ def fit(
     if isinstance(start, str):
         start = _start(start, log)
     interval = _interval(interval)
+    if not 0 <= max_broken <= 1:
+        raise ValueError(f"max_broken is a share from 0 to 1 (0.05 is 5%), got {max_broken!r}")
     replications, seed = replication_count(replications), seed_value(seed)
     if workers is not None:
         worker_count(workers)
