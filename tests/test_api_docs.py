@@ -264,3 +264,10 @@ def test_fit_max_broken_is_a_share(log, scenario, max_broken):
     # max_broken=5 (meant as 5%) accepted a log however broken, without a word.
     with pytest.raises(ValueError, match="max_broken"):
         sim.fit(log, start=scenario.start, max_broken=max_broken, replications=1, workers=1)
+
+
+def test_scenario_documents_every_field():
+    doc = inspect.getdoc(sim.Scenario) or ""
+    attributes = doc.split("Attributes:", 1)[1]
+    documented = set(re.findall(r"^    (\w+):", attributes, flags=re.MULTILINE))
+    assert documented == set(sim.Scenario.model_fields)

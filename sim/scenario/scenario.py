@@ -40,7 +40,30 @@ from sim.scenario.target import (
 
 
 class Scenario(Spec):
-    """A complete, validated scenario: the queues, the horizon and the experiment."""
+    """A complete, validated scenario: the queues, the horizon and the experiment.
+
+    Frozen: make a changed one from the file or its data (``sim.load(path,
+    overrides=[...])``, :func:`sim.from_dict`), which validates it again;
+    ``model_copy(update=...)`` would skip every check. Durations are seconds.
+
+    Attributes:
+        name: the scenario's name, carried by every result row.
+        start: the clock's time zero (naive local date-time): weekdays, holidays and
+            hours of day count from it.
+        duration: arrivals stop after this many seconds.
+        warmup: contacts entering before it are not counted.
+        drain: how long after ``duration`` the run may go on finishing contacts.
+        seed: the base seed of the random streams.
+        replications: the default number of replications.
+        service_level_threshold: the wait within which an answer counts for
+            ``service_level``.
+        max_hops: the most queues one contact may visit.
+        calendar: the holidays.
+        queues: the queues by name, in file order.
+        teams: shared agent groups by name (each ``serves`` some queues).
+        targets: figures of the source document this scenario must reproduce.
+        calibrated: the values tuned to targets, and which targets they were tuned to.
+    """
 
     name: str = Field(min_length=1)
     start: Annotated[dt.datetime, BeforeValidator(local_datetime)]
