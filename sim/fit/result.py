@@ -254,7 +254,8 @@ def fit(
         replications: replications of the back-test (and of the scenario file).
         seed: seed of the back-test (and of the scenario file).
         workers: local processes for the back-test.
-        name: the scenario's name (default: ``fitted-`` and the file's stem).
+        name: the scenario's name (default: ``fitted-`` and the file's stem;
+            ``fitted-log`` for a DataFrame or a log already read).
         progress: show a progress bar during the back-test.
 
     Returns:
