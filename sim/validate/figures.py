@@ -86,7 +86,6 @@ class Replication:
         # A replication's figures filter the same arrays by the same few calendars over
         # and over (a best-hour target asks for twenty hours): see _memo.
         self._memos: dict[tuple[int, object], tuple[np.ndarray, np.ndarray]] = {}
-        self._groups_of: dict[int, tuple[np.ndarray, list[np.ndarray]]] = {}
 
     # -- calendar --------------------------------------------------------------------
 
@@ -170,27 +169,16 @@ class Replication:
 
     # -- weights -----------------------------------------------------------------------
 
-    def _groups(self, of_queue: np.ndarray) -> list[np.ndarray]:
-        """Each queue's rows of ``of_queue`` (hops or contacts), in order: one sort, once."""
-
-        def group(of_queue: np.ndarray) -> list[np.ndarray]:
-            order = np.argsort(of_queue, kind="stable")
-            bounds = np.searchsorted(of_queue[order], np.arange(len(self.index) + 1))
-            return [order[bounds[q] : bounds[q + 1]] for q in range(len(self.index))]
-
-        entry = self._groups_of.get(id(of_queue))
-        # The entry keeps the array itself, so its id cannot be reused by another one.
-        if entry is None or entry[0] is not of_queue:
-            entry = self._groups_of[id(of_queue)] = (of_queue, group(of_queue))
-        return entry[1]
+    def _rows_of(self, of_queue: np.ndarray, q: int) -> np.ndarray:
+        """The rows of ``of_queue`` (hops or contacts) at queue ``q``, in order, once."""
+        return self._memo(of_queue, ("rows", q), lambda a: np.flatnonzero(a == q))
 
     def _weights(self, queue: QueueSelection, of_queue: np.ndarray, base: np.ndarray):
         """Per-row weights: 1 when pooling, weight / row count of its queue in a mix."""
         names = (queue,) if isinstance(queue, str) else tuple(queue)
-        groups = self._groups(of_queue)
         weights = np.zeros(len(base))
         for name in names:
-            mine = groups[self.index[name]]
+            mine = self._rows_of(of_queue, self.index[name])
             rows = mine[base[mine]]
             if isinstance(queue, dict):
                 if len(rows) == 0:
