@@ -20,11 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sim import fit
+    from sim.cluster import ClusterError
     from sim.distributions import Constant, Empirical, Exponential, Gamma, Lognormal, Uniform
     from sim.engine import ReplicationResult, simulate
-    from sim.errors import ScenarioError
+    from sim.errors import LogError, PlotError, ScenarioError, StaffingError
     from sim.experiments import compare, sweep
     from sim.loader import from_dict, load
+    from sim.outputs import OutputError
+    from sim.pool import WorkerLostError
     from sim.records import Outcome
     from sim.results import Results
     from sim.runner import run
@@ -43,7 +46,14 @@ _HOMES = {
     "Uniform": "sim.distributions",
     "ReplicationResult": "sim.engine",
     "simulate": "sim.engine",
+    # The errors: light modules, so that an ``except sim.PlotError`` imports no matplotlib.
+    "ClusterError": "sim.cluster",
+    "LogError": "sim.errors",
+    "PlotError": "sim.errors",
     "ScenarioError": "sim.errors",
+    "StaffingError": "sim.errors",
+    "OutputError": "sim.outputs",
+    "WorkerLostError": "sim.pool",
     "compare": "sim.experiments",
     "sweep": "sim.experiments",
     "from_dict": "sim.loader",
@@ -57,18 +67,24 @@ _HOMES = {
 }
 
 __all__ = [
+    "ClusterError",
     "Constant",
     "Empirical",
     "Exponential",
     "Gamma",
+    "LogError",
     "Lognormal",
     "Outcome",
+    "OutputError",
+    "PlotError",
     "ReplicationResult",
     "Results",
     "Scenario",
     "ScenarioError",
+    "StaffingError",
     "StaffingPlan",
     "Uniform",
+    "WorkerLostError",
     "__version__",
     "compare",
     "fit",

@@ -1,10 +1,14 @@
-"""The one error type users see for bad input: file, field path and reason."""
+"""The errors users see for bad input: file, field path and reason.
+
+They live here, away from the modules that raise them, so that ``sim.LogError`` or
+``sim.PlotError`` in an ``except`` clause costs no import of pandas or matplotlib.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["MAX_SHOWN", "ScenarioError"]
+__all__ = ["MAX_SHOWN", "LogError", "PlotError", "ScenarioError", "StaffingError"]
 
 # A file with thousands of problems is fixed from the first few; the rest is counted.
 MAX_SHOWN = 20
@@ -37,6 +41,21 @@ class ScenarioError(ValueError):
         if hidden > 0:
             lines.append(f"{self.source}: ... and {hidden:,} more problems")
         return "\n".join(lines)
+
+
+class LogError(ScenarioError):
+    """A log that cannot be fitted: missing column, no rows, too many broken rows."""
+
+    def __init__(self, source: str, reason: str, column: str = "") -> None:
+        super().__init__(source, [(column, reason)])
+
+
+class StaffingError(ValueError):
+    """The staffing question cannot be answered as asked (queue, target, shifts)."""
+
+
+class PlotError(ValueError):
+    """The data cannot be plotted as asked (unknown queue, missing columns, no waits)."""
 
 
 def _rebuilt(

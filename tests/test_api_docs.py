@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import inspect
 import re
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
 
 import sim
-from sim.fit import LogError
 from sim.metrics import METRICS
-from sim.staffing import StaffingError
 
 ONE_QUEUE = {
     "name": "api-docs",
@@ -63,7 +63,7 @@ def test_fit_result_queue_of_an_unknown_name_is_a_key_error_naming_the_queues(fi
 
 
 def test_fit_start_that_is_not_a_date_time_is_bad_input_naming_start(log):
-    with pytest.raises(LogError, match=r"start: .*'yesterday'"):
+    with pytest.raises(sim.LogError, match=r"start: .*'yesterday'"):
         sim.fit(log, start="yesterday", replications=1, workers=1)
 
 
@@ -165,7 +165,7 @@ DOCUMENTED_RAISES = [
     ("compare", lambda s: sim.compare(FILE, overrides="queues.nope.staff=2"), sim.ScenarioError),
     ("sweep", lambda s: sim.sweep(s, {"queues.chat.staff": [1, 2]}), TypeError),
     ("sweep", lambda s: sim.sweep(FILE, "queues.email.staff"), ValueError),
-    ("staff_plan", lambda s: sim.staff_plan(s, "nope"), StaffingError),
+    ("staff_plan", lambda s: sim.staff_plan(s, "nope"), sim.StaffingError),
     ("staff_plan", lambda s: sim.staff_plan(s, "chat", rounds=0), ValueError),
 ]
 
@@ -264,6 +264,39 @@ def test_fit_max_broken_is_a_share(log, scenario, max_broken):
     # max_broken=5 (meant as 5%) accepted a log however broken, without a word.
     with pytest.raises(ValueError, match="max_broken"):
         sim.fit(log, start=scenario.start, max_broken=max_broken, replications=1, workers=1)
+
+
+# Each error the Python API raises, and a module of the package that raises it.
+PUBLIC_ERRORS = {
+    "ScenarioError": "sim.loader",
+    "LogError": "sim.fit",
+    "StaffingError": "sim.staffing",
+    "PlotError": "sim.plots",
+    "OutputError": "sim.outputs",
+    "ClusterError": "sim.runner",
+    "WorkerLostError": "sim.pool",
+}
+
+
+@pytest.mark.parametrize(("name", "raiser"), PUBLIC_ERRORS.items())
+def test_every_error_the_api_raises_is_exported_from_sim(name, raiser):
+    # StaffingError, LogError and PlotError were reachable only through their packages.
+    assert name in sim.__all__
+    raised = getattr(__import__(raiser, fromlist=[name]), name)
+    assert getattr(sim, name) is raised
+
+
+def test_catching_an_error_of_sim_loads_nothing_heavy():
+    # ``except sim.PlotError`` must not import matplotlib (nor LogError pandas).
+    code = (
+        f"import sys, sim; errors = [getattr(sim, n) for n in {sorted(PUBLIC_ERRORS)}];"
+        "heavy = {'numpy', 'pandas', 'simpy', 'pydantic', 'scipy', 'matplotlib'};"
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]"
 
 
 def test_scenario_documents_every_field():

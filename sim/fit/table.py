@@ -13,20 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.errors import ScenarioError
+from sim.errors import LogError
 
 __all__ = ["LogError", "read_table"]
 
 ENCODINGS = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16", "gb18030": "GB18030"}
 DELIMITERS = (",", ";", "\t", "|")  # the first wins a tie
 HEADER_SEARCH = 20  # lines searched for the header below a title
-
-
-class LogError(ScenarioError):
-    """A log that cannot be fitted: missing column, no rows, too many broken rows."""
-
-    def __init__(self, source: str, reason: str, column: str = "") -> None:
-        super().__init__(source, [(column, reason)])
 
 
 def read_table(path: str | Path) -> pd.DataFrame:

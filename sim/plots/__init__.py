@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from sim.lazy import exports
 
 if TYPE_CHECKING:
+    from sim.errors import PlotError
     from sim.plots.base import (
         OKABE_ITO,
-        PlotError,
         TimeUnit,
         counted_contacts,
         time_unit,
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "OKABE_ITO": "sim.plots.base",
-    "PlotError": "sim.plots.base",
+    "PlotError": "sim.errors",
     "TimeUnit": "sim.plots.base",
     "counted_contacts": "sim.plots.base",
     "time_unit": "sim.plots.base",

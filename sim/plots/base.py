@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.backend_bases import RendererBase
 from matplotlib.figure import Figure
 
+from sim.errors import PlotError
 from sim.plots.fonts import cjk_fallback
 from sim.plots.literal import draw_as_written
 from sim.report.tables import count
@@ -76,10 +77,6 @@ MISSING_COLOUR = "#d9d9d9"
 ID_COLUMNS = ("scenario", "variant", "queue", "replications", "replication", "seed")
 
 WaitData = Results | Mapping[str, Results] | pd.DataFrame
-
-
-class PlotError(ValueError):
-    """The data cannot be plotted as asked (unknown queue, missing columns, no waits)."""
 
 
 # -- units and styling ----------------------------------------------------------------------

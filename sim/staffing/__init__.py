@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING
 from sim.lazy import exports
 
 if TYPE_CHECKING:
-    from sim.staffing.base import INTERVALS, TARGET_HELP, StaffingError
+    from sim.errors import StaffingError
+    from sim.staffing.base import INTERVALS, TARGET_HELP
     from sim.staffing.formula import erlang_agents, interval_rates
     from sim.staffing.plan import StaffingPlan, resolve_queue, staff_plan
     from sim.staffing.shifts import (
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 _HOMES = {
     "INTERVALS": "sim.staffing.base",
     "TARGET_HELP": "sim.staffing.base",
-    "StaffingError": "sim.staffing.base",
+    "StaffingError": "sim.errors",
     "erlang_agents": "sim.staffing.formula",
     "interval_rates": "sim.staffing.formula",
     "StaffingPlan": "sim.staffing.plan",
