@@ -154,15 +154,60 @@ def test_bad_logs_exit_2_with_one_line_and_write_nothing(desk_logs, tmp_path, ca
     assert not (tmp_path / "r").exists()
 
 
-def test_seconds_without_start_and_no_agents_without_roster_are_bad_input(desk_logs, tmp_path):
-    clean = desk_logs[0]
-    seconds = clean.assign(arrive="10", answer="", end="20", outcome="abandoned")
-    with pytest.raises(LogError, match="give --start"):
-        read_log(seconds)
-    with pytest.raises(LogError, match=r"no agent column .*: give --roster"):
-        sim.fit.fit(clean.drop(columns=["agent"]))
+def test_no_replication_of_that_number_is_bad_input(desk_logs):
     with pytest.raises(LogError, match="no replication 5"):
-        read_log(clean.assign(replication=0), replication=5)
+        read_log(desk_logs[0].assign(replication=0), replication=5)
+
+
+def _abandoned_at(clean: pd.DataFrame, arrive: str, end: str) -> pd.DataFrame:
+    return clean.assign(arrive=arrive, answer="", end=end, outcome="abandoned")
+
+
+# What to give, said to a Python caller as its keyword and on the command line as its
+# flag: (the log, sim.fit's keywords, the same as flags, what Python is told, what the
+# command line is told). Python was told the flags ("give --start").
+TOLD_WHAT_TO_GIVE = {
+    "seconds without start": (
+        lambda clean: _abandoned_at(clean, "10", "20"), {}, [],
+        "give start= (or keep", "give --start (or keep",
+    ),
+    "unix times": (
+        lambda clean: _abandoned_at(clean, "1767225600", "1767225700"), {}, [],
+        "or start='1970-01-01T08:00' to read", "or --start 1970-01-01T08:00 to read",
+    ),
+    "no agents without roster": (
+        lambda clean: clean.drop(columns=["agent"]), {}, [],
+        "give roster= to say", "give --roster to say",
+    ),
+    "a replication of a log without them": (
+        lambda clean: clean, {"replication": 1}, ["--replication", "1"],
+        "replication= given but", "--replication given but",
+    ),
+    "columns naming no column": (
+        lambda clean: clean, {"columns": {"arrive": "nope"}}, ["--columns", "arrive=nope"],
+        "columns= names a column the log lacks: 'nope'",
+        "--columns names a column the log lacks: 'nope'",
+    ),
+    "a missing column": (
+        lambda clean: clean.drop(columns=["end"]), {}, [],
+        "name yours with columns={'end': COLUMN}", "name yours with --columns end=COLUMN",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", TOLD_WHAT_TO_GIVE)
+def test_python_is_told_keywords_and_the_command_line_flags(desk_logs, tmp_path, capsys, case):
+    make, keywords, flags, python, command_line = TOLD_WHAT_TO_GIVE[case]
+    table = make(desk_logs[0])
+    with pytest.raises(sim.LogError) as error:
+        sim.fit(table, replications=1, workers=1, **keywords)
+    assert python in str(error.value)
+    assert "--" not in str(error.value)
+    path = tmp_path / "log.csv"
+    table.to_csv(path, index=False)
+    code, stdout, err = _fit_cli(capsys, str(path), "--out", str(tmp_path / "f.yaml"), *flags)
+    assert (code, stdout) == (2, "")
+    assert command_line in err
 
 
 def test_a_roster_replaces_presence(desk_logs):

@@ -86,7 +86,7 @@ def test_an_empty_agent_column_is_no_agent_column_not_a_desk_of_bots():
     # every visit became a bot's and the fitted desk had no staff at all.
     table = _table(_chat()).assign(agent="")
     assert not read_log(table).has_agent
-    with pytest.raises(LogError, match=r"no agent column .*give --roster"):
+    with pytest.raises(LogError, match=r"no agent column .*give roster="):
         sim.fit.fit(table)
 
 
@@ -314,7 +314,8 @@ def test_a_log_with_chinese_column_names_is_told_how_to_name_them():
     table.columns = ["队列", "会话ID", "进线时间", "接入时间", "结束时间", "结果", "客服"]
     with pytest.raises(LogError, match=r"missing column 'arrive' \(columns: 队列, 会话ID, ") as e:
         read_log(table)
-    assert str(e.value).endswith("name yours with --columns arrive=COLUMN,answer=COLUMN,...")
+    named = "name yours with columns={'arrive': COLUMN, 'answer': COLUMN, ...}"
+    assert str(e.value).endswith(named)
     mapping = "queue=队列,contact=会话ID,arrive=进线时间,answer=接入时间,end=结束时间"
     mapping += ",outcome=结果,agent=客服"
     named = read_log(table, columns=parse_columns(mapping)).frame

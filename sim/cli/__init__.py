@@ -18,6 +18,7 @@ from sim.cli.common import EXIT_BAD_INPUT, EXIT_OK, Parser
 from sim.cluster import ClusterError
 from sim.console import stopped
 from sim.errors import ScenarioError
+from sim.options import command_line
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -91,7 +92,8 @@ def _main(argv: list[str]) -> int:
         if unknown:
             args.subparser.error(f"unrecognized arguments: {' '.join(unknown)}")
         args.argv = argv
-        return args.handler(args)
+        with command_line():  # messages name flags (--start), not Python keywords
+            return args.handler(args)
     except (ScenarioError, ClusterError) as exc:
         print(f"error: {exc}".replace("\n", "\nerror: "), file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -13,6 +13,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from sim.options import option
+
 __all__ = [
     "EXCEL_DAY",
     "log_times",
@@ -142,7 +144,7 @@ def _chinese_to_iso(values: pd.Series) -> pd.Series:
 
 
 def numbers_as_dates(numbers: pd.Series) -> tuple[dt.datetime, float] | None:
-    """Time zero and seconds per unit of numbers that are dates, with no ``--start``.
+    """Time zero and seconds per unit of numbers that are dates, with no ``start`` given.
 
     Excel's serial dates are days since 1899-12-30 on the wall clock; Unix times are
     instants in UTC, and the wall clock needs the desk's zone, which a log does not hold.
@@ -161,9 +163,9 @@ def numbers_as_dates(numbers: pd.Series) -> tuple[dt.datetime, float] | None:
 
 def _unix_reason(unit: str, scale: float, first: float) -> str:
     instant = dt.datetime(1970, 1, 1) + dt.timedelta(seconds=first / scale)
+    utc8 = option("start", "1970-01-01T08:00", "'1970-01-01T08:00'")
     hint = (
-        ", or --start 1970-01-01T08:00 to read them on the clock of UTC+8 (for a zone "
-        "without daylight saving)"
+        f", or {utc8} to read them on the clock of UTC+8 (for a zone without daylight saving)"
         if scale == 1
         else ""
     )

@@ -30,6 +30,7 @@ from sim.fit.clock import (
     wall_clock_seconds,
 )
 from sim.fit.table import LogError, read_table
+from sim.options import option
 from sim.scenario import MAX_NAME_LENGTH, Name
 
 __all__ = [
@@ -185,7 +186,9 @@ def _one_replication(
 ) -> pd.DataFrame:
     if "replication" not in table:
         if replication is not None:
-            raise LogError(source, "--replication given but the log has no replication column")
+            raise LogError(
+                source, f"{option('replication')} given but the log has no replication column"
+            )
         return table
     reps = pd.to_numeric(table["replication"], errors="coerce")
     if reps.isna().all():
@@ -221,8 +224,8 @@ def _time_origin(
     if dates is None:
         raise LogError(
             source,
-            "times are numbers of seconds: give --start (or keep the metadata.json written "
-            "with contacts.csv beside it)",
+            f"times are numbers of seconds: give {option('start')} (or keep the metadata.json "
+            "written with contacts.csv beside it)",
             "arrive",
         )
     return dates
@@ -595,12 +598,14 @@ def _require_columns(table: pd.DataFrame, source: str) -> None:
     missing = [name for name in LOG_FIELDS[1:] if name not in table]
     if missing:
         have = ", ".join(map(str, table.columns[:12]))
-        named = ",".join(f"{name}=COLUMN" for name in missing[:2]) + ",..." * (len(missing) > 2)
+        more = len(missing) > 2
+        flag = ",".join(f"{name}=COLUMN" for name in missing[:2]) + ",..." * more
+        keyword = "{" + ", ".join(f"{name!r}: COLUMN" for name in missing[:2]) + ", ..." * more
+        named = option("columns", flag, keyword + "}")
         raise LogError(
-            source,
-            f"missing column {missing[0]!r} (columns: {have}); name yours with --columns {named}",
+            source, f"missing column {missing[0]!r} (columns: {have}); name yours with {named}",
             missing[0],
-        )
+        )  # fmt: skip
 
 
 def _rows(table: pd.DataFrame, cleaning: Cleaning, source: str) -> pd.DataFrame:
@@ -634,7 +639,7 @@ def _mapped(table: pd.DataFrame, columns: dict[str, str], source: str) -> pd.Dat
         return table
     missing = [c for c in columns.values() if c not in table]
     if missing:
-        raise LogError(source, f"--columns names a column the log lacks: {missing[0]!r}")
+        raise LogError(source, f"{option('columns')} names a column the log lacks: {missing[0]!r}")
     # The mapping names each field's column; a column already called like a mapped
     # field is not that field (and renaming would leave two columns of one name).
     chosen = {name: table[column] for name, column in columns.items()}
@@ -736,4 +741,4 @@ def _notes(frame: pd.DataFrame, cleaning: Cleaning, origin: dt.datetime, has: di
     if bots:
         cleaning.notes["answered with no agent (bot or menu path)"] = bots
     if not has["agent"]:
-        cleaning.notes["no agent column: staffing needs --roster"] = len(frame)
+        cleaning.notes[f"no agent column: staffing needs {option('roster')}"] = len(frame)

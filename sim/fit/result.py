@@ -27,6 +27,7 @@ from sim.fit.routes import fit_routes
 from sim.fit.staffing import IDLE_GAP, fit_staffing, read_roster
 from sim.fit.write import QueueFit, scenario_yaml
 from sim.loader import from_dict
+from sim.options import option
 from sim.runner import replication_count, seed_value, worker_count
 from sim.scenario import Scenario
 from sim.staffing.base import INTERVALS
@@ -291,7 +292,7 @@ def fit(
     if not cleaned.has_agent and roster is None:
         raise LogError(
             cleaned.source,
-            "no agent column (or no value in it): give --roster to say who was on shift",
+            f"no agent column (or no value in it): give {option('roster')} to say who was on shift",
             "agent",
         )
     rosters = _roster(roster, cleaned)
