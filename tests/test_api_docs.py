@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import sim
+from sim.cli import main
 from sim.metrics import METRICS
 
 ONE_QUEUE = {
@@ -89,8 +90,34 @@ def test_fit_interval_is_30_or_60_minutes_given_as_seconds_or_text(log, scenario
     thirty = sim.fit(log, start=scenario.start, interval="30m", replications=1, workers=1)
     starts = thirty.report(backtest=False)["staffing"]["start"]
     assert (starts.diff().dropna() == 1800).all()
-    with pytest.raises(ValueError, match="interval must be 30m or 1h"):
-        sim.fit(log, start=scenario.start, interval=2700, replications=1, workers=1)
+
+
+# A bad interval of each caller, and what it is told after "interval must be 30m or 60m, ".
+BAD_INTERVALS = [(2700, "got 45m"), ("soon", "got 'soon'")]
+INTERVAL_COMMANDS = [
+    ["fit", "log.csv", "--out", "f.yaml"],
+    ["staff", "scenarios/small_merchant_order_chat.yaml", "--target", "80% in 1m"],
+]
+
+
+@pytest.mark.parametrize(("interval", "said"), BAD_INTERVALS)
+def test_a_bad_interval_is_told_alike_by_fit_and_staff_plan(log, scenario, interval, said):
+    # sim.fit said "30m or 1h", staff_plan "30m or 60m": one rule, one message.
+    message = re.escape(f"interval must be 30m or 60m, {said}")
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        sim.fit(log, start=scenario.start, interval=interval, replications=1, workers=1)
+    with pytest.raises(sim.StaffingError, match=f"^{message}$"):
+        sim.staff_plan(scenario, "chat", interval=interval, replications=1, workers=1)
+
+
+@pytest.mark.parametrize(("interval", "said"), BAD_INTERVALS)
+@pytest.mark.parametrize("command", INTERVAL_COMMANDS)
+def test_a_bad_interval_is_told_alike_by_sim_fit_and_sim_staff(capsys, command, interval, said):
+    with pytest.raises(SystemExit) as usage:  # argparse: a bad --interval is a usage error
+        main([*command, "--interval", str(interval)])
+    assert usage.value.code == 2
+    message = f"argument --interval: interval must be 30m or 60m, {said}\n"
+    assert message in capsys.readouterr().err
 
 
 def _documented_names(method) -> set[str]:

@@ -23,6 +23,7 @@ from sim.cli.common import (
 )
 from sim.errors import ScenarioError
 from sim.outputs import OutputPlan
+from sim.staffing.base import INTERVAL_HELP, parse_interval
 from sim.units import parse_duration
 
 if TYPE_CHECKING:
@@ -43,13 +44,6 @@ LOG_HELP = (
     "beside it, and of its replications the first is fitted unless --replication says "
     "which."
 )
-
-
-def _interval(text: str) -> float:
-    seconds = parse_duration(text)
-    if seconds not in (1800.0, 3600.0):
-        raise ValueError(f"interval must be 30m or 1h, got {text!r}")
-    return seconds
 
 
 def _share(text: str) -> float:
@@ -122,9 +116,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--interval",
-        type=typed(_interval),
+        type=typed(parse_interval),
         default=3600.0,
-        help="staffing interval: 30m or 1h (default 1h)",
+        help=f"staffing interval: {INTERVAL_HELP} (default 60m)",
     )
     p.add_argument(
         "--roster",

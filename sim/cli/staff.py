@@ -26,8 +26,8 @@ from sim.cli.common import (
     wrap,
 )
 from sim.outputs import OutputPlan
-from sim.staffing.base import INTERVALS, TARGET_HELP
-from sim.units import format_duration, parse_duration
+from sim.staffing.base import INTERVAL_HELP, TARGET_HELP, parse_interval
+from sim.units import format_duration
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
@@ -36,13 +36,6 @@ if TYPE_CHECKING:
     )
 
 __all__ = ["register"]
-
-
-def _interval(text: str) -> float:
-    seconds = parse_duration(text)
-    if seconds not in INTERVALS:
-        raise ValueError(f"interval must be 30m or 60m, got {text!r}")
-    return seconds
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -85,9 +78,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--interval",
-        type=typed(_interval),
+        type=typed(parse_interval),
         default=3600.0,
-        help="interval length: 30m or 60m (default 60m)",
+        help=f"interval length: {INTERVAL_HELP} (default 60m)",
     )
     p.add_argument(
         "--shifts",

@@ -30,8 +30,7 @@ from sim.loader import from_dict
 from sim.options import option
 from sim.runner import replication_count, seed_value, worker_count
 from sim.scenario import Scenario
-from sim.staffing.base import INTERVALS
-from sim.units import parse_duration
+from sim.staffing.base import parse_interval
 from sim.yamlfile import parse_text
 
 __all__ = ["FitResult", "fit"]
@@ -276,7 +275,7 @@ def fit(
                              max_broken=max_broken)  # fmt: skip
     if isinstance(start, str):
         start = _start(start, log)
-    interval = _interval(interval)
+    interval = parse_interval(interval)
     if not 0 <= max_broken <= 1:
         raise ValueError(f"max_broken is a share from 0 to 1 (0.05 is 5%), got {max_broken!r}")
     replications, seed = replication_count(replications), seed_value(seed)
@@ -335,14 +334,6 @@ def _start(text: str, log: str | Path | pd.DataFrame | Log) -> dt.datetime:
 
 def _source(log: str | Path | pd.DataFrame) -> str:
     return "<DataFrame>" if isinstance(log, pd.DataFrame) else str(log)
-
-
-def _interval(value: float | str) -> float:
-    """The staffing interval in seconds: 30 or 60 minutes, as seconds or text."""
-    seconds = parse_duration(value)
-    if seconds not in INTERVALS:
-        raise ValueError(f"interval must be 30m or 1h, got {value!r}")
-    return seconds
 
 
 def _header(log: Log, interval: float) -> list[str]:

@@ -29,7 +29,7 @@ from sim.lazy import exports
 
 if TYPE_CHECKING:
     from sim.errors import StaffingError
-    from sim.staffing.base import INTERVALS, TARGET_HELP
+    from sim.staffing.base import INTERVAL_HELP, INTERVALS, TARGET_HELP, parse_interval
     from sim.staffing.formula import erlang_agents, interval_rates
     from sim.staffing.plan import StaffingPlan, resolve_queue, staff_plan
     from sim.staffing.shifts import (
@@ -42,8 +42,10 @@ if TYPE_CHECKING:
     from sim.staffing.targets import StaffTarget, parse_target
 
 _HOMES = {
+    "INTERVAL_HELP": "sim.staffing.base",
     "INTERVALS": "sim.staffing.base",
     "TARGET_HELP": "sim.staffing.base",
+    "parse_interval": "sim.staffing.base",
     "StaffingError": "sim.errors",
     "erlang_agents": "sim.staffing.formula",
     "interval_rates": "sim.staffing.formula",
@@ -61,6 +63,7 @@ _HOMES = {
 
 __all__ = [
     "INTERVALS",
+    "INTERVAL_HELP",
     "TARGET_HELP",
     "ShiftTemplate",
     "StaffTarget",
@@ -70,6 +73,7 @@ __all__ = [
     "erlang_agents",
     "interval_rates",
     "max_calls",
+    "parse_interval",
     "parse_shift_template",
     "parse_target",
     "resolve_queue",

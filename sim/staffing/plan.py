@@ -13,7 +13,7 @@ import pandas as pd
 
 from sim.runner import as_scenario, backend, positive_whole, replication_count, seed_value
 from sim.scenario import Scenario, Shift
-from sim.staffing.base import INTERVALS, StaffingError
+from sim.staffing.base import StaffingError, parse_interval
 from sim.staffing.formula import busiest_days, erlang_agents, interval_rates
 from sim.staffing.shifts import (
     ShiftTemplate,
@@ -25,7 +25,7 @@ from sim.staffing.shifts import (
 from sim.staffing.simulation import Simulator, correct, trim
 from sim.staffing.targets import StaffTarget, parse_target
 from sim.timeline import DAY
-from sim.units import format_clock, format_duration, parse_duration
+from sim.units import format_clock
 
 __all__ = ["StaffingPlan", "resolve_queue", "staff_plan"]
 
@@ -201,11 +201,9 @@ def staff_plan(
         )
     rounds = positive_whole(rounds, "rounds")
     try:
-        interval = parse_duration(interval)
+        interval = parse_interval(interval)
     except ValueError as exc:
-        raise StaffingError(f"interval: {exc}") from None
-    if interval not in INTERVALS:
-        raise StaffingError(f"interval must be 30m or 60m, got {format_duration(interval)}")
+        raise StaffingError(str(exc)) from None
     if isinstance(shifts, str):
         templates = shift_templates(shifts)
     else:
