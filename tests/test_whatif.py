@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -448,6 +449,35 @@ def test_plan_json_layout(desk_plan):
     assert (first["start"], first["end"]) == ("00:00", "01:00")
     assert doc["shifts"] == desk_plan.staff_block()
     assert doc["agent_hours"] == sum((s.length / 3600) * s.agents for s in desk_plan.shifts)
+
+
+def _bot_only_file(tmp_path: Path) -> Path:
+    """A queue whose bot answers and resolves every contact: its plan has no shift."""
+    data = json.loads(json.dumps(STATIONARY))
+    data["queues"]["q"].update(staff=0, bot={"when": "always", "resolution": 1.0})
+    path = tmp_path / "bot.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.mark.parametrize("make", [_bot_only_file, lambda tmp_path: LIVESTREAM])
+def test_staff_block_and_try_it_line_give_one_value(cli, tmp_path, make):
+    # A bot-only queue's plan printed "staff: 0" but tried "--set queues.q.staff=[]".
+    path = make(tmp_path)
+    queue = "q" if path != LIVESTREAM else "live_peak"
+    code, out, _ = cli(
+        "staff", path, "--queue", queue, "--target", "80% in 60s", "--workers", "1",
+        "--rounds", "1", "--replications", "2",
+    )  # fmt: skip
+    assert code in {0, 1}
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("staff block")) + 1
+    block = yaml.safe_load("\n".join(lines[start : lines.index("", start)]))
+    tried = shlex.split(lines[lines.index("or try it at once:") + 1])[-1]
+    assert tried.startswith(f"queues.{queue}.staff=")
+    assert yaml.safe_load(tried.split("=", 1)[1]) == block["staff"]
+    if path != LIVESTREAM:
+        assert block == {"staff": 0}
 
 
 def test_abandon_target_needs_patience():

@@ -22,7 +22,7 @@ def try_command(plan: StaffingPlan, source: str, changes: Sequence[str] = ()) ->
 
     With the ``--set`` changes the plan was made with, each word quoted for the shell.
     """
-    block = json.dumps(plan.staff_block())  # JSON is YAML: a valid --set value
+    block = json.dumps(plan.staff_value())  # JSON is YAML: a valid --set value
     sets = [w for change in changes for w in ("--set", change)]
     return shlex.join(["sim", "run", source, *sets, "--set", f"queues.{plan.queue}.staff={block}"])
 

@@ -86,10 +86,14 @@ class StaffingPlan:
             for s in self.shifts
         ]
 
+    def staff_value(self) -> int | list[dict[str, Any]]:
+        """The plan as the value of the queue's ``staff`` field: its shifts, or 0 (none)."""
+        return self.staff_block() or 0
+
     def staff_yaml(self) -> str:
         """A ``staff:`` block to paste under the queue in the scenario file."""
         if not self.shifts:
-            return "staff: 0\n"
+            return f"staff: {self.staff_value()}\n"
         lines = ["staff:"] + [
             f'  - {{start: "{s["start"]}", end: "{s["end"]}", agents: {s["agents"]}}}'
             for s in self.staff_block()
