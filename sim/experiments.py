@@ -14,7 +14,7 @@ import json
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -33,10 +33,12 @@ from sim.units import count
 from sim.vary import parse_vary
 
 __all__ = [
+    "Variant",
     "compare",
     "paired_results",
     "parse_vary",
     "replication_metrics",
+    "run_sweep",
     "sweep",
     "sweep_variants",
     "variant_grid",
@@ -206,11 +208,42 @@ def sweep(
             data), or ``replications``, ``seed`` or ``workers`` is not a whole number.
         ValueError: ``vary`` is malformed.
     """
-    labelled = _labelled(vary)  # once: ``vary`` may be an iterator
-    _refuse_both(scenario, labelled, {"replications": replications, "seed": seed})
-    variants = list(_each_variant(scenario, labelled, overrides))
+    variants = sweep_variants(scenario, vary, overrides, replications=replications, seed=seed)
+    return run_sweep(
+        list(variants),
+        replications=replications,
+        seed=seed,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+    )
+
+
+def run_sweep(
+    variants: Sequence[Variant],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    scheduler: Any = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Run the variants of :func:`sweep_variants`: :func:`sweep`'s table.
+
+    A caller that looks at the variants before they run (the command line checks their
+    workload) runs the ones it has, not new ones validated again.
+
+    Args:
+        variants: the variants, made with the same ``replications`` and ``seed``.
+        replications: replications per variant (default: each variant's own).
+        seed: base seed (default: each variant's own).
+        workers: local processes (default: one per core).
+        scheduler: a Dask scheduler, as for :func:`sweep`.
+        progress: show a progress bar.
+    """
+    labelled = {v.label: v.settings for v in variants}
     per_rep = _metrics_table(
-        variants,
+        [(v.label, v.scenario) for v in variants],
         replications,
         seed,
         workers=workers,
@@ -226,7 +259,7 @@ def sweep(
     table = pd.concat(
         [settings, table.drop(columns=list(settings.columns), errors="ignore")], axis=1
     )
-    ran = {label: _as_run(s, replications, seed) for label, s in variants}
+    ran = {v.label: _as_run(v.scenario, replications, seed) for v in variants}
     at = list(table.columns).index("replications")
     for column, field in (("scenario", "name"), ("seed", "seed")):
         if column not in table:  # a varied seed already is a column: each row's own
@@ -269,34 +302,49 @@ def _as_run(scenario: Scenario, replications: int | None, seed: int | None) -> S
     return scenario.model_copy(update=update)
 
 
+class Variant(NamedTuple):
+    """One point of a sweep: its label, the values it sets and its validated scenario."""
+
+    label: str
+    settings: dict[str, Any]
+    scenario: Scenario
+
+
 def sweep_variants(
     scenario: Source,
     vary: Mapping[str, Sequence[Any]] | Iterable[str],
     overrides: Iterable[str] = (),
-) -> Iterator[tuple[str, Scenario]]:
-    """The validated variants a :func:`sweep` runs, each with its label, in grid order.
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+) -> Iterator[Variant]:
+    """The validated variants a :func:`sweep` runs, in grid order (run by :func:`run_sweep`).
 
     Made one at a time, so that a caller can stop early (a grid past the workload limits
-    is refused before all of it is validated).
+    is refused before all of it is validated). ``vary``, the file and the overrides are
+    read, and ``replications`` and ``seed`` checked, at the call.
+
+    Args:
+        scenario: a scenario file or its plain data (as read from YAML).
+        vary: the varied paths and their values, as for :func:`sweep`.
+        overrides: ``dotted.path=VALUE`` settings applied to every variant first.
+        replications: the replications the sweep is given, if any (a field both varied
+            and given is refused).
+        seed: the seed the sweep is given, if any (likewise).
 
     Raises:
-        ScenarioError: a variant is not a valid scenario.
+        ScenarioError: a variant is not a valid scenario, or ``seed`` or
+            ``replications`` is both varied and given.
         ValueError: ``vary`` is malformed.
     """
-    return _each_variant(scenario, _labelled(vary), overrides)
-
-
-def _labelled(vary: Mapping[str, Sequence[Any]] | Iterable[str]) -> dict[str, dict[str, Any]]:
-    """Each combination of :func:`variant_grid` under its label."""
-    return {_label(settings): settings for settings in variant_grid(vary)}
-
-
-def _each_variant(
-    scenario: Source, labelled: Mapping[str, Mapping[str, Any]], overrides: Iterable[str]
-) -> Iterator[tuple[str, Scenario]]:
-    data, source = _raw(scenario)  # read now: a bad file or vary fails at the call
+    labelled = {_label(settings): settings for settings in variant_grid(vary)}
+    _refuse_both(scenario, labelled, {"replications": replications, "seed": seed})
+    data, source = _raw(scenario)
     data = apply_overrides(data, overrides, source)
-    return ((label, _variant(data, settings, source)) for label, settings in labelled.items())
+    return (
+        Variant(label, settings, _variant(data, settings, source))
+        for label, settings in labelled.items()
+    )
 
 
 def compare(

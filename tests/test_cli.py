@@ -721,6 +721,26 @@ def test_sweep_refuses_a_huge_grid_before_validating_all_of_it(capsys, scenario_
     assert len(made) <= 256  # refused at the first power of two past the limit
 
 
+def test_sweep_validates_each_variant_once(capsys, scenario_file, monkeypatch):
+    # The command validated every variant to check the workload, then sim.sweep made
+    # and validated them all again (15 ms a variant of the platform, for nothing).
+    from sim.scenario import Scenario
+
+    validated = []
+    validate = Scenario.model_validate
+
+    def counted(data, *args, **kwargs):
+        validated.append(data.get("name"))
+        return validate(data, *args, **kwargs)
+
+    monkeypatch.setattr(Scenario, "model_validate", counted)
+    vary = ["--vary", "queues.email.staff=1,2,3", "--vary", "queues.chat.resolution=0.5,0.6"]
+    argv = ["sweep", str(scenario_file), "-n", "1", "--workers", "1", *vary]
+    assert main(argv) == 0
+    assert "6 variants x 1 replication" in capsys.readouterr().out
+    assert len(validated) == 1 + 6  # the base file, then each variant
+
+
 def test_sweep_workload_counts_each_variants_own_replications(capsys, scenario_file):
     # The guard counted the base file's replications for every variant, so a sweep of
     # the replications field itself (3 in the file, 2,000 varied) passed unchecked.

@@ -31,6 +31,7 @@ from sim.outputs import OutputPlan
 if TYPE_CHECKING:
     import pandas as pd
 
+    from sim.experiments import Variant
     from sim.scenario import Scenario
 
 __all__ = ["register"]
@@ -89,13 +90,16 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if twice:
         return fail(f"--vary: a path is given twice: {', '.join(twice)}")
     base = load(args.scenario, args.overrides)  # report problems of the base file first
-    from sim.experiments import sweep, sweep_variants
+    from sim.experiments import run_sweep, sweep_variants
     from sim.report import sweep_table
 
+    given = {"replications": args.replications, "seed": args.seed}
+    variants: list[Variant] = []
     runs: list[tuple[Scenario, int]] = []
-    for _, variant in sweep_variants(args.scenario, dict(args.vary), args.overrides):
+    for variant in sweep_variants(args.scenario, dict(args.vary), args.overrides, **given):
+        variants.append(variant)  # validated once: these are the variants that run
         # Each variant's own count: a sweep may vary ``replications`` itself.
-        runs.append((variant, args.replications or variant.replications))
+        runs.append((variant.scenario, args.replications or variant.scenario.replications))
         if len(runs) & (len(runs) - 1) == 0:
             # At 1, 2, 4... variants: the work only grows with more, so a huge grid is
             # refused after a few of its variants, not after validating all of them.
@@ -108,12 +112,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         plan.file(args.out)
         plan.file(scenarios_path(args.out))
     report = plan_report(args, plan)
-    table = sweep(
-        args.scenario,
-        dict(args.vary),
-        overrides=args.overrides,
-        replications=args.replications,
-        seed=args.seed,
+    table = run_sweep(
+        variants,
+        **given,
         workers=args.workers,
         scheduler=args.scheduler,
         progress=progress_wanted(args),
