@@ -31,8 +31,8 @@ from sim.loader import apply_overrides, from_dict, read_scenario
 from sim.parameters import FreeParameter, free_parameter
 from sim.runner import Task, backend, positive_whole, replication_count, seed_value
 from sim.scenario import Scenario, Target
-from sim.validate import estimate, passes, target_parts
-from sim.validate.estimate import Parts, parts_table
+from sim.validate import passes, target_parts
+from sim.validate.estimate import Parts, estimate, parts_table
 from sim.validate.sequential import Plan, next_count
 
 __all__ = [

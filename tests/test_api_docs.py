@@ -326,6 +326,35 @@ def test_catching_an_error_of_sim_loads_nothing_heavy():
     assert done.stdout.strip() == "[]"
 
 
+# The packages whose public names are imported on first use (their ``_HOMES``).
+LAZY_PACKAGES = ["sim", "sim.plots", "sim.report", "sim.staffing", "sim.validate"]
+# In a fresh process: the package's modules imported before any of its names is asked
+# for, then each name that is not the one its home module defines.
+_SUBMODULES_FIRST = """
+import importlib, pkgutil, sys
+package = importlib.import_module(sys.argv[1])
+for info in pkgutil.iter_modules(package.__path__):
+    if info.name != "__main__":  # runs the command
+        importlib.import_module(f"{package.__name__}.{info.name}")
+for public, home in package._HOMES.items():
+    if getattr(package, public) is not getattr(importlib.import_module(home), public):
+        print(public)
+"""
+
+
+@pytest.mark.parametrize("package", LAZY_PACKAGES)
+def test_every_lazy_name_is_its_home_s_whatever_was_imported_first(package):
+    # sim.validate exported the function ``estimate`` of its submodule ``estimate``: once
+    # that submodule was imported, ``from sim.validate import estimate`` gave the module,
+    # and sim calibrate after sim validate in one process failed ("'module' object is
+    # not callable").
+    done = subprocess.run(
+        [sys.executable, "-c", _SUBMODULES_FIRST, package],
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    assert done.stdout == ""
+
+
 def test_scenario_documents_every_field():
     doc = inspect.getdoc(sim.Scenario) or ""
     attributes = doc.split("Attributes:", 1)[1]

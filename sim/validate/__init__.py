@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sim.lazy import exports
 
 if TYPE_CHECKING:
-    from sim.validate.estimate import Estimate, estimate
+    from sim.validate.estimate import Estimate
     from sim.validate.figures import target_figures, target_parts
     from sim.validate.files import discover, load_all
     from sim.validate.ledger import Tally, roles, tally
@@ -40,9 +40,10 @@ if TYPE_CHECKING:
         verdict,
     )
 
+# Not the function ``estimate``: its module's name, which importing the module sets here
+# (``from sim.validate.estimate import estimate``).
 _HOMES = {
     "Estimate": "sim.validate.estimate",
-    "estimate": "sim.validate.estimate",
     "target_figures": "sim.validate.figures",
     "target_parts": "sim.validate.figures",
     "discover": "sim.validate.files",
@@ -76,7 +77,6 @@ __all__ = [
     "cannot_fail",
     "describe",
     "discover",
-    "estimate",
     "format_document",
     "format_half",
     "format_ledger",
