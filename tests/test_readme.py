@@ -122,3 +122,22 @@ def test_the_readme_python_examples_read_only_files_the_repository_has():
         assert named, f"README.md:{start}: a Python example that reads no file"
         missing = [name for name in named if not (ROOT / name).is_file()]
         assert not missing, f"README.md:{start}: the example reads {missing}, not in the repository"
+
+
+# A project file named in the package (docstrings, messages, help): a Markdown file, or a
+# path under one of the project's folders.
+_PROJECT_FILE = re.compile(
+    r"(?<![\w./-])(?:[\w.-]+\.md|(?:benchmarks|docs|notebooks|scenarios|sim|tests)/[\w./-]*\w)\b"
+)
+
+
+def test_every_project_file_the_package_names_is_in_the_project():
+    # sim.fit's help and three docstrings sent users to DESIGN.md, which the project
+    # does not ship (the contracts are the README's).
+    named = {
+        (path.relative_to(ROOT).as_posix(), name)
+        for path in sorted((ROOT / "sim").rglob("*.py"))
+        for name in _PROJECT_FILE.findall(path.read_text(encoding="utf-8"))
+    }
+    assert named
+    assert sorted((where, name) for where, name in named if not (ROOT / name).exists()) == []

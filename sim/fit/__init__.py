@@ -11,7 +11,7 @@ queue's arrivals, staffing, bot path, handle time, patience and routes, and retu
 The engine never imports this package.
 
 The package is callable: ``sim.fit(log, ...)`` is :func:`sim.fit.fit`, the API of
-DESIGN.md, while ``sim.fit.read_log`` and the other names stay reachable.
+the README, while ``sim.fit.read_log`` and the other names stay reachable.
 """
 
 import inspect

@@ -1,11 +1,12 @@
 """Reading a contact log and cleaning it: one row per contact per queue visit.
 
-The log is the contract of DESIGN.md: CSV or Parquet with ``queue``, ``arrive``,
-``answer``, ``end``, ``outcome`` and optionally ``agent``, ``contact``, ``next_queue``,
-``resolved``. Times are ISO date-times, or seconds from ``--start`` (the project's own
-``contacts.csv`` takes its start from the ``metadata.json`` beside it). Real logs are
-messy; every repair and every rejected row is counted in :class:`Cleaning`, and a log
-with more broken rows than the threshold is refused as bad input.
+The log (README, "Fitting a scenario to a contact log"): CSV or Parquet with ``queue``,
+``arrive``, ``answer``, ``end``, ``outcome`` and optionally ``agent``, ``contact``,
+``next_queue``, ``resolved``. Times are ISO date-times, or seconds from ``start`` (the
+project's own ``contacts.csv`` takes its start from the ``metadata.json`` beside it).
+Real logs are messy; every repair and every rejected row is counted in
+:class:`Cleaning`, and a log with more broken rows than the threshold is refused as bad
+input.
 """
 
 from __future__ import annotations

@@ -239,10 +239,11 @@ def fit(
     """Fit a scenario to a contact log.
 
     Args:
-        log: a CSV or Parquet file, or a DataFrame, with the log's columns (DESIGN.md); or
-            a log already read with :func:`sim.fit.read_log` (then ``start``,
-            ``columns``, ``replication`` and ``max_broken`` are the ones it was read with,
-            and giving them here is a TypeError).
+        log: a CSV or Parquet file, or a DataFrame, with the log's columns (README,
+            "Fitting a scenario to a contact log"); or a log already read with
+            :func:`sim.fit.read_log` (then ``start``, ``columns``, ``replication`` and
+            ``max_broken`` are the ones it was read with, and giving them here is a
+            TypeError).
         start: time zero when the log's times are seconds (a datetime or ISO text).
         columns: ``{log field: column}`` for logs whose columns are named otherwise.
         interval: staffing interval, 30 or 60 minutes: seconds (1800, 3600) or text

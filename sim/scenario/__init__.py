@@ -1,6 +1,6 @@
 """The scenario: frozen, validated plain data describing a network of service queues.
 
-These pydantic models are the public scenario format (see DESIGN.md). They are built
+These pydantic models are the public scenario format (README, "Scenario reference"). They are built
 once at the edge by :mod:`sim.loader`; the engine receives them as immutable typed
 objects. Shorthands (``staff: 110``, ``three_shift``, ``business_hours``) are expanded
 here so the engine sees one shape only.
