@@ -156,7 +156,7 @@ def calibrate(
         raise TypeError(
             f"data must be a scenario's plain data (a dict) or its file, got {type(data).__name__}"
         )
-    base = apply_overrides(dict(data), overrides, "--set")
+    base = apply_overrides(dict(data), overrides)
     scenario = from_dict(base, source)
     if not scenario.targets:
         raise ScenarioError(source, [("targets", "nothing to calibrate against: no targets")])

@@ -74,7 +74,8 @@ def _variant(data: Mapping[str, Any], settings: Mapping[str, Any], source: str) 
         _check_path(data, path, source)
     # JSON is YAML flow syntax: the override parser reads the value back unchanged.
     texts = [f"{p}={json.dumps(v, default=str)}" for p, v in settings.items()]
-    return from_dict(apply_overrides(data, texts, source), source=f"{source} [{_label(settings)}]")
+    varied = apply_overrides(data, texts, source, via="vary")
+    return from_dict(varied, source=f"{source} [{_label(settings)}]")
 
 
 def _check_path(data: Mapping[str, Any], path: str, source: str) -> None:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim import compose, paths, yamlfile
 from sim.errors import ScenarioError
+from sim.options import named
 from sim.scenario import Scenario
 from sim.workload import check_runnable
 
@@ -172,47 +173,58 @@ def _missing_ledger_fields(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def parse_override(text: str) -> tuple[list[str], Any]:
-    """Split ``a.b.c=VALUE`` into a path and a YAML-parsed value."""
+def parse_override(text: str, via: str = "overrides") -> tuple[list[str], Any]:
+    """Split ``a.b.c=VALUE`` into a path and a YAML-parsed value.
+
+    ``via`` is the option the text came by, which a bad text's error names: the keyword
+    ``overrides`` (``--set`` on the command line), or a sweep's ``vary``.
+    """
     path, sep, raw = text.partition("=")
     if not sep or not path.strip() or any(not p for p in path.strip().split(".")):
-        raise ScenarioError("--set", [(text, "expected dotted.path=VALUE")])
+        raise ScenarioError(named(via), [(text, "expected dotted.path=VALUE")])
     try:
         value = yamlfile.parse_text(raw) if raw.strip() else ""
     except yamlfile.YamlLimitError as exc:
-        raise ScenarioError("--set", [(path.strip(), str(exc))]) from None
+        raise ScenarioError(named(via), [(path.strip(), str(exc))]) from None
     except ValueError:
         value = raw
     return path.strip().split("."), value
 
 
 def apply_overrides(
-    data: Mapping[str, Any], overrides: Iterable[str], source: str = "--set"
+    data: Mapping[str, Any],
+    overrides: Iterable[str],
+    source: str | None = None,
+    via: str = "overrides",
 ) -> dict[str, Any]:
     """Return a deep copy of ``data`` with each ``dotted.path=VALUE`` set.
 
     Names may contain dots (``queues.order_page.flagship.staff``): see :mod:`sim.paths`.
-    One text alone (a ``str``) is one override, not one per character.
+    One text alone (a ``str``) is one override, not one per character. Errors name
+    ``source`` (default: the option) and the option the texts came by, ``via``, as the
+    caller writes it (see :func:`parse_override`).
     """
     if isinstance(overrides, str):
         overrides = [overrides]
+    said = named(via)
+    source = source or said
     result = copy.deepcopy(dict(data))
     for text in overrides:
-        parts, value = parse_override(text)
+        parts, value = parse_override(text, via)
         if parts[0] == compose.INCLUDE:
             reason = (
-                "--set: included files are joined before overrides apply; set their fields "
-                "by their prefixed names (queues.PREFIX.QUEUE...)"
+                f"{said}: included files are joined before overrides apply; set their "
+                "fields by their prefixed names (queues.PREFIX.QUEUE...)"
             )
             raise ScenarioError(source, [(".".join(parts), reason)])
         missing = missing_member(result, parts)
         if missing is not None:
-            raise ScenarioError(source, [(missing[0], f"--set: {missing[1]}")])
+            raise ScenarioError(source, [(missing[0], f"{said}: {missing[1]}")])
         keys = paths.split(result, ".".join(parts))
         node: Any = result
         for depth, key in enumerate(keys[:-1]):
-            node = _child(node, key, keys[: depth + 1], source)
-        _set(node, keys[-1], value, keys, source)
+            node = _child(node, key, keys[: depth + 1], source, said)
+        _set(node, keys[-1], value, keys, source, said=said)
     return result
 
 
@@ -240,34 +252,33 @@ def missing_member(data: Mapping[str, Any], parts: list[str]) -> tuple[str, str]
     return f"{parts[0]}.{name}", f"no {kind} {name!r} ({parts[0]}: {listing})"
 
 
-def _no_item(node: list[Any], keys: list[Any], source: str) -> ScenarioError:
+def _no_item(node: list[Any], keys: list[Any], source: str, said: str) -> ScenarioError:
     """A list has no item ``keys[-1]``: say which items it has."""
     items = f"items 0-{len(node) - 1}" if node else "no items"
-    reason = f"--set: no item {keys[-1]!s} in this list (it has {items})"
+    reason = f"{said}: no item {keys[-1]!s} in this list (it has {items})"
     return ScenarioError(source, [(paths.dotted(keys), reason)])
 
 
-def _child(node: Any, key: Any, walked: list[Any], source: str) -> Any:
+def _child(node: Any, key: Any, walked: list[Any], source: str, said: str) -> Any:
     if isinstance(node, dict):
         return node.setdefault(key, {})
     if isinstance(node, list):
         if isinstance(key, int) and 0 <= key < len(node):
             return node[key]
-        raise _no_item(node, walked, source)
-    raise ScenarioError(
-        source, [(paths.dotted(walked), f"--set cannot descend into {type(node).__name__} here")]
-    )
+        raise _no_item(node, walked, source, said)
+    reason = f"{said} cannot descend into {type(node).__name__} here"
+    raise ScenarioError(source, [(paths.dotted(walked), reason)])
 
 
-def _set(node: Any, key: Any, value: Any, keys: list[Any], source: str) -> None:
+def _set(node: Any, key: Any, value: Any, keys: list[Any], source: str, *, said: str) -> None:
     if isinstance(node, dict):
         node[key] = value
     elif isinstance(node, list):
         if not (isinstance(key, int) and 0 <= key < len(node)):
-            raise _no_item(node, keys, source)
+            raise _no_item(node, keys, source, said)
         node[key] = value
     else:
-        raise ScenarioError(source, [(paths.dotted(keys), "--set cannot set a field here")])
+        raise ScenarioError(source, [(paths.dotted(keys), f"{said} cannot set a field here")])
 
 
 # -- pydantic errors -> (path, reason) ---------------------------------------------------

@@ -11,9 +11,16 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 
-__all__ = ["command_line", "option"]
+__all__ = ["command_line", "named", "option"]
 
 _ON_COMMAND_LINE: ContextVar[bool] = ContextVar("sim_on_command_line", default=False)
+
+# Python keywords whose flag is not the keyword itself.
+_FLAGS = {"overrides": "--set"}
+
+
+def _flag(name: str) -> str:
+    return _FLAGS.get(name, f"--{name.replace('_', '-')}")
 
 
 def option(name: str, value: str = "", python: str = "") -> str:
@@ -26,9 +33,13 @@ def option(name: str, value: str = "", python: str = "") -> str:
             there (a dict for ``--columns a=b``); default ``value``.
     """
     if _ON_COMMAND_LINE.get():
-        flag = f"--{name.replace('_', '-')}"
-        return f"{flag} {value}" if value else flag
+        return f"{_flag(name)} {value}" if value else _flag(name)
     return f"{name}={python or value}"
+
+
+def named(name: str) -> str:
+    """The option ``name`` as a message's subject: ``overrides``, or ``--set``."""
+    return _flag(name) if _ON_COMMAND_LINE.get() else name
 
 
 @contextlib.contextmanager

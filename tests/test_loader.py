@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 import sim
+import sim.cli
 from sim.scenario import Shift
 from sim.timeline import Clock, shift_instances
 
@@ -1145,3 +1146,33 @@ def test_a_numpy_boolean_where_a_number_belongs_is_an_error(value):
         # The field itself, or (a target's value, checked with its metric) its entry.
         assert len(found) == 1
         assert f"{path}.".startswith(f"{found[0][0]}."), found
+
+
+# Bad overrides, and the reason each gives after the option's name ("--set: no item 5").
+LIVESTREAM = Path(__file__).resolve().parents[1] / "scenarios" / "livestream_promo_peak.yaml"
+BAD_OVERRIDES = {
+    "queues.live_peak.staff.5.agents=1": ": no item 5 in this list",
+    "queues.live_peak.staff.0.agents.x=1": " cannot set a field here",
+    "queues.nope.staff.x=2": ": no queue 'nope'",
+    "include.x=1": ": included files are joined before overrides apply",
+}
+
+
+@pytest.mark.parametrize(("text", "reason"), BAD_OVERRIDES.items())
+def test_a_bad_override_names_the_option_it_came_by(capsys, text, reason):
+    # Python callers of sim.load(overrides=...) were told "--set", a flag they never gave.
+    with pytest.raises(sim.ScenarioError, match=f"overrides{reason}") as loading:
+        sim.load(LIVESTREAM, overrides=[text])
+    assert "--" not in str(loading.value)
+    assert sim.cli.main(["run", str(LIVESTREAM), "--set", text]) == 2
+    assert f"--set{reason}" in capsys.readouterr().err
+
+
+def test_a_bad_varied_path_names_vary_not_set(capsys):
+    # sim sweep --vary queues.x.staff.0.agents.x=1,2 said "--set cannot set a field here".
+    text = "queues.live_peak.staff.0.agents.x=1"
+    with pytest.raises(sim.ScenarioError, match="vary cannot set a field here") as sweeping:
+        sim.sweep(LIVESTREAM, [text])
+    assert "--" not in str(sweeping.value)
+    assert sim.cli.main(["sweep", str(LIVESTREAM), "--vary", text]) == 2
+    assert "--vary cannot set a field here" in capsys.readouterr().err
