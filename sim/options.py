@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 
-__all__ = ["command_line", "named", "option"]
+__all__ = ["command_line", "named", "on_command_line", "option"]
 
 _ON_COMMAND_LINE: ContextVar[bool] = ContextVar("sim_on_command_line", default=False)
 
@@ -23,6 +23,11 @@ def _flag(name: str) -> str:
     return _FLAGS.get(name, f"--{name.replace('_', '-')}")
 
 
+def on_command_line() -> bool:
+    """Whether the caller is the ``sim`` command (within :func:`command_line`)."""
+    return _ON_COMMAND_LINE.get()
+
+
 def option(name: str, value: str = "", python: str = "") -> str:
     """The option ``name`` (with an example value) as the caller writes it.
 
@@ -32,14 +37,14 @@ def option(name: str, value: str = "", python: str = "") -> str:
         python: the example value as written in Python, when it is written otherwise
             there (a dict for ``--columns a=b``); default ``value``.
     """
-    if _ON_COMMAND_LINE.get():
+    if on_command_line():
         return f"{_flag(name)} {value}" if value else _flag(name)
     return f"{name}={python or value}"
 
 
 def named(name: str) -> str:
     """The option ``name`` as a message's subject: ``overrides``, or ``--set``."""
-    return _flag(name) if _ON_COMMAND_LINE.get() else name
+    return _flag(name) if on_command_line() else name
 
 
 @contextlib.contextmanager

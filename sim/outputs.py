@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from sim.errors import ScenarioError
+from sim.options import on_command_line
 
 __all__ = ["MANIFEST", "OutputError", "OutputPlan", "write_files"]
 
@@ -52,10 +53,15 @@ Writers = Mapping[Path, Writer] | Mapping[str, Writer] | Mapping[str | Path, Wri
 
 
 class OutputError(ScenarioError):
-    """An output path that cannot or must not be written (bad input: exit code 2)."""
+    """An output path that cannot or must not be written (bad input: exit code 2).
 
-    def __init__(self, path: str | Path, reason: str, option: str = "--out") -> None:
-        super().__init__(f"{option} {path}", [("", reason)])
+    The message names the path after the option that gave it (default ``--out``); a
+    Python caller (``Results.save``) gave no option, and is told the path alone.
+    """
+
+    def __init__(self, path: str | Path, reason: str, option: str | None = None) -> None:
+        given = option or ("--out" if on_command_line() else "")
+        super().__init__(f"{given} {path}".lstrip(), [("", reason)])
 
 
 def _nearest_existing(path: Path) -> Path:

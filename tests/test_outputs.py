@@ -187,6 +187,24 @@ def test_out_and_report_of_a_command_are_one_set(tmp_path, monkeypatch, capsys):
     assert not out.exists() or not any(out.iterdir()), "no result file without the report"
 
 
+def test_a_save_that_cannot_write_names_the_path_not_a_flag(tmp_path, capsys):
+    # Results.save from Python said "--out .../summary.csv: cannot write", a flag its
+    # caller never gave; the command still names --out.
+    import sim
+    import sim.cli
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SMALL)
+    (tmp_path / "file").write_text("")
+    out = tmp_path / "file" / "results"  # inside a file: no folder can be made there
+    with pytest.raises(OutputError, match=r"cannot write") as saving:
+        sim.run(scenario, workers=1).save(out)
+    assert str(saving.value).startswith(f"{out}{os.sep}")
+    assert "--out" not in str(saving.value)
+    assert sim.cli.main(["run", str(scenario), "--workers", "1", "--out", str(out)]) == 2
+    assert f"error: --out {out}" in capsys.readouterr().err
+
+
 def test_one_path_for_two_outputs_is_refused(tmp_path, capsys):
     import sim.cli
 
