@@ -90,6 +90,7 @@ class OutputPlan:
         self.protect = [Path(p) for p in protect]
         self.option = option
         self.files: list[Path] = []
+        self.options: dict[Path, str] = {}  # a file's option when not the plan's own
         self.folders: list[Path] = []
         self.joining: list[Path] = []
 
@@ -138,6 +139,7 @@ class OutputPlan:
             raise self._fail(path, "exists and is not writable", option)
         self._check_place(path, path.parent, option)
         self.files.append(path)
+        self.options[path.absolute()] = option or self.option
         return path
 
     def folder(
@@ -181,7 +183,11 @@ class OutputPlan:
         if unplanned:  # a programming error, not bad input
             raise ValueError(f"outputs not planned before the run: {', '.join(unplanned)}")
         return write_files(
-            writers, folders=self.folders, joining=self.joining, protect=self.protect
+            writers,
+            folders=self.folders,
+            joining=self.joining,
+            protect=self.protect,
+            options=self.options,
         )
 
 
@@ -303,6 +309,7 @@ def write_files(
     folders: Iterable[str | Path] = (),
     joining: Iterable[str | Path] = (),
     protect: Iterable[Path] = (),
+    options: Mapping[Path, str] | None = None,
 ) -> list[Path]:
     """Write several files so that they appear together, or none of them does.
 
@@ -314,7 +321,9 @@ def write_files(
     ``folders`` are folder outputs written as a whole: their files of an earlier set
     that are not written again are removed, never one of ``protect`` (see the module's
     rules); the files in ``joining`` join the record of the folder they are written into
-    (see :meth:`OutputPlan.join`).
+    (see :meth:`OutputPlan.join`). ``options`` names the option that gave each file
+    (absolute path -> ``--report``), for error messages (default: ``--out`` on the
+    command line, none from Python).
 
     Returns:
         The target paths, in the order given.
@@ -323,6 +332,12 @@ def write_files(
         OutputError: a file could not be written (disk full, permission denied).
     """
     targets = [Path(p) for p in writers]
+    given = dict(options or {})
+
+    def failed(target: Path, exc: OSError) -> OutputError:
+        reason = f"cannot write: {exc.strerror or exc}"
+        return OutputError(target, reason, given.get(target.absolute()))
+
     temps: list[Path] = []
     mode = 0o666 & ~_umask()
     try:
@@ -332,13 +347,13 @@ def write_files(
                 with _interrupts_held():  # so that the clean-up below knows of it
                     temps.append(_temporary(target))
             except OSError as exc:
-                raise OutputError(target, f"cannot write: {exc.strerror or exc}") from None
+                raise failed(target, exc) from None
             temp = temps[-1]
             os.chmod(temp, mode)  # mkstemp's private 0600 is not what users expect
             try:
                 write(temp)
             except OSError as exc:
-                raise OutputError(target, f"cannot write: {exc.strerror or exc}") from None
+                raise failed(target, exc) from None
         with _interrupts_held():
             for temp, target in zip(temps, targets, strict=True):
                 os.replace(temp, target)

@@ -182,7 +182,9 @@ def test_out_and_report_of_a_command_are_one_set(tmp_path, monkeypatch, capsys):
     out, report = tmp_path / "out", tmp_path / "r.html"
     argv = ["run", str(scenario), "--workers", "1", "--out", str(out), "--report", str(report)]
     assert sim.cli.main(argv) == 2
-    assert "No space left on device" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "No space left on device" in err
+    assert f"error: --report {report}: " in err  # not "--out", which wrote nothing wrong
     assert not report.exists()
     assert not out.exists() or not any(out.iterdir()), "no result file without the report"
 
