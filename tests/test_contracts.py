@@ -9,6 +9,7 @@ mean and cv, the arrival rate's factors on dated days, every metric name in the 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from scipy import stats
 import sim
 from sim.cli import main
 from sim.distributions import Distribution
+from sim.fit import LogError
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -299,3 +301,26 @@ def test_sim_fit_takes_start_columns_roster_and_report_as_the_design_says(capsys
          pd.Timestamp("2026-11-03T20:00").to_pydatetime(), 2),
     ]  # fmt: skip
     assert set(same.report()) >= {"parameters", "backtest_overall", "backtest_daily"}
+
+
+def test_sim_fit_start_with_a_time_zone_is_bad_input_not_a_crash(capsys, tmp_path):
+    # `--start 2026-11-02T00:00+08:00` ended in a TypeError traceback (exit 1) once the
+    # log's seconds were read: an aware start cannot be set against the wall clock.
+    log, roster = _seconds_log(tmp_path)
+    columns = "contact=ticket,arrive=created,answer=picked_up,end=closed_at"
+    fitted = tmp_path / "fitted.yaml"
+    argv = ["fit", str(log), "--out", str(fitted), "--start", "2026-11-02T00:00+08:00",
+            "--columns", columns, "--roster", str(roster), "-n", "1", "--workers", "1"]  # fmt: skip
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "Traceback" not in err
+    assert "argument --start: give the desk's local wall-clock time without a time zone" in err
+    assert not fitted.exists()
+    # The Python API, given the text or a datetime, says the same of `start`.
+    mapping = dict(pair.split("=") for pair in columns.split(","))
+    for start in ("2026-11-02T00:00+08:00", dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc)):
+        with pytest.raises(LogError, match=r"start: give the desk's local wall-clock time"):
+            sim.fit(log, start=start, columns=mapping, roster=roster, replications=1, workers=1)

@@ -57,9 +57,14 @@ def _start(text: str):
     import datetime as dt
 
     try:
-        return dt.datetime.fromisoformat(text)
+        start = dt.datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"expected an ISO date-time like 2026-11-02T00:00, got {text!r}") from None
+    if start.tzinfo is not None:  # the log's seconds are read on the desk's wall clock
+        from sim.fit.log import ZONED_START
+
+        raise ValueError(f"{ZONED_START}, got {text!r}")
+    return start
 
 
 def _columns(text: str) -> dict[str, str]:
@@ -105,7 +110,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--start",
         type=typed(_start),
-        help="time zero when the log's times are seconds, e.g. 2026-11-02T00:00",
+        help="time zero when the log's times are seconds, on the desk's wall clock (no time "
+        "zone), e.g. 2026-11-02T00:00",
     )
     p.add_argument(
         "--columns",

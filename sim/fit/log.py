@@ -36,6 +36,7 @@ from sim.scenario import MAX_NAME_LENGTH, Name
 
 __all__ = [
     "LOG_FIELDS",
+    "ZONED_START",
     "Cleaning",
     "Log",
     "LogError",
@@ -56,6 +57,8 @@ LOST = {"not_visible", "overflow", "closed"}  # never offered service
 UNFINISHED = {"unfinished", "pending"}
 OUTCOMES = ANSWERED | ABANDONED | LOST | UNFINISHED
 UNFINISHED_NOTE = "unfinished at the end of the log: left out"
+# A start's time zone: its seconds would be set against a wall clock that has none.
+ZONED_START = "give the desk's local wall-clock time without a time zone, e.g. 2026-11-02T00:00"
 # With a Chinese desk's 是/否 and 已解决/未解决 (or 是否解决's 解决/未解决).
 TRUE_WORDS = {"1", "true", "yes", "y", "t", "resolved", "是", "已解决", "解决"}
 FALSE_WORDS = {"0", "false", "no", "n", "f", "unresolved", "否", "未解决", "不是"}
@@ -212,6 +215,8 @@ def _time_origin(
     table: pd.DataFrame, path: Path | None, start: dt.datetime | None, source: str
 ) -> tuple[dt.datetime, float | None]:
     """Time zero of the log's numbers, and seconds per unit (None: date-times)."""
+    if start is not None and start.tzinfo is not None:
+        raise LogError(source, f"{ZONED_START}, got {start.isoformat()}", "start")
     numbers = numeric_seconds(table["arrive"])
     if numbers is None:
         return dt.datetime(2000, 1, 1), None
@@ -509,13 +514,15 @@ def read_log(
     Args:
         log: a CSV or Parquet path, or a DataFrame with the log's columns.
         columns: ``{log field: column name}`` for logs whose columns are named otherwise.
-        start: time zero when times are seconds (default: ``metadata.json`` beside it).
+        start: time zero when times are seconds, on the desk's wall clock (no time zone;
+            default: ``metadata.json`` beside it).
         replication: with the project's ``contacts.csv`` (several replications), the one
             to fit (default: the first).
         max_broken: the share of broken rows above which the log is refused.
 
     Raises:
-        LogError: a missing column, no rows, or too many broken rows (bad input).
+        LogError: a missing column, no rows, too many broken rows, or a ``start`` with a
+            time zone (bad input).
     """
     path: Path | None
     if isinstance(log, pd.DataFrame):

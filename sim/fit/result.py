@@ -265,7 +265,7 @@ def fit(
 
     Raises:
         LogError: bad input (missing column, no rows, too many broken rows, no way to
-            tell the staffing, a ``start`` that is not a date-time).
+            tell the staffing, a ``start`` that is not a date-time or has a time zone).
         TypeError: ``replications``, ``seed`` or ``workers`` is not a whole number, or
             an option of reading the log is given with a log already read.
         ValueError: ``interval`` is not 30 or 60 minutes, ``max_broken`` not a share
