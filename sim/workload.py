@@ -273,7 +273,8 @@ def estimate(
             rather than reduced to figures where it ran.
         write: whether the per-contact table is written (``sim run --out``), one
             replication at a time.
-        workers: replications running at once (each needs its running memory).
+        workers: local processes; each needs one running replication's memory, and no
+            more of them run than there are replications.
         repeats: how many times the whole set runs (calibration evaluations); the
             per-set limits apply to one set, ``total_contacts`` to all of them.
     """
@@ -289,7 +290,9 @@ def estimate(
         per_replication = expected_visits(scenario, arrivals)
         visits += per_replication * n
         most_visits = max(most_visits, per_replication)
-    memory = most_visits * BYTES_RUNNING_PER_VISIT * max(1, workers)
+    # The runner starts at most one process per replication (sim.runner.backend).
+    running = max(1, min(workers, replications))
+    memory = most_visits * BYTES_RUNNING_PER_VISIT * running
     if keep:
         memory += visits * BYTES_KEPT_PER_VISIT
     if write:  # contacts.csv is written one replication at a time

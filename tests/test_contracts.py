@@ -324,3 +324,30 @@ def test_sim_fit_start_with_a_time_zone_is_bad_input_not_a_crash(capsys, tmp_pat
     for start in ("2026-11-02T00:00+08:00", dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc)):
         with pytest.raises(LogError, match=r"start: give the desk's local wall-clock time"):
             sim.fit(log, start=start, columns=mapping, roster=roster, replications=1, workers=1)
+
+
+# --------------------------------------------------------------------------- exit codes
+
+
+def test_the_memory_guard_counts_one_running_replication_per_worker_that_has_one():
+    # Exit 2 is for work past the limits. The runner starts no more processes than there
+    # are replications, but the guard counted one running replication per worker: a
+    # 1.2 GiB replication run alone was refused as 4.7 GiB with --workers 4 (or on a
+    # 4-core machine by default), though only one process ever ran.
+    from sim.workload import LIMITS, estimate
+
+    scenario = sim.from_dict({
+        "name": "busy", "start": "2026-01-05T00:00", "duration": "25000s",
+        "queues": {"q": {"arrivals": {"rate": "100/s"}, "staff": 1000,
+                         "service": {"dist": "constant", "value": "1s"}}},
+    })  # fmt: skip
+    alone = estimate([(scenario, 1)], workers=1)
+    assert LIMITS.memory_bytes / 4 < alone.memory_bytes < LIMITS.memory_bytes
+    assert estimate([(scenario, 1)], workers=4).memory_bytes == alone.memory_bytes
+    assert estimate([(scenario, 1)], workers=4).problems() == []
+    # With more replications than workers, each worker holds one at a time.
+    assert (
+        estimate([(scenario, 3)], workers=8).memory_bytes
+        == estimate([(scenario, 3)], workers=3).memory_bytes
+    )
+    assert estimate([(scenario, 3)], workers=2).memory_bytes == 2 * alone.memory_bytes
