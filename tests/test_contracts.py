@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -351,3 +353,29 @@ def test_the_memory_guard_counts_one_running_replication_per_worker_that_has_one
         == estimate([(scenario, 3)], workers=3).memory_bytes
     )
     assert estimate([(scenario, 3)], workers=2).memory_bytes == 2 * alone.memory_bytes
+
+
+# --------------------------------------------------------------------------- Python API
+
+
+def test_calibration_runs_after_the_validate_package_was_used(tmp_path):
+    # `sim.validate.estimate` is both a function the package exports and the module
+    # defining it: once anything imported the module (validate_all does), the package's
+    # name was the module, and a calibration in that session failed with
+    # "TypeError: 'module' object is not callable". A fresh process: import order counts.
+    target = {"queue": "chat", "metric": "resolution_rate", "value": 0.7, "tolerance": 0.5}
+    path = _write(tmp_path, {**SMALL, "targets": [target]}, "small.yaml")
+    code = f"""
+import yaml
+from sim.validate import validate_all  # a notebook validates first
+from sim.calibrate import calibrate, free_parameter
+data = yaml.safe_load(open({str(path)!r}))
+free = [free_parameter("queues.chat.resolution", data)]
+result = calibrate(data, free, replications=1, max_evaluations=1)
+print(len(result.passed))
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "1"
