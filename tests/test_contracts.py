@@ -44,6 +44,29 @@ def _cli(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+# --------------------------------------------------------------------------- layout
+
+
+def test_the_loader_never_imports_simpy_and_the_engine_no_file_reader(tmp_path):
+    # DESIGN.md's layout: "the engine never reads files and the loader never runs SimPy".
+    path = _write(tmp_path, SMALL, "small.yaml")
+    loader = f"""
+import sys, sim.loader
+sim.loader.load({str(path)!r})
+assert "simpy" not in sys.modules, "the loader imported SimPy"
+"""
+    engine = """
+import sys, sim.engine
+readers = {"yaml", "pandas", "sim.loader", "sim.yamlfile", "sim.compose", "sim.outputs"}
+assert not readers & set(sys.modules), readers & set(sys.modules)
+"""
+    for code in (loader, engine):
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+        )
+        assert proc.returncode == 0, proc.stderr
+
+
 # --------------------------------------------------------------------------- scenario file
 
 # DESIGN.md's example as printed, its "[...24 weights...]" written out.
