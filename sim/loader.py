@@ -109,6 +109,7 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     Raises:
         ScenarioError: the file cannot be read, or it (an included file, an override) is
             not a valid scenario; every problem is named with its field.
+        TypeError: ``path`` is not a path (a ``str`` or ``os.PathLike``).
     """
     return from_dict(read_scenario(path), source=str(path), overrides=overrides)
 

@@ -18,6 +18,7 @@ always typos. Aliases become separate copies, so setting a field through one of 
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -230,7 +231,12 @@ def read(path: str | Path) -> Any:
     Raises:
         ScenarioError: the file cannot be read, is too large, is not UTF-8, breaks a
             limit or is not valid YAML (one problem, naming the file).
+        TypeError: ``path`` is not a path (a ``str`` or ``os.PathLike``).
     """
+    if not isinstance(path, str | os.PathLike):
+        # open() takes an int as a file descriptor: it would read, then close, the
+        # caller's file (sim.load(1): the process's stdout).
+        raise TypeError(f"expected a scenario file's path, got {type(path).__name__}")
     source = str(path)
     try:
         with open(path, "rb") as stream:

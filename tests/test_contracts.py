@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -402,3 +403,25 @@ print(len(result.passed))
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "1"
+
+
+def test_a_number_for_a_scenario_path_is_a_type_error_that_leaves_the_descriptor_open(tmp_path):
+    # open() takes an int as a file descriptor: sim.load(1) read the process's stdout and
+    # closed it (the next print failed), sim.load(fd) closed the caller's file. The API
+    # takes a path (or, for run/compare/sweep, plain data); anything else is a TypeError.
+    path = _write(tmp_path, SMALL, "small.yaml")
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        calls = {
+            "load": lambda: sim.load(fd),
+            "sweep": lambda: sim.sweep(fd, {"queues.email.staff": [1, 2]}),
+            "compare": lambda: sim.compare(fd, overrides=["queues.email.staff=2"]),
+            "staff_plan": lambda: sim.staff_plan(fd, "chat", "80% in 60s"),
+        }
+        for name, call in calls.items():
+            with pytest.raises(TypeError, match="path"):
+                call()
+            os.fstat(fd)  # still open: nothing read from it, nothing closed (else: name)
+            assert os.lseek(fd, 0, os.SEEK_CUR) == 0, name
+    finally:
+        os.close(fd)
