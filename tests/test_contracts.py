@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -272,6 +273,21 @@ def test_validate_json_rows_always_carry_role_null_without_a_ledger(capsys, tmp_
     rows = json.loads(out)
     assert [(Path(r["source"]).name, r["role"]) for r in rows] == [
         ("plain.yaml", None), ("kept.yaml", "check")]  # fmt: skip
+
+
+def test_out_metadata_names_the_package_version_pyproject_declares(capsys, tmp_path):
+    # metadata.json's package version is sim.__version__, written by hand beside
+    # pyproject.toml's: a release that bumped one and not the other mislabelled results.
+    pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    declared = re.search(r'^version = "([^"]+)"', pyproject, re.MULTILINE)
+    assert declared is not None
+    path = _write(tmp_path, SMALL, "small.yaml")
+    code, _, err = _cli(capsys, "run", str(path), "-n", "1", "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    meta = json.loads((tmp_path / "out" / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["sim_version"] == declared.group(1) == sim.__version__
+    assert meta["seed"] == SMALL["seed"]
+    assert len(meta["scenario_sha256"]) == 64
 
 
 def _seconds_log(folder: Path) -> tuple[Path, Path]:
