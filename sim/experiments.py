@@ -35,6 +35,7 @@ from sim.vary import parse_vary
 __all__ = [
     "Variant",
     "compare",
+    "paired_queues",
     "paired_results",
     "parse_vary",
     "replication_metrics",
@@ -384,13 +385,15 @@ def compare(
         ran: ``scenario_a``, ``scenario_b`` (names), ``replications`` and ``seed``.
 
     Raises:
-        ScenarioError: A or B (with the overrides) is not a valid scenario.
+        ScenarioError: A or B (with the overrides) is not a valid scenario, or they have
+            no queue in common.
         TypeError: ``overrides`` with a loaded Scenario as B (give A's file or data), or
             ``replications``, ``seed`` or ``workers`` not a whole number.
         ValueError: ``replications`` or ``workers`` below 1, or a negative ``seed``.
     """
     scenario_a = as_scenario(a)
     scenario_b = as_scenario(a if b is None else b, overrides)
+    queues = paired_queues(scenario_a, scenario_b, _side_name(a if b is None else b))
     # One seed and count for both sides: the pairing needs the same streams.
     replications = scenario_a.replications if replications is None else replications
     seed = scenario_a.seed if seed is None else seed
@@ -403,10 +406,30 @@ def compare(
         progress=progress,
         stage="compare",
     )
-    table = _paired(per_rep, [q for q in scenario_a.queues if q in scenario_b.queues])
+    table = _paired(per_rep, queues)
     return _identified(
         table, _as_run(scenario_a, replications, seed), _as_run(scenario_b, replications, seed)
     )
+
+
+def paired_queues(a: Scenario, b: Scenario, source: str = "B") -> list[str]:
+    """The queues a comparison pairs: those A and B both have, in A's order.
+
+    Raises:
+        ScenarioError: they have none in common (``source`` names B): nothing to pair.
+    """
+    queues = [q for q in a.queues if q in b.queues]
+    if not queues:
+        reason = (
+            f"no queue in common with A (A has {', '.join(a.queues)}; B has "
+            f"{', '.join(b.queues)}): nothing to compare"
+        )
+        raise ScenarioError(source, [("queues", reason)])
+    return queues
+
+
+def _side_name(side: Source | Scenario) -> str:
+    return str(side) if isinstance(side, str | Path) else "B"
 
 
 def _identified(table: pd.DataFrame, a: Scenario, b: Scenario) -> pd.DataFrame:
@@ -481,6 +504,7 @@ def paired_results(a: Results, b: Results) -> pd.DataFrame:
     :func:`compare` runs them; the table is then the one :func:`compare` returns.
 
     Raises:
+        ScenarioError: the runs have no queue in common.
         ValueError: the runs are not paired (different seeds or replications).
     """
     reps_a = [r.replication for r in a.runs]
@@ -489,7 +513,7 @@ def paired_results(a: Results, b: Results) -> pd.DataFrame:
     per_rep = pd.concat(
         [a.metrics().assign(variant="a"), b.metrics().assign(variant="b")], ignore_index=True
     )
-    queues = [q for q in a.scenario.queues if q in b.scenario.queues]
+    queues = paired_queues(a.scenario, b.scenario)
     return _identified(
         _paired(per_rep, queues),
         _as_run(a.scenario, len(a.runs), a.seed),

@@ -290,6 +290,30 @@ def test_out_metadata_names_the_package_version_pyproject_declares(capsys, tmp_p
     assert len(meta["scenario_sha256"]) == 64
 
 
+def test_compare_of_scenarios_with_no_queue_in_common_is_bad_input(capsys, tmp_path, monkeypatch):
+    # `sim compare A B` whose queues all differ simulated both, wrote --out, then ended
+    # in a KeyError traceback (exit 1): there is nothing to pair.
+    import sim.runner
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("simulated although nothing can be compared")
+
+    monkeypatch.setattr(sim.runner, "simulate", refuse)
+    a = _write(tmp_path, SMALL, "a.yaml")
+    other = {**SMALL, "queues": {"phone": {**SMALL["queues"]["chat"], "on_unresolved": {}}}}
+    b = _write(tmp_path, other, "b.yaml")
+    out = tmp_path / "diff.csv"
+    argv = ["compare", str(a), str(b), "-n", "1", "--workers", "1", "--out", str(out)]
+    code, stdout, err = _cli(capsys, *argv)
+    assert code == 2
+    assert stdout == ""
+    assert "Traceback" not in err
+    assert err.startswith(f"error: {b}: queues: no queue in common with A")
+    assert not out.exists()
+    with pytest.raises(sim.ScenarioError, match="no queue in common with A"):
+        sim.compare(a, b, replications=1, workers=1)
+
+
 def _seconds_log(folder: Path) -> tuple[Path, Path]:
     """A desk's log with seconds for times and its own column names, and its roster."""
     desk = {

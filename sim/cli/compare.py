@@ -78,7 +78,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         return fail("give a second scenario B or --set overrides that make the variant")
     a = load(args.a)
     b = load(args.b or args.a, args.overrides)
-    from sim.experiments import compare, paired_results
+    from sim.experiments import compare, paired_queues, paired_results
+
+    paired_queues(a, b, args.b or args.a)  # before anything runs: something to pair
     from sim.metrics import METRICS
     from sim.report import SHOWN, compare_table
     from sim.report.compare import partial_pairs, unpaired_queues
