@@ -1,10 +1,11 @@
 """DESIGN.md's public contracts that no other test file pins, section by section.
 
-Each test is named after the promise it checks. Promises already pinned elsewhere are not
-repeated here (the table of where each one is pinned is in the contracts helper's
-report); this file holds the rest: the design page's own example, the distributions'
-mean and cv, the arrival rate's factors on dated days, every metric name in the JSON,
-`sim fit`'s options, and `role` in `sim validate --json`.
+Each test is named after the promise it checks; promises other files already pin are not
+repeated here. This file holds the rest: the layout's import rules, the design page's
+own example scenario, the distributions' mean and cv, the arrival rate's factors on dated
+days, every metric name in `sim run --json`, `role` in `sim validate --json`, the package
+version in `--out`, `sim compare` of scenarios with nothing to pair, `sim fit`'s options,
+the workload guard's memory estimate, and the Python API given what it cannot use.
 """
 
 from __future__ import annotations
