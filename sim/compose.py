@@ -34,7 +34,7 @@ from sim.errors import ScenarioError
 from sim.scenario import ROUTE_FIELDS, Scenario
 from sim.units import parse_duration
 
-__all__ = ["INCLUDE", "NAMESPACED", "QUEUE_NAMES", "combine", "includes"]
+__all__ = ["INCLUDE", "NAMESPACED", "QUEUE_NAMES", "as_written", "combine", "includes"]
 
 INCLUDE = "include"
 PREFIX = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
@@ -66,6 +66,10 @@ FIELD_PATHS: tuple[tuple[str, str], ...] = (
 THRESHOLD = "service_level_threshold"
 # What the including file keeps from included files; everything else is its own.
 JOINED = (*NAMESPACED, "targets", "calibrated")
+# Joined lists: the included files' entries (in include order), then the file's own.
+LISTS = ("targets", "calibrated")
+# A list position in a problem's path or reason; not inside quotes (a path as written).
+POSITION = re.compile(r"(?<![\w.'\"])(targets|calibrated)\.(\d+)\b")
 
 Rename = Callable[[str], str]
 
@@ -263,6 +267,20 @@ def _joinable(own: Mapping[str, Any], source: str) -> None:
         raise ScenarioError(source, problems)
 
 
+def _clashing_ids(mine: Sequence[Any], included: Sequence[Any]) -> list[tuple[str, str]]:
+    """The including file's target ids that are ids of included targets (which stay)."""
+    taken = {t.get("id") for t in included if isinstance(t, Mapping)}
+    return [
+        (
+            f"targets.{i}.id",
+            f"{t['id']!r} is the id of an included target, which stays as "
+            "it is (targets are not merged): give this one another id",
+        )
+        for i, t in enumerate(mine)
+        if isinstance(t, Mapping) and isinstance(t.get("id"), str) and t["id"] in taken
+    ]
+
+
 def _threshold(data: Mapping[str, Any]) -> float | None:
     """A file's service-level threshold in seconds (None if unreadable: validation says)."""
     try:
@@ -325,6 +343,7 @@ def combine(
         problems += wrong
         if members or key in own:
             joined[key] = members
+    problems += _clashing_ids(own.get("targets") or [], targets)
     if problems:
         raise ScenarioError(source, problems)
     joined["targets"] = targets + list(own.get("targets") or [])
@@ -332,3 +351,35 @@ def combine(
     if ledger:
         joined["calibrated"] = calibrated
     return joined
+
+
+def as_written(
+    problems: Sequence[tuple[str, str]], own: Mapping[str, Any], joined: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """Problems of a joined scenario with list positions as the including file has them.
+
+    The including file's targets and ``calibrated`` entries follow the included ones, so
+    its ``targets.0`` is a later one of the join: a problem with it must name the place
+    in the file the user reads. An included target is named by its (prefixed) id, a path
+    ``--set`` takes too; one without an id keeps its position in the join.
+
+    Args:
+        problems: ``(path, reason)`` pairs found in ``joined``.
+        own: the including file's data (its ``include:`` block unresolved).
+        joined: the data the problems were found in.
+    """
+    if INCLUDE not in own:
+        return list(problems)
+
+    def place(match: re.Match[str]) -> str:
+        head, i = match.group(1), int(match.group(2))
+        items, mine = joined.get(head), own.get(head)
+        if not isinstance(items, list) or i >= len(items):
+            return match.group(0)
+        first = len(items) - (len(mine) if isinstance(mine, list) else 0)
+        if i >= first:
+            return f"{head}.{i - first}"
+        ident = items[i].get("id") if head == "targets" and isinstance(items[i], Mapping) else None
+        return f"{head}.{ident}" if isinstance(ident, str) else match.group(0)
+
+    return [(POSITION.sub(place, path), POSITION.sub(place, reason)) for path, reason in problems]

@@ -111,7 +111,8 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
             not a valid scenario; every problem is named with its field.
         TypeError: ``path`` is not a path (a ``str`` or ``os.PathLike``).
     """
-    return from_dict(read_scenario(path), source=str(path), overrides=overrides)
+    # The file's own data, not the joined: problems then name the places the file has.
+    return from_dict(read_yaml(path), source=str(path), overrides=overrides)
 
 
 def from_dict(
@@ -140,20 +141,29 @@ def from_dict(
     if not isinstance(data, Mapping):
         kind = type(data).__name__
         raise ScenarioError(source, [("", f"a scenario must be a mapping of fields, got {kind}")])
-    try:
-        yamlfile.check_tree(data)
-    except yamlfile.YamlLimitError as exc:
-        raise ScenarioError(source, [("", str(exc))]) from None
-    data = apply_overrides(resolve_includes(data, source), overrides, source)
+    _within_limits(data, source)
+    own = data
+    data = resolve_includes(own, source)
+    if compose.INCLUDE in own:
+        _within_limits(data, source, "joined with its included files: ")
+    data = apply_overrides(data, overrides, source)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(source, _problems(exc, data)) from None
+        raise ScenarioError(source, compose.as_written(_problems(exc, data), own, data)) from None
     problems = _missing_ledger_fields(data)
     if problems:
-        raise ScenarioError(source, problems)
+        raise ScenarioError(source, compose.as_written(problems, own, data))
     check_runnable(scenario, source)
     return scenario
+
+
+def _within_limits(data: Any, source: str, what: str = "") -> None:
+    """Refuse data past :mod:`sim.yamlfile`'s depth and size limits."""
+    try:
+        yamlfile.check_tree(data)
+    except yamlfile.YamlLimitError as exc:
+        raise ScenarioError(source, [("", f"{what}{exc}")]) from None
 
 
 def _missing_ledger_fields(data: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -108,11 +108,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from sim.loader import from_dict, read_scenario
+    from sim.loader import load, read_scenario
     from sim.parameters import free_parameter
 
     data = read_scenario(args.scenario)
-    scenario = from_dict(data, args.scenario, args.overrides)
+    scenario = load(args.scenario, args.overrides)  # problems named as in the file
     free = [free_parameter(spec, data, args.scenario) for spec in args.free]
     from sim.calibrate import calibrate, write_calibrated
     from sim.progress import Progress

@@ -1,0 +1,116 @@
+"""Composition (``include:``) on careless and hostile input: each case a defect once found.
+
+The including file's problems must name the places its user reads, an included file's
+meaning must not change silently in the join, and a hostile include block must cost
+little. The shapes of the join itself are in ``test_compose.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import sim
+from sim import cli
+
+# One small valid channel file; including files are built around it.
+CHANNEL: dict[str, Any] = {
+    "name": "channel",
+    "start": "2026-01-05T00:00",
+    "duration": "1d",
+    "queues": {
+        "chat": {
+            "arrivals": {"rate": "20/h"},
+            "staff": 2,
+            "service": {"dist": "exponential", "mean": "4m"},
+            "on_unresolved": {"email": 1.0},
+            "resolution": 0.8,
+        },
+        "email": {"staff": 1, "service": {"dist": "gamma", "mean": "10m", "cv": 1}},
+    },
+    "targets": [
+        {"id": "wait", "queue": "chat", "metric": "mean_wait", "value": "1m", "tolerance": "50%"}
+    ],
+}
+TOP = {"name": "top", "start": "2026-01-05T00:00", "duration": "1d"}
+
+
+def _write(folder: Path, name: str, data: dict[str, Any]) -> Path:
+    path = folder / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _problems(path: Path) -> list[tuple[str, str]]:
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load(path)
+    assert info.value.source == str(path)
+    return info.value.problems
+
+
+def _target(queue: str, **fields: Any) -> dict[str, Any]:
+    return {"queue": queue, "metric": "mean_wait", "value": "1m", "tolerance": "50%", **fields}
+
+
+# -- the including file's own list entries keep their places ---------------------------
+
+
+@pytest.fixture
+def two(tmp_path: Path) -> dict[str, Any]:
+    """An including file of the channel twice (two included targets, a.wait and b.wait)."""
+    _write(tmp_path, "channel.yaml", CHANNEL)
+    return {**TOP, "include": {"a": "channel.yaml", "b": "channel.yaml"}}
+
+
+def test_a_problem_in_the_including_files_target_names_its_place_in_that_file(tmp_path, two):
+    # The includer's targets follow the two included ones in the join: its targets.1
+    # was reported as targets.3, a place its file does not have.
+    own = [_target("a.chat", id="mine"), _target("a.chta")]
+    path = _write(tmp_path, "top.yaml", {**two, "targets": own})
+    assert _problems(path) == [("targets.1.queue", "unknown queue 'a.chta'")]
+    own[1] = _target("a.chat", metric="mean_wiat")
+    wheres = [p for p, _ in _problems(_write(tmp_path, "top.yaml", {**two, "targets": own}))]
+    assert "targets.1.metric" in wheres
+    assert all(p.startswith("targets.1.") for p in wheres), wheres
+
+
+def test_a_duplicate_id_among_the_including_files_targets_names_both_places(tmp_path, two):
+    own = [_target("a.chat", id="mine"), _target("b.chat", id="mine")]
+    path = _write(tmp_path, "top.yaml", {**two, "targets": own})
+    assert _problems(path) == [("targets.1.id", "'mine' is also targets.0")]
+
+
+def test_a_problem_in_the_including_files_ledger_names_its_place(tmp_path, two):
+    channel = {**CHANNEL, "calibrated": [{"field": "queues.chat.arrivals.rate", "to": ["wait"]}]}
+    _write(tmp_path, "channel.yaml", channel)
+    own = {
+        "targets": [_target("a.chat", id="mine")],
+        # A path as written stays as written, though it looks like a place in a list.
+        "calibrated": [{"field": "targets.7.value", "to": ["mine"]}],
+    }
+    path = _write(tmp_path, "top.yaml", {**two, **own})
+    assert _problems(path) == [("calibrated.0.field", "no field 'targets.7.value' in the scenario")]
+
+
+def test_an_id_of_an_included_target_is_not_taken_again(tmp_path, two):
+    # It said "targets.2.id: 'a.wait' is also targets.0" (two places the file lacks); a
+    # user may well mean to replace the included target, which a join does not do.
+    path = _write(tmp_path, "top.yaml", {**two, "targets": [_target("a.chat", id="a.wait")]})
+    [(where, reason)] = _problems(path)
+    assert where == "targets.0.id"
+    assert reason.startswith("'a.wait' is the id of an included target")
+
+
+@pytest.mark.parametrize("command", ["run", "validate", "staff", "calibrate"])
+def test_every_command_names_the_including_files_place(tmp_path, two, capsys, command):
+    path = _write(tmp_path, "top.yaml", {**two, "targets": [_target("b.emial")]})
+    extra = {
+        "staff": ["--queue", "a.chat", "--target", "80% in 60s"],
+        "calibrate": ["--free", "queues.a.chat.staff"],
+    }
+    assert cli.main([command, str(path), *extra.get(command, [])]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == f"error: {path}: targets.0.queue: unknown queue 'b.emial'"
