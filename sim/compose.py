@@ -29,9 +29,11 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from pydantic import ValidationError
+
 from sim import paths
 from sim.errors import ScenarioError
-from sim.scenario import ROUTE_FIELDS, Scenario
+from sim.scenario import ROUTE_FIELDS, Calendar, Scenario
 from sim.units import parse_duration
 
 __all__ = ["INCLUDE", "NAMESPACED", "QUEUE_NAMES", "as_written", "combine", "includes"]
@@ -281,6 +283,48 @@ def _clashing_ids(mine: Sequence[Any], included: Sequence[Any]) -> list[tuple[st
     ]
 
 
+def _holidays(data: Mapping[str, Any]) -> set[Any] | None:
+    """A file's holidays (None if unreadable: validation says)."""
+    try:
+        return set(Calendar.model_validate(data.get("calendar") or {}).holidays)
+    except ValidationError:
+        return None
+
+
+def _max_hops(data: Mapping[str, Any]) -> Any:
+    return data.get("max_hops", Scenario.model_fields["max_hops"].default)
+
+
+def _lost(data: Mapping[str, Any], own: Mapping[str, Any], prefix: str) -> list[tuple[str, str]]:
+    """Top-level fields of an included file whose loss would change what its queues do.
+
+    Top-level fields are the including file's, but an included file's holidays (its
+    holiday shifts, holiday arrivals) and its longer paths (``max_hops``) would silently
+    be gone: the including file must keep them, or the join is refused.
+    """
+    problems = []
+    theirs, mine = _holidays(data), _holidays(own)
+    if theirs is not None and mine is not None and theirs - mine:
+        dates = ", ".join(map(str, sorted(theirs - mine)))
+        problems.append(
+            (
+                f"{INCLUDE}.{prefix}",
+                f"the included file's holidays {dates} are not in this file's calendar."
+                "holidays; the calendar is the including file's: add them there",
+            )
+        )
+    hops, limit = _max_hops(data), _max_hops(own)
+    if isinstance(hops, int) and isinstance(limit, int) and hops > limit:
+        problems.append(
+            (
+                f"{INCLUDE}.{prefix}",
+                f"the included file lets a contact make {hops} hops, this file's max_hops "
+                f"is {limit}; max_hops is the including file's: set it to {hops} or more",
+            )
+        )
+    return problems
+
+
 def _threshold(data: Mapping[str, Any]) -> float | None:
     """A file's service-level threshold in seconds (None if unreadable: validation says)."""
     try:
@@ -321,8 +365,9 @@ def combine(
         source: the including file, for error messages.
 
     Raises:
-        ScenarioError: a joined field of the wrong kind, or an override of an included
-            queue or team that does not exist.
+        ScenarioError: a joined field of the wrong kind, an override of an included
+            queue or team that does not exist, an id of an included target taken again,
+            or an included file's holidays or ``max_hops`` the including file drops.
     """
     _joinable(own, source)
     renamed: list[tuple[str, Mapping[str, Any]]] = []
@@ -330,6 +375,7 @@ def combine(
     calibrated: list[Any] = []
     # A declared ledger carries over even when empty (``calibrated: []``: nothing fitted).
     ledger = "calibrated" in own or any("calibrated" in data for _, _, data in parts)
+    problems = [p for prefix, _, data in parts for p in _lost(data, own, prefix)]
     for prefix, path, data in parts:
         part = namespaced(data, prefix, len(targets), path)
         renamed.append((prefix, part))
@@ -337,7 +383,6 @@ def combine(
         calibrated += part.get("calibrated", [])
     prefixes = [prefix for prefix, _, _ in parts]
     joined = {k: copy.deepcopy(v) for k, v in own.items() if k != INCLUDE}
-    problems = []
     for key in NAMESPACED:
         members, wrong = _join_named(key, own, renamed, prefixes, source)
         problems += wrong

@@ -114,3 +114,54 @@ def test_every_command_names_the_including_files_place(tmp_path, two, capsys, co
     assert cli.main([command, str(path), *extra.get(command, [])]) == 2
     err = capsys.readouterr().err
     assert err.strip() == f"error: {path}: targets.0.queue: unknown queue 'b.emial'"
+
+
+# -- top-level fields of an included file that its queues depend on ---------------------
+
+
+def _holiday_file(folder: Path) -> dict[str, Any]:
+    """Including a file whose holiday shift and holiday arrivals need its holidays."""
+    chat = CHANNEL["queues"]["chat"]
+    holiday = {
+        **CHANNEL,
+        "calendar": {"holidays": ["2026-01-06", "2026-01-07"]},
+        "queues": {
+            **CHANNEL["queues"],
+            "chat": {
+                **chat,
+                "arrivals": {"rate": "20/h", "holiday_multiplier": 2},
+                "staff": [{"start": "00:00", "end": "24:00", "agents": 2, "days": "holidays"},
+                          {"start": "00:00", "end": "24:00", "agents": 4, "days": "workdays"}],
+            },
+        },
+    }  # fmt: skip
+    _write(folder, "holiday.yaml", holiday)
+    return {**TOP, "duration": "3d", "include": {"h": "holiday.yaml"}}
+
+
+def test_an_included_files_holidays_are_not_dropped_silently(tmp_path):
+    # The join kept only the including file's calendar: the included holiday shift never
+    # worked, the holiday arrivals never came, a holiday target had nothing to measure.
+    top = _holiday_file(tmp_path)
+    [(where, reason)] = _problems(_write(tmp_path, "top.yaml", top))
+    assert where == "include.h"
+    assert "holidays 2026-01-06, 2026-01-07 are not in this file's calendar.holidays" in reason
+
+
+def test_an_included_files_holidays_kept_by_the_including_file_join(tmp_path):
+    top = _holiday_file(tmp_path)
+    # The including file's calendar may hold more (its own queues' holidays).
+    calendar = {"holidays": ["2026-01-07", "2026-01-06", "2026-05-01"]}
+    joined = sim.load(_write(tmp_path, "top.yaml", {**top, "calendar": calendar}))
+    alone = sim.load(tmp_path / "holiday.yaml")
+    assert set(alone.calendar.holidays) <= set(joined.calendar.holidays)
+    assert joined.queues["h.chat"].staff == alone.queues["chat"].staff
+
+
+def test_an_included_files_longer_paths_are_not_cut_silently(tmp_path):
+    _write(tmp_path, "channel.yaml", {**CHANNEL, "max_hops": 20})
+    top = {**TOP, "include": {"c": "channel.yaml"}}
+    [(where, reason)] = _problems(_write(tmp_path, "top.yaml", top))
+    assert where == "include.c"
+    assert "make 20 hops, this file's max_hops is 10" in reason
+    assert sim.load(_write(tmp_path, "top.yaml", {**top, "max_hops": 20})).max_hops == 20
