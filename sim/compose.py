@@ -34,6 +34,7 @@ from pydantic import ValidationError
 from sim import paths
 from sim.errors import ScenarioError
 from sim.scenario import ROUTE_FIELDS, Calendar, Scenario
+from sim.scenario.base import MAX_QUEUES
 from sim.units import parse_duration
 
 __all__ = ["INCLUDE", "NAMESPACED", "QUEUE_NAMES", "as_written", "combine", "includes"]
@@ -81,6 +82,9 @@ def includes(data: Mapping[str, Any], source: str) -> list[tuple[str, str]]:
     block = data.get(INCLUDE)
     if not isinstance(block, Mapping) or not block:
         raise ScenarioError(source, [(INCLUDE, "expected a mapping {prefix: file.yaml, ...}")])
+    if len(block) > MAX_QUEUES:  # each brings a queue at least: refused before any is read
+        reason = f"{len(block):,} files; a scenario has at most {MAX_QUEUES:,} queues"
+        raise ScenarioError(source, [(INCLUDE, reason)])
     found = []
     for prefix, path in block.items():
         if not isinstance(prefix, str) or not PREFIX.match(prefix):

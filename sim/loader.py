@@ -22,6 +22,7 @@ from sim import compose, paths, yamlfile
 from sim.errors import ScenarioError
 from sim.options import named
 from sim.scenario import Scenario
+from sim.scenario.base import MAX_QUEUES
 from sim.workload import check_runnable
 
 if TYPE_CHECKING:
@@ -63,34 +64,49 @@ def read_scenario(path: str | Path) -> dict[str, Any]:
 
 
 def resolve_includes(
-    data: Mapping[str, Any], source: str | Path, _stack: tuple[Path, ...] = ()
+    data: Mapping[str, Any],
+    source: str | Path,
+    _stack: tuple[Path, ...] = (),
+    _done: dict[Path, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """``data`` with its included files joined in (see :mod:`sim.compose`).
 
     Included paths are relative to the file ``source`` (to the working folder when
     ``source`` is not a file). Each included file must be a valid scenario on its own;
-    its problems are reported against it.
+    its problems are reported against it. A file included several times (under two
+    prefixes, or by two included files) is read and checked once: a block of a thousand
+    includes of one file, or a diamond of includes ten levels deep, costs one reading.
 
     Raises:
-        ScenarioError: a missing included file, an include cycle, or a bad included file.
+        ScenarioError: a missing included file, an include cycle, a bad included file,
+            or more queues than a scenario may have.
     """
     if compose.INCLUDE not in data:
         return dict(data)
     here = Path(source)
     folder = here.parent if here.is_file() else Path.cwd()
     stack = _stack or ((here.resolve(),) if here.is_file() else ())
-    parts = []
+    done = {} if _done is None else _done  # file -> its data, resolved and checked
+    parts, queues = [], 0
     for prefix, relative in compose.includes(data, str(source)):
         path = folder / relative
         field = f"{compose.INCLUDE}.{prefix}"
         if not path.is_file():
             raise ScenarioError(str(source), [(field, f"no such file: {path}")])
-        if path.resolve() in stack:
-            cycle = " -> ".join(p.name for p in (*stack, path.resolve()))
+        key = path.resolve()
+        if key in stack:
+            cycle = " -> ".join(p.name for p in (*stack, key))
             raise ScenarioError(str(source), [(field, f"include cycle: {cycle}")])
-        inner = resolve_includes(read_yaml(path), path, (*stack, path.resolve()))
-        from_dict(inner, source=str(path))  # an included file is a scenario on its own
-        parts.append((prefix, str(path), inner))
+        # Once resolved without a cycle, a file has none under any other includer either.
+        if key not in done:
+            inner = resolve_includes(read_yaml(path), path, (*stack, key), done)
+            from_dict(inner, source=str(path))  # an included file is a scenario on its own
+            done[key] = inner
+        queues += len(done[key].get("queues") or ())
+        if queues > MAX_QUEUES:
+            reason = f"the join has more than {MAX_QUEUES:,} queues, a scenario's most"
+            raise ScenarioError(str(source), [(field, reason)])
+        parts.append((prefix, str(path), done[key]))
     return compose.combine(data, parts, str(source))
 
 
