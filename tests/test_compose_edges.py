@@ -219,3 +219,28 @@ def test_more_includes_than_a_scenario_has_queues_are_refused_unread(tmp_path, r
     [(where, reason)] = _problems(_write(tmp_path, "top.yaml", top))
     assert (where, reason) == ("include", "10,000 files; a scenario has at most 1,000 queues")
     assert reads == ["top.yaml"]
+
+
+# -- names --------------------------------------------------------------------------------
+
+
+def test_a_name_made_too_long_by_prefixes_says_so(tmp_path):
+    # Cut to 64 characters it read "'...level_3.emai' is not a valid name": another name,
+    # and a rule of letters and dots it kept.
+    _write(tmp_path, "level4.yaml", CHANNEL)
+    for k in range(4):
+        level = {**TOP, "include": {f"level_{k}_" + "x" * 8: f"level{k + 1}.yaml"}}
+        _write(tmp_path, f"level{k}.yaml", level)
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load(tmp_path / "level0.yaml")
+    assert info.value.source == str(tmp_path / "level0.yaml")  # its prefix made it long
+    assert [p for p, _ in info.value.problems] == [
+        "queues.level_0_xxxxxxxx.level_1_xxxxxxxx.level_2_xxxxxxxx.level_3_xxxxxxxx.chat",
+        "queues.level_0_xxxxxxxx.level_1_xxxxxxxx.level_2_xxxxxxxx.level_3_xxxxxxxx.email",
+    ]
+    for where, reason in info.value.problems:
+        name = where.removeprefix("queues.")
+        assert reason == (
+            f"{name[:64]!r}... has {len(name)} characters, more than 64 "
+            "(an included name counts its include prefixes)"
+        )

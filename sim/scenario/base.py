@@ -81,9 +81,16 @@ _NAME = re.compile(rf"(?=.{{1,{MAX_NAME_LENGTH}}}$)[^\W][\w-]*(?:\.[\w-]+)*")
 
 
 def _identifier(value: str) -> str:
-    if not _NAME.fullmatch(value):
-        raise ValueError(f"{value[:MAX_NAME_LENGTH]!r} is not a valid name: {NAME_RULE}")
-    return value
+    if _NAME.fullmatch(value):
+        return value
+    if _NAME.fullmatch(value[:MAX_NAME_LENGTH]):
+        # Only too long: cut short, it would read as another, valid name. Composed names
+        # are long: each include adds its prefix.
+        raise ValueError(
+            f"{value[:MAX_NAME_LENGTH]!r}... has {len(value):,} characters, more than "
+            f"{MAX_NAME_LENGTH} (an included name counts its include prefixes)"
+        )
+    raise ValueError(f"{value[:MAX_NAME_LENGTH]!r} is not a valid name: {NAME_RULE}")
 
 
 Name = Annotated[str, AfterValidator(_identifier)]
