@@ -40,7 +40,9 @@ from sim.units import parse_duration
 __all__ = ["INCLUDE", "NAMESPACED", "QUEUE_NAMES", "as_written", "combine", "includes"]
 
 INCLUDE = "include"
-PREFIX = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+# ASCII, as target ids are (a prefix names included targets too), and no dot.
+PREFIX = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
+PREFIX_RULE = "a prefix is ASCII letters, digits, '_' and '-' (not first), no dots"
 
 # Mappings whose keys are names: an included file's entries are namespaced.
 NAMESPACED = ("queues", "teams")
@@ -87,11 +89,14 @@ def includes(data: Mapping[str, Any], source: str) -> list[tuple[str, str]]:
         raise ScenarioError(source, [(INCLUDE, reason)])
     found = []
     for prefix, path in block.items():
-        if not isinstance(prefix, str) or not PREFIX.match(prefix):
-            raise ScenarioError(
-                source,
-                [(f"{INCLUDE}.{prefix}", "a prefix is letters, digits, '_' or '-' (no dots)")],
-            )
+        if not isinstance(prefix, str):
+            kind = {bool: "true/false", int: "a number", float: "a number", type(None): "null"}
+            read = kind.get(type(prefix), f"a {type(prefix).__name__}")
+            reason = f"{PREFIX_RULE}; YAML reads this one as {read}: quote it"
+            shown = "null" if prefix is None else str(prefix).lower()  # as the file has it
+            raise ScenarioError(source, [(f"{INCLUDE}.{shown}", reason)])
+        if not PREFIX.fullmatch(prefix):
+            raise ScenarioError(source, [(f"{INCLUDE}.{prefix}", PREFIX_RULE)])
         if not isinstance(path, str) or not path.strip():
             raise ScenarioError(source, [(f"{INCLUDE}.{prefix}", "expected a file path")])
         found.append((prefix, path.strip()))

@@ -244,3 +244,32 @@ def test_a_name_made_too_long_by_prefixes_says_so(tmp_path):
             f"{name[:64]!r}... has {len(name)} characters, more than 64 "
             "(an included name counts its include prefixes)"
         )
+
+
+@pytest.mark.parametrize(
+    ("prefix", "where", "read"),
+    [("1", "1", "a number"), ("true", "true", "true/false"), ("2026-01-01", "2026-01-01", "a date"),
+     ("null", "null", "null")],
+)  # fmt: skip
+def test_a_prefix_yaml_reads_as_no_text_says_to_quote_it(tmp_path, prefix, where, read):
+    # "include.1: a prefix is letters, digits, '_' or '-'" of the digit 1, "include.True"
+    # of true: the rule it seemed to keep, and a name the file does not have.
+    _write(tmp_path, "channel.yaml", CHANNEL)
+    text = yaml.safe_dump(TOP) + f"include:\n  {prefix}: channel.yaml\n"
+    path = tmp_path / "top.yaml"
+    path.write_text(text, encoding="utf-8")
+    [(field, reason)] = _problems(path)
+    assert field == f"include.{where}"
+    assert reason.endswith(f"; YAML reads this one as {read}: quote it")
+    quoted = text.replace(f"  {prefix}:", f"  '{prefix}':")
+    if prefix != "2026-01-01":  # a valid prefix once quoted
+        path.write_text(quoted, encoding="utf-8")
+        assert f"{prefix}.chat" in sim.load(path).queues
+
+
+def test_a_prefix_outside_the_ascii_rule_names_the_rule(tmp_path):
+    _write(tmp_path, "channel.yaml", CHANNEL)
+    path = _write(tmp_path, "top.yaml", {**TOP, "include": {"客服": "channel.yaml"}})
+    assert _problems(path) == [
+        ("include.客服", "a prefix is ASCII letters, digits, '_' and '-' (not first), no dots")
+    ]
