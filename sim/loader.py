@@ -92,7 +92,8 @@ def resolve_includes(
         path = folder / relative
         field = f"{compose.INCLUDE}.{prefix}"
         if not path.is_file():
-            raise ScenarioError(str(source), [(field, f"no such file: {path}")])
+            missing = "a folder, not a scenario file" if path.is_dir() else "no such file"
+            raise ScenarioError(str(source), [(field, f"{missing}: {path}")])
         key = path.resolve()
         if key in stack:
             cycle = " -> ".join(p.name for p in (*stack, key))

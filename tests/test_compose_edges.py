@@ -273,3 +273,14 @@ def test_a_prefix_outside_the_ascii_rule_names_the_rule(tmp_path):
     assert _problems(path) == [
         ("include.客服", "a prefix is ASCII letters, digits, '_' and '-' (not first), no dots")
     ]
+
+
+# -- included paths -------------------------------------------------------------------------
+
+
+def test_an_included_folder_is_called_a_folder(tmp_path):
+    # It said "no such file" of a folder that is there.
+    (tmp_path / "channels").mkdir()
+    path = _write(tmp_path, "top.yaml", {**TOP, "include": {"c": "channels"}})
+    reason = f"a folder, not a scenario file: {tmp_path / 'channels'}"
+    assert _problems(path) == [("include.c", reason)]
