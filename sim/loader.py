@@ -100,15 +100,18 @@ def resolve_includes(
             raise ScenarioError(str(source), [(field, f"include cycle: {cycle}")])
         # Once resolved without a cycle, a file has none under any other includer either.
         if key not in done:
-            inner = resolve_includes(read_yaml(path), path, (*stack, key), done)
-            from_dict(inner, source=str(path))  # an included file is a scenario on its own
+            own = read_yaml(path)
+            inner = resolve_includes(own, path, (*stack, key), done)
+            _validated(own, inner, str(path))  # an included file is a scenario on its own
             done[key] = inner
         queues += len(done[key].get("queues") or ())
         if queues > MAX_QUEUES:
             reason = f"the join has more than {MAX_QUEUES:,} queues, a scenario's most"
             raise ScenarioError(str(source), [(field, reason)])
         parts.append((prefix, str(path), done[key]))
-    return compose.combine(data, parts, str(source))
+    joined = compose.combine(data, parts, str(source))
+    _within_limits(joined, str(source), "joined with its included files: ")
+    return joined
 
 
 def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
@@ -159,11 +162,15 @@ def from_dict(
         kind = type(data).__name__
         raise ScenarioError(source, [("", f"a scenario must be a mapping of fields, got {kind}")])
     _within_limits(data, source)
-    own = data
-    data = resolve_includes(own, source)
-    if compose.INCLUDE in own:
-        _within_limits(data, source, "joined with its included files: ")
-    data = apply_overrides(data, overrides, source)
+    joined = apply_overrides(resolve_includes(data, source), overrides, source)
+    return _validated(data, joined, source)
+
+
+def _validated(own: Mapping[str, Any], data: Mapping[str, Any], source: str) -> Scenario:
+    """``data``, the file's data ``own`` joined with its included files, validated.
+
+    Problems are named as ``own`` has them (:func:`sim.compose.as_written`).
+    """
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:

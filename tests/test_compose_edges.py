@@ -77,6 +77,16 @@ def test_a_problem_in_the_including_files_target_names_its_place_in_that_file(tm
     assert all(p.startswith("targets.1.") for p in wheres), wheres
 
 
+def test_an_included_including_files_target_names_its_place_in_that_file(tmp_path, two):
+    # The same, one level down: the middle file is checked alone as the join it makes.
+    _write(tmp_path, "middle.yaml", {**two, "targets": [_target("a.chta")]})
+    path = _write(tmp_path, "top.yaml", {**TOP, "include": {"m": "middle.yaml"}})
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load(path)
+    assert info.value.source == str(tmp_path / "middle.yaml")
+    assert info.value.problems == [("targets.0.queue", "unknown queue 'a.chta'")]
+
+
 def test_a_duplicate_id_among_the_including_files_targets_names_both_places(tmp_path, two):
     own = [_target("a.chat", id="mine"), _target("b.chat", id="mine")]
     path = _write(tmp_path, "top.yaml", {**two, "targets": own})
