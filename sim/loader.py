@@ -84,17 +84,14 @@ def resolve_includes(
     if compose.INCLUDE not in data:
         return dict(data)
     here = Path(source)
-    folder = here.parent if here.is_file() else Path.cwd()
-    stack = _stack or ((here.resolve(),) if here.is_file() else ())
+    is_file = _is_file(here)
+    folder = here.parent if is_file else Path.cwd()
+    stack = _stack or ((here.resolve(),) if is_file else ())
     done = {} if _done is None else _done  # file -> its data, resolved and checked
     parts, queues = [], 0
     for prefix, relative in compose.includes(data, str(source)):
-        path = folder / relative
         field = f"{compose.INCLUDE}.{prefix}"
-        if not path.is_file():
-            missing = "a folder, not a scenario file" if path.is_dir() else "no such file"
-            raise ScenarioError(str(source), [(field, f"{missing}: {path}")])
-        key = path.resolve()
+        path, key = _included(folder / relative, field, str(source))
         if key in stack:
             cycle = " -> ".join(p.name for p in (*stack, key))
             raise ScenarioError(str(source), [(field, f"include cycle: {cycle}")])
@@ -112,6 +109,29 @@ def resolve_includes(
     joined = compose.combine(data, parts, str(source))
     _within_limits(joined, str(source), "joined with its included files: ")
     return joined
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long for the system: not a file it can open
+        return False
+
+
+def _included(path: Path, field: str, source: str) -> tuple[Path, Path]:
+    """An included file's path and its resolved path (what cycles and readings key on).
+
+    Raises:
+        ScenarioError: no such file, a folder, or a path the system refuses.
+    """
+    try:
+        if path.is_file():
+            return path, path.resolve()
+        missing = "a folder, not a scenario file" if path.is_dir() else "no such file"
+    except (OSError, RuntimeError) as exc:  # a name too long; a symlink loop in resolve()
+        missing = f"cannot use this path ({getattr(exc, 'strerror', None) or exc})"
+    shown = str(path) if str(path).isprintable() else repr(str(path))  # one line, no NUL
+    raise ScenarioError(source, [(field, f"{missing}: {shown}")])
 
 
 def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:

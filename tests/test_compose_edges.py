@@ -294,3 +294,21 @@ def test_an_included_folder_is_called_a_folder(tmp_path):
     path = _write(tmp_path, "top.yaml", {**TOP, "include": {"c": "channels"}})
     reason = f"a folder, not a scenario file: {tmp_path / 'channels'}"
     assert _problems(path) == [("include.c", reason)]
+
+
+@pytest.mark.parametrize(
+    ("relative", "reason"),
+    [
+        ("x" * 5000 + ".yaml", "cannot use this path (File name too long): "),
+        ("/".join(["x" * 200] * 30), "cannot use this path (File name too long): "),
+        ("a\nb\x00.yaml", "no such file: '"),
+    ],
+)
+def test_an_included_path_the_system_refuses_is_one_line(tmp_path, capsys, relative, reason):
+    # A name too long for the system was a traceback (OSError from is_file) and exit 1.
+    path = _write(tmp_path, "top.yaml", {**TOP, "include": {"c": relative}})
+    assert cli.main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: include.c: {reason}")
+    assert err.count("\n") == 1
+    assert "\x00" not in err
