@@ -67,7 +67,7 @@ def resolve_includes(
     data: Mapping[str, Any],
     source: str | Path,
     _stack: tuple[Path, ...] = (),
-    _done: dict[Path, dict[str, Any]] | None = None,
+    _done: dict[Path, tuple[dict[str, Any], int]] | None = None,
 ) -> dict[str, Any]:
     """``data`` with its included files joined in (see :mod:`sim.compose`).
 
@@ -79,7 +79,7 @@ def resolve_includes(
 
     Raises:
         ScenarioError: a missing included file, an include cycle, a bad included file,
-            or more queues than a scenario may have.
+            or a join of more queues or values than a scenario may have.
     """
     if compose.INCLUDE not in data:
         return dict(data)
@@ -87,8 +87,9 @@ def resolve_includes(
     is_file = _is_file(here)
     folder = here.parent if is_file else Path.cwd()
     stack = _stack or ((here.resolve(),) if is_file else ())
-    done = {} if _done is None else _done  # file -> its data, resolved and checked
-    parts, queues = [], 0
+    # file -> its data, resolved and checked, and its size in values
+    done = {} if _done is None else _done
+    parts, queues, values = [], 0, 0
     for prefix, relative in compose.includes(data, str(source)):
         field = f"{compose.INCLUDE}.{prefix}"
         path, key = _included(folder / relative, field, str(source))
@@ -97,18 +98,39 @@ def resolve_includes(
             raise ScenarioError(str(source), [(field, f"include cycle: {cycle}")])
         # Once resolved without a cycle, a file has none under any other includer either.
         if key not in done:
-            own = read_yaml(path)
-            inner = resolve_includes(own, path, (*stack, key), done)
-            _validated(own, inner, str(path))  # an included file is a scenario on its own
-            done[key] = inner
-        queues += len(done[key].get("queues") or ())
-        if queues > MAX_QUEUES:
-            reason = f"the join has more than {MAX_QUEUES:,} queues, a scenario's most"
-            raise ScenarioError(str(source), [(field, reason)])
-        parts.append((prefix, str(path), done[key]))
+            done[key] = _read_included(path, (*stack, key), done)
+        inner, size = done[key]
+        queues, values = queues + len(inner.get("queues") or ()), values + size
+        _join_within_limits(queues, values, field, str(source))
+        parts.append((prefix, str(path), inner))
     joined = compose.combine(data, parts, str(source))
     _within_limits(joined, str(source), "joined with its included files: ")
     return joined
+
+
+def _read_included(
+    path: Path, stack: tuple[Path, ...], done: dict[Path, tuple[dict[str, Any], int]]
+) -> tuple[dict[str, Any], int]:
+    """An included file's data with its own includes resolved, checked, and its size."""
+    own = read_yaml(path)
+    inner = resolve_includes(own, path, stack, done)
+    _validated(own, inner, str(path))  # an included file is a scenario on its own
+    return inner, yamlfile.size(inner)
+
+
+def _join_within_limits(queues: int, values: int, field: str, source: str) -> None:
+    """Refuse a join past the limits before it is built.
+
+    A file included many times is read once, but copied into the join at each include:
+    a thousand includes of a large file must stop here, not once the copies are made.
+    """
+    for count, limit, what in (
+        (queues, MAX_QUEUES, "queues"),
+        (values, yamlfile.MAX_NODES, "values"),
+    ):
+        if count > limit:
+            reason = f"the join has more than {limit:,} {what}, a scenario's most"
+            raise ScenarioError(source, [(field, reason)])
 
 
 def _is_file(path: Path) -> bool:

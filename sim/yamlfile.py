@@ -35,6 +35,7 @@ __all__ = [
     "check_tree",
     "parse_text",
     "read",
+    "size",
 ]
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -172,6 +173,19 @@ def check_tree(data: Any) -> None:
                 raise YamlLimitError(f"nested more than {MAX_DEPTH} levels deep")
             children = node.values() if isinstance(node, dict) else node
             stack.extend((child, depth + 1) for child in children)
+
+
+def size(data: Any) -> int:
+    """How many values plain data within the limits holds, as :func:`check_tree` counts."""
+    stack, count = [data], 0
+    while stack:
+        node = stack.pop()
+        count += 1
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+    return count
 
 
 def _unaliased(node: Any) -> Any:

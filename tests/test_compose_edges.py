@@ -312,3 +312,20 @@ def test_an_included_path_the_system_refuses_is_one_line(tmp_path, capsys, relat
     assert err.startswith(f"error: {path}: include.c: {reason}")
     assert err.count("\n") == 1
     assert "\x00" not in err
+
+
+def test_includes_of_a_large_file_stop_at_the_size_limit_before_the_join(
+    tmp_path, reads, monkeypatch
+):
+    # Read once, the file was still copied into the join once per include before the
+    # size limit was checked: 200 includes of a 1.8 MB file ran past two minutes.
+    from sim import compose, yamlfile
+
+    monkeypatch.setattr(yamlfile, "MAX_NODES", 500)  # the channel file has about 50
+    monkeypatch.setattr(compose, "combine", lambda *a: pytest.fail("the join was built"))
+    _write(tmp_path, "channel.yaml", CHANNEL)
+    top = {**TOP, "include": {f"p{i}": "channel.yaml" for i in range(40)}}
+    [(where, reason)] = _problems(_write(tmp_path, "top.yaml", top))
+    assert where.startswith("include.p")
+    assert reason == "the join has more than 500 values, a scenario's most"
+    assert reads == ["top.yaml", "channel.yaml"]
