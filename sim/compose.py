@@ -156,9 +156,11 @@ def _field_path(data: Mapping[str, Any], prefix: str, offset: int, source: str) 
         keys: list[Any] = paths.split(data, path)
         head = keys[0]
         if head not in (*NAMESPACED, "targets") or len(keys) < 2:
-            raise ScenarioError(
-                source, [(path, "a top-level field of an included file does not carry over")]
+            reason = (
+                f"its ledger names {path!r}, a top-level field; the join's are the including "
+                "file's, so that entry cannot carry over"
             )
+            raise ScenarioError(source, [("", reason)])
         renamed = [
             f"{prefix}.{key}" if i > 1 and _names_a_queue(keys[: i + 1]) else str(key)
             for i, key in enumerate(keys)
@@ -386,7 +388,12 @@ def combine(
     ledger = "calibrated" in own or any("calibrated" in data for _, _, data in parts)
     problems = [p for prefix, _, data in parts for p in _lost(data, own, prefix)]
     for prefix, path, data in parts:
-        part = namespaced(data, prefix, len(targets), path)
+        try:
+            part = namespaced(data, prefix, len(targets), path)
+        except ScenarioError as exc:  # fine alone, the file cannot be joined: say where
+            raise ScenarioError(
+                source, [(f"{INCLUDE}.{prefix}", f"{path}: {r}") for _, r in exc.problems]
+            ) from None
         renamed.append((prefix, part))
         targets += _pinned(part.get("targets", []), data, own)
         calibrated += part.get("calibrated", [])

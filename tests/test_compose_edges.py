@@ -329,3 +329,16 @@ def test_includes_of_a_large_file_stop_at_the_size_limit_before_the_join(
     assert where.startswith("include.p")
     assert reason == "the join has more than 500 values, a scenario's most"
     assert reads == ["top.yaml", "channel.yaml"]
+
+
+def test_an_included_ledger_naming_a_top_level_field_is_a_problem_of_the_join(tmp_path):
+    # It said "channel.yaml: service_level_threshold: ...": a file valid alone, and a
+    # field path that was the ledger's value, not a place in the file.
+    ledger = [{"field": "service_level_threshold", "to": ["wait"]}]
+    channel = {**CHANNEL, "service_level_threshold": "30s", "calibrated": ledger}
+    included = _write(tmp_path, "channel.yaml", channel)
+    sim.load(included)  # valid alone
+    path = _write(tmp_path, "top.yaml", {**TOP, "include": {"c": "channel.yaml"}})
+    [(where, reason)] = _problems(path)
+    assert where == "include.c"
+    assert reason.startswith(f"{included}: its ledger names 'service_level_threshold'")
