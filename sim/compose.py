@@ -34,12 +34,15 @@ from pydantic import ValidationError
 from sim import paths
 from sim.errors import ScenarioError
 from sim.scenario import ROUTE_FIELDS, Calendar, Scenario
-from sim.scenario.base import MAX_QUEUES
+from sim.scenario.base import MAX_NAME_LENGTH, MAX_QUEUES
 from sim.units import parse_duration
 
-__all__ = ["INCLUDE", "NAMESPACED", "QUEUE_NAMES", "as_written", "combine", "includes"]
+__all__ = ["INCLUDE", "MAX_DEPTH", "NAMESPACED", "QUEUE_NAMES", "as_written", "combine", "includes"]
 
 INCLUDE = "include"
+# Each level of includes adds a prefix and a dot to every name: past this depth no name
+# fits in MAX_NAME_LENGTH (the loader stops there, not at Python's recursion limit).
+MAX_DEPTH = MAX_NAME_LENGTH // 2
 # ASCII, as target ids are (a prefix names included targets too), and no dot.
 PREFIX = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 PREFIX_RULE = "a prefix is ASCII letters, digits, '_' and '-' (not first), no dots"

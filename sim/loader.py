@@ -22,7 +22,7 @@ from sim import compose, paths, yamlfile
 from sim.errors import ScenarioError
 from sim.options import named
 from sim.scenario import Scenario
-from sim.scenario.base import MAX_QUEUES
+from sim.scenario.base import MAX_NAME_LENGTH, MAX_QUEUES
 from sim.workload import check_runnable
 
 if TYPE_CHECKING:
@@ -96,6 +96,12 @@ def resolve_includes(
         if key in stack:
             cycle = " -> ".join(p.name for p in (*stack, key))
             raise ScenarioError(str(source), [(field, f"include cycle: {cycle}")])
+        if len(stack) >= compose.MAX_DEPTH:
+            reason = (
+                f"includes nested more than {compose.MAX_DEPTH} deep: each adds a prefix "
+                f"to every name, which has at most {MAX_NAME_LENGTH} characters"
+            )
+            raise ScenarioError(str(source), [(field, reason)])
         # Once resolved without a cycle, a file has none under any other includer either.
         if key not in done:
             done[key] = _read_included(path, (*stack, key), done)

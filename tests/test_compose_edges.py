@@ -342,3 +342,28 @@ def test_an_included_ledger_naming_a_top_level_field_is_a_problem_of_the_join(tm
     [(where, reason)] = _problems(path)
     assert where == "include.c"
     assert reason.startswith(f"{included}: its ledger names 'service_level_threshold'")
+
+
+def _chain(folder: Path, levels: int) -> Path:
+    """level0 includes level1 ... includes a one-queue file: ``levels`` prefixes deep."""
+    service = CHANNEL["queues"]["chat"]["service"]
+    queue = {"arrivals": {"rate": "5/h"}, "staff": 1, "service": service}
+    _write(folder, f"level{levels}.yaml", {**TOP, "queues": {"q": queue}})
+    for k in range(levels):
+        _write(folder, f"level{k}.yaml", {**TOP, "include": {"p": f"level{k + 1}.yaml"}})
+    return folder / "level0.yaml"
+
+
+def test_includes_nested_past_what_names_allow_are_refused_not_a_recursion_error(tmp_path):
+    # 1,500 files each including the next was a RecursionError traceback, exit 1.
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load(_chain(tmp_path, 1500))
+    assert info.value.source == str(tmp_path / "level31.yaml")
+    [(where, reason)] = info.value.problems
+    assert where == "include.p"
+    assert reason.startswith("includes nested more than 32 deep")
+
+
+def test_includes_nested_as_deep_as_names_allow_load(tmp_path):
+    # 31 prefixes and a dot each, and a one-letter queue: 63 characters, a valid name.
+    assert list(sim.load(_chain(tmp_path, 31)).queues) == ["p." * 31 + "q"]
