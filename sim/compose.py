@@ -425,7 +425,9 @@ def as_written(
     The including file's targets and ``calibrated`` entries follow the included ones, so
     its ``targets.0`` is a later one of the join: a problem with it must name the place
     in the file the user reads. An included target is named by its (prefixed) id, a path
-    ``--set`` takes too; one without an id keeps its position in the join.
+    ``--set`` takes too; one without an id keeps its position in the join. A list that
+    is no longer the file's own entries after the included ones (``--set`` changed it)
+    keeps the join's positions, the ones ``--set`` took.
 
     Args:
         problems: ``(path, reason)`` pairs found in ``joined``.
@@ -437,10 +439,12 @@ def as_written(
 
     def place(match: re.Match[str]) -> str:
         head, i = match.group(1), int(match.group(2))
-        items, mine = joined.get(head), own.get(head)
-        if not isinstance(items, list) or i >= len(items):
+        items, mine = joined.get(head), own.get(head) or []
+        if not isinstance(items, list) or not isinstance(mine, list) or i >= len(items):
             return match.group(0)
-        first = len(items) - (len(mine) if isinstance(mine, list) else 0)
+        first = len(items) - len(mine)
+        if first < 0 or items[first:] != mine:
+            return match.group(0)
         if i >= first:
             return f"{head}.{i - first}"
         ident = items[i].get("id") if head == "targets" and isinstance(items[i], Mapping) else None

@@ -367,3 +367,11 @@ def test_includes_nested_past_what_names_allow_are_refused_not_a_recursion_error
 def test_includes_nested_as_deep_as_names_allow_load(tmp_path):
     # 31 prefixes and a dot each, and a one-letter queue: 63 characters, a valid name.
     assert list(sim.load(_chain(tmp_path, 31)).queues) == ["p." * 31 + "q"]
+
+
+def test_a_problem_set_by_position_keeps_the_position_set(tmp_path, two):
+    # --set takes the join's positions: its problem is named as it was set.
+    path = _write(tmp_path, "top.yaml", {**two, "targets": [_target("a.chat")]})
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load(path, ["targets.2.queue=a.chta"])
+    assert info.value.problems == [("targets.2.queue", "unknown queue 'a.chta'")]
