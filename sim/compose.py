@@ -77,7 +77,7 @@ JOINED = (*NAMESPACED, "targets", "calibrated")
 # Joined lists: the included files' entries (in include order), then the file's own.
 LISTS = ("targets", "calibrated")
 # A list position in a problem's path or reason; not inside quotes (a path as written).
-POSITION = re.compile(r"(?<![\w.'\"])(targets|calibrated)\.(\d+)\b")
+POSITION = re.compile(rf"(?<![\w.'\"])({'|'.join(LISTS)})\.(\d+)\b")
 
 Rename = Callable[[str], str]
 
@@ -306,6 +306,7 @@ def _holidays(data: Mapping[str, Any]) -> set[Any] | None:
 
 
 def _max_hops(data: Mapping[str, Any]) -> Any:
+    """A file's ``max_hops`` as written, or the default."""
     return data.get("max_hops", Scenario.model_fields["max_hops"].default)
 
 

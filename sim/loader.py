@@ -140,6 +140,7 @@ def _join_within_limits(queues: int, values: int, field: str, source: str) -> No
 
 
 def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a file (a source, which may also be ``<dict>`` or any text)."""
     try:
         return path.is_file()
     except OSError:  # a name too long for the system: not a file it can open
