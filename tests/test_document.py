@@ -555,7 +555,7 @@ def test_least_of_queues_are_checked_and_namespaced(tmp_path):
     good = {**bad, "ratio_to": {"least_of": [{"queue": "chat"}, {"queue": "email"}]}}
     (tmp_path / "part.yaml").write_text(json.dumps({**CHAT, "targets": [good]}))
     (tmp_path / "whole.yaml").write_text(
-        json.dumps({k: CHAT[k] for k in ("name", "start", "duration", "seed")}
+        json.dumps({k: CHAT[k] for k in ("name", "start", "duration", "seed", "calendar")}
                    | {"include": {"a": "part.yaml"}})
     )  # fmt: skip
     joined = sim.load(tmp_path / "whole.yaml").targets[0]
