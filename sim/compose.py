@@ -229,9 +229,11 @@ def _unknown_included(
     owner = next((p for p in prefixes if name.startswith(f"{p}.")), None)
     if owner is None:
         return None
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"no {kind} of that name in the file included as {owner!r}{hint}"
+    theirs = [k for k in known if k.startswith(f"{owner}.")]
+    close = difflib.get_close_matches(name, theirs, n=1)
+    listing = ", ".join(theirs[:20]) + (", ..." if len(theirs) > 20 else "") or "none"
+    hint = f"did you mean {close[0]!r}?" if close else f"it has: {listing}"
+    return f"no {kind} of that name in the file included as {owner!r}; {hint}"
 
 
 def _join_named(

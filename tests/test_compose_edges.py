@@ -375,3 +375,22 @@ def test_a_problem_set_by_position_keeps_the_position_set(tmp_path, two):
     with pytest.raises(sim.ScenarioError) as info:
         sim.load(path, ["targets.2.queue=a.chta"])
     assert info.value.problems == [("targets.2.queue", "unknown queue 'a.chta'")]
+
+
+# -- overrides ----------------------------------------------------------------------------
+
+
+def test_an_override_of_no_included_queue_lists_that_files_queues(tmp_path, two):
+    # Without a close name it said only "no queue of that name in the file included as
+    # 'a'": which names it has, the user had to look up in another file.
+    path = _write(tmp_path, "top.yaml", {**two, "queues": {"a.xyz": {"staff": 3}}})
+    assert _problems(path) == [
+        (
+            "queues.a.xyz",
+            "no queue of that name in the file included as 'a'; it has: a.chat, a.email",
+        )
+    ]
+    path = _write(tmp_path, "top.yaml", {**two, "teams": {"b.desk": {"staff": 3}}})
+    assert _problems(path) == [
+        ("teams.b.desk", "no team of that name in the file included as 'b'; it has: none")
+    ]
