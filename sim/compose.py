@@ -316,8 +316,8 @@ def _lost(data: Mapping[str, Any], own: Mapping[str, Any], prefix: str) -> list[
     """Top-level fields of an included file whose loss would change what its queues do.
 
     Top-level fields are the including file's, but an included file's holidays (its
-    holiday shifts, holiday arrivals) and its longer paths (``max_hops``) would silently
-    be gone: the including file must keep them, or the join is refused.
+    holiday shifts, holiday arrivals) and the longer paths its own ``max_hops`` allows
+    would silently be gone: the including file must keep them, or the join is refused.
     """
     problems = []
     theirs, mine = _holidays(data), _holidays(own)
@@ -330,7 +330,8 @@ def _lost(data: Mapping[str, Any], own: Mapping[str, Any], prefix: str) -> list[
                 "holidays; the calendar is the including file's: add them there",
             )
         )
-    hops, limit = _max_hops(data), _max_hops(own)
+    # A max_hops the included file sets says its paths need it; the default says nothing.
+    hops, limit = data.get("max_hops"), _max_hops(own)
     if isinstance(hops, int) and isinstance(limit, int) and hops > limit:
         problems.append(
             (

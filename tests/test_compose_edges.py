@@ -394,3 +394,10 @@ def test_an_override_of_no_included_queue_lists_that_files_queues(tmp_path, two)
     assert _problems(path) == [
         ("teams.b.desk", "no team of that name in the file included as 'b'; it has: none")
     ]
+
+
+def test_an_including_files_lower_max_hops_is_its_own_where_no_file_sets_one(tmp_path):
+    # The default says nothing about an included file's paths: no conflict to report.
+    _write(tmp_path, "channel.yaml", CHANNEL)
+    top = {**TOP, "include": {"c": "channel.yaml"}, "max_hops": 4}
+    assert sim.load(_write(tmp_path, "top.yaml", top)).max_hops == 4
