@@ -285,6 +285,42 @@ def _joinable(own: Mapping[str, Any], source: str) -> None:
         raise ScenarioError(source, problems)
 
 
+# A field path into a target by its position: ``targets.2.value``.
+BY_POSITION = re.compile(r"^targets\.\d+(\.|$)")
+
+
+def _by_position(own: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The including file's ledger paths that name a target by its position.
+
+    Its ledger paths are read in the join, where the included targets come first: its
+    ``targets.0`` would silently be an included target. An id means one target.
+    """
+    named = [
+        (f"calibrated.{i}.field", entry.get("field"))
+        for i, entry in enumerate(own.get("calibrated") or [])
+        if isinstance(entry, Mapping)
+    ] + [
+        (f"targets.{i}.restates", target.get("restates"))
+        for i, target in enumerate(own.get("targets") or [])
+        if isinstance(target, Mapping)
+    ]
+    reason = (
+        "{!r}: in a file with includes, name a target by its id (targets.ID...): "
+        "a position would count the included targets first"
+    )
+    return [
+        (where, reason.format(path))
+        for where, given in named
+        for path in _listed(given)
+        if isinstance(path, str) and BY_POSITION.match(path)
+    ]
+
+
+def _listed(value: Any) -> list[Any]:
+    """A path or a list of paths as a list (anything else, none: validation says)."""
+    return [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
+
+
 def _clashing_ids(mine: Sequence[Any], included: Sequence[Any]) -> list[tuple[str, str]]:
     """The including file's target ids that are ids of included targets (which stay)."""
     taken = {t.get("id") for t in included if isinstance(t, Mapping)}
@@ -385,7 +421,8 @@ def combine(
     Raises:
         ScenarioError: a joined field of the wrong kind, an override of an included
             queue or team that does not exist, an id of an included target taken again,
-            or an included file's holidays or ``max_hops`` the including file drops.
+            a ledger path naming a target by position, or an included file's holidays
+            or ``max_hops`` the including file drops.
     """
     _joinable(own, source)
     renamed: list[tuple[str, Mapping[str, Any]]] = []
@@ -394,6 +431,7 @@ def combine(
     # A declared ledger carries over even when empty (``calibrated: []``: nothing fitted).
     ledger = "calibrated" in own or any("calibrated" in data for _, _, data in parts)
     problems = [p for prefix, _, data in parts for p in _lost(data, own, prefix)]
+    problems += _by_position(own)
     for prefix, path, data in parts:
         try:
             part = namespaced(data, prefix, len(targets), path)

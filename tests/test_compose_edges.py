@@ -98,11 +98,27 @@ def test_a_problem_in_the_including_files_ledger_names_its_place(tmp_path, two):
     _write(tmp_path, "channel.yaml", channel)
     own = {
         "targets": [_target("a.chat", id="mine")],
-        # A path as written stays as written, though it looks like a place in a list.
-        "calibrated": [{"field": "targets.7.value", "to": ["mine"]}],
+        "calibrated": [{"field": "queues.a.chat.arrivals.rat", "to": ["mine"]}],
     }
     path = _write(tmp_path, "top.yaml", {**two, **own})
-    assert _problems(path) == [("calibrated.0.field", "no field 'targets.7.value' in the scenario")]
+    reason = "no field 'queues.a.chat.arrivals.rat' in the scenario"
+    assert _problems(path) == [("calibrated.0.field", reason)]
+
+
+def test_the_including_files_ledger_names_targets_by_id_not_position(tmp_path, two):
+    # Its paths are read in the join: its own first target's "targets.0.within" was
+    # silently the first included target's, a wrong entry in the ledger.
+    own = {
+        "targets": [
+            _target("a.chat", id="mine", within="1m", metric="service_level", value=0.8),
+            _target("a.chat", restates=["targets.0.within"]),
+        ],
+        "calibrated": [{"field": ["targets.mine.within", "targets.0.within"], "to": ["mine"]}],
+    }
+    path = _write(tmp_path, "top.yaml", {**two, **own})
+    assert [p for p, _ in _problems(path)] == ["calibrated.0.field", "targets.1.restates"]
+    assert all(r.startswith("'targets.0.within': in a file with includes, name a target by its id")
+               for _, r in _problems(path))  # fmt: skip
 
 
 def test_an_id_of_an_included_target_is_not_taken_again(tmp_path, two):
