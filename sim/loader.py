@@ -156,7 +156,13 @@ def _included(path: Path, field: str, source: str) -> tuple[Path, Path]:
     try:
         if path.is_file():
             return path, path.resolve()
-        missing = "a folder, not a scenario file" if path.is_dir() else "no such file"
+        missing = (
+            "a folder, not a scenario file"
+            if path.is_dir()
+            else "a symbolic link to no file (broken, or a loop)"
+            if path.is_symlink()
+            else "no such file"
+        )
     except (OSError, RuntimeError) as exc:  # a name too long; a symlink loop in resolve()
         missing = f"cannot use this path ({getattr(exc, 'strerror', None) or exc})"
     shown = str(path) if str(path).isprintable() else repr(str(path))  # one line, no NUL

@@ -417,3 +417,14 @@ def test_an_including_files_lower_max_hops_is_its_own_where_no_file_sets_one(tmp
     _write(tmp_path, "channel.yaml", CHANNEL)
     top = {**TOP, "include": {"c": "channel.yaml"}, "max_hops": 4}
     assert sim.load(_write(tmp_path, "top.yaml", top)).max_hops == 4
+
+
+def test_an_included_broken_or_looping_link_is_called_one(tmp_path):
+    # It said "no such file" of a name that is there, a link.
+    (tmp_path / "gone.yaml").symlink_to("nowhere.yaml")
+    (tmp_path / "ping.yaml").symlink_to("pong.yaml")
+    (tmp_path / "pong.yaml").symlink_to("ping.yaml")
+    for name in ("gone.yaml", "ping.yaml"):
+        path = _write(tmp_path, "top.yaml", {**TOP, "include": {"c": name}})
+        reason = f"a symbolic link to no file (broken, or a loop): {tmp_path / name}"
+        assert _problems(path) == [("include.c", reason)]
