@@ -1,11 +1,14 @@
 """Running replications on a Dask distributed cluster, or failing in one clear line.
 
 The scheduler address is checked before anything connects (``tcp://host:port``; also
-``tls://``, ``ws://``, ``wss://`` or a bare ``host:port``). For ``tcp://`` a plain socket
-first connects with a timeout and waits, with a timeout, for the scheduler's greeting (a
-Dask scheduler speaks first): a refused, unreachable or silent endpoint is reported in
-seconds, where Dask itself would wait or hang. The client is then created with its own
-timeout and an overall deadline. Every failure is a :class:`ClusterError` (exit code 2).
+``tls://``, ``ws://``, ``wss://`` or a bare ``host:port``). A plain socket first connects
+with a timeout, so a refused or unreachable endpoint is reported in seconds, where Dask
+itself would retry until its own timeout. For ``tcp://`` it also waits, with a timeout,
+for the scheduler's greeting (a Dask scheduler speaks first, a message's length as its
+first 8 bytes): a silent endpoint, or one that speaks another protocol (an SSH server,
+whose banner Dask would read as a length of exabytes), is refused before Dask reads from
+it. The client is then created with its own timeout and an overall deadline. Every
+failure is a :class:`ClusterError` (exit code 2).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import re
 import socket
+import struct
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -30,6 +34,10 @@ CONNECT_TIMEOUT = 5.0
 HANDSHAKE_TIMEOUT = 5.0
 _CLIENT_DEADLINE = 30.0
 _WORKERS_TIMEOUT = 10.0
+# A Dask message starts with its length (8 bytes, native order, as distributed.comm.tcp
+# writes it); the scheduler's greeting is a small handshake, far below this.
+_GREETING = struct.Struct("Q")
+_GREETING_MOST = 1 << 20
 _SCHEMES = ("tcp", "tls", "ws", "wss")
 _ADDRESS = re.compile(
     r"^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
@@ -68,8 +76,8 @@ def parse_address(address: str) -> tuple[str, str, int]:
     return scheme, match.group("host").strip("[]"), port
 
 
-def _probe(address: str, host: str, port: int) -> None:
-    """Connect and wait for the scheduler's greeting, each with a timeout."""
+def _probe(address: str, scheme: str, host: str, port: int) -> None:
+    """Connect with a timeout; for ``tcp://`` also read the scheduler's greeting, checked."""
     try:
         sock = socket.create_connection((host, port), timeout=CONNECT_TIMEOUT)
     except TimeoutError:
@@ -81,21 +89,41 @@ def _probe(address: str, host: str, port: int) -> None:
         reason = exc.strerror or str(exc)
         raise ClusterError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
     with sock:
+        if scheme != "tcp":  # TLS and websockets wait for the client to speak first
+            return
         sock.settimeout(HANDSHAKE_TIMEOUT)
-        try:
-            greeting = sock.recv(1, socket.MSG_PEEK)
-        except TimeoutError:
-            greeting = None
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            raise ClusterError(
-                f"the endpoint at {address} dropped the connection: {reason}"
-            ) from None
-    if not greeting:
+        greeting = _greeting(address, sock)
+    if len(greeting) < _GREETING.size:
         raise ClusterError(
             f"the endpoint at {address} accepted the connection but did not greet within "
             f"{HANDSHAKE_TIMEOUT:g} s as a Dask scheduler does (is it one?)"
         )
+    (size,) = _GREETING.unpack(greeting)
+    if not 0 < size <= _GREETING_MOST:
+        raise ClusterError(
+            f"the endpoint at {address} is not a Dask scheduler: it greeted with "
+            f"{greeting!r}, not a Dask message"
+        )
+
+
+def _greeting(address: str, sock: socket.socket) -> bytes:
+    """The first bytes the endpoint sends (fewer if it is silent for the socket's timeout)."""
+    data = b""
+    try:
+        while len(data) < _GREETING.size:
+            more = sock.recv(_GREETING.size - len(data))
+            if not more:
+                raise ClusterError(
+                    f"the endpoint at {address} closed the connection without the greeting "
+                    "a Dask scheduler sends (is it one?)"
+                )
+            data += more
+    except TimeoutError:
+        pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ClusterError(f"the endpoint at {address} dropped the connection: {reason}") from None
+    return data
 
 
 def _with_deadline(make: Callable[[], Any], seconds: float, what: str) -> Any:
@@ -137,17 +165,20 @@ def connect(scheduler: Any) -> tuple[Any, bool]:
         raise ClusterError(
             "running on a Dask cluster needs the 'cluster' extra: pip install 'sim[cluster]'"
         ) from None
-    if scheme == "tcp":
-        _probe(scheduler, host, port)
+    if scheme != "inproc":
+        _probe(scheduler, scheme, host, port)
+    if scheme == "tls":
+        _check_tls(scheduler)
     what = f"cannot use the Dask scheduler at {scheduler}"
     try:
-        client = _with_deadline(
-            lambda: Client(scheduler, timeout=f"{CONNECT_TIMEOUT}s", set_as_default=False),
-            _CLIENT_DEADLINE,
-            what,
-        )
+        client = _with_deadline(lambda: _open_client(Client, scheduler), _CLIENT_DEADLINE, what)
     except (OSError, TimeoutError, ValueError) as exc:
         raise ClusterError(f"{what}: {_first_line(exc)}") from None
+    except Exception as exc:  # it answered, but did not do what a scheduler does
+        raise ClusterError(
+            f"{what}: it answered, but not as a Dask scheduler of this version does "
+            f"({_first_line(exc)}); is it a worker's address?"
+        ) from None
     try:
         client.wait_for_workers(1, timeout=_WORKERS_TIMEOUT)
     except (OSError, TimeoutError) as exc:
@@ -157,6 +188,42 @@ def connect(scheduler: Any) -> tuple[Any, bool]:
             f"{_WORKERS_TIMEOUT:g} s): {_first_line(exc)}"
         ) from None
     return client, True
+
+
+def _check_tls(address: str) -> None:
+    """Refuse ``tls://`` when Dask has no TLS settings for a client (a TypeError in Dask)."""
+    from distributed.security import Security  # noqa: PLC0415 - optional extra
+
+    try:
+        context = Security().get_connection_args("client")["ssl_context"]
+    except (OSError, ValueError) as exc:  # a certificate file missing or unreadable
+        raise ClusterError(
+            f"--scheduler {address}: Dask's TLS settings: {_first_line(exc)}"
+        ) from None
+    if context is None:
+        raise ClusterError(
+            f"--scheduler {address}: tls:// needs Dask's TLS settings for a client "
+            "(distributed.comm.tls.ca-file, .client.cert and .client.key in the Dask "
+            "configuration, or DASK_DISTRIBUTED__COMM__TLS__CA_FILE and the like); none is set"
+        )
+
+
+def _open_client(client_type: Any, address: str) -> Any:
+    """A client connected to ``address``; one that fails to connect is closed first.
+
+    A client whose constructor fails has already started its event loop: left to the
+    garbage collector, it is closed at exit, after that loop has stopped, and prints a
+    traceback ("Exception ignored in: Client.__del__"). Made in two steps, it is held here
+    and closed while the loop still runs.
+    """
+    client = client_type.__new__(client_type)
+    try:
+        client_type.__init__(client, address, timeout=f"{CONNECT_TIMEOUT}s", set_as_default=False)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            close(client)
+        raise
+    return client
 
 
 def _client_of(scheduler: object) -> tuple[Any, bool]:
