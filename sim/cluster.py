@@ -262,7 +262,8 @@ def run_on_dask(
     """``[job(*task) for task in tasks]`` on the cluster, in order.
 
     The first element of each task (a scenario) is shipped to the cluster once per
-    distinct object. On an interrupt the cluster's futures are cancelled.
+    distinct object, as a task of its own, so that a worker lost on the way costs a
+    retry, not the run. On an interrupt the cluster's futures are cancelled.
 
     Raises:
         ClusterError: the scheduler or a worker was lost on the way.
@@ -274,10 +275,15 @@ def run_on_dask(
         shipped: dict[int, Any] = {}
         for task in tasks:
             if id(task[0]) not in shipped:
-                # A fresh key each time: under its content's hash, a scenario shipped again
-                # in the next round races the release of the last round's copy, and the
-                # round fails with "lost dependencies" (dask/distributed#8576).
-                shipped[id(task[0])] = client.scatter(task[0], broadcast=True, hash=False)
+                # A task that returns the scenario, not scattered data: the scheduler runs
+                # it again when the worker holding its result dies. Scattered data died
+                # with its last holder, and every replication waiting for it failed
+                # ("already forgotten"), though Dask retries the replications themselves.
+                # A fresh key each time (pure=False): under its content's hash, a scenario
+                # shipped again in the next round races the release of the last round's
+                # copy, and the round fails with "lost dependencies" (dask/distributed#8576).
+                shipped[id(task[0])] = client.submit(_itself, task[0], pure=False)
+        _wait_for(list(shipped.values()))
         columns = list(zip(*tasks, strict=True))
         first = [shipped[id(x)] for x in columns[0]]
         futures = client.map(job, first, *columns[1:], pure=False)
@@ -289,11 +295,38 @@ def run_on_dask(
         if futures:
             with contextlib.suppress(Exception):
                 client.cancel(futures)
+        if _unreadable(exc):
+            raise ClusterError(
+                "the Dask scheduler could not read the work sent to it: it needs sim, the "
+                "version this machine runs, installed as the workers do "
+                f"({_first_line(exc.__cause__ or exc)})"
+            ) from None
         if _lost(exc):
             raise ClusterError(
                 f"the Dask cluster failed during the run: {_first_line(exc)}"
             ) from None
         raise
+
+
+def _itself(value: Any) -> Any:
+    return value
+
+
+def _wait_for(shipped: list[Any]) -> None:
+    """Wait until the scenarios are on the cluster; raise the error of one that is not.
+
+    The scheduler unpickles each task: without sim (or with another version) it cannot,
+    and the replications waiting on a scenario would fail as "lost dependencies".
+    """
+    for future in shipped:
+        error = future.exception()  # once it is done; its value stays on the cluster
+        if error is not None:
+            raise error
+
+
+def _unreadable(exc: BaseException) -> bool:
+    """Whether the scheduler failed to unpickle the work (sim missing or another version)."""
+    return isinstance(exc, RuntimeError) and "deserialization of the task graph" in str(exc)
 
 
 def _lost(exc: BaseException) -> bool:

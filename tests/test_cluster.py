@@ -8,6 +8,9 @@ ones. The clusters here are small (one or two workers) and local.
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -18,7 +21,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+import sim
+import sim.cluster
 from sim.cli import main
+from sim.runner import ClusterError, Task, backend
 
 distributed = pytest.importorskip("distributed")
 
@@ -156,3 +162,82 @@ def test_a_refused_websocket_address_says_refused_at_once(capsys, tiny):
     err = _refused(capsys, "run", str(tiny), "--scheduler", f"ws://127.0.0.1:{port}")
     assert f"cannot reach the Dask scheduler at ws://127.0.0.1:{port}:" in err
     assert "Timed out" not in err
+
+
+def _arrivals(scenario: sim.Scenario, result: sim.ReplicationResult) -> tuple[int, int, int]:
+    return result.replication, result.seed, len(result.hops["contact"])
+
+
+def _die_once(marker: str, scenario: sim.Scenario, result: sim.ReplicationResult) -> tuple:
+    """:func:`_arrivals`, but the first call kills its worker, as the out-of-memory killer does."""
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        return _arrivals(scenario, result)
+    os.kill(os.getpid(), signal.SIGKILL)
+    raise AssertionError("unreachable")
+
+
+def test_a_worker_killed_mid_run_costs_a_retry_not_the_run(tmp_path):
+    """One worker, killed once; its nanny starts another and Dask runs the work again.
+
+    The scenario was scattered data, lost with the only worker that held it: every
+    replication then failed, "cancelled for reason: already forgotten", exit 2.
+    """
+    scenario = sim.from_dict({**TINY, "replications": 3})
+    tasks = [Task(scenario, r, 4) for r in range(3)]
+    expected = [_arrivals(scenario, sim.simulate(*task)) for task in tasks]
+    die_once = functools.partial(_die_once, str(tmp_path / "killed"))
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        backend(scheduler=cluster.scheduler_address) as runner,
+    ):
+        got = runner.map(tasks, die_once)
+    assert (tmp_path / "killed").exists()  # the worker did die
+    assert got == expected
+
+
+def test_a_job_error_is_still_the_jobs_own(tcp_cluster):
+    """Only the cluster's failures become ClusterError; a task's own error stays itself."""
+    scenario = sim.from_dict(TINY)
+    with backend(scheduler=tcp_cluster.scheduler_address) as runner:
+        with pytest.raises(ZeroDivisionError):
+            runner.map([Task(scenario, 0, 1)], _divide_by_zero)
+        # and the client still serves the next round
+        expected = [_arrivals(scenario, sim.simulate(scenario, 0, 1))]
+        assert runner.map([Task(scenario, 0, 1)], _arrivals) == expected
+
+
+def _divide_by_zero(scenario: sim.Scenario, result: sim.ReplicationResult) -> float:
+    return 1 / 0
+
+
+def _refuse_to_load() -> None:
+    raise ImportError("No module named 'sim'")
+
+
+class _Unreadable:
+    """Pickles, but cannot be unpickled: what sim's work is where sim is not installed."""
+
+    def __reduce__(self) -> tuple:
+        return _refuse_to_load, ()
+
+
+def _second(first: object, second: object) -> object:
+    return second
+
+
+@pytest.mark.parametrize("where", [0, 1], ids=["shipped", "argument"])
+def test_a_scheduler_without_sim_is_one_clear_error(tcp_cluster, where):
+    """The scheduler unpickles every task: without sim it cannot, and said so in a
+    RuntimeError's traceback (exit 1), or its replications were "lost dependencies"."""
+    task = [1, 2]
+    task[where] = _Unreadable()
+    client, _ = sim.cluster.connect(tcp_cluster.scheduler_address)
+    try:
+        with pytest.raises(ClusterError, match=r"^the Dask scheduler could not read the work"):
+            sim.cluster.run_on_dask(client, _second, [tuple(task)])
+    finally:
+        sim.cluster.close(client)

@@ -191,7 +191,7 @@ def add_scheduler_option(p: argparse.ArgumentParser) -> None:
         "--scheduler",
         metavar="ADDRESS",
         help="run on a Dask distributed cluster (e.g. tcp://10.0.0.5:8786; needs the 'cluster' "
-        "extra and sim installed on the workers); same results as local",
+        "extra and sim installed on the scheduler and workers); same results as local",
     )
 
 
