@@ -7,6 +7,7 @@ returns exactly what the serial loop returns, in the same order.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -57,7 +58,17 @@ class Task(NamedTuple):
 
 
 def default_workers() -> int:
-    """Local processes used when none are asked for: one per core."""
+    """Local processes used when none are asked for: one per core this process may use.
+
+    Not ``os.cpu_count()``, the machine's cores: under ``taskset``, a container's CPU set
+    or a batch job's allocation, it counted cores the workers cannot run on, and as many
+    processes (and their memory, in the workload estimate) shared the few they can.
+    """
+    usable = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if usable is not None:
+        return usable() or 1
+    with contextlib.suppress(AttributeError, OSError):  # no affinity outside Linux
+        return len(os.sched_getaffinity(0)) or 1
     return os.cpu_count() or 1
 
 

@@ -158,8 +158,16 @@ def test_workers_are_forked_even_where_python_defaults_to_forkserver():
     assert got == [(os.getpid(), True)] * 2
 
 
-def test_default_is_every_core():
-    assert default_workers() == (os.cpu_count() or 1)
+def test_default_is_every_core_this_process_may_use(monkeypatch):
+    # Under taskset (or a container's CPU set) with one core of the machine's many, the
+    # machine's count forked a worker per core, all sharing the one.
+    monkeypatch.delattr(os, "process_cpu_count", raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    assert default_workers() == 1
+    with backend(tasks=1000) as one:
+        assert one.pool is None
+    monkeypatch.undo()
     with backend(tasks=1000) as runner:
         assert runner.workers == default_workers() or runner.pool is None
     with backend(workers=8, tasks=2) as runner:
