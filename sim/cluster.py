@@ -18,12 +18,14 @@ import re
 import socket
 import struct
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 __all__ = [
     "CONNECT_TIMEOUT",
     "HANDSHAKE_TIMEOUT",
+    "NO_WORKERS_TIMEOUT",
     "ClusterError",
     "connect",
     "parse_address",
@@ -34,6 +36,11 @@ CONNECT_TIMEOUT = 5.0
 HANDSHAKE_TIMEOUT = 5.0
 _CLIENT_DEADLINE = 30.0
 _WORKERS_TIMEOUT = 10.0
+# How long a run waits on a cluster left without workers before it gives up (Dask itself
+# waits for ever), how often it looks, and how often it looks for finished work.
+NO_WORKERS_TIMEOUT = 30.0
+_WORKERS_EVERY = 1.0
+_POLL = 0.05
 # A Dask message starts with its length (8 bytes, native order, as distributed.comm.tcp
 # writes it); the scheduler's greeting is a small handshake, far below this.
 _GREETING = struct.Struct("Q")
@@ -268,8 +275,6 @@ def run_on_dask(
     Raises:
         ClusterError: the scheduler or a worker was lost on the way.
     """
-    from distributed import as_completed  # noqa: PLC0415 - optional extra
-
     futures: list[Any] = []
     try:
         shipped: dict[int, Any] = {}
@@ -283,13 +288,11 @@ def run_on_dask(
                 # shipped again in the next round races the release of the last round's
                 # copy, and the round fails with "lost dependencies" (dask/distributed#8576).
                 shipped[id(task[0])] = client.submit(_itself, task[0], pure=False)
-        _wait_for(list(shipped.values()))
+        _wait_for(client, list(shipped.values()))
         columns = list(zip(*tasks, strict=True))
         first = [shipped[id(x)] for x in columns[0]]
         futures = client.map(job, first, *columns[1:], pure=False)
-        for _ in as_completed(futures, loop=client.loop):
-            if on_done is not None:
-                on_done(1)
+        _wait_all(client, futures, on_done)
         return client.gather(futures)
     except BaseException as exc:
         if futures:
@@ -312,16 +315,51 @@ def _itself(value: Any) -> Any:
     return value
 
 
-def _wait_for(shipped: list[Any]) -> None:
+def _wait_for(client: Any, shipped: list[Any]) -> None:
     """Wait until the scenarios are on the cluster; raise the error of one that is not.
 
     The scheduler unpickles each task: without sim (or with another version) it cannot,
     and the replications waiting on a scenario would fail as "lost dependencies".
     """
+    _wait_all(client, shipped, None)
     for future in shipped:
-        error = future.exception()  # once it is done; its value stays on the cluster
+        error = future.exception()  # its value stays on the cluster
         if error is not None:
             raise error
+
+
+def _wait_all(client: Any, futures: list[Any], on_done: Callable[[int], None] | None) -> None:
+    """Wait until ``futures`` are done, counting them off as they finish.
+
+    Raises:
+        ClusterError: the cluster had no worker for :data:`NO_WORKERS_TIMEOUT` seconds.
+            Dask waits for ever for one to come back; a worker that cannot load sim (not
+            installed there) ends at its first task, and the run never would.
+    """
+    from distributed import as_completed  # noqa: PLC0415 - optional extra
+
+    pending = as_completed(futures, loop=client.loop)
+    alone_since: float | None = None  # since when the cluster has had no worker
+    look = 0.0
+    while not pending.is_empty():
+        done = pending.next_batch(block=False)
+        if done:
+            if on_done is not None:
+                on_done(len(done))
+            continue
+        now = time.monotonic()
+        if now >= look:
+            look = now + _WORKERS_EVERY
+            if client.nthreads():
+                alone_since = None
+            elif alone_since is None:
+                alone_since = now
+            elif now - alone_since >= NO_WORKERS_TIMEOUT:
+                raise ClusterError(
+                    f"the Dask cluster has had no workers for {NO_WORKERS_TIMEOUT:g} s "
+                    "during the run (did they fail to load sim? their logs say)"
+                )
+        time.sleep(_POLL)
 
 
 def _unreadable(exc: BaseException) -> bool:

@@ -241,3 +241,34 @@ def test_a_scheduler_without_sim_is_one_clear_error(tcp_cluster, where):
             sim.cluster.run_on_dask(client, _second, [tuple(task)])
     finally:
         sim.cluster.close(client)
+
+
+def test_a_cluster_without_workers_is_an_error_not_a_hang(monkeypatch):
+    """Dask waits for ever for a worker; a run on a cluster that has none must end.
+
+    A worker without sim ends at its first task, and a cluster whose workers all did so
+    left ``sim`` printing "0/2 replications" for ever. A caller's own client is not
+    checked for workers when it is handed over, so one with none shows the same wait.
+    """
+    monkeypatch.setattr(sim.cluster, "NO_WORKERS_TIMEOUT", 0.5)
+    scenario = sim.from_dict(TINY)
+    outcome: list[BaseException | None] = []
+
+    def run(client: distributed.Client) -> None:
+        try:
+            sim.run(scenario, replications=2, scheduler=client)
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    with (
+        distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as empty,
+        distributed.Client(empty, set_as_default=False) as client,
+    ):
+        thread = threading.Thread(target=run, args=(client,), daemon=True)
+        thread.start()
+        thread.join(HANG_GUARD)
+        assert not thread.is_alive(), "hang guard: the run waited for a worker for ever"
+    (error,) = outcome
+    assert isinstance(error, ClusterError)
+    assert str(error).startswith("the Dask cluster has had no workers for 0.5 s during the run")
