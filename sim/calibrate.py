@@ -113,6 +113,7 @@ def calibrate(
     replications: int | None = None,
     seed: int | None = None,
     workers: int | None = 1,
+    scheduler: Any = None,
     overrides: Iterable[str] = (),
     max_evaluations: int = 60,
     method: str = "coordinate",
@@ -135,6 +136,8 @@ def calibrate(
         replications: per evaluation, fixed (default: chosen by sequential stopping).
         seed: base seed of every evaluation (default: the file's).
         workers: local processes per evaluation.
+        scheduler: a Dask scheduler address, a ``distributed.Client`` (left open) or a
+            Dask cluster to run every evaluation on instead; the fit does not change.
         overrides: ``dotted.path=VALUE`` applied before fitting.
         max_evaluations: budget of the optimiser (evaluations per search for
             coordinate descent: budget / (3 x parameters)).
@@ -144,6 +147,7 @@ def calibrate(
 
     Raises:
         ScenarioError: the scenario, a target index or the free parameters are bad.
+        ClusterError: ``scheduler`` given but unusable, or lost during the fit.
         TypeError, ValueError: ``seed``, ``replications``, ``workers``,
             ``max_evaluations`` or ``method`` is not one the fit can use.
     """
@@ -170,7 +174,8 @@ def calibrate(
             raise ScenarioError(source, [(f"targets.{i}", "--target: no such target")])
     limit = replication_count(scenario.replications if replications is None else replications)
     seed = scenario.seed if seed is None else seed_value(seed)
-    with backend(workers, tasks=limit) as runner:  # one pool for every evaluation
+    # One pool (or client) for every evaluation.
+    with backend(workers, scheduler, tasks=limit) as runner:
 
         def simulate(
             values: Sequence[float], reps: int, first: int = 0

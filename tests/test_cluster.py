@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import signal
 import socket
@@ -272,3 +273,24 @@ def test_a_cluster_without_workers_is_an_error_not_a_hang(monkeypatch):
     (error,) = outcome
     assert isinstance(error, ClusterError)
     assert str(error).startswith("the Dask cluster has had no workers for 0.5 s during the run")
+
+
+def test_calibrate_fits_the_same_on_a_cluster(capsys, tmp_path, tcp_cluster):
+    # calibrate ran its evaluations on local processes only: it had no --scheduler.
+    data = {
+        **TINY,
+        "targets": [{"queue": "chat", "metric": "mean_wait", "value": "1m", "tolerance": "20s"}],
+    }
+    source = tmp_path / "fit.yaml"
+    source.write_text(yaml.safe_dump(data))
+    fits = []
+    for where in (["--workers", "1"], ["--scheduler", tcp_cluster.scheduler_address]):
+        out = tmp_path / f"{where[0][2:]}.yaml"
+        argv = ["calibrate", str(source), "--free", "queues.chat.arrivals.rate=10:60"]
+        argv += ["-n", "2", "--max-evaluations", "4", "--json", "--out", str(out), *where]
+        assert main(argv) in (0, 1)
+        fit = json.loads(capsys.readouterr().out)
+        assert fit.pop("out") == str(out)
+        fits.append((fit, out.read_text()))
+    assert fits[0] == fits[1]
+    assert fits[0][0]["evaluations"] >= 1

@@ -8,7 +8,15 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.cli.common import EXIT_MISS, EXIT_OK, add_run_options, check_workload, positive_int, wrap
+from sim.cli.common import (
+    EXIT_MISS,
+    EXIT_OK,
+    add_run_options,
+    add_scheduler_option,
+    check_workload,
+    positive_int,
+    wrap,
+)
 from sim.cli.validate import PASS_RULE, add_sequential_options
 from sim.outputs import OutputPlan
 
@@ -104,6 +112,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "values, from --min-replications up to the file's own; see below)",
     )
     add_sequential_options(p)
+    add_scheduler_option(p)
     p.set_defaults(handler=_cmd_calibrate)
 
 
@@ -135,6 +144,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
             replications=args.replications,
             seed=args.seed,
             workers=args.workers,
+            scheduler=args.scheduler,
             overrides=args.overrides,
             max_evaluations=args.max_evaluations,
             method=args.method,
