@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -294,3 +295,58 @@ def test_calibrate_fits_the_same_on_a_cluster(capsys, tmp_path, tcp_cluster):
         fits.append((fit, out.read_text()))
     assert fits[0] == fits[1]
     assert fits[0][0]["evaluations"] >= 1
+
+
+def _as_at_a_terminal() -> None:
+    """In the child: Ctrl-C as a terminal has it (a background test run ignores SIGINT)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _running_replications(cluster: distributed.LocalCluster) -> int:
+    """Replications the cluster's scheduler holds (read from another thread: retried)."""
+    while True:
+        with contextlib.suppress(RuntimeError):  # the dict changed size while it was read
+            return sum(str(key).startswith("_job-") for key in list(cluster.scheduler.tasks))
+
+
+def _wait_until(condition, what: str) -> None:
+    deadline = time.monotonic() + HANG_GUARD
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"hang guard: {what} did not happen within {HANG_GUARD:g} s")
+        time.sleep(0.05)
+
+
+def test_ctrl_c_during_a_dask_run_exits_130_writes_nothing_and_cancels(tmp_path):
+    long = {**TINY, "duration": "30d", "replications": 4}
+    long["queues"] = {"chat": {**TINY["queues"]["chat"], "arrivals": {"rate": "2000/h"}}}
+    long["queues"]["chat"]["staff"] = 40
+    source, out = tmp_path / "long.yaml", tmp_path / "out"
+    source.write_text(yaml.safe_dump(long))
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as cluster:
+        argv = [sys.executable, "-m", "sim", "run", str(source), "--allow-large"]
+        argv += ["--out", str(out), "--scheduler", cluster.scheduler_address]
+        proc = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=_as_at_a_terminal,  # noqa: PLW1509 - only a signal disposition
+        )
+        try:
+            _wait_until(lambda: _running_replications(cluster) == 4, "the run starting")
+            proc.send_signal(signal.SIGINT)
+            stdout, stderr = proc.communicate(timeout=HANG_GUARD)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        assert (proc.returncode, stdout) == (130, ""), stderr
+        assert stderr.splitlines()[-1] == "interrupted", stderr
+        assert "Traceback" not in stderr
+        assert not out.exists()
+        # The replications went with the client: none is left queued on the cluster.
+        _wait_until(lambda: _running_replications(cluster) == 0, "the work being cancelled")
