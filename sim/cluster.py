@@ -14,12 +14,13 @@ failure is a :class:`ClusterError` (exit code 2).
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 __all__ = [
@@ -250,9 +251,28 @@ def _client_of(scheduler: object) -> tuple[Any, bool]:
 
 
 def close(client: Any) -> None:
-    """Close a client we opened, without waiting long on a scheduler that has gone."""
-    with contextlib.suppress(ClusterError, OSError, TimeoutError):
+    """Close a client we opened, without waiting long on a scheduler that has gone.
+
+    Dask logs what goes wrong while it closes (its attempt to reconnect to a lost
+    scheduler, cancelled: an ERROR and two tracebacks); the run's error already says it.
+    """
+    with (
+        _quiet("distributed.client"),
+        contextlib.suppress(ClusterError, OSError, TimeoutError),
+    ):
         _with_deadline(lambda: client.close(timeout=5), 10.0, "closing the Dask client")
+
+
+@contextlib.contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """Nothing below CRITICAL from the logger ``name`` during the block."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -350,3 +350,37 @@ def test_ctrl_c_during_a_dask_run_exits_130_writes_nothing_and_cancels(tmp_path)
         assert not out.exists()
         # The replications went with the client: none is left queued on the cluster.
         _wait_until(lambda: _running_replications(cluster) == 0, "the work being cancelled")
+
+
+def test_a_scheduler_lost_mid_run_is_one_line(tmp_path):
+    """The scheduler goes away while sim waits on it: one line, exit 2.
+
+    Closing the client after that cancelled its attempt to reconnect, and Dask logged
+    it: an ERROR line and two tracebacks above sim's own line.
+    """
+    long = {**TINY, "duration": "30d", "replications": 4}
+    long["queues"] = {"chat": {**TINY["queues"]["chat"], "arrivals": {"rate": "2000/h"}}}
+    long["queues"]["chat"]["staff"] = 40
+    source = tmp_path / "long.yaml"
+    source.write_text(yaml.safe_dump(long))
+    cluster = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
+    )
+    argv = [sys.executable, "-m", "sim", "run", str(source), "--allow-large"]
+    argv += ["--scheduler", cluster.scheduler_address]
+    proc = subprocess.Popen(
+        argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        _wait_until(lambda: _running_replications(cluster) == 4, "the run starting")
+    finally:
+        cluster.close()
+    try:
+        stdout, stderr = proc.communicate(timeout=HANG_GUARD)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert (proc.returncode, stdout) == (2, ""), stderr
+    assert stderr.startswith("error: the Dask cluster failed during the run: "), stderr
+    assert stderr.count("\n") == 1, stderr
