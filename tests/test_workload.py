@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import socket
 import sys
 import time
 
@@ -210,6 +211,21 @@ def test_the_platform_week_runs_under_the_memory_limit_by_default():
     assert work.problems() == []
     arrivals = sum(expected_arrivals(scenario).values())
     assert expected_visits(scenario) / arrivals < 2
+
+
+def test_on_a_cluster_no_local_workers_are_counted(capsys):
+    # With --scheduler nothing runs here and --workers is not used, but the estimate
+    # counted a running replication per local worker: 4 replications of 2 chats a second
+    # were refused as 2.8 GiB on 16 workers before sim even tried the scheduler.
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    argv = ["run", "scenarios/small_merchant_order_chat.yaml", "-n", "4", "--workers", "16"]
+    argv += ["--set", "queues.order_chat.arrivals.rate=2/s"]
+    assert main([*argv, "--scheduler", f"tcp://127.0.0.1:{port}"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot reach the Dask scheduler" in err
+    assert main(argv) == 2  # here, on 16 local workers, it is refused
+    assert "GiB of memory" in capsys.readouterr().err
 
 
 def test_the_hard_limit_is_a_scenario_error_even_from_plain_data():

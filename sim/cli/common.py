@@ -142,7 +142,7 @@ def check_workload(
     """Refuse, before it starts, work past the limits unless ``--allow-large`` was given.
 
     Args:
-        args: the command's arguments (``--allow-large``, ``--workers``).
+        args: the command's arguments (``--allow-large``, ``--workers``, ``--scheduler``).
         source: the file named in the message.
         runs: each scenario (variant) with its replications.
         keep: every replication's records are kept (``run``, ``plot``).
@@ -157,7 +157,10 @@ def check_workload(
 
     if args.allow_large:
         return
-    workers = args.workers or default_workers()
+    # On a Dask cluster no replication runs here (and --workers is not used): count the
+    # running memory of one, what each of the cluster's workers needs.
+    on_cluster = getattr(args, "scheduler", None) is not None
+    workers = 1 if on_cluster else args.workers or default_workers()
     work = estimate(runs, keep=keep, write=write, workers=workers, repeats=repeats)
     found = work.problems()
     if found:
