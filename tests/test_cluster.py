@@ -384,3 +384,14 @@ def test_a_scheduler_lost_mid_run_is_one_line(tmp_path):
     assert (proc.returncode, stdout) == (2, ""), stderr
     assert stderr.startswith("error: the Dask cluster failed during the run: "), stderr
     assert stderr.count("\n") == 1, stderr
+
+
+def test_plot_draws_the_same_figure_from_a_cluster(capsys, tiny, tmp_path, tcp_cluster):
+    # sim plot ran its replications on local processes only: it had no --scheduler.
+    drawn = []
+    for where in (["--workers", "1"], ["--scheduler", tcp_cluster.scheduler_address]):
+        out = tmp_path / f"{where[0][2:]}.png"
+        assert main(["plot", str(tiny), "--kind", "ecdf", "--out", str(out), *where]) == 0
+        drawn.append(out.read_bytes())
+    capsys.readouterr()
+    assert drawn[0] == drawn[1]

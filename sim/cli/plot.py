@@ -28,6 +28,7 @@ from sim.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
     add_run_options,
+    add_scheduler_option,
     check_queues,
     check_workload,
     progress_wanted,
@@ -109,6 +110,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "livestream_promo_peak_survival.png; with --sweep, STEM_METRIC.png)",
     )
     add_run_options(p, json_help='print {"written": [FILE]} as JSON on stdout')
+    add_scheduler_option(p)
     p.set_defaults(handler=partial(_cmd_plot, parser=p))
 
 
@@ -175,6 +177,7 @@ def _scenario_figure(args: argparse.Namespace) -> Figure:
         replications=args.replications,
         seed=args.seed,
         workers=args.workers,
+        scheduler=args.scheduler,
         progress=progress_wanted(args),
     )
     queues = args.queues or [_first_answered_queue(results)]
