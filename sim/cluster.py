@@ -325,9 +325,7 @@ def run_on_dask(
                 f"({_first_line(exc.__cause__ or exc)})"
             ) from None
         if _lost(exc):
-            raise ClusterError(
-                f"the Dask cluster failed during the run: {_first_line(exc)}"
-            ) from None
+            raise ClusterError(f"the Dask cluster failed during the run: {_why(exc)}") from None
         raise
 
 
@@ -385,6 +383,15 @@ def _wait_all(client: Any, futures: list[Any], on_done: Callable[[int], None] | 
 def _unreadable(exc: BaseException) -> bool:
     """Whether the scheduler failed to unpickle the work (sim missing or another version)."""
     return isinstance(exc, RuntimeError) and "deserialization of the task graph" in str(exc)
+
+
+def _why(exc: BaseException) -> str:
+    """What was lost, in words: Dask names a task's key and its own reason code."""
+    text = _first_line(exc)
+    closed = any(cls.__name__ == "CommClosedError" for cls in type(exc).__mro__)
+    if closed or "scheduler-connection-lost" in text:
+        return "the connection to its scheduler was lost"
+    return text
 
 
 def _lost(exc: BaseException) -> bool:
