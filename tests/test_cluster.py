@@ -397,3 +397,18 @@ def test_plot_draws_the_same_figure_from_a_cluster(capsys, tiny, tmp_path, tcp_c
         drawn.append(out.read_bytes())
     capsys.readouterr()
     assert drawn[0] == drawn[1]
+
+
+def test_fit_back_tests_the_same_on_a_cluster(capsys, tiny, tmp_path, tcp_cluster):
+    # sim fit's back-test ran on local processes only: it had no --scheduler.
+    assert main(["run", str(tiny), "--out", str(tmp_path / "run")]) == 0
+    fits = []
+    for where in (["--workers", "1"], ["--scheduler", tcp_cluster.scheduler_address]):
+        out = tmp_path / f"{where[0][2:]}.yaml"
+        log = str(tmp_path / "run" / "contacts.csv")
+        capsys.readouterr()
+        assert main(["fit", log, "--replications", "2", "--json", "--out", str(out), *where]) == 0
+        fit = json.loads(capsys.readouterr().out)
+        assert fit.pop("out") == str(out)
+        fits.append((fit, out.read_text()))
+    assert fits[0] == fits[1]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sim.cli.common import (
     EXIT_OK,
     add_allow_large,
+    add_scheduler_option,
     check_workload,
     command_line,
     json_clean,
@@ -183,6 +184,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--json", action="store_true", help="print the fit and back-test as JSON on stdout"
     )
     add_allow_large(p)
+    add_scheduler_option(p)
     p.set_defaults(handler=_cmd_fit)
 
 
@@ -218,6 +220,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         workers=args.workers,
         name=f"fitted-{Path(args.log).stem}",
         progress=progress_wanted(args),
+        scheduler=args.scheduler,
     )
     # The back-test keeps every replication; the log's size decides its workload.
     check_workload(args, args.log, [(result.scenario, args.replications)], keep=True)

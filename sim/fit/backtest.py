@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -143,11 +144,17 @@ def run_backtest(
     seed: int = 0,
     workers: int | None = None,
     progress: bool = False,
+    scheduler: Any = None,
 ) -> Backtest:
     """Simulate ``scenario`` and set its figures beside the log's."""
     threshold = scenario.service_level_threshold
     results = run(
-        scenario, replications=replications, seed=seed, workers=workers, progress=progress
+        scenario,
+        replications=replications,
+        seed=seed,
+        workers=workers,
+        progress=progress,
+        scheduler=scheduler,
     )
     contacts = results.contacts()
     # A run with no contact at all is a run with zero arrivals, not a run left out.

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -57,6 +58,7 @@ class FitResult:
     seed: int
     workers: int | None = None
     progress: bool = False
+    scheduler: Any = None
     _backtest: Backtest | None = field(default=None, repr=False)
 
     def to_yaml(self) -> str:
@@ -87,6 +89,7 @@ class FitResult:
                 seed=self.seed,
                 workers=self.workers,
                 progress=self.progress,
+                scheduler=self.scheduler,
             )
         return self._backtest
 
@@ -235,6 +238,7 @@ def fit(
     workers: int | None = None,
     name: str | None = None,
     progress: bool = False,
+    scheduler: Any = None,
 ) -> FitResult:
     """Fit a scenario to a contact log.
 
@@ -258,6 +262,8 @@ def fit(
         name: the scenario's name (default: ``fitted-`` and the file's stem;
             ``fitted-log`` for a DataFrame or a log already read).
         progress: show a progress bar during the back-test.
+        scheduler: a Dask scheduler address, ``distributed.Client`` or cluster to run
+            the back-test on instead of local processes (see :func:`sim.run`).
 
     Returns:
         The fitted scenario (``.scenario``, ``.to_yaml()``), its fits and, on first use,
@@ -309,7 +315,9 @@ def fit(
     )  # fmt: skip
     # Read back as a file is (sim.yamlfile's YAML rules), not by PyYAML's defaults.
     scenario = from_dict(parse_text(text), source=f"fitted scenario of {cleaned.source}")
-    return FitResult(scenario, text, cleaned, fits, replications, seed, workers, progress)
+    return FitResult(
+        scenario, text, cleaned, fits, replications, seed, workers, progress, scheduler
+    )
 
 
 def _refuse_read_options(**given: object) -> None:
