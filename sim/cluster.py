@@ -167,6 +167,9 @@ def connect(scheduler: Any) -> tuple[Any, bool]:
     if not isinstance(scheduler, str):
         return _client_of(scheduler)
     scheme, host, port = parse_address(scheduler)
+    if scheme != "inproc":
+        # As checked, for Dask too: it refused " tcp://h:1", "TCP://h:1" and "tcp://h:1/".
+        scheduler = f"{scheme}://{f'[{host}]' if ':' in host else host}:{port}"
     try:
         from distributed import Client  # noqa: PLC0415 - optional extra
     except ImportError:

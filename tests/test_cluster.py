@@ -412,3 +412,18 @@ def test_fit_back_tests_the_same_on_a_cluster(capsys, tiny, tmp_path, tcp_cluste
         assert fit.pop("out") == str(out)
         fits.append((fit, out.read_text()))
     assert fits[0] == fits[1]
+
+
+@pytest.mark.parametrize(
+    "form",
+    ["  tcp://{}  ", "TCP://{}", "tcp://{}/", "{}"],
+    ids=["spaces", "upper-case scheme", "trailing slash", "bare host:port"],
+)
+def test_every_address_the_check_accepts_reaches_the_scheduler(tcp_cluster, form):
+    # The address was checked in a normalised form but handed to Dask as typed, which
+    # refused it: "unknown address scheme ' tcp'", "invalid literal for int(): '8786/'".
+    address = form.format(tcp_cluster.scheduler_address.removeprefix("tcp://"))
+    scenario = sim.from_dict(TINY)
+    with backend(scheduler=address) as runner:
+        got = runner.map([Task(scenario, 0, 1)], _arrivals)
+    assert got == [_arrivals(scenario, sim.simulate(scenario, 0, 1))]
