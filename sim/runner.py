@@ -23,7 +23,7 @@ from sim.scenario import MAX_REPLICATIONS, Scenario
 from sim.streams import stream_index
 from sim.streams import whole_number as _whole
 from sim.units import count
-from sim.workload import expected_arrivals
+from sim.workload import check_workers, expected_arrivals
 
 __all__ = [
     "Backend",
@@ -215,6 +215,8 @@ def backend(
 
     Raises:
         ClusterError: ``scheduler`` given but unusable (see :mod:`sim.cluster`).
+        WorkloadError: more worker processes than the machine's memory holds
+            (:func:`sim.workload.check_workers`).
     """
     if scheduler is not None:
         client, owned = connect(scheduler)
@@ -229,6 +231,7 @@ def backend(
     if workers == 1:
         yield Backend()
         return
+    check_workers(workers)  # before any fork: a thousand by a typo would sink the machine
     pool = WorkerPool(workers)
     try:
         yield Backend(pool=pool, workers=workers)
@@ -335,7 +338,9 @@ def run(
         ScenarioError: the file or data (with its overrides) is not a valid scenario.
         TypeError: ``overrides`` with a loaded Scenario, or ``replications``, ``seed`` or
             ``workers`` not a whole number (a numpy integer is one).
-        ValueError: ``replications`` or ``workers`` below 1, or a negative ``seed``.
+        ValueError: ``replications`` or ``workers`` below 1, or a negative ``seed``; a
+            :class:`~sim.workload.WorkloadError` (a ``ScenarioError``) for more worker
+            processes than the machine's memory holds.
     """
     scenario = as_scenario(scenario, overrides)
     n = replication_count(scenario.replications if replications is None else replications)

@@ -18,7 +18,9 @@ the records a kept replication holds, and what a replication needs while it runs
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -30,6 +32,7 @@ from sim.timeline import Clock, rate_function, shift_instances
 
 __all__ = [
     "BYTES_KEPT_PER_VISIT",
+    "BYTES_PER_WORKER",
     "BYTES_RUNNING_PER_VISIT",
     "BYTES_WRITTEN_PER_VISIT",
     "LIMITS",
@@ -39,6 +42,7 @@ __all__ = [
     "WorkloadError",
     "check_arrivals",
     "check_runnable",
+    "check_workers",
     "estimate",
     "expected_arrivals",
     "expected_visits",
@@ -60,6 +64,16 @@ MAX_ARRIVALS = 100_000_000
 BYTES_RUNNING_PER_VISIT = 500
 BYTES_KEPT_PER_VISIT = 80
 BYTES_WRITTEN_PER_VISIT = 500
+
+# Memory of its own each local worker process holds, whatever it runs: forked from the
+# parent, it shares the parent's pages until Python writes to them (reference counts,
+# and in a full collection the headers of every object the parent made), so a busy
+# worker ends up with a private copy of most of the parent's heap. Measured by
+# benchmarks/bench_workers.py (peak private memory, USS, of each worker of
+# ``sim run --workers 2``): at most 73.4 MiB over 6,000 replications of the smallest
+# shipped scenario (``-n 6000``), 79.9 to 82.4 MiB in four runs with ``--out --plots``
+# (``-n 3000 --plots``: the parent's heap is larger); rounded up to a multiple of 16 MiB.
+BYTES_PER_WORKER = 96 * 1024**2
 
 
 @dataclass(frozen=True)
@@ -203,6 +217,43 @@ def check_arrivals(arrivals: dict[str, float], source: str) -> None:
     )
 
 
+def physical_memory() -> int | None:
+    """The machine's physical memory in bytes, or None where the system does not say."""
+    with contextlib.suppress(AttributeError, ValueError, OSError):  # no sysconf: Windows
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        if total > 0:
+            return total
+    return None
+
+
+def check_workers(workers: int) -> None:
+    """Refuse to start more local worker processes than the machine's memory can hold.
+
+    The hard limit on processes, through the command line (even with ``--allow-large``)
+    and the Python API: each busy worker holds :data:`BYTES_PER_WORKER` of its own, so
+    past the physical memory the system would kill them, or the whole session, before
+    any result came back; no run needs that many (more than the cores gain nothing).
+
+    Raises:
+        WorkloadError: naming the processes, their memory and the machine's.
+    """
+    total = physical_memory()
+    if workers < 2 or total is None or workers * BYTES_PER_WORKER <= total:
+        return
+    raise WorkloadError(
+        "workers",
+        [
+            (
+                "",
+                f"{workers:,} worker processes would hold about "
+                f"{_gib(workers * BYTES_PER_WORKER)} of memory before any work "
+                f"({_gib(BYTES_PER_WORKER)} each, measured), more than this machine has "
+                f"({_gib(total)}); use fewer (one per core is the default)",
+            )
+        ],
+    )
+
+
 def integral(edges: np.ndarray, rates: np.ndarray) -> float:
     """Expected arrivals of a piecewise-constant rate: its integral."""
     return math.fsum((rates * np.diff(edges)).tolist())
@@ -218,6 +269,7 @@ class Workload:
     memory_bytes: float
     per_replication: float = 0.0
     repeats: int = 1
+    workers: int = 1
 
     def problems(self, limits: Limits | None = None) -> list[str]:
         """Each limit this workload passes, as a phrase with the estimate.
@@ -247,10 +299,23 @@ class Workload:
                 f"(limit {limits.agent_shifts:,})"
             )
         if self.memory_bytes > limits.memory_bytes:
+            # The processes are named when they are what passes the limit (a typo in --workers).
+            by_workers = self.memory_bytes - _workers_bytes(self.workers) <= limits.memory_bytes
             found.append(
-                f"about {_gib(self.memory_bytes)} of memory (limit {_gib(limits.memory_bytes)})"
+                f"about {_gib(self.memory_bytes)} of memory (limit {_gib(limits.memory_bytes)}"
+                f"{_workers_part(self.workers) if by_workers else ''})"
             )
         return found
+
+
+def _workers_bytes(workers: int) -> int:
+    """The worker processes' own memory: none when the work runs in this process."""
+    return BYTES_PER_WORKER * workers if workers > 1 else 0
+
+
+def _workers_part(workers: int) -> str:
+    each = _gib(BYTES_PER_WORKER)
+    return f"; {workers:,} worker processes, {each} each before any work: fewer with --workers"
 
 
 def _gib(n: float) -> str:
@@ -273,8 +338,9 @@ def estimate(
             rather than reduced to figures where it ran.
         write: whether the per-contact table is written (``sim run --out``), one
             replication at a time.
-        workers: local processes; each needs one running replication's memory, and no
-            more of them run than there are replications.
+        workers: local processes; each needs one running replication's memory and its
+            own (:data:`BYTES_PER_WORKER`), and no more of them start than there are
+            replications; 1 runs in this process (nothing more than it holds anyway).
         repeats: how many times the whole set runs (calibration evaluations); the
             per-set limits apply to one set, ``total_contacts`` to all of them.
     """
@@ -293,8 +359,9 @@ def estimate(
     # The runner starts at most one process per replication (sim.runner.backend).
     running = max(1, min(workers, replications))
     memory = most_visits * BYTES_RUNNING_PER_VISIT * running
+    memory += _workers_bytes(running)  # processes start (sim.pool), each with its own
     if keep:
         memory += visits * BYTES_KEPT_PER_VISIT
     if write:  # contacts.csv is written one replication at a time
         memory += most_visits * BYTES_WRITTEN_PER_VISIT
-    return Workload(replications, contacts, shifts, memory, largest, repeats)
+    return Workload(replications, contacts, shifts, memory, largest, repeats, running)

@@ -27,10 +27,12 @@ from sim.runner import replication_count
 from sim.validate import TargetRow, format_rows
 from sim.workload import (
     BYTES_KEPT_PER_VISIT,
+    BYTES_PER_WORKER,
     LIMITS,
     MAX_ARRIVALS,
     Limits,
     Workload,
+    WorkloadError,
     estimate,
     expected_arrivals,
     expected_visits,
@@ -226,6 +228,64 @@ def test_on_a_cluster_no_local_workers_are_counted(capsys):
     assert "cannot reach the Dask scheduler" in err
     assert main(argv) == 2  # here, on 16 local workers, it is refused
     assert "GiB of memory" in capsys.readouterr().err
+
+
+SMALL = "scenarios/small_merchant_order_chat.yaml"
+
+
+def _no_forks(*args: object) -> None:
+    raise AssertionError("a worker pool was started")
+
+
+def test_each_worker_process_counts_its_own_memory():
+    # A worker's fixed memory was left out: --workers 1000 on a small scenario was
+    # estimated at under 1 GiB and forked a thousand processes. In this process (one
+    # worker) nothing more than the interpreter starts.
+    scenario = sim.load(SMALL)
+    serial = estimate([(scenario, 1000)], workers=1)
+    pair = estimate([(scenario, 1000)], workers=2)
+    assert pair.memory_bytes - 2 * serial.memory_bytes >= 2 * BYTES_PER_WORKER
+    many = estimate([(scenario, 1000)], workers=1000)
+    assert many.memory_bytes >= 1000 * BYTES_PER_WORKER
+    assert any("1,000 worker processes" in p for p in many.problems())
+    assert not any("worker processes" in p for p in serial.problems())
+    # No more processes start than there are replications.
+    assert estimate([(scenario, 3)], workers=1000).workers == 3
+
+
+def test_an_absurd_worker_count_is_refused_before_any_fork(capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(sim.runner, "WorkerPool", _no_forks)
+    out = tmp_path / "out"
+    argv = ["run", SMALL, "-n", "1000", "--workers", "1000", "--out", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "1,000 worker processes" in err
+    assert "--allow-large" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_more_workers_than_the_memory_holds_are_refused_even_when_allowed(
+    capsys, monkeypatch, tmp_path
+):
+    # The hard limit, for --allow-large and the Python API: no more worker processes
+    # than the machine's memory holds (patched here to hold two and a half).
+    monkeypatch.setattr(sim.runner, "WorkerPool", _no_forks)
+    monkeypatch.setattr(sim.workload, "physical_memory", lambda: 2.5 * BYTES_PER_WORKER)
+    with pytest.raises(WorkloadError, match="3 worker processes") as caught:
+        sim.run(SMALL, replications=4, workers=3)
+    assert isinstance(caught.value, ValueError)
+    assert caught.value.source == "workers"
+    out = tmp_path / "out"
+    argv = ["run", SMALL, "-n", "4", "--workers", "3", "--allow-large", "--out", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "more than this machine has" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+    # Capped by the replications first: two start, and the memory holds them.
+    monkeypatch.setattr(sim.runner, "WorkerPool", sim.pool.WorkerPool)
+    assert len(sim.run(SMALL, replications=2, workers=3).metrics()) > 0
 
 
 def test_the_hard_limit_is_a_scenario_error_even_from_plain_data():
