@@ -7,8 +7,10 @@ itself would retry until its own timeout. For ``tcp://`` it also waits, with a t
 for the scheduler's greeting (a Dask scheduler speaks first, a message's length as its
 first 8 bytes): a silent endpoint, or one that speaks another protocol (an SSH server,
 whose banner Dask would read as a length of exabytes), is refused before Dask reads from
-it. The client is then created with its own timeout and an overall deadline. Every
-failure is a :class:`ClusterError` (exit code 2).
+it. The client is then created with its own timeout and an overall deadline. Before any
+work is sent, each worker's versions of what can change a replication's numbers are
+compared with this machine's (:func:`check_versions`). Every failure is a
+:class:`ClusterError` (exit code 2).
 """
 
 from __future__ import annotations
@@ -27,10 +29,13 @@ __all__ = [
     "CONNECT_TIMEOUT",
     "HANDSHAKE_TIMEOUT",
     "NO_WORKERS_TIMEOUT",
+    "NUMBER_PACKAGES",
     "ClusterError",
+    "check_versions",
     "connect",
     "parse_address",
     "run_on_dask",
+    "version_mismatch",
 ]
 
 CONNECT_TIMEOUT = 5.0
@@ -52,6 +57,16 @@ _ADDRESS = re.compile(
     r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)"
     r":(?P<port>\d{1,5})/?$"
 )
+
+
+# What can change a replication's numbers when a worker's version differs from this
+# machine's: the engine itself (sim), its event loop (simpy) and its random streams
+# (numpy promises the same stream only "on the same build of numpy": numpy.random's
+# compatibility policy), each compared whole; and Python's feature version (3.12's sum()
+# of floats is compensated, 3.11's is not). Anything else (pandas, which builds tables
+# here, Dask's own packages, which Dask itself warns about, a Python bug-fix release)
+# cannot change a number and passes.
+NUMBER_PACKAGES = ("sim", "numpy", "simpy")
 
 
 class ClusterError(RuntimeError):
@@ -199,6 +214,58 @@ def connect(scheduler: Any) -> tuple[Any, bool]:
             f"{_WORKERS_TIMEOUT:g} s): {_first_line(exc)}"
         ) from None
     return client, True
+
+
+def check_versions(client: Any) -> None:
+    """Refuse a cluster whose workers run another version of what makes the numbers.
+
+    Asks Dask for every worker's versions (``Client.get_versions``, read from each
+    worker's installed packages, nothing of sim imported there) and compares them with
+    this machine's (:data:`NUMBER_PACKAGES`, and Python's feature version). A package
+    this machine runs without installed metadata (a source checkout on the path) cannot
+    be compared and is skipped; one missing on a worker is a difference.
+
+    Raises:
+        ClusterError: the first difference, naming the worker, the package and both versions.
+    """
+    report = _with_deadline(
+        lambda: client.get_versions(packages=list(NUMBER_PACKAGES)),
+        _CLIENT_DEADLINE,
+        "asking the Dask workers for their versions",
+    )
+    problem = version_mismatch(report)
+    if problem is not None:
+        raise ClusterError(problem)
+
+
+def version_mismatch(report: dict[str, Any]) -> str | None:
+    """The first worker difference that can change the numbers, in words, or None.
+
+    Args:
+        report: what ``Client.get_versions`` returns (``client``, ``workers``).
+    """
+    mine = _number_versions(report.get("client") or {})
+    for address, info in sorted((report.get("workers") or {}).items()):
+        theirs = _number_versions(info if isinstance(info, dict) else {})
+        for name, version in mine.items():
+            other = theirs.get(name)
+            if version is not None and other != version:
+                there = f"{name} {other}" if other else f"no {name}"
+                return (
+                    f"the Dask worker at {address} runs {there}, this machine {name} "
+                    f"{version}: another {name} can give other numbers; install {name} "
+                    f"{version} where the workers run, or run on this machine"
+                )
+    return None
+
+
+def _number_versions(info: dict[str, Any]) -> dict[str, str | None]:
+    """The versions that can change a number, from one ``get_versions`` entry."""
+    packages = info.get("packages") or {}
+    found = {name: packages.get(name) for name in NUMBER_PACKAGES}
+    python = str((info.get("host") or {}).get("python") or "")
+    found["Python"] = ".".join(python.split(".")[:2]) or None  # 3.11.7.final.0: 3.11
+    return found
 
 
 def _check_tls(address: str) -> None:

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sim.cluster import ClusterError, close, connect, run_on_dask
+from sim.cluster import ClusterError, check_versions, close, connect, run_on_dask
 from sim.engine import ReplicationResult, simulate
 from sim.pool import WorkerPool
 from sim.progress import Progress
@@ -214,13 +214,15 @@ def backend(
         tasks: how many tasks will run at most (no more processes are started).
 
     Raises:
-        ClusterError: ``scheduler`` given but unusable (see :mod:`sim.cluster`).
+        ClusterError: ``scheduler`` given but unusable (see :mod:`sim.cluster`), its
+            workers running another version of sim, numpy, simpy or Python.
         WorkloadError: more worker processes than the machine's memory holds
             (:func:`sim.workload.check_workers`).
     """
     if scheduler is not None:
         client, owned = connect(scheduler)
         try:
+            check_versions(client)  # before any work: another numpy, other numbers
             yield Backend(client=client)
         finally:
             if owned:

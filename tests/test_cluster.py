@@ -427,3 +427,77 @@ def test_every_address_the_check_accepts_reaches_the_scheduler(tcp_cluster, form
     with backend(scheduler=address) as runner:
         got = runner.map([Task(scenario, 0, 1)], _arrivals)
     assert got == [_arrivals(scenario, sim.simulate(scenario, 0, 1))]
+
+
+def _report(client: dict[str, str | None], worker: dict[str, str | None]) -> dict:
+    """A ``Client.get_versions`` answer: this machine and one worker, Python apart."""
+
+    def entry(packages: dict[str, str | None]) -> dict:
+        python = packages.pop("python", "3.11.7.final.0")
+        return {"host": {"python": python}, "packages": packages}
+
+    return {"client": entry(dict(client)), "workers": {"tcp://10.0.0.9:4000": entry(dict(worker))}}
+
+
+SAME = {"sim": "0.1.0", "numpy": "2.4.6", "simpy": "4.1.2", "pandas": "3.1.1", "dask": "2026.8.0"}
+
+
+@pytest.mark.parametrize(
+    "worker",
+    [
+        {**SAME, "pandas": "2.3.0", "dask": "2026.7.0", "msgpack": "1.0.0"},
+        {**SAME, "python": "3.11.9.final.0"},
+    ],
+    ids=["pandas and dask", "python bug-fix release"],
+)
+def test_version_differences_that_cannot_change_numbers_pass(worker):
+    assert sim.cluster.version_mismatch(_report(SAME, worker)) is None
+
+
+@pytest.mark.parametrize(
+    ("client", "worker", "words"),
+    [
+        (SAME, {**SAME, "numpy": "2.3.0"}, "runs numpy 2.3.0, this machine numpy 2.4.6"),
+        (SAME, {**SAME, "simpy": "4.0.1"}, "runs simpy 4.0.1, this machine simpy 4.1.2"),
+        (SAME, {**SAME, "sim": "0.0.9"}, "runs sim 0.0.9, this machine sim 0.1.0"),
+        (SAME, {**SAME, "sim": None}, "runs no sim, this machine sim 0.1.0"),
+        (SAME, {**SAME, "python": "3.12.1.final.0"}, "runs Python 3.12, this machine Python 3.11"),
+    ],
+    ids=["numpy", "simpy", "sim", "sim missing", "python feature release"],
+)
+def test_a_version_that_can_change_numbers_is_named_with_both(client, worker, words):
+    found = sim.cluster.version_mismatch(_report(client, worker))
+    assert found is not None
+    assert found.startswith("the Dask worker at tcp://10.0.0.9:4000 ")
+    assert words in found
+
+
+def test_a_package_without_metadata_here_is_not_compared():
+    # sim run from a source checkout has no installed version to compare.
+    assert sim.cluster.version_mismatch(_report({**SAME, "sim": None}, SAME)) is None
+
+
+def test_workers_with_another_numpy_are_refused_before_any_work(
+    capsys, monkeypatch, tiny, tmp_path, tcp_cluster
+):
+    # A cluster whose workers ran another numpy gave other numbers, silently: numpy
+    # promises the same random stream only for the same build. The worker here is in
+    # this process: its answer to "versions" is patched, this machine's is not.
+    real = distributed.node.get_versions
+
+    def older_numpy(packages: object = None) -> dict:
+        found = real(packages=packages)
+        found["packages"] = {**found["packages"], "numpy": "1.26.4"}
+        return found
+
+    monkeypatch.setattr(distributed.node, "get_versions", older_numpy)
+    out = tmp_path / "out"
+    argv = ["run", str(tiny), "--scheduler", tcp_cluster.scheduler_address, "--out", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    here = distributed.versions.get_versions(["numpy"])["packages"]["numpy"]
+    assert f"runs numpy 1.26.4, this machine numpy {here}" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not out.exists()
+    with pytest.raises(ClusterError, match=r"runs numpy 1\.26\.4"):
+        sim.run(sim.from_dict(TINY), scheduler=tcp_cluster)
