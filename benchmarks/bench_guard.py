@@ -10,8 +10,9 @@ accounting when the child ends, the maximum resident set size of the largest pro
 against its 2 GiB limit (:func:`sim.workload.estimate`, ``keep=True``, for the same
 workers) and the visits it expects per replication.
 
-The estimate counts the records, the running replications and each worker process's own
-memory (``benchmarks/bench_workers.py``), not the parent's interpreter and libraries.
+The estimate counts the records and the running replications, not the interpreter and
+libraries every process holds (the parent's, and each worker's own, which
+``benchmarks/bench_workers.py`` measures): the smallest scenarios show that fixed part.
 Linux only.
 
 Usage::

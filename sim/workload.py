@@ -269,7 +269,6 @@ class Workload:
     memory_bytes: float
     per_replication: float = 0.0
     repeats: int = 1
-    workers: int = 1
 
     def problems(self, limits: Limits | None = None) -> list[str]:
         """Each limit this workload passes, as a phrase with the estimate.
@@ -299,23 +298,10 @@ class Workload:
                 f"(limit {limits.agent_shifts:,})"
             )
         if self.memory_bytes > limits.memory_bytes:
-            # The processes are named when they are what passes the limit (a typo in --workers).
-            by_workers = self.memory_bytes - _workers_bytes(self.workers) <= limits.memory_bytes
             found.append(
-                f"about {_gib(self.memory_bytes)} of memory (limit {_gib(limits.memory_bytes)}"
-                f"{_workers_part(self.workers) if by_workers else ''})"
+                f"about {_gib(self.memory_bytes)} of memory (limit {_gib(limits.memory_bytes)})"
             )
         return found
-
-
-def _workers_bytes(workers: int) -> int:
-    """The worker processes' own memory: none when the work runs in this process."""
-    return BYTES_PER_WORKER * workers if workers > 1 else 0
-
-
-def _workers_part(workers: int) -> str:
-    each = _gib(BYTES_PER_WORKER)
-    return f"; {workers:,} worker processes, {each} each before any work: fewer with --workers"
 
 
 def _gib(n: float) -> str:
@@ -338,9 +324,12 @@ def estimate(
             rather than reduced to figures where it ran.
         write: whether the per-contact table is written (``sim run --out``), one
             replication at a time.
-        workers: local processes; each needs one running replication's memory and its
-            own (:data:`BYTES_PER_WORKER`), and no more of them start than there are
-            replications; 1 runs in this process (nothing more than it holds anyway).
+        workers: local processes; each needs one running replication's memory, and no
+            more of them start than there are replications; 1 runs in this process. The
+            processes' own memory (:data:`BYTES_PER_WORKER` each) is not counted here:
+            it grows with the cores, not the work, and a default run on a many-core
+            machine must not be refused for it; :func:`check_workers` holds the count to
+            what the machine's memory can take.
         repeats: how many times the whole set runs (calibration evaluations); the
             per-set limits apply to one set, ``total_contacts`` to all of them.
     """
@@ -359,9 +348,8 @@ def estimate(
     # The runner starts at most one process per replication (sim.runner.backend).
     running = max(1, min(workers, replications))
     memory = most_visits * BYTES_RUNNING_PER_VISIT * running
-    memory += _workers_bytes(running)  # processes start (sim.pool), each with its own
     if keep:
         memory += visits * BYTES_KEPT_PER_VISIT
     if write:  # contacts.csv is written one replication at a time
         memory += most_visits * BYTES_WRITTEN_PER_VISIT
-    return Workload(replications, contacts, shifts, memory, largest, repeats, running)
+    return Workload(replications, contacts, shifts, memory, largest, repeats)
