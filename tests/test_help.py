@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import re
 from pathlib import Path
 
@@ -62,3 +63,23 @@ def test_every_option_of_a_command_is_in_the_readme(name):
     options = {o for a in SUBCOMMANDS[name]._actions for o in a.option_strings}
     unmentioned = sorted(o for o in options if o.startswith("--") and o not in named)
     assert unmentioned in ([], ["--help"]), f"sim {name}: {unmentioned} not in README.md"
+
+
+def test_validate_help_names_every_field_of_a_json_row(tmp_path, capsys):
+    # The help's "JSON rows:" list stopped at `id`; the rows also carry the variant (the
+    # --set changes) and the seed they ran, which a reader of the help never learnt.
+    from sim.cli import main
+
+    scenario = tmp_path / "one.yaml"
+    scenario.write_text(
+        "name: one\nstart: 2026-11-02T00:00\nduration: 2h\n"
+        "queues:\n  chat:\n    arrivals: {rate: 30/h}\n    staff: 2\n"
+        "    service: {dist: exponential, mean: 2m}\n"
+        "targets:\n  - {queue: chat, metric: mean_wait, value: 1m, tolerance: 10m}\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(scenario), "-n", "1", "--workers", "1", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    epilog = " ".join(SUBCOMMANDS["validate"].epilog.split())
+    listed = epilog.split("JSON rows:", 1)[1].split(".", 1)[0]
+    assert sorted(key for key in row if not re.search(rf"\b{key}\b", listed)) == []

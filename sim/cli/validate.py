@@ -71,7 +71,7 @@ examples:
 JSON rows: scenario, queue, metric, value, simulated, ci95, tolerance, passed (times in
 seconds, rates and shares as fractions, ratios as numbers; tolerance is the half-width
 in the same units), plus bound, detail, note, replications, source, role (check, fit
-or input) and id.
+or input), id, variant (the --set changes, or base) and seed.
 Stability: a queue whose offered work exceeds its agents' time over a run of a week or
 more, or that leaves over 1% of its visits unfinished, is warned about on stderr (the
 exit code does not change); a shorter run (a peak day) reports its backlog instead.
