@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -189,3 +190,30 @@ def test_the_readme_validate_example_is_the_last_make_validate():
         f"{roles.count('input')} inputs restated"
     ) in shown
     assert all(row["passed"] for row in rows)
+
+
+def test_the_readme_bad_input_example_prints_what_the_readme_shows(tmp_path):
+    # The example's scenario.yaml is the reader's own: here, the shipped peak scenario
+    # with the misspelt field the example names. A `...` in the shown line stands for
+    # the list of allowed fields.
+    ((line, block),) = [
+        (start, block) for start, block in _blocks("console") if "$ sim run scenario.yaml" in block
+    ]
+    argv = shlex.split(block[0][2:])[1:]
+    (shown,) = block[1:]
+    text = (ROOT / "scenarios/livestream_promo_peak.yaml").read_text(encoding="utf-8")
+    assert text.count("    patience:") == 1
+    (tmp_path / "scenario.yaml").write_text(text.replace("    patience:", "    pattience:"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", *argv],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert (proc.returncode, proc.stdout) == (2, ""), proc.stderr
+    pattern = ".*".join(map(re.escape, shown.split("...")))
+    assert re.fullmatch(pattern, proc.stderr.strip()), (f"README.md:{line}", proc.stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scenario.yaml"]
