@@ -25,6 +25,7 @@ from sim.engine import ReplicationResult
 from sim.errors import ScenarioError
 from sim.loader import apply_overrides, from_dict, missing_member, read_scenario, resolve_includes
 from sim.metrics import METRICS, queue_metrics
+from sim.options import named
 from sim.results import Results, resolved_data
 from sim.runner import Task, as_scenario, map_replications, replication_count, seed_value
 from sim.scenario import Scenario
@@ -99,8 +100,20 @@ def variant_grid(vary: Mapping[str, Sequence[Any]] | Iterable[str]) -> list[dict
             text alone is a list of one).
 
     Raises:
-        ValueError: bad text, no values, or a path given twice.
+        ValueError: bad text, no values, or a path given twice; the message starts with
+            ``vary:`` (``--vary:`` on the command line), as the caller names it.
     """
+    try:
+        vary = _vary_mapping(vary)
+    except ValueError as exc:
+        raise ValueError(f"{named('vary')}: {exc}") from None
+    return [dict(zip(vary, combo, strict=True)) for combo in itertools.product(*vary.values())]
+
+
+def _vary_mapping(
+    vary: Mapping[str, Sequence[Any]] | Iterable[str],
+) -> Mapping[str, Sequence[Any]]:
+    """``vary`` as ``{path: [values]}``, checked (messages without the keyword)."""
     if isinstance(vary, str):
         vary = [vary]
     if not isinstance(vary, Mapping):
@@ -115,7 +128,7 @@ def variant_grid(vary: Mapping[str, Sequence[Any]] | Iterable[str]) -> list[dict
     for path, values in vary.items():
         if isinstance(values, str | bytes) or not isinstance(values, Sized) or not len(values):
             raise ValueError(f"{path}: give a list of values, got {values!r}")
-    return [dict(zip(vary, combo, strict=True)) for combo in itertools.product(*vary.values())]
+    return vary
 
 
 def _label(settings: Mapping[str, Any]) -> str:

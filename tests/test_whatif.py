@@ -210,6 +210,23 @@ def test_variant_grid_is_a_product_and_refuses_a_path_twice():
             variant_grid({"a": alone})
 
 
+@pytest.mark.parametrize(
+    "vary",
+    ["queues.a.staff", ["a=1", "a=2"], {}, {"a": 0.5}],
+    ids=["text", "twice", "none", "alone"],
+)
+def test_a_bad_vary_names_the_keyword_in_python_and_the_flag_on_the_command_line(vary):
+    # The README promises Python's messages name the keyword where the command names its
+    # flag; sim.sweep(path, "queues.a.staff") said "expected dotted.path=V1,V2,..." and
+    # nothing of `vary`.
+    from sim.options import command_line
+
+    with pytest.raises(ValueError, match=r"^vary: "):
+        variant_grid(vary)
+    with command_line(), pytest.raises(ValueError, match=r"^--vary: "):
+        variant_grid(vary)
+
+
 # -- staffing: pieces --------------------------------------------------------------------
 
 
