@@ -303,8 +303,17 @@ def test_cover_shifts_is_optimal_against_exhaustive_search():
 
 
 def test_cover_shifts_refuses_an_uncoverable_interval():
-    with pytest.raises(StaffingError, match="no allowed shift covers 00:00-01:00"):
+    # The message named the first four hours alone ("00:00-01:00, 01:00-02:00,
+    # 02:00-03:00, 03:00-04:00"), as if a shift over them were all that was missing.
+    with pytest.raises(StaffingError) as refused:
         cover_shifts(np.ones(24), [parse_shift_template("09:00-17:00")], 3600.0)
+    assert str(refused.value) == (
+        "no allowed shift covers 00:00-09:00, 17:00-24:00, where agents are needed"
+    )
+    need = np.zeros(48)
+    need[[1, 2, 40]] = 1
+    with pytest.raises(StaffingError, match="covers 00:30-01:30, 20:00-20:30, where"):
+        cover_shifts(need, [parse_shift_template("09:00-17:00")], 1800.0)
 
 
 def test_stationary_queue_agrees_with_erlang_c():

@@ -97,7 +97,7 @@ def cover_shifts(
     cover = np.column_stack([t.covers(interval) for t in templates]).astype(float)
     bare = np.flatnonzero((need > 0) & (cover.sum(axis=1) == 0))
     if len(bare):
-        spans = ", ".join(_interval_label(i, interval) for i in bare[:4])
+        spans = ", ".join(_span_label(run, interval) for run in _runs(bare))
         raise StaffingError(f"no allowed shift covers {spans}, where agents are needed")
     hours = np.array([t.length / 3600.0 for t in templates])
     result = milp(
@@ -111,5 +111,16 @@ def cover_shifts(
     return np.round(result.x).astype(int)
 
 
-def _interval_label(i: int, interval: float) -> str:
-    return f"{format_clock(i * interval)}-{format_clock((i + 1) * interval)}"
+def _runs(indices: np.ndarray) -> list[tuple[int, int]]:
+    """Sorted interval numbers as ``(first, last)`` runs of consecutive ones."""
+    breaks = np.flatnonzero(np.diff(indices) > 1)
+    starts = [indices[0], *indices[breaks + 1]]
+    ends = [*indices[breaks], indices[-1]]
+    return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+
+
+def _span_label(run: tuple[int, int], interval: float) -> str:
+    # Whole spans, every one: a list of the first few intervals read as if a shift over
+    # them were all that was missing.
+    first, last = run
+    return f"{format_clock(first * interval)}-{format_clock((last + 1) * interval)}"
