@@ -50,3 +50,18 @@ def test_sim_staff_names_the_file_of_a_plan_it_cannot_make(capsys):
     argv = ["staff", SHIPPED, "--target", "80% in 60s", "--shift-template", "09:00-10:00"]
     assert sim.cli.main([*argv, "-n", "1", "--rounds", "1"]) == 2
     assert f"error: {SHIPPED}: no allowed shift covers " in capsys.readouterr().err
+
+
+def test_sim_validate_of_files_without_targets_is_one_line_and_runs_nothing(capsys, monkeypatch):
+    # It printed "note: FILE has no targets" and then "error: FILE: no targets to check",
+    # two lines for one problem, after starting the validation of nothing.
+    import sim.validate
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("validated files without targets")
+
+    monkeypatch.setattr(sim.validate, "validate_all", refuse)
+    assert sim.cli.main(["validate", SHIPPED]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [f"error: {SHIPPED}: no targets to check"]

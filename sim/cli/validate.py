@@ -155,10 +155,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     plan = OutputPlan(protect=files)
     report = plan_report(args, plan)
-    empty = [source for source, s in scenarios if not s.targets]
-    for source in empty:
-        print(f"note: {source} has no targets", file=sys.stderr)
     checked = [(src, s) for src, s in scenarios if s.targets]
+    if not checked:  # one line, before any work: the notes below would only repeat it
+        raise ScenarioError(" ".join(args.paths), [("", "no targets to check")])
+    for source in (source for source, s in scenarios if not s.targets):
+        print(f"note: {source} has no targets", file=sys.stderr)
     runs = [(s, args.replications or s.replications) for _, s in checked]
     check_workload(args, " ".join(args.paths), runs)
     result = validate_all(
