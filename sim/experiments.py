@@ -81,15 +81,19 @@ def _variant(data: Mapping[str, Any], settings: Mapping[str, Any], source: str) 
 
 
 def _check_path(data: Mapping[str, Any], path: str, source: str) -> None:
-    """Every part of a varied path but the last must exist: a typo is not a new queue."""
+    """Every part of a varied path but the last must exist: a typo is not a new queue.
+
+    The reason names the option, ``vary`` (``--vary``), as ``--set``'s typos name theirs.
+    """
+    said = named("vary")
     missing = missing_member(data, path.split("."))
     if missing is not None:
-        raise ScenarioError(source, [missing])
+        raise ScenarioError(source, [(missing[0], f"{said}: {missing[1]}")])
     keys, node, rest = paths.walk(data, path)
     if len(rest) > 1:
         options = f" (has: {', '.join(map(str, node))})" if isinstance(node, Mapping) else ""
         where = paths.dotted([*keys, rest[0]])
-        raise ScenarioError(source, [(where, f"not in the scenario{options}")])
+        raise ScenarioError(source, [(where, f"{said}: not in the scenario{options}")])
 
 
 def variant_grid(vary: Mapping[str, Sequence[Any]] | Iterable[str]) -> list[dict[str, Any]]:

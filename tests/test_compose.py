@@ -268,7 +268,7 @@ def test_set_and_vary_reach_included_queues_and_targets(world, capsys):
     chat = table[table["queue"] == "a.chat"]
     assert chat["mean_wait_s"].iloc[0] > chat["mean_wait_s"].iloc[1]
     with pytest.raises(
-        sim.ScenarioError, match=r"queues\.a\.chta: no queue 'a\.chta' \(queues: a\.chat"
+        sim.ScenarioError, match=r"queues\.a\.chta: vary: no queue 'a\.chta' \(queues: a\.chat"
     ):
         sweep(world, {"queues.a.chta.staff": [1]}, replications=1, workers=1)
 

@@ -158,7 +158,7 @@ def test_sweep_grid_has_one_row_per_variant_and_queue():
 def test_sweep_variant_errors_name_the_variant():
     with pytest.raises(sim.ScenarioError, match=r"queues\.live_peak\.staff=-1"):
         sim.sweep(LIVESTREAM, {"queues.live_peak.staff": [2, -1]}, replications=1, workers=1)
-    with pytest.raises(sim.ScenarioError, match=r"queues\.live_pek: no queue 'live_pek'"):
+    with pytest.raises(sim.ScenarioError, match=r"queues\.live_pek: vary: no queue 'live_pek'"):
         sim.sweep(LIVESTREAM, {"queues.live_pek.staff": [1]}, replications=1, workers=1)
 
 
@@ -225,6 +225,26 @@ def test_a_bad_vary_names_the_keyword_in_python_and_the_flag_on_the_command_line
         variant_grid(vary)
     with command_line(), pytest.raises(ValueError, match=r"^--vary: "):
         variant_grid(vary)
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "reason"),
+    [
+        ("queues.nope.staff", "queues.nope", "no queue 'nope' (queues: order_chat, email)"),
+        ("queues.order_chat.nope.rate", "queues.order_chat.nope", "not in the scenario (has: "),
+    ],
+)
+def test_a_varied_path_not_in_the_scenario_names_vary_as_set_names_its_option(
+    path, field, reason, capsys
+):
+    # `--set queues.nope.x=1` said "queues.nope: --set: no queue 'nope'", but the same
+    # typo in `--vary` (or sim.sweep's vary) named no option: "queues.nope: no queue".
+    shipped = "scenarios/small_merchant_order_chat.yaml"
+    with pytest.raises(sim.ScenarioError) as refused:
+        sim.sweep(shipped, {path: [1, 2]}, replications=1, workers=1)
+    assert f"{field}: vary: {reason}" in str(refused.value)
+    assert sim.cli.main(["sweep", shipped, "--vary", f"{path}=1,2", "-n", "1"]) == 2
+    assert f"error: {shipped}: {field}: --vary: {reason}" in capsys.readouterr().err
 
 
 # -- staffing: pieces --------------------------------------------------------------------
@@ -530,7 +550,7 @@ def small_file(tmp_path):
         (["--vary", "queues.q.staff"], "argument --vary: expected dotted.path=V1,V2"),
         (["--vary", "queues.q.staff=5:2"], "empty range 5:2"),
         (["--vary", "queues.q.staff=a,b"], "queues.q.staff"),
-        (["--vary", "queues.qq.staff=1,2"], "queues.qq: no queue 'qq'"),
+        (["--vary", "queues.qq.staff=1,2"], "queues.qq: --vary: no queue 'qq'"),
         (["--vary", "queues.q.staff=1", "--vary", "queues.q.staff=2"], "given twice"),
     ],
 )
