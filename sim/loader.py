@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from sim import compose, paths, yamlfile
+from sim import compose, dated, paths, yamlfile
 from sim.errors import ScenarioError
 from sim.options import named
 from sim.scenario import Scenario
@@ -197,9 +197,10 @@ def from_dict(
 
     Beyond the format, a scenario whose one replication would ask for more arrivals
     than the engine takes (:data:`sim.workload.MAX_ARRIVALS`) is refused here. An
-    ``include:`` block is resolved relative to ``source`` when it is a file.
-    ``overrides`` is a list of ``dotted.path=VALUE`` texts (one text alone is taken as
-    a list of one).
+    ``include:`` block is resolved relative to ``source`` when it is a file. Dated
+    peaks, shifts and holidays outside the run's period are warned about
+    (:class:`sim.dated.DatedWarning`, once per process each). ``overrides`` is a
+    list of ``dotted.path=VALUE`` texts (one text alone is taken as a list of one).
 
     Args:
         data: the scenario as plain data, as read from YAML.
@@ -218,7 +219,11 @@ def from_dict(
         raise ScenarioError(source, [("", f"a scenario must be a mapping of fields, got {kind}")])
     _within_limits(data, source)
     joined = apply_overrides(resolve_includes(data, source), overrides, source)
-    return _validated(data, joined, source)
+    scenario = _validated(data, joined, source)
+    # Here, not in _validated: an included file's dates are checked against the
+    # including file's period, not its own.
+    dated.warn(scenario, source)
+    return scenario
 
 
 def _validated(own: Mapping[str, Any], data: Mapping[str, Any], source: str) -> Scenario:
