@@ -182,9 +182,7 @@ def _holidays(
         never = [field for field, _, alone in settings if alone]
         if not never:
             return []
-        return [
-            ("calendar.holidays", f"no holidays are listed, so {_listed(never)} change nothing")
-        ]
+        return [("calendar.holidays", f"no holidays are listed, so {_nothing(never)}")]
 
     day = dt.timedelta(days=1)
     midnights = [dt.datetime.combine(d, dt.time()) for d in holidays]
@@ -200,11 +198,15 @@ def _holidays(
     if not idle:
         return []
     drained = drain_end if any(on_shifts for _, on_shifts in idle) else None
-    span = f"{holidays[0]}" if len(holidays) == 1 else f"{holidays[0]} to {holidays[-1]}"
-    return [
-        (
-            "calendar.holidays",
-            f"none of its {len(holidays)} holidays ({span}) falls within "
-            f"{_period(start, end, drained)}, so {_listed([f for f, _ in idle])} change nothing",
-        )
-    ]
+    period = _period(start, end, drained)
+    if len(holidays) == 1:
+        missed = f"its holiday {holidays[0]} is outside {period}"
+    else:
+        span = f"{holidays[0]} to {holidays[-1]}"
+        missed = f"none of its {len(holidays)} holidays ({span}) falls within {period}"
+    return [("calendar.holidays", f"{missed}, so {_nothing([f for f, _ in idle])}")]
+
+
+def _nothing(fields: Sequence[str]) -> str:
+    """``fields`` change nothing, in words."""
+    return f"{_listed(fields)} {'changes' if len(fields) == 1 else 'change'} nothing"
