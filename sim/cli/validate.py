@@ -75,6 +75,8 @@ or input), id, variant (the --set changes, or base) and seed.
 Stability: a queue whose offered work exceeds its agents' time over a run of a week or
 more, or that leaves over 1% of its visits unfinished, is warned about on stderr (the
 exit code does not change); a shorter run (a peak day) reports its backlog instead.
+Dated peaks, shifts and holidays outside the run's period are warned about too (by
+every command: they change nothing in it).
 exit codes: 0 every target passes, 1 a target missed, 2 bad input.
 """
 
