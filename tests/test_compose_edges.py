@@ -150,6 +150,7 @@ def _holiday_file(folder: Path) -> dict[str, Any]:
     chat = CHANNEL["queues"]["chat"]
     holiday = {
         **CHANNEL,
+        "duration": "3d",  # alone, its run covers its holidays (no warning of dates outside)
         "calendar": {"holidays": ["2026-01-06", "2026-01-07"]},
         "queues": {
             **CHANNEL["queues"],
