@@ -343,3 +343,14 @@ def test_calibrate_text_counts_one_replication_in_the_singular(tmp_path, capsys)
     args = _calibrate_args(tmp_path, _small(), "3:40", budget=1)
     cli.main([*args, "-n", "1"])
     assert "fitted in 1 evaluation of 1 replication each" in capsys.readouterr().out
+
+
+def test_one_replication_shows_the_mean_without_an_empty_ci(tmp_path, capsys):
+    # One replication has no CI: the after column read "45m52s ±-" where validate's table
+    # shows the mean alone.
+    args = ["calibrate", "scenarios/document/comments.yaml", "-n", "1", "--workers", "1"]
+    args += ["--free", "targets.0.queue.comment_growing=0.005:0.05", "--target", "0"]
+    assert cli.main([*args, "--max-evaluations", "2", "--out", str(tmp_path / "c.yaml")]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  [")]
+    assert len(rows) == 2
+    assert not any("±" in row for row in rows)

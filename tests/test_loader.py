@@ -136,8 +136,8 @@ BAD_FIELDS = {
     ),
     "warmup not shorter than duration": (
         lambda d: d.update(warmup="1d"),
-        "",  # a relation between two top-level fields: the reason names both
-        ["warmup must be shorter than duration"],
+        "warmup",  # a relation between two fields: placed at the one that starts the run
+        ["must be shorter than duration"],
     ),
     "profile with 23 weights": (
         lambda d: _chat(d)["arrivals"].update(profile=[1.0] * 23),

@@ -213,7 +213,7 @@ def _at_edge(start: float, value: float, low: float, high: float) -> bool:
 def format_fit(result: Calibration, chosen: list[int] | None = None) -> str:
     """The fitted parameters and each target before and after, as text."""
     from sim.report.tables import count
-    from sim.validate import describe, format_document, format_half, format_value, unit_metric
+    from sim.validate import describe, format_document, format_estimate, format_value, unit_metric
 
     lines = [
         f"{result.scenario.name}: fitted in {count(result.evaluations, 'evaluation')} of "
@@ -242,10 +242,8 @@ def format_fit(result: Calibration, chosen: list[int] | None = None) -> str:
         metric = unit_metric(t)
         fitted = "" if chosen is None or i in chosen else "  (not fitted)"
         doc = format_document(metric, t.value, t.bound)  # as validate shows it
-        start, end = (format_value(metric, x) for x in (b[0], a[0]))
-        half = format_half(metric, a[1])
+        start, end = format_value(metric, b[0]), format_estimate(metric, a[0], a[1])
         verdict = "pass" if ok else "MISS"
-        lines.append(
-            f"  [{i}] {t.label} {describe(t)}: {doc} | {start} | {end} ±{half} | {verdict}{fitted}"
-        )
+        row = f"{doc} | {start} | {end} | {verdict}{fitted}"
+        lines.append(f"  [{i}] {t.label} {describe(t)}: {row}")
     return "\n".join(lines)

@@ -83,7 +83,7 @@ class Scenario(Spec):
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
         if self.warmup >= self.duration:
-            raise ValueError("warmup must be shorter than duration")
+            raise ValueError("warmup: must be shorter than duration")
         if self.duration + self.drain > MAX_HORIZON:
             raise ValueError("duration: duration plus drain must stay within ten years")
         # Calendar arithmetic looks a week back and up to ten years ahead (deadlines in

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from sim.validate.table import (
         describe,
         format_document,
+        format_estimate,
         format_half,
         format_ledger,
         format_rows,
@@ -60,6 +61,7 @@ _HOMES = {
     "validate_many": "sim.validate.rule",
     "describe": "sim.validate.table",
     "format_document": "sim.validate.table",
+    "format_estimate": "sim.validate.table",
     "format_half": "sim.validate.table",
     "format_ledger": "sim.validate.table",
     "format_rows": "sim.validate.table",
@@ -78,6 +80,7 @@ __all__ = [
     "describe",
     "discover",
     "format_document",
+    "format_estimate",
     "format_half",
     "format_ledger",
     "format_rows",

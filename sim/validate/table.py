@@ -125,11 +125,16 @@ def format_half(metric: str, half: float) -> str:
     return f"{text[:-1]}pp" if text.endswith("%") else text
 
 
-def _simulated(row: TargetRow) -> str:
-    text = format_value(row.metric, row.simulated)
-    if math.isfinite(row.ci95):
-        text += f" ±{format_half(row.metric, row.ci95)}"
+def format_estimate(metric: str, mean: float, half: float) -> str:
+    """A simulated mean with its CI half-width (``3m5s ±10.1s``), or alone without a CI."""
+    text = format_value(metric, mean)
+    if math.isfinite(half):
+        text += f" ±{format_half(metric, half)}"
     return text
+
+
+def _simulated(row: TargetRow) -> str:
+    return format_estimate(row.metric, row.simulated, row.ci95)
 
 
 def _short(queue: str) -> str:
