@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from sim.options import named
+
 __all__ = [
     "CONNECT_TIMEOUT",
     "HANDSHAKE_TIMEOUT",
@@ -89,13 +91,15 @@ def parse_address(address: str) -> tuple[str, str, int]:
     match = _ADDRESS.match(address.strip())
     form = "expected tcp://HOST:PORT (or tls://, ws://, wss://), e.g. tcp://10.0.0.5:8786"
     if match is None:
-        raise ClusterError(f"--scheduler {address!r}: not a scheduler address; {form}")
+        raise ClusterError(f"{named('scheduler')} {address!r}: not a scheduler address; {form}")
     scheme = (match.group("scheme") or "tcp").lower()
     if scheme not in _SCHEMES:
-        raise ClusterError(f"--scheduler {address!r}: unsupported scheme {scheme}://; {form}")
+        raise ClusterError(
+            f"{named('scheduler')} {address!r}: unsupported scheme {scheme}://; {form}"
+        )
     port = int(match.group("port"))
     if not 0 < port < 65536:
-        raise ClusterError(f"--scheduler {address!r}: port must be 1-65535, got {port}")
+        raise ClusterError(f"{named('scheduler')} {address!r}: port must be 1-65535, got {port}")
     return scheme, match.group("host").strip("[]"), port
 
 
@@ -276,11 +280,11 @@ def _check_tls(address: str) -> None:
         context = Security().get_connection_args("client")["ssl_context"]
     except (OSError, ValueError) as exc:  # a certificate file missing or unreadable
         raise ClusterError(
-            f"--scheduler {address}: Dask's TLS settings: {_first_line(exc)}"
+            f"{named('scheduler')} {address}: Dask's TLS settings: {_first_line(exc)}"
         ) from None
     if context is None:
         raise ClusterError(
-            f"--scheduler {address}: tls:// needs Dask's TLS settings for a client "
+            f"{named('scheduler')} {address}: tls:// needs Dask's TLS settings for a client "
             "(distributed.comm.tls.ca-file, .client.cert and .client.key in the Dask "
             "configuration, or DASK_DISTRIBUTED__COMM__TLS__CA_FILE and the like); none is set"
         )

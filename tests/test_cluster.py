@@ -501,3 +501,16 @@ def test_workers_with_another_numpy_are_refused_before_any_work(
     assert not out.exists()
     with pytest.raises(ClusterError, match=r"runs numpy 1\.26\.4"):
         sim.run(sim.from_dict(TINY), scheduler=tcp_cluster)
+
+
+@pytest.mark.parametrize("address", ["nonsense", "udp://127.0.0.1:8786", "tcp://127.0.0.1:0"])
+def test_a_bad_address_names_the_keyword_in_python_and_the_flag_on_the_command_line(
+    address, capsys
+):
+    # The messages said "--scheduler" to Python callers, who give scheduler=.
+    with pytest.raises(ClusterError) as caught:
+        sim.run("scenarios/small_merchant_order_chat.yaml", replications=2, scheduler=address)
+    assert str(caught.value).startswith(f"scheduler {address!r}: ")
+    argv = ["run", "scenarios/small_merchant_order_chat.yaml", "-n", "2", "--scheduler", address]
+    assert main(argv) == 2
+    assert f"--scheduler {address!r}: " in capsys.readouterr().err
