@@ -89,6 +89,11 @@ def _period(start: dt.datetime, end: dt.datetime, drain_end: dt.datetime | None 
     return f"the run's period {_when(start)} to {_when(end)}{drained}"
 
 
+def _overlaps(a: dt.datetime, b: dt.datetime, start: dt.datetime, end: dt.datetime) -> bool:
+    """Whether ``[a, b)`` and ``[start, end)`` share a moment."""
+    return a < end and b > start
+
+
 def _peaks(scenario: Scenario, end: dt.datetime) -> Iterator[tuple[str, str]]:
     start = scenario.start
     for name, queue in scenario.queues.items():
@@ -96,7 +101,7 @@ def _peaks(scenario: Scenario, end: dt.datetime) -> Iterator[tuple[str, str]]:
         for i, peak in enumerate(peaks):
             # Both ends of a dated peak are date-times (Peak._consistent).
             if isinstance(peak.start, dt.datetime) and isinstance(peak.end, dt.datetime):
-                if peak.start < end and peak.end > start:
+                if _overlaps(peak.start, peak.end, start, end):
                     continue
                 yield (
                     f"queues.{name}.arrivals.peaks.{i}",
@@ -127,7 +132,7 @@ def _shifts(
         if isinstance(shift.start, dt.datetime)
         and isinstance(shift.end, dt.datetime)
         and shift.agents
-        and not (shift.start < drain_end and shift.end > start)
+        and not _overlaps(shift.start, shift.end, start, drain_end)
     ]
     if not missed:
         return []
@@ -192,7 +197,7 @@ def _holidays(
         # of that evening runs past midnight into the period.
         since = start - day if field.endswith(".days") else start
         until = drain_end if on_shifts else end
-        return any(since < midnight + day and midnight < until for midnight in midnights)
+        return any(_overlaps(midnight, midnight + day, since, until) for midnight in midnights)
 
     idle = [(f, on_shifts) for f, on_shifts, _ in settings if not met(f, on_shifts)]
     if not idle:
