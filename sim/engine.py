@@ -249,6 +249,7 @@ def simulate(
             env,
             index[name],
             spec,
+            name=name,
             log=log,
             streams=streams,
             routes=queue_routes(spec, index, streams),

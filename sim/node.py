@@ -56,18 +56,22 @@ def _uniforms(rng: np.random.Generator) -> Callable[[], float]:
     return Draws(rng.random).next
 
 
-def _arrival_draws(spec: Queue, streams: QueueStreams, prefix: str = "") -> ArrivalDraws:
-    """The per-hop draws, from the first attempts' streams or (``retry_``) the retrials'.
+def _arrival_draws(
+    spec: Queue, streams: QueueStreams, prefix: str = "", source: str | None = None
+) -> ArrivalDraws:
+    """The per-hop draws of first attempts, of retrials (``retry_``) or of routed visits.
 
-    Each source has its own stream, sampled in blocks; they are zipped so that a hop
-    takes all its draws in one call. A draw the queue never uses (resolution certain,
-    no patience, always visible) is None and takes nothing from its stream.
+    Routed visits (``routed_``) draw from streams of their own per ``source``, the name of
+    the queue they come from. Each kind of draw has its own stream, sampled in blocks;
+    they are zipped so that a hop takes all its draws in one call. A draw the queue never
+    uses (resolution certain, no patience, always visible) is None and takes nothing from
+    its stream.
     """
 
-    def values(source: str, dist: Distribution | None = None, used: bool = True) -> Iterator:
+    def values(kind: str, dist: Distribution | None = None, used: bool = True) -> Iterator:
         if not used:
             return itertools.repeat(None)
-        rng = streams[prefix + source]
+        rng = streams[prefix + kind] if source is None else streams.child(prefix + kind, source)
         sample = rng.random if dist is None else functools.partial(dist.sample, rng)
         return Draws(sample).values
 
@@ -100,6 +104,7 @@ class Node:
         "_bot_unstaffed",
         "_closed_waits",
         "_first",
+        "_from",
         "_last_hop",
         "_on_abandon",
         "_on_answer",
@@ -121,6 +126,7 @@ class Node:
         "_serving",
         "_slowdown",
         "_spare",
+        "_streams",
         "_teams",
         "_timeout",
         "_timers",
@@ -132,6 +138,7 @@ class Node:
         "index",
         "line",
         "log",
+        "name",
         "network",
         "priority",
         "slots",
@@ -144,6 +151,7 @@ class Node:
         index: int,
         spec: Queue,
         *,
+        name: str,
         log: ContactLog,
         streams: QueueStreams,
         routes: dict[str, Route | None],
@@ -154,6 +162,7 @@ class Node:
         # SimPy builds a new bound method on every ``env.timeout`` access; keep one.
         self._timeout = env.timeout
         self.index = index
+        self.name = name
         self.spec = spec
         self.log = log
         # Every node of the replication, by queue index (filled in as they are built):
@@ -174,6 +183,10 @@ class Node:
         # from streams of their own, so however many there are, first attempts keep theirs.
         self._first = _arrival_draws(spec, streams)
         self._again = _arrival_draws(spec, streams, "retry_") if spec.retry else self._first
+        # Routed visits draw from a stream per queue they come from (made when first
+        # needed): a change upstream that moves routed arrivals leaves this queue's own
+        # arrivals, and contacts routed from other queues, their draws.
+        self._streams, self._from = streams, dict[int, ArrivalDraws]()
         self._retry_p = spec.retry.probability if spec.retry else 0.0
         if spec.retry:
             self._u_retry = _uniforms(streams["retry"])
@@ -210,7 +223,7 @@ class Node:
         # patience deadline and the answer's time.
         self._answering: dict[simpy.Event, tuple[int, float, float]] = {}
         # Contacts on their way to another hop, by the timeout that delivers each.
-        self._sending: dict[simpy.Event, tuple[int, ArrivalDraws | None]] = {}
+        self._sending: dict[simpy.Event, tuple[int, ArrivalDraws]] = {}
         # Each callback's list of callbacks, made once and given to every timeout that
         # calls it: SimPy only iterates an event's list (and drops it), never changes it.
         self._on_finish: Callbacks = [self._finish]
@@ -260,6 +273,14 @@ class Node:
         for name in Node.__slots__:
             with contextlib.suppress(AttributeError):  # a few are set only when used
                 delattr(self, name)
+
+    def draws_from(self, source: Node) -> ArrivalDraws:
+        """The per-hop draws of the visits routed here from ``source``."""
+        draws = self._from.get(source.index)
+        if draws is None:
+            draws = _arrival_draws(self.spec, self._streams, "routed_", source.name)
+            self._from[source.index] = draws
+        return draws
 
     @property
     def pools(self) -> list[AgentPool]:
@@ -318,7 +339,7 @@ class Node:
         """A contact reaches this queue at ``now`` (the current time).
 
         ``contact`` is the id of a routed contact, or ``NEW_CONTACT`` for an arrival from
-        outside; ``draws`` are a retrial's.
+        outside; ``draws`` are a retrial's or a routed visit's (see :meth:`draws_from`).
         """
         log = self.log
         rec = log.open_hop(contact, hop, self.index, now)
@@ -334,7 +355,7 @@ class Node:
         # _u_parallel is set whenever _parallel is.
         twin = (
             self._parallel.choose(self._u_parallel())  # type: ignore[misc]
-            if self._parallel and not draws
+            if self._parallel and draws is not self._again  # a retrial is never a first attempt
             else -1
         )
         if u_visible is not None and u_visible >= self._p_visible:
@@ -362,8 +383,8 @@ class Node:
             self._leave(rec, Outcome.CLOSED, self._routes["on_closed"], now)
             return
         if twin >= 0 and log.hop[rec] < self._last_hop:
-            dest = self._parallel.destinations[twin]  # type: ignore[union-attr]
-            self.network[dest].arrive(log.contact[rec], log.hop[rec] + 1, now)
+            node = self.network[self._parallel.destinations[twin]]  # type: ignore[union-attr]
+            node.arrive(log.contact[rec], log.hop[rec] + 1, now, node.draws_from(self))
 
     def _hand_over(self, rec: int, deadline: float, now: float) -> None:
         """The bot hands the contact to the agents: an agent, or the line, untriaged.
@@ -555,15 +576,14 @@ class Node:
                 dest = route.destinations[chosen]
                 log.next_queue[rec] = dest
                 delay = route.delays[chosen]
+                node = self.network[dest]
                 if delay is None:
-                    self.network[dest].arrive(log.contact[rec], log.hop[rec] + 1, now)
+                    node.arrive(log.contact[rec], log.hop[rec] + 1, now, node.draws_from(self))
                 else:
-                    self._later(delay(), dest, rec, now)
+                    self._later(delay(), dest, rec, now, node.draws_from(self))
 
-    def _later(
-        self, delay: float, dest: int, rec: int, now: float, draws: ArrivalDraws | None = None
-    ) -> None:
-        """Send the contact of hop ``rec`` on to ``dest`` after ``delay``."""
+    def _later(self, delay: float, dest: int, rec: int, now: float, draws: ArrivalDraws) -> None:
+        """Send the contact of hop ``rec`` on to ``dest`` after ``delay``, with its draws."""
         log = self.log
         contact, hop = log.contact[rec], log.hop[rec] + 1
         log.transit[rec] = (dest, contact, hop, now + delay)

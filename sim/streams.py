@@ -41,6 +41,13 @@ SOURCES = (
     "route_delay",
     # Parallel visits: whether a contact also opens a visit elsewhere.
     "parallel",
+    # A routed visit's own draws, one child stream per queue it comes from, so that a
+    # change upstream never shifts the draws of a queue's own arrivals or of contacts
+    # routed from elsewhere.
+    "routed_service",
+    "routed_resolution",
+    "routed_patience",
+    "routed_visibility",
 )
 
 _BLOCK = 1024

@@ -328,6 +328,68 @@ def _ranks(agent: np.ndarray) -> np.ndarray:
     return np.where(agent >= 0, np.searchsorted(ids, agent), -1)
 
 
+ROUTED_QUEUES = {
+    # A and B send what they leave open to the desk, which also has arrivals of its own;
+    # it has agents to spare, so what happens there depends on its draws alone.
+    "A": {
+        "arrivals": {"rate": "30/h"},
+        "staff": 2,
+        "service": {"dist": "exponential", "mean": "3m"},
+        "patience": {"dist": "exponential", "mean": "5m"},
+        "resolution": 0.5,
+        "on_unresolved": {"desk": 1.0},
+        "on_abandon": {"desk": {"share": 1.0, "after": {"dist": "exponential", "mean": "10m"}}},
+    },
+    "B": {
+        "arrivals": {"rate": "20/h"},
+        "staff": 2,
+        "service": {"dist": "exponential", "mean": "3m"},
+        "resolution": 0.6,
+        "on_unresolved": {"desk": 1.0},
+    },
+    "desk": {
+        "arrivals": {"rate": "10/h"},
+        "staff": 60,
+        "service": {"dist": "lognormal", "mean": "20m", "cv": 1},
+        "patience": {"dist": "exponential", "mean": "30m"},
+        "resolution": 0.8,
+        "visibility": 0.9,
+    },
+}
+
+
+def _desk_rows(run: sim.ReplicationResult, source: str | None) -> dict[str, np.ndarray]:
+    """The desk's hops of its own arrivals (``source`` None) or of contacts from ``source``."""
+    hops = run.hops
+    desk = hops["queue"] == run.queues.index("desk")
+    if source is None:
+        mine = desk & (hops["hop"] == 0)
+    else:
+        first = hops["hop"] == 0
+        came = hops["contact"][first][hops["queue"][first] == run.queues.index(source)]
+        mine = desk & (hops["hop"] == 1) & np.isin(hops["contact"], came)
+    return rows(hops, mine)
+
+
+def test_a_change_upstream_leaves_other_visits_draws_at_a_routed_queue(make_network):
+    """Routed visits draw from a stream per queue they come from.
+
+    A resolves more in the variant, so fewer of its contacts reach the desk; the desk's
+    own arrivals and the contacts B sends keep every draw (handle time, resolution,
+    patience, visibility): the same rows, to the bit.
+    """
+    base = sim.simulate(make_network(ROUTED_QUEUES, seed=12, duration="2d"))
+    variant = sim.simulate(
+        make_network(ROUTED_QUEUES, overrides=["queues.A.resolution=0.8"], seed=12, duration="2d")
+    )
+    from_a = len(_desk_rows(base, "A")["arrive"]), len(_desk_rows(variant, "A")["arrive"])
+    assert from_a[1] < from_a[0] * 0.7, from_a  # the change does move the routed visits
+    for source in (None, "B"):
+        a, b = _desk_rows(base, source), _desk_rows(variant, source)
+        assert len(a["arrive"]) > 50
+        assert_same_hops(a, b, columns=["arrive", "service", "outcome", "end", "contact"])
+
+
 # --------------------------------------------------------------------------- shifts
 
 SHIFTS = [

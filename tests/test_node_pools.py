@@ -31,6 +31,7 @@ def test_pools_hold_only_attached_pools() -> None:
         env,
         0,
         spec,
+        name=name,
         log=ContactLog(),
         streams=streams,
         routes=queue_routes(spec, {q: i for i, q in enumerate(scenario.queues)}, streams),
