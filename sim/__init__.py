@@ -23,7 +23,15 @@ if TYPE_CHECKING:
     from sim.cluster import ClusterError
     from sim.distributions import Constant, Empirical, Exponential, Gamma, Lognormal, Uniform
     from sim.engine import ReplicationResult, simulate
-    from sim.errors import LogError, PlotError, ScenarioError, StaffingError
+    from sim.errors import (
+        CJKFontWarning,
+        DatedWarning,
+        LogError,
+        PlotError,
+        ScenarioError,
+        StaffingError,
+        WorkloadError,
+    )
     from sim.experiments import compare, sweep
     from sim.loader import from_dict, load
     from sim.outputs import OutputError
@@ -46,12 +54,16 @@ _HOMES = {
     "Uniform": "sim.distributions",
     "ReplicationResult": "sim.engine",
     "simulate": "sim.engine",
-    # The errors: light modules, so that an ``except sim.PlotError`` imports no matplotlib.
+    # The errors and warnings: light modules, so that an ``except sim.PlotError`` imports
+    # no matplotlib, nor a filter on sim.DatedWarning pydantic.
     "ClusterError": "sim.cluster",
+    "CJKFontWarning": "sim.errors",
+    "DatedWarning": "sim.errors",
     "LogError": "sim.errors",
     "PlotError": "sim.errors",
     "ScenarioError": "sim.errors",
     "StaffingError": "sim.errors",
+    "WorkloadError": "sim.errors",
     "OutputError": "sim.outputs",
     "WorkerLostError": "sim.pool",
     "compare": "sim.experiments",
@@ -67,8 +79,10 @@ _HOMES = {
 }
 
 __all__ = [
+    "CJKFontWarning",
     "ClusterError",
     "Constant",
+    "DatedWarning",
     "Empirical",
     "Exponential",
     "Gamma",
@@ -85,6 +99,7 @@ __all__ = [
     "StaffingPlan",
     "Uniform",
     "WorkerLostError",
+    "WorkloadError",
     "__version__",
     "compare",
     "fit",

@@ -35,6 +35,7 @@ import datetime as dt
 import warnings
 from collections.abc import Iterator, Sequence
 
+from sim.errors import DatedWarning
 from sim.scenario import Peak, Scenario, Shift
 
 __all__ = ["DatedWarning", "outside", "warn"]
@@ -47,10 +48,6 @@ MAX_LISTED = 5
 
 # (scenario name, field, reason) already warned about in this process.
 _warned: set[tuple[str, str, str]] = set()
-
-
-class DatedWarning(UserWarning):
-    """A dated peak, dated shifts or the calendar's holidays fall outside the run's period."""
 
 
 def warn(scenario: Scenario, source: str) -> None:

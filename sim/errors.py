@@ -1,14 +1,24 @@
-"""The errors users see for bad input: file, field path and reason.
+"""The errors and warnings users see: for bad input, file, field path and reason.
 
 They live here, away from the modules that raise them, so that ``sim.LogError`` or
-``sim.PlotError`` in an ``except`` clause costs no import of pandas or matplotlib.
+``sim.PlotError`` in an ``except`` clause, or ``sim.DatedWarning`` in a warnings filter,
+costs no import of pandas, pydantic or matplotlib.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["MAX_SHOWN", "LogError", "PlotError", "ScenarioError", "StaffingError"]
+__all__ = [
+    "MAX_SHOWN",
+    "CJKFontWarning",
+    "DatedWarning",
+    "LogError",
+    "PlotError",
+    "ScenarioError",
+    "StaffingError",
+    "WorkloadError",
+]
 
 # A file with thousands of problems is fixed from the first few; the rest is counted.
 MAX_SHOWN = 20
@@ -50,12 +60,27 @@ class LogError(ScenarioError):
         super().__init__(source, [(column, reason)])
 
 
+class WorkloadError(ScenarioError):
+    """A run past a limit of :mod:`sim.workload` (bad input: exit code 2)."""
+
+
 class StaffingError(ValueError):
     """The staffing question cannot be answered as asked (queue, target, shifts)."""
 
 
 class PlotError(ValueError):
     """The data cannot be plotted as asked (unknown queue, missing columns, no waits)."""
+
+
+class DatedWarning(UserWarning):
+    """A dated peak, dated shifts or the calendar's holidays fall outside the run's period.
+
+    See :mod:`sim.dated`.
+    """
+
+
+class CJKFontWarning(UserWarning):
+    """A figure holds CJK text and no installed font can draw it (:mod:`sim.plots.fonts`)."""
 
 
 def _rebuilt(

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, WorkloadError
 from sim.scenario import Queue, Routes, Scenario, route_share
 from sim.timeline import Clock, rate_function, shift_instances
 
@@ -94,10 +94,6 @@ class Limits:
 
 
 LIMITS = Limits()
-
-
-class WorkloadError(ScenarioError):
-    """A run past a limit (bad input: exit code 2)."""
 
 
 def _clock(scenario: Scenario) -> Clock:

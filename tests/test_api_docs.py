@@ -293,7 +293,7 @@ def test_fit_max_broken_is_a_share(log, scenario, max_broken):
         sim.fit(log, start=scenario.start, max_broken=max_broken, replications=1, workers=1)
 
 
-# Each error the Python API raises, and a module of the package that raises it.
+# Each error the Python API raises (or warning it warns), and a module that raises it.
 PUBLIC_ERRORS = {
     "ScenarioError": "sim.loader",
     "LogError": "sim.fit",
@@ -302,19 +302,25 @@ PUBLIC_ERRORS = {
     "OutputError": "sim.outputs",
     "ClusterError": "sim.runner",
     "WorkerLostError": "sim.pool",
+    "WorkloadError": "sim.workload",
+    "DatedWarning": "sim.dated",
+    "CJKFontWarning": "sim.plots.fonts",
 }
 
 
 @pytest.mark.parametrize(("name", "raiser"), PUBLIC_ERRORS.items())
 def test_every_error_the_api_raises_is_exported_from_sim(name, raiser):
-    # StaffingError, LogError and PlotError were reachable only through their packages.
+    # StaffingError, LogError and PlotError were reachable only through their packages;
+    # WorkloadError, DatedWarning and CJKFontWarning only through their modules, which
+    # load numpy, pydantic or matplotlib.
     assert name in sim.__all__
     raised = getattr(__import__(raiser, fromlist=[name]), name)
     assert getattr(sim, name) is raised
 
 
 def test_catching_an_error_of_sim_loads_nothing_heavy():
-    # ``except sim.PlotError`` must not import matplotlib (nor LogError pandas).
+    # ``except sim.PlotError`` must not import matplotlib (nor LogError pandas, nor a
+    # filter on sim.DatedWarning pydantic).
     code = (
         f"import sys, sim; errors = [getattr(sim, n) for n in {sorted(PUBLIC_ERRORS)}];"
         "heavy = {'numpy', 'pandas', 'simpy', 'pydantic', 'scipy', 'matplotlib'};"

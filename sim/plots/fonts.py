@@ -21,6 +21,8 @@ import matplotlib
 from matplotlib import font_manager
 from matplotlib.text import Text
 
+from sim.errors import CJKFontWarning
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -61,10 +63,6 @@ def _hint() -> str:
         "fonts-noto-cjk) and sim uses it (if matplotlib still does not find it, remove its "
         f"font cache, {matplotlib.get_cachedir()}/fontlist-*.json)"
     )
-
-
-class CJKFontWarning(UserWarning):
-    """A figure holds CJK text and no installed font can draw it."""
 
 
 @functools.cache
