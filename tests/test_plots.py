@@ -22,6 +22,7 @@ from matplotlib.patches import Polygon, Rectangle
 import sim
 import sim.cli
 from sim import plots
+from sim.metrics import METRICS
 from sim.plots import base as plot_base
 from sim.plots.fonts import installed_cjk_fonts
 from sim.report.figures import write_standard_plots
@@ -428,9 +429,15 @@ def test_sweep_curve_shows_rates_in_percent_and_text_values_as_categories(sweep_
     assert ax.get_ylabel() == "abandon rate (%)"
 
 
-def test_sweep_curve_rejects_an_unknown_metric(sweep_table):
-    with pytest.raises(plots.PlotError, match="no column 'nope'"):
-        plots.sweep_curve(sweep_table, "nope")
+@pytest.mark.parametrize("metric", ["nope", "queue", "queues.chat.staff.0.agents"])
+def test_sweep_curve_rejects_an_unknown_metric_listing_the_table_s(sweep_table, metric):
+    # sim plot --sweep ... --metric nope said the column was missing, not which to give;
+    # an identifier or varied column is no metric either.
+    with pytest.raises(plots.PlotError) as caught:
+        plots.sweep_curve(sweep_table, metric)
+    said, listed = str(caught.value).split("; its metrics are: ")
+    assert said == f"the sweep table has no metric {metric!r}"
+    assert listed.split(", ") == [m for m in METRICS if m in sweep_table]
 
 
 # -- the document against the simulation ----------------------------------------------------
@@ -546,6 +553,19 @@ def test_sim_plot_draws_a_sweep_csv(sim_main, tmp_path, sweep_table):
         sim_main(["plot", "--sweep", str(csv), "--metric", "service_level", "--out", str(out)]) == 0
     )
     assert out.read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_sim_plot_of_an_unknown_sweep_metric_lists_the_metrics(
+    sim_main, tmp_path, capsys, sweep_table
+):
+    # It said the table "has no column 'nope'", not which metrics it would take.
+    csv, out = tmp_path / "sweep.csv", tmp_path / "sweep.png"
+    sweep_table.to_csv(csv, index=False)
+    assert sim_main(["plot", "--sweep", str(csv), "--metric", "nope", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    listed = ", ".join(m for m in METRICS if m in sweep_table)
+    assert err == f"error: {csv}: the sweep table has no metric 'nope'; its metrics are: {listed}\n"
+    assert not out.exists()
 
 
 @pytest.mark.parametrize(

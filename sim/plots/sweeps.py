@@ -24,7 +24,7 @@ from sim.plots.base import (
     time_unit,
 )
 
-__all__ = ["sweep_curve", "varied_columns"]
+__all__ = ["metric_columns", "sweep_curve", "varied_columns"]
 
 # -- sweeps ---------------------------------------------------------------------------------
 
@@ -41,6 +41,24 @@ def varied_columns(sweep: pd.DataFrame) -> list[str]:
     paired = {c.removesuffix("_ci95") for c in sweep.columns if c.endswith("_ci95")}
     skip = set(ID_COLUMNS) | set(METRICS) | paired
     return [c for c in sweep.columns if c not in skip and not c.endswith("_ci95")]
+
+
+def metric_columns(sweep: pd.DataFrame) -> list[str]:
+    """The metric columns of a sweep table: known metrics and columns with a ``_ci95`` partner."""
+    paired = {c.removesuffix("_ci95") for c in sweep.columns if c.endswith("_ci95")}
+    return [
+        c
+        for c in sweep.columns
+        if c not in ID_COLUMNS and not c.endswith("_ci95") and (c in METRICS or c in paired)
+    ]
+
+
+def _check_metric(sweep: pd.DataFrame, metric: str) -> None:
+    """A metric the table has, or a PlotError that lists those it has (a typo is fixed at once)."""
+    known = metric_columns(sweep)
+    if metric not in known:
+        listed = f"its metrics are: {', '.join(known)}" if known else "it has no metric columns"
+        raise PlotError(f"the sweep table has no metric {metric!r}; {listed}")
 
 
 def _sweep_axis(values: pd.Series) -> tuple[np.ndarray, list[str] | None]:
@@ -80,14 +98,13 @@ def sweep_curve(
     Args:
         sweep: tidy sweep table: one row per variant x queue, a column per varied
             parameter, metric columns and ``<metric>_ci95`` half-widths.
-        metric: the metric to draw.
+        metric: the metric to draw, one of :func:`metric_columns`.
         param: the varied column on the x axis (default: the first one; any other varied
             columns split the lines within a panel).
         queues: queues to show (default: all).
         xlabel: words for the varied parameter (default: its column name, a dotted path).
     """
-    if metric not in sweep:
-        raise PlotError(f"the sweep table has no column {metric!r}")
+    _check_metric(sweep, metric)
     if sweep.empty:
         raise PlotError("the sweep table has no rows")
     for column in (metric, f"{metric}_ci95"):
