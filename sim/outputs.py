@@ -29,6 +29,7 @@ Rules, the same for every command:
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import signal
@@ -71,6 +72,25 @@ def _nearest_existing(path: Path) -> Path:
     return Path.cwd()
 
 
+def _cannot_create(place: Path, exc: OSError) -> str:
+    """Why nothing could be created at ``place``, said of its nearest existing folder.
+
+    The one reason every output gives, whether found by the check before the work or
+    by the writing after it.
+    """
+    anchor = _nearest_existing(place)
+    if not anchor.is_dir():
+        return f"{anchor} is not a folder"
+    if exc.errno == errno.ENOENT:
+        # A folder that exists said "No such file or directory": one of a virtual file
+        # system (/proc) that takes no new files. The system's words alone sent users
+        # looking for a missing folder.
+        reason = f"the folder takes no new files (the system said: {exc.strerror})"
+    else:
+        reason = exc.strerror or str(exc)
+    return f"cannot write in {anchor}: {reason}"
+
+
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return a.exists() and b.exists() and os.path.samefile(a, b)
@@ -110,8 +130,7 @@ class OutputPlan:
                 os.close(fd)
                 os.unlink(probe)
         except OSError as exc:
-            reason = f"cannot write in {anchor}: {exc.strerror or exc}"
-            raise self._fail(path, reason, option) from None
+            raise self._fail(path, _cannot_create(anchor, exc), option) from None
 
     def file(self, path: str | Path, option: str | None = None) -> Path:
         """Plan one output file and check it now; return its path.
@@ -334,8 +353,7 @@ def write_files(
     targets = [Path(p) for p in writers]
     given = dict(options or {})
 
-    def failed(target: Path, exc: OSError) -> OutputError:
-        reason = f"cannot write: {exc.strerror or exc}"
+    def failed(target: Path, reason: str) -> OutputError:
         return OutputError(target, reason, given.get(target.absolute()))
 
     temps: list[Path] = []
@@ -347,13 +365,13 @@ def write_files(
                 with _interrupts_held():  # so that the clean-up below knows of it
                     temps.append(_temporary(target))
             except OSError as exc:
-                raise failed(target, exc) from None
+                raise failed(target, _cannot_create(target.parent, exc)) from None
             temp = temps[-1]
             os.chmod(temp, mode)  # mkstemp's private 0600 is not what users expect
             try:
                 write(temp)
             except OSError as exc:
-                raise failed(target, exc) from None
+                raise failed(target, f"cannot write: {exc.strerror or exc}") from None
         with _interrupts_held():
             for temp, target in zip(temps, targets, strict=True):
                 os.replace(temp, target)

@@ -355,13 +355,22 @@ def test_an_existing_file_as_out_folder_is_refused_before_running(capsys, tmp_pa
 
 
 UNWRITABLE = "/proc/sim-cannot-write-here"
+# /proc exists but refuses new files, saying "No such file or directory" (even to root).
+PROC_REFUSES = (
+    "cannot write in /proc: the folder takes no new files "
+    "(the system said: No such file or directory)"
+)
+LOG = (
+    "queue,arrive,answer,end,outcome\n"
+    "chat,2026-01-05T09:00,2026-01-05T09:01,2026-01-05T09:05,answered\n"
+)
 
 
 @pytest.mark.parametrize(
     "argv",
     [
         ["run", "{file}", "--out", UNWRITABLE],
-        ["run", "{file}", "--out", UNWRITABLE, "--plots"],
+        ["run", "{file}", "--plots", "--out", UNWRITABLE],
         ["sweep", "{file}", "--vary", "queues.chat.resolution=0.5", "--out", f"{UNWRITABLE}/s.csv"],
         [
             "compare",
@@ -390,13 +399,44 @@ UNWRITABLE = "/proc/sim-cannot-write-here"
             f"{UNWRITABLE}/f.yaml",
         ],
         ["plot", "{file}", "--out", f"{UNWRITABLE}/p.png"],
+        ["run", "{file}", "--report", f"{UNWRITABLE}/r.html"],
+        [
+            "sweep",
+            "{file}",
+            "--vary",
+            "queues.chat.resolution=0.5",
+            "--report",
+            f"{UNWRITABLE}/r.html",
+        ],
+        ["compare", "{file}", "{file}", "--report", f"{UNWRITABLE}/r.html"],
+        [
+            "staff",
+            "{file}",
+            "--queue",
+            "chat",
+            "--target",
+            "80% in 60s",
+            "--report",
+            f"{UNWRITABLE}/r.html",
+        ],
+        ["validate", "{file}", "--report", f"{UNWRITABLE}/r.html"],
+        ["fit", "{log}", "--out", f"{UNWRITABLE}/f.yaml"],
+        ["fit", "{log}", "--out", "{tmp}/f.yaml", "--report", f"{UNWRITABLE}/r.html"],
+        ["fit", "{log}", "--out", "{tmp}/f.yaml", "--report", f"{UNWRITABLE}/report"],
+        ["report", "{tmp}", "--out", f"{UNWRITABLE}/r.html"],
     ],
 )
 def test_an_unwritable_place_is_refused_before_any_simulation(
     capsys, tmp_path, argv, no_simulation
 ):
-    file = _file(tmp_path, _data())
-    _refused(capsys, *(a.format(file=file) for a in argv), words=("cannot write in /proc",))
+    # Every output option says why in the same words; /proc's own "No such file or
+    # directory" sent users looking for a missing folder.
+    names = {"file": _file(tmp_path, _data()), "log": _file(tmp_path, LOG, "log.csv")}
+    names["tmp"] = tmp_path
+    err = _refused(capsys, *(a.format(**names) for a in argv))
+    option, path = argv[-2:]
+    assert err == f"error: {option} {path}: {PROC_REFUSES}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["log.csv", "s.yaml"]
 
 
 @pytest.mark.parametrize(

@@ -124,7 +124,7 @@ def test_wrong_kinds_of_paths_are_refused(tmp_path):
 
 def test_an_unwritable_place_is_refused_before_any_work(tmp_path):
     # /proc refuses new files even to root, where permission bits would not.
-    with pytest.raises(OutputError, match="cannot write in /proc"):
+    with pytest.raises(OutputError, match="cannot write in /proc: the folder takes no new"):
         OutputPlan().file("/proc/sim-results/summary.csv")
     if os.geteuid() != 0:
         locked = tmp_path / "locked"
@@ -199,12 +199,21 @@ def test_a_save_that_cannot_write_names_the_path_not_a_flag(tmp_path, capsys):
     scenario.write_text(SMALL)
     (tmp_path / "file").write_text("")
     out = tmp_path / "file" / "results"  # inside a file: no folder can be made there
-    with pytest.raises(OutputError, match=r"cannot write") as saving:
-        sim.run(scenario, workers=1).save(out)
-    assert str(saving.value).startswith(f"{out}{os.sep}")
-    assert "--out" not in str(saving.value)
+    results = sim.run(scenario, workers=1)
+    with pytest.raises(OutputError) as saving:
+        results.save(out)
+    # The reason the command gives (it said "cannot write: Not a directory").
+    reason = f"{tmp_path / 'file'} is not a folder"
+    assert str(saving.value) == f"{out / 'summary.csv'}: {reason}"
     assert sim.cli.main(["run", str(scenario), "--workers", "1", "--out", str(out)]) == 2
-    assert f"error: --out {out}" in capsys.readouterr().err
+    assert capsys.readouterr().err == f"error: --out {out}: {reason}\n"
+    # /proc exists but takes no new files: it said "No such file or directory".
+    with pytest.raises(OutputError) as saving:
+        results.save("/proc/sim-results")
+    assert str(saving.value) == (
+        "/proc/sim-results/summary.csv: cannot write in /proc: the folder takes no new files "
+        "(the system said: No such file or directory)"
+    )
 
 
 def test_one_path_for_two_outputs_is_refused(tmp_path, capsys):
