@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from sim.extras import install_command
 from sim.options import named
 
 __all__ = [
@@ -193,7 +194,8 @@ def connect(scheduler: Any) -> tuple[Any, bool]:
         from distributed import Client  # noqa: PLC0415 - optional extra
     except ImportError:
         raise ClusterError(
-            "running on a Dask cluster needs the 'cluster' extra: pip install 'sim[cluster]'"
+            "running on a Dask cluster needs the 'cluster' extra: in sim's repository, "
+            + install_command("cluster")
         ) from None
     if scheme != "inproc":
         _probe(scheduler, scheme, host, port)

@@ -101,6 +101,21 @@ def test_the_project_contacts_csv_is_a_log(contacts_dir):
     )
 
 
+def test_parquet_without_pyarrow_gives_readme_s_install_command(tmp_path, monkeypatch):
+    # It said "pip install 'sim[parquet]'", not README's command with constraints.txt.
+    def no_pyarrow(*_args, **_kwargs):
+        raise ImportError("Unable to find a usable engine")
+
+    monkeypatch.setattr(pd, "read_parquet", no_pyarrow)
+    (tmp_path / "log.parquet").write_bytes(b"")
+    with pytest.raises(LogError, match="needs pyarrow") as caught:
+        read_log(tmp_path / "log.parquet")
+    command = str(caught.value).split("in sim's repository, ")[1]
+    assert command == ".venv/bin/pip install -c constraints.txt -e '.[parquet]'"
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    assert f"`{command}`" in readme.read_text(encoding="utf-8")
+
+
 def test_renamed_columns_seconds_and_parquet_read_the_same(desk_logs, tmp_path):
     clean = desk_logs[0]
     reference = read_log(clean).frame

@@ -185,8 +185,13 @@ def test_missing_dask_is_a_clear_error(monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_distributed)
-    with pytest.raises(ClusterError, match=r"needs the 'cluster' extra"):
+    with pytest.raises(ClusterError, match=r"needs the 'cluster' extra") as caught:
         sim.run(sim.load(SMALL_MERCHANT), replications=1, scheduler="tcp://127.0.0.1:8786")
+    # It said "pip install 'sim[cluster]'": no such package on an index, and without
+    # constraints.txt; the hint is README's command.
+    command = str(caught.value).split("in sim's repository, ")[1]
+    assert command == ".venv/bin/pip install -c constraints.txt -e '.[cluster]'"
+    assert f"`{command}`" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_run_is_identical_on_a_cluster_of_worker_processes():

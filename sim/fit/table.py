@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import LogError
+from sim.extras import install_command
 
 __all__ = ["LogError", "read_table"]
 
@@ -32,9 +33,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
         try:
             return pd.read_parquet(path)
         except ImportError:
-            raise LogError(
-                str(path), "reading Parquet needs pyarrow: pip install 'sim[parquet]'"
-            ) from None
+            reason = "reading Parquet needs pyarrow, the 'parquet' extra: in sim's repository, "
+            raise LogError(str(path), reason + install_command("parquet")) from None
         except (OSError, ValueError) as exc:
             raise LogError(str(path), f"cannot read Parquet: {exc}") from None
     encoding = _encoding(path)

@@ -16,6 +16,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from sim.extras import install_command
+
 __all__ = ["Browser", "PageCheck", "find"]
 
 # The network is closed or unwanted: without these, Chromium stalls on connections
@@ -51,7 +53,7 @@ def find() -> tuple[str, str] | str:
     try:
         import selenium  # noqa: F401, PLC0415
     except ImportError:
-        return "selenium is not installed (pip install -e '.[dev]')"
+        return f"selenium is not installed (the 'dev' extra: {install_command('dev')})"
     chromium, driver = _which(_CHROMIUM), _which(_DRIVER)
     if chromium is None:
         return "no Chromium on PATH (Debian: apt-get install chromium)"
