@@ -28,6 +28,7 @@ from scipy import optimize
 
 from sim.errors import ScenarioError
 from sim.loader import apply_overrides, from_dict, read_scenario
+from sim.options import named
 from sim.parameters import FreeParameter, free_parameter
 from sim.runner import Task, backend, positive_whole, replication_count, seed_value
 from sim.scenario import Scenario, Target
@@ -165,13 +166,15 @@ def calibrate(
     if not scenario.targets:
         raise ScenarioError(source, [("targets", "nothing to calibrate against: no targets")])
     if not free:
-        raise ScenarioError(source, [("", "name at least one --free parameter")])
+        raise ScenarioError(source, [("", f"{named('free')}: name at least one parameter to fit")])
     chosen = list(range(len(scenario.targets))) if targets is None else list(targets)
     if not chosen:
         raise ScenarioError(source, [("targets", "name at least one target to fit")])
     for i in chosen:
         if not 0 <= i < len(scenario.targets):
-            raise ScenarioError(source, [(f"targets.{i}", "--target: no such target")])
+            known = f"the file's are 0 to {len(scenario.targets) - 1}"
+            reason = f"{named('targets')}: no such target ({known})"
+            raise ScenarioError(source, [(f"targets.{i}", reason)])
     limit = replication_count(scenario.replications if replications is None else replications)
     seed = scenario.seed if seed is None else seed_value(seed)
     # One pool (or client) for every evaluation.

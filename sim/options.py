@@ -15,8 +15,8 @@ __all__ = ["command_line", "named", "on_command_line", "option"]
 
 _ON_COMMAND_LINE: ContextVar[bool] = ContextVar("sim_on_command_line", default=False)
 
-# Python keywords whose flag is not the keyword itself.
-_FLAGS = {"overrides": "--set"}
+# Python keywords whose flag is not the keyword itself (a list's flag is repeated).
+_FLAGS = {"overrides": "--set", "targets": "--target"}
 
 
 def _flag(name: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sim import paths
 from sim.errors import ScenarioError
+from sim.options import named
 from sim.units import parse_duration, parse_rate
 
 __all__ = ["FreeParameter", "free_parameter"]
@@ -77,10 +78,15 @@ class FreeParameter:
         return ",".join((self.path, *self.tied))
 
 
+def _bad(source: str, path: str, reason: str) -> ScenarioError:
+    """A bad free parameter: the reason after the option it came by (``--free``, ``free``)."""
+    return ScenarioError(source, [(path, f"{named('free')}: {reason}")])
+
+
 def _lookup(data: Any, path: str, source: str) -> Any:
     found, node = paths.lookup(data, path)
     if not found:
-        raise ScenarioError(source, [(path, "--free: no such field in the file")])
+        raise _bad(source, path, "no such field in the file")
     return node
 
 
@@ -88,12 +94,13 @@ def _unit_of(value: Any, path: str, source: str) -> tuple[float, str]:
     """The value in its written unit, and that unit."""
     last = path.rsplit(".", maxsplit=1)[-1]
     if last in _INTEGER_FIELDS:
-        raise ScenarioError(
-            source, [(path, "--free: whole numbers (agents, thresholds) cannot be fitted; "
-                            "compare them with sim sweep")]
-        )  # fmt: skip
+        raise _bad(
+            source,
+            path,
+            "whole numbers (agents, thresholds) cannot be fitted; compare them with sim sweep",
+        )
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ScenarioError(source, [(path, "--free: the field must hold a number")])
+        raise _bad(source, path, "the field must hold a number")
     if isinstance(value, int | float):
         return float(value), ""
     with contextlib.suppress(ValueError):
@@ -104,7 +111,7 @@ def _unit_of(value: Any, path: str, source: str) -> tuple[float, str]:
     if _DURATION_TEXT.match(value):
         unit = re.findall(r"(min|s|m|h|d|w)", value)[-1]
         return parse_duration(value) / _UNIT_SECONDS[unit], unit
-    raise ScenarioError(source, [(path, f"--free: cannot read {value!r} as a number")])
+    raise _bad(source, path, f"cannot read {value!r} as a number")
 
 
 def _kind(unit: str) -> str:
@@ -123,18 +130,19 @@ def _bound(text: str, unit: str, path: str, source: str) -> float:
         if unit:
             return parse_duration(text) / _UNIT_SECONDS[unit]
     except ValueError as exc:
-        raise ScenarioError(source, [(path, f"--free: bad bound {text!r}: {exc}")]) from None
-    raise ScenarioError(source, [(path, f"--free: bad bound {text!r}")])
+        raise _bad(source, path, f"bad bound {text!r}: {exc}") from None
+    raise _bad(source, path, f"bad bound {text!r}")
 
 
-def free_parameter(spec: str, data: dict[str, Any], source: str = "--free") -> FreeParameter:
+def free_parameter(spec: str, data: dict[str, Any], source: str = "<dict>") -> FreeParameter:
     """Parse ``dotted.path[,other.path...][=LOW:HIGH]`` against the raw scenario data.
 
     Several comma-separated paths are one parameter shared by all of them (its start is
     the first path's value); a path written ``1-path`` takes one minus the value.
     Without bounds a probability (a resolution, visibility, retry probability, route or
     parallel share, a shrinkage below 1) is searched in [0, 1] and anything else between a
-    quarter and four times its value in the file.
+    quarter and four times its value in the file. Errors name ``source``, the scenario's
+    file (``<dict>`` for plain data, as :func:`sim.calibrate.calibrate` says).
     """
     paths, _, bounds = spec.partition("=")
     path, *tied = (p.strip() for p in paths.split(","))
@@ -142,7 +150,7 @@ def free_parameter(spec: str, data: dict[str, Any], source: str = "--free") -> F
     for other in (t.removeprefix("1-") for t in tied):
         # Tied fields take the value as written for the first: same kind of quantity.
         if _kind(_unit_of(_lookup(data, other, source), other, source)[1]) != _kind(unit):
-            raise ScenarioError(source, [(other, f"--free: tied to {path} but another kind")])
+            raise _bad(source, other, f"tied to {path} but another kind")
     parts = path.split(".")
     probability = parts[-1] in _PROBABILITY_FIELDS or (
         len(parts) > 1 and parts[-2].startswith(_SHARE_MAPPINGS)
@@ -150,19 +158,17 @@ def free_parameter(spec: str, data: dict[str, Any], source: str = "--free") -> F
     if bounds:
         low_text, sep, high_text = bounds.partition(":")
         if not sep:
-            raise ScenarioError(source, [(path, "--free: bounds must be LOW:HIGH")])
+            raise _bad(source, path, "bounds must be LOW:HIGH")
         low, high = (_bound(t.strip(), unit, path, source) for t in (low_text, high_text))
         if not (math.isfinite(low) and math.isfinite(high)):
             # The search runs between the bounds: an infinite one is no range at all.
-            raise ScenarioError(
-                source, [(path, f"--free: bounds must be finite numbers, got {bounds!r}")]
-            )
+            raise _bad(source, path, f"bounds must be finite numbers, got {bounds!r}")
     elif probability:
         low, high = 0.0, 1.0
     else:
         low, high = start / 4, start * 4
     if not low < high:
-        raise ScenarioError(source, [(path, f"--free: LOW must be below HIGH, got {low}:{high}")])
+        raise _bad(source, path, f"LOW must be below HIGH, got {low}:{high}")
     if probability:
         low, high = max(low, 0.0), min(high, _BELOW_ONE.get(parts[-1], 1.0))
     return FreeParameter(path, start, low, high, unit, tuple(tied))

@@ -156,6 +156,46 @@ def test_bad_free_parameters(spec, reason):
         free_parameter(spec, data)
 
 
+def test_calibrate_from_python_names_its_keywords_not_the_flags(monkeypatch):
+    # free_parameter and calibrate said --free and --target, flags a Python caller never
+    # gave (and free_parameter named "--free" as the file).
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("simulated before checking its options")
+
+    monkeypatch.setattr("sim.calibrate.backend", no_simulation)
+    data = _small()
+    with pytest.raises(ScenarioError) as caught:
+        free_parameter("queues.chat.nothing", data)
+    assert str(caught.value) == "<dict>: queues.chat.nothing: free: no such field in the file"
+    with pytest.raises(ScenarioError) as caught:
+        calibrate(data, [])
+    assert str(caught.value) == "<dict>: free: name at least one parameter to fit"
+    free = [free_parameter("queues.chat.patience.mean=3:40", data)]
+    with pytest.raises(ScenarioError) as caught:
+        calibrate(data, free, targets=[5])
+    said = "<dict>: targets.5: targets: no such target (the file's are 0 to 0)"
+    assert str(caught.value) == said
+
+
+def test_sim_calibrate_names_its_flags(tmp_path, capsys, monkeypatch):
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("simulated before checking its options")
+
+    monkeypatch.setattr("sim.calibrate.backend", no_simulation)
+    file, out = tmp_path / "s.yaml", tmp_path / "c.yaml"
+    file.write_text(yaml.safe_dump(_small()))
+    assert (
+        cli.main(["calibrate", str(file), "--free", "queues.chat.nothing", "--out", str(out)]) == 2
+    )
+    err = capsys.readouterr().err
+    assert err == f"error: {file}: queues.chat.nothing: --free: no such field in the file\n"
+    free = ["--free", "queues.chat.patience.mean=3:40"]
+    assert cli.main(["calibrate", str(file), *free, "--target", "5", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {file}: targets.5: --target: no such target (the file's are 0 to 0)\n"
+    assert not out.exists()
+
+
 def test_calibrate_command_writes_a_loadable_scenario(tmp_path, capsys):
     source = tmp_path / "erlang.yaml"
     data = _synthetic("25m")
