@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine import ReplicationResult
+from sim.options import option
 from sim.records import Outcome
 from sim.scenario import Scenario
 from sim.units import format_duration
@@ -205,10 +206,11 @@ def _backlog_growth(
         if work > capacity and any(rep[n].counted for rep in loads for n in names):
             ratio = f"{work / capacity:.2f}x" if capacity else "more than"
             what = f"queue {pool}" if len(names) == 1 else f"queues {pool} (sharing agents)"
+            longer = option("overrides", "duration=91d", python="'duration=91d'")
             lines.append(
                 f"warning: {source}: {what}: the work offered is {ratio} the agent time "
-                "on shift: the backlog grows week on week (run it longer with --set "
-                "duration=91d to see it)"
+                f"on shift: the backlog grows week on week (run it longer with {longer} "
+                "to see it)"
             )
     return lines
 

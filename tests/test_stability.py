@@ -72,6 +72,8 @@ def test_a_week_the_drain_hides_is_flagged():
     assert len(messages) == 1
     assert messages[0].startswith("warning: desk.yaml: queue mail: the work offered is 1.")
     assert "backlog grows week on week" in messages[0]
+    # From Python (Results.stability) it said "--set duration=91d", a flag never given.
+    assert messages[0].endswith("(run it longer with overrides='duration=91d' to see it)")
     # The drain cleared every contact: the one-week figures alone look fine.
     scenario = sim.from_dict(WEEK_DESK)
     assert queue_loads(scenario, sim.simulate(scenario, 0))["mail"].unfinished == 0
@@ -138,6 +140,7 @@ def test_run_and_validate_print_warnings_on_stderr_with_the_exit_code_unchanged(
     assert cli.main(["run", str(path), "-n", "1"]) == 0
     out, err = capsys.readouterr()
     assert "backlog grows" in err
+    assert "(run it longer with --set duration=91d to see it)" in err
     assert "backlog grows" not in out
     assert cli.main(["validate", str(path), "-n", "1", "--json"]) == 0
     out, err = capsys.readouterr()
