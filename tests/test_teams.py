@@ -745,7 +745,19 @@ def test_staff_refuses_a_queue_a_team_serves(capsys):
     assert err.count("\n") == 1
     assert "served by team 'phones'" in err
     assert "own staff only" in err
+    assert "(compare team sizes with: sim sweep SCENARIO --vary teams.phones.staff=...)" in err
     assert "Traceback" not in err
+
+
+def test_staff_plan_from_python_refuses_a_team_s_queue_in_python_s_words():
+    # It told Python callers to run "sim sweep SCENARIO --vary ...", as if on the command line.
+    with pytest.raises(sim.StaffingError) as caught:
+        sim.staff_plan(HOTLINE, "gold_calls", "80% in 20s", workers=1)
+    said = str(caught.value)
+    assert said.startswith("queue 'gold_calls' is served by team 'phones': staff_plan plans ")
+    assert said.endswith(
+        "(compare team sizes with: sim.sweep(FILE, {'teams.phones.staff': [...]}))"
+    )
 
 
 @pytest.mark.parametrize(

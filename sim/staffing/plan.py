@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.options import on_command_line
 from sim.runner import as_scenario, backend, positive_whole, replication_count, seed_value
 from sim.scenario import Scenario, Shift
 from sim.staffing.base import StaffingError, parse_interval
@@ -147,12 +148,22 @@ def resolve_queue(scenario: Scenario, queue: str | None) -> str:
         )
     teams = scenario.teams_serving(queue)
     if teams:
-        raise StaffingError(
-            f"queue {queue!r} is served by team {', '.join(map(repr, teams))}: sim staff plans "
-            "one queue's own staff only, not a team shared with other queues (compare team "
-            f"sizes with: sim sweep SCENARIO --vary teams.{teams[0]}.staff=...)"
-        )
+        served = f"queue {queue!r} is served by team {', '.join(map(repr, teams))}"
+        raise StaffingError(f"{served}: {_team_advice(teams[0])}")
     return queue
+
+
+def _team_advice(team: str) -> str:
+    """What to do instead of planning a team, said to the command line or to Python."""
+    staff = f"teams.{team}.staff"
+    if on_command_line():
+        planner, sweep = "sim staff", f"sim sweep SCENARIO --vary {staff}=..."
+    else:
+        planner, sweep = "staff_plan", f"sim.sweep(FILE, {{{staff!r}: [...]}})"
+    return (
+        f"{planner} plans one queue's own staff only, not a team shared with other queues "
+        f"(compare team sizes with: {sweep})"
+    )
 
 
 def staff_plan(
