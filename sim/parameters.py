@@ -16,7 +16,7 @@ from typing import Any
 
 from sim import paths
 from sim.errors import ScenarioError
-from sim.options import named
+from sim.options import named, on_command_line
 from sim.units import parse_duration, parse_rate
 
 __all__ = ["FreeParameter", "free_parameter"]
@@ -94,11 +94,9 @@ def _unit_of(value: Any, path: str, source: str) -> tuple[float, str]:
     """The value in its written unit, and that unit."""
     last = path.rsplit(".", maxsplit=1)[-1]
     if last in _INTEGER_FIELDS:
-        raise _bad(
-            source,
-            path,
-            "whole numbers (agents, thresholds) cannot be fitted; compare them with sim sweep",
-        )
+        sweep = "sim sweep" if on_command_line() else "sim.sweep"
+        reason = f"whole numbers (agents, thresholds) cannot be fitted; compare them with {sweep}"
+        raise _bad(source, path, reason)
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise _bad(source, path, "the field must hold a number")
     if isinstance(value, int | float):

@@ -168,6 +168,9 @@ def test_calibrate_from_python_names_its_keywords_not_the_flags(monkeypatch):
         free_parameter("queues.chat.nothing", data)
     assert str(caught.value) == "<dict>: queues.chat.nothing: free: no such field in the file"
     with pytest.raises(ScenarioError) as caught:
+        free_parameter("queues.chat.staff", data)
+    assert str(caught.value).endswith("cannot be fitted; compare them with sim.sweep")
+    with pytest.raises(ScenarioError) as caught:
         calibrate(data, [])
     assert str(caught.value) == "<dict>: free: name at least one parameter to fit"
     free = [free_parameter("queues.chat.patience.mean=3:40", data)]
@@ -189,6 +192,8 @@ def test_sim_calibrate_names_its_flags(tmp_path, capsys, monkeypatch):
     )
     err = capsys.readouterr().err
     assert err == f"error: {file}: queues.chat.nothing: --free: no such field in the file\n"
+    assert cli.main(["calibrate", str(file), "--free", "queues.chat.staff", "--out", str(out)]) == 2
+    assert capsys.readouterr().err.endswith("cannot be fitted; compare them with sim sweep\n")
     free = ["--free", "queues.chat.patience.mean=3:40"]
     assert cli.main(["calibrate", str(file), *free, "--target", "5", "--out", str(out)]) == 2
     err = capsys.readouterr().err
