@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.errors import ScenarioError, WorkloadError
+from sim.options import named
 from sim.scenario import Queue, Routes, Scenario, route_share
 from sim.timeline import Clock, rate_function, shift_instances
 
@@ -237,7 +238,7 @@ def check_workers(workers: int) -> None:
     if workers < 2 or total is None or workers * BYTES_PER_WORKER <= total:
         return
     raise WorkloadError(
-        "workers",
+        named("workers"),  # the option the count came by: workers=, or --workers
         [
             (
                 "",

@@ -273,6 +273,7 @@ def test_more_workers_than_the_memory_holds_are_refused_even_when_allowed(
     argv = ["run", SMALL, "-n", "4", "--workers", "3", "--allow-large", "--out", str(out)]
     assert main(argv) == 2
     err = capsys.readouterr().err
+    assert err.startswith("error: --workers: 3 worker processes")  # it said "workers:"
     assert "more than this machine has" in err
     assert "Traceback" not in err
     assert not out.exists()
