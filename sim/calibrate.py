@@ -136,7 +136,8 @@ def calibrate(
         targets: indices of the targets to fit (default: all); the others are reported.
         replications: per evaluation, fixed (default: chosen by sequential stopping).
         seed: base seed of every evaluation (default: the file's).
-        workers: local processes per evaluation.
+        workers: local processes per evaluation (``None``: one per core, fewer if the
+            memory limit needs; see :func:`sim.runner.workers_for`).
         scheduler: a Dask scheduler address, a ``distributed.Client`` (left open) or a
             Dask cluster to run every evaluation on instead; the fit does not change.
         overrides: ``dotted.path=VALUE`` applied before fitting.
@@ -178,7 +179,7 @@ def calibrate(
     limit = replication_count(scenario.replications if replications is None else replications)
     seed = scenario.seed if seed is None else seed_value(seed)
     # One pool (or client) for every evaluation.
-    with backend(workers, scheduler, tasks=limit) as runner:
+    with backend(workers, scheduler, runs=[(scenario, limit)]) as runner:
 
         def simulate(
             values: Sequence[float], reps: int, first: int = 0

@@ -208,7 +208,8 @@ def sweep(
         overrides: ``dotted.path=VALUE`` settings applied to every variant first.
         replications: replications per variant (default: the scenario's).
         seed: base seed (default: the scenario's).
-        workers: local processes (default: one per core).
+        workers: local processes (default: one per core, fewer if the memory limit
+            needs; see :func:`sim.runner.workers_for`).
         scheduler: a Dask scheduler address, a ``distributed.Client`` (left open) or a
             cluster such as ``LocalCluster`` (a client to it is opened and closed).
         progress: show a progress bar.
@@ -256,7 +257,8 @@ def run_sweep(
         variants: the variants, made with the same ``replications`` and ``seed``.
         replications: replications per variant (default: each variant's own).
         seed: base seed (default: each variant's own).
-        workers: local processes (default: one per core).
+        workers: local processes (default: one per core, fewer if the memory limit
+            needs; see :func:`sim.runner.workers_for`).
         scheduler: a Dask scheduler, as for :func:`sweep`.
         progress: show a progress bar.
     """
@@ -390,7 +392,8 @@ def compare(
         overrides: ``dotted.path=VALUE`` settings applied to B (one text, or a list).
         replications: paired replications (default: A's).
         seed: base seed of both (default: A's).
-        workers: local processes (default: one per core).
+        workers: local processes (default: one per core, fewer if the memory limit
+            needs; see :func:`sim.runner.workers_for`).
         scheduler: a Dask scheduler address, a ``distributed.Client`` (left open) or a
             cluster such as ``LocalCluster`` (a client to it is opened and closed).
         progress: show a progress bar.

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import sim.workload
 from sim.cluster import ClusterError, check_versions, close, connect, run_on_dask
 from sim.engine import ReplicationResult, simulate
+from sim.options import named
 from sim.pool import WorkerPool
 from sim.progress import Progress
 from sim.results import Results
@@ -23,21 +26,23 @@ from sim.scenario import MAX_REPLICATIONS, Scenario
 from sim.streams import stream_index
 from sim.streams import whole_number as _whole
 from sim.units import count
-from sim.workload import check_workers, expected_arrivals
+from sim.workload import check_workers, estimate, expected_arrivals, gib
 
 __all__ = [
     "Backend",
     "ClusterError",
     "Task",
+    "WorkersWarning",
     "as_scenario",
     "backend",
     "default_workers",
+    "local_workers",
     "map_replications",
     "positive_whole",
     "replication_count",
     "run",
     "seed_value",
-    "worker_count",
+    "workers_for",
 ]
 
 
@@ -85,14 +90,78 @@ def positive_whole(value: object, what: str) -> int:
     return number
 
 
-def worker_count(workers: int | None) -> int:
-    """Local processes to use: one per core for ``None``, else ``workers`` itself, checked.
+class WorkersWarning(UserWarning):
+    """Fewer local workers than cores by default: more would pass the memory limit."""
+
+
+def local_workers(
+    workers: int | None,
+    runs: Sequence[tuple[Scenario, int]],
+    *,
+    keep: bool = False,
+    write: bool = False,
+) -> int:
+    """Local processes for ``runs``: ``workers`` itself, checked, or the default's count.
+
+    The default is :func:`workers_for`'s; a :class:`WorkersWarning` says when memory held
+    it below the cores.
 
     Raises:
-        TypeError: not a whole number (a numpy integer is one).
-        ValueError: less than 1.
+        TypeError: ``workers`` is not a whole number (a numpy integer is one).
+        ValueError: ``workers`` is less than 1.
     """
-    return default_workers() if workers is None else positive_whole(workers, "workers")
+    chosen, note = workers_for(workers, runs, keep=keep, write=write)
+    if note is not None:
+        warnings.warn(note, WorkersWarning, stacklevel=2)
+    return chosen
+
+
+def workers_for(
+    workers: int | None,
+    runs: Sequence[tuple[Scenario, int]],
+    *,
+    keep: bool = False,
+    write: bool = False,
+) -> tuple[int, str | None]:
+    """The local processes for ``runs``, and a note when memory held the default's count.
+
+    The default is one per usable core (:func:`default_workers`) and per replication, but
+    no more than keep the run within the memory limit (``sim.workload.LIMITS``, read
+    when called; :meth:`sim.workload.Workload.workers_within`), at least 1: a large run is
+    not refused for the cores of the machine it runs on. The results do not depend on the
+    count. An explicit count stays as given (the command line refuses it past the limit).
+    Every command and the Python API choose by this rule.
+
+    Args:
+        workers: the count asked for, or ``None`` for the default.
+        runs: each scenario (variant) with the replications it runs.
+        keep: every replication's records are kept (``sim.run``), as for :func:`estimate`.
+        write: the per-contact table is written (``sim run --out``).
+
+    Returns:
+        The count, and the note saying why it is below the cores (None when it is not).
+
+    Raises:
+        TypeError: ``workers`` is not a whole number (a numpy integer is one).
+        ValueError: ``workers`` is less than 1.
+    """
+    if workers is not None:
+        return positive_whole(workers, "workers"), None
+    cores = default_workers()
+    if not runs:  # nothing known of the work
+        return cores, None
+    work = estimate(runs, keep=keep, write=write)
+    fit = work.workers_within(cores)
+    if fit >= min(cores, work.replications):
+        return fit, None
+    limit = gib(sim.workload.LIMITS.memory_bytes)
+    note = (
+        f"running {count(fit, 'local worker')}, not one per core ({cores}): each running "
+        f"replication needs about {gib(work.running_bytes)} and more would pass the "
+        f"{limit} memory limit; {named('workers')} sets the count (the results do not "
+        "depend on it)"
+    )
+    return fit, note
 
 
 def replication_count(n: int) -> int:
@@ -199,7 +268,11 @@ class Backend:
 
 @contextmanager
 def backend(
-    workers: int | None = None, scheduler: Any = None, *, tasks: int | None = None
+    workers: int | None = None,
+    scheduler: Any = None,
+    *,
+    runs: Sequence[tuple[Scenario, int]] = (),
+    keep: bool = False,
 ) -> Iterator[Backend]:
     """Open the backend for ``workers`` / ``scheduler``, closing what it opened on exit.
 
@@ -207,11 +280,15 @@ def backend(
     exception (Ctrl-C included), and they die with this process.
 
     Args:
-        workers: local processes; ``None`` means one per core, 1 runs in this process.
+        workers: local processes; ``None`` means one per core, as many as fit the
+            memory limit (:func:`workers_for`); 1 runs in this process.
         scheduler: a Dask scheduler address (``tcp://host:8786``), a
             ``distributed.Client`` or a Dask cluster (``LocalCluster``); when given,
             ``workers`` is ignored.
-        tasks: how many tasks will run at most (no more processes are started).
+        runs: each scenario with the replications that will run at most: no more
+            processes start than there are replications, and the default's count fits
+            their memory.
+        keep: whether every replication's records are kept (returned whole, not reduced).
 
     Raises:
         ClusterError: ``scheduler`` given but unusable (see :mod:`sim.cluster`), its
@@ -228,8 +305,9 @@ def backend(
             if owned:
                 close(client)
         return
-    workers = worker_count(workers)
-    workers = max(1, min(workers, tasks if tasks is not None else workers))
+    workers = local_workers(workers, runs, keep=keep)
+    if runs:  # no more processes than replications
+        workers = max(1, min(workers, sum(n for _, n in runs)))
     if workers == 1:
         yield Backend()
         return
@@ -257,7 +335,8 @@ def map_replications(
     Args:
         tasks: the replications to run; they may belong to different scenarios.
         reduce: a picklable ``f(scenario, result)`` applied where the replication ran.
-        workers: local processes; ``None`` means one per core, 1 runs in this process.
+        workers: local processes; ``None`` means one per core, as many as fit the
+            memory limit (:func:`workers_for`); 1 runs in this process.
         scheduler: a Dask scheduler address or client; when given, ``workers`` is ignored.
         progress: show progress on stderr.
         label: the stage's name in the progress display.
@@ -265,8 +344,16 @@ def map_replications(
     Raises:
         ClusterError: ``scheduler`` given but unusable, or lost during the run.
     """
-    with backend(workers, scheduler, tasks=len(tasks)) as runner:
+    with backend(workers, scheduler, runs=_runs(tasks), keep=reduce is None) as runner:
         return runner.map(tasks, reduce, progress, label)
+
+
+def _runs(tasks: Sequence[Task]) -> list[tuple[Scenario, int]]:
+    """Each distinct scenario of ``tasks`` with its number of tasks, in first-seen order."""
+    counts: dict[int, list[Any]] = {}
+    for task in tasks:
+        counts.setdefault(id(task.scenario), [task.scenario, 0])[1] += 1
+    return [(scenario, n) for scenario, n in counts.values()]
 
 
 def seed_value(seed: int) -> int:
@@ -325,8 +412,9 @@ def run(
             file or data before validation; not to a loaded Scenario (a TypeError).
         replications: number of replications (default: the scenario's).
         seed: base seed (default: the scenario's).
-        workers: local processes; ``None`` (default) means one per core, 1 runs in
-            this process. The numbers do not depend on it.
+        workers: local processes; ``None`` (default) means one per core, as many as
+            fit the memory limit (:func:`workers_for`, a :class:`WorkersWarning` says
+            when that is fewer); 1 runs in this process. The numbers do not depend on it.
         variant: label carried by every result row.
         progress: show a progress bar.
         scheduler: a Dask distributed scheduler address (or ``Client``, or cluster) to

@@ -22,7 +22,7 @@ import contextlib
 import math
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -47,6 +47,7 @@ __all__ = [
     "estimate",
     "expected_arrivals",
     "expected_visits",
+    "gib",
     "integral",
 ]
 
@@ -243,9 +244,9 @@ def check_workers(workers: int) -> None:
             (
                 "",
                 f"{workers:,} worker processes would hold about "
-                f"{_gib(workers * BYTES_PER_WORKER)} of memory before any work "
-                f"({_gib(BYTES_PER_WORKER)} each, measured), more than this machine has "
-                f"({_gib(total)}); use fewer (one per core is the default)",
+                f"{gib(workers * BYTES_PER_WORKER)} of memory before any work "
+                f"({gib(BYTES_PER_WORKER)} each, measured), more than this machine has "
+                f"({gib(total)}); use fewer (one per core is the default)",
             )
         ],
     )
@@ -258,7 +259,12 @@ def integral(edges: np.ndarray, rates: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class Workload:
-    """What a command will simulate, in total."""
+    """What a command will simulate, in total.
+
+    ``memory_bytes`` is ``running_bytes`` (one replication running) times the workers
+    that run at once, plus ``kept_bytes`` (what the parent holds whatever the workers:
+    kept records, the rows being written).
+    """
 
     replications: int
     contacts: float
@@ -266,6 +272,32 @@ class Workload:
     memory_bytes: float
     per_replication: float = 0.0
     repeats: int = 1
+    running_bytes: float = 0.0
+    kept_bytes: float = 0.0
+
+    def workers_within(self, cores: int, limits: Limits | None = None) -> int:
+        """The most local workers, from 1 to ``cores`` and the replications, within memory.
+
+        Each worker runs one replication at a time (``running_bytes``); the count is the
+        largest whose estimate stays within ``limits.memory_bytes``, at least 1 (one that
+        passes the limit even alone is for :meth:`problems` to report).
+
+        Args:
+            cores: the most workers wanted (the usable cores).
+            limits: the limits to apply (default: :data:`LIMITS`, read when called).
+        """
+        limit = (limits or LIMITS).memory_bytes
+        most = max(1, min(cores, self.replications))
+        if self.running_bytes <= 0 or self.memory_at(most) <= limit:
+            return most  # running adds nothing, or every worker fits
+        fit = math.floor((limit - self.kept_bytes) / self.running_bytes)
+        if fit >= 1 and self.memory_at(fit) > limit:  # the division rounded up: the sum decides
+            fit -= 1
+        return max(1, min(most, fit))
+
+    def memory_at(self, workers: int) -> float:
+        """The memory estimate with ``workers`` running at once (as :func:`estimate` sums it)."""
+        return self.running_bytes * workers + self.kept_bytes
 
     def problems(self, limits: Limits | None = None) -> list[str]:
         """Each limit this workload passes, as a phrase with the estimate.
@@ -296,12 +328,13 @@ class Workload:
             )
         if self.memory_bytes > limits.memory_bytes:
             found.append(
-                f"about {_gib(self.memory_bytes)} of memory (limit {_gib(limits.memory_bytes)})"
+                f"about {gib(self.memory_bytes)} of memory (limit {gib(limits.memory_bytes)})"
             )
         return found
 
 
-def _gib(n: float) -> str:
+def gib(n: float) -> str:
+    """A size in bytes as ``1.5 GiB`` (from 1 GiB) or ``96 MiB``."""
     return f"{n / 1024**3:.1f} GiB" if n >= 1024**3 else f"{n / 1024**2:.0f} MiB"
 
 
@@ -342,11 +375,12 @@ def estimate(
         per_replication = expected_visits(scenario, arrivals)
         visits += per_replication * n
         most_visits = max(most_visits, per_replication)
-    # The runner starts at most one process per replication (sim.runner.backend).
-    running = max(1, min(workers, replications))
-    memory = most_visits * BYTES_RUNNING_PER_VISIT * running
-    if keep:
-        memory += visits * BYTES_KEPT_PER_VISIT
+    kept = visits * BYTES_KEPT_PER_VISIT if keep else 0.0
     if write:  # contacts.csv is written one replication at a time
-        memory += most_visits * BYTES_WRITTEN_PER_VISIT
-    return Workload(replications, contacts, shifts, memory, largest, repeats)
+        kept += most_visits * BYTES_WRITTEN_PER_VISIT
+    work = Workload(
+        replications, contacts, shifts, 0.0, largest, repeats,
+        running_bytes=most_visits * BYTES_RUNNING_PER_VISIT, kept_bytes=kept,
+    )  # fmt: skip
+    # The runner starts at most one process per replication (sim.runner.backend).
+    return replace(work, memory_bytes=work.memory_at(max(1, min(workers, replications))))

@@ -165,12 +165,13 @@ def test_default_is_every_core_this_process_may_use(monkeypatch):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: 64)
     assert default_workers() == 1
-    with backend(tasks=1000) as one:
+    scenario = sim.load(SMALL_MERCHANT)
+    with backend(runs=[(scenario, 1000)]) as one:
         assert one.pool is None
     monkeypatch.undo()
-    with backend(tasks=1000) as runner:
+    with backend(runs=[(scenario, 1000)]) as runner:
         assert runner.workers == default_workers() or runner.pool is None
-    with backend(workers=8, tasks=2) as runner:
+    with backend(workers=8, runs=[(scenario, 2)]) as runner:
         assert runner.workers == 2
     with backend(workers=1) as runner:
         assert runner.pool is None

@@ -366,7 +366,7 @@ def test_several_days_are_measured_on_the_busiest_day():
     friday = 50 * 3 * 7 / 9 / 3600  # per second: the weights have mean 1
     assert interval_rates(scenario, "q", 3600.0) == pytest.approx(np.full(24, friday))
     theory = mmc_service_level(60.0, friday, 1 / 300, 13)
-    with backend(1, None, tasks=5) as runner:
+    with backend(1) as runner:
         busiest = busiest_days(scenario, "q", 3600.0)
         simulate = Simulator(scenario, "q", 3600.0, 60.0, 5, 3, runner, False, busiest=busiest)
         figures = simulate(staircase(np.full(24, 13), 3600.0))
@@ -405,7 +405,7 @@ def test_an_answer_exactly_at_the_threshold_is_within_it_per_interval():
         **STATIONARY["queues"]["q"], "arrivals": {"rate": "1/s"}, "staff": 0,
         "bot": {"when": "unstaffed", "resolution": 1.0,
                 "response": {"dist": "constant", "value": "60s"}}}}}  # fmt: skip
-    with backend(1, None, tasks=2) as runner:
+    with backend(1) as runner:
         simulate = Simulator(sim.from_dict(data), "q", 3600.0, 60.0, 2, 3, runner, False)
         figures = simulate(())
     assert figures["service_level"].iloc[:2].tolist() == [1.0, 1.0]

@@ -282,6 +282,97 @@ def test_more_workers_than_the_memory_holds_are_refused_even_when_allowed(
     assert len(sim.run(SMALL, replications=2, workers=3).metrics()) > 0
 
 
+def test_the_default_count_is_as_many_workers_as_the_memory_limit_holds():
+    mib = 1024**2
+    limits = Limits(memory_bytes=2048 * mib)
+    work = Workload(10, 1e6, 10, 0.0, running_bytes=600 * mib)
+    assert work.workers_within(16, limits) == 3  # 1,800 MiB; four would be 2,400
+    assert work.workers_within(2, limits) == 2  # the cores first
+    assert Workload(2, 1e6, 10, 0.0, running_bytes=600 * mib).workers_within(16, limits) == 2
+    kept = Workload(10, 1e6, 10, 0.0, running_bytes=600 * mib, kept_bytes=500 * mib)
+    assert kept.workers_within(16, limits) == 2  # what the parent keeps counts once
+    exact = Workload(10, 1e6, 10, 0.0, running_bytes=512 * mib)
+    assert exact.workers_within(16, limits) == 4  # 2,048 MiB is within
+    past = Workload(10, 1e6, 10, 0.0, running_bytes=3000 * mib)
+    assert past.workers_within(16, limits) == 1  # one at least: refused, not zero
+    assert Workload(10, 1e6, 10, 0.0).workers_within(16, limits) == 10  # no arrivals
+
+
+class _Pools:
+    """A WorkerPool that records how many workers each run started."""
+
+    sizes: list[int]
+
+    def __init__(self) -> None:
+        self.sizes = []
+
+    def __call__(self, workers: int) -> sim.pool.WorkerPool:
+        self.sizes.append(workers)
+        return sim.pool.WorkerPool(workers)
+
+
+@pytest.fixture
+def four_cores_two_fit(monkeypatch):
+    """Four usable cores, and a memory limit that holds two running replications of 4.
+
+    The estimate itself is the one the commands use; only the limit is lowered to 2.5
+    running replications (with the records ``sim run`` keeps), so no large machine or
+    scenario is needed. Returns the recorder of the pools started.
+    """
+    scenario = sim.load(SMALL)
+    work = estimate([(scenario, 4)], keep=True, write=False)
+    limit = work.kept_bytes + 2.5 * work.running_bytes
+    monkeypatch.setattr(sim.workload, "LIMITS", Limits(memory_bytes=limit))
+    monkeypatch.setattr(sim.runner, "default_workers", lambda: 4)
+    pools = _Pools()
+    monkeypatch.setattr(sim.runner, "WorkerPool", pools)
+    return pools
+
+
+def test_a_default_run_takes_the_workers_that_fit_not_every_core(capsys, four_cores_two_fit):
+    # On a machine with many cores a large run was refused ("about 2.3 GiB of memory",
+    # one running replication counted per core) though it fitted on fewer workers.
+    assert main(["run", SMALL, "-n", "4", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert four_cores_two_fit.sizes == [2]
+    notes = [line for line in captured.err.splitlines() if "local worker" in line]
+    assert len(notes) == 1, captured.err
+    assert notes[0].startswith("warning: running 2 local workers, not one per core (4): ")
+    assert "--workers sets the count" in notes[0]
+    assert main(["run", SMALL, "-n", "4", "--json", "--workers", "1"]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(captured.out)  # same numbers
+
+
+def test_an_explicit_worker_count_past_the_memory_limit_is_still_refused(
+    capsys, four_cores_two_fit
+):
+    assert main(["run", SMALL, "-n", "4", "--workers", "4"]) == 2
+    err = capsys.readouterr().err
+    assert "of memory (limit" in err
+    assert "add --allow-large" in err
+    assert "Traceback" not in err
+    assert four_cores_two_fit.sizes == []
+    assert main(["run", SMALL, "-n", "4", "--workers", "3", "--allow-large", "--json"]) == 0
+    assert four_cores_two_fit.sizes == [3]
+    assert "local worker" not in capsys.readouterr().err  # the count asked for, no note
+
+
+def test_the_python_api_takes_the_same_default_and_says_so(four_cores_two_fit):
+    with pytest.warns(sim.runner.WorkersWarning, match=r"running 2 local workers.*workers sets"):
+        default = sim.run(SMALL, replications=4)
+    assert four_cores_two_fit.sizes == [2]
+    _same_runs(default, sim.run(SMALL, replications=4, workers=1))
+    assert sim.run(SMALL, replications=4, workers=4).seed == default.seed
+    assert four_cores_two_fit.sizes == [2, 4]  # workers= is taken as given
+
+
+def _same_runs(a: sim.Results, b: sim.Results) -> None:
+    assert [r.replication for r in a.runs] == [r.replication for r in b.runs]
+    for x, y in zip(a.runs, b.runs, strict=True):
+        for column in x.hops:
+            np.testing.assert_array_equal(x.hops[column], y.hops[column])
+
+
 def test_the_hard_limit_is_a_scenario_error_even_from_plain_data():
     data = {**PEAKED, "duration": "3650d", "drain": "1d"}
     data["queues"] = {"a": {**PEAKED["queues"]["a"], "arrivals": {"rate": "1000/s"}}}

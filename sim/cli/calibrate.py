@@ -130,7 +130,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     n = args.replications or scenario.replications
     # The start values, at most the budget of evaluations, the fitted values.
     repeats = 2 + args.max_evaluations
-    check_workload(args, args.scenario, [(scenario, n)], repeats=repeats)
+    workers = check_workload(args, args.scenario, [(scenario, n)], repeats=repeats)
     out = Path(args.out or f"{Path(args.scenario).stem}.calibrated.yaml")
     outputs = OutputPlan(protect=[args.scenario])
     outputs.file(out)
@@ -143,7 +143,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
             targets=args.targets,
             replications=args.replications,
             seed=args.seed,
-            workers=args.workers,
+            workers=workers,
             scheduler=args.scheduler,
             overrides=args.overrides,
             max_evaluations=args.max_evaluations,

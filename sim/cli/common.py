@@ -9,6 +9,7 @@ import shlex
 import shutil
 import sys
 import textwrap
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -115,7 +116,8 @@ def add_run_options(
         "--workers",
         type=positive_int,
         metavar="N",
-        help="local processes (default: all cores; same results)",
+        help="local processes (default: one per core, fewer if more would pass the memory "
+        "limit; same results)",
     )
     p.add_argument("--json", action="store_true", help=json_help)
     add_allow_large(p)
@@ -138,7 +140,8 @@ def check_workload(
     keep: bool = False,
     write: bool = False,
     repeats: int = 1,
-) -> None:
+    early: bool = False,
+) -> int | None:
     """Refuse, before it starts, work past the limits unless ``--allow-large`` was given.
 
     Args:
@@ -148,24 +151,33 @@ def check_workload(
         keep: every replication's records are kept (``run``, ``plot``).
         write: the per-contact table is written (``run --out``).
         repeats: how many times the runs are simulated (calibration, staffing).
+        early: a check of part of the runs (a sweep's first variants): it only refuses.
+
+    Returns:
+        The local processes to run on (:func:`sim.runner.workers_for`: ``--workers``, or
+        by default as many as fit the memory limit, said once on stderr), or None on a
+        Dask cluster.
 
     Raises:
         WorkloadError: a limit is passed (exit code 2), naming the estimate and the flag.
     """
-    from sim.runner import default_workers
+    from sim.runner import WorkersWarning, workers_for
     from sim.workload import WorkloadError, estimate
 
-    if args.allow_large:
-        return
     # On a Dask cluster no replication runs here (and --workers is not used): count the
     # running memory of one, what each of the cluster's workers needs.
-    on_cluster = getattr(args, "scheduler", None) is not None
-    workers = 1 if on_cluster else args.workers or default_workers()
-    work = estimate(runs, keep=keep, write=write, workers=workers, repeats=repeats)
-    found = work.problems()
-    if found:
-        reason = f"this would simulate {'; '.join(found)}; add --allow-large to run it anyway"
-        raise WorkloadError(source, [("", reason)])
+    workers, note = None, None
+    if getattr(args, "scheduler", None) is None:
+        workers, note = workers_for(args.workers, runs, keep=keep, write=write)
+    if not args.allow_large:
+        work = estimate(runs, keep=keep, write=write, workers=workers or 1, repeats=repeats)
+        found = work.problems()
+        if found:
+            reason = f"this would simulate {'; '.join(found)}; add --allow-large to run it anyway"
+            raise WorkloadError(source, [("", reason)])
+    if note is not None and not early:  # said once, for the run that goes ahead
+        warnings.warn(note, WorkersWarning, stacklevel=2)
+    return workers
 
 
 def check_queues(source: str, queues: Iterable[str], wanted: Iterable[str]) -> None:

@@ -90,7 +90,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     inputs = [args.a, args.b] if args.b else [args.a]
     n = args.replications or a.replications
     # With a report both runs are kept whole (it draws their waits).
-    check_workload(args, args.a, [(a, n), (b, n)], keep=bool(args.report))
+    workers = check_workload(args, args.a, [(a, n), (b, n)], keep=bool(args.report))
     plan = OutputPlan(protect=inputs)
     if args.out:
         plan.file(args.out)
@@ -102,7 +102,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     options = {
         "replications": replications,
         "seed": seed,
-        "workers": args.workers,
+        "workers": workers,
         "scheduler": args.scheduler,
         "progress": progress_wanted(args),
     }

@@ -178,7 +178,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--workers",
         type=positive_int,
         metavar="N",
-        help="local processes for the back-test (default: all cores; same results)",
+        help="local processes for the back-test (default: one per core, fewer if more would "
+        "pass the memory limit; same results)",
     )
     p.add_argument(
         "--json", action="store_true", help="print the fit and back-test as JSON on stdout"
@@ -223,7 +224,9 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
     )
     # The back-test keeps every replication; the log's size decides its workload.
-    check_workload(args, args.log, [(result.scenario, args.replications)], keep=True)
+    result.workers = check_workload(
+        args, args.log, [(result.scenario, args.replications)], keep=True
+    )
     result.backtest()  # before anything is written: a failure leaves no file behind
     writers = {out: lambda p: p.write_text(result.to_yaml(), encoding="utf-8")}
     if html:

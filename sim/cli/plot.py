@@ -171,12 +171,12 @@ def _scenario_figure(args: argparse.Namespace) -> Figure:
     scenario = load(args.scenario, args.overrides)
     check_queues(args.scenario, scenario.queues, args.queues)
     n = args.replications or scenario.replications
-    check_workload(args, args.scenario, [(scenario, n)], keep=True)
+    workers = check_workload(args, args.scenario, [(scenario, n)], keep=True)
     results = run(
         scenario,
         replications=args.replications,
         seed=args.seed,
-        workers=args.workers,
+        workers=workers,
         scheduler=args.scheduler,
         progress=progress_wanted(args),
     )

@@ -80,7 +80,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from sim.runner import run
 
     n = args.replications or scenario.replications
-    check_workload(args, args.scenario, [(scenario, n)], keep=True, write=bool(args.out))
+    workers = check_workload(args, args.scenario, [(scenario, n)], keep=True, write=bool(args.out))
     plan = OutputPlan(protect=[args.scenario])
     if args.out:
         names = [*RESULT_FILES, *(standard_plot_names(scenario) if args.plots else ())]
@@ -90,7 +90,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         scenario,
         replications=args.replications,
         seed=args.seed,
-        workers=args.workers,
+        workers=workers,
         scheduler=args.scheduler,
         progress=progress_wanted(args),
         # Rows of a changed run must not pass for the file's own when tables are joined.

@@ -125,7 +125,7 @@ def _cmd_staff(args: argparse.Namespace) -> int:
         return fail(f"{args.scenario}: --queue: {exc}")
     alone = scenario.model_copy(update={"queues": {queue: scenario.queues[queue]}})
     n = args.replications or scenario.replications
-    check_workload(args, args.scenario, [(alone, n)], repeats=max_calls(args.rounds))
+    workers = check_workload(args, args.scenario, [(alone, n)], repeats=max_calls(args.rounds))
     if args.out:
         outputs.file(args.out)
     try:
@@ -138,7 +138,7 @@ def _cmd_staff(args: argparse.Namespace) -> int:
             replications=args.replications,
             seed=args.seed,
             rounds=args.rounds,
-            workers=args.workers,
+            workers=workers,
             scheduler=args.scheduler,
             progress=progress_wanted(args),
         )

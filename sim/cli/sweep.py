@@ -103,10 +103,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         if len(runs) & (len(runs) - 1) == 0:
             # At 1, 2, 4... variants: the work only grows with more, so a huge grid is
             # refused after a few of its variants, not after validating all of them.
-            check_workload(args, args.scenario, runs)
+            check_workload(args, args.scenario, runs, early=True)
     queues = dict.fromkeys(q for v, _ in runs for q in v.queues)
     check_queues(args.scenario, queues, args.queue or ())
-    check_workload(args, args.scenario, runs)
+    workers = check_workload(args, args.scenario, runs)
     plan = OutputPlan(protect=[args.scenario])
     if args.out:
         plan.file(args.out)
@@ -115,7 +115,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     table = run_sweep(
         variants,
         **given,
-        workers=args.workers,
+        workers=workers,
         scheduler=args.scheduler,
         progress=progress_wanted(args),
     )

@@ -163,12 +163,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for source in (source for source, s in scenarios if not s.targets):
         print(f"note: {source} has no targets", file=sys.stderr)
     runs = [(s, args.replications or s.replications) for _, s in checked]
-    check_workload(args, " ".join(args.paths), runs)
+    workers = check_workload(args, " ".join(args.paths), runs)
     result = validate_all(
         checked,
         replications=args.replications,
         seed=args.seed,
-        workers=args.workers,
+        workers=workers,
         scheduler=args.scheduler,
         progress=progress_wanted(args),
         plan=Plan(args.min_replications, args.precision),

@@ -29,7 +29,7 @@ from sim.fit.staffing import IDLE_GAP, fit_staffing, read_roster
 from sim.fit.write import QueueFit, scenario_yaml
 from sim.loader import from_dict
 from sim.options import option
-from sim.runner import replication_count, seed_value, worker_count
+from sim.runner import positive_whole, replication_count, seed_value
 from sim.scenario import Scenario
 from sim.staffing.base import parse_interval
 from sim.yamlfile import parse_text
@@ -287,7 +287,7 @@ def fit(
         raise ValueError(f"max_broken is a share from 0 to 1 (0.05 is 5%), got {max_broken!r}")
     replications, seed = replication_count(replications), seed_value(seed)
     if workers is not None:
-        worker_count(workers)
+        positive_whole(workers, "workers")
     cleaned = (
         log
         if isinstance(log, Log)

@@ -192,7 +192,8 @@ def staff_plan(
         replications: replications per simulation (default: the scenario's).
         seed: base seed (default: the scenario's).
         rounds: simulation-correction rounds at most.
-        workers: local processes (default: one per core).
+        workers: local processes (default: one per core, fewer if the memory limit
+            needs; see :func:`sim.runner.workers_for`).
         scheduler: a Dask scheduler address, a ``distributed.Client`` (left open) or a
             cluster such as ``LocalCluster`` (a client to it is opened and closed).
         progress: show progress bars.
@@ -236,7 +237,9 @@ def staff_plan(
     seed = scenario.seed if seed is None else seed_value(seed)
     rates = interval_rates(scenario, queue, interval)
     formula = np.array([erlang_agents(r, spec, target) for r in rates], dtype=int)
-    with backend(workers, scheduler, tasks=replications) as runner:
+    # The queue alone is what every simulation of the plan runs.
+    alone = scenario.model_copy(update={"queues": {queue: spec}})
+    with backend(workers, scheduler, runs=[(alone, replications)]) as runner:
         simulator = Simulator(
             scenario, queue, interval, threshold, replications, seed, runner, progress, rounds,
             busiest=busiest_days(scenario, queue, interval),

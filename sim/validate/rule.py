@@ -170,7 +170,8 @@ def validate_all(
         scenarios: ``(source, scenario)`` pairs; source is shown in the rows (a path).
         replications: per scenario, a fixed count (default: sequential stopping).
         seed: base seed (default: each file's own).
-        workers: local processes (``None``: one per core).
+        workers: local processes (``None``: one per core, fewer if the memory limit
+            needs; see :func:`sim.runner.workers_for`).
         scheduler: a Dask scheduler address, as for :func:`sim.run`.
         progress: show a progress bar.
         plan: the sequential stopping rule (default :class:`Plan()`).
@@ -181,7 +182,8 @@ def validate_all(
     limits = [fixed or replication_count(s.replications) for _, s in scenarios]
     wanted = [fixed or plan.start(limit) for limit in limits]
     done: list[list[tuple[list[Parts], dict[str, QueueLoad]]]] = [[] for _ in scenarios]
-    with backend(workers, scheduler, tasks=sum(limits)) as runner:
+    runs = [(scenario, n) for (_, scenario), n in zip(scenarios, limits, strict=True)]
+    with backend(workers, scheduler, runs=runs) as runner:
         for round_ in itertools.count(1):
             tasks, owners = [], []
             for k, (_, scenario) in enumerate(scenarios):
