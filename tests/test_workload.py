@@ -10,12 +10,15 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import socket
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 import sim
 from sim import progress as progress_module
@@ -364,6 +367,50 @@ def test_the_python_api_takes_the_same_default_and_says_so(four_cores_two_fit):
     _same_runs(default, sim.run(SMALL, replications=4, workers=1))
     assert sim.run(SMALL, replications=4, workers=4).seed == default.seed
     assert four_cores_two_fit.sizes == [2, 4]  # workers= is taken as given
+
+
+WIRED = [
+    ["run"],
+    ["plot", "--out", "{tmp}/waits.png"],
+    ["compare", "--set", "queues.order_chat.staff=2"],
+    ["sweep", "--vary", "queues.email.staff=1,2"],
+    ["validate"],
+    ["staff", "--queue", "order_chat", "--target", "80% in 1h", "--rounds", "1"],
+    ["calibrate", "--free", "queues.order_chat.resolution=0.5:0.95", "--max-evaluations", "1",
+     "--out", "{tmp}/calibrated.yaml"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", WIRED, ids=lambda c: c[0])
+def test_every_command_takes_the_default_that_fits_and_says_it_once(
+    command, capsys, monkeypatch, tmp_path
+):
+    # The rule is one function (sim.runner.workers_for); a command that handed the
+    # Python API no count would choose again there (for other work) and say it twice.
+    data = yaml.safe_load(Path(SMALL).read_text(encoding="utf-8"))
+    data["replications"] = 4
+    data["targets"] = [{"queue": "order_chat", "metric": "resolution_rate", "value": 0.85,
+                        "tolerance": 0.1}]  # fmt: skip
+    path = tmp_path / "shop.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    running = estimate([(sim.load(path), 1)]).running_bytes
+    monkeypatch.setattr(sim.workload, "LIMITS", Limits(memory_bytes=2.5 * running))
+    monkeypatch.setattr(sim.runner, "default_workers", lambda: 4)
+    pools = _Pools()
+    monkeypatch.setattr(sim.runner, "WorkerPool", pools)
+    name, *options = (part.format(tmp=tmp_path) for part in command)
+    assert main([name, str(path), *options]) in (0, 1)  # 1: a target missed
+    err = capsys.readouterr().err
+    notes = [line for line in err.splitlines() if "local worker" in line]
+    assert len(notes) == 1, err
+    said = re.match(r"warning: running (\d+) local workers?, not one per core \(4\)", notes[0])
+    assert said is not None, notes[0]
+    fit = int(said.group(1))
+    assert fit < 4
+    # Each pool (one per command, or per run of compare --report) has that many; one
+    # worker runs in this process, with no pool.
+    assert pools.sizes == [fit] * len(pools.sizes), pools.sizes
+    assert pools.sizes or fit == 1
 
 
 def _same_runs(a: sim.Results, b: sim.Results) -> None:
