@@ -72,7 +72,8 @@ def resolve_includes(
     """``data`` with its included files joined in (see :mod:`sim.compose`).
 
     Included paths are relative to the file ``source`` (to the working folder when
-    ``source`` is not a file). Each included file must be a valid scenario on its own;
+    ``source`` is not a file), the file itself: for a symbolic link, its target's
+    folder (:func:`_real`). Each included file must be a valid scenario on its own;
     its problems are reported against it. A file included several times (under two
     prefixes, or by two included files) is read and checked once: a block of a thousand
     includes of one file, or a diamond of includes ten levels deep, costs one reading.
@@ -85,7 +86,7 @@ def resolve_includes(
         return dict(data)
     here = Path(source)
     is_file = _is_file(here)
-    folder = here.parent if is_file else Path.cwd()
+    folder = _real(here).parent if is_file else Path.cwd()
     stack = _stack or ((here.resolve(),) if is_file else ())
     # file -> its data, resolved and checked, and its size in values
     done = {} if _done is None else _done
@@ -148,14 +149,17 @@ def _is_file(path: Path) -> bool:
 
 
 def _included(path: Path, field: str, source: str) -> tuple[Path, Path]:
-    """An included file's path and its resolved path (what cycles and readings key on).
+    """An included file (:func:`_real`: a link's target) and its resolved path.
+
+    The first is what messages name and its own includes are relative to; cycles and
+    readings key on the second.
 
     Raises:
         ScenarioError: no such file, a folder, or a path the system refuses.
     """
     try:
         if path.is_file():
-            return path, path.resolve()
+            return _real(path), path.resolve()
         missing = (
             "a folder, not a scenario file"
             if path.is_dir()
@@ -167,6 +171,28 @@ def _included(path: Path, field: str, source: str) -> tuple[Path, Path]:
         missing = f"cannot use this path ({getattr(exc, 'strerror', None) or exc})"
     shown = str(path) if str(path).isprintable() else repr(str(path))  # one line, no NUL
     raise ScenarioError(source, [(field, f"{missing}: {shown}")])
+
+
+def _real(path: Path) -> Path:
+    """The file ``path`` names: itself, or where a symbolic link to a file leads.
+
+    A file's includes are part of it: read through a link from another folder, it reads
+    the same files as in its own. Readings and cycles are keyed on the resolved file, so
+    its folder must be the resolved one too (keyed one way and resolved the other, a file
+    reached through links in two folders was read once, relative to whichever came
+    first); Node's module loader does the same by default (the real path is both a
+    module's identity and the root of its own imports). The target is shown relative to
+    the working folder when it is inside it, as a path typed there would be. Only the
+    last part matters: the system already follows a folder's link (``..`` included) to
+    the real folder.
+    """
+    if not path.is_symlink():
+        return path
+    target = path.resolve()
+    try:
+        return target.relative_to(Path.cwd())
+    except ValueError:  # outside the working folder
+        return target
 
 
 def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:

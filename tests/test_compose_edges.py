@@ -429,3 +429,68 @@ def test_an_included_broken_or_looping_link_is_called_one(tmp_path):
         path = _write(tmp_path, "top.yaml", {**TOP, "include": {"c": name}})
         reason = f"a symbolic link to no file (broken, or a loop): {tmp_path / name}"
         assert _problems(path) == [("include.c", reason)]
+
+
+# -- symbolic links: an included file's includes are its own folder's ----------------------
+
+
+def _linked(tmp_path: Path) -> Path:
+    """a/platform.yaml includes b/link.yaml and d/link.yaml, both links to c/real.yaml.
+
+    c/real.yaml includes sub.yaml: c/sub.yaml is the channel; b/ and d/ hold a sub.yaml
+    of another queue, which a link's own folder would give.
+    """
+    for name in "abcd":
+        (tmp_path / name).mkdir()
+    _write(tmp_path / "c", "real.yaml", {**TOP, "name": "real", "include": {"s": "sub.yaml"}})
+    _write(tmp_path / "c", "sub.yaml", CHANNEL)
+    queue = {"arrivals": {"rate": "1/h"}, "staff": 1, "service": {"dist": "constant", "value": 60}}
+    other = {**CHANNEL, "queues": {"other": queue}, "targets": []}
+    for name in "bd":
+        _write(tmp_path / name, "sub.yaml", other)
+    (tmp_path / "b" / "link.yaml").symlink_to(Path("..") / "c" / "real.yaml")
+    (tmp_path / "d" / "link.yaml").symlink_to(tmp_path / "c" / "real.yaml")  # absolute
+    top = {**TOP, "include": {"x": "../b/link.yaml", "y": "../d/link.yaml"}}
+    return _write(tmp_path / "a", "platform.yaml", top)
+
+
+def test_a_linked_file_includes_from_its_targets_folder(tmp_path):
+    # b/sub.yaml was read for both links (the first link's folder; the second reused
+    # the reading of the same resolved file): the queue of another file.
+    scenario = sim.load(_linked(tmp_path))
+    assert list(scenario.queues) == ["x.s.chat", "x.s.email", "y.s.chat", "y.s.email"]
+
+
+def test_a_linked_scenario_file_includes_from_its_targets_folder(tmp_path):
+    _linked(tmp_path)
+    (tmp_path / "e").mkdir()
+    (tmp_path / "e" / "top.yaml").symlink_to(tmp_path / "c" / "real.yaml")
+    assert list(sim.load(tmp_path / "e" / "top.yaml").queues) == ["s.chat", "s.email"]
+
+
+def test_messages_name_the_linked_file_itself(tmp_path):
+    top = _linked(tmp_path)
+    real = (tmp_path / "c" / "real.yaml").resolve()
+    # A problem inside the linked file: named as the file it is, not the link.
+    _write(tmp_path / "c", "real.yaml", {**TOP, "include": {"s": "sub.yaml"}, "warmup": "soon"})
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load(top)
+    assert info.value.source == str(real)
+    assert [field for field, _ in info.value.problems] == ["warmup"]
+    # A file it includes that is missing: looked for, and named, beside it.
+    _write(tmp_path / "c", "real.yaml", {**TOP, "include": {"s": "nope.yaml"}})
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load(top)
+    assert info.value.source == str(real)
+    assert info.value.problems == [("include.s", f"no such file: {real.parent / 'nope.yaml'}")]
+
+
+def test_a_link_and_its_target_are_one_file_in_a_cycle(tmp_path):
+    top = _linked(tmp_path)
+    _write(tmp_path / "c", "real.yaml", {**TOP, "include": {"back": "../b/link.yaml"}})
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load(top)
+    assert info.value.source == str((tmp_path / "c" / "real.yaml").resolve())
+    assert info.value.problems == [
+        ("include.back", "include cycle: platform.yaml -> real.yaml -> real.yaml")
+    ]
