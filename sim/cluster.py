@@ -9,13 +9,15 @@ first 8 bytes): a silent endpoint, or one that speaks another protocol (an SSH s
 whose banner Dask would read as a length of exabytes), is refused before Dask reads from
 it. The client is then created with its own timeout and an overall deadline. Before any
 work is sent, each worker's versions of what can change a replication's numbers are
-compared with this machine's (:func:`check_versions`). Every failure is a
-:class:`ClusterError` (exit code 2).
+compared with this machine's (:func:`check_versions`), and again with each result, for
+the worker that made it: one that joined later is not asked (:func:`run_on_dask`). Every
+failure is a :class:`ClusterError` (exit code 2).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import re
 import socket
@@ -253,16 +255,72 @@ def version_mismatch(report: dict[str, Any]) -> str | None:
     mine = _number_versions(report.get("client") or {})
     for address, info in sorted((report.get("workers") or {}).items()):
         theirs = _number_versions(info if isinstance(info, dict) else {})
-        for name, version in mine.items():
-            other = theirs.get(name)
-            if version is not None and other != version:
-                there = f"{name} {other}" if other else f"no {name}"
-                return (
-                    f"the Dask worker at {address} runs {there}, this machine {name} "
-                    f"{version}: another {name} can give other numbers; install {name} "
-                    f"{version} where the workers run, or run on this machine"
-                )
+        problem = _difference(address, mine, theirs)
+        if problem is not None:
+            return problem
     return None
+
+
+def _difference(
+    address: str, mine: dict[str, str | None], theirs: dict[str, str | None], note: str = ""
+) -> str | None:
+    """The first version of ``mine`` the worker at ``address`` runs otherwise, in words.
+
+    A version this machine does not know (None: no installed metadata) is not compared.
+    """
+    for name, version in mine.items():
+        other = theirs.get(name)
+        if version is not None and other != version:
+            there = f"{name} {other}" if other else f"no {name}"
+            return (
+                f"the Dask worker at {address} runs {there}, this machine {name} "
+                f"{version}: another {name} can give other numbers{note}; install {name} "
+                f"{version} where the workers run, or run on this machine"
+            )
+    return None
+
+
+def _versions_here() -> dict[str, str | None]:
+    """This process's versions of what can change a number (:func:`_number_versions`)."""
+    from distributed.versions import get_versions  # noqa: PLC0415 - optional extra
+
+    return _number_versions(get_versions(packages=list(NUMBER_PACKAGES)))
+
+
+@functools.cache
+def _worker_versions() -> dict[str, str | None]:
+    """:func:`_versions_here` on a worker, read once per process (they cannot change)."""
+    return _versions_here()
+
+
+def _signed(job: Callable[..., Any], *args: Any) -> tuple[str, dict[str, str | None], Any]:
+    """``job(*args)`` run on a Dask worker, with the worker's address and versions.
+
+    :func:`check_versions` asks the workers there when the run starts; a worker that
+    joins later (or comes back in another environment) is known only by what it runs,
+    so every result says which versions made it (:func:`_check_signed`).
+    """
+    from distributed import get_worker  # noqa: PLC0415 - optional extra
+
+    return get_worker().address, _worker_versions(), job(*args)
+
+
+def _check_signed(signed: Sequence[tuple[str, dict[str, str | None], Any]]) -> list[Any]:
+    """The values of :func:`_signed` results, once every worker's versions match these.
+
+    Raises:
+        ClusterError: a worker that ran a task runs another version of what makes the
+            numbers; all the results are refused (the first difference is named).
+    """
+    mine = _versions_here()
+    seen: set[str] = set()
+    for address, theirs, _ in signed:
+        if address not in seen:
+            seen.add(address)
+            problem = _difference(address, mine, theirs, " (it was not there when the run began)")
+            if problem is not None:
+                raise ClusterError(f"results refused: {problem}")
+    return [value for _, _, value in signed]
 
 
 def _number_versions(info: dict[str, Any]) -> dict[str, str | None]:
@@ -366,10 +424,13 @@ def run_on_dask(
 
     The first element of each task (a scenario) is shipped to the cluster once per
     distinct object, as a task of its own, so that a worker lost on the way costs a
-    retry, not the run. On an interrupt the cluster's futures are cancelled.
+    retry, not the run. On an interrupt the cluster's futures are cancelled. Each result
+    comes back with the versions of the worker that made it, compared with this
+    machine's as :func:`check_versions` does.
 
     Raises:
-        ClusterError: the scheduler or a worker was lost on the way.
+        ClusterError: the scheduler or a worker was lost on the way, or a worker that
+            ran a task runs another version of what makes the numbers.
     """
     futures: list[Any] = []
     try:
@@ -387,9 +448,12 @@ def run_on_dask(
         _wait_for(client, list(shipped.values()))
         columns = list(zip(*tasks, strict=True))
         first = [shipped[id(x)] for x in columns[0]]
-        futures = client.map(job, first, *columns[1:], pure=False)
+        signed = functools.partial(_signed, job)
+        # Named after the job (``_job-...``), as the dashboard and logs showed them.
+        name = getattr(job, "__name__", "job")
+        futures = client.map(signed, first, *columns[1:], key=name, pure=False)
         _wait_all(client, futures, on_done)
-        return client.gather(futures)
+        return _check_signed(client.gather(futures))
     except BaseException as exc:
         if futures:
             with contextlib.suppress(Exception):

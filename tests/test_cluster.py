@@ -503,6 +503,68 @@ def test_workers_with_another_numpy_are_refused_before_any_work(
         sim.run(sim.from_dict(TINY), scheduler=tcp_cluster)
 
 
+def _numpy_of(late: str | None):
+    """What a worker reports of its versions with each result: numpy 1.26.4 at ``late``.
+
+    ``late`` None: at every worker. The workers run in this process; this machine's own
+    versions (and the workers' answer to the check at the start) are not patched.
+    """
+    real = sim.cluster._versions_here
+
+    def report() -> dict[str, str | None]:
+        if late is None or distributed.get_worker().address == late:
+            return {**real(), "numpy": "1.26.4"}
+        return real()
+
+    return report
+
+
+def test_results_of_a_worker_that_joined_after_the_check_are_refused(monkeypatch):
+    # The check at the start asked the workers then there; one that joined later ran
+    # replications with whatever it had installed, and its numbers were taken.
+    scenario = sim.from_dict({**TINY, "replications": 4})
+    tasks = [Task(scenario, r, 4) for r in range(4)]
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        backend(scheduler=cluster) as runner,  # the check passes: one worker, the same
+    ):
+        first = _worker_address(cluster)
+        expected = [_arrivals(scenario, sim.simulate(*task)) for task in tasks]
+        cluster.scale(2)
+        runner.client.wait_for_workers(2, timeout=HANG_GUARD)
+        (late,) = set(runner.client.scheduler_info()["workers"]) - {first}
+        monkeypatch.setattr(sim.cluster, "_worker_versions", _numpy_of(late))
+        runner.client.retire_workers([first])  # the work now runs on the late one
+        with pytest.raises(ClusterError) as caught:
+            runner.map(tasks, _arrivals)
+        monkeypatch.undo()  # the late worker as it really is: its results are taken
+        assert runner.map(tasks, _arrivals) == expected
+    here = distributed.versions.get_versions(["numpy"])["packages"]["numpy"]
+    assert str(caught.value) == (
+        f"results refused: the Dask worker at {late} runs numpy 1.26.4, this machine numpy "
+        f"{here}: another numpy can give other numbers (it was not there when the run "
+        f"began); install numpy {here} where the workers run, or run on this machine"
+    )
+
+
+def test_a_refused_result_is_one_line_exit_2_and_nothing_written(
+    capsys, monkeypatch, tiny, tmp_path, tcp_cluster
+):
+    # Exit 2, as at the check: the cluster as set up cannot give this run's numbers, and
+    # the user's fix is where the workers run (a target missed is 1; nothing is kept).
+    monkeypatch.setattr(sim.cluster, "_worker_versions", _numpy_of(None))
+    out = tmp_path / "out"
+    argv = ["run", str(tiny), "--scheduler", tcp_cluster.scheduler_address, "--out", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: results refused: the Dask worker at ")
+    assert "runs numpy 1.26.4" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("address", ["nonsense", "udp://127.0.0.1:8786", "tcp://127.0.0.1:0"])
 def test_a_bad_address_names_the_keyword_in_python_and_the_flag_on_the_command_line(
     address, capsys
