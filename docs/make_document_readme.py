@@ -225,7 +225,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Write the README (after a full run with ``--simulate``); exit 1 if a target misses."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--simulate", action="store_true", help="run every file first")
-    parser.add_argument("--workers", type=int, help="local processes (default: all cores)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="local processes (default: one per core, fewer if more would pass the memory limit)",
+    )
     args = parser.parse_args(argv)
     files = load_files()
     texts: dict[Path, str] = {}
