@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         PlotError,
         ScenarioError,
         StaffingError,
+        WorkersWarning,
         WorkloadError,
     )
     from sim.experiments import compare, sweep
@@ -63,6 +64,7 @@ _HOMES = {
     "PlotError": "sim.errors",
     "ScenarioError": "sim.errors",
     "StaffingError": "sim.errors",
+    "WorkersWarning": "sim.errors",
     "WorkloadError": "sim.errors",
     "OutputError": "sim.outputs",
     "WorkerLostError": "sim.pool",
@@ -99,6 +101,7 @@ __all__ = [
     "StaffingPlan",
     "Uniform",
     "WorkerLostError",
+    "WorkersWarning",
     "WorkloadError",
     "__version__",
     "compare",

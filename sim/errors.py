@@ -17,6 +17,7 @@ __all__ = [
     "PlotError",
     "ScenarioError",
     "StaffingError",
+    "WorkersWarning",
     "WorkloadError",
 ]
 
@@ -76,6 +77,13 @@ class DatedWarning(UserWarning):
     """A dated peak, dated shifts or the calendar's holidays fall outside the run's period.
 
     See :mod:`sim.dated`.
+    """
+
+
+class WorkersWarning(UserWarning):
+    """Fewer local workers than cores by default: more would pass the memory limit.
+
+    See :func:`sim.runner.workers_for`.
     """
 
 

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import sim.workload
 from sim.cluster import ClusterError, check_versions, close, connect, run_on_dask
 from sim.engine import ReplicationResult, simulate
+from sim.errors import WorkersWarning
 from sim.options import named
 from sim.pool import WorkerPool
 from sim.progress import Progress
@@ -88,10 +89,6 @@ def positive_whole(value: object, what: str) -> int:
     if number < 1:
         raise ValueError(f"{what} must be at least 1, got {number}")
     return number
-
-
-class WorkersWarning(UserWarning):
-    """Fewer local workers than cores by default: more would pass the memory limit."""
 
 
 def local_workers(

@@ -305,6 +305,7 @@ PUBLIC_ERRORS = {
     "WorkloadError": "sim.workload",
     "DatedWarning": "sim.dated",
     "CJKFontWarning": "sim.plots.fonts",
+    "WorkersWarning": "sim.runner",
 }
 
 
