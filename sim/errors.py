@@ -7,6 +7,7 @@ costs no import of pandas, pydantic or matplotlib.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
@@ -28,30 +29,48 @@ MAX_SHOWN = 20
 class ScenarioError(ValueError):
     """A scenario (or an override of it) is invalid.
 
+    Shown one line per problem, ``FILE:LINE: PATH: reason`` when the problem's path has
+    a line in the file (the form editors and terminals jump to), else
+    ``SOURCE: PATH: reason``.
+
     Attributes:
         source: the file (or ``<dict>``, ``--set``) the problem is in.
         problems: ``(field path, reason)`` pairs, the path dotted (``queues.a.staff``).
+        lines: the line in ``source`` (1-based) of each problem's path that has one:
+            the field, or the mapping a missing field belongs in (see :mod:`sim.lines`).
     """
 
-    def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        source: str,
+        problems: list[tuple[str, str]],
+        lines: Mapping[str, int] | None = None,
+    ) -> None:
         self.source = source
         self.problems = problems
+        self.lines = dict(lines or {})
         super().__init__(str(self))
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickled from a worker process back to the caller: the default rebuilds it from
         # the message alone, which fits no __init__ here and breaks the process pool.
-        return _rebuilt, (type(self), self.source, self.problems)
+        return _rebuilt, (type(self), self.source, self.problems, self.lines)
 
     def __str__(self) -> str:
-        lines = [
-            f"{self.source}: {path}: {reason}" if path else f"{self.source}: {reason}"
-            for path, reason in self.problems[:MAX_SHOWN]
-        ]
+        shown = []
+        for path, reason in self.problems[:MAX_SHOWN]:
+            line = self.lines.get(path) if path else None
+            where = self.source if line is None else f"{self.source}:{line}"
+            shown.append(f"{where}: {path}: {reason}" if path else f"{where}: {reason}")
         hidden = len(self.problems) - MAX_SHOWN
         if hidden > 0:
-            lines.append(f"{self.source}: ... and {hidden:,} more problems")
-        return "\n".join(lines)
+            shown.append(f"{self.source}: ... and {hidden:,} more problems")
+        return "\n".join(shown)
+
+    def place(self, lines: Mapping[str, int]) -> None:
+        """Give the lines of the problems' paths in ``source`` (once found, by the loader)."""
+        self.lines = dict(lines)
+        self.args = (str(self),)
 
 
 class LogError(ScenarioError):
@@ -92,9 +111,12 @@ class CJKFontWarning(UserWarning):
 
 
 def _rebuilt(
-    kind: type[ScenarioError], source: str, problems: list[tuple[str, str]]
+    kind: type[ScenarioError],
+    source: str,
+    problems: list[tuple[str, str]],
+    lines: Mapping[str, int] | None = None,
 ) -> ScenarioError:
     """An unpickled error of ``kind`` (a subclass may take other arguments)."""
     error = kind.__new__(kind)
-    ScenarioError.__init__(error, source, problems)
+    ScenarioError.__init__(error, source, problems, lines)
     return error
