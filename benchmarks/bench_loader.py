@@ -11,6 +11,10 @@ takes is measured here, never asserted in a test. Each file is loaded ``--repeat
   collect and report the problems should double with their number (linear), not
   quadruple.
 
+Then the cost of noting each field's line for error messages (:mod:`sim.lines`, on the
+limits' pass over the parser's events): a valid 1.8 MB file (1,000 queues and a long
+empirical list) parsed with and without it, fastest of ``--repeat``.
+
 Usage::
 
     .venv/bin/python benchmarks/bench_loader.py [--repeat 5] [--json]
@@ -19,6 +23,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import tempfile
 import time
@@ -27,6 +32,8 @@ from pathlib import Path
 import yaml
 
 import sim
+from sim import yamlfile
+from sim.lines import Recorder
 
 SCENARIO = {
     "name": "bench",
@@ -60,6 +67,33 @@ def many_problems(n: int) -> str:
     return yaml.safe_dump({**SCENARIO, "calendar": {"holidays": ["not a date"] * n}})
 
 
+def large(queues: int = 1000, values: int = 52_000) -> str:
+    """A valid scenario of about 1.8 MB: many queues, one long list of numbers."""
+    queue = {
+        "channel": "chat",
+        "arrivals": {"rate": "10/h", "profile": [1] * 24},
+        "staff": [{"start": "08:00", "end": "16:00", "agents": 2}],
+        "service": {"dist": "lognormal", "mean": "3m", "cv": 0.8},
+        "patience": {"dist": "exponential", "mean": "6m"},
+        "resolution": 0.9,
+    }
+    # Copies, or the dump would write one anchor and 999 aliases.
+    data = {**SCENARIO, "queues": {f"q{i}": copy.deepcopy(queue) for i in range(queues)}}
+    empirical = {"dist": "empirical", "values": [60 + i % 500 / 7 for i in range(values)]}
+    data["queues"]["q0"] = {**queue, "service": empirical}
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def parse_time(text: str, repeat: int, lines: bool) -> float:
+    """Fastest of ``repeat`` parses of ``text``, noting each field's line or not."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        yamlfile.parse_text(text, Recorder() if lines else None)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def refuse_time(path: Path, repeat: int) -> float:
     """Fastest of ``repeat`` loads, each of which must be refused."""
     best = float("inf")
@@ -87,6 +121,10 @@ def main() -> None:
             path = Path(tmp) / "case.yaml"
             path.write_text(text)
             times[name] = {"bytes": len(text.encode()), "seconds": refuse_time(path, args.repeat)}
+    text = large()
+    for lines in (False, True):
+        name = f"valid, {'noting' if lines else 'without'} lines"
+        times[name] = {"bytes": len(text.encode()), "seconds": parse_time(text, args.repeat, lines)}
     if args.json:
         print(json.dumps(times))
         return

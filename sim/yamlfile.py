@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from sim.errors import ScenarioError
+from sim.lines import Lines, Recorder
 
 __all__ = [
     "MAX_DEPTH",
@@ -35,6 +36,7 @@ __all__ = [
     "check_tree",
     "parse_text",
     "read",
+    "read_with_lines",
     "size",
 ]
 
@@ -108,8 +110,10 @@ def _where(mark: Any) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
 
 
-def _check_events(text: str) -> None:
+def _check_events(text: str, recorder: Recorder | None = None) -> None:
     """Refuse text nested too deep or expanding past :data:`MAX_NODES` (one linear pass).
+
+    ``recorder``, if given, is shown every event on the way (the fields' lines).
 
     Raises:
         YamlLimitError: a limit is broken (the message names it and the place).
@@ -119,6 +123,8 @@ def _check_events(text: str) -> None:
     open_collections: list[tuple[str | None, int]] = []
     sizes: dict[str, int] = {}  # anchor -> expanded size of its node
     for event in yaml.parse(text, Loader=_BaseLoader):
+        if recorder is not None:
+            recorder.event(event)
         if isinstance(event, yaml.CollectionStartEvent):
             if len(open_collections) >= MAX_DEPTH:
                 raise YamlLimitError(
@@ -210,15 +216,15 @@ def _reason(exc: yaml.YAMLError, text: str) -> str:
     return f"{_where(mark)}{reason}"
 
 
-def parse_text(text: str) -> Any:
-    """Parse YAML text under the limits.
+def parse_text(text: str, recorder: Recorder | None = None) -> Any:
+    """Parse YAML text under the limits (``recorder``: see :func:`_check_events`).
 
     Raises:
         YamlLimitError: a limit is broken.
         ValueError: the text is not valid YAML (one line: place and reason).
     """
     try:
-        _check_events(text)
+        _check_events(text, recorder)
         data = yaml.load(text, Loader=_StrictLoader)
     except YamlLimitError:
         raise
@@ -243,6 +249,19 @@ def read(path: str | Path) -> Any:
     """The YAML document in the file at ``path``, read under the limits.
 
     Raises:
+        ScenarioError: as :func:`read_with_lines`.
+        TypeError: as :func:`read_with_lines`.
+    """
+    return read_with_lines(path)[0]
+
+
+def read_with_lines(path: str | Path) -> tuple[Any, Lines]:
+    """The YAML document in the file at ``path``, read under the limits, and its lines.
+
+    The lines (:class:`sim.lines.Lines`) are noted on the limits' pass over the
+    parser's events, which walks every node anyway.
+
+    Raises:
         ScenarioError: the file cannot be read, is too large, is not UTF-8, breaks a
             limit or is not valid YAML (one problem, naming the file).
         TypeError: ``path`` is not a path (a ``str`` or ``os.PathLike``).
@@ -260,7 +279,8 @@ def read(path: str | Path) -> Any:
     if len(raw) > MAX_FILE_BYTES:
         limit = MAX_FILE_BYTES // (1024 * 1024)
         raise ScenarioError(source, [("", f"file is larger than {limit} MiB")])
+    recorder = Recorder()
     try:
-        return parse_text(_decode(raw))
+        return parse_text(_decode(raw), recorder), recorder.lines
     except ValueError as exc:
         raise ScenarioError(source, [("", str(exc))]) from None
