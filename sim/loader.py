@@ -1,8 +1,9 @@
 """The edge of the system: YAML files and overrides in, validated :class:`Scenario` out.
 
 Nothing here runs a simulation. Every problem is reported as a :class:`ScenarioError`
-naming the file, the dotted field path and the reason; several problems are reported
-together so a user fixes a file in one pass.
+naming the file, the dotted field path and the reason, and, for a file, the line the
+field is written on (:mod:`sim.lines`); several problems are reported together so a user
+fixes a file in one pass.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim import compose, dated, paths, yamlfile
 from sim.errors import ScenarioError
+from sim.lines import Lines, placed
 from sim.options import named
 from sim.scenario import Scenario
 from sim.scenario.base import MAX_NAME_LENGTH, MAX_QUEUES
@@ -48,10 +50,15 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
         ScenarioError: the file cannot be read, breaks a limit, is not YAML or is not a
             mapping of fields.
     """
-    data = yamlfile.read(path)
+    return _read_with_lines(path)[0]
+
+
+def _read_with_lines(path: str | Path) -> tuple[dict[str, Any], Lines]:
+    """:func:`read_yaml`, and the line each field is written on (:mod:`sim.lines`)."""
+    data, lines = yamlfile.read_with_lines(path)
     if not isinstance(data, dict):
         raise ScenarioError(str(path), [("", "a scenario file must be a mapping of fields")])
-    return data
+    return data, lines
 
 
 def read_scenario(path: str | Path) -> dict[str, Any]:
@@ -60,7 +67,9 @@ def read_scenario(path: str | Path) -> dict[str, Any]:
     This is the data ``--set``, ``--vary`` and ``--free`` paths refer to: included
     queues appear under their prefix (``queues.order_page.flagship``).
     """
-    return resolve_includes(read_yaml(path), path)
+    data, lines = _read_with_lines(path)
+    with placed(str(path), lines):
+        return resolve_includes(data, path)
 
 
 def resolve_includes(
@@ -118,10 +127,14 @@ def resolve_includes(
 def _read_included(
     path: Path, stack: tuple[Path, ...], done: dict[Path, tuple[dict[str, Any], int]]
 ) -> tuple[dict[str, Any], int]:
-    """An included file's data with its own includes resolved, checked, and its size."""
-    own = read_yaml(path)
-    inner = resolve_includes(own, path, stack, done)
-    _validated(own, inner, str(path))  # an included file is a scenario on its own
+    """An included file's data with its own includes resolved, checked, and its size.
+
+    Its problems are reported against it, with their lines in it.
+    """
+    own, lines = _read_with_lines(path)
+    with placed(str(path), lines):
+        inner = resolve_includes(own, path, stack, done)
+        _validated(own, inner, str(path))  # an included file is a scenario on its own
     return inner, yamlfile.size(inner)
 
 
@@ -212,8 +225,21 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
             not a valid scenario; every problem is named with its field.
         TypeError: ``path`` is not a path (a ``str`` or ``os.PathLike``).
     """
-    # The file's own data, not the joined: problems then name the places the file has.
-    return from_dict(read_yaml(path), source=str(path), overrides=overrides)
+    # The file's own data, not the joined: problems then name the places the file has,
+    # and have its lines, but for what overrides set (the file does not say it).
+    data, lines = _read_with_lines(path)
+    overrides = [overrides] if isinstance(overrides, str) else list(overrides)
+    with placed(str(path), lines, skip=_overridden(data, overrides)):
+        return from_dict(data, source=str(path), overrides=overrides)
+
+
+def _overridden(data: Mapping[str, Any], overrides: list[str]) -> list[str]:
+    """The paths ``dotted.path=VALUE`` texts set, as problems name them.
+
+    A target named by its id (``targets.wait.value``) is named by its position.
+    """
+    said = [text.partition("=")[0].strip() for text in overrides]
+    return [paths.dotted(paths.split(data, path)) for path in said if path]
 
 
 def from_dict(

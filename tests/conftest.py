@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -62,6 +63,23 @@ def build_scenario(
     """
     queue = {**copy.deepcopy(BASE_QUEUE), **queue_fields}
     return build_network({"q": queue}, **dict(scenario or {}))
+
+
+def written_at(path: str | os.PathLike[str], start: str) -> str:
+    """``FILE:LINE`` of the one line of the file at ``path`` that starts with ``start``.
+
+    What an error about a field written there begins with; the line is found in the text,
+    never copied from a run.
+    """
+    text = Path(path).read_text(encoding="utf-8")
+    (number,) = [i for i, line in enumerate(text.splitlines(), 1) if line.startswith(start)]
+    return f"{path}:{number}"
+
+
+@pytest.fixture(scope="session")
+def at_line():
+    """:func:`written_at`: ``at_line(path, "  email:")`` is ``"PATH:LINE"``."""
+    return written_at
 
 
 @pytest.fixture(scope="session")

@@ -382,7 +382,7 @@ def test_absurd_rate_is_bad_input_not_a_crash(capsys, scenario_file):
     assert "queues.chat.arrivals.rate" in err
 
 
-def test_installed_command_exit_code_and_no_traceback(tmp_path):
+def test_installed_command_exit_code_and_no_traceback(tmp_path, at_line):
     """One real process: the console script's exit status and stderr."""
     file = _write(tmp_path, _mutated(lambda d: _chat(d).update(servce=1)))
     out_dir = tmp_path / "out"
@@ -398,7 +398,8 @@ def test_installed_command_exit_code_and_no_traceback(tmp_path):
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert "Traceback" not in proc.stderr
-    assert f"{file}: queues.chat.servce: unknown field; did you mean 'service'?" in proc.stderr
+    where = at_line(file, "    servce:")
+    assert f"{where}: queues.chat.servce: unknown field; did you mean 'service'?" in proc.stderr
     assert not out_dir.exists()
 
 

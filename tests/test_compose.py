@@ -167,10 +167,11 @@ def _error(path: Path, capsys, *extra: str) -> str:
     return err
 
 
-def test_missing_included_file_and_cycle_are_clear_errors(tmp_path, capsys):
+def test_missing_included_file_and_cycle_are_clear_errors(tmp_path, capsys, at_line):
     base = {k: CHANNEL[k] for k in ("name", "start", "duration")}
     missing = _write(tmp_path, "missing.yaml", {**base, "include": {"x": "nowhere.yaml"}})
-    assert "missing.yaml: include.x: no such file" in _error(missing, capsys)
+    expected = f"{at_line(missing, '  x: nowhere.yaml')}: include.x: no such file"
+    assert expected in _error(missing, capsys)
     _write(tmp_path, "one.yaml", {**base, "include": {"two": "two.yaml"}})
     two = _write(tmp_path, "two.yaml", {**base, "include": {"one": "one.yaml"}})
     err = _error(two, capsys)
@@ -179,13 +180,13 @@ def test_missing_included_file_and_cycle_are_clear_errors(tmp_path, capsys):
     assert "include.a.b: a prefix is" in _error(bad_prefix, capsys)
 
 
-def test_errors_inside_an_included_file_name_that_file_and_field(tmp_path, capsys):
+def test_errors_inside_an_included_file_name_that_file_and_field(tmp_path, capsys, at_line):
     broken = {**CHANNEL, "queues": {**CHANNEL["queues"], "email": {"staff": 1, "servce": 1}}}
-    _write(tmp_path, "broken.yaml", broken)
+    included = _write(tmp_path, "broken.yaml", broken)
     base = {k: CHANNEL[k] for k in ("name", "start", "duration")}
     top = _write(tmp_path, "top.yaml", {**base, "include": {"x": "broken.yaml"}})
     err = _error(top, capsys)
-    assert "broken.yaml: queues.email.servce: unknown field" in err
+    assert f"{at_line(included, '    servce:')}: queues.email.servce: unknown field" in err
     assert "top.yaml" not in err
 
 
@@ -201,7 +202,7 @@ def test_errors_inside_an_included_file_name_that_file_and_field(tmp_path, capsy
     ],
 )
 def test_an_including_files_joined_fields_of_the_wrong_kind_are_clear_errors(
-    world, capsys, field, value, reason
+    world, capsys, field, value, reason, *, at_line
 ):
     # Found by the mutation fuzzer (seed 20): a string under queues: was a traceback, and
     # one under targets: became one target per character.
@@ -211,15 +212,16 @@ def test_an_including_files_joined_fields_of_the_wrong_kind_are_clear_errors(
     err = _error(world, capsys)
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
-    assert lines[0].startswith(f"error: {world}: {field}: {reason}"), err
+    assert lines[0].startswith(f"error: {at_line(world, f'{field}:')}: {field}: {reason}"), err
 
 
-def test_an_override_of_an_included_queue_that_does_not_exist_is_an_error(world, capsys):
+def test_an_override_of_an_included_queue_that_does_not_exist_is_an_error(world, capsys, at_line):
     data = yaml.safe_load(world.read_text())
     data["queues"]["a.chta"] = {"staff": 4}
     _write(world.parent, "platform.yaml", data)
     err = _error(world, capsys)
-    assert "platform.yaml: queues.a.chta: no queue of that name in the file included as 'a'" in err
+    where = at_line(world, "  a.chta:")
+    assert f"{where}: queues.a.chta: no queue of that name in the file included as 'a'" in err
     assert "did you mean 'a.chat'" in err
 
 

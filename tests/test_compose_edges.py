@@ -131,7 +131,7 @@ def test_an_id_of_an_included_target_is_not_taken_again(tmp_path, two):
 
 
 @pytest.mark.parametrize("command", ["run", "validate", "staff", "calibrate"])
-def test_every_command_names_the_including_files_place(tmp_path, two, capsys, command):
+def test_every_command_names_the_including_files_place(tmp_path, two, capsys, command, *, at_line):
     path = _write(tmp_path, "top.yaml", {**two, "targets": [_target("b.emial")]})
     extra = {
         "staff": ["--queue", "a.chat", "--target", "80% in 60s"],
@@ -139,7 +139,8 @@ def test_every_command_names_the_including_files_place(tmp_path, two, capsys, co
     }
     assert cli.main([command, str(path), *extra.get(command, [])]) == 2
     err = capsys.readouterr().err
-    assert err.strip() == f"error: {path}: targets.0.queue: unknown queue 'b.emial'"
+    where = at_line(path, "- queue: b.emial")
+    assert err.strip() == f"error: {where}: targets.0.queue: unknown queue 'b.emial'"
 
 
 # -- top-level fields of an included file that its queues depend on ---------------------
@@ -200,16 +201,16 @@ def test_an_included_files_longer_paths_are_not_cut_silently(tmp_path):
 @pytest.fixture
 def reads(monkeypatch) -> list[str]:
     """The names of the files the loader reads, in order."""
-    from sim import loader
+    from sim import yamlfile
 
     seen: list[str] = []
-    real = loader.read_yaml
+    real = yamlfile.read_with_lines
 
     def counted(path):
         seen.append(Path(path).name)
         return real(path)
 
-    monkeypatch.setattr(loader, "read_yaml", counted)
+    monkeypatch.setattr(yamlfile, "read_with_lines", counted)
     return seen
 
 
@@ -321,12 +322,14 @@ def test_an_included_folder_is_called_a_folder(tmp_path):
         ("a\nb\x00.yaml", "no such file: '"),
     ],
 )
-def test_an_included_path_the_system_refuses_is_one_line(tmp_path, capsys, relative, reason):
+def test_an_included_path_the_system_refuses_is_one_line(
+    tmp_path, capsys, relative, reason, *, at_line
+):
     # A name too long for the system was a traceback (OSError from is_file) and exit 1.
     path = _write(tmp_path, "top.yaml", {**TOP, "include": {"c": relative}})
     assert cli.main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"error: {path}: include.c: {reason}")
+    assert err.startswith(f"error: {at_line(path, '  c: ')}: include.c: {reason}")
     assert err.count("\n") == 1
     assert "\x00" not in err
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -241,11 +242,34 @@ def test_bad_field_names_file_path_and_reason(tmp_path, case):
     assert any(p == path for p, _ in err.problems), err.problems
     for word in words:
         assert word in message, message
-    # Every line names the file; a field's line names its dotted path then the reason.
+    # Every line names the file; a field's line names the line it is written on (or its
+    # parent's, for a missing field), its dotted path, then the reason.
     for line in message.splitlines():
-        assert line.startswith(f"{file}: ")
+        assert re.match(rf"{re.escape(str(file))}(:\d+)?: ", line), line
+    written = _written_line(file, path)
+    assert err.lines.get(path) == written
     if path:
-        assert f"{file}: {path}: " in message
+        assert f"{file}{'' if written is None else f':{written}'}: {path}: " in message
+
+
+def _written_line(file: Path, path: str) -> int | None:
+    """The line ``path`` (or its nearest parent) is written on, by PyYAML's node tree.
+
+    None for a path of the document itself or of a field missing from it.
+    """
+    node, line = yaml.compose(file.read_text(encoding="utf-8")), None
+    for part in path.split(".") if path else []:
+        if isinstance(node, yaml.MappingNode):
+            found = [(key, value) for key, value in node.value if key.value == part]
+        elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+            found = [(node.value[int(part)], node.value[int(part)])]
+        else:
+            found = []
+        if not found:
+            break
+        place, node = found[0]
+        line = place.start_mark.line + 1
+    return line
 
 
 def test_route_probabilities_summing_above_one_name_the_route_field():

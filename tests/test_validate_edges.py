@@ -158,9 +158,11 @@ def test_bad_files_validated_together_each_name_their_own_file_once(tmp_path, ca
     assert cli.main(["validate", *map(str, paths)]) == 2
     out, err = capsys.readouterr()
     assert out == ""
+    # Each file is one line of JSON: every field, and the target a field is missing
+    # from, is on line 1.
     assert err.splitlines() == [
-        f"error: {paths[0]}: targets.0.tolerance: required unless bound is at_most or at_least",
-        f"error: {paths[1]}: targets.0.queue: unknown queue 'nowhere'",
+        f"error: {paths[0]}:1: targets.0.tolerance: required unless bound is at_most or at_least",
+        f"error: {paths[1]}:1: targets.0.queue: unknown queue 'nowhere'",
     ]
 
 
