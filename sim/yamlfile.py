@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,9 @@ def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = F
     seen = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, Hashable):  # YAML allows "? [a, b]", a dict does not
+            reason = f"a key must be a single value, not a {_KINDS.get(type(key), 'collection')}"
+            raise yaml.constructor.ConstructorError(None, None, reason, key_node.start_mark)
         if key in seen:
             mark = key_node.start_mark
             raise yaml.constructor.ConstructorError(
@@ -67,6 +71,9 @@ def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = F
             )
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
+
+
+_KINDS: dict[type, str] = {list: "list", dict: "mapping", set: "set"}
 
 
 def _marked(construct: Any) -> Any:

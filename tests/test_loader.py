@@ -349,6 +349,19 @@ def test_duplicate_nested_key_is_an_error(tmp_path):
         sim.load(_write(tmp_path, text))
 
 
+@pytest.mark.parametrize(("key", "kind"), [("[a, b]", "list"), ("{a: 1}", "mapping")])
+def test_a_key_that_is_a_list_or_mapping_is_invalid_yaml_with_its_line(tmp_path, key, kind):
+    # YAML allows "? [a, b]"; reading it raised TypeError (unhashable type): a traceback.
+    text = VALID_TEXT.replace("duration: 2h\n", f"duration: 2h\n? {key}\n: 1\n")
+    file = _write(tmp_path, text)
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load(file)
+    line = text.splitlines().index(f"? {key}") + 1
+    assert str(info.value) == (
+        f"{file}: invalid YAML: line {line}, column 3: a key must be a single value, not a {kind}"
+    )
+
+
 def test_invalid_yaml_syntax_names_the_line(tmp_path):
     text = VALID_TEXT.replace("service: {dist: constant, value: 60}", "service: {dist: constant")
     file = _write(tmp_path, text)
