@@ -222,7 +222,8 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
 
     Raises:
         ScenarioError: the file cannot be read, or it (an included file, an override) is
-            not a valid scenario; every problem is named with its field.
+            not a valid scenario; every problem is named with its field and, where the
+            file (or the included file) writes it, its line (``.lines``).
         TypeError: ``path`` is not a path (a ``str`` or ``os.PathLike``).
     """
     # The file's own data, not the joined: problems then name the places the file has,

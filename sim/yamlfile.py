@@ -11,7 +11,8 @@ gigabytes. Text is read under these limits (documented in the README):
 
 Depth and expansion are measured on the parser's event stream before anything is built
 (one pass, linear in the text even for a "billion laughs" file), so nothing exponential
-or deeply recursive ever runs. Repeated keys in a mapping are refused: they are almost
+or deeply recursive ever runs; the same pass notes the line each field is written on
+(:mod:`sim.lines`, for errors). Repeated keys in a mapping are refused: they are almost
 always typos. Aliases become separate copies, so setting a field through one of them
 (``--set``) does not change the others.
 """
