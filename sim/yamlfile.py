@@ -58,9 +58,20 @@ class _StrictLoader(_BaseLoader):
     """Safe YAML that refuses duplicate keys and reports bad scalars with their place."""
 
 
+_MERGE = "tag:yaml.org,2002:merge"
+
+
 def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    """The mapping, its own keys each written once; ``<<`` merge keys filled in.
+
+    A key a merge brings in (``<<: *base``) and the mapping writes again is an override,
+    not a duplicate: ``construct_mapping`` flattens the merges first, the mapping's own
+    keys last, so they win.
+    """
     seen = set()
     for key_node, _ in node.value:
+        if key_node.tag == _MERGE:
+            continue
         key = loader.construct_object(key_node, deep=deep)
         if not isinstance(key, Hashable):  # YAML allows "? [a, b]", a dict does not
             reason = f"a key must be a single value, not a {_KINDS.get(type(key), 'collection')}"

@@ -349,6 +349,39 @@ def test_duplicate_nested_key_is_an_error(tmp_path):
         sim.load(_write(tmp_path, text))
 
 
+MERGED_TEXT = VALID_TEXT.replace("  chat:\n", "  chat: &chat\n") + (
+    "  vip:\n    <<: *chat\n    staff: 3\n"
+)
+
+
+def test_a_yaml_merge_key_fills_in_the_anchor_s_fields_and_the_mapping_s_own_win(tmp_path):
+    # "<<: *chat" was refused as "could not determine a constructor for the tag
+    # 'tag:yaml.org,2002:merge'": a queue could not reuse another's fields but one.
+    scenario = sim.load(_write(tmp_path, MERGED_TEXT))
+    chat, vip = scenario.queues["chat"], scenario.queues["vip"]
+    assert vip.arrivals == chat.arrivals
+    assert vip.service == chat.service
+    assert (chat.max_agents, vip.max_agents) == (1, 3)
+
+
+def test_a_merged_field_set_on_one_queue_leaves_the_anchor_s_queue_as_it_is(tmp_path):
+    scenario = sim.load(_write(tmp_path, MERGED_TEXT), overrides=["queues.vip.arrivals.rate=60/h"])
+    assert scenario.queues["chat"].arrivals.rate * 3600 == pytest.approx(30)
+    assert scenario.queues["vip"].arrivals.rate * 3600 == pytest.approx(60)
+
+
+def test_a_key_written_twice_beside_a_merge_is_still_a_duplicate(tmp_path):
+    text = MERGED_TEXT + "    staff: 4\n"
+    with pytest.raises(sim.ScenarioError, match=r"duplicate key 'staff'.*line 12"):
+        sim.load(_write(tmp_path, text))
+
+
+def test_a_merge_of_something_not_a_mapping_is_invalid_yaml_with_its_line(tmp_path):
+    text = MERGED_TEXT.replace("<<: *chat", "<<: 3")
+    with pytest.raises(sim.ScenarioError, match=r"invalid YAML: line 10, .*expected a mapping"):
+        sim.load(_write(tmp_path, text))
+
+
 @pytest.mark.parametrize(("key", "kind"), [("[a, b]", "list"), ("{a: 1}", "mapping")])
 def test_a_key_that_is_a_list_or_mapping_is_invalid_yaml_with_its_line(tmp_path, key, kind):
     # YAML allows "? [a, b]"; reading it raised TypeError (unhashable type): a traceback.
