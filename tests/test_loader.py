@@ -226,6 +226,109 @@ BAD_FIELDS = {
         "queues.chat.staff",
         ["three_shift", "business_hours"],
     ),
+    "peak from a clock time to a date-time": (
+        lambda d: _chat(d)["arrivals"].update(
+            peaks=[{"start": "20:00", "end": "2026-01-05T22:00", "multiplier": 2}]
+        ),
+        "queues.chat.arrivals.peaks.0",
+        ["both be clock times or both be date-times"],
+    ),
+    "dated peak ending before it starts": (
+        lambda d: _chat(d)["arrivals"].update(
+            peaks=[{"start": "2026-01-05T22:00", "end": "2026-01-05T20:00", "multiplier": 2}]
+        ),
+        "queues.chat.arrivals.peaks.0",
+        ["must end after it starts"],
+    ),
+    "daily peak of no length": (
+        lambda d: _chat(d)["arrivals"].update(
+            peaks=[{"start": "20:00", "end": "20:00", "multiplier": 2}]
+        ),
+        "queues.chat.arrivals.peaks.0",
+        ["must not start and end at the same time"],
+    ),
+    "start that is not a date-time": (
+        lambda d: d.update(start="2026-01-05 noon"),
+        "start",
+        ["expected a date-time", "'2026-01-05 noon'"],
+    ),
+    "pickup with no time": (
+        lambda d: _chat(d).update(pickup=[]),
+        "queues.chat.pickup",
+        ["at least one clock time"],
+    ),
+    "overflow without on_overflow": (
+        lambda d: _chat(d).update(overflow={"threshold": 5}),
+        "queues.chat.on_overflow",
+        ["no on_overflow route"],
+    ),
+    "business hours closing as they open": (
+        lambda d: _chat(d).update(
+            staff={"business_hours": {"open": "09:00", "close": "09:00", "agents": 2}}
+        ),
+        "queues.chat.staff.business_hours",
+        ["must end at a different time than it starts"],
+    ),
+    "shift ending as it starts": (
+        lambda d: _chat(d).update(staff=[{"start": "09:00", "end": "09:00", "agents": 2}]),
+        "queues.chat.staff.0",
+        ["must end at a different time than it starts"],
+    ),
+    "team serving a queue twice": (
+        lambda d: d.update(teams={"t": {"staff": 1, "serves": ["chat", "chat"]}}),
+        "teams.t.serves",
+        ["queue listed twice: chat"],
+    ),
+    "uniform with high below low": (
+        lambda d: _chat(d).update(service={"dist": "uniform", "low": "3m", "high": "1m"}),
+        "queues.chat.service",
+        ["high must be >= low"],
+    ),
+    "deadline both a duration and days": (
+        lambda d: d.update(
+            targets=[
+                {
+                    "queue": "chat",
+                    "metric": "resolved_within",
+                    "value": 0.5,
+                    "tolerance": 0.1,
+                    "within": {"seconds": 10, "days": 1},
+                }
+            ]
+        ),
+        "targets.0.within",
+        ["a duration or a number of (working) days"],
+    ),
+    "target hours that are not a window": (
+        lambda d: d.update(
+            targets=[
+                {
+                    "queue": "chat",
+                    "metric": "mean_wait",
+                    "value": "1m",
+                    "tolerance": "10%",
+                    "hours": "10:00",
+                }
+            ]
+        ),
+        "targets.0.hours",
+        ["clock window"],
+    ),
+    "deadline on a metric that has none": (
+        lambda d: d.update(
+            targets=[
+                {
+                    "queue": "chat",
+                    "metric": "mean_wait",
+                    "value": "1m",
+                    "tolerance": "10%",
+                    "within": "30m",
+                }
+            ]
+        ),
+        "targets.0.within",
+        ["only for service_level"],
+    ),
 }
 
 
@@ -456,6 +559,12 @@ def test_override_cannot_descend_into_a_scalar():
     with pytest.raises(sim.ScenarioError) as info:
         sim.from_dict(BASE, source="f.yaml", overrides=["name.x=1"])
     assert info.value.problems[0][0] == "name.x"
+
+
+def test_override_cannot_descend_through_a_scalar():
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.from_dict(BASE, source="f.yaml", overrides=["name.x.y=1"])
+    assert info.value.problems == [("name.x", "overrides cannot descend into str here")]
 
 
 def test_override_values_are_read_as_yaml():
