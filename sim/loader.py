@@ -511,7 +511,23 @@ def _reason(error: ErrorDetails, path: list, data: Any) -> str:
         return f"unknown distribution {error['input'].get('dist')!r}; use {tags}"
     if kind == "union_tag_not_found":
         return "a distribution needs 'dist' (exponential, lognormal, gamma, constant, ...)"
+    if kind in ("model_type", "model_attributes_type"):
+        return _not_fields(error, path, data)
     return message
+
+
+def _not_fields(error: ErrorDetails, path: list, data: Any) -> str:
+    """A scalar or a list where fields belong (``arrivals: 100/h``, ``service: 5m``).
+
+    Pydantic's own words name its classes ("a valid dictionary or instance of Arrivals",
+    "or object to extract fields from"): say what the field takes instead.
+    """
+    got = error["input"]
+    if error["type"] == "model_attributes_type":  # only the distributions' tagged union
+        return f"expected a distribution such as {{dist: exponential, mean: 3m}}, got {got!r}"
+    allowed = _allowed_fields(path, data)
+    fields = f" ({', '.join(allowed)})" if allowed else ""
+    return f"expected a mapping of fields{fields}, got {got!r}"
 
 
 def _allowed_fields(path: list, data: Any) -> list[str]:

@@ -226,6 +226,28 @@ BAD_FIELDS = {
         "queues.chat.staff",
         ["three_shift", "business_hours"],
     ),
+    # A value where fields belong said "Input should be a valid dictionary or instance of
+    # Arrivals" (or "object to extract fields from"): pydantic's words and class names.
+    "arrivals given as a bare rate": (
+        lambda d: _chat(d).update(arrivals="30/h"),
+        "queues.chat.arrivals",
+        ["expected a mapping of fields (", "rate", "got '30/h'"],
+    ),
+    "service given as a bare mean": (
+        lambda d: _chat(d).update(service="3m"),
+        "queues.chat.service",
+        ["expected a distribution such as {dist: exponential, mean: 3m}, got '3m'"],
+    ),
+    "queue given as a word": (
+        lambda d: d["queues"].update(chat="chat"),
+        "queues.chat",
+        ["expected a mapping of fields (", "arrivals", "service", "got 'chat'"],
+    ),
+    "business hours given as a number": (
+        lambda d: _chat(d).update(staff={"business_hours": 5}),
+        "queues.chat.staff.business_hours",
+        ["expected a mapping of fields (agents, close, days, open), got 5"],
+    ),
     "peak from a clock time to a date-time": (
         lambda d: _chat(d)["arrivals"].update(
             peaks=[{"start": "20:00", "end": "2026-01-05T22:00", "multiplier": 2}]
