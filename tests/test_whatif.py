@@ -562,6 +562,10 @@ def test_sweep_bad_vary_exits_2_with_a_message(cli, small_file, args, message):
     assert out == ""
 
 
+# A second queue for the cases that need one (its staff and service, in YAML flow style).
+_SECOND = "staff: 1, service: {dist: constant, value: 1m}"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -572,6 +576,29 @@ def test_sweep_bad_vary_exits_2_with_a_message(cli, small_file, args, message):
         (["--target", "80% in 1m", "--queue", "nope"], "no queue 'nope'"),
         (["--target", "80% in 1m", "--interval", "45m"], "30m or 60m"),
         (["--target", "80% in 1m", "--shift-template", "09:00-17:00"], "no allowed shift covers"),
+        (["--target", "80% in 1m", "--shift-template", "0900"], "a shift like 09:00-18:00"),
+        (["--target", "80% in 1m", "--shift-template", "24:00-08:00"], "start it at 00:00"),
+        (["--target", "80% in 1m", "--shift-template", "09:00-09:00"], "a different time"),
+        (
+            ["--target", "80% in 1m", "--shift-template", "09:30-17:30"],
+            "shift 09:30-17:30 does not start and end on 1h interval edges",
+        ),
+        (
+            ["--target", "80% in 1m", "--set", "queues.q.patience={dist: constant, value: 0}"],
+            "patience with mean 0: every contact abandons at once",
+        ),
+        (
+            ["--target", "80% in 1m", "--set", "queues.r={staff: 1, service: 1m, arrivals: 1/h}"],
+            "queues.r.service",  # validated like the file before the plan looks at it
+        ),
+        (
+            ["--target", "80% in 1m", "--set", f"queues.r={{{_SECOND}, arrivals: {{rate: 1/h}}}}"],
+            "--queue: choose a queue (queues with arrivals: q, r)",
+        ),
+        (
+            ["--target", "80% in 1m", "--queue", "r", "--set", f"queues.r={{{_SECOND}}}"],
+            "queue 'r' has no arrivals of its own",
+        ),
     ],
 )
 def test_staff_bad_target_exits_2_with_a_message(cli, small_file, args, message):
@@ -647,6 +674,37 @@ def test_staff_cli_prints_a_pasteable_block(cli, small_file, tmp_path):
     assert sim.from_dict(data).queues["q"].staff == tuple(
         Shift.model_validate(s) for s in doc["shifts"]
     )
+
+
+# target: (patience, metric, value, theta, the formula's goal, the target in words)
+WAIT_OR_ABANDON = {
+    "mean wait 30s": (None, "mean_wait_s", 30.0, None, {"max_mean_wait": 30.0},
+                      "mean wait at most 30s"),
+    "abandon 5%": ("{dist: exponential, mean: 2m}", "abandon_rate", 0.05, 1 / 120,
+                   {"max_abandon": 0.05}, "abandonment at most 5%"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("target", list(WAIT_OR_ABANDON))
+def test_staff_cli_plans_for_a_mean_wait_or_an_abandonment_target(cli, small_file, target):
+    # The examples of `sim staff --help`: no test ran either kind of target.
+    patience, metric, value, theta, goal, said = WAIT_OR_ABANDON[target]
+    common = ["--target", target, "--workers", "1", "--rounds", "1"]
+    if patience:
+        common += ["--set", f"queues.q.patience={patience}"]
+    code, out, _ = cli("staff", small_file, *common, "--json")
+    assert code in (0, 1)  # 1 only if the plan missed somewhere beyond its CI
+    doc = json.loads(out)
+    # A wait or a share has no answer-time threshold.
+    assert doc["target"] == {"text": target, "metric": metric, "value": value}
+    assert doc["model"] == ("Erlang C" if theta is None else "Erlang A")
+    # Stationary arrivals over the file's 8 h: each of its hours takes the formula's
+    # agents for 100/h of 5 m, the rest of the day none.
+    erlang = required_agents(100 / 3600, 1 / 300, theta=theta, **goal)
+    rows = doc["intervals"]
+    assert [r["erlang_agents"] for r in rows] == [erlang] * 8 + [0] * 16
+    code, out, _ = cli("staff", small_file, *common)
+    assert f"q: target {said}, per " in out
 
 
 def test_vary_reads_values_as_set_does_and_keeps_quoted_commas():
