@@ -650,3 +650,25 @@ def test_a_night_bots_hand_over_waits_untriaged_while_new_daytime_contacts_are_t
     # Triaged contacts were never answered; every other daytime one found the line short.
     assert np.isnan(h["response"][overflowed]).all()
     assert (h["by"][overflowed] == By.NONE).all()
+
+
+def test_a_route_of_share_zero_leads_nowhere_like_no_route():
+    # Shares of 0, bare or delayed, are dropped when the routes are built: no contact
+    # goes there and no draw is taken, so the records are those of a queue without them.
+    chat = {
+        "arrivals": {"rate": "40/h"},
+        "staff": 2,
+        "service": _const(60),
+        "resolution": 0.5,
+    }
+    email = {"staff": 1, "service": _const(30)}
+    routed = {"email": {"share": 0.0, "after": _const(600)}, "web": 0.0}
+    bare = sim.simulate(_scenario({"chat": chat, "email": email, "web": email}))
+    zero = sim.simulate(
+        _scenario({"chat": {**chat, "on_unresolved": routed}, "email": email, "web": email})
+    )
+    assert (bare.hops["outcome"] == Outcome.UNRESOLVED).sum() > 50
+    assert zero.hops.keys() == bare.hops.keys()
+    for column, values in bare.hops.items():
+        np.testing.assert_array_equal(zero.hops[column], values, err_msg=column)
+    assert (zero.hops["queue"] == 0).all()

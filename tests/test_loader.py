@@ -20,7 +20,7 @@ import yaml
 import sim
 import sim.cli
 from sim.scenario import Shift
-from sim.timeline import Clock, shift_instances
+from sim.timeline import Clock, rate_function, shift_instances
 
 HOUR = 3600.0
 
@@ -778,6 +778,20 @@ def test_day_selectors_drive_the_shift_calendar():
     assert days_worked("weekends") == [5, 6]
     assert days_worked("holidays") == [2]
     assert days_worked(["tue", "sun"]) == [1, 6]
+
+
+def test_a_daily_peak_with_days_raises_the_rate_on_those_days_only():
+    # A daily peak's days: no test had a day the selection leaves out.
+    peak = {"start": "22:00", "end": "02:00", "multiplier": 3, "days": ["saturday"]}
+    s = sim.from_dict(
+        _mutated(lambda d: (d.update(duration="7d"), _chat(d)["arrivals"].update(peaks=[peak])))
+    )
+    edges, rates = rate_function(s.queues["chat"].arrivals, Clock(s.start), 0.0, 7 * 86400.0)
+    mids = (edges[:-1] + edges[1:]) / 2
+    # From a Monday: Saturday is day 5, and the peak runs on into Sunday's first 2 hours.
+    saturday_night = (mids >= 5 * 86400 + 22 * HOUR) & (mids < 6 * 86400 + 2 * HOUR)
+    base = 30 / 3600
+    np.testing.assert_allclose(rates, np.where(saturday_night, 3 * base, base))
 
 
 def test_dated_peaks_and_calendar(tmp_path):
