@@ -236,9 +236,6 @@ class ContactLog:
         self._rows = row + 1
         return row
 
-    def __len__(self) -> int:
-        return self._rows
-
     def in_flight(self) -> int:
         """Hops not finished yet, and contacts on their way to their next hop."""
         # A hop's outcome is set once: each call looks again only at the rows pending at

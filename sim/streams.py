@@ -122,8 +122,8 @@ class Draws:
 
     The simulation asks for one number at a time; sampling 1024 at once and chaining
     the blocks keeps a draw at the cost of a C-level ``next`` while the sequence stays a
-    pure function of the stream, whatever the block size. Call the instance, or use
-    :attr:`next` (a bound built-in, cheaper in hot loops).
+    pure function of the stream, whatever the block size. :attr:`next` gives one draw (a
+    bound built-in, cheap in hot loops); :attr:`values` is the same draws as an iterator.
     """
 
     __slots__ = ("next", "values")
@@ -133,7 +133,3 @@ class Draws:
         # The draws as an iterator, to zip with other streams' (one call, several draws).
         self.values: Iterator[float] = itertools.chain.from_iterable(blocks)
         self.next: Callable[[], float] = functools.partial(next, self.values)
-
-    def __call__(self) -> float:
-        """Return the next draw."""
-        return self.next()
