@@ -29,7 +29,7 @@ from sim.validate import (
     tally,
     verdict,
 )
-from sim.validate.figures import Replication
+from sim.validate.figures import Replication, target_figures
 from sim.validate.sequential import settled
 from sim.validate.table import describe
 
@@ -302,3 +302,46 @@ def test_validate_warns_of_a_target_that_cannot_fail(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"warning: {path}: target any: cannot fail: its pass band (0 to 1)" in err
     assert "target real" not in err
+
+
+def _bot_answering_in(seconds: float) -> dict:
+    return {
+        "arrivals": {"rate": "60/h"},
+        "staff": 0,
+        "service": {"dist": "constant", "value": 60},
+        "bot": {
+            "when": "always",
+            "resolution": 1.0,
+            "response": {"dist": "constant", "value": seconds},
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("mix", "metric", "expected"),
+    [
+        # 80% of the mix waits 10 s, 20% waits 100 s: its median is 10 s, its p90 100 s.
+        ({"fast": 0.8, "slow": 0.2}, "median_wait", 10.0),
+        ({"fast": 0.8, "slow": 0.2}, "p90_wait", 100.0),
+        ({"fast": 0.95, "slow": 0.05}, "p90_wait", 10.0),
+        ({"fast": 0.9, "slow": 0.1}, "p95_wait", 100.0),
+    ],
+)
+def test_a_quantile_of_a_mix_is_the_quantile_of_its_weighted_waits(mix, metric, expected):
+    # A mix weighs each queue's contacts by its share over its count: no test had a
+    # quantile over unequal weights. Bots answering in a constant time make every wait
+    # of a queue the same, so the mixture's quantile is one of the two, by the weights.
+    data = {
+        "name": "mix",
+        "start": "2026-01-05T00:00",
+        "duration": "1d",
+        "queues": {"fast": _bot_answering_in(10.0), "slow": _bot_answering_in(100.0)},
+        "targets": [{"queue": mix, "metric": metric, "value": "1m", "tolerance": "1m"}],
+    }
+    scenario = sim.from_dict(data)
+    result = simulate(scenario)
+    counts = np.bincount(result.hops["queue"], minlength=2)
+    assert counts.min() > 1000
+    assert counts[0] != counts[1]  # so the weights per contact differ
+    (figure,) = target_figures(scenario, result)
+    assert figure == pytest.approx(expected, abs=1e-6)
