@@ -138,7 +138,10 @@ def format_duration(seconds: float) -> str:
     if not math.isfinite(seconds):
         return str(seconds)
     if seconds < 60:
-        return f"{seconds:.3g}s"
+        # Under half a millisecond is a figure's rounding noise (a CI of 3e-14 s over
+        # identical waits summed in another order read "3.19e-14s"): 0s, never -0s.
+        # Not rounded to the millisecond first: 3.1049 would round twice, to 3.11s.
+        return f"{seconds if abs(seconds) >= 5e-4 else 0.0:.3g}s"
     # Two adjacent units at most: 10h0m11s reads as 10h, not 10h11s. The second is
     # rounded, not cut (1h59m59s reads 2h, not 1h59m); rounding may carry into a larger
     # first unit (23h59m59s reads 1d), whose second unit then shows what is left.

@@ -31,7 +31,7 @@ from sim.validate import (
 )
 from sim.validate.figures import Replication, target_figures
 from sim.validate.sequential import settled
-from sim.validate.table import describe
+from sim.validate.table import describe, format_value
 
 
 def _target(**fields) -> Target:
@@ -345,3 +345,28 @@ def test_a_quantile_of_a_mix_is_the_quantile_of_its_weighted_waits(mix, metric, 
     assert counts[0] != counts[1]  # so the weights per contact differ
     (figure,) = target_figures(scenario, result)
     assert figure == pytest.approx(expected, abs=1e-6)
+
+
+def test_a_mix_reads_as_its_queues_and_a_ci_of_rounding_noise_as_zero(tmp_path, capsys):
+    # The mean wait of a mix of constant waits has a CI of rounding noise alone (the same
+    # waits, summed in another order in each replication): it read "28s ±3.19e-14s".
+    mix = {"fast": 0.8, "slow": 0.2}
+    data = {
+        "name": "mix",
+        "start": "2026-01-05T00:00",
+        "duration": "1d",
+        "replications": 2,
+        "queues": {"fast": _bot_answering_in(10.0), "slow": _bot_answering_in(100.0)},
+        "targets": [{"queue": mix, "metric": "mean_wait", "value": "28s", "tolerance": "1s"}],
+    }
+    path = tmp_path / "mix.yaml"
+    path.write_text(json.dumps(data))
+    assert cli.main(["validate", str(path)]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if "mean_wait" in line)
+    assert row.split() == ["fast+slow", "(mix)", "mean_wait", "28s", "±1s", "28s", "±0s", "pass"]
+    assert format_value("mean_wait", 3.19e-14) == "0s"
+    assert format_value("mean_wait", -3e-14) == "0s"
+    assert format_value("mean_wait", 3.1049) == "3.1s"  # three digits, rounded once
+    assert cli.main(["validate", str(path), "--json"]) == 0
+    (doc,) = json.loads(capsys.readouterr().out)
+    assert doc["queue"] == "fast:0.8+slow:0.2"
