@@ -370,3 +370,26 @@ def test_a_mix_reads_as_its_queues_and_a_ci_of_rounding_noise_as_zero(tmp_path, 
     assert cli.main(["validate", str(path), "--json"]) == 0
     (doc,) = json.loads(capsys.readouterr().out)
     assert doc["queue"] == "fast:0.8+slow:0.2"
+
+
+@pytest.mark.parametrize("metric", ["mean_wait", "e2e_resolution_rate"])
+def test_a_mix_with_a_member_that_had_no_contact_has_no_figure(metric):
+    # A mix weighs each member's contacts by its share: with none at a member, the mix
+    # is undefined (NaN, shown as "-"), not the figure of the others alone.
+    idle = {"staff": 1, "service": {"dist": "constant", "value": 60}}
+    value = {"mean_wait": "10s"}.get(metric, 1.0)
+    data = {
+        "name": "mix",
+        "start": "2026-01-05T00:00",
+        "duration": "1d",
+        "queues": {"fast": _bot_answering_in(10.0), "idle": idle},
+        "targets": [
+            {"queue": {"fast": 0.5, "idle": 0.5}, "metric": metric, "value": value,
+             "tolerance": value},
+            {"queue": "fast", "metric": metric, "value": value, "tolerance": value},
+        ],
+    }  # fmt: skip
+    scenario = sim.from_dict(data)
+    mix, fast = target_figures(scenario, simulate(scenario))
+    assert math.isnan(mix)
+    assert fast == pytest.approx(10.0 if metric == "mean_wait" else 1.0)
