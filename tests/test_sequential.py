@@ -56,6 +56,10 @@ def test_figures_with_no_spread_or_no_value_need_no_more_runs():
     assert settled(target, np.full(4, 0.9))
     assert settled(target, np.full(4, np.nan))
     assert not settled(target, np.array([0.5, np.nan, np.nan, np.nan]))
+    # One figure has no CI to project a count from: the next round doubles the runs.
+    one = [[0.5], [np.nan], [np.nan], [np.nan]]
+    assert next_count([target], one, maximum=100) == 8
+    assert next_count([target], one, maximum=6) == 6
 
 
 def test_the_next_count_follows_the_ci_at_most_doubling_and_within_the_maximum():
