@@ -233,3 +233,60 @@ def test_backtest_counts_an_answer_exactly_at_the_threshold_as_within_it():
     )
     assert (frame["answer"] - frame["arrive"] > 60.0).sum() == 2
     assert figures(frame, ["overall"], 60.0)["service_level"].tolist() == [1.0]
+
+
+# A hidden entry, a bot's response time and hours closed: the desk above has none of them.
+HIDDEN_AND_CLOSED = {
+    "name": "hidden-closed",
+    "start": "2026-01-05T00:00",
+    "duration": "14d",
+    "seed": 4,
+    "queues": {
+        "chat": {
+            "arrivals": {"rate": "40/h"},
+            "staff": 3,
+            "service": {"dist": "exponential", "mean": "3m"},
+            "visibility": 0.7,
+            "on_not_visible": {"email": 0.5},
+            "bot": {
+                "when": "always",
+                "resolution": 0.3,
+                "response": {"dist": "lognormal", "mean": "20s", "cv": 0.5},
+            },
+        },
+        "email": {
+            "arrivals": {"rate": "5/h"},
+            "staff": {"business_hours": {"agents": 2}},
+            "closed": "lost",
+            "service": {"dist": "gamma", "mean": "10m", "cv": 1},
+        },
+    },
+}
+
+
+def test_a_hidden_entry_a_bots_response_time_and_closed_hours_are_fitted(tmp_path):
+    # No test fitted a log with not_visible or closed visits, or a bot that takes time
+    # to answer: the fit's estimates of them, and the file it writes, had never run.
+    sim.run(sim.from_dict(HIDDEN_AND_CLOSED), replications=1, workers=1).save(tmp_path)
+    fitted = sim.fit.fit(tmp_path / "contacts.csv", replications=1, workers=1)
+    chat, email = fitted.queue("chat"), fitted.queue("email")
+    response = chat.bot.response
+    assert response is not None
+    assert response.family == "lognormal"
+    checks = [
+        ("visibility", 0.7, chat.routes.visibility),
+        ("not visible -> email", 0.5, chat.routes.on_not_visible["email"]),
+        ("bot response mean", 20.0, response.mean),
+        ("bot response cv", 0.5, response.cv),
+    ]
+    widen = stats.norm.ppf(1 - 0.025 / len(checks)) / stats.norm.ppf(0.975)
+    for name, truth, e in checks:
+        low, high = e.value - (e.value - e.low) * widen, e.value + (e.high - e.value) * widen
+        assert low <= truth <= high, (name, truth, e)
+    assert (email.routes.closed, email.routes.on_closed) == ("lost", {})
+    # The written file says the same, and runs.
+    queues = fitted.scenario.queues
+    assert queues["chat"].visibility == round(chat.routes.visibility.value, 4)
+    assert queues["chat"].bot.response.dist == "lognormal"
+    assert queues["email"].closed == "lost"
+    assert '    closed: "lost"  # visits arriving with nobody on duty' in fitted.to_yaml()
