@@ -169,6 +169,33 @@ def test_bad_logs_exit_2_with_one_line_and_write_nothing(desk_logs, tmp_path, ca
     assert not (tmp_path / "r").exists()
 
 
+UNREADABLE = {
+    "missing": (None, "cannot read file: no such file"),
+    "folder": ("", "cannot read file: is a folder, not a file"),
+    "log.parquet": (b"PAR1 not a Parquet file", "cannot read Parquet: "),
+    "log.csv": (b'queue,arrive,end\nchat,"2026-01-05T00:00\n', "cannot read CSV: "),
+}
+
+
+@pytest.mark.parametrize("name", list(UNREADABLE))
+def test_an_unreadable_log_exits_2_naming_it(tmp_path, capsys, name):
+    # No test gave sim fit a log it cannot open or parse.
+    content, reason = UNREADABLE[name]
+    path = tmp_path / name
+    if content == "":
+        path.mkdir()
+    elif content is not None:
+        path.write_bytes(content)
+    out = tmp_path / "fitted.yaml"
+    code, stdout, err = _fit_cli(capsys, str(path), "--out", str(out))
+    assert code == 2
+    assert err.startswith(f"error: {path}: {reason}")
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+    assert stdout == ""
+    assert not out.exists()
+
+
 def test_no_replication_of_that_number_is_bad_input(desk_logs):
     with pytest.raises(LogError, match="no replication 5"):
         read_log(desk_logs[0].assign(replication=0), replication=5)
