@@ -169,6 +169,37 @@ def test_bad_logs_exit_2_with_one_line_and_write_nothing(desk_logs, tmp_path, ca
     assert not (tmp_path / "r").exists()
 
 
+def test_max_broken_lets_a_log_with_more_broken_rows_through(desk_logs, tmp_path, capsys):
+    # No test passed --max-broken: a tenth of the rows broken is refused at the default
+    # 5%, and fitted when the option allows a fifth.
+    path = tmp_path / "log.csv"
+    _bad_logs(desk_logs[0])["too many broken"][0].to_csv(path, index=False)
+    out = tmp_path / "fitted.yaml"
+    code, _, err = _fit_cli(capsys, str(path), "--out", str(out))
+    assert code == 2
+    assert "more than 5%" in err
+    code, _, err = _fit_cli(capsys, str(path), "--out", str(out), "--max-broken", "20%")
+    assert code == 0, err
+    assert sim.load(out).queues.keys() == {"chat", "email"}
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "reason"),
+    [
+        ("--max-broken", "150%", "expected a share like 5% or 0.05, got '150%'"),
+        ("--max-broken", "-0.1", "expected a share like 5% or 0.05, got '-0.1'"),
+        # It said "could not convert string to float: 'abc'", Python's words.
+        ("--max-broken", "abc", "expected a share like 5% or 0.05, got 'abc'"),
+        ("--start", "yesterday", "expected an ISO date-time like 2026-11-02T00:00"),
+    ],
+)
+def test_a_bad_option_value_exits_2_naming_the_option(tmp_path, capsys, option, value, reason):
+    with pytest.raises(SystemExit) as stopped:
+        main(["fit", "log.csv", "--out", str(tmp_path / "f.yaml"), option, value])
+    assert stopped.value.code == 2
+    assert f"argument {option}: {reason}" in capsys.readouterr().err
+
+
 UNREADABLE = {
     "missing": (None, "cannot read file: no such file"),
     "folder": ("", "cannot read file: is a folder, not a file"),

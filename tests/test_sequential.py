@@ -148,3 +148,26 @@ def test_a_mean_exactly_on_an_edge_with_no_tolerance_asks_for_more_runs_not_a_cr
     assert not settled(target, np.array([f[0] for f in figures]))
     assert next_count([target], figures, maximum=100) == 8
     assert next_count([target], figures, maximum=6) == 6
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "reason"),
+    [
+        ("--precision", "0", "expected a fraction in (0, 1], got '0'"),
+        ("--precision", "1.5", "expected a fraction in (0, 1], got '1.5'"),
+        # Said "could not convert string to float: 'abc'" and "invalid literal for int()
+        # with base 10: '2.5'": Python's words.
+        ("--precision", "abc", "expected a fraction in (0, 1], got 'abc'"),
+        (
+            "--min-replications",
+            "1",
+            "sequential stopping starts from at least 2 replications, got 1",
+        ),
+        ("--min-replications", "2.5", "expected a whole number, got '2.5'"),
+    ],
+)
+def test_bad_sequential_options_exit_2_naming_the_option(capsys, option, value, reason):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["validate", "scenarios/small_merchant_order_chat.yaml", option, value])
+    assert stopped.value.code == 2
+    assert f"argument {option}: {reason}" in capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,7 +49,10 @@ LOG_HELP = (
 
 
 def _share(text: str) -> float:
-    value = float(text.strip().rstrip("%")) / (100 if text.strip().endswith("%") else 1)
+    try:  # float()'s own message ("could not convert string to float") names no option
+        value = float(text.strip().rstrip("%")) / (100 if text.strip().endswith("%") else 1)
+    except ValueError:
+        value = math.nan
     if not 0 <= value <= 1:
         raise ValueError(f"expected a share like 5% or 0.05, got {text!r}")
     return value

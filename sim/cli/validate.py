@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import textwrap
 from pathlib import Path
@@ -131,14 +132,20 @@ def add_sequential_options(p: argparse.ArgumentParser) -> None:
 
 
 def _fraction(text: str) -> float:
-    value = float(text)
+    try:  # float()'s own message ("could not convert string to float") names no option
+        value = float(text)
+    except ValueError:
+        value = math.nan
     if not 0 < value <= 1:
         raise ValueError(f"expected a fraction in (0, 1], got {text!r}")
     return value
 
 
 def _at_least_two(text: str) -> int:
-    value = int(text)
+    try:  # int()'s own message ("invalid literal for int() with base 10") is Python's
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"expected a whole number, got {text!r}") from None
     if value < 2:
         raise ValueError(f"sequential stopping starts from at least 2 replications, got {value}")
     return value
