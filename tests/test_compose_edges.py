@@ -497,3 +497,18 @@ def test_a_link_and_its_target_are_one_file_in_a_cycle(tmp_path):
     assert info.value.problems == [
         ("include.back", "include cycle: platform.yaml -> real.yaml -> real.yaml")
     ]
+
+
+def test_includes_of_data_with_a_source_too_long_for_a_file_name_are_read_from_here(
+    tmp_path, monkeypatch
+):
+    # A source label too long to be a file name made Path.is_file raise OSError: it is
+    # no file, so the included paths are relative to the working folder.
+    (tmp_path / "part.yaml").write_text(yaml.safe_dump(CHANNEL))
+    monkeypatch.chdir(tmp_path)
+    label = "x" * 5000
+    joined = sim.from_dict({**TOP, "include": {"a": "part.yaml"}}, source=label)
+    assert list(joined.queues) == ["a.chat", "a.email"]
+    with pytest.raises(sim.ScenarioError) as missing:
+        sim.from_dict({**TOP, "include": {"a": "gone.yaml"}}, source=label)
+    assert missing.value.problems == [("include.a", f"no such file: {tmp_path / 'gone.yaml'}")]
