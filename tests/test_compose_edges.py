@@ -512,3 +512,27 @@ def test_includes_of_data_with_a_source_too_long_for_a_file_name_are_read_from_h
     with pytest.raises(sim.ScenarioError) as missing:
         sim.from_dict({**TOP, "include": {"a": "gone.yaml"}}, source=label)
     assert missing.value.problems == [("include.a", f"no such file: {tmp_path / 'gone.yaml'}")]
+
+
+@pytest.mark.parametrize(
+    ("fields", "path", "reason"),
+    [
+        ({"include": []}, "include", "expected a mapping {prefix: file.yaml, ...}"),
+        ({"include": "part.yaml"}, "include", "expected a mapping {prefix: file.yaml, ...}"),
+        ({"include": {"a": 5}}, "include.a", "expected a file path"),
+        ({"include": {"a": " "}}, "include.a", "expected a file path"),
+        # The including file's own fields, unreadable, are said by validation at them.
+        ({"calendar": "x"}, "calendar", "expected a mapping of fields (holidays), got 'x'"),
+        ({"service_level_threshold": "soon"}, "service_level_threshold", "cannot read 'soon'"),
+        ({"targets": [5]}, "targets.0", "expected a mapping of fields ("),
+    ],
+)
+def test_a_bad_include_block_or_field_beside_it_names_its_place(tmp_path, fields, path, reason):
+    (tmp_path / "part.yaml").write_text(yaml.safe_dump(CHANNEL))
+    top = tmp_path / "top.yaml"
+    top.write_text(yaml.safe_dump({**TOP, "include": {"a": "part.yaml"}, **fields}))
+    with pytest.raises(sim.ScenarioError) as refused:
+        sim.load(top)
+    ((where, why),) = refused.value.problems
+    assert (where, refused.value.source) == (path, str(top))
+    assert why.startswith(reason)
