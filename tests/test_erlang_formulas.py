@@ -378,3 +378,19 @@ def test_required_agents_zero_load_and_abandonment_helps():
 def test_invalid_inputs_raise_value_error(call):
     with pytest.raises(ValueError):  # noqa: PT011 - every message differs; type is the contract
         call()
+
+
+def test_edges_of_the_formulas_no_other_test_reached():
+    # A whole number given as a float is a number of agents; 2.5 agents is not.
+    assert erlang_c(3.0, 2.0) == erlang_c(3, 2.0)
+    with pytest.raises(ValueError, match=r"integer >= 0, got 2\.5"):
+        erlang_c(2.5, 2.0)
+    # Priority classes need an agent to share; no arrivals meet any answer-time target.
+    with pytest.raises(ValueError, match="must be at least 1"):
+        mmc_priority_waits([0.1, 0.2], 1.0, 0)
+    assert erlang_a_service_level(20.0, 0.0, 1 / 300, 3, 1 / 60) == 1.0
+    with pytest.raises(ValueError, match=r"max_abandon must be in \(0, 1\], got 1\.5"):
+        required_agents(1.0, 1.0, theta=1.0, max_abandon=1.5)
+    # Patience far longer than an overload lasts: the chain's tail cannot be summed.
+    with pytest.raises(ValueError, match="Erlang A tail too long"):
+        erlang_a(1.0, 1e-9, 1, 1e-12)
