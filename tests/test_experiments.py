@@ -129,3 +129,18 @@ def test_sweep_of_plain_data_with_includes_varies_an_included_queue(tmp_path, mo
     table = sim.sweep(joined, {"queues.part.q.staff": [1, 2]}, **FAST)
     assert list(table["queues.part.q.staff"]) == [1, 2]
     assert list(table["queue"]) == ["part.q", "part.q"]
+
+
+def test_runs_made_apart_are_paired_only_on_the_same_seed_and_replications():
+    # The guard of paired_results (sim compare pairs its own runs): no test made it speak.
+    from sim.experiments import paired_results
+
+    scenario = sim.from_dict(DATA)
+    a = sim.run(scenario, replications=2, seed=1, workers=1)
+    assert len(paired_results(a, sim.run(scenario, replications=2, seed=1, workers=1)))
+    for b in (
+        sim.run(scenario, replications=2, seed=2, workers=1),
+        sim.run(scenario, replications=3, seed=1, workers=1),
+    ):
+        with pytest.raises(ValueError, match="paired only with the same seed and replication"):
+            paired_results(a, b)
