@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 import yaml
@@ -121,6 +122,9 @@ def test_free_parameter_units_bounds_and_ties():
     assert rate.overrides(3.5) == ["queues.a.arrivals.rate=3.5/min"]
     bounded = free_parameter("queues.a.patience.mean=2m:1h", data)
     assert (bounded.low, bounded.high, bounded.unit) == (2.0, 60.0, "m")
+    # A rate's bounds in other units: 30/h is 0.5/min, 1/s is 60/min.
+    per_minute = free_parameter("queues.a.arrivals.rate=30/h:1/s", data)
+    assert (per_minute.low, per_minute.high, per_minute.unit) == (0.5, 60.0, "/min")
     bare = free_parameter("queues.a.patience.mean=5:12", data)
     assert (bare.low, bare.high) == (5.0, 12.0)
     plain = free_parameter("queues.b.service.mean", data)
@@ -146,13 +150,23 @@ def test_free_parameter_units_bounds_and_ties():
         ("queues.a.patience.mean=9:3", "LOW must be below HIGH"),
         ("queues.a.patience.mean=3", "LOW:HIGH"),
         ("queues.a.patience.mean,queues.a.arrivals.rate", "another kind"),
+        ("queues.a.arrivals.rate=abc/h:3/min", "bad bound 'abc/h': cannot read 'abc/h' as a rate"),
+        ("queues.a.arrivals.rate=1h:2h", "bad bound '1h': cannot read '1h' as a rate"),
+        ("queues.a.resolution=5m:0.9", "bad bound '5m'"),
     ],
 )
 def test_bad_free_parameters(spec, reason):
     data = {
-        "queues": {"a": {"arrivals": {"rate": "2/min"}, "patience": {"mean": "8m"}, "staff": 3}}
+        "queues": {
+            "a": {
+                "arrivals": {"rate": "2/min"},
+                "patience": {"mean": "8m"},
+                "staff": 3,
+                "resolution": 0.8,
+            }
+        }
     }
-    with pytest.raises(ScenarioError, match=reason):
+    with pytest.raises(ScenarioError, match=re.escape(reason)):
         free_parameter(spec, data)
 
 
