@@ -19,6 +19,7 @@ import yaml
 
 import sim
 import sim.cli
+import sim.experiments
 from sim.scenario import Shift
 from sim.timeline import Clock, rate_function, shift_instances
 
@@ -1391,3 +1392,14 @@ def test_a_bad_varied_path_names_vary_not_set(capsys):
     assert "--" not in str(sweeping.value)
     assert sim.cli.main(["sweep", str(LIVESTREAM), "--vary", text]) == 2
     assert "--vary cannot set a field here" in capsys.readouterr().err
+
+
+def test_an_override_past_the_yaml_limits_is_refused_naming_its_field():
+    deep = "[" * 40 + "]" * 40
+    with pytest.raises(sim.ScenarioError) as refused:
+        sim.from_dict(BASE, source="f.yaml", overrides=[f"name={deep}"])
+    assert refused.value.problems == [
+        ("name", "line 1, column 33: nested more than 32 levels deep")
+    ]
+    with pytest.raises(ValueError, match=r"cannot read value .*nested more than 32 levels deep"):
+        sim.experiments.parse_vary(f"queues.chat.staff=1,{deep}")
