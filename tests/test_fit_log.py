@@ -556,3 +556,24 @@ def test_a_replication_column_without_numbers_is_bad_input():
     text = _two_hops([0, 1, 2, 3])
     with pytest.raises(LogError, match="replication: the replication column holds no numbers"):
         read_log(text.assign(replication=""))
+
+
+def test_two_queue_names_that_clean_to_one_name_stay_two_queues():
+    # "Live Chat" and "Live/Chat" both clean to Live_Chat: the second is numbered, so
+    # their rows stay apart (no test had two such names).
+    text = _two_hops([0, 1, 2, 3])
+    text["queue"] = text["queue"].map({"chat": "Live Chat", "email": "Live/Chat"})
+    text["next_queue"] = ["Live/Chat", "", "Live/Chat", ""]
+    log = read_log(text)
+    assert log.queues == ["Live_Chat", "Live_Chat_2"]
+    assert log.frame["next_queue"].fillna("").tolist() == ["Live_Chat_2", "", "Live_Chat_2", ""]
+    assert log.cleaning.notes["rows of queue 'Live/Chat', named Live_Chat_2 in the scenario"] == 2
+
+
+def test_a_bad_columns_mapping_exits_2_naming_the_fields(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["fit", "log.csv", "--out", str(tmp_path / "f.yaml"), "--columns", "arrive"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --columns: expected field=column pairs with fields among queue, " in err
+    assert err.rstrip().endswith("got 'arrive'")
