@@ -221,6 +221,19 @@ def test_no_holidays_warns_of_holiday_only_settings_not_workdays() -> None:
     assert _said(_desk(staff=workdays)) == []
 
 
+def test_a_daily_peak_on_holidays_acts_on_holidays_like_a_shift_does() -> None:
+    # A clock peak whose days select holidays: no test had one.
+    on_holidays = {**_peak("20:00", "23:00"), "days": ["holidays"]}
+    said = _said(_desk(peaks=[on_holidays]))
+    assert said == [
+        "desk.yaml: calendar.holidays: no holidays are listed, so "
+        "queues.live.arrivals.peaks.0.days changes nothing"
+    ]
+    assert _said(_holidays(["2026-11-11"], peaks=[on_holidays])) == []
+    workdays = {**_peak("20:00", "23:00"), "days": ["workdays"]}
+    assert _said(_desk(peaks=[workdays])) == []  # plain weekdays with no holidays listed
+
+
 def test_an_included_files_peak_is_checked_against_the_including_period(tmp_path: Path) -> None:
     # The included file's own period (December) misses its peak; the including one's
     # (start 2026-11-11, as DESK) holds it, and a later one misses it again.
