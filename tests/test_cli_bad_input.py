@@ -65,3 +65,11 @@ def test_sim_validate_of_files_without_targets_is_one_line_and_runs_nothing(caps
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.splitlines() == [f"error: {SHIPPED}: no targets to check"]
+
+
+def test_run_plots_without_out_is_one_line_naming_the_option_once(capsys, no_simulation):
+    # It said "error: --plots: --plots needs --out DIR ...", the option twice.
+    assert sim.cli.main(["run", SHIPPED, "--plots"]) == 2
+    out, err = capsys.readouterr()
+    assert err == "error: --plots: needs --out DIR to write the images into\n"
+    assert out == ""

@@ -69,7 +69,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from sim.loader import load
 
     if args.plots and not args.out:
-        raise ScenarioError("--plots", [("", "--plots needs --out DIR to write the images into")])
+        raise ScenarioError("--plots", [("", "needs --out DIR to write the images into")])
     scenario = load(args.scenario, args.overrides)
     # The heavy part of the API only once the input is known to be good: bad input is
     # reported at once.
