@@ -8,8 +8,10 @@ that must start, end and move the right way, panels and labels that must be ther
 from __future__ import annotations
 
 import io
+import json
 import warnings
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -533,6 +535,19 @@ def test_sim_plot_writes_a_png(sim_main, tmp_path, capsys):
     assert str(out) in capsys.readouterr().out
 
 
+def test_sim_plot_without_out_writes_scenario_kind_png_here_and_says_so_in_json(
+    sim_main, tmp_path, capsys, monkeypatch
+):
+    # No test left out --out, nor asked for --json: the default name is the scenario's
+    # stem and the kind, in the working folder.
+    shipped = Path(SHIPPED).resolve()
+    monkeypatch.chdir(tmp_path)
+    assert sim_main(["plot", str(shipped), "--kind", "ecdf", "-n", "1", "--json"]) == 0
+    written = f"{shipped.stem}_ecdf.png"
+    assert json.loads(capsys.readouterr().out) == {"written": [written]}
+    assert (tmp_path / written).read_bytes().startswith(PNG_SIGNATURE)
+
+
 @pytest.mark.parametrize("kind", ["wait", "ecdf", "hourly", "heatmap"])
 def test_sim_plot_writes_an_svg_of_every_kind(sim_main, tmp_path, kind):
     out = tmp_path / f"{kind}.svg"
@@ -934,6 +949,7 @@ def test_curves_of_waits_that_are_all_zero_are_drawn_across_the_axis(survival):
         (lambda t: t.iloc[:0], "the sweep table has no rows"),
         (lambda t: t.assign(mean_wait_s=["soon"] * len(t)), "'mean_wait_s' is not a number"),
         (lambda t: t.assign(mean_wait_s_ci95="wide"), "'mean_wait_s_ci95' is not a number"),
+        (lambda t: t.drop(columns="queue"), "a sweep table needs a 'queue' column"),
     ],
 )
 def test_sim_plot_of_a_sweep_csv_edited_by_hand_is_bad_input(
