@@ -126,6 +126,11 @@ def test_validate_command_says_how_many_replications_each_file_used(tmp_path, ca
     assert "4 replications, as the targets needed: s 4" in out
     assert cli.main(["validate", str(path), "--workers", "1", "-n", "5"]) == 1
     assert "5 replications each" in capsys.readouterr().out
+    # The sequential options reach the plan (no test passed them a value they take):
+    # settled at once, the file runs the first round's count it is given.
+    argv = ["validate", str(path), "--workers", "1", "--min-replications", "2"]
+    assert cli.main([*argv, "--precision", "1"]) == 1
+    assert "2 replications, as the targets needed: s 2" in capsys.readouterr().out
 
 
 def test_calibration_chooses_its_replications_once_and_reports_them():
