@@ -40,12 +40,12 @@ def _is_boolean(value: object) -> bool:
     return getattr(dtype, "kind", None) == "b" and getattr(value, "shape", None) == ()
 
 
-def not_boolean(value: object) -> object:
+def not_boolean(value: object, takes: str = "a number (or quote the text)") -> object:
     """``value`` unless it is a boolean: YAML reads yes, no, on and off as true and false.
 
     Numbers would take them as 1 and 0 (``staff: yes`` one agent, ``resolution: no``
     nothing resolved), so a boolean where none belongs is an error; so is numpy's
-    (``sim.from_dict`` with ``np.True_``).
+    (``sim.from_dict`` with ``np.True_``). ``takes`` says what the field takes instead.
 
     Raises:
         ValueError: ``value`` is a boolean.
@@ -53,7 +53,7 @@ def not_boolean(value: object) -> object:
     if _is_boolean(value):
         raise ValueError(
             f"got true/false ({str(value).lower()}): YAML reads yes, no, on, off, true and false "
-            "as booleans; give a number (or quote the text)"
+            f"as booleans; give {takes}"
         )
     return value
 

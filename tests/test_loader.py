@@ -1183,6 +1183,30 @@ def test_a_boolean_where_a_number_belongs_is_an_error(tmp_path, text, path):
         _load_text(tmp_path, body)
     assert [p for p, _ in info.value.problems] == [path]
     assert "true/false" in str(info.value)
+    assert str(info.value).endswith("give a number (or quote the text)")
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "advice"),
+    [
+        # Both were told to "give a number": a bot is a mapping of fields, closed a choice.
+        ("bot: yes", "queues.chat.bot", "give a mapping of fields"),
+        ("retry: on", "queues.chat.retry", "give a mapping of fields"),
+        ("closed: no", "queues.chat.closed", "give one of 'wait', 'lost', 'route'"),
+    ],
+)
+def test_a_boolean_where_fields_or_a_choice_belong_says_what_the_field_takes(
+    tmp_path, text, path, advice
+):
+    body = (
+        "name: b\nstart: 2026-01-05T00:00\nduration: 1d\nqueues:\n  chat:\n"
+        "    arrivals: {rate: 3/h}\n    service: {dist: exponential, mean: 3m}\n"
+        f"    staff: 1\n    {text}\n"
+    )
+    with pytest.raises(sim.ScenarioError) as info:
+        _load_text(tmp_path, body)
+    assert [p for p, _ in info.value.problems] == [path]
+    assert str(info.value).endswith(f"as booleans; {advice}")
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any
+import types
+import typing
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -64,9 +66,34 @@ class Spec(BaseModel):
     @classmethod
     def _no_boolean(cls, value: Any, info: ValidationInfo) -> Any:
         # Pydantic takes true as 1 for a number; only a boolean field takes one.
-        if info.field_name and cls.model_fields[info.field_name].annotation is not bool:
-            return not_boolean(value)
+        annotation = cls.model_fields[info.field_name].annotation if info.field_name else bool
+        if annotation is not bool:
+            return not_boolean(value, _takes(annotation))
         return value
+
+
+def _takes(annotation: Any) -> str:
+    """What a field of this type takes, said to a user who wrote yes or no there.
+
+    ``bot: yes`` was told to "give a number": the advice fits numbers, not a field of
+    fields (a bot) or of named choices (``closed: no``).
+    """
+    kinds = [a for a in _alternatives(annotation) if a is not type(None)]
+    if kinds and all(typing.get_origin(a) is Literal for a in kinds):
+        choices = [repr(c) for a in kinds for c in typing.get_args(a)]
+        return f"one of {', '.join(choices)}"
+    if kinds and all(isinstance(a, type) and issubclass(a, BaseModel) for a in kinds):
+        return "a mapping of fields"
+    return "a number (or quote the text)"
+
+
+def _alternatives(annotation: Any) -> list[Any]:
+    """The types a field may hold: a union's members, an ``Annotated`` type's own."""
+    if typing.get_origin(annotation) is Annotated:
+        return _alternatives(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [t for arg in typing.get_args(annotation) for t in _alternatives(arg)]
+    return [annotation]
 
 
 # random streams, so they hold no path separator, cannot start with a dot and are short.
