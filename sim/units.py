@@ -14,6 +14,7 @@ __all__ = [
     "count",
     "format_clock",
     "format_duration",
+    "is_boolean",
     "not_boolean",
     "parse_clock",
     "parse_duration",
@@ -28,7 +29,7 @@ _RATE_UNIT |= {"d": 86400.0, "day": 86400.0}
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 
 
-def _is_boolean(value: object) -> bool:
+def is_boolean(value: object) -> bool:
     """Whether ``value`` is a boolean: Python's, or numpy's (``np.True_``, a 0-d array).
 
     numpy's is no subclass of ``bool``, and pydantic reads it as 1 or 0 for a number.
@@ -50,7 +51,7 @@ def not_boolean(value: object, takes: str = "a number (or quote the text)") -> o
     Raises:
         ValueError: ``value`` is a boolean.
     """
-    if _is_boolean(value):
+    if is_boolean(value):
         raise ValueError(
             f"got true/false ({str(value).lower()}): YAML reads yes, no, on, off, true and false "
             f"as booleans; give {takes}"
@@ -67,7 +68,7 @@ def parse_duration(value: object) -> float:
     Raises:
         ValueError: if the value is not a duration.
     """
-    if _is_boolean(value):
+    if is_boolean(value):
         raise ValueError("expected a duration like 90s, 4m12s, 2h or a number of seconds")
     if isinstance(value, numbers.Real):  # numpy's integers too, not only int and float
         seconds = float(value)
@@ -100,7 +101,7 @@ def parse_rate(value: object) -> float:
     Raises:
         ValueError: if the value is not a rate.
     """
-    if _is_boolean(value):
+    if is_boolean(value):
         raise ValueError("expected a rate like 150/h, 2/min or 3000/d")
     if isinstance(value, numbers.Real):
         rate = float(value) / 3600.0

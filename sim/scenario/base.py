@@ -21,6 +21,7 @@ from pydantic import (
 
 from sim.units import (
     format_clock,
+    is_boolean,
     not_boolean,
     parse_clock,
     parse_duration,
@@ -65,10 +66,12 @@ class Spec(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_boolean(cls, value: Any, info: ValidationInfo) -> Any:
-        # Pydantic takes true as 1 for a number; only a boolean field takes one.
-        annotation = cls.model_fields[info.field_name].annotation if info.field_name else bool
-        if annotation is not bool:
-            return not_boolean(value, _takes(annotation))
+        # Pydantic takes true as 1 for a number; only a boolean field takes one. What the
+        # field takes is worked out only for the error: every field of a file comes here.
+        if is_boolean(value) and info.field_name:
+            annotation = cls.model_fields[info.field_name].annotation
+            if annotation is not bool:
+                return not_boolean(value, _takes(annotation))
         return value
 
 
