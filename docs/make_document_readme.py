@@ -131,12 +131,13 @@ def _tolerance(row: TargetRow) -> str:
     return f"±{100 * row.tolerance:.1f} pp"
 
 
-def _simulated(row: TargetRow) -> str:
+def _simulated(row: TargetRow, used: int) -> str:
     text = format_value(row.metric, row.simulated)
-    if not math.isfinite(row.ci95):
-        return text
-    half = format_value(row.metric, row.ci95)
-    return f"{text} ± {half[:-1]} pp" if half.endswith("%") else f"{text} ± {half}"
+    if math.isfinite(row.ci95):
+        half = format_value(row.metric, row.ci95)
+        text += f" ± {half[:-1]} pp" if half.endswith("%") else f" ± {half}"
+    # A target settled in an earlier round kept the replications it had then.
+    return text if row.replications >= used else f"{text} (n = {row.replications})"
 
 
 def _seed_passes(row: TargetRow, results: Mapping[str, Any]) -> str:
@@ -172,7 +173,7 @@ def _calibrated(source: str, scenario: Scenario) -> list[str]:
 def _file_section(source: str, scenario: Scenario, rows: list[TargetRow], results) -> str:
     meta = results["files"][source]
     # The figures are over the replications sequential stopping ran, not the file's maximum.
-    used = rows[0].replications if rows else 0
+    used = max((row.replications for row in rows), default=0)
     lines = [
         f"### `{Path(source).name}`: {scenario.name}",
         "",
@@ -180,7 +181,8 @@ def _file_section(source: str, scenario: Scenario, rows: list[TargetRow], result
         "",
         f"{used} replications (as the targets needed, at most {meta['replications']}), "
         f"seed {meta['seed']}; passes on {len(OTHER_SEEDS)} other seeds "
-        f"({', '.join(map(str, OTHER_SEEDS))}) in the last column.",
+        f"({', '.join(map(str, OTHER_SEEDS))}) in the last column; a target settled in an "
+        "earlier round has its own count (n = ...).",
         "",
         "| target | role | document | tolerance | simulated ± 95% CI | result | other seeds |",
         "|---|---|---|---|---|---|---|",
@@ -189,7 +191,7 @@ def _file_section(source: str, scenario: Scenario, rows: list[TargetRow], result
         verdict = "pass" if row.passed else "**MISS**"
         lines.append(
             f"| `{row.id or row.queue}` | {row.role} | {_figure(row)} | {_tolerance(row)} | "
-            f"{_simulated(row)} | {verdict} | {_seed_passes(row, results)} |"
+            f"{_simulated(row, used)} | {verdict} | {_seed_passes(row, results)} |"
         )
     lines += [
         "",

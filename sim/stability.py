@@ -155,7 +155,9 @@ def stability_messages(
 
     Args:
         scenario: the scenario that was run.
-        loads: :func:`queue_loads` of each replication.
+        loads: :func:`queue_loads` of each replication; a replication may hold only
+            some queues (``sim validate``'s later rounds simulate only what their targets
+            depend on): each queue is judged on the replications that hold it.
         source: the file name to start each line with.
     """
     # The run's own length: a warmup delays counting, it does not make a week a peak day.
@@ -164,7 +166,7 @@ def stability_messages(
     if week_long:
         lines += _backlog_growth(scenario, loads, source)
     for name in scenario.queues:
-        per_rep = [rep[name] for rep in loads]
+        per_rep = [rep[name] for rep in loads if name in rep]
         counted = sum(r.counted for r in per_rep)
         if not counted:
             continue
@@ -201,9 +203,11 @@ def _backlog_growth(
         # Finite patience bounds a queue's backlog: only contacts that wait for ever pile up.
         if all(scenario.queues[n].patience is not None for n in names):
             continue
-        work = sum(rep[n].work for rep in loads for n in names)
-        capacity = sum(rep[names[0]].capacity for rep in loads)
-        if work > capacity and any(rep[n].counted for rep in loads for n in names):
+        # A pool's queues are simulated together or not at all: a team links them.
+        mine = [rep for rep in loads if names[0] in rep]
+        work = sum(rep[n].work for rep in mine for n in names)
+        capacity = sum(rep[names[0]].capacity for rep in mine)
+        if work > capacity and any(rep[n].counted for rep in mine for n in names):
             ratio = f"{work / capacity:.2f}x" if capacity else "more than"
             what = f"queue {pool}" if len(names) == 1 else f"queues {pool} (sharing agents)"
             longer = option("overrides", "duration=91d", python="'duration=91d'")

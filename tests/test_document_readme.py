@@ -63,14 +63,20 @@ def test_every_row_has_a_verdict_on_other_seeds(script, results):
 def test_each_file_section_states_the_replications_its_figures_come_from(script, results):
     # The line gave the file's own replications (its maximum, 16 for the comments) while
     # sequential stopping had run 8, the count the means and CIs are over.
+    # A target settled in an earlier round kept fewer: its row says how many.
     readme = script.README.read_text(encoding="utf-8")
     for source, meta in results["files"].items():
-        used = {r["replications"] for r in results["rows"] if r["source"] == source}
+        rows = [r for r in results["rows"] if r["source"] == source]
+        most = max(r["replications"] for r in rows)
         section = readme[readme.index(f"### `{Path(source).name}`") :]
         line = next(x for x in section.splitlines() if "replications" in x)
-        assert line.startswith(f"{used.pop()} replications (as the targets needed, at most "
+        assert line.startswith(f"{most} replications (as the targets needed, at most "
                                f"{meta['replications']}), seed {meta['seed']};"), line  # fmt: skip
-        assert not used
+        table = section[: section.index("\n\n", section.index("| target |"))]
+        for row in rows:
+            (cells,) = [x for x in table.splitlines() if x.startswith(f"| `{row['id']}` |")]
+            fewer = f"(n = {row['replications']})"
+            assert (fewer in cells) == (row["replications"] < most), cells
 
 
 def test_a_run_whose_readme_cannot_be_written_leaves_both_files_as_they_were(

@@ -185,7 +185,11 @@ def test_the_readme_validate_example_is_the_last_make_validate():
     ]
     last = json.loads((ROOT / "scenarios/document/validation.json").read_text(encoding="utf-8"))
     rows = last["rows"]
-    used = {Path(row["source"]).stem: row["replications"] for row in rows}
+    # A file's count is the most any of its targets had (one settled early keeps fewer).
+    used: dict[str, int] = {}
+    for row in rows:
+        stem = Path(row["source"]).stem
+        used[stem] = max(used.get(stem, 0), row["replications"])
     assert f"{len(rows)} targets in {len(used)} scenario files" in shown
     counts = ", ".join(f"{stem} {n}" for stem, n in sorted(used.items()))
     header = f"{sum(used.values())} replications, as the targets needed: {counts} (mean"

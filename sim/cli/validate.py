@@ -27,6 +27,8 @@ from sim.errors import ScenarioError
 from sim.outputs import OutputPlan
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from sim.scenario import Scenario
     from sim.validate import TargetRow
 
@@ -55,9 +57,13 @@ SEQUENTIAL = (
     "Replications: without -n, each file runs as many as its targets need, from "
     "--min-replications up to the file's own replications: a target is settled when its "
     "95% CI lies wholly inside or wholly outside its pass band, or when the CI half-width "
-    "is at most --precision times its tolerance; files with unsettled targets get more "
-    "replications, round by round (the counts depend only on the figures, never on "
-    "--workers). -n N runs exactly N per file. The table says how many each file used."
+    "is at most --precision times its tolerance; unsettled targets get more "
+    "replications, round by round, and a round after the first simulates only the queues "
+    "they depend on (theirs, those routing contacts to them, those sharing their agents: "
+    "the same figures to the bit, for less work); a target settled earlier keeps the "
+    "replications it had unless a round measured it too. The counts depend only on the "
+    "figures, never on --workers. -n N runs exactly N per file, every queue. The table "
+    "says how many each file used, and (n=K) where a target had fewer."
 )
 
 _VALIDATE_EXAMPLES = """\
@@ -214,7 +220,7 @@ def _json_rows(
     return [{**r.to_dict(), "variant": variant, "seed": seeds[r.source]} for r in rows]
 
 
-def _each(values: dict[str, object]) -> str:
+def _each(values: Mapping[str, object]) -> str:
     """One value, or each file's own."""
     distinct = set(values.values())
     if len(distinct) == 1:
@@ -230,6 +236,7 @@ def _write_report(
 ) -> None:
     from sim.report.html import scenario_text, write_report
     from sim.report.validate import validate_report
+    from sim.validate import replications_by_file
 
     checked = [(src, s) for src, s in scenarios if s.targets]
     seeds = {src: args.seed if args.seed is not None else s.seed for src, s in checked}
@@ -239,7 +246,7 @@ def _write_report(
         paths=args.paths,
         rule=PASS_RULE,
         seed=_each(seeds),
-        replications=_each({r.source: r.replications for r in rows}),
+        replications=_each(replications_by_file(rows)),
         command=command_line(args),
     )
     write_report(page, args.report, plan)
@@ -247,9 +254,10 @@ def _write_report(
 
 def _title(rows: list[TargetRow], fixed: int | None) -> str:
     from sim.report.tables import count
+    from sim.validate import replications_by_file
 
     # Files without targets ran nothing: the rows' files are the ones checked.
-    used = {r.source: r.replications for r in rows}
+    used = replications_by_file(rows)
     if fixed is not None:
         how = f"{count(fixed, 'replication')} each"
     else:

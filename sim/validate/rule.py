@@ -17,13 +17,14 @@ from dataclasses import asdict, dataclass
 
 from sim.engine import ReplicationResult
 from sim.report.tables import count
-from sim.runner import Task, backend, replication_count
+from sim.runner import backend, replication_count
 from sim.scenario import RATE_METRICS, Scenario, Target
 from sim.stability import QueueLoad, queue_loads, stability_messages
-from sim.validate.estimate import Parts, estimate, parts_table
+from sim.validate.estimate import Parts, estimate
 from sim.validate.figures import target_parts
 from sim.validate.ledger import roles
-from sim.validate.sequential import Plan, band, next_count
+from sim.validate.rounds import FileRuns
+from sim.validate.sequential import Plan, band
 from sim.validate.table import describe, unit_metric
 
 __all__ = [
@@ -110,10 +111,10 @@ def _cannot_fail_warnings(scenario: Scenario, source: str) -> list[str]:
     ]
 
 
-def _rows(scenario: Scenario, source: str, figures: Sequence[Sequence[Parts]]) -> list[TargetRow]:
+def _rows(scenario: Scenario, source: str, runs: FileRuns) -> list[TargetRow]:
     rows = []
     for i, (target, role) in enumerate(zip(scenario.targets, roles(scenario), strict=True)):
-        mean, half, _ = estimate(target, parts_table(figures, i))
+        mean, half, _ = estimate(target, runs.values(i))
         rows.append(
             TargetRow(
                 scenario=scenario.name,
@@ -127,7 +128,7 @@ def _rows(scenario: Scenario, source: str, figures: Sequence[Sequence[Parts]]) -
                 bound=target.bound,
                 detail=describe(target),
                 note=target.note,
-                replications=len(figures),
+                replications=len(runs.parts[i]),
                 source=source,
                 role=role,
                 id=target.id,
@@ -162,9 +163,12 @@ def validate_all(
 ) -> Validation:
     """Run every scenario's replications and check all their targets.
 
-    With ``replications`` each scenario runs exactly that many. Without, each runs as
-    many as its targets need (:mod:`sim.validate.sequential`: from ``plan.minimum`` up to
-    its own ``replications``), in rounds that batch every scenario's next replications.
+    With ``replications`` each scenario runs exactly that many. Without, each target has
+    as many as it needs (:mod:`sim.validate.sequential`: from ``plan.minimum`` up to its
+    scenario's own ``replications``), in rounds that batch every scenario's next
+    replications; a round after the first simulates only the queues its unsettled targets
+    depend on (:mod:`sim.validate.rounds`), and each row says how many replications its
+    target had.
 
     Args:
         scenarios: ``(source, scenario)`` pairs; source is shown in the rows (a path).
@@ -178,34 +182,33 @@ def validate_all(
     """
     plan = plan or Plan()
     fixed = None if replications is None else replication_count(replications)
-    seeds = [scenario.seed if seed is None else seed for _, scenario in scenarios]
-    limits = [fixed or replication_count(s.replications) for _, s in scenarios]
-    wanted = [fixed or plan.start(limit) for limit in limits]
-    done: list[list[tuple[list[Parts], dict[str, QueueLoad]]]] = [[] for _ in scenarios]
-    runs = [(scenario, n) for (_, scenario), n in zip(scenarios, limits, strict=True)]
+    files = [
+        FileRuns(
+            scenario,
+            scenario.seed if seed is None else seed,
+            fixed or replication_count(scenario.replications),
+        )
+        for _, scenario in scenarios
+    ]
+    runs = [(f.scenario, f.limit) for f in files]
     with backend(workers, scheduler, runs=runs) as runner:
-        for round_ in itertools.count(1):
-            tasks, owners = [], []
-            for k, (_, scenario) in enumerate(scenarios):
-                tasks += [Task(scenario, r, seeds[k]) for r in range(len(done[k]), wanted[k])]
-                owners += [k] * (wanted[k] - len(done[k]))
+        for round_number in itertools.count(1):
+            planned = [(f, r) for f in files if (r := f.next_round(plan, fixed)) is not None]
+            tasks = [task for _, r in planned for task in r.tasks]
             if not tasks:
                 break
-            files = count(len(scenarios), "scenario")
-            label = f"validate: {files}, round {round_}, {count(len(tasks), 'run')}"
-            outcomes = runner.map(tasks, _figures_and_loads, progress, label)
-            for k, outcome in zip(owners, outcomes, strict=True):
-                done[k].append(outcome)
-            if fixed is None:
-                wanted = [
-                    next_count(s.targets, [f for f, _ in done[k]], limits[k], plan.precision)
-                    for k, (_, s) in enumerate(scenarios)
-                ]
+            label = (
+                f"validate: {count(len(scenarios), 'scenario')}, round {round_number}, "
+                f"{count(len(tasks), 'run')}"
+            )
+            outcomes = iter(runner.map(tasks, _figures_and_loads, progress, label))
+            for f, r in planned:
+                f.add(r, [next(outcomes) for _ in r.tasks])
     rows, messages = [], []
-    for k, (source, scenario) in enumerate(scenarios):
-        rows += _rows(scenario, source, [figures for figures, _ in done[k]])
+    for f, (source, scenario) in zip(files, scenarios, strict=True):
+        rows += _rows(scenario, source, f)
         messages += _cannot_fail_warnings(scenario, source)
-        messages += stability_messages(scenario, [loads for _, loads in done[k]], source)
+        messages += stability_messages(scenario, f.loads, source)
     return Validation(rows, messages)
 
 

@@ -16,8 +16,10 @@ undefined on every replication (NaN) cannot be settled by more of them. Replicat
 in rounds: first ``minimum`` per scenario, then, for a scenario with unsettled targets,
 the count its widest unsettled CI projects it needs (half-widths shrink as 1/sqrt(n)),
 at most doubling per round and never past ``maximum`` (the scenario's own
-``replications``). The rounds depend only on the figures, never on where replications
-run, so serial, process and Dask runs stop at the same counts with the same numbers.
+``replications``). A round after the first runs only what its unsettled targets depend
+on, and a settled target keeps the replications it has (:mod:`sim.validate.rounds`). The
+rounds depend only on the figures, never on where replications run, so serial, process
+and Dask runs stop at the same counts with the same numbers.
 """
 
 from __future__ import annotations
@@ -31,7 +33,16 @@ import numpy as np
 from sim.scenario import Target
 from sim.validate.estimate import Parts, estimate, parts_table
 
-__all__ = ["MIN_REPLICATIONS", "PRECISION", "Plan", "band", "next_count", "settled", "unsettled"]
+__all__ = [
+    "MIN_REPLICATIONS",
+    "PRECISION",
+    "Plan",
+    "band",
+    "decided",
+    "next_count",
+    "settled",
+    "unsettled",
+]
 
 PRECISION = 0.5
 MIN_REPLICATIONS = 4
@@ -94,6 +105,22 @@ def settled(
     if used < 2:
         return False
     return half == 0 or half <= _needed(target, mean, precision, verdicts)
+
+
+def decided(target: Target, values: np.ndarray) -> bool:
+    """Whether the target's verdict is settled: its CI lies wholly inside or outside the band.
+
+    Stricter than :func:`settled`, which also takes a CI precise enough for the band: a
+    figure settled that way may still sit on the band's edge, where more replications
+    (given for other targets) can move its verdict.
+    """
+    mean, half, used = estimate(target, values)
+    if used == 0:
+        return True
+    if used < 2:
+        return False
+    low, high = band(target)
+    return half == 0 or half <= min(abs(mean - low), abs(mean - high))
 
 
 def unsettled(

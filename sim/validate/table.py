@@ -30,6 +30,7 @@ __all__ = [
     "format_ledger",
     "format_rows",
     "format_value",
+    "replications_by_file",
     "target_table",
     "unit_metric",
     "verdict",
@@ -133,8 +134,21 @@ def format_estimate(metric: str, mean: float, half: float) -> str:
     return text
 
 
-def _simulated(row: TargetRow) -> str:
-    return format_estimate(row.metric, row.simulated, row.ci95)
+def replications_by_file(rows: Sequence[TargetRow]) -> dict[str, int]:
+    """Each file's replications (by ``source``): the most any of its targets had.
+
+    A target settled early stops there unless later rounds measured it for free
+    (:mod:`sim.validate.rounds`), so a file's targets may have fewer.
+    """
+    most: dict[str, int] = {}
+    for row in rows:
+        most[row.source] = max(most.get(row.source, 0), row.replications)
+    return most
+
+
+def _simulated(row: TargetRow, most: int) -> str:
+    text = format_estimate(row.metric, row.simulated, row.ci95)
+    return text if row.replications >= most else f"{text} (n={row.replications})"
 
 
 def _short(queue: str) -> str:
@@ -162,6 +176,7 @@ def target_table(rows: Sequence[TargetRow], caption: str = "") -> Table:
     """
     roles = [getattr(r, "role", None) for r in rows]
     with_role = any(roles)
+    most = replications_by_file(rows)
     header = ["scenario", "target", "metric", *(["role"] if with_role else [])]
     header += ["document", "tol", "simulated ±95% CI", "result"]
     body = [
@@ -172,7 +187,7 @@ def target_table(rows: Sequence[TargetRow], caption: str = "") -> Table:
             *([role or ""] if with_role else []),
             _document(r),
             _tolerance(r),
-            _simulated(r),
+            _simulated(r, most[r.source]),
             "pass" if r.passed else "MISS",
         )
         for r, role in zip(rows, roles, strict=True)
@@ -214,15 +229,17 @@ def format_rows(rows: Sequence[TargetRow]) -> str:
     """A fixed-width table, wrapped to 120 columns, then the counts.
 
     Each scenario's targets follow a line naming it (its file and replications), so the
-    table itself needs no scenario column and its text columns keep the width.
+    table itself needs no scenario column and its text columns keep the width; a target
+    with fewer replications than its file says how many it had (``(n=4)``).
     """
     table = target_table(rows)
     header, body = table.header[1:], [row[1:] for row in table.rows]
     right = set(range(table.left - 1, len(header) - 1))
     top, blocks = wrapped_blocks(header, body, right=right, wrap={0, 1})
     lines, last = list(top), None
+    most = replications_by_file(rows)
     for row, block in zip(rows, blocks, strict=True):
-        heading = _heading(row)
+        heading = _heading(row, most[row.source])
         if heading != last:
             lines += ["", heading] if last else [heading]  # a blank line between scenarios
             last = heading
@@ -230,10 +247,10 @@ def format_rows(rows: Sequence[TargetRow]) -> str:
     return "\n".join([*lines, "", *textwrap.wrap(verdict(rows), MAX_WIDTH)])
 
 
-def _heading(row: TargetRow) -> str:
+def _heading(row: TargetRow, most: int) -> str:
     """The line above a scenario's targets: its name, file and replications."""
     where = f" ({row.source})" if row.source else ""
-    count = f"{row.replications} replication{'' if row.replications == 1 else 's'}"
+    count = f"{most} replication{'' if most == 1 else 's'}"
     return _cut(f"{row.scenario}{where}: {count}", MAX_WIDTH)
 
 
