@@ -33,6 +33,7 @@ from sim.parameters import FreeParameter, free_parameter
 from sim.runner import Task, backend, positive_whole, replication_count, seed_value
 from sim.scenario import Scenario, Target
 from sim.validate import passes, target_parts
+from sim.validate.depends import runs_only
 from sim.validate.estimate import Parts, estimate, parts_table
 from sim.validate.sequential import Plan, next_count
 
@@ -182,12 +183,20 @@ def calibrate(
     with backend(workers, scheduler, runs=[(scenario, limit)]) as runner:
 
         def simulate(
-            values: Sequence[float], reps: int, first: int = 0
+            values: Sequence[float], reps: int, first: int = 0, only: list[int] | None = None
         ) -> tuple[Scenario, list[list[Parts]]]:
-            """Replications ``first`` to ``reps - 1`` at ``values``: their figures."""
+            """Replications ``first`` to ``reps - 1`` at ``values``: their figures.
+
+            With ``only``, the figures of those targets alone (in that order), from runs
+            of what they depend on (:func:`sim.validate.depends.runs_only`: the same
+            figures to the bit, for less work).
+            """
             changed = apply_overrides(base, _overrides(free, values))
             candidate = from_dict(changed, source)
-            tasks = [Task(candidate, r, seed) for r in range(first, reps)]
+            run = candidate
+            if only is not None:
+                run, _ = runs_only(candidate, [candidate.targets[i] for i in only])
+            tasks = [Task(run, r, seed) for r in range(first, reps)]
             return candidate, runner.map(tasks, target_parts)
 
         start = [p.start for p in free]
@@ -272,9 +281,12 @@ def _fit(
             return seen[tuple(values)]
         if len(history) >= max_evaluations:
             raise _BudgetSpentError
-        candidate, figures = simulate(values, reps)
-        means = _summaries(candidate.targets, figures)
-        loss = sum(_miss(candidate.targets[i], means[i][0]) ** 2 for i in chosen)
+        # The search needs the fitted targets only: runs of what they depend on.
+        candidate, figures = simulate(values, reps, only=chosen)
+        means = _summaries([candidate.targets[i] for i in chosen], figures)
+        loss = sum(
+            _miss(candidate.targets[i], m) ** 2 for i, (m, _) in zip(chosen, means, strict=True)
+        )
         seen[tuple(values)] = loss
         history.append((values, loss))
         if progress is not None:

@@ -7,7 +7,8 @@ must give the target the same figure to the bit. Checked here on every target of
 shipped scenario, with cases showing the check has teeth (leave out a team-mate or a
 route's source and the figure moves); then the rounds (``sim.validate.rounds``): a
 settled target keeps its replications, an unsettled one's figure over its later, pruned
-rounds equals a full run's over as many replications.
+rounds equals a full run's over as many replications; and ``sim calibrate``'s search,
+which runs only what the fitted targets depend on, takes the same path as on whole runs.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import numpy as np
 import pytest
 
 import sim
+import sim.calibrate
+from sim.calibrate import calibrate, free_parameter
 from sim.engine import simulate
 from sim.stability import QueueLoad, stability_messages
 from sim.validate import format_rows, validate_all
@@ -207,3 +210,34 @@ def test_stability_judges_each_queue_on_the_replications_that_simulated_it():
     over = [{"q": _load(120.0, 100.0)}, {}, {}]
     (line,) = stability_messages(scenario.model_copy(update={"duration": 7 * 86400.0}), over, "f")
     assert "1.20x the agent time" in line
+
+
+def test_calibration_searches_on_runs_of_what_the_fitted_targets_depend_on(monkeypatch):
+    """The same search, point for point, as on whole runs; its runs mute what d ignores."""
+    data = network()
+    free = [free_parameter("queues.d.arrivals.rate=12:20", data)]
+
+    def fit() -> sim.calibrate.Calibration:
+        return calibrate(data, free, targets=[4], replications=4, max_evaluations=6)
+
+    muted: list[set[str]] = []
+    pruning = sim.calibrate.runs_only
+
+    def spy(scenario, targets):
+        copy, needed = pruning(scenario, targets)
+        muted.append({q for q, s in copy.queues.items() if s.arrivals is None})
+        return copy, needed
+
+    monkeypatch.setattr(sim.calibrate, "runs_only", spy)
+    pruned = fit()
+    assert muted
+    assert all(m == {"a", "b", "c"} for m in muted)  # d depends on d and e (b has none)
+
+    def whole(scenario, targets):
+        return scenario.model_copy(update={"targets": tuple(targets)}), frozenset(scenario.queues)
+
+    monkeypatch.setattr(sim.calibrate, "runs_only", whole)
+    full = fit()
+    assert pruned.history == full.history
+    assert pruned.fitted == full.fitted
+    assert pruned.after == full.after
