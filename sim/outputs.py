@@ -103,14 +103,15 @@ class OutputPlan:
 
     Args:
         protect: the command's input files; no output may replace one of them.
-        option: the option named in error messages (``--out``, ``--report``).
+        option: the option named in error messages (``--out``, ``--report``); ``None``
+            for a Python caller, who gave no option (``Results.save``).
     """
 
-    def __init__(self, protect: Iterable[str | Path] = (), option: str = "--out") -> None:
+    def __init__(self, protect: Iterable[str | Path] = (), option: str | None = "--out") -> None:
         self.protect = [Path(p) for p in protect]
         self.option = option
         self.files: list[Path] = []
-        self.options: dict[Path, str] = {}  # a file's option when not the plan's own
+        self.options: dict[Path, str | None] = {}  # a file's option when not the plan's own
         self.folders: list[Path] = []
         self.joining: list[Path] = []
 
@@ -328,7 +329,7 @@ def write_files(
     folders: Iterable[str | Path] = (),
     joining: Iterable[str | Path] = (),
     protect: Iterable[Path] = (),
-    options: Mapping[Path, str] | None = None,
+    options: Mapping[Path, str | None] | None = None,
 ) -> list[Path]:
     """Write several files so that they appear together, or none of them does.
 

@@ -21,7 +21,7 @@ import yaml
 
 from sim.engine import ReplicationResult
 from sim.metrics import METRICS, TEAM_METRICS, hourly_metrics, queue_metrics, team_metrics
-from sim.outputs import write_files
+from sim.outputs import OutputPlan
 from sim.records import By, Outcome
 from sim.scenario import Scenario
 from sim.stability import queue_loads, stability_messages
@@ -369,7 +369,15 @@ class Results:
     def save(self, out: str | Path) -> list[Path]:
         """Write the result tables, metadata and the resolved scenario into ``out``.
 
-        The files appear together or not at all, and files of an earlier save into the
-        same folder that this one does not write are removed (see :mod:`sim.outputs`).
+        The folder is checked before anything is written, by the rules the command line
+        follows (see :mod:`sim.outputs`); the files then appear together or not at all,
+        and files of an earlier save into the same folder that this one does not write
+        are removed.
+
+        Raises:
+            OutputError: the folder, or a file in it, cannot or must not be written (the
+                error names it and says why); nothing was written.
         """
-        return write_files(self.writers(out), folders=[out])
+        plan = OutputPlan(option=None)  # a Python caller gave no --out to name
+        plan.folder(out, RESULT_FILES)
+        return plan.write(self.writers(out))

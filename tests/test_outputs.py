@@ -8,6 +8,7 @@ import signal
 from pathlib import Path
 
 import pytest
+import yaml
 
 from sim.outputs import MANIFEST, OutputError, OutputPlan, write_files
 
@@ -189,9 +190,10 @@ def test_out_and_report_of_a_command_are_one_set(tmp_path, monkeypatch, capsys):
     assert not out.exists() or not any(out.iterdir()), "no result file without the report"
 
 
-def test_a_save_that_cannot_write_names_the_path_not_a_flag(tmp_path, capsys):
+def test_a_save_that_cannot_write_names_the_folder_not_a_flag(tmp_path, capsys):
     # Results.save from Python said "--out .../summary.csv: cannot write", a flag its
-    # caller never gave; the command still names --out.
+    # caller never gave, and named the first file it tried rather than the folder; the
+    # command still names --out.
     import sim
     import sim.cli
 
@@ -204,16 +206,33 @@ def test_a_save_that_cannot_write_names_the_path_not_a_flag(tmp_path, capsys):
         results.save(out)
     # The reason the command gives (it said "cannot write: Not a directory").
     reason = f"{tmp_path / 'file'} is not a folder"
-    assert str(saving.value) == f"{out / 'summary.csv'}: {reason}"
+    assert str(saving.value) == f"{out}: {reason}"
     assert sim.cli.main(["run", str(scenario), "--workers", "1", "--out", str(out)]) == 2
     assert capsys.readouterr().err == f"error: --out {out}: {reason}\n"
     # /proc exists but takes no new files: it said "No such file or directory".
     with pytest.raises(OutputError) as saving:
         results.save("/proc/sim-results")
     assert str(saving.value) == (
-        "/proc/sim-results/summary.csv: cannot write in /proc: the folder takes no new files "
+        "/proc/sim-results: cannot write in /proc: the folder takes no new files "
         "(the system said: No such file or directory)"
     )
+
+
+def test_a_save_is_checked_before_any_file_is_written(tmp_path):
+    # Results.save skipped the command's checks: a folder where teams.csv belongs was
+    # found only at the renames, after summary.csv and the others were in place, and
+    # came out as a bare IsADirectoryError.
+    import sim
+
+    out = tmp_path / "out"
+    (out / "teams.csv").mkdir(parents=True)
+    (out / "summary.csv").write_text("the user's")
+    results = sim.run(sim.from_dict(yaml.safe_load(SMALL)), workers=1)
+    with pytest.raises(OutputError) as saving:
+        results.save(out)
+    assert str(saving.value) == f"{out / 'teams.csv'}: is a folder; give a file name"
+    assert sorted(p.name for p in out.iterdir()) == ["summary.csv", "teams.csv"]
+    assert (out / "summary.csv").read_text() == "the user's"
 
 
 def test_one_path_for_two_outputs_is_refused(tmp_path, capsys):
