@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim import paths
+from sim import paths, yamlfile
 from sim.engine import ReplicationResult
 from sim.errors import ScenarioError
 from sim.loader import apply_overrides, from_dict, missing_member, read_scenario, resolve_includes
@@ -104,11 +104,15 @@ def variant_grid(vary: Mapping[str, Sequence[Any]] | Iterable[str]) -> list[dict
             text alone is a list of one).
 
     Raises:
+        ScenarioError: a value breaks a limit of YAML text (nested too deep, too many
+            values), named by its path, as an override's value is.
         ValueError: bad text, no values, or a path given twice; the message starts with
             ``vary:`` (``--vary:`` on the command line), as the caller names it.
     """
     try:
         vary = _vary_mapping(vary)
+    except ScenarioError:
+        raise
     except ValueError as exc:
         raise ValueError(f"{named('vary')}: {exc}") from None
     return [dict(zip(vary, combo, strict=True)) for combo in itertools.product(*vary.values())]
@@ -117,7 +121,7 @@ def variant_grid(vary: Mapping[str, Sequence[Any]] | Iterable[str]) -> list[dict
 def _vary_mapping(
     vary: Mapping[str, Sequence[Any]] | Iterable[str],
 ) -> Mapping[str, Sequence[Any]]:
-    """``vary`` as ``{path: [values]}``, checked (messages without the keyword)."""
+    """``vary`` as ``{path: [values]}``, checked (a ValueError's message without the keyword)."""
     if isinstance(vary, str):
         vary = [vary]
     if not isinstance(vary, Mapping):
@@ -132,7 +136,21 @@ def _vary_mapping(
     for path, values in vary.items():
         if isinstance(values, str | bytes) or not isinstance(values, Sized) or not len(values):
             raise ValueError(f"{path}: give a list of values, got {values!r}")
+    for path, values in vary.items():
+        _within_limits(path, values)
     return vary
+
+
+def _within_limits(path: str, values: Sequence[Any]) -> None:
+    """Each value within the limits a value in a file has, before it is written as text.
+
+    A value nested thousands deep overflowed the stack of the JSON that carries it.
+    """
+    try:
+        for value in values:
+            yamlfile.check_tree(value)
+    except yamlfile.YamlLimitError as exc:
+        raise ScenarioError(named("vary"), [(path, str(exc))]) from None
 
 
 def _label(settings: Mapping[str, Any]) -> str:
@@ -222,8 +240,9 @@ def sweep(
         one ``replications`` column: the varied value is the count.
 
     Raises:
-        ScenarioError: a variant is not a valid scenario, or ``seed`` or ``replications``
-            is both varied and given.
+        ScenarioError: a variant is not a valid scenario, a varied value breaks a limit
+            of YAML text (nested too deep, too many values), or ``seed`` or
+            ``replications`` is both varied and given.
         TypeError: ``scenario`` is a loaded Scenario (variants are made in its file's
             data), or ``replications``, ``seed`` or ``workers`` is not a whole number.
         ValueError: ``vary`` is malformed.
@@ -354,8 +373,8 @@ def sweep_variants(
         seed: the seed the sweep is given, if any (likewise).
 
     Raises:
-        ScenarioError: a variant is not a valid scenario, or ``seed`` or
-            ``replications`` is both varied and given.
+        ScenarioError: a variant is not a valid scenario, a varied value breaks a limit
+            of YAML text, or ``seed`` or ``replications`` is both varied and given.
         ValueError: ``vary`` is malformed.
     """
     labelled = {_label(settings): settings for settings in variant_grid(vary)}

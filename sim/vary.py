@@ -10,6 +10,8 @@ import re
 from typing import Any
 
 from sim import yamlfile
+from sim.errors import ScenarioError
+from sim.options import named
 
 __all__ = ["MAX_RANGE", "parse_vary"]
 
@@ -30,6 +32,8 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
     as a range.
 
     Raises:
+        ScenarioError: a value breaks a limit of YAML text (nested too deep, too many
+            values), as an override's value would: a problem of the field, named.
         ValueError: the text is not of that form.
     """
     path, sep, raw = text.partition("=")
@@ -80,5 +84,7 @@ def _values(path: str, item: str) -> list[Any]:
         return [item]  # YAML 1.1 would read 9:00 as the base-60 number 540
     try:
         return [yamlfile.parse_text(item)]
-    except ValueError as exc:  # a YamlLimitError is one too
+    except yamlfile.YamlLimitError as exc:
+        raise ScenarioError(named("vary"), [(path, str(exc))]) from None
+    except ValueError as exc:
         raise ValueError(f"{path}: cannot read value {item!r}: {exc}") from None

@@ -1425,5 +1425,30 @@ def test_an_override_past_the_yaml_limits_is_refused_naming_its_field():
     assert refused.value.problems == [
         ("name", "line 1, column 33: nested more than 32 levels deep")
     ]
-    with pytest.raises(ValueError, match=r"cannot read value .*nested more than 32 levels deep"):
-        sim.experiments.parse_vary(f"queues.chat.staff=1,{deep}")
+
+
+def test_a_vary_value_past_the_yaml_limits_is_refused_naming_its_field(capsys):
+    # A varied value past the limits was a bare ValueError ("cannot read value '[[[...':")
+    # as text, and as data nested thousands deep a RecursionError; an override's value
+    # past them is a ScenarioError naming its field, and so is a varied one.
+    deep = "[" * 40 + "]" * 40
+    path = "queues.live_peak.staff"
+    with pytest.raises(sim.ScenarioError) as sweeping:
+        sim.sweep(LIVESTREAM, [f"{path}=1,{deep}"])
+    assert sweeping.value.source == "vary"
+    assert sweeping.value.problems == [(path, "line 1, column 33: nested more than 32 levels deep")]
+    deeper: list[object] = []
+    for _ in range(10_000):
+        deeper = [deeper]
+    with pytest.raises(sim.ScenarioError) as sweeping:
+        sim.sweep(LIVESTREAM, {path: [1, deeper]})
+    assert sweeping.value.problems == [(path, "nested more than 32 levels deep")]
+    # The command names its flag once, as for any other --vary it cannot read.
+    with pytest.raises(SystemExit) as usage:  # argparse: a --vary it cannot read
+        sim.cli.main(["sweep", str(LIVESTREAM), "--vary", f"{path}=1,{deep}"])
+    assert usage.value.code == 2
+    err = capsys.readouterr().err
+    assert err.endswith(
+        f"error: argument --vary: {path}: line 1, column 33: nested more than 32 levels deep\n"
+    )
+    assert "Traceback" not in err

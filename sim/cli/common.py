@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from sim.console import EXIT_BAD_INPUT, EXIT_INTERRUPTED
+from sim.errors import ScenarioError
 from sim.outputs import OutputError, OutputPlan
 
 if TYPE_CHECKING:
@@ -191,8 +192,6 @@ def check_queues(source: str, queues: Iterable[str], wanted: Iterable[str]) -> N
     Raises:
         ScenarioError: one line per unknown queue (exit code 2).
     """
-    from sim.errors import ScenarioError
-
     known = list(queues)
     unknown = [name for name in wanted if name not in known]
     if unknown:
@@ -249,6 +248,10 @@ def typed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
     def convert(text: str) -> Any:
         try:
             return parse(text)
+        except ScenarioError as exc:
+            # Its subject is the option (``vary``), which argparse names already.
+            reasons = [f"{path}: {reason}" if path else reason for path, reason in exc.problems]
+            raise argparse.ArgumentTypeError("; ".join(reasons)) from None
         except ValueError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
 
