@@ -23,7 +23,14 @@ import yaml
 from sim import paths, yamlfile
 from sim.engine import ReplicationResult
 from sim.errors import ScenarioError
-from sim.loader import apply_overrides, from_dict, missing_member, read_scenario, resolve_includes
+from sim.loader import (
+    apply_overrides,
+    check_settable,
+    from_dict,
+    missing_member,
+    read_scenario,
+    resolve_includes,
+)
 from sim.metrics import METRICS, queue_metrics
 from sim.options import named
 from sim.results import Results, resolved_data
@@ -86,6 +93,7 @@ def _check_path(data: Mapping[str, Any], path: str, source: str) -> None:
     The reason names the option, ``vary`` (``--vary``), as ``--set``'s typos name theirs.
     """
     said = named("vary")
+    check_settable(path.split("."), source, said)
     missing = missing_member(data, path.split("."))
     if missing is not None:
         raise ScenarioError(source, [(missing[0], f"{said}: {missing[1]}")])

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "NAMED_COLLECTIONS",
     "apply_overrides",
+    "check_settable",
     "from_dict",
     "load",
     "missing_member",
@@ -43,8 +44,28 @@ __all__ = [
 ]
 
 
+# Extension fields, as Docker Compose has them: top-level keys starting with ``x-`` hold
+# YAML anchors for the file's own use (``x-chat: &chat {...}``). Once YAML has resolved
+# the aliases and merge keys that use them they say nothing more, and are dropped.
+EXTENSION = "x-"
+
+
+def _is_extension(key: object) -> bool:
+    return isinstance(key, str) and key.startswith(EXTENSION)
+
+
+def _without_extensions(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` without its top-level ``x-`` fields.
+
+    Only there: elsewhere a key is a name or a field, and a typo must still be caught.
+    """
+    return {key: value for key, value in data.items() if not _is_extension(key)}
+
+
 def read_yaml(path: str | Path) -> dict[str, Any]:
     """Read a scenario file into plain data (under :mod:`sim.yamlfile`'s limits).
+
+    Its top-level ``x-`` fields are left out: they only hold YAML anchors.
 
     Raises:
         ScenarioError: the file cannot be read, breaks a limit, is not YAML or is not a
@@ -58,7 +79,7 @@ def _read_with_lines(path: str | Path) -> tuple[dict[str, Any], Lines]:
     data, lines = yamlfile.read_with_lines(path)
     if not isinstance(data, dict):
         raise ScenarioError(str(path), [("", "a scenario file must be a mapping of fields")])
-    return data, lines
+    return _without_extensions(data), lines
 
 
 def read_scenario(path: str | Path) -> dict[str, Any]:
@@ -250,7 +271,8 @@ def from_dict(
 
     Beyond the format, a scenario whose one replication would ask for more arrivals
     than the engine takes (:data:`sim.workload.MAX_ARRIVALS`) is refused here. An
-    ``include:`` block is resolved relative to ``source`` when it is a file. Dated
+    ``include:`` block is resolved relative to ``source`` when it is a file; top-level
+    ``x-`` fields (YAML anchors' holders) are left out, as in a file. Dated
     peaks, shifts and holidays outside the run's period are warned about
     (:class:`sim.dated.DatedWarning`, once per process each). ``overrides`` is a
     list of ``dotted.path=VALUE`` texts (one text alone is taken as a list of one).
@@ -270,6 +292,7 @@ def from_dict(
     if not isinstance(data, Mapping):
         kind = type(data).__name__
         raise ScenarioError(source, [("", f"a scenario must be a mapping of fields, got {kind}")])
+    data = _without_extensions(data)
     _within_limits(data, source)
     joined = apply_overrides(resolve_includes(data, source), overrides, source)
     scenario = _validated(data, joined, source)
@@ -359,12 +382,7 @@ def apply_overrides(
     result = copy.deepcopy(dict(data))
     for text in overrides:
         parts, value = parse_override(text, via)
-        if parts[0] == compose.INCLUDE:
-            reason = (
-                f"{said}: included files are joined before overrides apply; set their "
-                "fields by their prefixed names (queues.PREFIX.QUEUE...)"
-            )
-            raise ScenarioError(source, [(".".join(parts), reason)])
+        check_settable(parts, source, said)
         missing = missing_member(result, parts)
         if missing is not None:
             raise ScenarioError(source, [(missing[0], f"{said}: {missing[1]}")])
@@ -374,6 +392,31 @@ def apply_overrides(
             node = _child(node, key, keys[: depth + 1], source, said)
         _set(node, keys[-1], value, keys, source, said=said)
     return result
+
+
+def check_settable(parts: list[str], source: str, said: str) -> None:
+    """Refuse a path to a field of the file that is gone once the file is read.
+
+    Args:
+        parts: the dotted path's parts.
+        source: the name the error gives.
+        said: the option the path came by, as the caller names it (``--set``).
+
+    Raises:
+        ScenarioError: the path is in ``include:`` or in an ``x-`` field.
+    """
+    if parts[0] == compose.INCLUDE:
+        reason = (
+            f"{said}: included files are joined before overrides apply; set their "
+            "fields by their prefixed names (queues.PREFIX.QUEUE...)"
+        )
+        raise ScenarioError(source, [(".".join(parts), reason)])
+    if _is_extension(parts[0]):
+        reason = (
+            f"{said}: {EXTENSION} fields are left out of the scenario (their anchors are "
+            "copied where the file uses them); set the fields that use them"
+        )
+        raise ScenarioError(source, [(".".join(parts), reason)])
 
 
 # Collections whose members are named by the user: a path into a missing member is a
@@ -501,6 +544,8 @@ def _reason(error: ErrorDetails, path: list, data: Any) -> str:
         close = difflib.get_close_matches(str(path[-1]), allowed, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         listing = f" (allowed: {', '.join(allowed)})" if allowed else ""
+        if len(path) == 1 and not close:  # perhaps a block of anchors: it has its place
+            listing += f"; a block that only holds YAML anchors is named {EXTENSION}{path[0]}"
         return f"unknown field{hint}{listing}"
     if kind == "missing" and isinstance(error["loc"][-1], int):
         return f"too few values: item {error['loc'][-1]} is missing"

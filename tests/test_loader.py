@@ -508,6 +508,84 @@ def test_a_merge_of_something_not_a_mapping_is_invalid_yaml_with_its_line(tmp_pa
         sim.load(_write(tmp_path, text))
 
 
+# An anchor in a top-level block of its own, used by two queues, one with a merge key.
+EXTENDED_TEXT = (
+    "x-chat: &chat\n"
+    "  arrivals: {rate: 30/h}\n"
+    "  service: {dist: constant, value: 60}\n"
+    "x-note: a remark\n"
+    + VALID_TEXT.replace(
+        "    arrivals: {rate: 30/h}\n    staff: 1\n    service: {dist: constant, value: 60}\n",
+        "    <<: *chat\n    staff: 1\n",
+    )
+    + "  vip: {<<: *chat, staff: 3}\n"
+)
+
+
+def test_top_level_x_fields_hold_anchors_and_are_left_out(tmp_path):
+    # A top-level "defaults: &chat {...}" was an unknown field: an anchor had nowhere to
+    # live but in a queue. x- fields hold them, as in Docker Compose.
+    scenario = sim.load(_write(tmp_path, EXTENDED_TEXT))
+    plain = sim.load(_write(tmp_path, MERGED_TEXT, "plain.yaml"))
+    assert scenario.queues == plain.queues
+    assert sim.from_dict(yaml.safe_load(EXTENDED_TEXT)).queues == plain.queues
+    assert "x-chat" not in sim.results.resolved_yaml(scenario)
+
+
+def test_a_top_level_block_of_anchors_not_named_x_is_unknown_and_told_its_name(tmp_path):
+    file = _write(tmp_path, EXTENDED_TEXT.replace("x-chat:", "defaults:"))
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load(file)
+    assert info.value.problems[0][0] == "defaults"
+    assert info.value.lines == {"defaults": 1}
+    assert info.value.problems[0][1].endswith(
+        "; a block that only holds YAML anchors is named x-defaults"
+    )
+    # A typo of a field is told the field, not an x- name.
+    with pytest.raises(sim.ScenarioError, match=r"did you mean 'queues'\?[^;]*$"):
+        sim.load(_write(tmp_path, VALID_TEXT.replace("queues:", "queus:")))
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda d: _chat(d).update({"x-note": 1}), "queues.chat.x-note"),
+        (
+            lambda d: d.update({"teams": {"t": {"staff": 1, "serves": ["chat"], "x-a": 1}}}),
+            "teams.t.x-a",
+        ),
+        (lambda d: d.update({"calendar": {"x-a": 1}}), "calendar.x-a"),
+    ],
+    ids=["queue", "team", "calendar"],
+)
+def test_x_fields_below_the_top_level_are_still_unknown(change, field):
+    # Only the top level takes them: below it a key is a name or a field, and a typo
+    # there must still be caught.
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.from_dict(_mutated(change))
+    assert [p for p, r in info.value.problems if r.startswith("unknown field")] == [field]
+
+
+def test_an_included_file_may_have_x_fields(tmp_path):
+    _write(tmp_path, EXTENDED_TEXT, "part.yaml")
+    main = _write(tmp_path, "x-n: 1\n" + VALID_TEXT + "include: {p: part.yaml}\n")
+    scenario = sim.load(main)
+    assert sorted(scenario.queues) == ["chat", "p.chat", "p.vip"]
+
+
+def test_an_override_of_an_x_field_is_refused_not_ignored(tmp_path):
+    # The anchor's copies are made when the file is read: setting it would change nothing.
+    file = _write(tmp_path, EXTENDED_TEXT)
+    with pytest.raises(sim.ScenarioError) as loading:
+        sim.load(file, ["x-chat.arrivals.rate=60/h"])
+    with pytest.raises(sim.ScenarioError) as sweeping:
+        sim.sweep(file, ["x-chat.arrivals.rate=60/h,90/h"])
+    for info, via in ((loading, "overrides"), (sweeping, "vary")):
+        ((path, reason),) = info.value.problems
+        assert path == "x-chat.arrivals.rate"
+        assert reason.startswith(f"{via}: x- fields are left out of the scenario")
+
+
 @pytest.mark.parametrize(("key", "kind"), [("[a, b]", "list"), ("{a: 1}", "mapping")])
 def test_a_key_that_is_a_list_or_mapping_is_invalid_yaml_with_its_line(tmp_path, key, kind):
     # YAML allows "? [a, b]"; reading it raised TypeError (unhashable type): a traceback.

@@ -230,6 +230,22 @@ def test_the_readme_bad_input_example_prints_what_the_readme_shows(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scenario.yaml"]
 
 
+def test_the_readme_extension_field_example_loads_as_it_says(tmp_path):
+    # The scenario reference's example of an anchor in an x- field, loaded as a file.
+    import sim
+
+    ((line, block),) = [(s, b) for s, b in _blocks("yaml") if b and b[0].startswith("x-chat:")]
+    file = tmp_path / "two_chats.yaml"
+    file.write_text("\n".join(block) + "\n", encoding="utf-8")
+    scenario = sim.load(file)
+    order, vip = scenario.queues["order_chat"], scenario.queues["vip_chat"]
+    assert (order.channel, vip.channel) == ("chat", "chat"), f"README.md:{line}"
+    assert order.service == vip.service
+    assert order.patience == vip.patience
+    assert (order.max_agents, vip.max_agents) == (4, 2)
+    assert (order.arrivals.rate * 3600, vip.arrivals.rate * 3600) == pytest.approx((60, 10))
+
+
 def test_the_readme_fit_example_prints_what_the_readme_shows(tmp_path):
     # The fit example is the one long README command whose figures nothing else held to
     # the page: the log it makes and the fit's cleaning, estimates and back-test. Run as
