@@ -5,7 +5,8 @@ fixed dates; its period is ``start`` plus ``duration`` (plus ``drain``). A date 
 year off (2025-11-11 for 2026-11-11), or a ``--set start=...`` / ``--set duration=...``
 that moves the period, leaves them outside it, and the run silently goes without them.
 Each such thing is warned about (:class:`DatedWarning`; the command line prints it as
-``warning: FILE: FIELD: ...`` on stderr) and the run goes on: the same file is rightly
+``warning: FILE:LINE: FIELD: ...`` on stderr, the line where the file writes the field;
+without it for a scenario that is no file's) and the run goes on: the same file is rightly
 run for other periods (a sweep over ``start``, a fitted scenario shortened to its first
 days), so it is not bad input.
 
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from sim.errors import DatedWarning
 from sim.scenario import Peak, Scenario, Shift
@@ -50,18 +51,22 @@ MAX_LISTED = 5
 _warned: set[tuple[str, str, str]] = set()
 
 
-def warn(scenario: Scenario, source: str) -> None:
+def warn(scenario: Scenario, source: str, lines: Callable[[str], int | None] | None = None) -> None:
     """Warn (:class:`DatedWarning`) about each dated thing outside ``scenario``'s period.
 
     Args:
         scenario: a validated scenario.
         source: the file (or ``<dict>``) the warnings name.
+        lines: a field's line in the file, if it has one: the warning then reads
+            ``FILE:LINE: FIELD: reason``, as an error does (:mod:`sim.lines`).
     """
     for field, reason in outside(scenario):
         key = (scenario.name, field, reason)
         if key not in _warned:
             _warned.add(key)
-            warnings.warn(f"{source}: {field}: {reason}", DatedWarning, stacklevel=3)
+            line = lines(field) if lines is not None else None
+            where = source if line is None else f"{source}:{line}"
+            warnings.warn(f"{where}: {field}: {reason}", DatedWarning, stacklevel=4)
 
 
 def outside(scenario: Scenario) -> list[tuple[str, str]]:

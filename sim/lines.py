@@ -15,7 +15,7 @@ of a joined collection that the file does not write (an included queue) has none
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import yaml
@@ -102,6 +102,10 @@ class Lines:
                 if line is not None:
                     found[path] = line
         return found
+
+    def of_fields(self, skip: Sequence[str] = ()) -> Callable[[str], int | None]:
+        """A field's line, as :meth:`of` finds it (None: it has none); ``skip`` as there."""
+        return lambda path: self.of([(path, "")], skip).get(path)
 
 
 @contextlib.contextmanager

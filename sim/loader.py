@@ -13,7 +13,7 @@ import difflib
 import re
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -251,8 +251,9 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     # and have its lines, but for what overrides set (the file does not say it).
     data, lines = _read_with_lines(path)
     overrides = [overrides] if isinstance(overrides, str) else list(overrides)
-    with placed(str(path), lines, skip=_overridden(data, overrides)):
-        return from_dict(data, source=str(path), overrides=overrides)
+    skip = _overridden(data, overrides)
+    with placed(str(path), lines, skip=skip):
+        return _from_data(data, str(path), overrides, lines.of_fields(skip))
 
 
 def _overridden(data: Mapping[str, Any], overrides: list[str]) -> list[str]:
@@ -289,6 +290,20 @@ def from_dict(
         ScenarioError: ``data`` (an included file, an override) is not a valid scenario;
             every problem is named with its field.
     """
+    return _from_data(data, source, overrides)
+
+
+def _from_data(
+    data: Mapping[str, Any],
+    source: str,
+    overrides: Iterable[str],
+    lines: Callable[[str], int | None] | None = None,
+) -> Scenario:
+    """:func:`from_dict`; ``lines`` gives a field's line in the file ``source``, if any.
+
+    Errors are placed by the caller (:func:`sim.lines.placed`); the warnings here, which
+    do not stop the loading, are placed at once.
+    """
     if not isinstance(data, Mapping):
         kind = type(data).__name__
         raise ScenarioError(source, [("", f"a scenario must be a mapping of fields, got {kind}")])
@@ -298,7 +313,7 @@ def from_dict(
     scenario = _validated(data, joined, source)
     # Here, not in _validated: an included file's dates are checked against the
     # including file's period, not its own.
-    dated.warn(scenario, source)
+    dated.warn(scenario, source, lines)
     return scenario
 
 

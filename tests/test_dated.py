@@ -252,6 +252,12 @@ def test_an_included_files_peak_is_checked_against_the_including_period(tmp_path
     assert said[0].startswith(f"{path}: queues.shop.live.arrivals.peaks.0: the dated peak")
 
 
+def _peak_line(path: Path) -> int:
+    """The line of the first (dated) peak's item in a file :func:`yaml.safe_dump` wrote."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, 1) if line.strip().startswith("- end: 2025"))
+
+
 def test_each_problem_is_warned_once_across_loads_and_sweep_variants(tmp_path: Path) -> None:
     path = tmp_path / "desk.yaml"
     path.write_text(yaml.safe_dump(_desk(peaks=[_peak("2025-11-11T20:00", "2025-11-11T23:00")])))
@@ -264,7 +270,8 @@ def test_each_problem_is_warned_once_across_loads_and_sweep_variants(tmp_path: P
     # The base's problem once; nothing for the variants that keep it; nothing for those
     # with start 2025-11-11, whose period holds the peak.
     assert said == [
-        f"{path}: queues.live.arrivals.peaks.0: the dated peak 2025-11-11T20:00 to "
+        f"{path}:{_peak_line(path)}: queues.live.arrivals.peaks.0: the dated peak "
+        "2025-11-11T20:00 to "
         "2025-11-11T23:00 is outside the run's period 2026-11-11T00:00 to 2026-11-12T00:00: "
         "it changes no arrivals"
     ]
@@ -295,9 +302,57 @@ def test_every_command_prints_it_once_and_keeps_its_exit_code(
     assert code == 0, err
     lines = [line for line in err.splitlines() if "dated peak" in line]
     assert lines == [
-        f"warning: {path}: queues.live.arrivals.peaks.0: the dated peak 2025-11-11T20:00 to "
+        f"warning: {path}:{_peak_line(path)}: queues.live.arrivals.peaks.0: the dated peak "
+        "2025-11-11T20:00 to "
         "2025-11-11T23:00 is outside the run's period 2026-11-11T00:00 to 2026-11-12T00:00: "
         "it changes no arrivals"
+    ]
+
+
+YEAR_OFF = """\
+name: desk
+start: 2026-11-11T00:00
+duration: 1d
+queues:
+  live:
+    arrivals:
+      rate: 2/h
+      peaks:
+        - {start: 2026-11-11T08:00, end: 2026-11-11T09:00, multiplier: 2}
+        - {start: 2025-11-11T20:00, end: 2025-11-11T23:00, multiplier: 3}
+    staff:
+      - {start: "00:00", end: "24:00", agents: 1}
+      - {start: 2025-11-12T09:00, end: 2025-11-12T18:00, agents: 2}
+    service: {dist: exponential, mean: 5m}
+"""
+
+
+def test_a_warning_about_a_file_names_the_line_of_its_field(tmp_path: Path) -> None:
+    # Errors read FILE:LINE: PATH: reason, the dated warnings FILE: PATH: reason, and
+    # the reader of a long file had to find the peak by its path.
+    path = tmp_path / "desk.yaml"
+    path.write_text(YEAR_OFF, encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sim.load(path)
+    said = [str(w.message) for w in caught if issubclass(w.category, DatedWarning)]
+    assert [m.split(": the dated")[0] for m in said] == [
+        f"{path}:10: queues.live.arrivals.peaks.1",
+        f"{path}:13: queues.live.staff.1",
+    ]
+    # A field the file does not decide (set by --set) has no line, as in an error; nor
+    # does a scenario that is no file's.
+    dated._warned.clear()
+    moved = "queues.live.arrivals.peaks.1.end=2025-11-11T22:00"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sim.load(path, [moved])
+        sim.from_dict(yaml.safe_load(YEAR_OFF), source="desk.yaml")
+    said = [str(w.message) for w in caught if issubclass(w.category, DatedWarning)]
+    assert [m.split(": the dated")[0] for m in said] == [
+        f"{path}: queues.live.arrivals.peaks.1",
+        f"{path}:13: queues.live.staff.1",
+        "desk.yaml: queues.live.arrivals.peaks.1",
     ]
 
 
