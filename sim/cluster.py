@@ -9,8 +9,9 @@ first 8 bytes): a silent endpoint, or one that speaks another protocol (an SSH s
 whose banner Dask would read as a length of exabytes), is refused before Dask reads from
 it. The client is then created with its own timeout and an overall deadline. Before any
 work is sent, each worker's versions of what can change a replication's numbers are
-compared with this machine's (:func:`check_versions`), and again with each result, for
-the worker that made it: one that joined later is not asked (:func:`run_on_dask`). Every
+compared with this machine's (:func:`check_versions`), and again with each result as it
+comes back, for the worker that made it: one that joined later is not asked
+(:func:`run_on_dask`). Every
 failure is a :class:`ClusterError` (exit code 2).
 """
 
@@ -305,22 +306,42 @@ def _signed(job: Callable[..., Any], *args: Any) -> tuple[str, dict[str, str | N
     return get_worker().address, _worker_versions(), job(*args)
 
 
-def _check_signed(signed: Sequence[tuple[str, dict[str, str | None], Any]]) -> list[Any]:
-    """The values of :func:`_signed` results, once every worker's versions match these.
+def _gather_checked(
+    client: Any, futures: list[Any], on_done: Callable[[int], None] | None
+) -> list[Any]:
+    """The values of :func:`_signed` results, in order, each checked as it comes back.
+
+    The first result of a worker that runs another version stops the run there: the
+    rest is not waited for (they are cancelled by the caller).
 
     Raises:
         ClusterError: a worker that ran a task runs another version of what makes the
-            numbers; all the results are refused (the first difference is named).
+            numbers; all the results are refused (the difference is named).
     """
+    where = {future.key: i for i, future in enumerate(futures)}
+    values: list[Any] = [None] * len(futures)
     mine = _versions_here()
     seen: set[str] = set()
-    for address, theirs, _ in signed:
-        if address not in seen:
-            seen.add(address)
-            problem = _difference(address, mine, theirs, " (it was not there when the run began)")
-            if problem is not None:
-                raise ClusterError(f"results refused: {problem}")
-    return [value for _, _, value in signed]
+    for done in _batches(client, futures):
+        for future, (address, theirs, value) in zip(done, client.gather(done), strict=True):
+            if address not in seen:
+                seen.add(address)
+                _check_signed(address, mine, theirs)
+            values[where[future.key]] = value
+        if on_done is not None:
+            on_done(len(done))
+    return values
+
+
+def _check_signed(address: str, mine: dict[str, str | None], theirs: dict[str, str | None]) -> None:
+    """Refuse the results of a worker whose versions (with a :func:`_signed` result) differ.
+
+    Raises:
+        ClusterError: the first difference, naming the worker and both versions.
+    """
+    problem = _difference(address, mine, theirs, " (it was not there when the run began)")
+    if problem is not None:
+        raise ClusterError(f"results refused: {problem}")
 
 
 def _number_versions(info: dict[str, Any]) -> dict[str, str | None]:
@@ -426,7 +447,7 @@ def run_on_dask(
     distinct object, as a task of its own, so that a worker lost on the way costs a
     retry, not the run. On an interrupt the cluster's futures are cancelled. Each result
     comes back with the versions of the worker that made it, compared with this
-    machine's as :func:`check_versions` does.
+    machine's as :func:`check_versions` does, as soon as it comes back.
 
     Raises:
         ClusterError: the scheduler or a worker was lost on the way, or a worker that
@@ -452,8 +473,7 @@ def run_on_dask(
         # Named after the job (``_job-...``), as the dashboard and logs showed them.
         name = getattr(job, "__name__", "job")
         futures = client.map(signed, first, *columns[1:], key=name, pure=False)
-        _wait_all(client, futures, on_done)
-        return _check_signed(client.gather(futures))
+        return _gather_checked(client, futures, on_done)
     except BaseException as exc:
         if futures:
             with contextlib.suppress(Exception):
@@ -490,6 +510,17 @@ def _wait_all(client: Any, futures: list[Any], on_done: Callable[[int], None] | 
     """Wait until ``futures`` are done, counting them off as they finish.
 
     Raises:
+        ClusterError: as :func:`_batches`.
+    """
+    for done in _batches(client, futures):
+        if on_done is not None:
+            on_done(len(done))
+
+
+def _batches(client: Any, futures: list[Any]) -> Iterator[list[Any]]:
+    """The futures as they finish, a batch at a time (finished or failed), until all are.
+
+    Raises:
         ClusterError: the cluster had no worker for :data:`NO_WORKERS_TIMEOUT` seconds.
             Dask waits for ever for one to come back; a worker that cannot load sim (not
             installed there) ends at its first task, and the run never would.
@@ -499,25 +530,39 @@ def _wait_all(client: Any, futures: list[Any], on_done: Callable[[int], None] | 
     pending = as_completed(futures, loop=client.loop)
     alone_since: float | None = None  # since when the cluster has had no worker
     look = 0.0
+    seen = set(client.nthreads())  # the workers known to have been there, to name them
     while not pending.is_empty():
         done = pending.next_batch(block=False)
         if done:
-            if on_done is not None:
-                on_done(len(done))
+            yield done
             continue
         now = time.monotonic()
         if now >= look:
             look = now + _WORKERS_EVERY
-            if client.nthreads():
+            workers = client.nthreads()
+            seen |= set(workers)
+            if workers:
                 alone_since = None
             elif alone_since is None:
                 alone_since = now
             elif now - alone_since >= NO_WORKERS_TIMEOUT:
-                raise ClusterError(
-                    f"the Dask cluster has had no workers for {NO_WORKERS_TIMEOUT:g} s "
-                    "during the run (did they fail to load sim? their logs say)"
-                )
+                raise ClusterError(_no_workers(sorted(seen)))
         time.sleep(_POLL)
+
+
+def _no_workers(left: list[str]) -> str:
+    """The cluster lost every worker: which ones left, and the likely reason.
+
+    A worker that cannot read this machine's work (no sim, or an older one from before
+    a change to how the work is sent, in a source checkout whose installed version
+    reads the same) dies at its first task, in Dask's reading of it.
+    """
+    gone = f"; {', '.join(left)} left it" if left else ""
+    they, logs = ("it", "its log says") if len(left) == 1 else ("they", "their logs say")
+    return (
+        f"the Dask cluster has had no workers for {NO_WORKERS_TIMEOUT:g} s during the "
+        f"run{gone} (did {they} fail to load sim, or run another version of it? {logs})"
+    )
 
 
 def _unreadable(exc: BaseException) -> bool:

@@ -576,3 +576,54 @@ def test_a_bad_address_names_the_keyword_in_python_and_the_flag_on_the_command_l
     argv = ["run", "scenarios/small_merchant_order_chat.yaml", "-n", "2", "--scheduler", address]
     assert main(argv) == 2
     assert f"--scheduler {address!r}: " in capsys.readouterr().err
+
+
+# Replication 0 comes back at once; the others wait for the test to let them go.
+_RELEASE = threading.Event()
+_FINISHED: list[int] = []
+
+
+def _first_at_once(_shipped: object, replication: int) -> int:
+    if replication:
+        _RELEASE.wait(HANG_GUARD)
+        _FINISHED.append(replication)
+    return replication
+
+
+def test_a_mismatched_workers_first_result_stops_the_run(monkeypatch):
+    # Results were checked once all were gathered: the whole run was waited for before
+    # the first result of a worker running another numpy was refused.
+    monkeypatch.setattr(sim.cluster, "_worker_versions", _numpy_of(None))
+    _RELEASE.clear()
+    _FINISHED.clear()
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=4, processes=False, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as client,
+    ):
+        try:
+            with pytest.raises(ClusterError, match=r"^results refused: .* runs numpy 1\.26\.4"):
+                sim.cluster.run_on_dask(client, _first_at_once, [("s", r) for r in range(4)])
+            assert _FINISHED == [], "refused only once the others were done"
+        finally:
+            _RELEASE.set()
+
+
+def test_a_cluster_that_lost_its_workers_names_them(monkeypatch):
+    # A worker that cannot read the work (an older sim, in a source checkout that the
+    # version check reads as this one) dies at its first task; the run said only that
+    # the cluster had no workers. Here the worker list says one was there, then none.
+    monkeypatch.setattr(sim.cluster, "NO_WORKERS_TIMEOUT", 0.5)
+    with (
+        distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as empty,
+        distributed.Client(empty, set_as_default=False) as client,
+    ):
+        there = iter([{"tcp://10.0.0.9:4000": 1}])
+        monkeypatch.setattr(client, "nthreads", lambda: next(there, {}))
+        with pytest.raises(ClusterError) as caught:
+            sim.cluster.run_on_dask(client, _second, [(1, 2)])
+    assert str(caught.value) == (
+        "the Dask cluster has had no workers for 0.5 s during the run; tcp://10.0.0.9:4000 "
+        "left it (did it fail to load sim, or run another version of it? its log says)"
+    )
