@@ -43,7 +43,10 @@ searched in [value/4, 4 x value].
 Every evaluation runs the same replications with the same seed (common random numbers).
 Without -n their count is chosen once, at the start values: from --min-replications
 until every fitted target's 95% CI half-width is at most --precision x its tolerance, at
-most the file's own replications; the output says how many were used.
+most the file's own replications; the output says how many were used. The search's
+evaluations simulate only what the fitted targets depend on (their queues, those routing
+contacts to them, those sharing their agents): the same figures, for less work; the start
+and the fitted values are simulated whole, for every target's before and after.
 The calibrated file is the original YAML with the fitted values set; its comments are lost.
 exit codes: 0 fitted and every target passes, 1 fitted but a target still misses,
 2 bad input.
