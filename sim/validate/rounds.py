@@ -10,8 +10,8 @@ may move its verdict, as they did when every round ran the whole file). A target
 measured by a round when all its influencers are among the round's, so a settled target
 keeps gaining replications while it comes for free, and a target settled once may become
 unsettled again on them; a target the round does not measure keeps the replications it
-has. Each target's figure is then over its own
-replications, the file's count being the most any target has.
+has. Each target's figure is then over its own replications, the file's count being the
+most any target has.
 
 Queue loads (the stability check, :mod:`sim.stability`) are kept, per replication, for
 the queues whose visits it simulated exactly (its influencers).
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.runner import Task
-from sim.scenario import Scenario
+from sim.scenario import Scenario, Target
 from sim.stability import QueueLoad
 from sim.validate.depends import influencers, reads, runs_only
 from sim.validate.estimate import Parts
@@ -58,7 +58,7 @@ class FileRuns:
         self._needs = [influencers(self.scenario, reads(self.scenario, t)) for t in self.targets]
 
     @property
-    def targets(self) -> tuple:
+    def targets(self) -> tuple[Target, ...]:
         """The scenario's targets."""
         return self.scenario.targets
 
