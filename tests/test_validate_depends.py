@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_invariants import random_scenario
 
 import sim
 import sim.calibrate
@@ -241,3 +242,33 @@ def test_calibration_searches_on_runs_of_what_the_fitted_targets_depend_on(monke
     assert pruned.history == full.history
     assert pruned.fitted == full.fitted
     assert pruned.after == full.after
+
+
+def _with_targets(data: dict) -> dict:
+    """The random scenario with a target of each kind on every queue (figures compared)."""
+    kinds = [
+        ("mean_wait", 60.0, "10%"),
+        ("answer_rate", 0.5, 0.05),
+        ("resolution_rate", 0.5, 0.05),
+        ("e2e_resolution_rate", 0.5, 0.05),
+        ("utilization", 0.5, 0.05),
+    ]
+    data["targets"] = [
+        {"id": f"{q}_{metric}", "queue": q, "metric": metric, "value": v, "tolerance": tol}
+        for q in data["queues"]
+        for metric, v, tol in kinds
+    ]
+    return data
+
+
+@pytest.mark.filterwarnings("ignore::sim.dated.DatedWarning")
+@pytest.mark.parametrize("seed", range(0, 300, 10))
+def test_random_scenarios_give_each_target_the_same_figure_on_its_influencers(seed):
+    """Teams, priorities, retrials, bots, parallel visits, delayed routes, closed hours,
+    overflow, concurrency, pickups, breaks: whatever mix the invariants' generator draws."""
+    scenario = sim.from_dict(_with_targets(random_scenario(seed)))
+    full = target_parts(scenario, simulate(scenario))
+    for i, target in enumerate(scenario.targets):
+        copy, needed = runs_only(scenario, [target])
+        (pruned,) = target_parts(copy, simulate(copy))
+        assert same(pruned, full[i]), (target.id, sorted(needed), pruned, full[i])
