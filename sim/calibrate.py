@@ -114,7 +114,7 @@ def calibrate(
     targets: Iterable[int] | None = None,
     replications: int | None = None,
     seed: int | None = None,
-    workers: int | None = 1,
+    workers: int | None = None,
     scheduler: Any = None,
     overrides: Iterable[str] = (),
     max_evaluations: int = 60,
@@ -137,8 +137,9 @@ def calibrate(
         targets: indices of the targets to fit (default: all); the others are reported.
         replications: per evaluation, fixed (default: chosen by sequential stopping).
         seed: base seed of every evaluation (default: the file's).
-        workers: local processes per evaluation (``None``: one per core, fewer if the
-            memory limit needs; see :func:`sim.runner.workers_for`).
+        workers: local processes per evaluation (default ``None``: one per core, fewer
+            if the memory limit needs, as every other call; see
+            :func:`sim.runner.workers_for`); 1 runs in this process.
         scheduler: a Dask scheduler address, a ``distributed.Client`` (left open) or a
             Dask cluster to run every evaluation on instead; the fit does not change.
         overrides: ``dotted.path=VALUE`` applied before fitting.

@@ -291,3 +291,32 @@ def test_a_worker_killed_by_the_system_is_one_clear_error():
         runner.pool.map(_killed, [1, 2], [1, 1])
     assert str(caught.value).startswith("a worker process ended abruptly (killed by SIGKILL)")
     assert "out of memory" in str(caught.value)
+
+
+@pytest.mark.parametrize("call", ["validate_all", "calibrate"])
+def test_validate_and_calibrate_from_python_run_in_parallel_by_default(call, monkeypatch):
+    """DESIGN: replications run in parallel on local processes by default; these two
+    alone ran serially unless told (``workers=1`` was their default)."""
+    from sim.calibrate import calibrate, free_parameter
+    from sim.validate import validate_all
+
+    asked = []
+    chosen = runner.local_workers
+
+    def spy(workers, runs, **options):
+        asked.append(workers)
+        return chosen(workers, runs, **options)
+
+    monkeypatch.setattr(runner, "local_workers", spy)
+    data = sim.loader.read_scenario(SMALL_MERCHANT)
+    data["targets"] = [
+        {"queue": next(iter(data["queues"])), "metric": "answer_rate", "value": 0.9,
+         "tolerance": 0.05}
+    ]  # fmt: skip
+    if call == "validate_all":
+        validate_all([("s", sim.from_dict(data))], replications=2)
+    else:
+        queue = next(iter(data["queues"]))
+        free = [free_parameter(f"queues.{queue}.service.mean=1:10", data)]
+        calibrate(data, free, replications=2, max_evaluations=1)
+    assert asked == [None]

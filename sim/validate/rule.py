@@ -156,7 +156,7 @@ def validate_all(
     *,
     replications: int | None = None,
     seed: int | None = None,
-    workers: int | None = 1,
+    workers: int | None = None,
     scheduler: object = None,
     progress: bool = False,
     plan: Plan | None = None,
@@ -174,8 +174,9 @@ def validate_all(
         scenarios: ``(source, scenario)`` pairs; source is shown in the rows (a path).
         replications: per scenario, a fixed count (default: sequential stopping).
         seed: base seed (default: each file's own).
-        workers: local processes (``None``: one per core, fewer if the memory limit
-            needs; see :func:`sim.runner.workers_for`).
+        workers: local processes (default ``None``: one per core, fewer if the memory
+            limit needs, as every other call; see :func:`sim.runner.workers_for`); 1 runs
+            in this process.
         scheduler: a Dask scheduler address, as for :func:`sim.run`.
         progress: show a progress bar.
         plan: the sequential stopping rule (default :class:`Plan()`).
