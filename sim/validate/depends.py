@@ -12,10 +12,11 @@ queue left without arrivals, its staff and routes as they were) gives the target
 figure to the bit: every visit it reads is the same contact with the same draws (random
 streams are keyed by queue name, :mod:`sim.streams`), at the same times (the events that
 remain keep SimPy's order), and served by the same agents. ``tests/test_validate_depends.py``
-checks this for every target of every shipped scenario. ``sim validate`` runs such
-replications for the targets still unsettled after a round
-(:func:`sim.validate.rule.validate_all`): the document's platform needs 30 replications for
-one small merchant's wait, which depends on 2 of its 40 queues.
+checks this for every target of every shipped scenario and of random scenarios mixing the
+engine's features. ``sim validate`` runs such replications for the targets still
+unsettled after a round (:mod:`sim.validate.rounds`), and ``sim calibrate`` for the
+targets it fits: the document's platform needs 30 replications for one small merchant's
+wait, which depends on 1 of its 41 queues.
 """
 
 from __future__ import annotations
