@@ -112,15 +112,10 @@ def decided(target: Target, values: np.ndarray) -> bool:
 
     Stricter than :func:`settled`, which also takes a CI precise enough for the band: a
     figure settled that way may still sit on the band's edge, where more replications
-    (given for other targets) can move its verdict.
+    (given for other targets) can move its verdict. It is :func:`settled` with no credit
+    for precision.
     """
-    mean, half, used = estimate(target, values)
-    if used == 0:
-        return True
-    if used < 2:
-        return False
-    low, high = band(target)
-    return half == 0 or half <= min(abs(mean - low), abs(mean - high))
+    return settled(target, values, precision=0.0)
 
 
 def unsettled(
