@@ -26,6 +26,7 @@ import numpy as np
 import yaml
 from scipy import optimize
 
+from sim.depends import runs_only
 from sim.errors import ScenarioError
 from sim.loader import apply_overrides, from_dict, read_scenario
 from sim.options import named
@@ -33,7 +34,6 @@ from sim.parameters import FreeParameter, free_parameter
 from sim.runner import Task, backend, positive_whole, replication_count, seed_value
 from sim.scenario import Scenario, Target
 from sim.validate import passes, target_parts
-from sim.validate.depends import runs_only
 from sim.validate.estimate import Parts, estimate, parts_table
 from sim.validate.sequential import Plan, next_count
 
@@ -189,7 +189,7 @@ def calibrate(
             """Replications ``first`` to ``reps - 1`` at ``values``: their figures.
 
             With ``only``, the figures of those targets alone (in that order), from runs
-            of what they depend on (:func:`sim.validate.depends.runs_only`: the same
+            of what they depend on (:func:`sim.depends.runs_only`: the same
             figures to the bit, for less work).
             """
             changed = apply_overrides(base, _overrides(free, values))

@@ -3,7 +3,7 @@
 The first round runs the whole scenario (``plan.minimum`` replications, or the fixed
 count). After it, only the targets not yet settled (:mod:`sim.validate.sequential`) ask
 for more, and the next round runs only what they depend on
-(:func:`sim.validate.depends.runs_only`): the queues outside their influencers take no
+(:func:`sim.depends.runs_only`): the queues outside their influencers take no
 arrivals. A target settled only because its CI is precise enough, while it still straddles
 an edge of its pass band, rides along in the rounds its file still runs (more replications
 may move its verdict, as they did when every round ran the whole file). A target is
@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.depends import influencers, reads, runs_only
 from sim.runner import Task
 from sim.scenario import Scenario, Target
 from sim.stability import QueueLoad
-from sim.validate.depends import influencers, reads, runs_only
 from sim.validate.estimate import Parts
 from sim.validate.sequential import Plan, decided, next_count, settled
 

@@ -11,7 +11,7 @@ A replication in which only the influencers take arrivals from outside (every ot
 queue left without arrivals, its staff and routes as they were) gives the target the same
 figure to the bit: every visit it reads is the same contact with the same draws (random
 streams are keyed by queue name, :mod:`sim.streams`), at the same times (the events that
-remain keep SimPy's order), and served by the same agents. ``tests/test_validate_depends.py``
+remain keep SimPy's order), and served by the same agents. ``tests/test_depends.py``
 checks this for every target of every shipped scenario and of random scenarios mixing the
 engine's features. ``sim validate`` runs such replications for the targets still
 unsettled after a round (:mod:`sim.validate.rounds`), and ``sim calibrate`` for the

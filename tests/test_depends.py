@@ -1,6 +1,6 @@
 """Validate's later rounds simulate only what the unsettled targets depend on.
 
-``sim.validate.depends``: a target's influencers are the queues it reads (and, for an
+``sim.depends``: a target's influencers are the queues it reads (and, for an
 ``e2e_*`` metric, every queue its contacts can be routed to) and every queue that routes
 contacts to them or shares their agents. A replication in which only those take arrivals
 must give the target the same figure to the bit. Checked here on every target of every
@@ -23,10 +23,10 @@ from test_invariants import random_scenario
 import sim
 import sim.calibrate
 from sim.calibrate import calibrate, free_parameter
+from sim.depends import influencers, reads, runs_only
 from sim.engine import simulate
 from sim.stability import QueueLoad, stability_messages
 from sim.validate import format_rows, validate_all
-from sim.validate.depends import influencers, reads, runs_only
 from sim.validate.figures import target_parts
 from sim.validate.rounds import FileRuns
 from sim.validate.sequential import Plan
