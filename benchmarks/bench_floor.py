@@ -1,0 +1,153 @@
+"""How much of a platform visit is SimPy's own event handling, and what 5x leaves the engine.
+
+Issue 12 asks for the joined platform's visits per CPU second to be 5 times textbook
+SimPy's Erlang-A contacts per CPU second (``bench_erlang_a.py``). This script splits a
+platform visit's CPU time into two parts, in one invocation:
+
+* **SimPy's floor**: what SimPy's ``Environment`` costs per event when the callbacks do
+  almost nothing. Erlang A's traffic as bare timeouts (an arrival and a service end per
+  contact), each processed timeout scheduled again as the engine does
+  (``Environment.schedule``, see ``sim/node.py``), so the floor is SimPy's heap and
+  dispatch and nothing else. Times the platform's SimPy events per visit (counted by
+  wrapping ``Environment.schedule`` during the same run), it is the part of a
+  visit no change inside the engine removes short of fewer events.
+* **The engine's own work**: a visit's CPU time (``sim.simulate`` of the platform over
+  13 weeks, as ``bench_erlang_a.py`` runs it) less that floor.
+
+It prints both, textbook SimPy's rate (measured here), the CPU time a visit may take for
+5x, and by how much the engine's own work would have to shrink for it. Every figure is the
+fastest of ``--repeat`` runs of CPU time (``time.process_time``); nothing is asserted.
+
+Usage:
+    .venv/bin/python benchmarks/bench_floor.py [--repeat 3] [--contacts 200000] [--duration 91d]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import simpy
+from simpy.events import NORMAL
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_erlang_a import (  # the folder is not a package: found on the path
+    AGENTS,
+    ARRIVAL_RATE,
+    GOAL_VS_SIMPY,
+    PLATFORM,
+    SECONDS_PER_MINUTE,
+    SERVICE_MEAN,
+    simpy_simulate,
+    time_call,
+)
+
+
+def floor_run(contacts: int, seed: int) -> int:
+    """Erlang A's arrivals and service ends as bare, reused SimPy timeouts; return events."""
+    rng = np.random.default_rng(seed)
+    gaps = iter(rng.exponential(SECONDS_PER_MINUTE / ARRIVAL_RATE, contacts).tolist())
+    services = iter(rng.exponential(SERVICE_MEAN * SECONDS_PER_MINUTE, contacts).tolist())
+    env = simpy.Environment()
+    timeout, schedule = env.timeout, env.schedule
+    spare: list[simpy.Event] = []
+    state = {"free": AGENTS, "waiting": 0}
+
+    def later(delay: float, callbacks: list) -> None:
+        if spare:
+            event = spare.pop()
+            event.callbacks = callbacks
+            schedule(event, NORMAL, delay)
+        else:
+            timeout(delay).callbacks = callbacks
+
+    def finish(event: simpy.Event) -> None:
+        spare.append(event)
+        if state["waiting"]:
+            state["waiting"] -= 1
+            later(next(services), on_finish)
+        else:
+            state["free"] += 1
+
+    def arrive(event: simpy.Event | None) -> None:
+        if event is not None:
+            if state["free"]:
+                state["free"] -= 1
+                later(next(services), on_finish)
+            else:
+                state["waiting"] += 1
+        gap = next(gaps, None)
+        if gap is None:
+            return
+        if event is None:
+            timeout(gap).callbacks = on_arrival
+        else:
+            event.callbacks = on_arrival
+            schedule(event, NORMAL, gap)
+
+    on_finish, on_arrival = [finish], [arrive]
+    arrive(None)
+    env.run()
+    return 2 * contacts
+
+
+def platform_events(duration: str) -> tuple[int, int]:
+    """SimPy events scheduled in one replication of the platform, and its visits."""
+    import sim
+
+    scenario = sim.load(PLATFORM, overrides=[f"duration={duration}"])
+    count = [0]
+    original = simpy.Environment.schedule
+
+    def counted(self: simpy.Environment, *args: object, **kwargs: object) -> None:
+        count[0] += 1
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    simpy.Environment.schedule = counted  # type: ignore[method-assign]
+    try:
+        result = sim.simulate(scenario)
+    finally:
+        simpy.Environment.schedule = original  # type: ignore[method-assign]
+    return count[0], int(result.n_records)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the floor, the engine's own share and what 5x asks of it."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each; the fastest counts")
+    parser.add_argument("--contacts", type=int, default=200_000, help="Erlang-A contacts")
+    parser.add_argument("--duration", default="91d", help="the platform's run (default 91d)")
+    args = parser.parse_args(argv)
+
+    import sim
+
+    print(f"load average at the start: {os.getloadavg()[0]:.2f}, 2 cores")
+    _, textbook_cpu, _ = time_call(lambda: simpy_simulate(args.contacts, 1), args.repeat)
+    textbook = args.contacts / textbook_cpu
+    events_floor, floor_cpu, _ = time_call(lambda: floor_run(args.contacts, 1), args.repeat)
+    per_event = floor_cpu / events_floor
+    events, visits = platform_events(args.duration)
+    scenario = sim.load(PLATFORM, overrides=[f"duration={args.duration}"])
+    _, engine_cpu, _ = time_call(lambda: sim.simulate(scenario), args.repeat)
+
+    us = 1e6
+    visit = engine_cpu / visits * us
+    floor = per_event * events / visits * us
+    budget = us / (GOAL_VS_SIMPY * textbook)
+    own, own_budget = visit - floor, budget - floor
+    print(f"textbook SimPy, Erlang A: {textbook:,.0f} contacts/s ({us / textbook:.2f} us each)")
+    print(f"SimPy's floor: {per_event * us:.3f} us an event (bare reused timeouts)")
+    print(f"platform, {args.duration}: {visits:,} visits, {events:,} events "
+          f"({events / visits:.2f} a visit)")  # fmt: skip
+    print(f"  a visit: {visit:.2f} us = SimPy's floor {floor:.2f} + the engine's own {own:.2f}")
+    print(f"  ratio now: {us / visit / textbook:.2f}x textbook SimPy")
+    print(f"  {GOAL_VS_SIMPY:g}x needs {budget:.2f} us a visit: the engine's own work at "
+          f"{own_budget:.2f} us, {100 * (1 - own_budget / own):.0f}% less than now")  # fmt: skip
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
