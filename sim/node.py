@@ -31,16 +31,19 @@ from simpy.events import NORMAL
 from sim.agents import Agent, AgentPool
 from sim.distributions import Distribution
 from sim.records import By, ContactLog, Outcome
-from sim.routing import Route, dist_draws
-from sim.scenario import Queue
+from sim.routing import Route
+from sim.scenario import ROUTE_FIELDS, Queue
 from sim.streams import Draws, QueueStreams
 from sim.waiting import WaitingLine
 
 __all__ = ["NEW_CONTACT", "Node"]
 
-# What a hop draws on arrival, in one call: service, resolution, patience and visibility
-# (each None when the queue does not use it).
-ArrivalDraws = Callable[[], tuple[float, float | None, float | None, float | None]]
+# What a hop draws on arrival, in one call (each None when the queue does not use it):
+# service, resolution, patience and visibility, then its later decisions: the route it
+# leaves by, the bot's answer and its response time, whether it tries again after
+# giving up and after how long.
+Draw = float | None
+ArrivalDraws = Callable[[], tuple[float, Draw, Draw, Draw, Draw, Draw, Draw, Draw, Draw]]
 
 # An event's list of callbacks (SimPy calls each with the event).
 Callbacks = list[Callable[[simpy.Event], None]]
@@ -64,8 +67,10 @@ def _arrival_draws(
     Routed visits (``routed_``) draw from streams of their own per ``source``, the name of
     the queue they come from. Each kind of draw has its own stream, sampled in blocks;
     they are zipped so that a hop takes all its draws in one call. A draw the queue never
-    uses (resolution certain, no patience, always visible) is None and takes nothing from
-    its stream.
+    uses (resolution certain, no patience, always visible, no route, no bot, no retrials)
+    is None and takes nothing from its stream. Decisions taken later in the visit are
+    drawn here too, on arrival: taken in the order things happen, they would be dealt to
+    other visits whenever a what-if change moved that order.
     """
 
     def values(kind: str, dist: Distribution | None = None, used: bool = True) -> Iterator:
@@ -75,14 +80,25 @@ def _arrival_draws(
         sample = rng.random if dist is None else functools.partial(dist.sample, rng)
         return Draws(sample).values
 
+    bot, retry = spec.bot, spec.retry
     draws = zip(
         values("service", spec.service),
         values("resolution", used=spec.resolution < 1.0),
         values("patience", spec.patience, used=spec.patience is not None),
         values("visibility", used=spec.visibility < 1.0),
+        values("routing", used=routes_out(spec)),
+        values("bot", used=bot is not None),
+        values("bot_response", bot.response if bot else None, used=bool(bot and bot.response)),
+        values("retry", used=retry is not None),
+        values("retry_delay", retry.after if retry else None, used=retry is not None),
         strict=False,  # endless streams
     )
     return functools.partial(next, draws)
+
+
+def routes_out(spec: Queue) -> bool:
+    """Whether the queue routes contacts anywhere (a route field with a destination)."""
+    return any(getattr(spec, field) for field in ROUTE_FIELDS)
 
 
 class Node:
@@ -100,7 +116,6 @@ class Node:
         "_bot_always",
         "_bot_hands_over",
         "_bot_resolves",
-        "_bot_response",
         "_bot_unstaffed",
         "_closed_waits",
         "_first",
@@ -118,8 +133,9 @@ class Node:
         "_p_resolve",
         "_p_visible",
         "_parallel",
-        "_retry_delay",
+        "_retry_after",
         "_retry_p",
+        "_route_u",
         "_routes",
         "_schedule",
         "_sending",
@@ -130,10 +146,7 @@ class Node:
         "_teams",
         "_timeout",
         "_timers",
-        "_u_bot",
         "_u_parallel",
-        "_u_retry",
-        "_u_route",
         "env",
         "index",
         "line",
@@ -188,19 +201,13 @@ class Node:
         # arrivals, and contacts routed from other queues, their draws.
         self._streams, self._from = streams, dict[int, ArrivalDraws]()
         self._retry_p = spec.retry.probability if spec.retry else 0.0
-        if spec.retry:
-            self._u_retry = _uniforms(streams["retry"])
-            self._retry_delay = dist_draws(spec.retry.after, streams["retry_delay"])
+        # A hop's later decisions, drawn on arrival, wait here until taken.
+        self._route_u = log.route_draws() if routes_out(spec) else None
+        self._retry_after = log.retry_delays() if spec.retry else None
         # Parallel visits choose from their own stream: the other draws stay as they are.
         self._u_parallel: Callable[[], float] | None = (
             _uniforms(streams["parallel"]) if self._parallel else None
         )
-        bot_response = spec.bot.response if spec.bot else None
-        self._bot_response = (
-            dist_draws(bot_response, streams["bot_response"]) if bot_response else None
-        )
-        self._u_route = _uniforms(streams["routing"])
-        self._u_bot = _uniforms(streams["bot"])
         # The decisions every arrival takes, read once: the spec is frozen.
         self._p_resolve, self._p_visible = spec.resolution, spec.visibility
         self._bot_always = spec.bot is not None and spec.bot.when == "always"
@@ -220,8 +227,8 @@ class Node:
         self._spare: list[simpy.Event] = []
         self._serving: dict[simpy.Event, tuple[int, Agent, float]] = {}
         # Contacts waiting for the bot's answer, by the timeout that brings it: record,
-        # patience deadline and the answer's time.
-        self._answering: dict[simpy.Event, tuple[int, float, float]] = {}
+        # patience deadline, the answer's time and the draw that decides it.
+        self._answering: dict[simpy.Event, tuple[int, float, float, float]] = {}
         # Contacts on their way to another hop, by the timeout that delivers each.
         self._sending: dict[simpy.Event, tuple[int, ArrivalDraws]] = {}
         # Each callback's list of callbacks, made once and given to every timeout that
@@ -343,10 +350,16 @@ class Node:
         """
         log = self.log
         rec = log.open_hop(contact, hop, self.index, now)
-        service, u_resolve, patience, u_visible = (draws or self._first)()
+        service, u_resolve, patience, u_visible, u_route, u_bot, bot_delay, u_retry, retry_after = (
+            draws or self._first
+        )()
         log.service[rec] = service
         if u_resolve is not None and u_resolve >= self._p_resolve:
             log.fate[rec] = True  # an agent will not resolve it (the column reads 0 until then)
+        if u_route is not None:
+            self._route_u[rec] = u_route  # type: ignore[index]
+        if u_retry is not None and u_retry < self._retry_p:
+            self._retry_after[rec] = retry_after  # type: ignore[index,assignment]
         deadline = now + patience if patience is not None else math.inf
         # A first attempt's parallel visit (a retrial does not open another), drawn on
         # every first arrival (common random numbers) and opened only if this queue takes
@@ -368,7 +381,7 @@ class Node:
                     staffed = True
                     break
         if self._bot_always or (self._bot_unstaffed and not staffed):
-            self._bot(rec, deadline, now)
+            self._bot(rec, deadline, now, u_bot, bot_delay)  # type: ignore[arg-type]
         elif staffed or self._closed_waits:
             # _hand_over, inlined (the hot path), with triage: a new contact that would
             # wait finds the line long and goes elsewhere (never with an agent free).
@@ -508,23 +521,24 @@ class Node:
         self._serve(self.line.pop(), agent, now)
         return True
 
-    def _bot(self, rec: int, deadline: float, now: float) -> None:
-        delay = self._bot_response() if self._bot_response is not None else 0.0
-        if delay > 0:
+    def _bot(self, rec: int, deadline: float, now: float, u: float, delay: float | None) -> None:
+        """The bot takes the contact: ``u`` decides its answer, given after ``delay``."""
+        if delay:
             # The answer's time is the sum SimPy's clock takes: no need to read it.
-            self._answering[self._after(delay, self._on_answer)] = (rec, deadline, now + delay)
+            answer = (rec, deadline, now + delay, u)
+            self._answering[self._after(delay, self._on_answer)] = answer
         else:
-            self._bot_answer(rec, deadline, now)
+            self._bot_answer(rec, deadline, now, u)
 
     def _answer(self, event: simpy.Event) -> None:
         self._spare.append(event)
         self._bot_answer(*self._answering.pop(event))
 
-    def _bot_answer(self, rec: int, deadline: float, now: float) -> None:
+    def _bot_answer(self, rec: int, deadline: float, now: float, u: float) -> None:
         log = self.log
         log.response[rec] = now
         log.by[rec] = _BOT
-        if self._u_bot() < self._bot_resolves:
+        if u < self._bot_resolves:
             self._leave(rec, _RESOLVED, None, now)
         elif self._bot_hands_over:
             # The human line takes over; patience runs from the hand-over.
@@ -556,12 +570,14 @@ class Node:
     def _abandon(self, rec: int, now: float) -> None:
         """A contact gives up: it tries again later, or follows ``on_abandon``."""
         log = self.log
-        if self._retry_p and log.hop[rec] < self._last_hop and self._u_retry() < self._retry_p:
-            log.end[rec] = now
-            log.outcome[rec] = _ABANDONED
-            log.next_queue[rec] = self.index
-            self._later(self._retry_delay(), self.index, rec, now, self._again)
-            return
+        if self._retry_p and log.hop[rec] < self._last_hop:
+            after = self._retry_after[rec]  # type: ignore[index]
+            if not math.isnan(after):  # decided on arrival that it tries again
+                log.end[rec] = now
+                log.outcome[rec] = _ABANDONED
+                log.next_queue[rec] = self.index
+                self._later(after, self.index, rec, now, self._again)
+                return
         self._leave(rec, _ABANDONED, self._on_abandon, now)
 
     # -- leaving -----------------------------------------------------------------------
@@ -571,7 +587,7 @@ class Node:
         log.end[rec] = now
         log.outcome[rec] = outcome
         if route is not None and log.hop[rec] < self._last_hop:
-            chosen = route.choose(self._u_route())
+            chosen = route.choose(self._route_u[rec])  # type: ignore[index]
             if chosen >= 0:
                 dest = route.destinations[chosen]
                 log.next_queue[rec] = dest

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import mmap
+from array import array
 from enum import IntEnum
 from typing import Any, Literal
 
@@ -113,6 +114,7 @@ _DEFAULTS = {
     "next_queue": -1,
     "agent": -1,
 }
+_NANS = array("d", [NAN]) * _CHUNK  # a chunk of "no retry" for the retry delays
 
 
 def _anonymous_map(size: int) -> mmap.mmap:
@@ -192,6 +194,10 @@ class ContactLog:
         }
         # Working column, not exported: 1 if an agent's answer would not resolve the hop.
         self.fate = bytearray()
+        # Working columns of a hop's later decisions, drawn on arrival and kept until
+        # taken: made only when a queue needs them (see route_draws, retry_delays).
+        self._route_u: array[float] | None = None
+        self._retry_after: array[float] | None = None
         self._rows = 0
         # Rows pending when in_flight last looked, and how many rows it looked at.
         self._pending = np.empty(0, dtype=np.intp)
@@ -215,7 +221,31 @@ class ContactLog:
             column.fill(start, stop, _DEFAULTS.get(name, 0))
             setattr(self, name, column.view)
         self.fate.extend(bytes(_CHUNK))
+        if self._route_u is not None:
+            self._route_u.frombytes(bytes(8 * _CHUNK))
+        if self._retry_after is not None:
+            self._retry_after.extend(_NANS)
         self._filled = stop
+
+    def route_draws(self) -> array[float]:
+        """Working column: the uniform draw that chooses the route each hop leaves by.
+
+        Drawn on arrival, so that which contacts leave by which route does not depend on
+        the order they leave in (common random numbers). The same array, growing, for
+        the whole run.
+        """
+        if self._route_u is None:
+            self._route_u = array("d", bytes(8 * self._filled))
+        return self._route_u
+
+    def retry_delays(self) -> array[float]:
+        """Working column: when each hop would try again if it gave up (NaN: it would not).
+
+        Decided and drawn on arrival, as :meth:`route_draws`.
+        """
+        if self._retry_after is None:
+            self._retry_after = _NANS * (self._filled // _CHUNK)
+        return self._retry_after
 
     def open_hop(self, contact: int, hop: int, queue: int, now: float) -> int:
         """Start a hop at ``queue``; return the row index.

@@ -48,6 +48,20 @@ SOURCES = (
     "routed_resolution",
     "routed_patience",
     "routed_visibility",
+    # A hop's decisions (the route it leaves by, the bot's answer and its time, whether
+    # and when it tries again after giving up) are drawn on arrival, like the draws above;
+    # first attempts take them from "routing", "bot", "bot_response", "retry" and
+    # "retry_delay", retrials and routed visits from these.
+    "retry_routing",
+    "retry_bot",
+    "retry_bot_response",
+    "retry_retry",
+    "retry_retry_delay",
+    "routed_routing",
+    "routed_bot",
+    "routed_bot_response",
+    "routed_retry",
+    "routed_retry_delay",
 )
 
 _BLOCK = 1024

@@ -8,6 +8,7 @@ Statistical checks (shares of a binomial) use 99.9% intervals, as in test_theory
 from __future__ import annotations
 
 import gc
+import math
 import re
 
 import numpy as np
@@ -388,6 +389,88 @@ def test_a_change_upstream_leaves_other_visits_draws_at_a_routed_queue(make_netw
         a, b = _desk_rows(base, source), _desk_rows(variant, source)
         assert len(a["arrive"]) > 50
         assert_same_hops(a, b, columns=["arrive", "service", "outcome", "end", "contact"])
+
+
+DECIDING_QUEUES = {
+    # A chat desk whose every later decision draws: a bot when nobody is on shift (with
+    # a response time), routes for what is left open and for who gives up, retrials.
+    "chat": {
+        "arrivals": {"rate": "30/h"},
+        "staff": [{"start": "08:00", "end": "20:00", "agents": 2}],
+        "bot": {
+            "when": "unstaffed",
+            "resolution": 0.4,
+            "response": {"dist": "exponential", "mean": "30s"},
+        },
+        "service": {"dist": "exponential", "mean": "5m"},
+        "patience": {"dist": "exponential", "mean": "4m"},
+        "resolution": 0.5,
+        "on_unresolved": {"email": 0.6, "faq": 0.2},
+        "on_abandon": {"email": 0.3},
+        "retry": {"probability": 0.4, "after": {"dist": "exponential", "mean": "15m"}},
+    },
+    "email": {"staff": 50, "service": {"dist": "exponential", "mean": "10m"}},
+    "faq": {"staff": 50, "service": {"dist": "exponential", "mean": "1m"}},
+}
+
+
+def _chat_hops(run: sim.ReplicationResult) -> dict[tuple[int, int], dict[str, float]]:
+    """The chat's hops by (contact, hop), each with what was decided for it."""
+    hops = run.hops
+    chat = np.flatnonzero(hops["queue"] == run.queues.index("chat"))
+    # When a retrial arrives, by contact and hop: its delay is that less the hop's end.
+    arrive = {
+        (c, h): t
+        for c, h, t in zip(*(hops[k].tolist() for k in ("contact", "hop", "arrive")), strict=True)
+    }
+    out = {}
+    for i in chat.tolist():
+        key = (int(hops["contact"][i]), int(hops["hop"][i]))
+        retry = arrive.get((key[0], key[1] + 1), math.nan) - hops["end"][i]
+        out[key] = {
+            "outcome": int(hops["outcome"][i]),
+            "by": int(hops["by"][i]),
+            "next": int(hops["next_queue"][i]),
+            "after": retry if hops["next_queue"][i] == run.queues.index("chat") else math.nan,
+        }
+    return out
+
+
+def test_a_hops_decisions_are_drawn_on_arrival(make_network):
+    """A change that reorders a queue's decisions deals no visit another one's.
+
+    With a third agent until 22:00 the chat's visits finish, give up and reach the bot in
+    another order, and other visits do each. Every first attempt that meets the same step
+    in both runs takes the same decision there: the bot's answer, the route it leaves by
+    (a destination, or none), whether it tries again after giving up and after how long.
+    """
+    base = _chat_hops(sim.simulate(make_network(DECIDING_QUEUES, seed=21, duration="3d")))
+    variant = _chat_hops(
+        sim.simulate(
+            make_network(
+                DECIDING_QUEUES,
+                overrides=['queues.chat.staff=[{start: "08:00", end: "22:00", agents: 3}]'],
+                seed=21,
+                duration="3d",
+            )
+        )
+    )
+    # First attempts: retrials draw in the order they arrive, which the change moves.
+    both = {k for k in base.keys() & variant.keys() if k[1] == 0}
+    changed = {k for k in both if base[k]["outcome"] != variant[k]["outcome"]}
+    assert len(changed) > 20  # the change does move what happens to visits
+    bot = [k for k in both if base[k]["by"] == variant[k]["by"] == By.BOT]
+    same = [k for k in both - changed if base[k]["by"] == variant[k]["by"]]
+    routed = [k for k in same if base[k]["outcome"] in (Outcome.UNRESOLVED, Outcome.ABANDONED)]
+    again = [k for k in routed if not math.isnan(base[k]["after"])]
+    assert min(len(bot), len(routed), len(again)) > 30, (len(bot), len(routed), len(again))
+    # The bot's answer: a visit it answers in both runs is resolved in both, or in neither.
+    assert [base[k]["outcome"] for k in bot] == [variant[k]["outcome"] for k in bot]
+    for key in same:
+        assert base[key]["next"] == variant[key]["next"], key
+    np.testing.assert_array_equal(
+        [base[k]["after"] for k in again], [variant[k]["after"] for k in again]
+    )
 
 
 # --------------------------------------------------------------------------- shifts
