@@ -16,6 +16,9 @@ from sim.options import named
 __all__ = ["MAX_RANGE", "parse_vary"]
 
 MAX_RANGE = 1000
+# A value echoed in an error is cut to this many characters, as the YAML reader cuts a
+# scalar it cannot read: a 2,000-character list repeated in full buried the reason.
+_MAX_ECHO = 40
 
 _RANGE = re.compile(r"^(-?(?:0|[1-9]\d*)):(-?(?:0|[1-9]\d*))(?::([1-9]\d*))?$")
 _CLOCK_LIKE = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
@@ -39,10 +42,10 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
     path, sep, raw = text.partition("=")
     path = path.strip()
     if not sep or not path or any(not p for p in path.split(".")):
-        raise ValueError(f"expected dotted.path=V1,V2,... got {text!r}")
+        raise ValueError(f"expected dotted.path=V1,V2,... got {_shown(text)}")
     items = [item.strip() for item in _split_top_level(raw)]
     if not items or any(not item for item in items):
-        raise ValueError(f"{path}: empty value in {raw!r} (expected V1,V2,... or A:B)")
+        raise ValueError(f"{path}: empty value in {_shown(raw)} (expected V1,V2,... or A:B)")
     values: list[Any] = []
     for item in items:
         values.extend(_values(path, item))
@@ -87,4 +90,11 @@ def _values(path: str, item: str) -> list[Any]:
     except yamlfile.YamlLimitError as exc:
         raise ScenarioError(named("vary"), [(path, str(exc))]) from None
     except ValueError as exc:
-        raise ValueError(f"{path}: cannot read value {item!r}: {exc}") from None
+        raise ValueError(f"{path}: cannot read value {_shown(item)}: {exc}") from None
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted for an error, its start only when long (with its length)."""
+    if len(text) <= _MAX_ECHO:
+        return repr(text)
+    return f"{text[:_MAX_ECHO]!r}... ({len(text):,} characters)"

@@ -199,6 +199,25 @@ def test_parse_vary_rejects(text, message):
         parse_vary(text)
 
 
+def test_a_long_unreadable_vary_value_is_echoed_by_its_start_with_the_yaml_problem(cli):
+    # A broken 2,000-character value was repeated in full before the YAML problem; now
+    # its start and length, with the field and where the YAML reader stopped.
+    agents = ", ".join(str(i) for i in range(400))
+    value = f"[{{start: '08:00', end: '16:00', agents: {agents}]"
+    assert len(value) > 1500
+    code, out, err = cli("sweep", LIVESTREAM, "--vary", f"queues.a.staff={value}")
+    assert (code, out) == (2, "")
+    (message,) = [line for line in err.splitlines() if "error:" in line]
+    assert message.startswith("sim sweep: error: argument --vary: queues.a.staff: ")
+    assert f"{value[:40]!r}... ({len(value):,} characters)" in message
+    assert f"invalid YAML: line 1, column {len(value)}: did not find expected" in message
+    assert agents[-40:] not in message
+    assert len(message) < 250
+    # The other echoes of the notation are cut alike.
+    with pytest.raises(ValueError, match=r"^expected dotted.path=V1,V2,\.\.\. got 'x{40}'\.\.\."):
+        parse_vary("x" * 5000)
+
+
 def test_variant_grid_is_a_product_and_refuses_a_path_twice():
     grid = variant_grid(["a=1,2", "b=x,y,z"])
     assert len(grid) == 6
