@@ -37,7 +37,16 @@ from sim.scenario import ROUTE_FIELDS, Calendar, Scenario
 from sim.scenario.base import MAX_NAME_LENGTH, MAX_QUEUES
 from sim.units import parse_duration
 
-__all__ = ["INCLUDE", "MAX_DEPTH", "NAMESPACED", "QUEUE_NAMES", "as_written", "combine", "includes"]
+__all__ = [
+    "INCLUDE",
+    "MAX_DEPTH",
+    "NAMESPACED",
+    "QUEUE_NAMES",
+    "as_written",
+    "combine",
+    "includes",
+    "origin",
+]
 
 INCLUDE = "include"
 # Each level of includes adds a prefix and a dot to every name: past this depth no name
@@ -457,6 +466,28 @@ def combine(
     if ledger:
         joined["calibrated"] = calibrated
     return joined
+
+
+def origin(own: Mapping[str, Any], path: str) -> tuple[str, str] | None:
+    """The included file that writes the joined scenario's field ``path``, and where.
+
+    A field of an included queue or team (``queues.PREFIX.NAME...``) is that file's, at
+    ``queues.NAME...`` there, unless the including file ``own`` writes the path too: its
+    override of a list, a ``staff`` block or a value replaces the included one whole.
+    (A mapping merges key by key: one the including file writes part of is named as its
+    own.) A path the file does not write that an override (``--set``) gave is not told
+    apart here: the caller leaves those out.
+
+    Returns:
+        ``(prefix, path in the included file)``, or None for the including file's field.
+    """
+    parts = path.split(".")
+    block = own.get(INCLUDE)
+    if len(parts) < 3 or parts[0] not in NAMESPACED or not isinstance(block, Mapping):
+        return None
+    if parts[1] not in block or paths.lookup(own, path)[0]:
+        return None
+    return parts[1], ".".join((parts[0], *parts[2:]))
 
 
 def as_written(

@@ -5,8 +5,9 @@ fixed dates; its period is ``start`` plus ``duration`` (plus ``drain``). A date 
 year off (2025-11-11 for 2026-11-11), or a ``--set start=...`` / ``--set duration=...``
 that moves the period, leaves them outside it, and the run silently goes without them.
 Each such thing is warned about (:class:`DatedWarning`; the command line prints it as
-``warning: FILE:LINE: FIELD: ...`` on stderr, the line where the file writes the field;
-without it for a scenario that is no file's) and the run goes on: the same file is rightly
+``warning: FILE:LINE: FIELD: ...`` on stderr: the file that writes the field, an included
+one for an included queue's, and the line there; no line for the fields of a scenario
+that is no file's) and the run goes on: the same file is rightly
 run for other periods (a sweep over ``start``, a fitted scenario shortened to its first
 days), so it is not bad input.
 
@@ -51,20 +52,20 @@ MAX_LISTED = 5
 _warned: set[tuple[str, str, str]] = set()
 
 
-def warn(scenario: Scenario, source: str, lines: Callable[[str], int | None] | None = None) -> None:
+def warn(scenario: Scenario, place: Callable[[str], tuple[str, int | None]]) -> None:
     """Warn (:class:`DatedWarning`) about each dated thing outside ``scenario``'s period.
 
     Args:
         scenario: a validated scenario.
-        source: the file (or ``<dict>``) the warnings name.
-        lines: a field's line in the file, if it has one: the warning then reads
-            ``FILE:LINE: FIELD: reason``, as an error does (:mod:`sim.lines`).
+        place: the file (or ``<dict>``) that writes a field, and its line there if it
+            has one: the warning then reads ``FILE:LINE: FIELD: reason``, as an error
+            does (:mod:`sim.lines`). An included queue's field is its file's.
     """
     for field, reason in outside(scenario):
         key = (scenario.name, field, reason)
         if key not in _warned:
             _warned.add(key)
-            line = lines(field) if lines is not None else None
+            source, line = place(field)
             where = source if line is None else f"{source}:{line}"
             warnings.warn(f"{where}: {field}: {reason}", DatedWarning, stacklevel=4)
 

@@ -15,14 +15,14 @@ of a joined collection that the file does not write (an included queue) has none
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import yaml
 
 from sim.errors import ScenarioError
 
-__all__ = ["Lines", "Recorder", "placed"]
+__all__ = ["Lines", "Recorder", "placed", "related"]
 
 # Collections of members (and lists of entries) a joined scenario fills from included
 # files too: a path into a member the file does not write is not shown at the
@@ -97,15 +97,11 @@ class Lines:
         """
         found = {}
         for path, _ in problems:
-            if path and not any(_related(path, other) for other in skip):
+            if path and not any(related(path, other) for other in skip):
                 line = self.line(path)
                 if line is not None:
                     found[path] = line
         return found
-
-    def of_fields(self, skip: Sequence[str] = ()) -> Callable[[str], int | None]:
-        """A field's line, as :meth:`of` finds it (None: it has none); ``skip`` as there."""
-        return lambda path: self.of([(path, "")], skip).get(path)
 
 
 @contextlib.contextmanager
@@ -123,7 +119,7 @@ def placed(source: str, lines: Lines, skip: Sequence[str] = ()) -> Iterator[None
         raise
 
 
-def _related(path: str, other: str) -> bool:
+def related(path: str, other: str) -> bool:
     """Whether one dotted path is the other or lies under it."""
     short, long = sorted((path, other), key=len)
     return long == short or long.startswith(f"{short}.")

@@ -13,7 +13,7 @@ import difflib
 import re
 import types
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim import compose, dated, paths, yamlfile
 from sim.errors import ScenarioError
-from sim.lines import Lines, placed
+from sim.lines import Lines, placed, related
 from sim.options import named
 from sim.scenario import Scenario
 from sim.scenario.base import MAX_NAME_LENGTH, MAX_QUEUES
@@ -115,9 +115,8 @@ def resolve_includes(
     if compose.INCLUDE not in data:
         return dict(data)
     here = Path(source)
-    is_file = _is_file(here)
-    folder = _real(here).parent if is_file else Path.cwd()
-    stack = _stack or ((here.resolve(),) if is_file else ())
+    folder = _folder(here)
+    stack = _stack or ((here.resolve(),) if _is_file(here) else ())
     # file -> its data, resolved and checked, and its size in values
     done = {} if _done is None else _done
     parts, queues, values = [], 0, 0
@@ -172,6 +171,11 @@ def _join_within_limits(queues: int, values: int, field: str, source: str) -> No
         if count > limit:
             reason = f"the join has more than {limit:,} {what}, a scenario's most"
             raise ScenarioError(source, [(field, reason)])
+
+
+def _folder(source: Path) -> Path:
+    """The folder a file's includes are relative to (:func:`resolve_includes`)."""
+    return _real(source).parent if _is_file(source) else Path.cwd()
 
 
 def _is_file(path: Path) -> bool:
@@ -253,7 +257,7 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     overrides = [overrides] if isinstance(overrides, str) else list(overrides)
     skip = _overridden(data, overrides)
     with placed(str(path), lines, skip=skip):
-        return _from_data(data, str(path), overrides, lines.of_fields(skip))
+        return _from_data(data, str(path), overrides, _placer(data, str(path), lines, skip))
 
 
 def _overridden(data: Mapping[str, Any], overrides: list[str]) -> list[str]:
@@ -297,9 +301,11 @@ def _from_data(
     data: Mapping[str, Any],
     source: str,
     overrides: Iterable[str],
-    lines: Callable[[str], int | None] | None = None,
+    place: Place | None = None,
 ) -> Scenario:
-    """:func:`from_dict`; ``lines`` gives a field's line in the file ``source``, if any.
+    """:func:`from_dict`; ``place`` gives the file and line a field is written on.
+
+    Without it, the data's own fields have no line; its included files' do.
 
     Errors are placed by the caller (:func:`sim.lines.placed`); the warnings here, which
     do not stop the loading, are placed at once.
@@ -309,12 +315,47 @@ def _from_data(
         raise ScenarioError(source, [("", f"a scenario must be a mapping of fields, got {kind}")])
     data = _without_extensions(data)
     _within_limits(data, source)
+    overrides = [overrides] if isinstance(overrides, str) else list(overrides)
     joined = apply_overrides(resolve_includes(data, source), overrides, source)
     scenario = _validated(data, joined, source)
     # Here, not in _validated: an included file's dates are checked against the
     # including file's period, not its own.
-    dated.warn(scenario, source, lines)
+    dated.warn(scenario, place or _placer(data, source, skip=_overridden(data, overrides)))
     return scenario
+
+
+# Where a field of a scenario is written: the file, and the line there if it has one.
+Place = Callable[[str], tuple[str, int | None]]
+
+
+def _placer(
+    own: Mapping[str, Any], source: str, lines: Lines | None = None, skip: Sequence[str] = ()
+) -> Place:
+    """Where each field of the scenario the file ``source`` (data ``own``) makes is written.
+
+    A field of an included queue or team that ``source`` does not write is the included
+    file's, at its line there (:func:`sim.compose.origin`; read again, since only a
+    warning asks). ``lines``: ``source``'s lines (None: data that is no file's, whose own
+    fields have none). A field ``--set`` gave (under or above a path in ``skip``) has no
+    line, and is named in ``source``, as in an error.
+    """
+
+    def place(field: str) -> tuple[str, int | None]:
+        if any(related(field, other) for other in skip):
+            return source, None
+        found = compose.origin(own, field)
+        if found is None:
+            return source, lines.line(field) if lines is not None and field else None
+        prefix, inner = found
+        relative = dict(compose.includes(own, source))[prefix]
+        try:
+            path, _ = _included(_folder(Path(source)) / relative, "", source)
+            data, its_lines = _read_with_lines(path)
+        except ScenarioError:  # gone or changed since it was read: the including file
+            return source, None
+        return _placer(data, str(path), its_lines)(inner)
+
+    return place
 
 
 def _validated(own: Mapping[str, Any], data: Mapping[str, Any], source: str) -> Scenario:

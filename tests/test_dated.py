@@ -249,7 +249,8 @@ def test_an_included_files_peak_is_checked_against_the_including_period(tmp_path
         sim.load(path, ["start=2027-11-11T00:00"])
     said = [str(w.message) for w in caught if issubclass(w.category, DatedWarning)]
     assert len(said) == 1
-    assert said[0].startswith(f"{path}: queues.shop.live.arrivals.peaks.0: the dated peak")
+    part = tmp_path / "part.yaml"
+    assert said[0].startswith(f"{part}:8: queues.shop.live.arrivals.peaks.0: the dated peak")
 
 
 def _peak_line(path: Path) -> int:
@@ -354,6 +355,89 @@ def test_a_warning_about_a_file_names_the_line_of_its_field(tmp_path: Path) -> N
         f"{path}:13: queues.live.staff.1",
         "desk.yaml: queues.live.arrivals.peaks.1",
     ]
+
+
+INNER = """\
+name: inner
+start: 2025-11-11T00:00
+duration: 1d
+queues:
+  live:
+    arrivals:
+      rate: 2/h
+      peaks:
+        - {start: 2025-11-11T20:00, end: 2025-11-11T23:00, multiplier: 3}
+    service: {dist: exponential, mean: 5m}
+teams:
+  crew:
+    serves: [live]
+    staff:
+      - {start: 2025-11-11T09:00, end: 2025-11-11T18:00, agents: 2}
+"""
+PART = """\
+name: part
+start: 2025-11-11T00:00
+duration: 1d
+include: {in: inner.yaml}
+queues:
+  desk:
+    arrivals:
+      rate: 2/h
+      peaks:
+        - {start: 2025-11-11T08:00, end: 2025-11-11T09:00, multiplier: 2}
+    staff: 1
+    service: {dist: exponential, mean: 5m}
+"""
+WHOLE = """\
+name: whole
+start: 2026-11-11T00:00
+duration: 1d
+include: {shop: part.yaml}
+queues:
+  shop.desk:
+    staff:
+      - {start: "00:00", end: "24:00", agents: 1}
+      - {start: 2025-11-12T09:00, end: 2025-11-12T18:00, agents: 2}
+"""
+
+
+def test_an_included_files_dated_field_is_named_in_that_file_at_its_line(tmp_path: Path) -> None:
+    # Warnings about included queues' and teams' fields named the including file with no
+    # line: the reader had to find which file, and where in it. Each is now the file
+    # that writes it (an include of an include too) at its line; the including file's
+    # own override of an included queue is its own, and a field --set gave has no line.
+    for name, text in (("inner.yaml", INNER), ("part.yaml", PART), ("whole.yaml", WHOLE)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    inner, part, whole = (tmp_path / f"{n}.yaml" for n in ("inner", "part", "whole"))
+
+    def said(load: Any) -> list[str]:
+        dated._warned.clear()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            load()
+        messages = [str(w.message) for w in caught if issubclass(w.category, DatedWarning)]
+        return sorted(m.split(": the dated")[0] for m in messages)
+
+    assert said(lambda: sim.load(whole)) == sorted(
+        [
+            f"{inner}:9: queues.shop.in.live.arrivals.peaks.0",
+            f"{part}:10: queues.shop.desk.arrivals.peaks.0",
+            f"{whole}:9: queues.shop.desk.staff.1",
+            f"{inner}:15: teams.shop.in.crew.staff.0",
+        ]
+    )
+    moved = "queues.shop.desk.arrivals.peaks.0.end=2025-11-11T10:00"
+    assert f"{whole}: queues.shop.desk.arrivals.peaks.0" in said(lambda: sim.load(whole, [moved]))
+    # Data that is no file's has no lines of its own; its included files have theirs.
+    data = yaml.safe_load(WHOLE)
+    assert said(lambda: sim.from_dict(data, source=str(whole), overrides=[moved])) == sorted(
+        [
+            f"{inner}:9: queues.shop.in.live.arrivals.peaks.0",
+            f"{whole}: queues.shop.desk.arrivals.peaks.0",
+            f"{whole}: queues.shop.desk.staff.1",
+            f"{inner}:15: teams.shop.in.crew.staff.0",
+        ]
+    )
 
 
 def test_the_python_api_warns_with_its_own_class(tmp_path: Path) -> None:
