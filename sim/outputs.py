@@ -5,7 +5,10 @@ checked before any simulation runs, so a bad ``--out`` costs a second, not the w
 run. Once the results exist, :meth:`OutputPlan.write` writes every file to a temporary
 sibling and only then renames them into place, with interrupts held back during the
 renames: a command's outputs appear together or not at all, and no temporary file is
-left behind by an error or a Ctrl-C.
+left behind by an error or a Ctrl-C. A rename that fails midway (a target made a folder
+during the run) puts back the files already replaced, and two commands writing the same
+files at once take turns (each locks the folders for its renames): the files are one
+command's set, never a mix of two.
 
 Rules, the same for every command:
 
@@ -32,6 +35,7 @@ import contextlib
 import errno
 import json
 import os
+import shutil
 import signal
 import stat
 import tempfile
@@ -41,6 +45,11 @@ from pathlib import Path
 
 from sim.errors import ScenarioError
 from sim.options import on_command_line
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; the renames go unlocked
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["MANIFEST", "OutputError", "OutputPlan", "write_files"]
 
@@ -317,6 +326,98 @@ def _temporary(target: Path) -> Path:
     return Path(name)
 
 
+@contextlib.contextmanager
+def _locked(folders: Iterable[Path]) -> Iterator[None]:
+    """Hold an exclusive lock on each folder for the block (``flock`` on the folder itself).
+
+    Two commands writing the same outputs at once interleaved their renames, leaving one
+    command's summary beside the other's contacts; locked, the later set replaces the
+    earlier one whole. Taken in one order, so no two commands wait on each other; a
+    folder that takes no lock (a network file system that refuses) goes unlocked.
+    """
+    with contextlib.ExitStack() as stack:
+        for folder in sorted({str(f.absolute()) for f in folders}):
+            if fcntl is None:
+                break
+            try:
+                fd = os.open(folder, os.O_RDONLY)
+            except OSError:
+                continue
+            stack.callback(os.close, fd)  # closing it releases the lock
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+
+
+def _kept(target: Path) -> Path | None:
+    """The old file at ``target``, kept beside it to put back (None: there is none).
+
+    A hard link (nothing is copied), or a copy where the file system has no hard links.
+
+    Raises:
+        OSError: it cannot be kept (``target`` is a folder, or cannot be read).
+    """
+    if not (target.exists() or target.is_symlink()):
+        return None
+    keep = _temporary(target)
+    try:
+        os.unlink(keep)  # the name is ours; the link takes it
+        try:
+            os.link(target, keep, follow_symlinks=False)
+        except OSError:
+            shutil.copy2(target, keep, follow_symlinks=False)
+    except OSError:
+        with contextlib.suppress(OSError):
+            keep.unlink()
+        raise
+    return keep
+
+
+def _replace_all(
+    temps: list[Path], targets: list[Path], failed: Callable[[Path, str], OutputError]
+) -> None:
+    """Rename each temporary onto its target: all of them, or none.
+
+    Each target's old file is kept until every rename is done, so that one failing
+    midway (a target that became a folder during the run, a folder made read-only)
+    puts back the targets already replaced, as they were.
+
+    Raises:
+        OutputError: a target could not be replaced (``failed`` says it); none is, and
+            the temporaries stay for the caller to remove.
+    """
+    kept: dict[Path, Path | None] = {}
+    done: list[Path] = []
+    at = Path()  # the target at hand when an error comes
+    try:
+        try:
+            for at in targets:
+                kept[at] = _kept(at)
+            for temp, at in zip(temps, targets, strict=True):
+                os.replace(temp, at)
+                done.append(at)
+        except OSError as exc:
+            _put_back(done, kept)
+            reason = f"cannot replace it: {exc.strerror or exc}; no output was changed"
+            raise failed(at, reason) from None
+    finally:
+        for keep in kept.values():
+            if keep is not None:
+                with contextlib.suppress(OSError):
+                    keep.unlink()
+
+
+def _put_back(done: list[Path], kept: Mapping[Path, Path | None]) -> None:
+    """The targets in ``done`` as they were before their renames (best effort)."""
+    for target in reversed(done):
+        keep = kept[target]
+        with contextlib.suppress(OSError):
+            if keep is None:
+                target.unlink()
+            else:
+                os.replace(keep, target)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -335,8 +436,10 @@ def write_files(
 
     Each ``writer`` receives a temporary path beside its target and writes the file
     there; when all have succeeded, the temporaries are renamed into place with
-    interrupts held back. On any error or interrupt the temporaries are removed and no
-    target is touched. Missing parent folders are created.
+    interrupts held back and the targets' folders locked against another command's
+    renames. On any error or interrupt the temporaries are removed and no target is
+    changed (a rename failing midway puts back those already done). Missing parent
+    folders are created.
 
     ``folders`` are folder outputs written as a whole: their files of an earlier set
     that are not written again are removed, never one of ``protect`` (see the module's
@@ -349,7 +452,8 @@ def write_files(
         The target paths, in the order given.
 
     Raises:
-        OutputError: a file could not be written (disk full, permission denied).
+        OutputError: a file could not be written (disk full, permission denied) or
+            replaced (it became a folder during the run).
     """
     targets = [Path(p) for p in writers]
     given = dict(options or {})
@@ -373,9 +477,8 @@ def write_files(
                 write(temp)
             except OSError as exc:
                 raise failed(target, f"cannot write: {exc.strerror or exc}") from None
-        with _interrupts_held():
-            for temp, target in zip(temps, targets, strict=True):
-                os.replace(temp, target)
+        with _locked(t.parent for t in targets), _interrupts_held():
+            _replace_all(temps, targets, failed)
             temps.clear()
             _update_records(
                 targets, [Path(f) for f in folders], [Path(j) for j in joining], list(protect)

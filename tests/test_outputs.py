@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 import signal
@@ -84,6 +86,74 @@ def test_an_interrupt_during_the_renames_is_held_until_they_are_done(tmp_path, c
             write_files(writers)
     assert all(t.read_text() == "x" for t in targets)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["0.txt", "1.txt", "2.txt"]
+
+
+def test_a_rename_failing_midway_puts_back_the_files_already_replaced(tmp_path):
+    # The renames ran one by one: when the third failed, the first two were already
+    # the new set beside the old third, and the OSError came out as a traceback.
+    a, b, c = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
+    a.write_text("old A")
+    c.write_text("old C")
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if Path(dst) == c and Path(src).name.startswith(".c.csv."):
+            raise OSError(errno.EACCES, "Permission denied")
+        real_replace(src, dst)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(os, "replace", replace)
+        with pytest.raises(OutputError, match=r"c\.csv: cannot replace it: Permission denied"):
+            write_files({a: _text("new A"), b: _text("new B"), c: _text("new C")})
+    assert (a.read_text(), c.read_text()) == ("old A", "old C")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "c.csv"]  # no b, no .tmp
+
+
+def test_an_output_made_a_folder_during_the_run_changes_no_output(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("old A")
+    b.write_text("old B")
+
+    def then_a_folder(path):  # the user made b.csv a folder while the command ran
+        Path(path).write_text("new B")
+        b.unlink()
+        b.mkdir()
+
+    with pytest.raises(OutputError, match=r"b\.csv: cannot replace it: .*no output was changed"):
+        write_files({a: _text("new A"), b: then_a_folder})
+    assert a.read_text() == "old A"
+    assert b.is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.csv"]
+
+
+def test_the_renames_lock_their_folders_against_another_commands(tmp_path):
+    # Two commands writing the same --out at once interleaved their renames: one's
+    # summary beside the other's contacts. Each takes the folders' locks for its renames.
+    out = tmp_path / "out"
+    out.mkdir()
+    real_replace = os.replace
+    free: list[bool] = []
+
+    def replace(src, dst):
+        fd = os.open(out, os.O_RDONLY)  # another command's hold on the folder
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            free.append(True)
+        except BlockingIOError:
+            free.append(False)
+        finally:
+            os.close(fd)
+        real_replace(src, dst)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(os, "replace", replace)
+        write_files({out / "summary.csv": _text("S"), out / "contacts.csv": _text("C")})
+    assert free == [False, False]
+    fd = os.open(out, os.O_RDONLY)  # and it is let go after
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(fd)
 
 
 def test_permissions_of_new_files_follow_the_umask(tmp_path):
