@@ -336,9 +336,7 @@ def _locked(folders: Iterable[Path]) -> Iterator[None]:
     folder that takes no lock (a network file system that refuses) goes unlocked.
     """
     with contextlib.ExitStack() as stack:
-        for folder in sorted({str(f.absolute()) for f in folders}):
-            if fcntl is None:
-                break
+        for folder in sorted({str(f.absolute()) for f in folders}) if fcntl else ():
             try:
                 fd = os.open(folder, os.O_RDONLY)
             except OSError:
@@ -364,7 +362,7 @@ def _kept(target: Path) -> Path | None:
         os.unlink(keep)  # the name is ours; the link takes it
         try:
             os.link(target, keep, follow_symlinks=False)
-        except OSError:
+        except (OSError, NotImplementedError):  # no hard links here (or to a link)
             shutil.copy2(target, keep, follow_symlinks=False)
     except OSError:
         with contextlib.suppress(OSError):

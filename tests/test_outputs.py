@@ -88,9 +88,11 @@ def test_an_interrupt_during_the_renames_is_held_until_they_are_done(tmp_path, c
     assert sorted(p.name for p in tmp_path.iterdir()) == ["0.txt", "1.txt", "2.txt"]
 
 
-def test_a_rename_failing_midway_puts_back_the_files_already_replaced(tmp_path):
+@pytest.mark.parametrize("hard_links", [True, False])
+def test_a_rename_failing_midway_puts_back_the_files_already_replaced(tmp_path, hard_links):
     # The renames ran one by one: when the third failed, the first two were already
-    # the new set beside the old third, and the OSError came out as a traceback.
+    # the new set beside the old third, and the OSError came out as a traceback. The
+    # old files are kept by hard links, or copies where the file system has none.
     a, b, c = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
     a.write_text("old A")
     c.write_text("old C")
@@ -101,8 +103,13 @@ def test_a_rename_failing_midway_puts_back_the_files_already_replaced(tmp_path):
             raise OSError(errno.EACCES, "Permission denied")
         real_replace(src, dst)
 
+    def no_link(*_args, **_kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(os, "replace", replace)
+        if not hard_links:
+            mp.setattr(os, "link", no_link)
         with pytest.raises(OutputError, match=r"c\.csv: cannot replace it: Permission denied"):
             write_files({a: _text("new A"), b: _text("new B"), c: _text("new C")})
     assert (a.read_text(), c.read_text()) == ("old A", "old C")
