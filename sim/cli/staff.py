@@ -51,8 +51,11 @@ def register(sub: argparse._SubParsersAction) -> None:
             "are shown), then the cheapest plan of allowed shifts covering every interval "
             "(integer programme, scipy.optimize.milp, minimum agent-hours), printed as a "
             "staff: block to paste. The plan is simulated and its figures per interval "
-            "reported. The queue is simulated alone: contacts routed to it from other "
-            "queues are out of scope, what it routes on just leaves; the run starts empty "
+            "reported. The queue is simulated with every queue whose contacts or agents can "
+            "reach it, as the scenario staffs them (the rest are left out; what it routes "
+            "out of them just leaves), so contacts routed to it count: the formula adds "
+            "their rate per interval, from a simulation of the scenario as it stands, and "
+            "a queue with no arrivals of its own is staffed for them; the runs start empty "
             "with no warm-up. On several days each interval is sized for its busiest day. "
             "Exit 1 when the plan misses the target in some interval beyond the 95% CI."
         ),
@@ -116,6 +119,7 @@ def _cmd_staff(args: argparse.Namespace) -> int:
 
     scenario = load(args.scenario, args.overrides)
     from sim.staffing import StaffingError, max_calls, resolve_queue, staff_plan
+    from sim.staffing.network import feeders, network
 
     outputs = OutputPlan(protect=[args.scenario])
     report = plan_report(args, outputs)
@@ -123,9 +127,10 @@ def _cmd_staff(args: argparse.Namespace) -> int:
         queue = resolve_queue(scenario, args.queue)
     except StaffingError as exc:
         return fail(f"{args.scenario}: --queue: {exc}")
-    alone = scenario.model_copy(update={"queues": {queue: scenario.queues[queue]}})
+    net = network(scenario, queue)
     n = args.replications or scenario.replications
-    workers = check_workload(args, args.scenario, [(alone, n)], repeats=max_calls(args.rounds))
+    repeats = max_calls(args.rounds, routed=bool(feeders(scenario, queue)))
+    workers = check_workload(args, args.scenario, [(net, n)], repeats=repeats)
     if args.out:
         outputs.file(args.out)
     try:
@@ -189,7 +194,7 @@ def _staff_text(
     plan: StaffingPlan, source: str, changes: list[str], *, hybrid: bool = False
 ) -> str:
     from sim.report import shift_table, staff_table, staff_verdict
-    from sim.report.staff import try_command
+    from sim.report.staff import routed_line, simulated_with, try_command
     from sim.report.tables import count
 
     verdict = staff_verdict(plan)
@@ -197,8 +202,10 @@ def _staff_text(
         f"{plan.queue}: target {plan.target.describe()}, per "
         f"{format_duration(plan.interval)} interval",
         f"{plan.model} agents, corrected by simulation ({count(plan.replications, 'replication')}, "
-        f"seed {plan.seed}; {source}, this queue alone)",
+        f"seed {plan.seed}; {source}, {simulated_with(plan)})",
     ]
+    if plan.routed_from:
+        notes.append(routed_line(plan))
     if hybrid:
         notes.append(
             "the bot answers every contact first: waits are the time to an agent of the "

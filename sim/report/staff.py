@@ -14,7 +14,7 @@ from sim.units import format_duration
 if TYPE_CHECKING:
     from sim.staffing import StaffingPlan
 
-__all__ = ["staff_report", "try_command"]
+__all__ = ["routed_line", "simulated_with", "staff_report", "try_command"]
 
 
 def try_command(plan: StaffingPlan, source: str, changes: Sequence[str] = ()) -> str:
@@ -25,6 +25,24 @@ def try_command(plan: StaffingPlan, source: str, changes: Sequence[str] = ()) ->
     block = json.dumps(plan.staff_value())  # JSON is YAML: a valid --set value
     sets = [w for change in changes for w in ("--set", change)]
     return shlex.join(["sim", "run", source, *sets, "--set", f"queues.{plan.queue}.staff={block}"])
+
+
+def simulated_with(plan: StaffingPlan) -> str:
+    """What the plan's simulations ran: the queue alone, or with the queues feeding it."""
+    if not plan.feeders:
+        return "this queue alone"
+    return f"this queue with the queues that reach it: {', '.join(plan.feeders)}"
+
+
+def routed_line(plan: StaffingPlan) -> str:
+    """How much of the queue's contacts are routed in, and from where (percent)."""
+    parts = ", ".join(f"{name} ({_percent(share)})" for name, share in plan.routed_from.items())
+    return f"routed in: {_percent(plan.routed_share)} of arrivals, from {parts}"
+
+
+def _percent(share: float) -> str:
+    # A trickle is not nothing: "0%" beside a queue named as a source reads as a mistake.
+    return "<1%" if 0 < share < 0.005 else f"{100 * share:.0f}%"
 
 
 def _cards(plan: StaffingPlan) -> tuple[Card, ...]:
@@ -106,10 +124,14 @@ def staff_report(
         f"How many agents does queue {plan.queue} of {source} need per {interval} "
         f"interval to meet the target {plan.target.describe()}, and which shifts cover "
         "them at the least agent-hours?",
-        f"Allowed shifts: {shifts}. The queue is simulated alone (contacts routed to it "
-        "from other queues are out of scope); on several days each interval is sized for "
-        "its busiest day.",
+        f"Allowed shifts: {shifts}. Simulated: {simulated_with(plan)}, as the scenario "
+        "staffs them; on several days each interval is sized for its busiest day.",
     ]
+    if plan.routed_from:
+        question.append(
+            f"{routed_line(plan).capitalize()} (retrials not counted; in a simulation of "
+            "the scenario as it stands)."
+        )
     notes = []
     if not plan.corrected:
         notes.append("The simulation correction did not converge; try --rounds 16.")

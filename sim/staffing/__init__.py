@@ -14,11 +14,19 @@ Three steps, each shown to the user beside the previous one:
    shift so that every interval is covered at minimum agent-hours; the plan is then
    simulated and its figures per interval reported.
 
-The queue is simulated on its own: other queues are removed, so only its own arrivals
-count (contacts routed to it from elsewhere are out of scope) and what it routes on
-simply leaves. Its random streams are keyed by its name, so all steps run on common
-random numbers. The simulation starts empty at the scenario start with no warm-up,
-so that every interval of the day is measured.
+The queue is simulated in its network (:mod:`sim.staffing.network`): with every queue
+whose contacts or agents can reach it, as the scenario staffs them, so the contacts
+routed to it arrive as they would in the whole scenario (its visits are the same, to
+the bit); the other queues are left out, and what it routes out of that network simply
+leaves. The formula's rate adds the contacts routed in per interval, counted in a
+simulation of the network as the scenario stands, on the plan's replications and seed;
+so a queue with no arrivals of its own (an email desk fed by escalations) is staffed
+for what reaches it. When the queue routes contacts back upstream (a cycle), what
+reaches it depends on its own staffing: the baseline's count is the formula's first
+guess, and the simulation rounds, which run the cycle, correct it. Random streams are
+keyed by queue name, so all steps run on common random numbers. The simulation starts
+empty at the scenario start with no warm-up, so that every interval of the day is
+measured.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -12,51 +13,92 @@ from sim.staffing.base import StaffingError
 from sim.staffing.targets import StaffTarget
 from sim.timeline import DAY, Clock, rate_function
 
+if TYPE_CHECKING:
+    from sim.staffing.network import RoutedIn
+
 __all__ = ["busiest_days", "erlang_agents", "interval_rates"]
 
 # -- formula -----------------------------------------------------------------------------
 
 
-def interval_rates(scenario: Scenario, queue: str, interval: float) -> np.ndarray:
+def interval_rates(
+    scenario: Scenario, queue: str, interval: float, routed: RoutedIn | None = None
+) -> np.ndarray:
     """Arrival rate (per second) of each interval of the day at ``queue``.
 
-    The rate is averaged over the interval; over a horizon of several days each interval
-    takes its busiest day, since one daily plan has to cover them all.
+    The queue's own arrivals, from its spec, plus with ``routed`` the contacts routed in
+    from other queues, counted in a baseline simulation. The rate is averaged over the
+    interval; over a horizon of several days each interval takes its busiest days
+    (:func:`busiest_days`), since one daily plan has to cover them all.
     """
-    _, rates = _day_rates(scenario, queue, interval)
-    return rates.max(axis=0, initial=0.0)
+    _, rates, noise = _day_rates(scenario, queue, interval, routed)
+    if not noise.any():  # every rate exact: the busiest day's (as busy ones are equal)
+        return rates.max(axis=0, initial=0.0)
+    busiest = _busiest(rates, noise)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pooled = (rates * busiest).sum(axis=0) / busiest.sum(axis=0)
+    return np.nan_to_num(pooled)
 
 
-def busiest_days(scenario: Scenario, queue: str, interval: float) -> tuple[int, np.ndarray]:
+def busiest_days(
+    scenario: Scenario, queue: str, interval: float, routed: RoutedIn | None = None
+) -> tuple[int, np.ndarray]:
     """Which days are each interval's busiest: the first day's index and a day x interval mask.
 
     The simulation measures each interval on these days only, the ones the formula sized
     it for (days as busy as the busiest all count: identical days pool their contacts).
+
+    A routed-in rate is a count from a simulation, so a day's rate carries sampling
+    noise: of several days equally busy in truth, the largest count is the luckiest,
+    and sizing for it alone would both overstate the rate and measure one day instead
+    of all of them. Days within two standard errors (Poisson, from the counts) of the
+    busiest are therefore taken as equally busy: they are pooled, sized for their mean
+    rate and all measured. With own arrivals only, every rate is exact and only days as
+    busy as the busiest (to rounding) pool, as before.
     """
-    first, rates = _day_rates(scenario, queue, interval)
+    first, rates, noise = _day_rates(scenario, queue, interval, routed)
+    return first, _busiest(rates, noise)
+
+
+def _busiest(rates: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """Days (rows) as busy as each interval's busiest, within 2 standard errors of it."""
     top = rates.max(axis=0, initial=0.0)
-    return first, (rates > 0) & (rates >= top * (1 - 1e-9))
+    top_noise = noise[rates.argmax(axis=0), np.arange(rates.shape[1])]
+    slack = 2.0 * np.sqrt(noise + top_noise)
+    return (rates > 0) & (rates >= top * (1 - 1e-9) - slack)
 
 
-def _day_rates(scenario: Scenario, queue: str, interval: float) -> tuple[int, np.ndarray]:
-    """Mean arrival rate of each day (rows, from the first day's index) and interval."""
+def _day_rates(
+    scenario: Scenario, queue: str, interval: float, routed: RoutedIn | None
+) -> tuple[int, np.ndarray, np.ndarray]:
+    """Mean arrival rate of each day (rows, from the first day's index) and interval.
+
+    And its sampling variance: 0 for the own arrivals' spec, the Poisson variance of
+    the count for the routed-in part.
+    """
     spec = scenario.queues[queue]
     n = round(DAY / interval)
     clock = Clock(scenario.start, frozenset(scenario.calendar.holidays))
     days = clock.days(0.0, scenario.duration)
-    if spec.arrivals is None:
-        return days.start, np.zeros((len(days), n))
-    edges, rates = rate_function(spec.arrivals, clock, 0.0, scenario.duration)
-    cumulative = np.concatenate(([0.0], np.cumsum(rates * np.diff(edges))))
-    out = np.zeros((len(days), n))
+    spans = np.zeros((len(days), n))
+    mass = np.zeros((len(days), n))
+    if spec.arrivals is not None:
+        edges, rates = rate_function(spec.arrivals, clock, 0.0, scenario.duration)
+        cumulative = np.concatenate(([0.0], np.cumsum(rates * np.diff(edges))))
     for row, day in enumerate(days):
         cuts = np.clip(clock.day_start(day) + interval * np.arange(n + 1), 0.0, scenario.duration)
         lo, hi = cuts[:-1], cuts[1:]
-        span = hi - lo
-        mass = np.interp(hi, edges, cumulative) - np.interp(lo, edges, cumulative)
+        spans[row] = hi - lo
+        if spec.arrivals is not None:
+            mass[row] = np.interp(hi, edges, cumulative) - np.interp(lo, edges, cumulative)
+    noise = np.zeros_like(mass)
+    if routed is not None:  # a count over the replications: per replication, the mass
+        mass = mass + routed.routed / routed.replications
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[row] = np.where(span > 0, mass / span, 0.0)
-    return days.start, out
+            noise = np.where(spans > 0, routed.routed / (routed.replications * spans) ** 2, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(spans > 0, mass / spans, 0.0)
+    return days.start, out, noise
 
 
 def erlang_agents(rate: float, spec: Queue, target: StaffTarget) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from sim.runner import as_scenario, backend, positive_whole, replication_count, 
 from sim.scenario import Scenario, Shift
 from sim.staffing.base import StaffingError, parse_interval
 from sim.staffing.formula import busiest_days, erlang_agents, interval_rates
+from sim.staffing.network import feeders, network
 from sim.staffing.shifts import (
     ShiftTemplate,
     _check_aligned,
@@ -44,7 +45,8 @@ class StaffingPlan:
         model: the formula behind ``erlang_agents``: ``"Erlang C"``, or ``"Erlang A"``
             when the queue's contacts have a patience.
         intervals: one row per interval of the day: ``start`` and ``end`` (clock times,
-            ``"08:00"``), ``arrival_rate_per_h`` (the busiest days' mean arrival rate),
+            ``"08:00"``), ``arrival_rate_per_h`` (the busiest days' mean arrival rate, its own
+            and routed in),
             ``erlang_agents`` (the formula's agents), ``simulated_agents`` (after the
             simulation correction), ``planned_agents`` (the shifts' cover),
             ``service_level`` and ``service_level_ci95`` of the plan simulated, the
@@ -57,6 +59,11 @@ class StaffingPlan:
         corrected: whether the simulation correction reached the target (point
             estimate) in every interval within its ``rounds`` (then surplus agents
             are trimmed); when not, ``simulated_agents`` are those of the last round.
+        feeders: the queues simulated with it, as the scenario staffs them: those
+            whose contacts or agents can reach it (none: it was simulated alone).
+        routed_from: per other queue, the share of the contacts arriving at it
+            (retrials not counted) that came from there, largest first, in a
+            simulation of the scenario as it stands (empty: none routed in).
     """
 
     queue: str
@@ -68,6 +75,13 @@ class StaffingPlan:
     replications: int
     seed: int
     corrected: bool
+    feeders: tuple[str, ...] = ()
+    routed_from: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def routed_share(self) -> float:
+        """The share of the contacts arriving at the queue routed in from other queues."""
+        return float(sum(self.routed_from.values()))
 
     @property
     def agent_hours(self) -> float:
@@ -116,6 +130,11 @@ class StaffingPlan:
             "agent_hours": self.agent_hours,
             "meets_target": self.meets_target,
             "simulation_corrected": self.corrected,
+            "routed_in": {
+                "share": self.routed_share,
+                "from": dict(self.routed_from),
+                "simulated_with": list(self.feeders),
+            },
         }
 
 
@@ -132,8 +151,12 @@ def _clean(value: Any) -> Any:
 def resolve_queue(scenario: Scenario, queue: str | None) -> str:
     """The queue to staff: ``queue`` checked, or the only queue with arrivals.
 
+    A queue with no arrivals of its own is staffed for the contacts routed to it, as
+    long as some queue that can route contacts to it has arrivals.
+
     Raises:
-        StaffingError: no such queue, no arrivals of its own, or several to choose from.
+        StaffingError: no such queue, a queue a team serves, no contacts can reach
+            it, or several to choose from.
     """
     fed = [name for name, q in scenario.queues.items() if q.arrivals is not None]
     if queue is None:
@@ -142,14 +165,21 @@ def resolve_queue(scenario: Scenario, queue: str | None) -> str:
         return fed[0]
     if queue not in scenario.queues:
         raise StaffingError(f"no queue {queue!r} (queues: {', '.join(scenario.queues)})")
-    if queue not in fed:
-        raise StaffingError(
-            f"queue {queue!r} has no arrivals of its own (only routed contacts, out of scope)"
-        )
     teams = scenario.teams_serving(queue)
     if teams:
         served = f"queue {queue!r} is served by team {', '.join(map(repr, teams))}"
         raise StaffingError(f"{served}: {_team_advice(teams[0])}")
+    if queue not in fed:
+        upstream = feeders(scenario, queue)
+        if not upstream:
+            raise StaffingError(
+                f"queue {queue!r} has no arrivals of its own and no queue routes contacts to it"
+            )
+        if not set(upstream) & set(fed):
+            raise StaffingError(
+                f"queue {queue!r} has no arrivals of its own, and neither have the queues "
+                f"whose contacts can reach it ({', '.join(upstream)}): nothing to staff for"
+            )
     return queue
 
 
@@ -235,15 +265,15 @@ def staff_plan(
         scenario.replications if replications is None else replications
     )
     seed = scenario.seed if seed is None else seed_value(seed)
-    rates = interval_rates(scenario, queue, interval)
-    formula = np.array([erlang_agents(r, spec, target) for r in rates], dtype=int)
-    # The queue alone is what every simulation of the plan runs.
-    alone = scenario.model_copy(update={"queues": {queue: spec}})
-    with backend(workers, scheduler, runs=[(alone, replications)]) as runner:
+    # The queue in its network is what every simulation of the plan runs.
+    with backend(workers, scheduler, runs=[(network(scenario, queue), replications)]) as runner:
         simulator = Simulator(
-            scenario, queue, interval, threshold, replications, seed, runner, progress, rounds,
-            busiest=busiest_days(scenario, queue, interval),
-        )  # fmt: skip
+            scenario, queue, interval, threshold, replications, seed, runner, progress, rounds
+        )
+        routed = simulator.routed_in() if simulator.routed else None
+        rates = interval_rates(scenario, queue, interval, routed)
+        formula = np.array([erlang_agents(r, spec, target) for r in rates], dtype=int)
+        simulator = replace(simulator, busiest=busiest_days(scenario, queue, interval, routed))
         simulated, at_formula, figures, corrected = correct(simulator, formula, target, rounds)
         if corrected:
             # Keep one agent wherever contacts arrive: a bot covering unstaffed hours
@@ -281,6 +311,8 @@ def staff_plan(
         replications=replications,
         seed=seed,
         corrected=corrected,
+        feeders=feeders(scenario, queue),
+        routed_from=routed.shares() if routed is not None else {},
     )
 
 

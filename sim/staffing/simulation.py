@@ -1,18 +1,19 @@
-"""The simulation step: a queue alone, staffed interval by interval, measured per interval."""
+"""The simulation step: a queue in its network, staffed and measured interval by interval."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 
 import numpy as np
 import pandas as pd
 
 from sim.engine import ReplicationResult
 from sim.records import NOT_OFFERED, Outcome, bot_finished, on_time
-from sim.runner import Backend, Task
-from sim.scenario import ROUTE_FIELDS, Scenario, Shift
+from sim.runner import Backend, Reducer, Task
+from sim.scenario import Scenario, Shift
+from sim.staffing.network import RoutedIn, arrivals_in, feeders, network, with_staff
 from sim.staffing.targets import StaffTarget
 from sim.stats import mean_ci
 from sim.timeline import DAY, Clock
@@ -21,19 +22,6 @@ from sim.units import format_clock
 __all__ = ["Simulator", "correct", "interval_counts", "max_calls", "staircase", "trim"]
 
 # -- simulation --------------------------------------------------------------------------
-
-
-def _isolated(scenario: Scenario, queue: str, staff: tuple[Shift, ...]) -> Scenario:
-    """The queue alone with ``staff``: routes elsewhere dropped, no warm-up, no targets.
-
-    Teams are dropped too: :func:`sim.staffing.staff_plan` refuses a queue a team serves.
-    """
-    spec = scenario.queues[queue]
-    routes = {f: {d: p for d, p in getattr(spec, f).items() if d == queue} for f in ROUTE_FIELDS}
-    alone = spec.model_copy(update={"staff": staff, **routes})
-    return scenario.model_copy(
-        update={"queues": {queue: alone}, "teams": {}, "warmup": 0.0, "targets": ()}
-    )
 
 
 def staircase(agents: np.ndarray, interval: float) -> tuple[Shift, ...]:
@@ -71,19 +59,22 @@ def interval_counts(
     scenario: Scenario,
     result: ReplicationResult,
     *,
+    queue: str,
     interval: float,
     threshold: float,
     busiest: tuple[int, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Counts per interval of the day of arrival at the (single) queue.
+    """Counts per interval of the day of arrival at ``queue``, of every visit there.
 
-    Over every day, or with ``busiest`` (:func:`sim.staffing.formula.busiest_days`) over
-    each interval's busiest days only.
+    A contact arriving is offered to its agents however it came: its own arrivals,
+    contacts routed in, retrials. Over every day, or with ``busiest``
+    (:func:`sim.staffing.formula.busiest_days`) over each interval's busiest days only.
     """
     hops = result.hops
     entered = result.contacts["entered"][hops["contact"]]
     w0, w1 = result.window
-    keep = (hops["queue"] == 0) & (entered >= w0) & (entered < w1)
+    here = hops["queue"] == result.queues.index(queue)
+    keep = here & (entered >= w0) & (entered < w1)
     offset = Clock(scenario.start).offset
     n = round(DAY / interval)
     slot = np.minimum((((hops["arrive"] + offset) % DAY) // interval).astype(int), n - 1)
@@ -96,7 +87,7 @@ def interval_counts(
     arrive = hops["arrive"][keep]
     outcome = hops["outcome"][keep]
     offered = ~np.isin(outcome, NOT_OFFERED)
-    (spec,) = scenario.queues.values()
+    spec = scenario.queues[queue]
     if spec.bot is not None and spec.bot.when == "always":
         # A bot answering every contact first meets any answer time: the target is about
         # the time to an agent of the contacts it hands over (what it finishes is done).
@@ -143,7 +134,12 @@ def _figures(counts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Simulator:
-    """Simulates the isolated queue under a staff and returns figures per interval."""
+    """Simulates the queue in its network under a staff and returns figures per interval.
+
+    The network (:func:`sim.staffing.network.network`) is the queue with every queue
+    whose contacts or agents can reach it, as the scenario has them; only the queue's
+    staff changes from call to call.
+    """
 
     scenario: Scenario
     queue: str
@@ -157,24 +153,48 @@ class Simulator:
     calls: list[int] = field(default_factory=lambda: [0])
     busiest: tuple[int, np.ndarray] | None = None  # each interval measured on these days
 
+    @cached_property
+    def network(self) -> Scenario:
+        """The queue and its influencers as the scenario staffs them, no warm-up."""
+        return network(self.scenario, self.queue)
+
+    @cached_property
+    def routed(self) -> bool:
+        """Whether contacts can reach the queue from other queues (a baseline is run)."""
+        return bool(feeders(self.scenario, self.queue))
+
     def __call__(self, staff: tuple[Shift, ...]) -> pd.DataFrame:
         """Per-interval figures (mean and CI over replications) under ``staff``."""
-        alone = _isolated(self.scenario, self.queue, staff)
-        tasks = [Task(alone, r, self.seed) for r in range(self.replications)]
         reduce = partial(
-            interval_counts, interval=self.interval, threshold=self.threshold, busiest=self.busiest
+            interval_counts,
+            queue=self.queue,
+            interval=self.interval,
+            threshold=self.threshold,
+            busiest=self.busiest,
         )
+        counts = self._map(with_staff(self.network, self.queue, staff), reduce, "staffing")
+        return _figures(counts)
+
+    def routed_in(self) -> RoutedIn:
+        """New visits at the queue, by where they came from, as the scenario stands."""
+        reduce = partial(arrivals_in, queue=self.queue, interval=self.interval)
+        return RoutedIn.total(self._map(self.network, reduce, "routed-in arrivals"))
+
+    def _map(self, scenario: Scenario, reduce: Reducer, what: str) -> list:
+        tasks = [Task(scenario, r, self.seed) for r in range(self.replications)]
         self.calls[0] += 1
-        label = f"staff {self.queue}: staffing {self.calls[0]} of at most {max_calls(self.rounds)}"
-        return _figures(self.runner.map(tasks, reduce, self.progress, label))
+        most = max_calls(self.rounds, routed=self.routed)
+        label = f"staff {self.queue}: {what} {self.calls[0]} of at most {most}"
+        return self.runner.map(tasks, reduce, self.progress, label)
 
 
-def max_calls(rounds: int) -> int:
+def max_calls(rounds: int, *, routed: bool = False) -> int:
     """Simulations a plan takes at most with ``rounds`` rounds.
 
-    :func:`correct` runs 1 + rounds, :func:`trim` up to 4 per round, the plan one more.
+    :func:`correct` runs 1 + rounds, :func:`trim` up to 4 per round, the plan one more;
+    a queue that contacts reach from other queues one more, for the routed-in arrivals.
     """
-    return 5 * rounds + 2
+    return 5 * rounds + 2 + int(routed)
 
 
 def correct(
