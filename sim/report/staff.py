@@ -41,8 +41,11 @@ def routed_line(plan: StaffingPlan) -> str:
 
 
 def _percent(share: float) -> str:
-    # A trickle is not nothing: "0%" beside a queue named as a source reads as a mistake.
-    return "<1%" if 0 < share < 0.005 else f"{100 * share:.0f}%"
+    # A trickle is not nothing, nor all: "0%" beside a queue named as a source, or
+    # "100%" of a desk with a few arrivals of its own, reads as a mistake.
+    if 0 < share < 0.005:
+        return "<1%"
+    return ">99%" if 0.995 <= share < 1 else f"{100 * share:.0f}%"
 
 
 def _cards(plan: StaffingPlan) -> tuple[Card, ...]:

@@ -110,8 +110,11 @@ def _previous(
 ) -> np.ndarray:
     """The row of the hop that sent each of ``rows`` (hops after the first) to ``queue``.
 
-    The contact's hop one before. A contact with parallel visits can have several; then
-    the one routed to ``queue``, or else one whose queue opens parallel visits there.
+    The contact's hop one before. After a parallel visit a contact can have several
+    hops of one number, and then several visits at ``queue`` of the next: they are
+    matched one to one with the hops routed to ``queue``, then with those at queues
+    that open parallel visits there (each source's count is then right, if not
+    always which visit it sent).
     """
     hops = result.hops
     key = hops["contact"].astype(np.int64) * 256 + hops["hop"]
@@ -123,11 +126,16 @@ def _previous(
     out = order[lo]
     code = result.queues.index(queue)
     opens = {i for i, name in enumerate(result.queues) if queue in scenario.queues[name].parallel}
-    for i in np.flatnonzero(hi - lo > 1):  # rare: only around parallel visits
-        options = order[lo[i] : hi[i]]
+    groups: dict[int, list[int]] = {}
+    for i in np.flatnonzero(hi - lo > 1):  # rare: only after parallel visits
+        groups.setdefault(int(wanted[i]), []).append(int(i))
+    for group in groups.values():
+        options = order[lo[group[0]] : hi[group[0]]].tolist()
         sent = [r for r in options if hops["next_queue"][r] == code]
-        twin = [r for r in options if hops["queue"][r] in opens]
-        out[i] = (sent or twin or [options[0]])[0]
+        twins = [r for r in options if hops["queue"][r] in opens]
+        senders = sent + twins + options
+        for i, r in zip(group, senders, strict=False):
+            out[i] = r
     return out
 
 
