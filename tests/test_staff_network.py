@@ -40,7 +40,7 @@ def exp(mean: str) -> dict:
     return {"dist": "exponential", "mean": mean}
 
 
-def chain(**changes) -> dict:
+def chain(teams: dict | None = None, **changes) -> dict:
     """x <- a -> b -> c -> e, and d alone: b's influencers are a and b.
 
     a sends what it does not resolve to x (first in the route, so dropping x would move
@@ -78,11 +78,14 @@ def chain(**changes) -> dict:
     }
     for name, update in changes.items():
         data["queues"][name] = {**data["queues"][name], **update}
+    if teams:
+        data["teams"] = teams
     return data
 
 
 # Variants of the chain: b's own arrivals and retrials, a parallel visit and a delayed
-# route from a, a cycle (b sends abandoning contacts back to a).
+# route from a, a cycle (b sends abandoning contacts back to a), a team serving a and d
+# (which makes d an influencer of b: its contacts take the team's time from a's).
 VARIANTS = {
     "routed only": {},
     "own arrivals and retrials": {
@@ -92,6 +95,7 @@ VARIANTS = {
         "a": {"parallel": {"b": 0.2}, "on_abandon": {"b": {"share": 0.5, "after": exp("20m")}}}
     },
     "cycle": {"b": {"on_abandon": {"a": 0.5}}},
+    "team upstream": {"teams": {"front": {"staff": 2, "serves": ["a", "d"]}}},
 }
 
 STAFF = (
@@ -115,7 +119,10 @@ def test_the_staffing_simulation_gives_b_the_whole_scenario_s_visits_to_the_bit(
     staff = tuple(Shift.model_validate(s) for s in STAFF)
     whole = with_staff(scenario, "b", staff)
     net = with_staff(network(scenario, "b"), "b", staff)
-    assert set(net.queues) == {"x", "a", "b", "c"}  # c and x as exits; d and e dropped
+    teamed = variant == "team upstream"
+    # c and x as exits; d (unless a team-mate of a) and e dropped
+    assert set(net.queues) == {"x", "a", "b", "c"} | ({"d"} if teamed else set())
+    assert set(net.teams) == set(scenario.teams)
     for replication in range(2):
         expected = _b_hops(simulate(whole, replication))
         got = _b_hops(simulate(net, replication))

@@ -65,6 +65,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "  sim staff scenarios/livestream_promo_peak.yaml \\\n"
             '      --queue live_peak --target "80% in 60s"\n'
             '  sim staff SCENARIO --queue live_peak --target "mean wait 2m" --shifts three\n'
+            "  sim staff scenarios/document/homepage.yaml --queue email \\\n"
+            '      --target "80% in 4h"   # a desk fed only by routes from other queues\n'
             '  sim staff SCENARIO --queue live_peak --target "abandon 5%" --interval 30m \\\n'
             "      --shift-template 09:00-18:00 --shift-template 18:00-02:00 \\\n"
             "      --shift-template 02:00-09:00 --out staff.yaml   # the templates cover the day"
