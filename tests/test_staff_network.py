@@ -315,7 +315,7 @@ def cli(capsys):
     return run
 
 
-def test_staff_cli_plans_the_homepage_s_email_desk(cli):
+def test_staff_cli_plans_the_homepage_s_email_desk(cli, tmp_path):
     common = ("staff", HOMEPAGE, "--queue", "email", "--target", "80% in 4h", "--workers", "1",
               "--replications", "2", "--rounds", "1")  # fmt: skip
     code, out, err = cli(*common)
@@ -323,8 +323,10 @@ def test_staff_cli_plans_the_homepage_s_email_desk(cli):
     lines = out.splitlines()
     assert "with the queues that reach it: home_enterprise, home_autoreply, home_faq" in lines[1]
     assert lines[2].startswith("routed in: 100% of arrivals, from home_faq (")
-    code, out, err = cli(*common, "--json")
+    page = tmp_path / "email.html"
+    code, out, err = cli(*common, "--json", "--report", page)
     assert code == 0, err
+    assert "Routed in: 100% of arrivals, from home_faq (" in page.read_text(encoding="utf-8")
     doc = json.loads(out)
     assert {"queue", "target", "intervals", "shifts", "agent_hours", "meets_target"} <= set(doc)
     routed = doc["routed_in"]

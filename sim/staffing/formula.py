@@ -51,10 +51,10 @@ def busiest_days(
     A routed-in rate is a count from a simulation, so a day's rate carries sampling
     noise: of several days equally busy in truth, the largest count is the luckiest,
     and sizing for it alone would both overstate the rate and measure one day instead
-    of all of them. Days within two standard errors (Poisson, from the counts) of the
-    busiest are therefore taken as equally busy: they are pooled, sized for their mean
-    rate and all measured. With own arrivals only, every rate is exact and only days as
-    busy as the busiest (to rounding) pool, as before.
+    of all of them. Days short of the busiest by less than two standard errors of the
+    difference (Poisson, from the counts) are therefore taken as equally busy: they are
+    pooled, sized for their mean rate and all measured. With own arrivals only, every
+    rate is exact and only days as busy as the busiest (to rounding) pool, as before.
     """
     first, rates, noise = _day_rates(scenario, queue, interval, routed)
     return first, _busiest(rates, noise)

@@ -133,9 +133,8 @@ def _previous(
         options = order[lo[group[0]] : hi[group[0]]].tolist()
         sent = [r for r in options if hops["next_queue"][r] == code]
         twins = [r for r in options if hops["queue"][r] in opens]
-        senders = sent + twins + options
-        for i, r in zip(group, senders, strict=False):
-            out[i] = r
+        picks = (sent + twins + options)[: len(group)]
+        out[np.asarray(group[: len(picks)])] = picks
     return out
 
 
@@ -207,5 +206,6 @@ class RoutedIn:
         return {name: k / whole for name, k in self.sources.items()} if whole else {}
 
     def share(self) -> float:
-        """The share of new visits routed in from other queues."""
-        return sum(self.shares().values())
+        """The share of new visits routed in from other queues (1.0 exactly: all)."""
+        routed = sum(self.sources.values())
+        return routed / (self.own + routed) if routed else 0.0

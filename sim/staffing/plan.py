@@ -64,6 +64,7 @@ class StaffingPlan:
         routed_from: per other queue, the share of the contacts arriving at it
             (retrials not counted) that came from there, largest first, in a
             simulation of the scenario as it stands (empty: none routed in).
+        routed_share: their sum, the share of its contacts routed in (1.0: all).
     """
 
     queue: str
@@ -77,11 +78,7 @@ class StaffingPlan:
     corrected: bool
     feeders: tuple[str, ...] = ()
     routed_from: Mapping[str, float] = field(default_factory=dict)
-
-    @property
-    def routed_share(self) -> float:
-        """The share of the contacts arriving at the queue routed in from other queues."""
-        return float(sum(self.routed_from.values()))
+    routed_share: float = 0.0
 
     @property
     def agent_hours(self) -> float:
@@ -313,6 +310,7 @@ def staff_plan(
         corrected=corrected,
         feeders=feeders(scenario, queue),
         routed_from=routed.shares() if routed is not None else {},
+        routed_share=routed.share() if routed is not None else 0.0,
     )
 
 
