@@ -104,9 +104,10 @@ STAFF = (
 )
 
 
-def _b_hops(result) -> dict[str, np.ndarray]:
+def _hops_at(result, queue: str = "b") -> dict[str, np.ndarray]:
+    """The queue's hops, contacts by their entry time and routes by destination name."""
     hops = result.hops
-    here = hops["queue"] == result.queues.index("b")
+    here = hops["queue"] == result.queues.index(queue)
     out = {c: hops[c][here] for c in COLUMNS}
     out["entered"] = result.contacts["entered"][hops["contact"][here]]
     out["next"] = np.array([result.queues[q] if q >= 0 else "" for q in hops["next_queue"][here]])
@@ -124,12 +125,29 @@ def test_the_staffing_simulation_gives_b_the_whole_scenario_s_visits_to_the_bit(
     assert set(net.queues) == {"x", "a", "b", "c"} | ({"d"} if teamed else set())
     assert set(net.teams) == set(scenario.teams)
     for replication in range(2):
-        expected = _b_hops(simulate(whole, replication))
-        got = _b_hops(simulate(net, replication))
+        expected = _hops_at(simulate(whole, replication))
+        got = _hops_at(simulate(net, replication))
         assert len(expected["arrive"]) > 50
         for column, values in expected.items():
             floats = values.dtype.kind == "f"
             assert np.array_equal(got[column], values, equal_nan=floats), column
+
+
+SHIPPED = sorted((ROOT / "scenarios").rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(ROOT / "scenarios")))
+def test_every_shipped_queue_s_network_gives_it_the_whole_scenario_s_visits(path):
+    # What sim staff would simulate for each queue it plans (not one a team serves).
+    scenario = sim.load(path)
+    whole = simulate(scenario, 0)
+    for queue in scenario.queues:
+        if scenario.teams_serving(queue):
+            continue
+        got = _hops_at(simulate(network(scenario, queue), 0), queue)
+        for column, values in _hops_at(whole, queue).items():
+            floats = values.dtype.kind == "f"
+            assert np.array_equal(got[column], values, equal_nan=floats), (queue, column)
 
 
 def test_the_simulator_measures_the_planned_queue_as_the_whole_scenario_does():
