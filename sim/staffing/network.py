@@ -5,7 +5,8 @@ it (:mod:`sim.depends`): its **influencers**, the queues whose contacts or agent
 reach it, itself included. Every staffing simulation runs them as the scenario staffs
 them, with the staff being tried at the planned queue: the planned queue's visits are
 then the same, to the bit, as in the whole scenario with that staff (random streams are
-keyed by queue name, :mod:`sim.streams`). The other queues are dropped, which costs less
+keyed by queue name, :mod:`sim.streams`); only the contacts' and agents' numbers differ,
+as they count every queue's. The other queues are dropped, which costs less
 than leaving them without arrivals as :func:`sim.depends.runs_only` does (a contact
 routed out would be served downstream for nothing). Only the queues a kept queue routes
 to stay, as *exits* that turn every contact away at once: a route's shares keep their
