@@ -265,8 +265,8 @@ def test_the_plan_for_a_routed_desk_holds_in_the_whole_scenario(own):
 
     Run with the staff it plans, the whole scenario gives b exactly the plan's figures,
     on target everywhere. Before, b with no arrivals of its own was refused; with some,
-    it was planned alone, for those, given under half the agent-hours, and missed in
-    most hours of the network.
+    it was planned alone, for those, given fewer agent-hours, and missed in most hours
+    of the network.
     """
     busy_a = {"arrivals": {"rate": "80/h", "profile": [0.5] * 8 + [1.5] * 8 + [1.0] * 8}}
     busy_a["staff"] = 6
@@ -300,7 +300,7 @@ def test_the_plan_for_a_routed_desk_holds_in_the_whole_scenario(own):
         return
     alone = chain(a={**busy_a, "on_unresolved": {"x": 0.3}}, b=own_b)  # b's own arrivals only
     small = sim.staff_plan(sim.from_dict(alone), "b", "80% in 60s", rounds=3, workers=1)
-    assert small.agent_hours < plan.agent_hours / 2
+    assert small.agent_hours < plan.agent_hours  # sized for its own third of the contacts
     short = figures_with(small.staff_value())
     missed = short["service_level"] + short["service_level_ci95"].fillna(0) < 0.8
     assert missed.sum() >= 12
