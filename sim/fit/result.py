@@ -205,8 +205,9 @@ def _fit_queue(
     frame = log.frame[log.frame["queue"] == name]
     horizon = float(np.nanmax(log.frame[["arrive", "answer", "end"]].to_numpy(float))) + interval
     staffing = fit_staffing(
-        name, frame, log.origin, horizon, interval=interval, idle_gap=idle_gap, roster=roster
-    )
+        name, frame, log.origin, horizon, interval=interval, idle_gap=idle_gap, roster=roster,
+        period_end=log.period[1],
+    )  # fmt: skip
     external = frame.loc[frame["external"], "arrive"].to_numpy(float)
     arrivals = fit_arrivals(name, external, log.origin, log.period) if len(external) else None
     agent = frame[frame["kind"] == "agent"]

@@ -25,17 +25,21 @@ the log shows agents away, so each interval holds its effective agent-minutes.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from sim.scenario import Scenario
+
 __all__ = ["GRACE", "IDLE_GAP", "StaffingFit", "fit_staffing", "read_roster"]
 
 IDLE_GAP = 4 * 3600.0
 GRACE = 15.0  # a wait shorter than this is system latency, not a missing agent
 STEP = 5.0  # resolution of the time grid, seconds
+DRAIN = float(Scenario.model_fields["drain"].default)  # the fitted scenario's (not written)
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,53 @@ def _away(
     return away_from[keep], gap_end[keep]
 
 
+def _leaving(
+    agent: np.ndarray, answer: np.ndarray, end: np.ndarray, spans: tuple, waiting: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Off shift but finishing the contact in hand, at the end of each presence span.
+
+    An agent who leaves while contacts wait did not stop taking work at its last
+    service end: its shift ended during its last contact, which it finished (as the
+    engine's agents do). Where the shift ended within that contact is not in the log;
+    an end at a random moment of a busy agent's day falls uniformly within the contact
+    covering it, so its expectation, the contact's midpoint, is taken. Counting
+    presence to the last service end instead gave a fitted agent a shift that long,
+    plus another contact finished after it: a desk closing with a backlog answered
+    more of it the same evening than the log's desk did. Agents leaving with nobody
+    waiting keep their last service end (the shift's end is not seen). ``spans`` are
+    the presence spans as :func:`_merge` gives them.
+    """
+    span_agent, _, span_end = spans
+    last = (
+        pd.DataFrame({"agent": agent, "end": end, "answer": answer})
+        .groupby(["agent", "end"])["answer"]
+        .max()
+    )
+    first = last.reindex(pd.MultiIndex.from_arrays([span_agent, span_end])).to_numpy()
+    step = np.clip(np.floor(span_end / STEP).astype(int), 0, len(waiting) - 1)
+    left = waiting[step]
+    return (first[left] + span_end[left]) / 2, span_end[left]
+
+
+def _unseen_ends(
+    spans: tuple, waiting: np.ndarray, period_end: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Presence spans whose end the log cannot show, as (end, end of the grid) intervals.
+
+    After the log's period no contact arrives, so an agent finishing the period's
+    backlog with nobody left waiting drops out of the log, at work or not: the log
+    ends, not the shift. Such an agent is kept on (the scenario's staff runs on through
+    the drain), or a run whose backlog outlasted the log's would leave contacts
+    unanswered, and drop the longest waits from every figure. Only an agent's last
+    span counts (``spans`` as :func:`_merge` gives them, by agent and start).
+    """
+    span_agent, _, span_end = spans
+    last = np.r_[span_agent[1:] != span_agent[:-1], True]
+    step = np.clip(np.floor(span_end / STEP).astype(int), 0, len(waiting) - 1)
+    unseen = last & (span_end > period_end) & ~waiting[step]
+    return span_end[unseen], np.full(int(unseen.sum()), len(waiting) * STEP)
+
+
 def _waiting(frame: pd.DataFrame, bins: int) -> np.ndarray:
     """Whether some contact of the queue waited (beyond the grace) at each step."""
     until = frame["answer"].where(frame["answer"].notna(), frame["end"])
@@ -140,6 +191,7 @@ def fit_staffing(
     interval: float = 3600.0,
     idle_gap: float = IDLE_GAP,
     roster: pd.DataFrame | None = None,
+    period_end: float = np.inf,
 ) -> StaffingFit:
     """Agents present and effective per interval of one queue, and its dated shifts.
 
@@ -151,18 +203,24 @@ def fit_staffing(
         interval: the staffing interval (30 or 60 minutes).
         idle_gap: idle time after which an agent counts as gone.
         roster: scheduled agents (seconds from ``origin``) instead of presence.
+        period_end: when the log's arrivals end (seconds); agents seen after it are
+            kept on through the drain (see :func:`_unseen_ends`).
     """
     bins = int(np.ceil(horizon / STEP)) + 1
     served = frame[frame["kind"] == "agent"]
     has_agents = served["agent"].notna().any()
-    present = busy = np.zeros(bins)
+    present = busy = held = np.zeros(bins)
     if has_agents:  # busy: union of [answer, end] per agent; present: joined over idle gaps
         codes = pd.factorize(served["agent"])[0]
         answer, end = served["answer"].to_numpy(float), served["end"].to_numpy(float)
         busy_a, busy_s, busy_e = _merge(codes, answer, end, 0.0)
-        _, present_s, present_e = _merge(codes, answer, end, idle_gap)
-        busy, present = _steps(busy_s, busy_e, bins), _steps(present_s, present_e, bins)
-        away = _steps(*_away(busy_a, busy_s, busy_e, _waiting(frame, bins), idle_gap), bins)
+        spans = _merge(codes, answer, end, idle_gap)
+        busy, present = _steps(busy_s, busy_e, bins), _steps(spans[1], spans[2], bins)
+        waiting = _waiting(frame, bins)
+        away = _steps(*_away(busy_a, busy_s, busy_e, waiting, idle_gap), bins)
+        if roster is None:  # a roster's shift ends are the schedule's own
+            away += _steps(*_leaving(codes, answer, end, spans, waiting), bins)
+            held = _steps(*_unseen_ends(spans, waiting, period_end), bins)
     else:
         away = np.zeros(bins)
     effective = present - away
@@ -198,8 +256,11 @@ def fit_staffing(
     )
     if roster is not None:
         away = np.zeros_like(present)
-    levels = _minute_levels(present, away, table["effective"].to_numpy(), interval)
-    shifts = _dated_shifts(levels, origin)
+    # The scenario's staff, unlike the table, keeps the agents the log's end hid.
+    target = table["effective"].to_numpy() + by_interval(held)
+    levels = _minute_levels(present + held, away, target, interval)
+    until = period_end + DRAIN if held.any() else None
+    shifts = _dated_shifts(levels, origin, until)
     return StaffingFit(queue, table, shifts, source, present)
 
 
@@ -236,7 +297,8 @@ def _minute_levels(
     for i, target in enumerate(np.nan_to_num(effective)):
         block = level[i * width : (i + 1) * width]  # views: edits change ``level``
         gone = away[i * width : (i + 1) * width]
-        deficit = int(block.sum() - round(target * len(block)))
+        # The agent-minutes of the whole interval: the grid may end inside the last one.
+        deficit = int(block.sum() - round(target * width))
         while deficit > 0 and block.max() > 0:
             top = np.flatnonzero(block == block.max())
             runs = np.split(top, np.flatnonzero(np.diff(top) > 1) + 1)
@@ -249,18 +311,20 @@ def _minute_levels(
     return level
 
 
-def _dated_shifts(level: np.ndarray, origin: dt.datetime) -> list[dict]:
+def _dated_shifts(level: np.ndarray, origin: dt.datetime, until: float | None = None) -> list[dict]:
     """Dated shifts giving ``level`` agents in each minute from ``origin``.
 
     The step function is cut into layers (agent k works while the level is at least k),
     so agents work long shifts, as people do, instead of a fresh team every interval.
+    Layers still on in the last minute run on to ``until`` (seconds) when given.
     """
     runs: Counter[tuple[int, int]] = Counter()
     for k in range(1, int(level.max(initial=0)) + 1):
         on = np.r_[False, level >= k, False]
         edges = np.flatnonzero(np.diff(on.astype(int)))
         for a, b in zip(edges[::2], edges[1::2], strict=True):
-            runs[(int(a), int(b))] += 1
+            open_end = until is not None and b == len(level)
+            runs[(int(a), math.ceil(until / 60) if until and open_end else int(b))] += 1
     stamp = pd.Timestamp(origin)
     return [
         {
