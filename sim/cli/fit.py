@@ -98,7 +98,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             "while a contact waited was away (an available agent would have taken it): from "
             "the first such moment in an idle gap to the gap's end. Effective agents = present "
             "- away per interval: the availability factor, the one quantity taken per "
-            "interval from the log's waits.",
+            "interval from the log's waits. An agent leaving while contacts waited went off "
+            "shift during its last contact (away from its midpoint); after the log's period, "
+            "one leaving with nobody waiting is kept on through the drain.",
         ),
         epilog=(
             "examples:\n"

@@ -13,6 +13,9 @@ as available. Per interval::
     effective = (present - away) / interval length
     availability = effective / present
 
+An agent whose presence ends while contacts wait went off shift during its last
+contact (see :func:`_leaving`); one whose presence ends after the log's period with
+nobody waiting is hidden by the log's end and kept on (see :func:`_unseen_ends`).
 The effective agents are the scenario's staff, as dated shifts; the one per-interval
 quantity taken from the log's waits is this factor. With ``--roster`` the scheduled
 headcount replaces presence, times the same availability factor when the log has agents.
