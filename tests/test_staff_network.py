@@ -27,7 +27,7 @@ from sim.scenario import Shift
 from sim.staffing import StaffingError, erlang_agents, parse_target, resolve_queue
 from sim.staffing.formula import busiest_days, interval_rates
 from sim.staffing.network import network, with_staff
-from sim.staffing.simulation import Simulator, _figures, interval_counts, staircase
+from sim.staffing.simulation import Simulator, _figures, interval_counts, misses, staircase
 
 ROOT = Path(__file__).resolve().parents[1]
 HOMEPAGE = ROOT / "scenarios" / "document" / "homepage.yaml"
@@ -302,8 +302,8 @@ def test_the_plan_for_a_routed_desk_holds_in_the_whole_scenario(own):
     small = sim.staff_plan(sim.from_dict(alone), "b", "80% in 60s", rounds=3, workers=1)
     assert small.agent_hours < plan.agent_hours  # sized for its own third of the contacts
     short = figures_with(small.staff_value())
-    missed = short["service_level"] + short["service_level_ci95"].fillna(0) < 0.8
-    assert missed.sum() >= 12
+    # Judged as every plan is, at its bound: it misses in most hours.
+    assert misses(short, plan.target).sum() >= 12
 
 
 def test_a_desk_fed_only_by_queues_without_arrivals_is_refused():

@@ -36,7 +36,7 @@ from sim.staffing import (
     shift_templates,
 )
 from sim.staffing.formula import busiest_days, interval_rates
-from sim.staffing.simulation import Simulator, staircase
+from sim.staffing.simulation import Simulator, misses, staircase
 from sim.timeline import Clock, shift_instances
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -359,16 +359,24 @@ def test_cover_shifts_refuses_an_uncoverable_interval():
 
 
 def test_stationary_queue_agrees_with_erlang_c():
-    """No time variation, exponential service: the formula is exact, the simulation agrees."""
+    """No time variation, exponential service: the formula is exact, the simulation agrees.
+
+    Each interval is a noisy estimate (about 100 contacts x 5 replications), judged at
+    its one-sided 95% bound: never below Erlang C's requirement (an agent fewer is at
+    65%, which five replications do not read as 80% with confidence), and in a typical
+    hour at most one above it (at 91.5% with one more, the bound, some 0.07 below the
+    mean, clears 80%).
+    """
     scenario = sim.from_dict(STATIONARY)
     plan = sim.staff_plan(scenario, "q", "80% in 60s", workers=1)
     erlang = required_agents(100 / 3600, 1 / 300, target_sl=0.8, t=60.0)
+    assert mmc_service_level(60.0, 100 / 3600, 1 / 300, erlang - 1) < 0.7
+    assert mmc_service_level(60.0, 100 / 3600, 1 / 300, erlang + 1) > 0.9
     assert plan.model == "Erlang C"
     assert (plan.intervals["erlang_agents"] == erlang).all()
     simulated = plan.intervals["simulated_agents"].to_numpy()
-    # Each interval is a noisy estimate (about 100 contacts x 5 replications).
-    assert np.median(simulated) == erlang
-    assert np.all(np.abs(simulated - erlang) <= 2)
+    assert np.all(simulated >= erlang)
+    assert np.median(simulated) <= erlang + 1
 
 
 def test_several_days_are_measured_on_the_busiest_day():
@@ -470,7 +478,8 @@ def test_plan_costs_no_more_than_the_best_three_shift_plan(desk_plan):
     """A planner's three shifts: each the fewest agents meeting the target in its hours.
 
     "Meeting" is the criterion ``sim staff`` applies to its requirement: the simulated
-    service level (mean over the same replications) reaches the target in every interval.
+    service level (its one-sided 95% bound over the same replications) reaches the
+    target in every interval.
     """
     scenario = sim.load(LIVESTREAM)
     target = parse_target("80% in 60s")
@@ -482,11 +491,10 @@ def test_plan_costs_no_more_than_the_best_three_shift_plan(desk_plan):
             while hi - lo > 1:
                 mid = (lo + hi) // 2
                 trial = [*counts[:k], mid, *counts[k + 1 :]]
-                level = simulate(_three_shift(trial))["service_level"].to_numpy()
-                lo, hi = (lo, mid) if target.met(level[8 * k : 8 * k + 8]).all() else (mid, hi)
+                miss = misses(simulate(_three_shift(trial)), target)
+                lo, hi = (mid, hi) if miss[8 * k : 8 * k + 8].any() else (lo, mid)
             counts[k] = hi
-        level = simulate(_three_shift(counts))["service_level"].to_numpy()
-    assert target.met(level).all()
+        assert not misses(simulate(_three_shift(counts)), target).any()
     assert desk_plan.agent_hours <= 8 * sum(counts)
 
 
@@ -685,7 +693,7 @@ def test_staff_cli_prints_a_pasteable_block(cli, small_file, tmp_path):
         "staff", small_file, "--target", "80% in 60s", "--shifts", "three",
         "--workers", "1", "--out", block, "--json",
     )  # fmt: skip
-    assert code in (0, 1)  # 1 only if the plan missed somewhere beyond its CI
+    assert code in (0, 1)  # 1 only if the plan missed somewhere (at its bound)
     doc = json.loads(out)
     assert doc["queue"] == "q"
     assert len(doc["intervals"]) == 24
@@ -715,7 +723,7 @@ def test_staff_cli_plans_for_a_mean_wait_or_an_abandonment_target(cli, small_fil
     if patience:
         common += ["--set", f"queues.q.patience={patience}"]
     code, out, _ = cli("staff", small_file, *common, "--json")
-    assert code in (0, 1)  # 1 only if the plan missed somewhere beyond its CI
+    assert code in (0, 1)  # 1 only if the plan missed somewhere (at its bound)
     doc = json.loads(out)
     # A wait or a share has no answer-time threshold.
     assert doc["target"] == {"text": target, "metric": metric, "value": value}

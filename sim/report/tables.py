@@ -289,7 +289,7 @@ def staff_verdict(plan: StaffingPlan) -> str:
     table = plan.intervals
     missed = [f"{r['start']}-{r['end']}" for _, r in table.iterrows() if not r["meets_target"]]
     if not missed:
-        return "the plan meets the target in every interval (within the 95% CI)"
+        return "the plan meets the target in every interval (at its 95% confidence bound)"
     return f"the plan MISSES the target in {', '.join(missed)}"
 
 

@@ -24,7 +24,7 @@ from sim.staffing.shifts import (
     parse_shift_template,
     shift_templates,
 )
-from sim.staffing.simulation import Simulator, correct, trim
+from sim.staffing.simulation import Simulator, assured, correct, misses, trim
 from sim.staffing.targets import StaffTarget, parse_target
 from sim.timeline import DAY
 from sim.units import format_clock
@@ -52,13 +52,19 @@ class StaffingPlan:
             ``service_level`` and ``service_level_ci95`` of the plan simulated, the
             target's own metric and ``<metric>_ci95`` when it is a mean wait
             (``mean_wait_s``) or abandonment (``abandon_rate``), ``<metric>_at_erlang``
-            (the metric with the formula's agents) and ``meets_target``.
+            (the metric with the formula's agents), ``<metric>_bound`` (its one-sided
+            95% confidence bound: the lower one of a service level, the upper one of
+            a mean wait or abandonment; the mean itself where the interval has fewer
+            contacts than ``target.min_contacts`` over the replications) and
+            ``meets_target`` (the bound meets the target; an interval with no
+            contacts meets it).
         shifts: the shift plan, daily shifts with their agents.
         replications: replications per simulation.
         seed: their base seed.
-        corrected: whether the simulation correction reached the target (point
-            estimate) in every interval within its ``rounds`` (then surplus agents
-            are trimmed); when not, ``simulated_agents`` are those of the last round.
+        corrected: whether the simulation correction reached the target (at the
+            bound, as ``meets_target``) in every interval within its ``rounds`` (then
+            surplus agents are trimmed, on the same criterion); when not,
+            ``simulated_agents`` are those of the last round.
         feeders: the queues simulated with it, as the scenario staffs them: those
             whose contacts or agents can reach it (none: it was simulated alone).
         routed_from: per other queue, the share of the contacts arriving at it
@@ -87,7 +93,7 @@ class StaffingPlan:
 
     @property
     def meets_target(self) -> bool:
-        """Whether the simulated plan meets the target in every interval, within its CI."""
+        """Whether the simulated plan meets the target in every interval, at its bound."""
         return bool(self.intervals["meets_target"].all())
 
     def staff_block(self) -> list[dict[str, Any]]:
@@ -343,5 +349,6 @@ def _table(
         table[metric] = figures[metric]
         table[f"{metric}_ci95"] = figures[f"{metric}_ci95"]
     table[f"{metric}_at_erlang"] = at_formula[metric]
-    table["meets_target"] = target.met(figures[metric], figures[f"{metric}_ci95"])
+    table[f"{metric}_bound"] = assured(figures, target)
+    table["meets_target"] = ~misses(figures, target)
     return table

@@ -19,7 +19,16 @@ from sim.stats import mean_ci
 from sim.timeline import DAY, Clock
 from sim.units import format_clock
 
-__all__ = ["Simulator", "correct", "interval_counts", "max_calls", "staircase", "trim"]
+__all__ = [
+    "Simulator",
+    "assured",
+    "correct",
+    "interval_counts",
+    "max_calls",
+    "misses",
+    "staircase",
+    "trim",
+]
 
 # -- simulation --------------------------------------------------------------------------
 
@@ -112,24 +121,56 @@ def interval_counts(
     }
 
 
+# Each figure: its numerator and its denominator, the contacts it is a figure of.
+_RATIOS = {
+    "service_level": ("within", "offered"),
+    "mean_wait_s": ("wait_sum", "answered"),
+    "abandon_rate": ("abandoned", "arrivals"),
+}
+
+
 def _figures(counts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
-    """Per interval: mean over replications and CI half-width of each figure."""
+    """Per interval and figure: mean over replications, CI half-widths, contacts.
 
-    def ratio(top: str, bottom: str) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.array([c[top] / np.where(c[bottom] > 0, c[bottom], np.nan) for c in counts])
-
-    per_rep = {
-        "service_level": ratio("within", "offered"),
-        "mean_wait_s": ratio("wait_sum", "answered"),
-        "abandon_rate": ratio("abandoned", "arrivals"),
-    }
+    ``<figure>_ci95`` is the two-sided 95% CI's half-width; ``<figure>_margin`` the
+    one-sided 95% bound's distance from the mean (the two-sided 90% half-width);
+    ``<figure>_contacts`` the contacts behind the figure, over all replications.
+    """
     out = {}
-    for name, values in per_rep.items():
+    for name, (top, bottom) in _RATIOS.items():
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = np.array([c[top] / np.where(c[bottom] > 0, c[bottom], np.nan) for c in counts])
         pairs = [mean_ci(values[:, i]) for i in range(values.shape[1])]
         out[name] = [m for m, _ in pairs]
         out[f"{name}_ci95"] = [h for _, h in pairs]
+        out[f"{name}_margin"] = [mean_ci(values[:, i], 0.90)[1] for i in range(values.shape[1])]
+        out[f"{name}_contacts"] = np.sum([c[bottom] for c in counts], axis=0)
     return pd.DataFrame(out)
+
+
+def assured(figures: pd.DataFrame, target: StaffTarget) -> np.ndarray:
+    """The target's figure per interval at its one-sided 95% confidence bound.
+
+    The lower bound of a service level, the upper bound of a mean wait or an
+    abandonment: what the interval can be trusted to reach, not its luckiest reading.
+    A plan's replications are few (often 8-10), and every simulation of a plan runs
+    on the same random numbers; judged on point estimates, trimming takes agents away
+    exactly where those numbers were kind, and the plan falls short in truth. Where
+    the interval has fewer contacts than :attr:`StaffTarget.min_contacts` over the
+    replications, a bound over them means nothing (a share of 0s and 1s is not near
+    normal), and the point estimate is used, as it is when the bound is undefined
+    (fewer than two replications with contacts).
+    """
+    metric = target.metric
+    mean = figures[metric].to_numpy(dtype=float)
+    margin = np.nan_to_num(figures[f"{metric}_margin"].to_numpy(dtype=float), nan=0.0)
+    margin[figures[f"{metric}_contacts"].to_numpy() < target.min_contacts] = 0.0
+    return mean - margin if target.kind == "service_level" else mean + margin
+
+
+def misses(figures: pd.DataFrame, target: StaffTarget) -> np.ndarray:
+    """Whether each interval misses the target at its bound (:func:`assured`)."""
+    return target.shortfall(assured(figures, target)) > 0
 
 
 @dataclass(frozen=True)
@@ -203,19 +244,20 @@ def correct(
     """Raise agents where the simulated figure misses the target, for up to ``rounds``.
 
     Returns the agents, the figures at the formula's agents, at the final agents, and
-    whether every interval met the target (point estimate) in the last round.
+    whether every interval met the target at its bound (:func:`assured`) in the last
+    round.
     """
     agents = start.copy()
     first = figures = simulate(staircase(agents, simulate.interval))
     for _ in range(rounds):
-        short = target.shortfall(figures[target.metric].to_numpy())
+        short = target.shortfall(assured(figures, target))
         if not short.any():
             return agents, first, figures, True
         # One agent for a near miss; more, in proportion to the headcount, for a big one.
         step = 1 + np.floor(0.1 * agents * np.minimum(short, 1.0)).astype(int)
         agents = agents + np.where(short > 0, step, 0)
         figures = simulate(staircase(agents, simulate.interval))
-    met = not target.shortfall(figures[target.metric].to_numpy()).any()
+    met = not misses(figures, target).any()
     return agents, first, figures, met
 
 
@@ -229,6 +271,10 @@ def trim(
     rounds: int,
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Take one agent from intervals that keep meeting the target without it.
+
+    Meeting it at the bound (:func:`assured`), as :func:`correct` does: a point
+    estimate that still reads 80% without the agent is often one the random numbers
+    favoured.
 
     The formula can overstaff, e.g. where service is less variable than exponential
     or patience shortens the queue. Even and
@@ -246,7 +292,7 @@ def trim(
                 if not spare.any():
                     break
                 trial_figures = simulate(staircase(trial, simulate.interval))
-                miss = target.shortfall(trial_figures[target.metric].to_numpy()) > 0
+                miss = misses(trial_figures, target)
                 if not miss.any():
                     agents, figures, changed = trial, trial_figures, True
                     break
