@@ -24,7 +24,7 @@ from sim.staffing.shifts import (
     parse_shift_template,
     shift_templates,
 )
-from sim.staffing.simulation import Simulator, assured, correct, misses, trim
+from sim.staffing.simulation import Simulator, assured, correct, max_calls, misses, trim
 from sim.staffing.targets import StaffTarget, parse_target
 from sim.timeline import DAY
 from sim.units import format_clock
@@ -285,15 +285,17 @@ def staff_plan(
             simulated, _ = trim(
                 simulator, simulated, figures=figures, target=target, floor=floor, rounds=rounds
             )
-        plan = cover_shifts(simulated, templates, interval)
-        staff = tuple(
-            Shift.model_validate(
-                {"start": format_clock(t.start), "end": format_clock(t.end), "agents": int(k)}
-            )
-            for t, k in zip(templates, plan, strict=True)
-            if k > 0
-        )
+        plan, staff = _shifts(simulated, templates, interval)
         figures = simulator(staff)
+        # The shifts put agents on duty at other times than the per-interval agents did,
+        # so the plan runs other random paths, and a bound that just held can tip. Where
+        # it does, one agent more is needed there, as long as the simulations promised
+        # (max_calls) are not all spent.
+        most = max_calls(rounds, routed=simulator.routed)
+        while corrected and simulator.calls[0] < most and (miss := misses(figures, target)).any():
+            simulated = simulated + miss
+            plan, staff = _shifts(simulated, templates, interval)
+            figures = simulator(staff)
     cover = np.column_stack([t.covers(interval) for t in templates]).astype(int)
     table = _table(
         rates=rates,
@@ -318,6 +320,21 @@ def staff_plan(
         routed_from=routed.shares() if routed is not None else {},
         routed_share=routed.share() if routed is not None else 0.0,
     )
+
+
+def _shifts(
+    agents: np.ndarray, templates: Sequence[ShiftTemplate], interval: float
+) -> tuple[np.ndarray, tuple[Shift, ...]]:
+    """The cheapest cover of ``agents``: agents per template, and the shifts they work."""
+    plan = cover_shifts(agents, templates, interval)
+    staff = tuple(
+        Shift.model_validate(
+            {"start": format_clock(t.start), "end": format_clock(t.end), "agents": int(k)}
+        )
+        for t, k in zip(templates, plan, strict=True)
+        if k > 0
+    )
+    return plan, staff
 
 
 def _table(

@@ -232,7 +232,8 @@ class Simulator:
 def max_calls(rounds: int, *, routed: bool = False) -> int:
     """Simulations a plan takes at most with ``rounds`` rounds.
 
-    :func:`correct` runs 1 + rounds, :func:`trim` up to 4 per round, the plan one more;
+    :func:`correct` runs 1 + rounds, :func:`trim` up to 4 per round, the plan one more
+    (and more, up to this count, where its shifts tip a bound and need an agent more);
     a queue that contacts reach from other queues one more, for the routed-in arrivals.
     """
     return 5 * rounds + 2 + int(routed)
