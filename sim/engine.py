@@ -15,6 +15,7 @@ import numpy as np
 import simpy
 
 from sim.crew import Crew, ShiftStarts
+from sim.environment import Environment
 from sim.node import Node
 from sim.pickups import pickup_schedule, pickups
 from sim.records import ContactLog
@@ -220,7 +221,7 @@ def simulate(
     # Checked here, not deep in numpy: both key every random stream of the replication.
     seed = stream_index(scenario.seed if seed is None else seed, "seed")
     replication = stream_index(replication, "replication")
-    env = simpy.Environment()
+    env = Environment()
     log = ContactLog()
     names = tuple(scenario.queues)
     index = {name: i for i, name in enumerate(names)}

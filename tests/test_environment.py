@@ -1,0 +1,126 @@
+"""``sim.environment.Environment`` processes events in exactly SimPy's order.
+
+Its schedule is a heap of times and a dict of events; SimPy's is a heap of
+``(time, priority, id, event)``. The tests run the same programs on both, with many
+events sharing an instant (whole-number delays), every priority the engine uses, events
+scheduled while others of their instant are processed, processes, ``run(until=...)``
+at a time and at an event, and ``step``, and compare the logs of what fired when.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import simpy
+from simpy.core import EmptySchedule
+from simpy.events import NORMAL, URGENT, EventPriority
+
+from sim.environment import Environment
+
+PRIORITIES = (EventPriority(-1), URGENT, NORMAL)
+
+
+def _program(env: simpy.Environment, seed: int, log: list) -> None:
+    """Events that schedule more events, at whole-number delays: ties everywhere."""
+    rng = random.Random(seed)
+    budget = [400]
+
+    def fire(event: simpy.Event) -> None:
+        log.append((env.now, event.value))
+        for _ in range(rng.choice((0, 1, 1, 2))):
+            if budget[0] <= 0:
+                return
+            budget[0] -= 1
+            later(rng.choice((0, 0, 1, 2, 3)), rng.choice(PRIORITIES), budget[0])
+
+    def later(delay: int, priority: EventPriority, name: int) -> None:
+        event = simpy.Event(env)
+        event._ok, event._value = True, name
+        event.callbacks.append(fire)
+        env.schedule(event, priority, delay)
+
+    def worker(name: str):
+        for _ in range(rng.randint(1, 6)):
+            yield env.timeout(rng.choice((0, 1, 2)), value=name)
+            log.append((env.now, name))
+
+    for i in range(20):
+        later(rng.choice((0, 1, 2)), rng.choice(PRIORITIES), 1000 + i)
+    for i in range(5):
+        env.process(worker(f"p{i}"))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_order_of_events_is_simpys(seed: int) -> None:
+    logs = []
+    for make in (simpy.Environment, Environment):
+        env, log = make(), list[tuple]()
+        _program(env, seed, log)
+        env.run()
+        logs.append(log)
+    assert len(logs[0]) > 100
+    assert logs[0] == logs[1]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_run_until_a_time_and_on_again_is_simpys(seed: int) -> None:
+    logs = []
+    for make in (simpy.Environment, Environment):
+        env, log = make(), list[tuple]()
+        _program(env, seed, log)
+        env.run(until=3)  # lands on an instant with events still due: they wait
+        log.append(("stopped", env.now, env.peek()))
+        env.run(until=7.5)
+        log.append(("stopped", env.now, env.peek()))
+        env.run()
+        logs.append(log)
+    assert logs[0] == logs[1]
+
+
+def test_run_until_an_event_returns_its_value_as_simpy_does() -> None:
+    values = []
+    for make in (simpy.Environment, Environment):
+        env = make()
+        done = env.timeout(5, value="done")
+        env.timeout(2)
+        env.timeout(9)
+        values.append((env.run(until=done), env.now, env.peek(), env.run(until=done)))
+    # The until event goes back on the schedule at its instant (SimPy's StopSimulation).
+    assert values[0] == values[1] == ("done", 5, 5, "done")
+
+
+def test_step_and_peek_and_an_empty_schedule_are_simpys() -> None:
+    env = Environment()
+    assert env.peek() == float("inf")
+    fired = []
+    env.timeout(1, value="a").callbacks.append(lambda e: fired.append(e.value))
+    env.timeout(1, value="b").callbacks.append(lambda e: fired.append(e.value))
+    assert env.peek() == 1
+    env.step()
+    assert (env.now, fired, env.peek()) == (1, ["a"], 1)
+    env.step()
+    assert fired == ["a", "b"]
+    with pytest.raises(EmptySchedule):
+        env.step()
+
+
+def test_a_failed_event_crashes_the_run_as_in_simpy() -> None:
+    def failing(env: simpy.Environment):
+        yield env.timeout(1)
+        raise KeyError("boom")
+
+    for make in (simpy.Environment, Environment):
+        env = make()
+        env.process(failing(env))
+        with pytest.raises(KeyError, match="boom"):
+            env.run()
+
+
+def test_run_until_a_time_not_in_the_future_is_refused_as_in_simpy() -> None:
+    for make in (simpy.Environment, Environment):
+        env = make()
+        env.timeout(2)
+        env.run(until=2)
+        with pytest.raises(ValueError, match="must be greater than the current simulation time"):
+            env.run(until=1)
