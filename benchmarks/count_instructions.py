@@ -15,6 +15,11 @@ contacts wait in, retrials, a team serving two queues, a bot always first (answe
 once, or after 20 s on average), a routed chain, three shifts. Per visit, as for a
 scenario file.
 
+``textbook`` counts ``bench_erlang_a.py``'s textbook SimPy model on the same traffic (one
+process per customer): the denominator of issue 12's ratios, in instructions, so that a
+ratio can be read off that does not move with the load (``--arrivals 20000`` is enough;
+it is about 200 times slower under callgrind).
+
 ``simpy-floor`` counts what SimPy alone costs on Erlang A's traffic: the same two events
 per contact (an arrival, a service end; 110 agents, a line without patience), with
 callbacks that only count agents. The engine cannot go below it without fewer events.
@@ -22,6 +27,7 @@ callbacks that only count agents. The engine cannot go below it without fewer ev
 Usage:
     .venv/bin/python benchmarks/count_instructions.py erlang-a [--arrivals 100000]
     .venv/bin/python benchmarks/count_instructions.py simpy-floor [--arrivals 100000]
+    .venv/bin/python benchmarks/count_instructions.py textbook --arrivals 20000
     .venv/bin/python benchmarks/count_instructions.py feature --feature concurrency
     .venv/bin/python benchmarks/count_instructions.py platform [--duration 7d]
         [--scenario scenarios/document/platform.yaml]
@@ -120,8 +126,12 @@ def _scenario(args: argparse.Namespace):
     return sim.load(args.scenario, overrides=[f"duration={args.duration}"])
 
 
-def simpy_floor(arrivals: int, seed: int) -> int:
-    """Erlang A's arrivals and services as bare SimPy timeouts; return the arrivals."""
+def simpy_floor(arrivals: int, seed: int, environment: str = "simpy") -> int:
+    """Erlang A's arrivals and services as bare SimPy timeouts; return the arrivals.
+
+    ``environment``: ``simpy`` (SimPy's ``Environment``) or ``sim`` (the engine's,
+    ``sim.environment``: the same order of events on a heap of times).
+    """
     import numpy as np
     import simpy
     from bench_erlang_a import AGENTS, ARRIVAL_RATE, SECONDS_PER_MINUTE, SERVICE_MEAN
@@ -129,7 +139,12 @@ def simpy_floor(arrivals: int, seed: int) -> int:
     rng = np.random.default_rng(seed)
     gaps = iter(rng.exponential(SECONDS_PER_MINUTE / ARRIVAL_RATE, arrivals).tolist())
     services = iter(rng.exponential(SERVICE_MEAN * SECONDS_PER_MINUTE, arrivals).tolist())
-    env = simpy.Environment()
+    if environment == "sim":
+        from sim.environment import Environment
+
+        env: simpy.Environment = Environment()
+    else:
+        env = simpy.Environment()
     timeout = env.timeout
     state = {"free": AGENTS, "waiting": 0}
 
@@ -169,7 +184,16 @@ def _instrumentation(state: str) -> None:
 def inner(args: argparse.Namespace) -> None:
     """Under callgrind: count the instructions of one ``sim.simulate`` call."""
     if args.model == "simpy-floor":
-        print(f"units {simpy_floor(args.arrivals, args.seed)}", file=sys.stderr)
+        arrivals = simpy_floor(args.arrivals, args.seed, args.environment)
+        print(f"units {arrivals}", file=sys.stderr)
+        return
+    if args.model == "textbook":
+        from bench_erlang_a import simpy_simulate
+
+        _instrumentation("on")
+        simpy_simulate(args.arrivals, args.seed)
+        _instrumentation("off")
+        print(f"units {args.arrivals}", file=sys.stderr)
         return
     from sim.engine import simulate  # imported here: an import is not the engine's work
 
@@ -204,21 +228,31 @@ def outer(args: argparse.Namespace) -> None:
         if run.returncode or units is None or totals is None:
             sys.exit(f"callgrind run failed:\n{run.stderr[-2000:]}")
     n, instructions = int(units[1]), int(totals[1])
-    what = "arrivals" if args.model in ("erlang-a", "simpy-floor") else "visits"
+    what = "arrivals" if args.model in ("erlang-a", "simpy-floor", "textbook") else "visits"
     per = instructions / n
     model = f"feature {args.feature}" if args.model == "feature" else args.model
+    if args.model == "simpy-floor":
+        model += f" ({args.environment})"
     print(f"{model}: {instructions:,} instructions, {n:,} {what}, {per:,.0f} per unit")
 
 
 def main() -> None:
     """Parse the command line; count (under callgrind) or start callgrind."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model", choices=["erlang-a", "simpy-floor", "platform", "feature"])
+    parser.add_argument(
+        "model", choices=["erlang-a", "simpy-floor", "textbook", "platform", "feature"]
+    )
     parser.add_argument("--feature", choices=list(FEATURES), default="plain")
     parser.add_argument("--arrivals", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=12345)
     parser.add_argument("--duration", default="7d")
     parser.add_argument("--scenario", default=str(ROOT / "scenarios/document/platform.yaml"))
+    parser.add_argument(
+        "--environment",
+        choices=["simpy", "sim"],
+        default="simpy",
+        help="simpy-floor on SimPy's Environment (default) or the engine's (sim.environment)",
+    )
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     (inner if args.inner else outer)(args)

@@ -7,25 +7,29 @@ queue depends only on the contacts that reach it and on the agents who serve it:
 queues that route contacts to it (any ``on_*`` route, a parallel visit), the queues its
 teams also serve, and theirs in turn. Those queues are the target's **influencers**.
 
-A replication in which only the influencers take arrivals from outside (every other
-queue left without arrivals, its staff and routes as they were) gives the target the same
-figure to the bit: every visit it reads is the same contact with the same draws (random
-streams are keyed by queue name, :mod:`sim.streams`), at the same times (the events that
-remain keep SimPy's order), and served by the same agents. ``tests/test_depends.py``
-checks this for every target of every shipped scenario and of random scenarios mixing the
-engine's features. ``sim validate`` runs such replications for the targets still
-unsettled after a round (:mod:`sim.validate.rounds`), and ``sim calibrate`` for the
-targets it fits: the document's platform needs 30 replications for one small merchant's
-wait, which depends on 1 of its 41 queues.
+A replication of the influencers alone (:func:`reduced`: every other queue dropped, with
+the teams that serve only dropped queues) gives the target the same figure to the bit:
+every visit it reads is the same contact with the same draws (random streams are keyed by
+queue name, :mod:`sim.streams`), at the same times (the events that remain keep SimPy's
+order), and served by the same agents. Only the queues an influencer routes to (or visits
+in parallel) stay, as *exits* that turn every contact away at once: a route's shares keep
+their order, so each contact takes the branch it takes in the whole scenario, and one
+routed out simply leaves instead of being served downstream for nothing.
+``tests/test_depends.py`` checks this for every target of every shipped scenario and of
+random scenarios mixing the engine's features. ``sim validate`` runs such replications for
+the targets still unsettled after a round (:mod:`sim.validate.rounds`), ``sim calibrate``
+for the targets it fits, and ``sim staff`` for the queue it plans
+(:mod:`sim.staffing.network`): the document's platform needs 30 replications for one small
+merchant's wait, which depends on 1 of its 41 queues.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 
-from sim.scenario import ROUTE_FIELDS, Scenario, Target
+from sim.scenario import ROUTE_FIELDS, Queue, Scenario, Target
 
-__all__ = ["influencers", "reads", "runs_only"]
+__all__ = ["influencers", "reads", "reduced", "runs_only"]
 
 
 def reads(scenario: Scenario, target: Target) -> frozenset[str]:
@@ -53,18 +57,43 @@ def influencers(scenario: Scenario, queues: Iterable[str]) -> frozenset[str]:
 def runs_only(scenario: Scenario, targets: Collection[Target]) -> tuple[Scenario, frozenset[str]]:
     """A copy of ``scenario`` that simulates only what ``targets`` depend on.
 
-    Returns the copy, whose targets are ``targets`` (in the order given) and whose queues
-    outside their influencers take no arrivals from outside, and those influencers: the
-    queues whose visits in the copy are the same, to the bit, as in ``scenario``.
+    Returns the copy (:func:`reduced` to the targets' influencers), whose targets are
+    ``targets`` in the order given, and those influencers: the queues whose visits in the
+    copy are the same, to the bit, as in ``scenario``.
     """
     needed = influencers(scenario, set().union(*(reads(scenario, t) for t in targets)))
+    return reduced(scenario, needed).model_copy(update={"targets": tuple(targets)}), needed
+
+
+def reduced(scenario: Scenario, kept: frozenset[str]) -> Scenario:
+    """``scenario`` with only the ``kept`` queues, as it has them, and their exits.
+
+    ``kept`` must be closed under :func:`influencers`. The queues a kept one routes to (or
+    visits in parallel) that are not kept become exits (:func:`exit_queue`); the teams
+    kept are those that serve kept queues, which then serve nothing else.
+    """
+    exits = {
+        dest
+        for name in kept
+        for field in ROUTE_FIELDS
+        for dest in getattr(scenario.queues[name], field)
+    } - kept
     queues = {
-        name: spec if name in needed else spec.model_copy(update={"arrivals": None})
+        name: spec if name in kept else exit_queue(spec)
         for name, spec in scenario.queues.items()
+        if name in kept or name in exits
     }
-    # The copy is not validated again: its queues are the validated ones, less arrivals.
-    copy = scenario.model_copy(update={"queues": queues, "targets": tuple(targets)})
-    return copy, needed
+    teams = {name: team for name, team in scenario.teams.items() if set(team.serves) <= kept}
+    # Not validated again: the kept queues are the validated ones, the exits route nowhere.
+    return scenario.model_copy(update={"queues": queues, "teams": teams})
+
+
+def exit_queue(spec: Queue) -> Queue:
+    """A queue that turns every contact away at once: nobody on duty, closed, no routes."""
+    return Queue.model_validate(
+        {"channel": spec.channel, "segment": spec.segment, "service": spec.service,
+         "closed": "lost"}
+    )  # fmt: skip
 
 
 def _routes_out(scenario: Scenario) -> dict[str, set[str]]:

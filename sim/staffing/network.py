@@ -6,12 +6,10 @@ reach it, itself included. Every staffing simulation runs them as the scenario s
 them, with the staff being tried at the planned queue: the planned queue's visits are
 then the same, to the bit, as in the whole scenario with that staff (random streams are
 keyed by queue name, :mod:`sim.streams`); only the contacts' and agents' numbers differ,
-as they count every queue's. The other queues are dropped, which costs less
-than leaving them without arrivals as :func:`sim.depends.runs_only` does (a contact
-routed out would be served downstream for nothing). Only the queues a kept queue routes
-to stay, as *exits* that turn every contact away at once: a route's shares keep their
-order, so each contact takes the branch it takes in the whole scenario, and one routed
-out of the network simply leaves.
+as they count every queue's. The other queues are dropped, as for ``sim validate``
+(:func:`sim.depends.reduced`): only the queues a kept queue routes to stay, as *exits*
+that turn every contact away at once, so a route's shares keep their order and a contact
+routed out of the network simply leaves.
 
 A visit at the planned queue came *from* the queue of the contact's previous hop (a
 parallel visit, from the queue that opened it); a first hop is the queue's own arrival.
@@ -27,8 +25,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.depends import influencers
-from sim.scenario import ROUTE_FIELDS, Queue, Scenario, Shift
+from sim.depends import influencers, reduced
+from sim.scenario import Scenario, Shift
 from sim.timeline import DAY, Clock
 
 if TYPE_CHECKING:
@@ -49,40 +47,16 @@ def network(scenario: Scenario, queue: str) -> Scenario:
     """``queue`` with its influencers as the scenario has them, the rest dropped.
 
     No warm-up and no targets, as every staffing simulation runs; the queues a kept one
-    routes to (or visits in parallel) become exits. Teams serving kept queues are kept:
-    a team serving one influencer makes every queue it serves one.
+    routes to (or visits in parallel) become exits (:func:`sim.depends.reduced`).
     """
-    kept = influencers(scenario, [queue])
-    exits = {
-        dest
-        for name in kept
-        for route in ROUTE_FIELDS
-        for dest in getattr(scenario.queues[name], route)
-    } - kept
-    queues = {
-        name: spec if name in kept else _exit(spec)
-        for name, spec in scenario.queues.items()
-        if name in kept or name in exits
-    }
-    teams = {name: team for name, team in scenario.teams.items() if set(team.serves) <= kept}
-    # Not validated again: the kept queues are the validated ones, the exits route nowhere.
-    return scenario.model_copy(
-        update={"queues": queues, "teams": teams, "warmup": 0.0, "targets": ()}
-    )
+    net = reduced(scenario, influencers(scenario, [queue]))
+    return net.model_copy(update={"warmup": 0.0, "targets": ()})
 
 
 def with_staff(net: Scenario, queue: str, staff: tuple[Shift, ...]) -> Scenario:
     """The network with ``staff`` at ``queue`` (its place in the queue order kept)."""
     spec = net.queues[queue].model_copy(update={"staff": staff})
     return net.model_copy(update={"queues": {**net.queues, queue: spec}})
-
-
-def _exit(spec: Queue) -> Queue:
-    """A queue that turns every contact away at once: nobody on duty, closed, no routes."""
-    return Queue.model_validate(
-        {"channel": spec.channel, "segment": spec.segment, "service": spec.service,
-         "closed": "lost"}
-    )  # fmt: skip
 
 
 # -- where contacts come from ------------------------------------------------------------
