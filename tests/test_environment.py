@@ -10,6 +10,7 @@ at a time and at an event, and ``step``, and compare the logs of what fired when
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import pytest
 import simpy
@@ -51,31 +52,36 @@ def _program(env: simpy.Environment, seed: int, log: list) -> None:
         env.process(worker(f"p{i}"))
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_the_order_of_events_is_simpys(seed: int) -> None:
+def _both(seed: int, run: Callable[[simpy.Environment, list], None]) -> list[list]:
+    """The program's log on SimPy's environment and on the engine's, ``run`` running it."""
     logs = []
     for make in (simpy.Environment, Environment):
         env, log = make(), list[tuple]()
         _program(env, seed, log)
-        env.run()
+        run(env, log)
         logs.append(log)
-    assert len(logs[0]) > 100
-    assert logs[0] == logs[1]
+    return logs
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_order_of_events_is_simpys(seed: int) -> None:
+    simpys, ours = _both(seed, lambda env, _log: env.run())
+    assert len(simpys) > 100
+    assert simpys == ours
+
+
+def _in_three_runs(env: simpy.Environment, log: list) -> None:
+    env.run(until=3)  # lands on an instant with events still due: they wait
+    log.append(("stopped", env.now, env.peek()))
+    env.run(until=7.5)
+    log.append(("stopped", env.now, env.peek()))
+    env.run()
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_run_until_a_time_and_on_again_is_simpys(seed: int) -> None:
-    logs = []
-    for make in (simpy.Environment, Environment):
-        env, log = make(), list[tuple]()
-        _program(env, seed, log)
-        env.run(until=3)  # lands on an instant with events still due: they wait
-        log.append(("stopped", env.now, env.peek()))
-        env.run(until=7.5)
-        log.append(("stopped", env.now, env.peek()))
-        env.run()
-        logs.append(log)
-    assert logs[0] == logs[1]
+    simpys, ours = _both(seed, _in_three_runs)
+    assert simpys == ours
 
 
 def test_run_until_an_event_returns_its_value_as_simpy_does() -> None:
