@@ -69,7 +69,7 @@ def reduced(scenario: Scenario, kept: frozenset[str]) -> Scenario:
     """``scenario`` with only the ``kept`` queues, as it has them, and their exits.
 
     ``kept`` must be closed under :func:`influencers`. The queues a kept one routes to (or
-    visits in parallel) that are not kept become exits (:func:`exit_queue`); the teams
+    visits in parallel) that are not kept become exits (:func:`_exit`); the teams
     kept are those that serve kept queues, which then serve nothing else.
     """
     exits = {
@@ -79,7 +79,7 @@ def reduced(scenario: Scenario, kept: frozenset[str]) -> Scenario:
         for dest in getattr(scenario.queues[name], field)
     } - kept
     queues = {
-        name: spec if name in kept else exit_queue(spec)
+        name: spec if name in kept else _exit(spec)
         for name, spec in scenario.queues.items()
         if name in kept or name in exits
     }
@@ -88,7 +88,7 @@ def reduced(scenario: Scenario, kept: frozenset[str]) -> Scenario:
     return scenario.model_copy(update={"queues": queues, "teams": teams})
 
 
-def exit_queue(spec: Queue) -> Queue:
+def _exit(spec: Queue) -> Queue:
     """A queue that turns every contact away at once: nobody on duty, closed, no routes."""
     return Queue.model_validate(
         {"channel": spec.channel, "segment": spec.segment, "service": spec.service,

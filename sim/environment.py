@@ -10,7 +10,8 @@ the cost of keeping the schedule.
 
 It overrides the three methods SimPy's ``Environment`` keeps its schedule in
 (``schedule``, ``peek`` and ``step``), as SimPy's own ``RealtimeEnvironment`` overrides
-``step``: timeouts, processes and ``run`` are SimPy's, unchanged.
+``step``, and ``run``, whose loop steps through the events without a method call for
+each: events, timeouts and processes are SimPy's, unchanged.
 """
 
 from __future__ import annotations
@@ -108,11 +109,11 @@ class Environment(simpy.Environment):
                 raise RuntimeError(msg) from None
         return None
 
-    def _steps(self, count: int) -> None:
-        """Process ``count`` events (a negative count: until an exception ends the run)."""
+    def _steps(self, n: int) -> None:
+        """Process ``n`` events (a negative ``n``: until an exception ends the run)."""
         times, due = self._times, self._due
-        while count:
-            count -= 1
+        while n:
+            n -= 1
             try:
                 at = heappop(times)
             except IndexError:
