@@ -1,24 +1,30 @@
-"""SimPy's ``Environment`` with its schedule kept as a heap of times and a dict of events.
+"""SimPy's ``Environment`` with its schedule kept as a heap of times and a dict of calls.
 
 SimPy keeps every pending event as a ``(time, priority, id, event)`` tuple in one heap:
 each event builds a tuple and takes an id, and every comparison in the heap compares
-tuples. Here the heap holds the times alone, and a dict gives the event due at each
-time. Two or more events due at one instant (or one of another priority than NORMAL)
-share a small heap of ``(priority, id, event)``, which orders them as SimPy does. The
-order of events is SimPy's to the event, so every record is the same; what changes is
-the cost of keeping the schedule.
+tuples. Here the heap holds the times alone, and a dict gives the entry due at each
+time: a call, a tuple whose first item is called with the tuple. A SimPy event is
+scheduled as a call that processes it (SimPy's ``step``, unchanged); the engine's
+frequent events (arrivals, service ends, patience timers, bot answers, delayed routes)
+are scheduled as bare calls (:meth:`Environment.call_at`), which build no event. Two or
+more entries due at one instant (or one of another priority than NORMAL) share a small
+heap of ``(priority, id, entry)``, which orders them as SimPy orders events, a call
+standing where a NORMAL timeout scheduled at the same moment would. The order is
+SimPy's to the event, so every record is the same; what changes is the cost of keeping
+the schedule.
 
 It overrides the three methods SimPy's ``Environment`` keeps its schedule in
 (``schedule``, ``peek`` and ``step``), as SimPy's own ``RealtimeEnvironment`` overrides
-``step``, and ``run``, whose loop steps through the events without a method call for
+``step``, and ``run``, whose loop steps through the entries without a method call for
 each: events, timeouts and processes are SimPy's, unchanged.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from heapq import heappop, heappush
 from itertools import count
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import simpy
 from simpy.core import EmptySchedule, Infinity, StopSimulation
@@ -27,45 +33,105 @@ from simpy.events import NORMAL, URGENT, EventPriority
 if TYPE_CHECKING:
     from simpy.core import SimTime
 
-__all__ = ["Environment"]
+__all__ = ["Call", "Environment"]
 
-
-class _Tied(list[tuple[EventPriority, int, simpy.Event]]):
-    """Events due at one instant, as a heap of ``(priority, id, event)``: SimPy's order."""
-
-    __slots__ = ()
+# A scheduled call (see Environment.call_at): a tuple whose first item is called with the
+# tuple itself, so that the callable and its data travel as one object.
+Call = tuple[Any, ...]
 
 
 class Environment(simpy.Environment):
-    """A SimPy environment whose schedule is a heap of floats: the same order of events."""
+    """A SimPy environment whose schedule is a heap of floats: the same order of events.
+
+    Every entry of the schedule is a call (see :meth:`call_at`): a SimPy event is
+    scheduled as a call that processes it, and two or more entries due at one instant as
+    a call that takes the first of them.
+    """
 
     def __init__(self, initial_time: SimTime = 0) -> None:
         super().__init__(initial_time)
         self._times: list[SimTime] = []
-        self._due: dict[SimTime, simpy.Event | _Tied] = {}
-        self._ids = count()  # only events sharing an instant need one
+        self._due: dict[SimTime, Call] = {}
+        self._ids = count()  # only entries sharing an instant need one
+        # Bound once: an entry's callable is compared by identity (see _tie).
+        self._process: Callable[[Call], None] = self._process_event
+        self._take_tied: Callable[[Call], None] = self._next_tied
 
     def schedule(
         self, event: simpy.Event, priority: EventPriority = NORMAL, delay: SimTime = 0
     ) -> None:
         """Schedule ``event`` with ``priority`` after ``delay``: SimPy's ``schedule``."""
         at = self._now + delay
-        due = self._due
+        entry = (self._process, event)
         # The common case: a NORMAL event, alone at its instant. (An event scheduled twice
         # at one instant fails in SimPy as here: its callbacks are gone the second time.)
-        if priority is NORMAL and due.setdefault(at, event) is event:
+        if priority is NORMAL and self._due.setdefault(at, entry) is entry:
             heappush(self._times, at)
             return
-        entry = due.get(at)
-        if entry is None:
-            tied = due[at] = _Tied()
+        self._tie(at, priority, entry)
+
+    def call_at(self, at: SimTime, entry: Call) -> None:
+        """Call ``entry[0](entry)`` at time ``at``, in the order of an event scheduled now.
+
+        A call is ordered as a NORMAL timeout scheduled at this moment would be (SimPy's
+        order), but it is no event: nothing waits for it and nothing is built for it
+        beyond the caller's tuple, which carries the callable and its data. ``at`` is an
+        absolute time, not before ``now``: the caller's ``now + delay``, the sum SimPy's
+        ``schedule`` takes. The engine's frequent events (arrivals, service ends,
+        patience timers) are calls: an event's state, callbacks and checks cost more
+        than the work some of them do.
+        """
+        if self._due.setdefault(at, entry) is entry:
             heappush(self._times, at)
-        elif isinstance(entry, _Tied):
-            tied = entry
+            return
+        self._tie(at, NORMAL, entry)
+
+    def _tie(self, at: SimTime, priority: EventPriority, entry: Call) -> None:
+        """Add ``entry`` to the instant ``at``, which may already hold one or more entries.
+
+        The entries of one instant wait in a heap of ``(priority, id, entry)``: SimPy's
+        order, an entry scheduled earlier having the lower id.
+        """
+        due = self._due
+        held = due.get(at)
+        if held is None:
+            tied: list[tuple[EventPriority, int, Call]] = []
+            due[at] = (self._take_tied, tied)
+            heappush(self._times, at)
+        elif held[0] is self._take_tied:
+            tied = held[1]
         else:
-            # The one event due then was scheduled first: it keeps the lower id.
-            tied = due[at] = _Tied([(NORMAL, next(self._ids), entry)])
-        heappush(tied, (priority, next(self._ids), event))
+            # The one entry due then was scheduled first: it keeps the lower id.
+            tied = [(NORMAL, next(self._ids), held)]
+            due[at] = (self._take_tied, tied)
+        heappush(tied, (priority, next(self._ids), entry))
+
+    def _next_tied(self, entry: Call) -> None:
+        """Take the first of the entries due now; the others stay on the schedule."""
+        tied = entry[1]
+        first = heappop(tied)[2]
+        if tied:
+            self._due[self._now] = entry
+            heappush(self._times, self._now)
+        first[0](first)
+
+    def _process_event(self, entry: Call) -> None:
+        """Process a SimPy event: SimPy's ``Environment.step`` after the pop, unchanged."""
+        event: simpy.Event = entry[1]
+        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+        try:
+            for callback in callbacks:
+                callback(event)
+        except StopSimulation:
+            # run(until=...) stops here: the event's other callbacks stay due, so that a
+            # later run processes them as SimPy's would.
+            event.callbacks = callbacks[callbacks.index(callback) + 1 :]
+            self.schedule(event, EventPriority(-1))
+            raise
+        if not event._ok and not hasattr(event, "_defused"):
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc
 
     def peek(self) -> SimTime:
         """The time of the next scheduled event; ``Infinity`` if there is none."""
@@ -77,7 +143,13 @@ class Environment(simpy.Environment):
         Raises:
             EmptySchedule: no event is scheduled.
         """
-        self._steps(1)
+        try:
+            at = heappop(self._times)
+        except IndexError:
+            raise EmptySchedule from None
+        entry = self._due.pop(at)
+        self._now = at
+        entry[0](entry)
 
     def run(self, until: SimTime | simpy.Event | None = None) -> object:
         """Process events until ``until``: SimPy's ``run``, stepping without a call per event.
@@ -100,7 +172,7 @@ class Environment(simpy.Environment):
                 return until.value
             until.callbacks.append(StopSimulation.callback)
         try:
-            self._steps(-1)
+            self._loop()
         except StopSimulation as exc:
             return exc.args[0]
         except EmptySchedule:
@@ -109,33 +181,14 @@ class Environment(simpy.Environment):
                 raise RuntimeError(msg) from None
         return None
 
-    def _steps(self, n: int) -> None:
-        """Process ``n`` events (a negative ``n``: until an exception ends the run)."""
+    def _loop(self) -> None:
+        """Process events until an exception ends the run: :meth:`step` in a loop."""
         times, due = self._times, self._due
-        while n:
-            n -= 1
+        while True:
             try:
                 at = heappop(times)
             except IndexError:
                 raise EmptySchedule from None
-            event: simpy.Event = due.pop(at)  # type: ignore[assignment] # or a _Tied (rare)
-            if event.__class__ is _Tied:
-                tied: _Tied = event
-                event = heappop(tied)[2]
-                if tied:  # more are due at this instant: they stay on the schedule
-                    due[at] = tied
-                    heappush(times, at)
+            entry = due.pop(at)
             self._now = at
-            # What follows is SimPy's Environment.step, unchanged.
-            callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
-            try:
-                for callback in callbacks:
-                    callback(event)
-            except StopSimulation:
-                event.callbacks = callbacks[callbacks.index(callback) + 1 :]
-                self.schedule(event, EventPriority(-1))
-                raise
-            if not event._ok and not hasattr(event, "_defused"):
-                exc = type(event._value)(*event._value.args)
-                exc.__cause__ = event._value
-                raise exc
+            entry[0](entry)

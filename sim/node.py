@@ -4,11 +4,11 @@ A :class:`Node` reacts to contacts arriving (from outside, routed from another q
 trying again), starts services with the agents of the crews that serve it
 (:mod:`sim.crew`: its own staff, and teams), and sends what it does not resolve on
 to the other nodes of the network. Batch pickups are one SimPy process for the whole
-scenario (:mod:`sim.pickups`); arrivals, service ends, patience timers and delayed routes are
-SimPy timeouts whose callbacks, SimPy's documented event hook, do the bookkeeping: they
-are the frequent events, and a callback costs less than resuming a process. A processed
-timeout is scheduled again for the next of them (``Environment.schedule``) rather than a
-new one made: making a timeout costs a fifth of what SimPy spends on an event.
+scenario (:mod:`sim.pickups`); arrivals, service ends, patience timers, bot answers and
+delayed routes are calls scheduled on the environment (``Environment.call_at``), in the
+order SimPy would give timeouts scheduled at the same moments: they are the frequent
+events, and a call costs less than an event with a callback, which costs less than
+resuming a process.
 
 An arriving contact that finds agents free goes to the queue's own agents first, then
 to its teams' agents: the least-loaded one, and among those holding equally many
@@ -25,11 +25,10 @@ import math
 from collections.abc import Callable, Iterator
 
 import numpy as np
-import simpy
-from simpy.events import NORMAL
 
 from sim.agents import Agent, AgentPool
 from sim.distributions import Distribution
+from sim.environment import Call, Environment
 from sim.records import By, ContactLog, Outcome
 from sim.routing import Route
 from sim.scenario import ROUTE_FIELDS, Queue
@@ -45,8 +44,6 @@ __all__ = ["NEW_CONTACT", "Node"]
 Draw = float | None
 ArrivalDraws = Callable[[], tuple[float, Draw, Draw, Draw, Draw, Draw, Draw, Draw, Draw]]
 
-# An event's list of callbacks (SimPy calls each with the event).
-Callbacks = list[Callable[[simpy.Event], None]]
 
 _RESOLVED, _UNRESOLVED, _ABANDONED = Outcome.RESOLVED, Outcome.UNRESOLVED, Outcome.ABANDONED
 _BOT = int(By.BOT)
@@ -111,12 +108,12 @@ class Node:
     __slots__ = (
         "_acquire",
         "_again",
-        "_answering",
         "_batch",
         "_bot_always",
         "_bot_hands_over",
         "_bot_resolves",
         "_bot_unstaffed",
+        "_call_at",
         "_closed_waits",
         "_first",
         "_from",
@@ -137,14 +134,9 @@ class Node:
         "_retry_p",
         "_route_u",
         "_routes",
-        "_schedule",
-        "_sending",
-        "_serving",
         "_slowdown",
-        "_spare",
         "_streams",
         "_teams",
-        "_timeout",
         "_timers",
         "_u_parallel",
         "env",
@@ -160,7 +152,7 @@ class Node:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Environment,
         index: int,
         spec: Queue,
         *,
@@ -172,8 +164,7 @@ class Node:
         max_hops: int,
     ) -> None:
         self.env = env
-        # SimPy builds a new bound method on every ``env.timeout`` access; keep one.
-        self._timeout = env.timeout
+        self._call_at = env.call_at
         self.index = index
         self.name = name
         self.spec = spec
@@ -221,22 +212,12 @@ class Node:
         )
         self._overflow = spec.overflow.threshold if spec.overflow is not None else None
         self._timers: list[float] = []
-        self._schedule = env.schedule
-        # Processed timeouts ready to be scheduled again (see _after), and the services in
-        # progress by the timeout that ends each: record, agent and end time.
-        self._spare: list[simpy.Event] = []
-        self._serving: dict[simpy.Event, tuple[int, Agent, float]] = {}
-        # Contacts waiting for the bot's answer, by the timeout that brings it: record,
-        # patience deadline, the answer's time and the draw that decides it.
-        self._answering: dict[simpy.Event, tuple[int, float, float, float]] = {}
-        # Contacts on their way to another hop, by the timeout that delivers each.
-        self._sending: dict[simpy.Event, tuple[int, ArrivalDraws]] = {}
-        # Each callback's list of callbacks, made once and given to every timeout that
-        # calls it: SimPy only iterates an event's list (and drops it), never changes it.
-        self._on_finish: Callbacks = [self._finish]
-        self._on_timer: Callbacks = [self._time_up]
-        self._on_delivery: Callbacks = [self._deliver]
-        self._on_answer: Callbacks = [self._answer]
+        # The scheduled calls' callables (see Environment.call_at), bound once: a bound
+        # method is built anew on every attribute access.
+        self._on_finish = self._finish
+        self._on_timer = self._time_up
+        self._on_delivery = self._deliver
+        self._on_answer = self._answer
         self._own: AgentPool | None = None
         self._own_staffed = False
         self._teams: list[AgentPool] = []
@@ -300,11 +281,11 @@ class Node:
     def source(self, times: np.ndarray) -> None:
         """Schedule external arrivals at the given times.
 
-        Arrivals are the most frequent event, so they form a chain of timeouts with a
-        callback (SimPy's event hook) rather than a process: resuming a generator on
-        every arrival would cost about a twentieth of the run.
+        Arrivals are the most frequent event, so they form a chain of scheduled calls
+        (``Environment.call_at``) rather than a process: resuming a generator on every
+        arrival would cost about a twentieth of the run.
         """
-        timeout, schedule, arrive = self._timeout, self._schedule, self.arrive
+        call_at, arrive = self._call_at, self.arrive
         # Python floats made a block at a time: a year of arrivals as one list would hold
         # 32 bytes an arrival for the whole run.
         pending = itertools.chain.from_iterable(
@@ -313,29 +294,20 @@ class Node:
 
         due = 0.0  # when the pending arrival fires: the clock's time then
 
-        def next_arrival(event: simpy.Event | None) -> None:
+        def next_arrival(call: Call | None) -> None:
             nonlocal due
-            if event is not None:
+            if call is not None:
                 arrive(NEW_CONTACT, 0, due)
             t = next(pending, None)
             if t is None:
-                chained.clear()  # the chain and this function refer to each other: let go
                 return
             # The clock's own time, not the sampled t: now + (t - now) may differ
             # from t in the last bit, and every later time stamp reads the clock.
-            # SimPy fires the event at now + delay: the same sum, done here.
-            delay = t - due
-            due += delay
-            if event is None:
-                timeout(delay).callbacks.append(next_arrival)
-            else:
-                # The chain's one timeout, processed, goes back on the schedule with its
-                # callback, as a new timeout would (at now + delay, NORMAL priority, next
-                # in order): see _after.
-                event.callbacks = chained
-                schedule(event, NORMAL, delay)
+            # SimPy fires a timeout at now + delay: the same sum, done here.
+            due += t - due
+            # One call pending at a time: the same tuple serves the whole chain.
+            call_at(due, call or (next_arrival,))
 
-        chained: Callbacks = [next_arrival]
         next_arrival(None)
 
     # -- contact flow ------------------------------------------------------------------
@@ -446,37 +418,16 @@ class Node:
             # Contacts of every queue the agent holds share its attention.
             handle *= 1.0 + self._slowdown * (agent.load - 1)
             log.service[rec] = handle
-        end = self._after(handle, self._on_finish)
-        # The end time rides along: SimPy fires at the same sum, and reading it back from
-        # ``env.now`` would cost a property call.
-        self._serving[end] = (rec, agent, now + handle)
-
-    def _after(self, delay: float, callbacks: Callbacks) -> simpy.Event:
-        """A timeout of ``delay`` calling ``callbacks``: a processed one again if one is spare.
-
-        A processed timeout goes back on the schedule as a new one would (at now + delay,
-        NORMAL priority, next in order): making one costs a fifth of what SimPy spends on
-        an event. Its value stays the first one's: callers keep their data by the event.
-        ``callbacks`` is one of the node's shared lists (``_on_finish``...): a list made
-        per event cost 1.3% of a platform visit.
-        """
-        spare = self._spare
-        if spare:
-            event = spare.pop()
-            event.callbacks = callbacks
-            self._schedule(event, NORMAL, delay)
-            return event
-        event = self._timeout(delay)
-        event.callbacks = callbacks
-        return event
+        # The end time rides along: it is the clock's time when the call comes.
+        end = now + handle
+        self._call_at(end, (self._on_finish, rec, agent, end))
 
     def serve_next(self, agent: Agent, now: float) -> None:
         """``agent`` (already holding its slot) takes the longest-waiting contact."""
         self._serve(self.line.pop(), agent, now)
 
-    def _finish(self, event: simpy.Event) -> None:
-        rec, agent, now = self._serving.pop(event)
-        self._spare.append(event)
+    def _finish(self, call: Call) -> None:
+        _, rec, agent, now = call
         log = self.log
         # The agent is done with the contact before an unresolved one goes on (below):
         # sent on first, it met its own agent still holding it, as a chat slot free beside
@@ -524,15 +475,15 @@ class Node:
     def _bot(self, rec: int, deadline: float, now: float, u: float, delay: float | None) -> None:
         """The bot takes the contact: ``u`` decides its answer, given after ``delay``."""
         if delay:
-            # The answer's time is the sum SimPy's clock takes: no need to read it.
-            answer = (rec, deadline, now + delay, u)
-            self._answering[self._after(delay, self._on_answer)] = answer
+            # The answer's time rides along: it is the clock's time when the call comes.
+            at = now + delay
+            self._call_at(at, (self._on_answer, rec, deadline, at, u))
         else:
             self._bot_answer(rec, deadline, now, u)
 
-    def _answer(self, event: simpy.Event) -> None:
-        self._spare.append(event)
-        self._bot_answer(*self._answering.pop(event))
+    def _answer(self, call: Call) -> None:
+        _, rec, deadline, now, u = call
+        self._bot_answer(rec, deadline, now, u)
 
     def _bot_answer(self, rec: int, deadline: float, now: float, u: float) -> None:
         log = self.log
@@ -554,11 +505,13 @@ class Node:
         One pending timer per distinct earliest deadline, not one event per contact.
         """
         heapq.heappush(self._timers, deadline)
-        self._after(deadline - now, self._on_timer)
+        # now + (deadline - now), as SimPy's clock would sum a timeout's delay: it may
+        # differ from the deadline in the last bit.
+        at = now + (deadline - now)
+        self._call_at(at, (self._on_timer, at))
 
-    def _time_up(self, event: simpy.Event) -> None:
-        self._spare.append(event)
-        now = self.env.now
+    def _time_up(self, call: Call) -> None:
+        now = call[1]
         heapq.heappop(self._timers)
         for rec in self.line.expire(now):
             self._abandon(rec, now)
@@ -602,12 +555,12 @@ class Node:
         """Send the contact of hop ``rec`` on to ``dest`` after ``delay``, with its draws."""
         log = self.log
         contact, hop = log.contact[rec], log.hop[rec] + 1
-        log.transit[rec] = (dest, contact, hop, now + delay)
-        self._sending[self._after(delay, self._on_delivery)] = (rec, draws)
+        due = now + delay
+        log.transit[rec] = (dest, contact, hop, due)
+        self._call_at(due, (self._on_delivery, rec, draws))
 
-    def _deliver(self, event: simpy.Event) -> None:
-        rec, draws = self._sending.pop(event)
-        self._spare.append(event)
-        # Due at now + delay when sent: the sum SimPy's clock took, no need to read it.
+    def _deliver(self, call: Call) -> None:
+        _, rec, draws = call
+        # Due at now + delay when sent: the clock's time now.
         dest, contact, hop, due = self.log.transit.pop(rec)
         self.network[dest].arrive(contact, hop, due, draws)

@@ -23,12 +23,22 @@ PRIORITIES = (EventPriority(-1), URGENT, NORMAL)
 
 
 def _program(env: simpy.Environment, seed: int, log: list) -> None:
-    """Events that schedule more events, at whole-number delays: ties everywhere."""
+    """Events that schedule more events, at whole-number delays: ties everywhere.
+
+    On the engine's environment, a third of the NORMAL events are scheduled calls
+    (``call_at``) instead: each must fire where SimPy fires the event it stands for.
+    """
     rng = random.Random(seed)
     budget = [400]
 
     def fire(event: simpy.Event) -> None:
-        log.append((env.now, event.value))
+        fired(event.value)
+
+    def call(entry: tuple) -> None:
+        fired(entry[1])
+
+    def fired(name: int) -> None:
+        log.append((env.now, name))
         for _ in range(rng.choice((0, 1, 1, 2))):
             if budget[0] <= 0:
                 return
@@ -36,6 +46,10 @@ def _program(env: simpy.Environment, seed: int, log: list) -> None:
             later(rng.choice((0, 0, 1, 2, 3)), rng.choice(PRIORITIES), budget[0])
 
     def later(delay: int, priority: EventPriority, name: int) -> None:
+        as_call = rng.random() < 1 / 3  # drawn on both environments: the same program
+        if as_call and priority is NORMAL and isinstance(env, Environment):
+            env.call_at(env.now + delay, (call, name))
+            return
         event = simpy.Event(env)
         event._ok, event._value = True, name
         event.callbacks.append(fire)
@@ -94,6 +108,21 @@ def test_run_until_an_event_returns_its_value_as_simpy_does() -> None:
         values.append((env.run(until=done), env.now, env.peek(), env.run(until=done)))
     # The until event goes back on the schedule at its instant (SimPy's StopSimulation).
     assert values[0] == values[1] == ("done", 5, 5, "done")
+
+
+def test_calls_tied_with_events_keep_the_order_they_were_scheduled_in() -> None:
+    env, fired = Environment(), []
+    env.timeout(1, value="event 1").callbacks.append(lambda e: fired.append(e.value))
+    env.call_at(1, (lambda entry: fired.append(entry[1]), "call 2"))
+    env.timeout(1, value="event 3").callbacks.append(lambda e: fired.append(e.value))
+    env.call_at(1, (lambda entry: fired.append(entry[1]), "call 4"))
+    urgent = simpy.Event(env)
+    urgent._ok, urgent._value = True, "urgent 5"
+    urgent.callbacks.append(lambda e: fired.append(e.value))
+    env.schedule(urgent, URGENT, 1)
+    env.run()
+    assert fired == ["urgent 5", "event 1", "call 2", "event 3", "call 4"]
+    assert env.now == 1
 
 
 def test_step_and_peek_and_an_empty_schedule_are_simpys() -> None:

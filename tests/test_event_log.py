@@ -410,41 +410,6 @@ def test_agent_column_numbers_agents_as_they_come_on_shift():
     assert results.metadata()["start"] == "2026-01-05T00:00:00"
 
 
-def test_a_processed_timeout_scheduled_again_fires_like_a_new_one():
-    """The SimPy behaviour the engine's recycled timeouts rely on (``Node._after``).
-
-    A processed timeout given callbacks again and put back with ``env.schedule`` fires at
-    now + delay, in order among events due at the same time as if it were a new timeout
-    made at that moment, and more than once. If a SimPy release changes this, this test
-    says so before any scenario's records do.
-    """
-    import simpy
-    from simpy.events import NORMAL
-
-    env = simpy.Environment()
-    fired: list[tuple[str, float]] = []
-    recycled = env.timeout(1.0)
-    recycled.callbacks.append(lambda e: fired.append(("first", env.now)))
-    env.run(until=2.0)  # processed at t=1
-
-    def reschedule(label: str, delay: float) -> None:
-        recycled.callbacks = [lambda e: fired.append((label, env.now))]
-        env.schedule(recycled, NORMAL, delay)
-
-    env.timeout(3.0).callbacks.append(lambda e: fired.append(("new before", env.now)))
-    reschedule("again", 3.0)  # due at 5, after the timeout made before it
-    env.timeout(3.0).callbacks.append(lambda e: fired.append(("new after", env.now)))
-    env.timeout(4.0).callbacks.append(lambda e: reschedule("third", 0.5))  # at 6 -> 6.5
-    env.run()
-    assert fired == [
-        ("first", 1.0),
-        ("new before", 5.0),
-        ("again", 5.0),
-        ("new after", 5.0),
-        ("third", 6.5),
-    ]
-
-
 # ------------------------------------------------------------ one instant, several events
 # Shift changes, pickups and the agents of several crews meeting at one instant: the
 # outcome must follow the rules, not the order in which SimPy scheduled the events.

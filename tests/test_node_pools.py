@@ -9,10 +9,9 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-import simpy
-
 import sim
 from sim.crew import Crew
+from sim.environment import Environment
 from sim.node import Node
 from sim.records import ContactLog
 from sim.routing import queue_routes
@@ -24,7 +23,7 @@ SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "small_merchan
 def test_pools_hold_only_attached_pools() -> None:
     scenario = sim.load(SCENARIO)
     name, spec = next(iter(scenario.queues.items()))
-    env = simpy.Environment()
+    env = Environment()
     streams = queue_streams(scenario.seed, 0, name)
     nodes: list[Node] = []
     node = Node(
