@@ -49,7 +49,7 @@ _RESOLVED, _UNRESOLVED, _ABANDONED = Outcome.RESOLVED, Outcome.UNRESOLVED, Outco
 _BOT = int(By.BOT)
 
 NEW_CONTACT = -1  # contact id of an external arrival: the log numbers it
-_BLOCK = 4096  # arrival times converted to Python floats at a time
+_BLOCK = 512  # arrival times converted to Python floats at a time (see sim.streams._BLOCK)
 
 
 def _uniforms(rng: np.random.Generator) -> Callable[[], float]:

@@ -64,7 +64,13 @@ SOURCES = (
     "routed_retry_delay",
 )
 
-_BLOCK = 1024
+# Draws sampled at a time per stream. Small, because a scenario has hundreds of streams
+# (up to nine kinds a queue, and more for retrials and routed visits): with 1024 a block,
+# the blocks of the joined platform's 274 streams held up to 9 MB of Python floats, each
+# read long after it was made, where 128 hold 1.1 MB. A week of the platform then took
+# 3-4% less CPU time (one alternated comparison) and two days 2% fewer instructions;
+# Erlang A 0.1% more (a numpy call per 128 draws). The draws do not depend on it.
+_BLOCK = 128
 
 
 def whole_number(value: object, what: str) -> int:
@@ -134,7 +140,7 @@ def queue_streams(seed: int, replication: int, queue: str) -> QueueStreams:
 class Draws:
     """Hands out single draws from a stream, sampled in vectorised blocks.
 
-    The simulation asks for one number at a time; sampling 1024 at once and chaining
+    The simulation asks for one number at a time; sampling a block at once and chaining
     the blocks keeps a draw at the cost of a C-level ``next`` while the sequence stays a
     pure function of the stream, whatever the block size. :attr:`next` gives one draw (a
     bound built-in, cheap in hot loops); :attr:`values` is the same draws as an iterator.

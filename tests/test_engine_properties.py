@@ -878,3 +878,34 @@ def test_simulate_names_a_bad_seed_or_replication(option, error, message):
     )  # fmt: skip
     with pytest.raises(error, match=re.escape(message)):
         sim.simulate(scenario, **option)
+
+
+@pytest.mark.parametrize(
+    "dist",
+    [
+        None,  # uniforms: rng.random
+        {"dist": "exponential", "mean": "2m"},
+        {"dist": "lognormal", "mean": "2m", "cv": 1.5},
+        {"dist": "gamma", "mean": "2m", "cv": 0.5},
+        {"dist": "uniform", "low": "1m", "high": "3m"},
+        {"dist": "empirical", "values": ["1m", "2m", "7m"]},
+    ],
+)
+def test_draws_do_not_depend_on_the_block_size(dist, monkeypatch):
+    """A stream's draws are the same however many are sampled at a time (``_BLOCK``)."""
+    from pydantic import TypeAdapter
+
+    import sim.streams
+    from sim.distributions import Distribution
+
+    def first(block: int, n: int = 1000) -> list[float]:
+        monkeypatch.setattr(sim.streams, "_BLOCK", block)
+        rng = np.random.default_rng(2026)
+        if dist is None:
+            draws = Draws(rng.random)
+        else:
+            spec = TypeAdapter(Distribution).validate_python(dist)
+            draws = Draws(lambda size: spec.sample(rng, size))
+        return [draws.next() for _ in range(n)]
+
+    assert first(7) == first(128) == first(1024)
