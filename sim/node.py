@@ -49,6 +49,7 @@ _RESOLVED, _UNRESOLVED, _ABANDONED = Outcome.RESOLVED, Outcome.UNRESOLVED, Outco
 _BOT = int(By.BOT)
 
 NEW_CONTACT = -1  # contact id of an external arrival: the log numbers it
+_INF = math.inf
 _BLOCK = 512  # arrival times converted to Python floats at a time (see sim.streams._BLOCK)
 
 
@@ -139,6 +140,7 @@ class Node:
         "_teams",
         "_timers",
         "_u_parallel",
+        "arrive",
         "env",
         "index",
         "line",
@@ -199,6 +201,9 @@ class Node:
         self._u_parallel: Callable[[], float] | None = (
             _uniforms(streams["parallel"]) if self._parallel else None
         )
+        # A contact reaches this queue (see _arrive): the method is chosen once, so that a
+        # queue without parallel visits spends nothing on them.
+        self.arrive: Callable[..., int] = self._arrive_with_twin if self._parallel else self._arrive
         # The decisions every arrival takes, read once: the spec is frozen.
         self._p_resolve, self._p_visible = spec.resolution, spec.visibility
         self._bot_always = spec.bot is not None and spec.bot.when == "always"
@@ -292,33 +297,36 @@ class Node:
             times[i : i + _BLOCK].tolist() for i in range(0, len(times), _BLOCK)
         )
 
-        due = 0.0  # when the pending arrival fires: the clock's time then
+        t = next(pending, None)
+        if t is None:
+            return
+        # The clock's own time, not the sampled t: now + (t - now) may differ from t in
+        # the last bit, and every later time stamp reads the clock. SimPy fires a timeout
+        # at now + delay: the same sum, done here (now is 0.0 at the start).
+        due = 0.0 + (t - 0.0)  # when the pending arrival fires: the clock's time then
 
-        def next_arrival(call: Call | None) -> None:
+        def next_arrival(call: Call) -> None:
             nonlocal due
-            if call is not None:
-                arrive(NEW_CONTACT, 0, due)
+            arrive(NEW_CONTACT, 0, due)
             t = next(pending, None)
-            if t is None:
-                return
-            # The clock's own time, not the sampled t: now + (t - now) may differ
-            # from t in the last bit, and every later time stamp reads the clock.
-            # SimPy fires a timeout at now + delay: the same sum, done here.
-            due += t - due
-            # One call pending at a time: the same tuple serves the whole chain.
-            call_at(due, call or (next_arrival,))
+            if t is not None:
+                due += t - due
+                # One call pending at a time: the same tuple serves the whole chain.
+                call_at(due, call)
 
-        next_arrival(None)
+        call_at(due, (next_arrival,))
 
     # -- contact flow ------------------------------------------------------------------
     # ``now`` is passed down every call chain: it is always the clock's time (``env.now``),
     # read once per event rather than once per step.
 
-    def arrive(self, contact: int, hop: int, now: float, draws: ArrivalDraws | None = None) -> None:
-        """A contact reaches this queue at ``now`` (the current time).
+    def _arrive(self, contact: int, hop: int, now: float, draws: ArrivalDraws | None = None) -> int:
+        """A contact reaches this queue at ``now`` (the current time): ``arrive``.
 
         ``contact`` is the id of a routed contact, or ``NEW_CONTACT`` for an arrival from
         outside; ``draws`` are a retrial's or a routed visit's (see :meth:`draws_from`).
+        Returns the hop's record, or -1 if the queue turned the contact away on arrival
+        (hidden entry, closed hours, a full line).
         """
         log = self.log
         rec = log.open_hop(contact, hop, self.index, now)
@@ -332,27 +340,20 @@ class Node:
             self._route_u[rec] = u_route  # type: ignore[index]
         if u_retry is not None and u_retry < self._retry_p:
             self._retry_after[rec] = retry_after  # type: ignore[index,assignment]
-        deadline = now + patience if patience is not None else math.inf
-        # A first attempt's parallel visit (a retrial does not open another), drawn on
-        # every first arrival (common random numbers) and opened only if this queue takes
-        # the contact in: a shopper turned away on arrival (hidden entry, closed hours, a
-        # full line) is not chatting here, and its turn-away route says where it goes.
-        # _u_parallel is set whenever _parallel is.
-        twin = (
-            self._parallel.choose(self._u_parallel())  # type: ignore[misc]
-            if self._parallel and draws is not self._again  # a retrial is never a first attempt
-            else -1
-        )
+        deadline = now + patience if patience is not None else _INF
         if u_visible is not None and u_visible >= self._p_visible:
             self._leave(rec, Outcome.NOT_VISIBLE, self._routes["on_not_visible"], now)
-            return
+            return -1
+        if self._bot_always:
+            self._bot(rec, deadline, now, u_bot, bot_delay)  # type: ignore[arg-type]
+            return rec
         staffed = self._own.on_shift > 0  # type: ignore[union-attr]
         if not staffed:
             for pool in self._teams:  # a loop, not any(): this runs on every arrival
                 if pool.on_shift > 0:
                     staffed = True
                     break
-        if self._bot_always or (self._bot_unstaffed and not staffed):
+        if self._bot_unstaffed and not staffed:
             self._bot(rec, deadline, now, u_bot, bot_delay)  # type: ignore[arg-type]
         elif staffed or self._closed_waits:
             # _hand_over, inlined (the hot path), with triage: a new contact that would
@@ -360,16 +361,35 @@ class Node:
             if self.line.available or self._batch or (agent := self._acquire(now)) is None:
                 if self._overflow is not None and len(self.line) >= self._overflow:
                     self._leave(rec, Outcome.OVERFLOW, self._routes["on_overflow"], now)
-                    return
+                    return -1
                 self._wait(rec, deadline, now)
             else:
                 self._serve(rec, agent, now)
         else:
             self._leave(rec, Outcome.CLOSED, self._routes["on_closed"], now)
-            return
+            return -1
+        return rec
+
+    def _arrive_with_twin(
+        self, contact: int, hop: int, now: float, draws: ArrivalDraws | None = None
+    ) -> int:
+        """``arrive`` at a queue with parallel visits: the contact may open one elsewhere.
+
+        A first attempt's parallel visit (a retrial does not open another) is drawn on
+        every first arrival (common random numbers) and opened only if this queue takes
+        the contact in: a shopper turned away on arrival (hidden entry, closed hours, a
+        full line) is not chatting here, and its turn-away route says where it goes.
+        """
+        u = self._u_parallel() if draws is not self._again else None  # type: ignore[misc]
+        rec = self._arrive(contact, hop, now, draws)
+        if u is None or rec < 0:
+            return rec
+        twin = self._parallel.choose(u)  # type: ignore[union-attr]
+        log = self.log
         if twin >= 0 and log.hop[rec] < self._last_hop:
             node = self.network[self._parallel.destinations[twin]]  # type: ignore[union-attr]
             node.arrive(log.contact[rec], log.hop[rec] + 1, now, node.draws_from(self))
+        return rec
 
     def _hand_over(self, rec: int, deadline: float, now: float) -> None:
         """The bot hands the contact to the agents: an agent, or the line, untriaged.
