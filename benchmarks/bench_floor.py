@@ -5,14 +5,14 @@ SimPy's Erlang-A contacts per CPU second (``bench_erlang_a.py``). This script sp
 platform visit's CPU time into two parts, in one invocation:
 
 * **The floor**: what an environment costs per event when the callbacks do almost
-  nothing. Erlang A's traffic as bare timeouts (an arrival and a service end per
-  contact), each processed timeout scheduled again as the engine does
-  (``Environment.schedule``, see ``sim/node.py``), so the floor is the schedule and the
-  dispatch and nothing else. It is measured on SimPy's ``Environment`` and on the
-  engine's (``sim.environment``: SimPy's order of events on a heap of times); the
-  engine's, times the platform's events per visit (counted by wrapping its
-  ``schedule`` during the same run), is the part of a visit no change inside the
-  engine removes short of fewer events.
+  nothing. Erlang A's traffic (an arrival and a service end per contact) as bare,
+  reused SimPy timeouts on SimPy's ``Environment``, and as bare scheduled calls
+  (``Environment.call_at``, as the engine schedules its frequent events since stop 28)
+  on the engine's (``sim.environment``: SimPy's order on a heap of times). The floor is
+  the schedule and the dispatch and nothing else. The engine's, times the platform's
+  events per visit (its calls and SimPy events, counted by wrapping ``call_at`` and
+  ``schedule`` during the same run), is the part of a visit no change inside the engine
+  removes short of fewer events.
 * **The engine's own work**: a visit's CPU time (``sim.simulate`` of the platform over
   13 weeks, as ``bench_erlang_a.py`` runs it) less that floor.
 
@@ -54,7 +54,7 @@ def floor_run(contacts: int, seed: int, make: type[simpy.Environment] = simpy.En
     """Erlang A's arrivals and service ends as bare, reused SimPy timeouts; return events.
 
     ``make``: SimPy's ``Environment``, or the engine's (``sim.environment``: the same
-    order of events on a cheaper schedule).
+    order of events, each SimPy event scheduled as a call that processes it).
     """
     rng = np.random.default_rng(seed)
     gaps = iter(rng.exponential(SECONDS_PER_MINUTE / ARRIVAL_RATE, contacts).tolist())
@@ -102,23 +102,66 @@ def floor_run(contacts: int, seed: int, make: type[simpy.Environment] = simpy.En
     return 2 * contacts
 
 
+def calls_floor_run(contacts: int, seed: int) -> int:
+    """Erlang A's arrivals and service ends as bare scheduled calls; return events.
+
+    The engine's environment, as the engine uses it (``Environment.call_at``).
+    """
+    rng = np.random.default_rng(seed)
+    gaps = iter(rng.exponential(SECONDS_PER_MINUTE / ARRIVAL_RATE, contacts).tolist())
+    services = iter(rng.exponential(SERVICE_MEAN * SECONDS_PER_MINUTE, contacts).tolist())
+    env = Environment()
+    call_at = env.call_at
+    state = {"free": AGENTS, "waiting": 0}
+
+    def finish(call: tuple) -> None:
+        if state["waiting"]:
+            state["waiting"] -= 1
+            call_at(call[1] + next(services), (finish, call[1]))
+        else:
+            state["free"] += 1
+
+    def arrive(call: tuple) -> None:
+        now = call[1]
+        if state["free"]:
+            state["free"] -= 1
+            at = now + next(services)
+            call_at(at, (finish, at))
+        else:
+            state["waiting"] += 1
+        gap = next(gaps, None)
+        if gap is not None:
+            call_at(now + gap, (arrive, now + gap))
+
+    first = next(gaps)
+    call_at(first, (arrive, first))
+    env.run()
+    return 2 * contacts
+
+
 def platform_events(duration: str) -> tuple[int, int]:
-    """SimPy events scheduled in one replication of the platform, and its visits."""
+    """Events (calls and SimPy events) of one replication of the platform, and its visits."""
     import sim
 
     scenario = sim.load(PLATFORM, overrides=[f"duration={duration}"])
     count = [0]
-    original = Environment.schedule
+    schedule, call_at = Environment.schedule, Environment.call_at
 
-    def counted(self: Environment, *args: object, **kwargs: object) -> None:
+    def counted_schedule(self: Environment, *args: object, **kwargs: object) -> None:
         count[0] += 1
-        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        schedule(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    Environment.schedule = counted  # type: ignore[method-assign]
+    def counted_call(self: Environment, *args: object) -> None:
+        count[0] += 1
+        call_at(self, *args)  # type: ignore[arg-type]
+
+    Environment.schedule = counted_schedule  # type: ignore[method-assign]
+    Environment.call_at = counted_call  # type: ignore[method-assign]
     try:
         result = sim.simulate(scenario)
     finally:
-        Environment.schedule = original  # type: ignore[method-assign]
+        Environment.schedule = schedule  # type: ignore[method-assign]
+        Environment.call_at = call_at  # type: ignore[method-assign]
     return count[0], int(result.n_records)
 
 
@@ -137,7 +180,7 @@ def main(argv: list[str] | None = None) -> None:
     textbook = args.contacts / textbook_cpu
     events_floor, floor_cpu, _ = time_call(lambda: floor_run(args.contacts, 1), args.repeat)
     simpy_per_event = floor_cpu / events_floor
-    _, floor_cpu, _ = time_call(lambda: floor_run(args.contacts, 1, Environment), args.repeat)
+    _, floor_cpu, _ = time_call(lambda: calls_floor_run(args.contacts, 1), args.repeat)
     per_event = floor_cpu / events_floor
     events, visits = platform_events(args.duration)
     scenario = sim.load(PLATFORM, overrides=[f"duration={args.duration}"])
@@ -150,7 +193,7 @@ def main(argv: list[str] | None = None) -> None:
     own, own_budget = visit - floor, budget - floor
     print(f"textbook SimPy, Erlang A: {textbook:,.0f} contacts/s ({us / textbook:.2f} us each)")
     print(f"SimPy's floor: {simpy_per_event * us:.3f} us an event (bare reused timeouts)")
-    print(f"the engine's schedule (sim.environment): {per_event * us:.3f} us an event")
+    print(f"the engine's schedule (sim.environment, calls): {per_event * us:.3f} us an event")
     print(f"platform, {args.duration}: {visits:,} visits, {events:,} events "
           f"({events / visits:.2f} a visit)")  # fmt: skip
     print(f"  a visit: {visit:.2f} us = the schedule's floor {floor:.2f} "

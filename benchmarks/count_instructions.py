@@ -22,11 +22,14 @@ it is about 200 times slower under callgrind).
 
 ``simpy-floor`` counts what SimPy alone costs on Erlang A's traffic: the same two events
 per contact (an arrival, a service end; 110 agents, a line without patience), with
-callbacks that only count agents. The engine cannot go below it without fewer events.
+callbacks that only count agents. ``--environment calls`` counts the same traffic as
+scheduled calls on the engine's environment (``Environment.call_at``), the way the engine
+schedules its frequent events: the engine cannot go below that without fewer events.
 
 Usage:
     .venv/bin/python benchmarks/count_instructions.py erlang-a [--arrivals 100000]
     .venv/bin/python benchmarks/count_instructions.py simpy-floor [--arrivals 100000]
+        [--environment simpy|sim|calls]
     .venv/bin/python benchmarks/count_instructions.py textbook --arrivals 20000
     .venv/bin/python benchmarks/count_instructions.py feature --feature concurrency
     .venv/bin/python benchmarks/count_instructions.py platform [--duration 7d]
@@ -130,8 +133,17 @@ def simpy_floor(arrivals: int, seed: int, environment: str = "simpy") -> int:
     """Erlang A's arrivals and services as bare SimPy timeouts; return the arrivals.
 
     ``environment``: ``simpy`` (SimPy's ``Environment``) or ``sim`` (the engine's,
-    ``sim.environment``: the same order of events on a heap of times).
+    ``sim.environment``: the same order of events on a heap of times), or ``calls``: the
+    engine's environment with scheduled calls instead of timeouts (``call_at``), as the
+    engine schedules its frequent events (``bench_floor.py``'s floor).
     """
+    if environment == "calls":
+        from bench_floor import calls_floor_run
+
+        _instrumentation("on")
+        calls_floor_run(arrivals, seed)
+        _instrumentation("off")
+        return arrivals
     import numpy as np
     import simpy
     from bench_erlang_a import AGENTS, ARRIVAL_RATE, SECONDS_PER_MINUTE, SERVICE_MEAN
@@ -249,9 +261,10 @@ def main() -> None:
     parser.add_argument("--scenario", default=str(ROOT / "scenarios/document/platform.yaml"))
     parser.add_argument(
         "--environment",
-        choices=["simpy", "sim"],
+        choices=["simpy", "sim", "calls"],
         default="simpy",
-        help="simpy-floor on SimPy's Environment (default) or the engine's (sim.environment)",
+        help="simpy-floor on SimPy's Environment (default), on the engine's (sim.environment) "
+        "with SimPy timeouts, or on the engine's with scheduled calls (call_at), as the engine",
     )
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
