@@ -9,7 +9,10 @@ it runs this engine on a realistic network (the joined platform,
 ``--platform``, for 13 weeks) and divides its visits per CPU second by
 textbook SimPy's contacts per CPU second,
 and it measures the memory of ``sim run`` on a year of the platform with
-``/usr/bin/time -v`` (maximum resident set size / visits). It reports against
+``/usr/bin/time -v`` (maximum resident set size / visits). Textbook SimPy, this
+engine on Erlang A and on the network, the three timings the goals compare, are timed
+in turn, round after round (``--repeat`` rounds, the fastest of each counting), so
+that a machine whose speed drifts between minutes meets all three alike. It reports against
 the project's goals (issue 12: ours >= 5x textbook SimPy on both models, >= 10x
 Ciw, <= 100 bytes per stored contact record, <= 150 bytes per visit end to end)
 but never fails on them: the exit status is 0 whenever the script itself ran.
@@ -230,6 +233,32 @@ def time_call(run: Callable[[], Any], repeat: int = 1) -> tuple[Any, float, floa
         cpu = min(cpu, time.process_time() - start_cpu)
         wall = min(wall, time.perf_counter() - start)
     return out, cpu, wall
+
+
+Timed = tuple[Any, float, float]  # a run's output, its fewest CPU and wall seconds
+
+
+def time_in_turn(runs: dict[str, Callable[[], Any]], repeat: int) -> dict[str, Timed]:
+    """Time several runs in turn, ``repeat`` rounds; for each, as :func:`time_call` does.
+
+    Round after round, each run once: on a machine whose speed drifts from one minute to
+    the next, every run then meets the same minutes, where timing one run's passes all
+    before the next one's set them minutes apart, and the ratio of the two fastest
+    measured the drift as well (seen at stops 26 and 27). Only the last output of each
+    is kept, and each is dropped before its run comes round again.
+    """
+    out: dict[str, Any] = dict.fromkeys(runs)
+    cpu = dict.fromkeys(runs, float("inf"))
+    wall = dict.fromkeys(runs, float("inf"))
+    for _ in range(repeat):
+        for name, run in runs.items():
+            out[name] = None
+            gc.collect()
+            start, start_cpu = time.perf_counter(), time.process_time()
+            out[name] = run()
+            cpu[name] = min(cpu[name], time.process_time() - start_cpu)
+            wall[name] = min(wall[name], time.perf_counter() - start)
+    return {name: (out[name], cpu[name], wall[name]) for name in runs}
 
 
 def peak_memory(run: Callable[[], Any]) -> int:
@@ -531,13 +560,18 @@ def our_stats(sim_module: Any, result: Any) -> ModelStats:
     return summarise(int(result.n_records), all_wait[order], gave_up[order])
 
 
-def run_ours(n_arrivals: int, seed: int, repeat: int = 1) -> BenchResult:
-    """Time and size our engine; any failure becomes an 'unavailable' row."""
+def run_ours(
+    n_arrivals: int, seed: int, repeat: int = 1, timed: Callable[[], Timed] | None = None
+) -> BenchResult:
+    """Time and size our engine; any failure becomes an 'unavailable' row.
+
+    ``timed``: gives the timing passes' result if they ran already (see run_all).
+    """
     try:
         import sim
 
         scenario = sim.from_dict(our_scenario_dict(n_arrivals, seed))
-        result, cpu, wall = time_call(lambda: sim.simulate(scenario), repeat)
+        result, cpu, wall = timed() if timed else time_call(lambda: sim.simulate(scenario), repeat)
         stats = our_stats(sim, result)
         stored = sum(np.asarray(a).nbytes for a in result.records.values())
         bytes_per_record = stored / max(int(result.n_records), 1)
@@ -570,10 +604,15 @@ def run_peer(
     simulate: Callable[[], Any],
     summarise: Callable[[Any], ModelStats],
     note: str = "",
+    *,
     repeat: int = 1,
+    timed: Timed | None = None,
 ) -> BenchResult:
-    """Timing passes, then a separate tracemalloc pass, for one peer."""
-    raw, cpu, wall = time_call(simulate, repeat)
+    """Timing passes, then a separate tracemalloc pass, for one peer.
+
+    ``timed``: the timing passes' result, if they ran already (see run_all).
+    """
+    raw, cpu, wall = timed if timed is not None else time_call(simulate, repeat)
     stats = summarise(raw)
     del raw
     log(f"  {name}: {cpu:.2f} CPU s; memory pass ...")
@@ -590,12 +629,33 @@ def run_peer(
     )
 
 
-def run_all(args: argparse.Namespace) -> list[BenchResult]:
-    """Run textbook SimPy, Ciw, salabim and ours, in that order, in this process."""
+def run_all(args: argparse.Namespace) -> tuple[list[BenchResult], NetworkResult | None]:
+    """Run textbook SimPy, Ciw, salabim and ours on Erlang A, and ours on the platform.
+
+    The goals' three timings (textbook SimPy, ours on Erlang A, ours on the platform)
+    run in turn, round after round (:func:`time_in_turn`); then Ciw's and salabim's, then
+    the memory passes. All in this process.
+    """
     n, seed = args.arrivals, args.seed
-    log(f"textbook SimPy, {n:,} arrivals ...")
+    runs: dict[str, Callable[[], Any]] = {"textbook": lambda: simpy_simulate(n, seed)}
+    ours = network_scenario = None
+    try:
+        import sim
+
+        ours = sim.from_dict(our_scenario_dict(n, seed))
+        runs["ours"] = lambda: sim.simulate(ours)
+        if not args.no_network:
+            overrides = [f"duration={args.platform_duration}"]
+            network_scenario = sim.load(args.platform, overrides=overrides)
+            runs["platform"] = lambda: sim.simulate(network_scenario)
+    except Exception as exc:  # reported as the rows' notes below
+        log(f"  ours unavailable: {type(exc).__name__}: {exc}")
+    names = {"textbook": f"textbook SimPy ({n:,} arrivals)", "ours": f"ours ({n:,} arrivals)"}
+    names["platform"] = f"ours on {args.platform} ({args.platform_duration})"
+    log(f"in turn, {args.repeat} rounds: " + ", ".join(names[k] for k in runs) + " ...")
+    timed = time_in_turn(runs, args.repeat)
     textbook = run_peer(
-        "textbook SimPy", lambda: simpy_simulate(n, seed), simpy_stats, repeat=args.repeat
+        "textbook SimPy", lambda: simpy_simulate(n, seed), simpy_stats, timed=timed["textbook"]
     )
     n_ciw = args.ciw_arrivals
     ciw_note = "" if n_ciw == n else f"run on {n_ciw:,} arrivals (rate is comparable)"
@@ -616,8 +676,14 @@ def run_all(args: argparse.Namespace) -> list[BenchResult]:
         "" if n_sal == n else f"run on {n_sal:,} arrivals (rate is comparable)",
         repeat=args.repeat,
     )
-    log(f"ours, {n:,} arrivals ...")
-    return [textbook, ciw_row, salabim_row, run_ours(n, seed, args.repeat)]
+    log(f"ours, {n:,} arrivals: memory pass ...")
+    ours_row = run_ours(n, seed, args.repeat, (lambda: timed["ours"]) if "ours" in timed else None)
+    network = None
+    if not args.no_network:
+        network = run_network(
+            args.platform, args.platform_duration, args.repeat, timed.get("platform")
+        )
+    return [textbook, ciw_row, salabim_row, ours_row], network
 
 
 # --------------------------------------------------------------------------
@@ -648,14 +714,21 @@ class NetworkResult:
     note: str = ""
 
 
-def run_network(path: Path, duration: str, repeat: int) -> NetworkResult:
-    """Time one replication of the scenario at ``path`` run for ``duration``."""
+def run_network(
+    path: Path, duration: str, repeat: int, timed: Timed | None = None
+) -> NetworkResult:
+    """Time one replication of the scenario at ``path`` run for ``duration``.
+
+    ``timed``: the timing passes' result, if they ran already (see run_all).
+    """
     row = NetworkResult(scenario=str(path), duration=duration)
     try:
         import sim
 
         scenario = sim.load(path, overrides=[f"duration={duration}"])
-        result, row.cpu_s, row.wall_s = time_call(lambda: sim.simulate(scenario), repeat)
+        result, row.cpu_s, row.wall_s = (
+            timed if timed is not None else time_call(lambda: sim.simulate(scenario), repeat)
+        )
     except Exception as exc:
         row.note = f"{type(exc).__name__}: {exc}"
         return row
@@ -899,7 +972,8 @@ def print_table(
             )
     print(
         "\ncontacts/s: arrivals per CPU second (time.process_time), fastest of"
-        f" {args.repeat} runs;"
+        f" {args.repeat} runs\n(textbook SimPy, ours and the network timed in turn, round after"
+        " round; then Ciw, then salabim);"
         "\nwait s: mean time in queue over all arrivals (abandoners until they leave);"
         "\nwait|served s: over served arrivals only; B/record: stored record arrays"
         " / rows;\npeak B/contact: tracemalloc peak of a separate pass / arrivals."
@@ -1100,11 +1174,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     start_load = os.getloadavg()
     log(f"load average {' '.join(f'{x:.2f}' for x in start_load)} on {os.cpu_count()} cores")
-    rows = run_all(args)
-    network = memory = None
-    if not args.no_network:
-        log(f"ours on {args.platform}, duration={args.platform_duration} ...")
-        network = run_network(args.platform, args.platform_duration, args.repeat)
+    rows, network = run_all(args)
+    memory = None
     if not args.no_memory:
         log(f"sim run on {args.platform}, duration={args.memory_duration}, under time -v ...")
         memory = run_memory(args.platform, args.memory_duration)
