@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import heapq
 import itertools
 import math
 from collections.abc import Callable, Iterator
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -408,7 +408,7 @@ class Node:
     def _wait(self, rec: int, deadline: float, now: float) -> None:
         self.line.push(rec, deadline, now)
         timers = self._timers
-        if deadline < math.inf and (not timers or timers[0] > deadline):
+        if deadline < _INF and (not timers or timers[0] > deadline):
             self._arm_timer(deadline, now)
 
     def _any_agent(self, now: float) -> Agent | None:
@@ -524,7 +524,7 @@ class Node:
 
         One pending timer per distinct earliest deadline, not one event per contact.
         """
-        heapq.heappush(self._timers, deadline)
+        heappush(self._timers, deadline)
         # now + (deadline - now), as SimPy's clock would sum a timeout's delay: it may
         # differ from the deadline in the last bit.
         at = now + (deadline - now)
@@ -532,12 +532,12 @@ class Node:
 
     def _time_up(self, call: Call) -> None:
         now = call[1]
-        heapq.heappop(self._timers)
+        heappop(self._timers)
         for rec in self.line.expire(now):
             self._abandon(rec, now)
         following = self.line.next_deadline()
         timers = self._timers
-        if following < math.inf and (not timers or timers[0] > following):
+        if following < _INF and (not timers or timers[0] > following):
             self._arm_timer(following, now)
 
     def _abandon(self, rec: int, now: float) -> None:

@@ -9,11 +9,13 @@ has waited longest.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import deque
+from heapq import heappop, heappush
 
 __all__ = ["WaitingLine"]
+
+_INF = math.inf
 
 
 class WaitingLine:
@@ -46,8 +48,8 @@ class WaitingLine:
             self._fifo.append(rec)
             self.available += 1
         self._joined[rec] = now
-        if deadline < math.inf:
-            heapq.heappush(self._deadlines, (deadline, rec))
+        if deadline < _INF:
+            heappush(self._deadlines, (deadline, rec))
 
     def release_held(self) -> None:
         """A batch pickup: everything held so far becomes available to agents."""
@@ -77,7 +79,7 @@ class WaitingLine:
         gone = []
         deadlines, joined = self._deadlines, self._joined
         while deadlines and deadlines[0][0] <= now:
-            _, rec = heapq.heappop(deadlines)
+            _, rec = heappop(deadlines)
             if joined.pop(rec, None) is not None:
                 if rec in self._held_ids:
                     self._held_ids.remove(rec)
@@ -90,5 +92,5 @@ class WaitingLine:
         """Earliest patience deadline among contacts still in line."""
         deadlines, joined = self._deadlines, self._joined
         while deadlines and deadlines[0][1] not in joined:
-            heapq.heappop(deadlines)
-        return deadlines[0][0] if deadlines else math.inf
+            heappop(deadlines)
+        return deadlines[0][0] if deadlines else _INF
