@@ -22,7 +22,6 @@ import functools
 import itertools
 import math
 from collections.abc import Callable, Iterator
-from heapq import heappop, heappush
 
 import numpy as np
 
@@ -216,6 +215,9 @@ class Node:
             spec.bot is not None and spec.bot.unresolved == "wait"
         )
         self._overflow = spec.overflow.threshold if spec.overflow is not None else None
+        # The deadlines of the pending patience timers. A timer is armed only for a deadline
+        # earlier than every pending one, so the list is decreasing: the next to fire is
+        # the last, and a stack does what a heap would.
         self._timers: list[float] = []
         # The scheduled calls' callables (see Environment.call_at), bound once: a bound
         # method is built anew on every attribute access.
@@ -408,7 +410,7 @@ class Node:
     def _wait(self, rec: int, deadline: float, now: float) -> None:
         self.line.push(rec, deadline, now)
         timers = self._timers
-        if deadline < _INF and (not timers or timers[0] > deadline):
+        if deadline < _INF and (not timers or timers[-1] > deadline):
             self._arm_timer(deadline, now)
 
     def _any_agent(self, now: float) -> Agent | None:
@@ -524,7 +526,7 @@ class Node:
 
         One pending timer per distinct earliest deadline, not one event per contact.
         """
-        heappush(self._timers, deadline)
+        self._timers.append(deadline)
         # now + (deadline - now), as SimPy's clock would sum a timeout's delay: it may
         # differ from the deadline in the last bit.
         at = now + (deadline - now)
@@ -532,12 +534,12 @@ class Node:
 
     def _time_up(self, call: Call) -> None:
         now = call[1]
-        heappop(self._timers)
+        self._timers.pop()
         for rec in self.line.expire(now):
             self._abandon(rec, now)
         following = self.line.next_deadline()
         timers = self._timers
-        if following < _INF and (not timers or timers[0] > following):
+        if following < _INF and (not timers or timers[-1] > following):
             self._arm_timer(following, now)
 
     def _abandon(self, rec: int, now: float) -> None:
