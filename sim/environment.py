@@ -78,8 +78,8 @@ class Environment(simpy.Environment):
         beyond the caller's tuple, which carries the callable and its data. ``at`` is an
         absolute time, not before ``now``: the caller's ``now + delay``, the sum SimPy's
         ``schedule`` takes. The engine's frequent events (arrivals, service ends,
-        patience timers) are calls: an event's state, callbacks and checks cost more
-        than the work some of them do.
+        patience timers, bot answers, delayed routes) are calls: an event's state,
+        callbacks and checks cost more than the work some of them do.
         """
         if self._due.setdefault(at, entry) is entry:
             heappush(self._times, at)
