@@ -561,17 +561,19 @@ def our_stats(sim_module: Any, result: Any) -> ModelStats:
 
 
 def run_ours(
-    n_arrivals: int, seed: int, repeat: int = 1, timed: Callable[[], Timed] | None = None
+    n_arrivals: int, seed: int, repeat: int = 1, timed: Timed | None = None
 ) -> BenchResult:
     """Time and size our engine; any failure becomes an 'unavailable' row.
 
-    ``timed``: gives the timing passes' result if they ran already (see run_all).
+    ``timed``: the timing passes' result, if they ran already (see run_all).
     """
     try:
         import sim
 
         scenario = sim.from_dict(our_scenario_dict(n_arrivals, seed))
-        result, cpu, wall = timed() if timed else time_call(lambda: sim.simulate(scenario), repeat)
+        result, cpu, wall = (
+            timed if timed is not None else time_call(lambda: sim.simulate(scenario), repeat)
+        )
         stats = our_stats(sim, result)
         stored = sum(np.asarray(a).nbytes for a in result.records.values())
         bytes_per_record = stored / max(int(result.n_records), 1)
@@ -677,7 +679,7 @@ def run_all(args: argparse.Namespace) -> tuple[list[BenchResult], NetworkResult 
         repeat=args.repeat,
     )
     log(f"ours, {n:,} arrivals: memory pass ...")
-    ours_row = run_ours(n, seed, args.repeat, (lambda: timed["ours"]) if "ours" in timed else None)
+    ours_row = run_ours(n, seed, args.repeat, timed.get("ours"))
     network = None
     if not args.no_network:
         network = run_network(

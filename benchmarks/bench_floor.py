@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -50,19 +51,23 @@ from bench_erlang_a import (  # the folder is not a package: found on the path
 )
 
 
-def floor_run(contacts: int, seed: int, make: type[simpy.Environment] = simpy.Environment) -> int:
-    """Erlang A's arrivals and service ends as bare, reused SimPy timeouts; return events.
-
-    ``make``: SimPy's ``Environment``, or the engine's (``sim.environment``: the same
-    order of events, each SimPy event scheduled as a call that processes it).
-    """
+def _traffic(contacts: int, seed: int) -> tuple[Iterator[float], Iterator[float], dict]:
+    """Erlang A's gaps and service times, and the agents' state (free, waiting)."""
     rng = np.random.default_rng(seed)
     gaps = iter(rng.exponential(SECONDS_PER_MINUTE / ARRIVAL_RATE, contacts).tolist())
     services = iter(rng.exponential(SERVICE_MEAN * SECONDS_PER_MINUTE, contacts).tolist())
-    env = make()
+    return gaps, services, {"free": AGENTS, "waiting": 0}
+
+
+def floor_run(contacts: int, seed: int) -> int:
+    """Erlang A's arrivals and service ends as bare, reused timeouts on SimPy's environment.
+
+    Returns the events processed.
+    """
+    gaps, services, state = _traffic(contacts, seed)
+    env = simpy.Environment()
     timeout, schedule = env.timeout, env.schedule
     spare: list[simpy.Event] = []
-    state = {"free": AGENTS, "waiting": 0}
 
     def later(delay: float, callbacks: list) -> None:
         if spare:
@@ -105,19 +110,18 @@ def floor_run(contacts: int, seed: int, make: type[simpy.Environment] = simpy.En
 def calls_floor_run(contacts: int, seed: int) -> int:
     """Erlang A's arrivals and service ends as bare scheduled calls; return events.
 
-    The engine's environment, as the engine uses it (``Environment.call_at``).
+    The engine's environment, as the engine uses it (``Environment.call_at``); each call
+    carries its own time, the clock's when it comes.
     """
-    rng = np.random.default_rng(seed)
-    gaps = iter(rng.exponential(SECONDS_PER_MINUTE / ARRIVAL_RATE, contacts).tolist())
-    services = iter(rng.exponential(SERVICE_MEAN * SECONDS_PER_MINUTE, contacts).tolist())
+    gaps, services, state = _traffic(contacts, seed)
     env = Environment()
     call_at = env.call_at
-    state = {"free": AGENTS, "waiting": 0}
 
     def finish(call: tuple) -> None:
         if state["waiting"]:
             state["waiting"] -= 1
-            call_at(call[1] + next(services), (finish, call[1]))
+            at = call[1] + next(services)
+            call_at(at, (finish, at))
         else:
             state["free"] += 1
 

@@ -72,12 +72,8 @@ def reduced(scenario: Scenario, kept: frozenset[str]) -> Scenario:
     visits in parallel) that are not kept become exits (:func:`_exit`); the teams
     kept are those that serve kept queues, which then serve nothing else.
     """
-    exits = {
-        dest
-        for name in kept
-        for field in ROUTE_FIELDS
-        for dest in getattr(scenario.queues[name], field)
-    } - kept
+    routes = _routes_out(scenario)
+    exits = set().union(*(routes[name] for name in kept)) - kept
     queues = {
         name: spec if name in kept else _exit(spec)
         for name, spec in scenario.queues.items()

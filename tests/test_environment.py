@@ -4,7 +4,9 @@ Its schedule is a heap of times and a dict of events; SimPy's is a heap of
 ``(time, priority, id, event)``. The tests run the same programs on both, with many
 events sharing an instant (whole-number delays), every priority the engine uses, events
 scheduled while others of their instant are processed, processes, ``run(until=...)``
-at a time and at an event, and ``step``, and compare the logs of what fired when.
+at a time and at an event, and ``step``, and compare the logs of what fired when. On
+the engine's environment a third of the NORMAL events are scheduled calls
+(``Environment.call_at``), which must fire where SimPy fires the events they stand for.
 """
 
 from __future__ import annotations
