@@ -6,13 +6,15 @@ platform visit's CPU time into two parts, in one invocation:
 
 * **The floor**: what an environment costs per event when the callbacks do almost
   nothing. Erlang A's traffic (an arrival and a service end per contact) as bare,
-  reused SimPy timeouts on SimPy's ``Environment``, and as bare scheduled calls
-  (``Environment.call_at``, as the engine schedules its frequent events since stop 28)
-  on the engine's (``sim.environment``: SimPy's order on a heap of times). The floor is
-  the schedule and the dispatch and nothing else. The engine's, times the platform's
-  events per visit (its calls and SimPy events, counted by wrapping ``call_at`` and
-  ``schedule`` during the same run), is the part of a visit no change inside the engine
-  removes short of fewer events.
+  reused SimPy timeouts on SimPy's ``Environment``, and on the engine's
+  (``sim.environment``: SimPy's order on a heap of times) the way the engine runs its
+  events: service ends as bare scheduled calls (``Environment.call_at``, since stop 28)
+  and arrivals fed in time order (``Environment.feed``, since stop 29). Two runs give
+  the two prices: every event a scheduled call, then the arrivals fed. The floor is the
+  schedule and the dispatch and nothing else. The engine's, at the platform's events
+  per visit (its scheduled calls and SimPy events, counted by wrapping ``call_at`` and
+  ``schedule``, and its fed arrivals, during the same run), is the part of a visit no
+  change inside the engine removes short of fewer events.
 * **The engine's own work**: a visit's CPU time (``sim.simulate`` of the platform over
   13 weeks, as ``bench_erlang_a.py`` runs it) less that floor.
 
@@ -27,9 +29,10 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -107,14 +110,8 @@ def floor_run(contacts: int, seed: int) -> int:
     return 2 * contacts
 
 
-def calls_floor_run(contacts: int, seed: int) -> int:
-    """Erlang A's arrivals and service ends as bare scheduled calls; return events.
-
-    The engine's environment, as the engine uses it (``Environment.call_at``); each call
-    carries its own time, the clock's when it comes.
-    """
-    gaps, services, state = _traffic(contacts, seed)
-    env = Environment()
+def _agents(env: Environment, services: Iterator[float], state: dict) -> Callable[[float], None]:
+    """What a contact arriving at ``now`` does: start a service (a scheduled call), or wait."""
     call_at = env.call_at
 
     def finish(call: tuple) -> None:
@@ -125,14 +122,32 @@ def calls_floor_run(contacts: int, seed: int) -> int:
         else:
             state["free"] += 1
 
-    def arrive(call: tuple) -> None:
-        now = call[1]
+    def take(now: float) -> None:
         if state["free"]:
             state["free"] -= 1
             at = now + next(services)
             call_at(at, (finish, at))
         else:
             state["waiting"] += 1
+
+    return take
+
+
+def calls_floor_run(contacts: int, seed: int) -> int:
+    """Erlang A's arrivals and service ends as bare scheduled calls; return events.
+
+    The engine's environment, as the engine uses it (``Environment.call_at``); each call
+    carries its own time, the clock's when it comes. An arrival's call makes one Python
+    call more than a service end's (``take``): half a call an event more than the bare
+    minimum, which :func:`fed_floor_run` then counts less for a fed arrival.
+    """
+    gaps, services, state = _traffic(contacts, seed)
+    env = Environment()
+    call_at, take = env.call_at, _agents(env, services, state)
+
+    def arrive(call: tuple) -> None:
+        now = call[1]
+        take(now)
         gap = next(gaps, None)
         if gap is not None:
             call_at(now + gap, (arrive, now + gap))
@@ -143,13 +158,30 @@ def calls_floor_run(contacts: int, seed: int) -> int:
     return 2 * contacts
 
 
-def platform_events(duration: str) -> tuple[int, int]:
-    """Events (calls and SimPy events) of one replication of the platform, and its visits."""
+def fed_floor_run(contacts: int, seed: int) -> int:
+    """Erlang A's traffic with the arrivals fed (``Environment.feed``); return the events.
+
+    The service ends are scheduled calls, as in :func:`calls_floor_run`; the arrival
+    times are summed before the run, as the engine samples them.
+    """
+    gaps, services, state = _traffic(contacts, seed)
+    env = Environment()
+    times = np.cumsum(np.fromiter(gaps, float, contacts))
+    env.feed(times.data, itertools.repeat(_agents(env, services, state), contacts))
+    env.run()
+    return 2 * contacts
+
+
+def platform_events(duration: str) -> tuple[int, int, int]:
+    """One replication of the platform: its scheduled events, its fed arrivals, its visits.
+
+    Scheduled: calls and SimPy events; fed: arrivals from outside (``Environment.feed``).
+    """
     import sim
 
     scenario = sim.load(PLATFORM, overrides=[f"duration={duration}"])
-    count = [0]
-    schedule, call_at = Environment.schedule, Environment.call_at
+    count = [0, 0]
+    schedule, call_at, feed = Environment.schedule, Environment.call_at, Environment.feed
 
     def counted_schedule(self: Environment, *args: object, **kwargs: object) -> None:
         count[0] += 1
@@ -159,14 +191,21 @@ def platform_events(duration: str) -> tuple[int, int]:
         count[0] += 1
         call_at(self, *args)  # type: ignore[arg-type]
 
+    def counted_feed(self: Environment, times: Iterable[float], calls: Iterable) -> None:
+        times = list(times)
+        count[1] += len(times)
+        feed(self, times, calls)
+
     Environment.schedule = counted_schedule  # type: ignore[method-assign]
     Environment.call_at = counted_call  # type: ignore[method-assign]
+    Environment.feed = counted_feed  # type: ignore[method-assign]
     try:
         result = sim.simulate(scenario)
     finally:
         Environment.schedule = schedule  # type: ignore[method-assign]
         Environment.call_at = call_at  # type: ignore[method-assign]
-    return count[0], int(result.n_records)
+        Environment.feed = feed  # type: ignore[method-assign]
+    return count[0], count[1], int(result.n_records)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -185,21 +224,25 @@ def main(argv: list[str] | None = None) -> None:
     events_floor, floor_cpu, _ = time_call(lambda: floor_run(args.contacts, 1), args.repeat)
     simpy_per_event = floor_cpu / events_floor
     _, floor_cpu, _ = time_call(lambda: calls_floor_run(args.contacts, 1), args.repeat)
-    per_event = floor_cpu / events_floor
-    events, visits = platform_events(args.duration)
+    per_event = floor_cpu / events_floor  # a scheduled call
+    _, fed_cpu, _ = time_call(lambda: fed_floor_run(args.contacts, 1), args.repeat)
+    per_fed = max(fed_cpu - per_event * args.contacts, 0.0) / args.contacts  # a fed arrival
+    events, fed, visits = platform_events(args.duration)
     scenario = sim.load(PLATFORM, overrides=[f"duration={args.duration}"])
     _, engine_cpu, _ = time_call(lambda: sim.simulate(scenario), args.repeat)
 
     us = 1e6
     visit = engine_cpu / visits * us
-    floor = per_event * events / visits * us
+    floor = (per_event * events + per_fed * fed) / visits * us
     budget = us / (GOAL_VS_SIMPY * textbook)
     own, own_budget = visit - floor, budget - floor
     print(f"textbook SimPy, Erlang A: {textbook:,.0f} contacts/s ({us / textbook:.2f} us each)")
     print(f"SimPy's floor: {simpy_per_event * us:.3f} us an event (bare reused timeouts)")
-    print(f"the engine's schedule (sim.environment, calls): {per_event * us:.3f} us an event")
-    print(f"platform, {args.duration}: {visits:,} visits, {events:,} events "
-          f"({events / visits:.2f} a visit)")  # fmt: skip
+    print(f"the engine's schedule (sim.environment): {per_event * us:.3f} us a scheduled call, "
+          f"{per_fed * us:.3f} us a fed arrival")  # fmt: skip
+    print(f"platform, {args.duration}: {visits:,} visits, {events:,} scheduled events "
+          f"({events / visits:.2f} a visit) and {fed:,} fed arrivals "
+          f"({fed / visits:.2f} a visit)")  # fmt: skip
     print(f"  a visit: {visit:.2f} us = the schedule's floor {floor:.2f} "
           f"+ the engine's own {own:.2f}")  # fmt: skip
     print(f"  ratio now: {us / visit / textbook:.2f}x textbook SimPy")

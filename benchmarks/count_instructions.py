@@ -24,12 +24,14 @@ it is about 200 times slower under callgrind).
 per contact (an arrival, a service end; 110 agents, a line without patience), with
 callbacks that only count agents. ``--environment calls`` counts the same traffic as
 scheduled calls on the engine's environment (``Environment.call_at``), the way the engine
-schedules its frequent events: the engine cannot go below that without fewer events.
+schedules its frequent events; ``--environment fed`` the same with the arrivals fed
+(``Environment.feed``), the way the engine gives its arrivals: the engine cannot go below
+that without fewer events.
 
 Usage:
     .venv/bin/python benchmarks/count_instructions.py erlang-a [--arrivals 100000]
     .venv/bin/python benchmarks/count_instructions.py simpy-floor [--arrivals 100000]
-        [--environment simpy|sim|calls]
+        [--environment simpy|sim|calls|fed]
     .venv/bin/python benchmarks/count_instructions.py textbook --arrivals 20000
     .venv/bin/python benchmarks/count_instructions.py feature --feature concurrency
     .venv/bin/python benchmarks/count_instructions.py platform [--duration 7d]
@@ -135,13 +137,15 @@ def simpy_floor(arrivals: int, seed: int, environment: str = "simpy") -> int:
     ``environment``: ``simpy`` (SimPy's ``Environment``) or ``sim`` (the engine's,
     ``sim.environment``: the same order of events on a heap of times), or ``calls``: the
     engine's environment with scheduled calls instead of timeouts (``call_at``), as the
-    engine schedules its frequent events (``bench_floor.py``'s floor).
+    engine schedules its frequent events, or ``fed``: the same with the arrivals fed
+    (``Environment.feed``), as the engine gives its arrivals (``bench_floor.py``'s floor).
     """
-    if environment == "calls":
-        from bench_floor import calls_floor_run
+    if environment in ("calls", "fed"):
+        from bench_floor import calls_floor_run, fed_floor_run
 
+        run = calls_floor_run if environment == "calls" else fed_floor_run
         _instrumentation("on")
-        calls_floor_run(arrivals, seed)
+        run(arrivals, seed)
         _instrumentation("off")
         return arrivals
     import numpy as np
@@ -261,10 +265,11 @@ def main() -> None:
     parser.add_argument("--scenario", default=str(ROOT / "scenarios/document/platform.yaml"))
     parser.add_argument(
         "--environment",
-        choices=["simpy", "sim", "calls"],
+        choices=["simpy", "sim", "calls", "fed"],
         default="simpy",
         help="simpy-floor on SimPy's Environment (default), on the engine's (sim.environment) "
-        "with SimPy timeouts, or on the engine's with scheduled calls (call_at), as the engine",
+        "with SimPy timeouts, on the engine's with scheduled calls (call_at), or with the "
+        "arrivals fed (feed) and the service ends scheduled calls, as the engine runs them",
     )
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -151,6 +151,8 @@ class Crew:
                 self.starts.add(self)
             else:
                 pool.shift_ends(t, shift.agents, shift.end)
+            for node in self.nodes:
+                node.restaff()
             if self.staffing[-1][0] == t:  # one entry per instant: the level after it
                 self.staffing[-1] = (t, pool.on_shift)
             else:

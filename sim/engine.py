@@ -6,6 +6,7 @@ touches no global random state and returns plain columnar records.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,8 +16,8 @@ import numpy as np
 import simpy
 
 from sim.crew import Crew, ShiftStarts
-from sim.environment import Environment
-from sim.node import Node
+from sim.environment import Environment, chained
+from sim.node import NEW_CONTACT, Node
 from sim.pickups import pickup_schedule, pickups
 from sim.records import ContactLog
 from sim.routing import queue_routes
@@ -231,6 +232,7 @@ def simulate(
     nodes: list[Node] = []
     crews: list[Crew] = []
     numbers = itertools.count()  # agents, in the order they first come on shift
+    arrivals: dict[int, np.ndarray] = {}  # each queue's arrival times from outside
     starts = ShiftStarts(env)  # own crews are made first, then teams: their dispatch order
     arrival_rates = {
         name: rate_function(spec.arrivals, clock, 0.0, scenario.duration)
@@ -259,8 +261,7 @@ def simulate(
         )
         nodes.append(node)
         if name in arrival_rates:
-            times = sample_arrivals(*arrival_rates[name], streams["arrivals"])
-            node.source(times)
+            arrivals[node.index] = sample_arrivals(*arrival_rates[name], streams["arrivals"])
         own = Crew(
             env,
             name,
@@ -288,6 +289,7 @@ def simulate(
             node.attach(crew.pool, own=False)
         roster(crew, team.staff)
 
+    _feed_arrivals(env, nodes, arrivals)
     env.process(pickups(env, pickup_schedule(dict(zip(names, nodes, strict=True)), clock, horizon)))
     stop = env.event()
     env.process(_watch(env, log, scenario.duration, horizon, stop))
@@ -312,6 +314,24 @@ def simulate(
         env.now,
         crew_accounts,
     )
+
+
+def _feed_arrivals(env: Environment, nodes: list[Node], arrivals: dict[int, np.ndarray]) -> None:
+    """Give the environment every arrival from outside, in time order (``Environment.feed``).
+
+    Each queue's times are the clock's, as a chain of timeouts would reach them (see
+    :func:`sim.environment.chained`); arrivals at one instant go in the queues' order.
+    """
+    if not arrivals:
+        return
+    times = np.concatenate([chained(t) for t in arrivals.values()])
+    which = np.repeat(np.fromiter(arrivals, np.intp), [len(t) for t in arrivals.values()])
+    order = np.argsort(times, kind="stable")
+    # The queue of each arrival in the smallest integer type: held for the whole run.
+    which = which[order].astype(np.min_scalar_type(len(nodes)))
+    arrive = [functools.partial(node.arrive, NEW_CONTACT, 0) for node in nodes]
+    # memoryviews: iterated, they give Python numbers one at a time, a block made of none
+    env.feed(times[order].data, map(arrive.__getitem__, which.data))
 
 
 def _crew_accounts(

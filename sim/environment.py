@@ -5,13 +5,20 @@ each event builds a tuple and takes an id, and every comparison in the heap comp
 tuples. Here the heap holds the times alone, and a dict gives the entry due at each
 time: a call, a tuple whose first item is called with the tuple. A SimPy event is
 scheduled as a call that processes it (SimPy's ``step``, unchanged); the engine's
-frequent events (arrivals, service ends, patience timers, bot answers, delayed routes)
-are scheduled as bare calls (:meth:`Environment.call_at`), which build no event. Two or
+frequent events (service ends, patience timers, bot answers, delayed routes) are
+scheduled as bare calls (:meth:`Environment.call_at`), which build no event. Two or
 more entries due at one instant (or one of another priority than NORMAL) share a small
 heap of ``(priority, id, entry)``, which orders them as SimPy orders events, a call
 standing where a NORMAL timeout scheduled at the same moment would. The order is
 SimPy's to the event, so every record is the same; what changes is the cost of keeping
 the schedule.
+
+Calls whose times are known before the run (the arrivals from outside, sampled up
+front) need no schedule at all: they are fed in time order (:meth:`Environment.feed`),
+and the run takes the next of them whenever it comes before the next scheduled entry,
+after every entry of its instant (as SimPy orders an event of a priority after
+NORMAL). Most of a run's events are arrivals; each of them fed rather than scheduled
+saves a heap push and pop and two dict lookups.
 
 It overrides the three methods SimPy's ``Environment`` keeps its schedule in
 (``schedule``, ``peek`` and ``step``), as SimPy's own ``RealtimeEnvironment`` overrides
@@ -21,11 +28,13 @@ each: events, timeouts and processes are SimPy's, unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from heapq import heappop, heappush
 from itertools import count
+from math import inf
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import simpy
 from simpy.core import EmptySchedule, Infinity, StopSimulation
 from simpy.events import NORMAL, URGENT, EventPriority
@@ -33,11 +42,30 @@ from simpy.events import NORMAL, URGENT, EventPriority
 if TYPE_CHECKING:
     from simpy.core import SimTime
 
-__all__ = ["Call", "Environment"]
+__all__ = ["Call", "Environment", "chained"]
 
 # A scheduled call (see Environment.call_at): a tuple whose first item is called with the
 # tuple itself, so that the callable and its data travel as one object.
 Call = tuple[Any, ...]
+
+
+def chained(times: np.ndarray) -> np.ndarray:
+    """The clock's times at increasing ``times`` (from 0), reached by a chain of timeouts.
+
+    A process that waits ``t - now`` for each t in turn wakes at ``now + (t - now)``, which
+    may differ from t in the last bit, and every later sum starts from that. The sum is
+    exactly t whenever ``now >= t / 2`` (Sterbenz: ``t - now`` is then exact), so only
+    the times more than 1.5 times their predecessor are summed one by one: a few at the
+    start of a run.
+    """
+    clock = np.array(times, dtype=float)  # a copy
+    for k in np.flatnonzero(clock[1:] > 1.5 * clock[:-1]) + 1:
+        now = float(clock[k - 1])
+        clock[k] = now + (float(times[k]) - now)
+    return clock
+
+
+_NOTHING_FED = (inf, None)  # the fed call after the last: never
 
 
 class Environment(simpy.Environment):
@@ -56,6 +84,28 @@ class Environment(simpy.Environment):
         # Bound once: an entry's callable is compared by identity (see _tie).
         self._process: Callable[[Call], None] = self._process_event
         self._take_tied: Callable[[Call], None] = self._next_tied
+        # The fed calls (see feed): the next one's time and call (_NOTHING_FED: none), and
+        # the others' in order.
+        self._fed_next: tuple[float, Callable[[float], object] | None] = _NOTHING_FED
+        self._fed: Iterator[tuple[float, Callable[[float], object]]] = iter(())
+
+    def feed(self, times: Iterable[float], calls: Iterable[Callable[[float], object]]) -> None:
+        """Call ``call(at)`` at each ``at`` of ``times``, after the entries scheduled then.
+
+        For calls whose times are all known before the run (the arrivals from outside):
+        ``times`` in increasing order, not before ``now``, and ``calls`` beside them. They
+        are not scheduled one by one: the run takes the next of them whenever it comes
+        before the next scheduled entry, so they cost no heap and no dict. At an instant
+        that also has scheduled entries (including any scheduled at that instant meanwhile)
+        a fed call comes after them.
+
+        Raises:
+            RuntimeError: an earlier feed has calls left.
+        """
+        if self._fed_next[0] < inf:
+            raise RuntimeError("an earlier feed has calls left: feed the calls together")
+        self._fed = zip(times, calls, strict=True)
+        self._fed_next = next(self._fed, _NOTHING_FED)
 
     def schedule(
         self, event: simpy.Event, priority: EventPriority = NORMAL, delay: SimTime = 0
@@ -85,6 +135,21 @@ class Environment(simpy.Environment):
             heappush(self._times, at)
             return
         self._tie(at, NORMAL, entry)
+
+    def parts(self) -> tuple[list[SimTime], Callable[[SimTime, Call], Call], Callable[..., None]]:
+        """:meth:`call_at`'s parts, for a caller that writes it out on its hot path.
+
+        Returns ``(times, setdefault, tie)``, with which ``call_at(at, entry)`` is::
+
+            if setdefault(at, entry) is entry:
+                heappush(times, at)
+            else:
+                tie(at, NORMAL, entry)
+
+        The engine's nodes schedule this way: a Python call costs more than the work
+        :meth:`call_at` does, and they schedule one or two calls a visit.
+        """
+        return self._times, self._due.setdefault, self._tie
 
     def _tie(self, at: SimTime, priority: EventPriority, entry: Call) -> None:
         """Add ``entry`` to the instant ``at``, which may already hold one or more entries.
@@ -134,8 +199,9 @@ class Environment(simpy.Environment):
             raise exc
 
     def peek(self) -> SimTime:
-        """The time of the next scheduled event; ``Infinity`` if there is none."""
-        return self._times[0] if self._times else Infinity
+        """The time of the next scheduled event or fed call; ``Infinity`` if there is none."""
+        at = self._times[0] if self._times else Infinity
+        return min(at, self._fed_next[0])
 
     def step(self) -> None:
         """Process the next event: SimPy's ``step`` on this schedule.
@@ -143,13 +209,19 @@ class Environment(simpy.Environment):
         Raises:
             EmptySchedule: no event is scheduled.
         """
-        try:
-            at = heappop(self._times)
-        except IndexError:
-            raise EmptySchedule from None
-        entry = self._due.pop(at)
-        self._now = at
-        entry[0](entry)
+        times = self._times
+        at, call = self._fed_next
+        if times and times[0] <= at:
+            at = heappop(times)
+            entry = self._due.pop(at)
+            self._now = at
+            entry[0](entry)
+        elif call is not None:
+            self._now = at
+            self._fed_next = next(self._fed, _NOTHING_FED)
+            call(at)
+        else:
+            raise EmptySchedule
 
     def run(self, until: SimTime | simpy.Event | None = None) -> object:
         """Process events until ``until``: SimPy's ``run``, stepping without a call per event.
@@ -183,12 +255,22 @@ class Environment(simpy.Environment):
 
     def _loop(self) -> None:
         """Process events until an exception ends the run: :meth:`step` in a loop."""
-        times, due = self._times, self._due
-        while True:
-            try:
-                at = heappop(times)
-            except IndexError:
-                raise EmptySchedule from None
-            entry = due.pop(at)
-            self._now = at
-            entry[0](entry)
+        times, pop_due, fed = self._times, self._due.pop, self._fed
+        fed_at, fed_call = self._fed_next
+        try:
+            while True:
+                if times and times[0] <= fed_at:
+                    at = heappop(times)
+                    entry = pop_due(at)
+                    self._now = at
+                    entry[0](entry)
+                elif fed_call is not None:
+                    self._now = at = fed_at
+                    call = fed_call
+                    fed_at, fed_call = next(fed, _NOTHING_FED)
+                    call(at)
+                else:
+                    raise EmptySchedule
+        finally:
+            # Where the next run (or step) finds it: an exception ends a run (StopSimulation).
+            self._fed_next = (fed_at, fed_call)

@@ -4,11 +4,12 @@ A :class:`Node` reacts to contacts arriving (from outside, routed from another q
 trying again), starts services with the agents of the crews that serve it
 (:mod:`sim.crew`: its own staff, and teams), and sends what it does not resolve on
 to the other nodes of the network. Batch pickups are one SimPy process for the whole
-scenario (:mod:`sim.pickups`); arrivals, service ends, patience timers, bot answers and
-delayed routes are calls scheduled on the environment (``Environment.call_at``), in the
-order SimPy would give timeouts scheduled at the same moments: they are the frequent
-events, and a call costs less than an event with a callback, which costs less than
-resuming a process.
+scenario (:mod:`sim.pickups`); service ends, patience timers, bot answers and delayed
+routes are calls scheduled on the environment (``Environment.call_at``), in the order
+SimPy would give timeouts scheduled at the same moments: they are the frequent events,
+and a call costs less than an event with a callback, which costs less than resuming a
+process. Arrivals from outside are sampled before the run and fed to the environment
+in time order (``Environment.feed``, see :mod:`sim.engine`): each calls ``arrive``.
 
 An arriving contact that finds agents free goes to the queue's own agents first, then
 to its teams' agents: the least-loaded one, and among those holding equally many
@@ -22,8 +23,10 @@ import functools
 import itertools
 import math
 from collections.abc import Callable, Iterator
+from heapq import heappush
 
 import numpy as np
+from simpy.events import NORMAL
 
 from sim.agents import Agent, AgentPool
 from sim.distributions import Distribution
@@ -49,7 +52,6 @@ _BOT = int(By.BOT)
 
 NEW_CONTACT = -1  # contact id of an external arrival: the log numbers it
 _INF = math.inf
-_BLOCK = 512  # arrival times converted to Python floats at a time (see sim.streams._BLOCK)
 
 
 def _uniforms(rng: np.random.Generator) -> Callable[[], float]:
@@ -115,6 +117,7 @@ class Node:
         "_bot_unstaffed",
         "_call_at",
         "_closed_waits",
+        "_due_at",
         "_first",
         "_from",
         "_last_hop",
@@ -137,7 +140,9 @@ class Node:
         "_slowdown",
         "_streams",
         "_teams",
+        "_tie",
         "_timers",
+        "_times",
         "_u_parallel",
         "arrive",
         "env",
@@ -149,6 +154,7 @@ class Node:
         "priority",
         "slots",
         "spec",
+        "staffed",
     )
 
     def __init__(
@@ -166,6 +172,8 @@ class Node:
     ) -> None:
         self.env = env
         self._call_at = env.call_at
+        # call_at's parts, for the frequent calls written out (see Environment.parts).
+        self._times, self._due_at, self._tie = env.parts()
         self.index = index
         self.name = name
         self.spec = spec
@@ -228,6 +236,9 @@ class Node:
         self._own: AgentPool | None = None
         self._own_staffed = False
         self._teams: list[AgentPool] = []
+        # Whether an agent who may take this queue's contacts is on shift: read on every
+        # arrival, changed only when shifts start or end (see restaff).
+        self.staffed = False
         self._acquire: Callable[[float], Agent | None] = lambda _now: None
 
     def attach(self, pool: AgentPool, own: bool, staffed: bool = True) -> None:
@@ -253,6 +264,10 @@ class Node:
             )
         else:
             self._acquire = self._any_agent
+
+    def restaff(self) -> None:
+        """Look again whether any of the pools' agents is on shift (a shift began or ended)."""
+        self.staffed = any(pool.on_shift > 0 for pool in self.pools)
 
     def release(self) -> None:
         """Let go of everything the node holds, once its replication is over.
@@ -282,41 +297,6 @@ class Node:
         """The agents who may take this queue's contacts: its own, then its teams'."""
         own = [self._own] if self._own is not None else []  # None until attached
         return [*own, *self._teams]
-
-    # -- processes -------------------------------------------------------------------
-
-    def source(self, times: np.ndarray) -> None:
-        """Schedule external arrivals at the given times.
-
-        Arrivals are the most frequent event, so they form a chain of scheduled calls
-        (``Environment.call_at``) rather than a process: resuming a generator on every
-        arrival would cost about a twentieth of the run.
-        """
-        call_at, arrive = self._call_at, self.arrive
-        # Python floats made a block at a time: a year of arrivals as one list would hold
-        # 32 bytes an arrival for the whole run.
-        pending = itertools.chain.from_iterable(
-            times[i : i + _BLOCK].tolist() for i in range(0, len(times), _BLOCK)
-        )
-
-        t = next(pending, None)
-        if t is None:
-            return
-        # The clock's own time, not the sampled t: now + (t - now) may differ from t in
-        # the last bit, and every later time stamp reads the clock. SimPy fires a timeout
-        # at now + delay: the same sum, done here (now is 0.0 at the start).
-        due = 0.0 + (t - 0.0)  # when the pending arrival fires: the clock's time then
-
-        def next_arrival(call: Call) -> None:
-            nonlocal due
-            arrive(NEW_CONTACT, 0, due)
-            t = next(pending, None)
-            if t is not None:
-                due += t - due
-                # One call pending at a time: the same tuple serves the whole chain.
-                call_at(due, call)
-
-        call_at(due, (next_arrival,))
 
     # -- contact flow ------------------------------------------------------------------
     # ``now`` is passed down every call chain: it is always the clock's time (``env.now``),
@@ -349,12 +329,7 @@ class Node:
         if self._bot_always:
             self._bot(rec, deadline, now, u_bot, bot_delay)  # type: ignore[arg-type]
             return rec
-        staffed = self._own.on_shift > 0  # type: ignore[union-attr]
-        if not staffed:
-            for pool in self._teams:  # a loop, not any(): this runs on every arrival
-                if pool.on_shift > 0:
-                    staffed = True
-                    break
+        staffed = self.staffed
         if self._bot_unstaffed and not staffed:
             self._bot(rec, deadline, now, u_bot, bot_delay)  # type: ignore[arg-type]
         elif staffed or self._closed_waits:
@@ -364,7 +339,11 @@ class Node:
                 if self._overflow is not None and len(self.line) >= self._overflow:
                     self._leave(rec, Outcome.OVERFLOW, self._routes["on_overflow"], now)
                     return -1
-                self._wait(rec, deadline, now)
+                # _wait, written out: most arrivals at a busy queue wait.
+                self.line.push(rec, deadline, now)
+                timers = self._timers
+                if deadline < _INF and (not timers or timers[-1] > deadline):
+                    self._arm_timer(deadline, now)
             else:
                 self._serve(rec, agent, now)
         else:
@@ -442,7 +421,11 @@ class Node:
             log.service[rec] = handle
         # The end time rides along: it is the clock's time when the call comes.
         end = now + handle
-        self._call_at(end, (self._on_finish, rec, agent, end))
+        entry = (self._on_finish, rec, agent, end)
+        if self._due_at(end, entry) is entry:  # call_at, written out (the hot path)
+            heappush(self._times, end)
+        else:
+            self._tie(end, NORMAL, entry)
 
     def serve_next(self, agent: Agent, now: float) -> None:
         """``agent`` (already holding its slot) takes the longest-waiting contact."""
@@ -530,15 +513,19 @@ class Node:
         # now + (deadline - now), as SimPy's clock would sum a timeout's delay: it may
         # differ from the deadline in the last bit.
         at = now + (deadline - now)
-        self._call_at(at, (self._on_timer, at))
+        entry = (self._on_timer, at)
+        if self._due_at(at, entry) is entry:  # call_at, written out (the hot path)
+            heappush(self._times, at)
+        else:
+            self._tie(at, NORMAL, entry)
 
     def _time_up(self, call: Call) -> None:
         now = call[1]
-        self._timers.pop()
-        for rec in self.line.expire(now):
-            self._abandon(rec, now)
-        following = self.line.next_deadline()
         timers = self._timers
+        timers.pop()
+        gone, following = self.line.expire(now)
+        for rec in gone:
+            self._abandon(rec, now)
         if following < _INF and (not timers or timers[-1] > following):
             self._arm_timer(following, now)
 

@@ -74,8 +74,12 @@ class WaitingLine:
             fifo.popleft()
         return joined[fifo[0]]
 
-    def expire(self, now: float) -> list[int]:
-        """Remove and return the contacts whose patience has run out by ``now``."""
+    def expire(self, now: float) -> tuple[list[int], float]:
+        """Remove the contacts whose patience has run out by ``now``.
+
+        Returns them, and the earliest patience deadline among the contacts still in line
+        (``inf``: none): the two things a patience timer asks, in one call.
+        """
         gone = []
         deadlines, joined = self._deadlines, self._joined
         while deadlines and deadlines[0][0] <= now:
@@ -86,11 +90,7 @@ class WaitingLine:
                 else:
                     self.available -= 1
                 gone.append(rec)
-        return gone
-
-    def next_deadline(self) -> float:
-        """Earliest patience deadline among contacts still in line."""
-        deadlines, joined = self._deadlines, self._joined
+        # Deadlines of contacts served meanwhile stay in the heap until they come first.
         while deadlines and deadlines[0][1] not in joined:
             heappop(deadlines)
-        return deadlines[0][0] if deadlines else _INF
+        return gone, deadlines[0][0] if deadlines else _INF
