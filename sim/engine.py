@@ -325,13 +325,14 @@ def _feed_arrivals(env: Environment, nodes: list[Node], arrivals: dict[int, np.n
     if not arrivals:
         return
     times = np.concatenate([chained(t) for t in arrivals.values()])
-    which = np.repeat(np.fromiter(arrivals, np.intp), [len(t) for t in arrivals.values()])
+    # The queue of each arrival, in the smallest integer type: held for the whole run.
+    queues = np.fromiter(arrivals, np.min_scalar_type(len(nodes)))
+    which = np.repeat(queues, [len(t) for t in arrivals.values()])
     order = np.argsort(times, kind="stable")
-    # The queue of each arrival in the smallest integer type: held for the whole run.
-    which = which[order].astype(np.min_scalar_type(len(nodes)))
+    times, which = times[order], which[order]
     arrive = [functools.partial(node.arrive, NEW_CONTACT, 0) for node in nodes]
     # memoryviews: iterated, they give Python numbers one at a time, a block made of none
-    env.feed(times[order].data, map(arrive.__getitem__, which.data))
+    env.feed(times.data, map(arrive.__getitem__, which.data))
 
 
 def _crew_accounts(

@@ -8,6 +8,7 @@ constant functions of that clock, so the engine never handles dates.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -28,7 +29,7 @@ class Clock:
     start: dt.datetime
     holidays: frozenset[dt.date] = frozenset()
 
-    @property
+    @functools.cached_property
     def offset(self) -> float:
         """Seconds from the start day's midnight to the scenario start."""
         midnight = dt.datetime.combine(self.start.date(), dt.time())
@@ -104,17 +105,20 @@ def rate_function(
     windows = [
         (w0, w1, p.multiplier) for p in arrivals.peaks for w0, w1 in _peak_windows(p, clock, t0, t1)
     ]
-    hours = [clock.day_start(d) + h * HOUR for d in clock.days(t0, t1) for h in range(24)]
-    cuts = [t0, t1, *hours, *(x for w0, w1, _ in windows for x in (w0, w1))]
-    edges = np.unique(np.clip(cuts, t0, t1))
+    # Every hour's start, as clock.day_start(day) + hour * HOUR would give it, vectorised:
+    # a run of weeks has thousands of hours, each queue its own.
+    days = np.array(clock.days(t0, t1), dtype=float)
+    hours = ((days * DAY - clock.offset)[:, None] + np.arange(24) * HOUR).ravel()
+    windows_cuts = [x for w0, w1, _ in windows for x in (w0, w1)]
+    edges = np.unique(np.clip(np.concatenate(([t0, t1], hours, windows_cuts)), t0, t1))
     mids = (edges[:-1] + edges[1:]) / 2
     absolute = mids + clock.offset
     day_index = np.floor(absolute / DAY).astype(int)
     hour = (np.floor(absolute / HOUR) % 24).astype(int)
-    dates = [clock.date(int(d)) for d in day_index]
-    rate = arrivals.rate * profile[hour] * weekday[[d.weekday() for d in dates]]
-    holiday = np.array([d in clock.holidays for d in dates], dtype=bool)
-    rate = np.where(holiday, rate * arrivals.holiday_multiplier, rate)
+    rate = arrivals.rate * profile[hour] * weekday[(clock.start.weekday() + day_index) % 7]
+    start_date = clock.start.date()
+    holidays = [(day - start_date).days for day in clock.holidays]
+    rate = np.where(np.isin(day_index, holidays), rate * arrivals.holiday_multiplier, rate)
     for w0, w1, multiplier in windows:
         rate = np.where((mids >= w0) & (mids < w1), rate * multiplier, rate)
     return edges, rate
