@@ -175,13 +175,16 @@ def fed_floor_run(contacts: int, seed: int) -> int:
 def platform_events(duration: str) -> tuple[int, int, int]:
     """One replication of the platform: its scheduled events, its fed arrivals, its visits.
 
-    Scheduled: calls and SimPy events; fed: arrivals from outside (``Environment.feed``).
+    Scheduled: calls and SimPy events, whether through ``call_at`` and ``schedule`` or
+    written out by the node with ``Environment.parts``; fed: arrivals from outside
+    (``Environment.feed``).
     """
     import sim
 
     scenario = sim.load(PLATFORM, overrides=[f"duration={duration}"])
     count = [0, 0]
     schedule, call_at, feed = Environment.schedule, Environment.call_at, Environment.feed
+    parts = Environment.parts
 
     def counted_schedule(self: Environment, *args: object, **kwargs: object) -> None:
         count[0] += 1
@@ -191,6 +194,15 @@ def platform_events(duration: str) -> tuple[int, int, int]:
         count[0] += 1
         call_at(self, *args)  # type: ignore[arg-type]
 
+    def counted_parts(self: Environment) -> tuple:
+        times, setdefault, tie = parts(self)
+
+        def counted_setdefault(at: float, entry: tuple) -> tuple:
+            count[0] += 1
+            return setdefault(at, entry)
+
+        return times, counted_setdefault, tie
+
     def counted_feed(self: Environment, times: Iterable[float], calls: Iterable) -> None:
         times = list(times)
         count[1] += len(times)
@@ -199,12 +211,14 @@ def platform_events(duration: str) -> tuple[int, int, int]:
     Environment.schedule = counted_schedule  # type: ignore[method-assign]
     Environment.call_at = counted_call  # type: ignore[method-assign]
     Environment.feed = counted_feed  # type: ignore[method-assign]
+    Environment.parts = counted_parts  # type: ignore[method-assign]
     try:
         result = sim.simulate(scenario)
     finally:
         Environment.schedule = schedule  # type: ignore[method-assign]
         Environment.call_at = call_at  # type: ignore[method-assign]
         Environment.feed = feed  # type: ignore[method-assign]
+        Environment.parts = parts  # type: ignore[method-assign]
     return count[0], count[1], int(result.n_records)
 
 

@@ -290,6 +290,7 @@ def simulate(
         roster(crew, team.staff)
 
     _feed_arrivals(env, nodes, arrivals)
+    del arrivals  # the environment holds them, merged: these would stay for the whole run
     env.process(pickups(env, pickup_schedule(dict(zip(names, nodes, strict=True)), clock, horizon)))
     stop = env.event()
     env.process(_watch(env, log, scenario.duration, horizon, stop))

@@ -97,7 +97,8 @@ class Environment(simpy.Environment):
         are not scheduled one by one: the run takes the next of them whenever it comes
         before the next scheduled entry, so they cost no heap and no dict. At an instant
         that also has scheduled entries (including any scheduled at that instant meanwhile)
-        a fed call comes after them.
+        a fed call comes after them. Feed before running: a run takes the calls fed when
+        it starts.
 
         Raises:
             RuntimeError: an earlier feed has calls left.
@@ -127,9 +128,10 @@ class Environment(simpy.Environment):
         order), but it is no event: nothing waits for it and nothing is built for it
         beyond the caller's tuple, which carries the callable and its data. ``at`` is an
         absolute time, not before ``now``: the caller's ``now + delay``, the sum SimPy's
-        ``schedule`` takes. The engine's frequent events (arrivals, service ends,
-        patience timers, bot answers, delayed routes) are calls: an event's state,
-        callbacks and checks cost more than the work some of them do.
+        ``schedule`` takes. The engine's frequent events (service ends, patience timers,
+        bot answers, delayed routes) are calls: an event's state, callbacks and checks
+        cost more than the work some of them do. (Its arrivals from outside are fed:
+        see :meth:`feed`.)
         """
         if self._due.setdefault(at, entry) is entry:
             heappush(self._times, at)
@@ -257,20 +259,17 @@ class Environment(simpy.Environment):
         """Process events until an exception ends the run: :meth:`step` in a loop."""
         times, pop_due, fed = self._times, self._due.pop, self._fed
         fed_at, fed_call = self._fed_next
-        try:
-            while True:
-                if times and times[0] <= fed_at:
-                    at = heappop(times)
-                    entry = pop_due(at)
-                    self._now = at
-                    entry[0](entry)
-                elif fed_call is not None:
-                    self._now = at = fed_at
-                    call = fed_call
-                    fed_at, fed_call = next(fed, _NOTHING_FED)
-                    call(at)
-                else:
-                    raise EmptySchedule
-        finally:
-            # Where the next run (or step) finds it: an exception ends a run (StopSimulation).
-            self._fed_next = (fed_at, fed_call)
+        while True:
+            if times and times[0] <= fed_at:
+                at = heappop(times)
+                entry = pop_due(at)
+                self._now = at
+                entry[0](entry)
+            elif fed_call is not None:
+                self._now = at = fed_at
+                call = fed_call
+                # Kept on the environment too, for peek and for the next run or step.
+                self._fed_next = fed_at, fed_call = next(fed, _NOTHING_FED)
+                call(at)
+            else:
+                raise EmptySchedule

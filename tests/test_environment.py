@@ -149,9 +149,19 @@ def test_step_and_peek_see_the_fed_calls() -> None:
     assert env.peek() == float("inf")
     with pytest.raises(EmptySchedule):
         env.step()
-    env.feed([3.0], [fired.append])  # the first feed is over: a second may follow
+    env.feed([3.0, 4.0], [fired.append, fired.append])  # the first feed is over: a second may
+    env.timeout(1.5).callbacks.append(lambda _e: fired.append(("peek", env.peek())))
+    env.run(until=4.5)  # peek during the run sees the next fed call, at 4 (the stop at 4.5)
+    assert fired[-3:] == [3.0, ("peek", 4.0), 4.0]
+    env.feed([6.0, 7.0], [fired.append, fired.append])
+    env.run(until=6.5)
+    assert fired[-1] == 6.0  # the run stopped with a fed call left, taken by the next one
+    env.run()
+    assert (fired[-1], env.now) == (7.0, 7.0)
+    env.feed([8.0, 9.0], [fired.append, fired.append])
+    env.run(until=8.5)
     with pytest.raises(RuntimeError, match="calls left"):
-        env.feed([4.0], [fired.append])
+        env.feed([10.0], [fired.append])
 
 
 def _timeout_chain(times: list[float]) -> list[float]:
