@@ -332,7 +332,7 @@ def _feed_arrivals(env: Environment, nodes: list[Node], arrivals: dict[int, np.n
     order = np.argsort(times, kind="stable")
     times, which = times[order], which[order]
     arrive = [functools.partial(node.arrive, NEW_CONTACT, 0) for node in nodes]
-    # memoryviews: iterated, they give Python numbers one at a time, a block made of none
+    # Through memoryviews: a Python number is made for each arrival as it comes, none ahead.
     env.feed(times.data, map(arrive.__getitem__, which.data))
 
 
