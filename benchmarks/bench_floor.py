@@ -12,8 +12,9 @@ platform visit's CPU time into two parts, in one invocation:
   and arrivals fed in time order (``Environment.feed``, since stop 29). Two runs give
   the two prices: every event a scheduled call, then the arrivals fed. The floor is the
   schedule and the dispatch and nothing else. The engine's, at the platform's events
-  per visit (its scheduled calls and SimPy events, counted by wrapping ``call_at`` and
-  ``schedule``, and its fed arrivals, during the same run), is the part of a visit no
+  per visit (its scheduled calls and SimPy events, counted by wrapping ``call_at``,
+  ``schedule`` and the node's written-out calls through ``parts``, and its fed arrivals,
+  during the same run), is the part of a visit no
   change inside the engine removes short of fewer events.
 * **The engine's own work**: a visit's CPU time (``sim.simulate`` of the platform over
   13 weeks, as ``bench_erlang_a.py`` runs it) less that floor.

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
-from simpy.core import EmptySchedule, Infinity, StopSimulation
+from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import NORMAL, URGENT, EventPriority
 
 if TYPE_CHECKING:
@@ -201,8 +201,8 @@ class Environment(simpy.Environment):
             raise exc
 
     def peek(self) -> SimTime:
-        """The time of the next scheduled event or fed call; ``Infinity`` if there is none."""
-        at = self._times[0] if self._times else Infinity
+        """The time of the next scheduled event or fed call; ``inf`` if there is none."""
+        at = self._times[0] if self._times else inf
         return min(at, self._fed_next[0])
 
     def step(self) -> None:

@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 
@@ -39,8 +40,12 @@ class Clock:
         """Calendar date of day ``day`` (0 = the start date)."""
         return self.start.date() + dt.timedelta(days=day)
 
-    def day_start(self, day: int) -> float:
-        """Simulation time of midnight starting day ``day``."""
+    @overload
+    def day_start(self, day: int) -> float: ...
+    @overload
+    def day_start(self, day: np.ndarray) -> np.ndarray: ...
+    def day_start(self, day: int | np.ndarray) -> float | np.ndarray:
+        """Simulation time of midnight starting day ``day`` (or each of an array of days)."""
         return day * DAY - self.offset
 
     def days(self, t0: float, t1: float) -> range:
@@ -105,10 +110,9 @@ def rate_function(
     windows = [
         (w0, w1, p.multiplier) for p in arrivals.peaks for w0, w1 in _peak_windows(p, clock, t0, t1)
     ]
-    # Every hour's start, as clock.day_start(day) + hour * HOUR would give it, vectorised:
-    # a run of weeks has thousands of hours, each queue its own.
-    days = np.array(clock.days(t0, t1), dtype=float)
-    hours = ((days * DAY - clock.offset)[:, None] + np.arange(24) * HOUR).ravel()
+    # Every hour's start, vectorised: a run of weeks has thousands of hours, each queue its own.
+    midnights = clock.day_start(np.array(clock.days(t0, t1), dtype=float))
+    hours = (midnights[:, None] + np.arange(24) * HOUR).ravel()
     windows_cuts = [x for w0, w1, _ in windows for x in (w0, w1)]
     edges = np.unique(np.clip(np.concatenate(([t0, t1], hours, windows_cuts)), t0, t1))
     mids = (edges[:-1] + edges[1:]) / 2
