@@ -354,15 +354,19 @@ def _crew_accounts(
     busy: np.ndarray = np.zeros(cells)  # flat, then one row a crew
     # In slices of the records: the temporaries of a year's records at once would be
     # the run's peak of memory.
+    lo_w, hi_w = window
     for lo in range(0, len(hops["agent"]), _SLICE):
-        part = {k: hops[k][lo : lo + _SLICE] for k in ("agent", "agent_start", "service", "queue")}
-        served = part["agent"] >= 0
-        start = part["agent_start"][served]
-        end = np.minimum(start + part["service"][served], window[1])
-        overlap = end - np.maximum(start, window[0])
-        cell = crew_of[part["agent"][served]] * n_queues + part["queue"][served]
+        agent = hops["agent"][lo : lo + _SLICE]
+        served = np.flatnonzero(agent >= 0)  # taken by index: faster than a mask, reused
+        start = hops["agent_start"][lo : lo + _SLICE].take(served)
+        overlap = start + hops["service"][lo : lo + _SLICE].take(served)  # the end
+        np.minimum(overlap, hi_w, out=overlap)
+        overlap -= np.maximum(start, lo_w, out=start)
+        cell = crew_of.take(agent.take(served))
+        cell *= n_queues
+        cell += hops["queue"][lo : lo + _SLICE].take(served)
         # Added one by one in record order, as one bincount over all of them would.
-        np.add.at(busy, cell, np.clip(overlap, 0.0, None))
+        np.add.at(busy, cell, np.maximum(overlap, 0.0, out=overlap))
     busy = busy.reshape(len(crews), n_queues)
     accounts = []
     for i, crew in enumerate(crews):

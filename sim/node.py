@@ -22,7 +22,7 @@ import contextlib
 import functools
 import itertools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from heapq import heappush
 
 import numpy as np
@@ -34,7 +34,7 @@ from sim.environment import Call, Environment
 from sim.records import By, ContactLog, Outcome
 from sim.routing import Route
 from sim.scenario import ROUTE_FIELDS, Queue
-from sim.streams import Draws, QueueStreams
+from sim.streams import Draws, JointDraws, QueueStreams
 from sim.waiting import WaitingLine
 
 __all__ = ["NEW_CONTACT", "Node"]
@@ -51,6 +51,8 @@ _RESOLVED, _UNRESOLVED, _ABANDONED = Outcome.RESOLVED, Outcome.UNRESOLVED, Outco
 _BOT = int(By.BOT)
 
 NEW_CONTACT = -1  # contact id of an external arrival: the log numbers it
+# The draws a queue does not use: one iterator for them all, which stays in the cache.
+_NONE = itertools.repeat(None)
 _INF = math.inf
 
 
@@ -64,32 +66,35 @@ def _arrival_draws(
     """The per-hop draws of first attempts, of retrials (``retry_``) or of routed visits.
 
     Routed visits (``routed_``) draw from streams of their own per ``source``, the name of
-    the queue they come from. Each kind of draw has its own stream, sampled in blocks;
-    they are zipped so that a hop takes all its draws in one call. A draw the queue never
-    uses (resolution certain, no patience, always visible, no route, no bot, no retrials)
-    is None and takes nothing from its stream. Decisions taken later in the visit are
-    drawn here too, on arrival: taken in the order things happen, they would be dealt to
-    other visits whenever a what-if change moved that order.
+    the queue they come from. Each kind of draw has its own stream, sampled in blocks
+    that are laid out side by side (:class:`sim.streams.JointDraws`): a hop takes one
+    draw of each kind, in one call. A draw the queue never uses (resolution certain, no
+    patience, always visible, no route, no bot, no retrials) is None and takes nothing
+    from its stream. Decisions taken later in the visit are drawn here too, on arrival:
+    taken in the order things happen, they would be dealt to other visits whenever a
+    what-if change moved that order.
     """
-
-    def values(kind: str, dist: Distribution | None = None, used: bool = True) -> Iterator:
-        if not used:
-            return itertools.repeat(None)
-        rng = streams[prefix + kind] if source is None else streams.child(prefix + kind, source)
-        sample = rng.random if dist is None else functools.partial(dist.sample, rng)
-        return Draws(sample).values
-
     bot, retry = spec.bot, spec.retry
+    kinds: list[tuple[str, Distribution | None, bool]] = [  # None: a uniform draw
+        ("service", spec.service, True),
+        ("resolution", None, spec.resolution < 1.0),
+        ("patience", spec.patience, spec.patience is not None),
+        ("visibility", None, spec.visibility < 1.0),
+        ("routing", None, routes_out(spec)),
+        ("bot", None, bot is not None),
+        ("bot_response", bot.response if bot else None, bool(bot and bot.response)),
+        ("retry", None, retry is not None),
+        ("retry_delay", retry.after if retry else None, retry is not None),
+    ]
+
+    def sampler(kind: str, dist: Distribution | None) -> Callable[[int], np.ndarray]:
+        rng = streams[prefix + kind] if source is None else streams.child(prefix + kind, source)
+        return rng.random if dist is None else functools.partial(dist.sample, rng)
+
+    # The used kinds' draws come in turn from one iterator: zip takes them in order.
+    joint = JointDraws([sampler(kind, dist) for kind, dist, used in kinds if used]).values
     draws = zip(
-        values("service", spec.service),
-        values("resolution", used=spec.resolution < 1.0),
-        values("patience", spec.patience, used=spec.patience is not None),
-        values("visibility", used=spec.visibility < 1.0),
-        values("routing", used=routes_out(spec)),
-        values("bot", used=bot is not None),
-        values("bot_response", bot.response if bot else None, used=bool(bot and bot.response)),
-        values("retry", used=retry is not None),
-        values("retry_delay", retry.after if retry else None, used=retry is not None),
+        *(joint if used else _NONE for _, _, used in kinds),
         strict=False,  # endless streams
     )
     return functools.partial(next, draws)
@@ -117,10 +122,13 @@ class Node:
         "_bot_unstaffed",
         "_call_at",
         "_closed_waits",
+        "_deadlines",
         "_due_at",
         "_first",
         "_from",
+        "_joined",
         "_last_hop",
+        "_line_append",
         "_on_abandon",
         "_on_answer",
         "_on_delivery",
@@ -133,9 +141,7 @@ class Node:
         "_p_resolve",
         "_p_visible",
         "_parallel",
-        "_retry_after",
         "_retry_p",
-        "_route_u",
         "_routes",
         "_slowdown",
         "_streams",
@@ -191,6 +197,8 @@ class Node:
         self._slowdown = spec.concurrency.slowdown if spec.concurrency else 0.0
         self._batch = spec.pickup is not None
         self.line = WaitingLine(batch=self._batch)
+        # push's parts, for the arrivals that wait (see WaitingLine.parts).
+        self._line_append, self._joined, self._deadlines = self.line.parts()
         # Per-hop numbers are drawn on arrival, in arrival order, whatever happens next:
         # variants of a scenario then share them (common random numbers). Retrials draw
         # from streams of their own, so however many there are, first attempts keep theirs.
@@ -201,9 +209,11 @@ class Node:
         # arrivals, and contacts routed from other queues, their draws.
         self._streams, self._from = streams, dict[int, ArrivalDraws]()
         self._retry_p = spec.retry.probability if spec.retry else 0.0
-        # A hop's later decisions, drawn on arrival, wait here until taken.
-        self._route_u = log.route_draws() if routes_out(spec) else None
-        self._retry_after = log.retry_delays() if spec.retry else None
+        # A hop's later decisions, drawn on arrival, wait in working columns until taken.
+        if routes_out(spec):
+            log.route_draws()
+        if spec.retry:
+            log.retry_delays()
         # Parallel visits choose from their own stream: the other draws stay as they are.
         self._u_parallel: Callable[[], float] | None = (
             _uniforms(streams["parallel"]) if self._parallel else None
@@ -319,9 +329,9 @@ class Node:
         if u_resolve is not None and u_resolve >= self._p_resolve:
             log.fate[rec] = True  # an agent will not resolve it (the column reads 0 until then)
         if u_route is not None:
-            self._route_u[rec] = u_route  # type: ignore[index]
+            log.route_u[rec] = u_route
         if u_retry is not None and u_retry < self._retry_p:
-            self._retry_after[rec] = retry_after  # type: ignore[index,assignment]
+            log.retry_after[rec] = retry_after  # type: ignore[assignment]
         deadline = now + patience if patience is not None else _INF
         if u_visible is not None and u_visible >= self._p_visible:
             self._leave(rec, Outcome.NOT_VISIBLE, self._routes["on_not_visible"], now)
@@ -340,10 +350,18 @@ class Node:
                     self._leave(rec, Outcome.OVERFLOW, self._routes["on_overflow"], now)
                     return -1
                 # _wait, written out: most arrivals at a busy queue wait.
-                self.line.push(rec, deadline, now)
-                timers = self._timers
-                if deadline < _INF and (not timers or timers[-1] > deadline):
-                    self._arm_timer(deadline, now)
+                if self._batch:
+                    self._wait(rec, deadline, now)
+                    return rec
+                line = self.line
+                self._line_append(rec)  # push, written out (WaitingLine.parts)
+                line.available += 1
+                self._joined[rec] = now
+                if deadline < _INF:
+                    heappush(self._deadlines, (deadline, rec))
+                    timers = self._timers
+                    if not timers or timers[-1] > deadline:
+                        self._arm_timer(deadline, now)
             else:
                 self._serve(rec, agent, now)
         else:
@@ -533,7 +551,7 @@ class Node:
         """A contact gives up: it tries again later, or follows ``on_abandon``."""
         log = self.log
         if self._retry_p and log.hop[rec] < self._last_hop:
-            after = self._retry_after[rec]  # type: ignore[index]
+            after = log.retry_after[rec]
             if not math.isnan(after):  # decided on arrival that it tries again
                 log.end[rec] = now
                 log.outcome[rec] = _ABANDONED
@@ -549,7 +567,7 @@ class Node:
         log.end[rec] = now
         log.outcome[rec] = outcome
         if route is not None and log.hop[rec] < self._last_hop:
-            chosen = route.choose(self._route_u[rec])  # type: ignore[index]
+            chosen = route.choose(log.route_u[rec])
             if chosen >= 0:
                 dest = route.destinations[chosen]
                 log.next_queue[rec] = dest

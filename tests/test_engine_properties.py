@@ -7,6 +7,7 @@ Statistical checks (shares of a binomial) use 99.9% intervals, as in test_theory
 
 from __future__ import annotations
 
+import functools
 import gc
 import math
 import re
@@ -17,7 +18,7 @@ from scipy import stats
 
 import sim
 from sim.records import By, ContactLog, Outcome
-from sim.streams import Draws
+from sim.streams import Draws, JointDraws
 
 MINUTE = 60.0
 HOUR = 3600.0
@@ -853,7 +854,7 @@ def test_a_finished_replication_leaves_no_records_or_draws_to_the_garbage_collec
         result = sim.simulate(scenario)
         assert len(result.hops["hop"]) > 1000
         del result
-        held = [o for o in gc.get_objects() if isinstance(o, ContactLog | Draws)]
+        held = [o for o in gc.get_objects() if isinstance(o, ContactLog | Draws | JointDraws)]
     finally:
         gc.enable()
     assert held == []
@@ -909,3 +910,28 @@ def test_draws_do_not_depend_on_the_block_size(dist, monkeypatch):
         return [draws.next() for _ in range(n)]
 
     assert first(7) == first(128) == first(1024)
+
+
+@pytest.mark.parametrize("block", [7, 128])
+def test_joint_draws_are_each_streams_own_draws_in_turn(block, monkeypatch):
+    """JointDraws gives one draw of each stream in turn: the values Draws gives each."""
+    import sim.streams
+    from sim.distributions import Gamma, Lognormal
+
+    monkeypatch.setattr(sim.streams, "_BLOCK", block)
+    dists = [Lognormal(mean=120, cv=1.5), None, Gamma(mean=60, cv=0.5), None]
+
+    def samplers():  # fresh streams, one per column, each with its own seed
+        rngs = [np.random.default_rng([2026, j]) for j in range(len(dists))]
+        return [
+            rng.random if d is None else functools.partial(d.sample, rng)
+            for d, rng in zip(dists, rngs, strict=True)
+        ]
+
+    n = 300  # several blocks of either size
+    joint = JointDraws(samplers()).values
+    together = [[next(joint) for _ in dists] for _ in range(n)]
+    apart = [Draws(sample) for sample in samplers()]
+    assert together == [[d.next() for d in apart] for _ in range(n)]
+    # The columns differ: a mixed-up interleaving could not pass.
+    assert len({tuple(row) for row in zip(*together, strict=True)}) == len(dists)

@@ -69,6 +69,37 @@ def test_columns_keep_every_write_across_growth(log):
     assert len(contacts["entered"]) == int((np.arange(ROWS) % 5 != 4).sum())
 
 
+def test_working_columns_keep_their_defaults_and_writes_across_growth(log):
+    # The working columns grow with the records, in maps as they do (as growing arrays
+    # they were copied whole at each growth). Made when a queue needs them, possibly
+    # after rows exist: those rows read the defaults too.
+    rng = np.random.default_rng(11)
+    u, delay = rng.random(ROWS), rng.exponential(60.0, ROWS)
+    log.route_draws()
+    for row in range(ROWS):
+        rec = log.open_hop(-1, 0, 0, float(row))
+        if row == records._CHUNK + 3:
+            log.retry_delays()  # late: the rows before read NaN
+        if row % 3:
+            log.route_u[rec] = u[row]
+        if row % 4 == 0 and row > records._CHUNK + 3:
+            log.retry_after[rec] = delay[row]
+        if row % 5 == 0:
+            log.fate[rec] = True
+    rows = np.arange(ROWS)
+    route_u = np.frombuffer(log.route_u, dtype=np.float64, count=ROWS)
+    np.testing.assert_array_equal(route_u, np.where(rows % 3 != 0, u, 0.0))
+    retry_after = np.frombuffer(log.retry_after, dtype=np.float64, count=ROWS)
+    later = (rows % 4 == 0) & (rows > records._CHUNK + 3)
+    np.testing.assert_array_equal(retry_after[later], delay[later])
+    assert np.isnan(retry_after[~later]).all()
+    fate = np.frombuffer(log.fate, dtype=np.int8, count=ROWS)
+    np.testing.assert_array_equal(fate, (rows % 5 == 0).astype(np.int8))
+    log.close()  # lets the working columns go: the run is over
+    assert not hasattr(log, "route_u")
+    assert not hasattr(log, "fate")
+
+
 def test_in_flight_counts_pending_hops_and_contacts_on_their_way(log):
     rng = np.random.default_rng(11)
     outcome = np.zeros(ROWS, dtype=np.int8)
