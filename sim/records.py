@@ -201,8 +201,8 @@ class ContactLog:
             name: _Column(code, dtype, _CHUNK) for name, (code, dtype) in HOP_COLUMNS.items()
         }
         # Working columns, not exported, in maps as the records are: a growing array is
-        # copied whole each time it outgrows its block (a week of the platform copied
-        # 21 MB through realloc, more the longer the run; stop 30). ``fate``: 1 if an
+        # copied whole each time it outgrows its block (a week of the platform: 11 MB
+        # through realloc, more the longer the run; stop 30). ``fate``: 1 if an
         # agent's answer would not resolve the hop. The others hold a hop's later
         # decisions, drawn on arrival and kept until taken, and are made only when a
         # queue needs them (see route_draws, retry_delays).
