@@ -67,7 +67,7 @@ SOURCES = (
 # Draws sampled at a time per stream. Small, because a scenario has hundreds of streams
 # (up to nine kinds a queue, and more for retrials and routed visits): with 1024 a block,
 # the blocks of the joined platform's 274 streams held up to 9 MB of Python floats, each
-# read long after it was made, where 128 held 1.1 MB (stop 25: a week took 3-4% less
+# read long after it was made, where 128 held 1.1 MB (stop 28: a week took 3-4% less
 # CPU time). Blocks are numpy arrays read through memoryviews, 8 bytes a draw; a queue's
 # kinds are sampled side by side (JointDraws). With those, 256 takes fewer instructions
 # than 128 (a week of the platform 0.8% fewer, numpy called half as often) and fewer
