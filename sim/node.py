@@ -122,13 +122,10 @@ class Node:
         "_bot_unstaffed",
         "_call_at",
         "_closed_waits",
-        "_deadlines",
         "_due_at",
         "_first",
         "_from",
-        "_joined",
         "_last_hop",
-        "_line_append",
         "_on_abandon",
         "_on_answer",
         "_on_delivery",
@@ -197,8 +194,6 @@ class Node:
         self._slowdown = spec.concurrency.slowdown if spec.concurrency else 0.0
         self._batch = spec.pickup is not None
         self.line = WaitingLine(batch=self._batch)
-        # push's parts, for the arrivals that wait (see WaitingLine.parts).
-        self._line_append, self._joined, self._deadlines = self.line.parts()
         # Per-hop numbers are drawn on arrival, in arrival order, whatever happens next:
         # variants of a scenario then share them (common random numbers). Retrials draw
         # from streams of their own, so however many there are, first attempts keep theirs.
@@ -350,18 +345,10 @@ class Node:
                     self._leave(rec, Outcome.OVERFLOW, self._routes["on_overflow"], now)
                     return -1
                 # _wait, written out: most arrivals at a busy queue wait.
-                if self._batch:
-                    self._wait(rec, deadline, now)
-                    return rec
-                line = self.line
-                self._line_append(rec)  # push, written out (WaitingLine.parts)
-                line.available += 1
-                self._joined[rec] = now
-                if deadline < _INF:
-                    heappush(self._deadlines, (deadline, rec))
-                    timers = self._timers
-                    if not timers or timers[-1] > deadline:
-                        self._arm_timer(deadline, now)
+                self.line.push(rec, deadline, now)
+                timers = self._timers
+                if deadline < _INF and (not timers or timers[-1] > deadline):
+                    self._arm_timer(deadline, now)
             else:
                 self._serve(rec, agent, now)
         else:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
 from heapq import heappop, heappush
 
 __all__ = ["WaitingLine"]
@@ -51,22 +50,6 @@ class WaitingLine:
         self._joined[rec] = now
         if deadline < _INF:
             heappush(self._deadlines, (deadline, rec))
-
-    def parts(self) -> tuple[Callable[[int], None], dict[int, float], list[tuple[float, int]]]:
-        """:meth:`push`'s parts, for a caller that writes it out on its hot path.
-
-        Returns ``(append, joined, deadlines)``, with which ``push(rec, deadline, now)``
-        on a line without batch pickups is::
-
-            append(rec)
-            line.available += 1
-            joined[rec] = now
-            if deadline < inf:
-                heappush(deadlines, (deadline, rec))
-
-        The engine's nodes push this way: most arrivals at a busy queue wait.
-        """
-        return self._fifo.append, self._joined, self._deadlines
 
     def release_held(self) -> None:
         """A batch pickup: everything held so far becomes available to agents."""

@@ -1,9 +1,8 @@
-"""The waiting line against a plain reference, and its parts against its push."""
+"""The waiting line against a plain reference."""
 
 from __future__ import annotations
 
 import math
-from heapq import heappush
 
 import numpy as np
 import pytest
@@ -33,19 +32,8 @@ class _Reference:
         return [rec for _, rec in gone], following
 
 
-def _push_by_parts(line: WaitingLine, rec: int, deadline: float, now: float) -> None:
-    """What the node does with WaitingLine.parts (see its docstring)."""
-    append, joined, deadlines = line.parts()
-    append(rec)
-    line.available += 1
-    joined[rec] = now
-    if deadline < math.inf:
-        heappush(deadlines, (deadline, rec))
-
-
 @pytest.mark.parametrize("seed", range(5))
-@pytest.mark.parametrize("by_parts", [False, True])
-def test_the_line_does_what_a_plain_list_does(seed, by_parts):
+def test_the_line_does_what_a_plain_list_does(seed):
     # Whole-number deadlines, so that several contacts give up at one instant (a constant
     # patience): they go in the order of their ids.
     rng = np.random.default_rng(seed)
@@ -56,7 +44,7 @@ def test_the_line_does_what_a_plain_list_does(seed, by_parts):
         action = rng.random()
         if action < 0.45:
             deadline = math.inf if rng.random() < 0.2 else now + float(rng.integers(1, 30))
-            (_push_by_parts if by_parts else WaitingLine.push)(line, rec, deadline, now)
+            line.push(rec, deadline, now)
             reference.push(rec, deadline, now)
             rec += 1
         elif action < 0.75 and line.available:
