@@ -6,7 +6,6 @@ touches no global random state and returns plain columnar records.
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ import simpy
 
 from sim.crew import Crew, ShiftStarts
 from sim.environment import Environment, chained
-from sim.node import NEW_CONTACT, Node
+from sim.node import Node
 from sim.pickups import pickup_schedule, pickups
 from sim.records import ContactLog
 from sim.routing import queue_routes
@@ -329,11 +328,29 @@ def _feed_arrivals(env: Environment, nodes: list[Node], arrivals: dict[int, np.n
     # The queue of each arrival, in the smallest integer type: held for the whole run.
     queues = np.fromiter(arrivals, np.min_scalar_type(len(nodes)))
     which = np.repeat(queues, [len(t) for t in arrivals.values()])
-    order = np.argsort(times, kind="stable")
+    order = _time_order(times)
     times, which = times[order], which[order]
-    arrive = [functools.partial(node.arrive, NEW_CONTACT, 0) for node in nodes]
+    # Each is called with its time: a bound method, which the interpreter calls without
+    # a C-level frame of its own (a partial giving the contact and hop took one: a week
+    # of the joined platform 1.1% more instructions, stop 31).
+    arrive = [node.arrive for node in nodes]
     # Through memoryviews: a Python number is made for each arrival as it comes, none ahead.
     env.feed(times.data, map(arrive.__getitem__, which.data))
+
+
+def _time_order(times: np.ndarray) -> np.ndarray:
+    """The order of ``times``, ties in their given order: a stable argsort, faster.
+
+    numpy's stable sort (a merge sort) took 49 ms on arrivals like the joined platform's
+    13 weeks (1.8 million, 41 queues), this 32 ms (stop 31): arrivals of two queues at
+    one instant are rare with random times, so the default sort's order is checked for
+    ties and used when there are none.
+    """
+    order = np.argsort(times)
+    ordered = times[order]
+    if (ordered[1:] == ordered[:-1]).any():
+        return np.argsort(times, kind="stable")
+    return order
 
 
 def _crew_accounts(

@@ -307,11 +307,19 @@ class Node:
     # ``now`` is passed down every call chain: it is always the clock's time (``env.now``),
     # read once per event rather than once per step.
 
-    def _arrive(self, contact: int, hop: int, now: float, draws: ArrivalDraws | None = None) -> int:
+    def _arrive(
+        self,
+        now: float,
+        contact: int = NEW_CONTACT,
+        hop: int = 0,
+        draws: ArrivalDraws | None = None,
+    ) -> int:
         """A contact reaches this queue at ``now`` (the current time): ``arrive``.
 
         ``contact`` is the id of a routed contact, or ``NEW_CONTACT`` for an arrival from
-        outside; ``draws`` are a retrial's or a routed visit's (see :meth:`draws_from`).
+        outside (``arrive(now)``, as the environment calls it: see :mod:`sim.engine`),
+        and ``hop`` its hop; ``draws`` are a retrial's or a routed visit's (see
+        :meth:`draws_from`).
         Returns the hop's record, or -1 if the queue turned the contact away on arrival
         (hidden entry, closed hours, a full line).
         """
@@ -357,7 +365,11 @@ class Node:
         return rec
 
     def _arrive_with_twin(
-        self, contact: int, hop: int, now: float, draws: ArrivalDraws | None = None
+        self,
+        now: float,
+        contact: int = NEW_CONTACT,
+        hop: int = 0,
+        draws: ArrivalDraws | None = None,
     ) -> int:
         """``arrive`` at a queue with parallel visits: the contact may open one elsewhere.
 
@@ -367,14 +379,14 @@ class Node:
         full line) is not chatting here, and its turn-away route says where it goes.
         """
         u = self._u_parallel() if draws is not self._again else None  # type: ignore[misc]
-        rec = self._arrive(contact, hop, now, draws)
+        rec = self._arrive(now, contact, hop, draws)
         if u is None or rec < 0:
             return rec
         twin = self._parallel.choose(u)  # type: ignore[union-attr]
         log = self.log
         if twin >= 0 and log.hop[rec] < self._last_hop:
             node = self.network[self._parallel.destinations[twin]]  # type: ignore[union-attr]
-            node.arrive(log.contact[rec], log.hop[rec] + 1, now, node.draws_from(self))
+            node.arrive(now, log.contact[rec], log.hop[rec] + 1, node.draws_from(self))
         return rec
 
     def _hand_over(self, rec: int, deadline: float, now: float) -> None:
@@ -561,7 +573,7 @@ class Node:
                 delay = route.delays[chosen]
                 node = self.network[dest]
                 if delay is None:
-                    node.arrive(log.contact[rec], log.hop[rec] + 1, now, node.draws_from(self))
+                    node.arrive(now, log.contact[rec], log.hop[rec] + 1, node.draws_from(self))
                 else:
                     self._later(delay(), dest, rec, now, node.draws_from(self))
 
@@ -577,4 +589,4 @@ class Node:
         _, rec, draws = call
         # Due at now + delay when sent: the clock's time now.
         dest, contact, hop, due = self.log.transit.pop(rec)
-        self.network[dest].arrive(contact, hop, due, draws)
+        self.network[dest].arrive(due, contact, hop, draws)

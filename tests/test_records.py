@@ -115,3 +115,80 @@ def test_in_flight_counts_pending_hops_and_contacts_on_their_way(log):
         log.transit = {i: (0, i, 1, 0.0) for i in range(step % 4)}
         expected = int(np.count_nonzero(outcome[:opened] == Outcome.PENDING)) + step % 4
         assert log.in_flight() == expected
+
+
+NAN = float("nan")
+AGENT, BOT, NONE = records.By.AGENT, records.By.BOT, records.By.NONE
+
+# Each path a hop takes through the engine: what the engine writes (beyond open_hop), and
+# what close() must return for response, agent_start, end, service, by and outcome.
+# The float columns are not given defaults ahead: a field written as 0.0 (a hop at the
+# run's first instant) must stay 0.0, and one never written must come back NaN.
+PATHS = {
+    "an agent resolves": (
+        {"service": 5.0, "agent_start": 2.0, "agent": 3, "outcome": Outcome.RESOLVED},
+        (2.0, 2.0, 7.0, 5.0, AGENT, Outcome.RESOLVED),
+    ),
+    "the bot answers, an agent resolves": (
+        {"service": 5.0, "response": 1.5, "by": BOT, "agent_start": 2.0, "agent": 4}
+        | {"outcome": Outcome.RESOLVED},
+        (1.5, 2.0, 7.0, 5.0, AGENT, Outcome.RESOLVED),
+    ),
+    "the bot resolves": (
+        {"service": 5.0, "response": 1.5, "by": BOT, "end": 1.5, "outcome": Outcome.RESOLVED},
+        (1.5, NAN, 1.5, NAN, BOT, Outcome.RESOLVED),
+    ),
+    "the bot hands over, the contact gives up": (
+        {"service": 5.0, "response": 1.5, "by": BOT, "end": 9.0, "outcome": Outcome.ABANDONED},
+        (1.5, NAN, 9.0, NAN, BOT, Outcome.ABANDONED),
+    ),
+    "it gives up waiting": (
+        {"service": 5.0, "end": 9.0, "outcome": Outcome.ABANDONED},
+        (NAN, NAN, 9.0, NAN, NONE, Outcome.ABANDONED),
+    ),
+    "an agent leaves it unresolved": (
+        {"service": 5.0, "agent_start": 2.0, "agent": 1, "end": 7.0}
+        | {"outcome": Outcome.UNRESOLVED},
+        (2.0, 2.0, 7.0, 5.0, AGENT, Outcome.UNRESOLVED),
+    ),
+    "in service when the run stops": (
+        {"service": 5.0, "agent_start": 2.0, "agent": 5},
+        (2.0, 2.0, NAN, 5.0, NONE, Outcome.UNFINISHED),
+    ),
+    "waiting when the run stops": (
+        {"service": 5.0},
+        (NAN, NAN, NAN, NAN, NONE, Outcome.UNFINISHED),
+    ),
+    "on its way when the run stops (land_transit)": (
+        {},
+        (NAN, NAN, NAN, NAN, NONE, Outcome.UNFINISHED),
+    ),
+    "closed at the first instant": (
+        {"service": 5.0, "end": 0.0, "outcome": Outcome.CLOSED},
+        (NAN, NAN, 0.0, NAN, NONE, Outcome.CLOSED),
+    ),
+    "the bot answers at the first instant and resolves": (
+        {"service": 5.0, "response": 0.0, "by": BOT, "end": 0.0, "outcome": Outcome.RESOLVED},
+        (0.0, NAN, 0.0, NAN, BOT, Outcome.RESOLVED),
+    ),
+    "agent 0 takes it at the first instant and resolves": (
+        {"service": 5.0, "agent_start": 0.0, "agent": 0, "outcome": Outcome.RESOLVED},
+        (0.0, 0.0, 5.0, 5.0, AGENT, Outcome.RESOLVED),
+    ),
+}
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+def test_close_completes_each_path_s_fields(log, path):
+    # Rows past a chunk and a growth: the columns' untouched pages read 0 there too.
+    writes, expected = PATHS[path]
+    for _ in range(records._CHUNK + 7):
+        log.open_hop(-1, 0, 0, 0.0)
+    rec = log.open_hop(-1, 0, 0, 0.0)
+    for name, value in writes.items():
+        getattr(log, name)[rec] = value
+    hops, _ = log.close()
+    got = tuple(hops[name][rec] for name in ("response", "agent_start", "end", "service"))
+    np.testing.assert_array_equal(got, expected[:4])  # NaN equals NaN here
+    assert (hops["by"][rec], hops["outcome"][rec]) == expected[4:]
+    assert hops["agent"][rec] == writes.get("agent", -1)
