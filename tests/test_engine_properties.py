@@ -17,7 +17,6 @@ import pytest
 from scipy import stats
 
 import sim
-from sim.engine import _time_order
 from sim.records import By, ContactLog, Outcome
 from sim.streams import Draws, JointDraws
 
@@ -936,16 +935,3 @@ def test_joint_draws_are_each_streams_own_draws_in_turn(block, monkeypatch):
     assert together == [[d.next() for d in apart] for _ in range(n)]
     # The columns differ: a mixed-up interleaving could not pass.
     assert len({tuple(row) for row in zip(*together, strict=True)}) == len(dists)
-
-
-@pytest.mark.parametrize("ties", [0, 1, 500])
-def test_arrivals_are_ordered_by_time_then_queue(ties):
-    # Arrivals at one instant go in the queues' order (their order in the concatenation),
-    # as a stable sort gives; the engine sorts faster when no instant is shared.
-    rng = np.random.default_rng(ties)
-    queues = [np.sort(rng.uniform(0, 1e5, int(n))) for n in rng.integers(50, 3000, 12)]
-    times = np.concatenate(queues)
-    shared = rng.choice(len(times), size=ties, replace=False)
-    times[shared] = times[rng.choice(len(times), size=ties)]  # other queues' instants
-    expected = np.argsort(times, kind="stable")
-    np.testing.assert_array_equal(_time_order(times), expected)
