@@ -179,7 +179,7 @@ PATHS = {
 
 
 @pytest.mark.parametrize("path", list(PATHS))
-def test_close_completes_each_path_s_fields(log, path):
+def test_close_completes_the_fields_of_each_path(log, path):
     # Rows past a chunk and a growth: the columns' untouched pages read 0 there too.
     writes, expected = PATHS[path]
     for _ in range(records._CHUNK + 7):
