@@ -1077,8 +1077,31 @@ def load_line(start: tuple[float, ...]) -> str:
     now = os.getloadavg()
     return (
         f"load average at start {' '.join(f'{x:.2f}' for x in start)}, at the end"
-        f" {' '.join(f'{x:.2f}' for x in now)}, on {os.cpu_count()} cores"
+        f" {' '.join(f'{x:.2f}' for x in now)}, on {os.cpu_count()} cores; {cpu_caches()}"
     )
+
+
+def cpu_caches() -> str:
+    """The first core's caches as Linux lists them ("caches: L1d 32K, ..."), or "unknown".
+
+    Printed with every invocation because the ratios depend on the host: the platform's
+    replication keeps more data hot than textbook SimPy's (between 512 KiB and 1 MiB), and
+    the development machine has come on hosts with 1 MiB and with 512 KiB of second-level
+    cache a core (stop 32; ``benchmarks/README.md``).
+    """
+    kinds = {"Data": "d", "Instruction": "i"}
+    found = []
+    for index in sorted(Path("/sys/devices/system/cpu/cpu0/cache").glob("index*")):
+        try:
+            level, kind, size, cpus = (
+                (index / name).read_text().strip()
+                for name in ("level", "type", "size", "shared_cpu_list")
+            )
+        except OSError:
+            continue
+        shared = " shared" if "-" in cpus or "," in cpus else ""
+        found.append(f"L{level}{kinds.get(kind, '')} {size}{shared}")
+    return f"caches: {', '.join(found)}" if found else "caches: unknown"
 
 
 def to_json(
@@ -1175,7 +1198,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the report; always 0 if it completed."""
     args = parse_args(argv)
     start_load = os.getloadavg()
-    log(f"load average {' '.join(f'{x:.2f}' for x in start_load)} on {os.cpu_count()} cores")
+    log(
+        f"load average {' '.join(f'{x:.2f}' for x in start_load)} on {os.cpu_count()} cores;"
+        f" {cpu_caches()}"
+    )
     rows, network = run_all(args)
     memory = None
     if not args.no_memory:
@@ -1185,7 +1211,12 @@ def main(argv: list[str] | None = None) -> int:
     engine = engine_closed_form()
     ratio = ratios(rows, network)
     goal_rows = goals(rows, ratio, network, memory)
-    load = {"start": start_load, "end": os.getloadavg(), "cores": os.cpu_count()}
+    load = {
+        "start": start_load,
+        "end": os.getloadavg(),
+        "cores": os.cpu_count(),
+        "caches": cpu_caches(),
+    }
     if args.json:
         print(
             to_json(

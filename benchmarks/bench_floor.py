@@ -50,6 +50,7 @@ from bench_erlang_a import (  # the folder is not a package: found on the path
     PLATFORM,
     SECONDS_PER_MINUTE,
     SERVICE_MEAN,
+    cpu_caches,
     simpy_simulate,
     time_call,
 )
@@ -233,7 +234,10 @@ def main(argv: list[str] | None = None) -> None:
 
     import sim
 
-    print(f"load average at the start: {os.getloadavg()[0]:.2f}, 2 cores")
+    print(
+        f"load average at the start: {os.getloadavg()[0]:.2f}, {os.cpu_count()} cores;"
+        f" {cpu_caches()}"
+    )
     _, textbook_cpu, _ = time_call(lambda: simpy_simulate(args.contacts, 1), args.repeat)
     textbook = args.contacts / textbook_cpu
     events_floor, floor_cpu, _ = time_call(lambda: floor_run(args.contacts, 1), args.repeat)

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_erlang_a import PLATFORM, simpy_simulate  # the folder is not a package
+from bench_erlang_a import PLATFORM, cpu_caches, simpy_simulate  # the folder is not a package
 
 ARRIVALS = 200_000
 
@@ -48,7 +48,10 @@ def main(argv: list[str] | None = None) -> None:
 
     scenario = sim.load(PLATFORM, overrides=[f"duration={args.duration}"])
     visits = int(sim.simulate(scenario).n_records)  # also warms the imports and caches
-    print(f"load average at the start: {os.getloadavg()[0]:.2f}, 2 cores")
+    print(
+        f"load average at the start: {os.getloadavg()[0]:.2f}, {os.cpu_count()} cores;"
+        f" {cpu_caches()}"
+    )
     ratios = []
     for _ in range(args.pairs):
         textbook = ARRIVALS / cpu_seconds(lambda: simpy_simulate(ARRIVALS, 1))

@@ -9,12 +9,16 @@ the two numbers a contact-centre analyst actually knows.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from sim.units import format_duration, not_boolean, parse_duration
+
+if TYPE_CHECKING:
+    # Imported where a draw is made: loading a scenario, and refusing a bad one, needs
+    # no numpy (a tenth of a second of the command line's start, stop 32).
+    import numpy as np
 
 __all__ = [
     "Constant",
@@ -102,6 +106,8 @@ class Constant(_Dist):
         return self.value
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:  # noqa: D102, ARG002
+        import numpy as np  # noqa: PLC0415 - see the import at the top
+
         return np.full(size, self.value)
 
 
@@ -136,9 +142,13 @@ class Empirical(_Dist):
     @property
     def mean(self) -> float:
         """Mean of the observed values."""
+        import numpy as np  # noqa: PLC0415 - see the import at the top
+
         return float(np.mean(self.values))
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:  # noqa: D102
+        import numpy as np  # noqa: PLC0415 - see the import at the top
+
         return rng.choice(np.asarray(self.values), size)
 
     def _fields_repr(self) -> str:

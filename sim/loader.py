@@ -25,7 +25,6 @@ from sim.lines import Lines, placed, related
 from sim.options import named
 from sim.scenario import Scenario
 from sim.scenario.base import MAX_NAME_LENGTH, MAX_QUEUES
-from sim.workload import check_runnable
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -370,6 +369,9 @@ def _validated(own: Mapping[str, Any], data: Mapping[str, Any], source: str) -> 
     problems = _missing_ledger_fields(data)
     if problems:
         raise ScenarioError(source, compose.as_written(problems, own, data))
+    # Imported here: it needs numpy, which refusing a bad file does not (stop 32).
+    from sim.workload import check_runnable  # noqa: PLC0415
+
     check_runnable(scenario, source)
     return scenario
 

@@ -70,6 +70,32 @@ assert not readers & set(sys.modules), readers & set(sys.modules)
         assert proc.returncode == 0, proc.stderr
 
 
+def test_a_bad_file_is_refused_without_numpy(tmp_path):
+    # Issue 12's start-up: an error in the file comes from pydantic alone; numpy (a
+    # tenth of a second) is imported only once the file is valid, for the workload check.
+    bad = dict(
+        SMALL, queues={**SMALL["queues"], "email": {**SMALL["queues"]["email"], "pattience": "3m"}}
+    )
+    path = _write(tmp_path, bad, "typo.yaml")
+    code = f"""
+import sys, sim
+try:
+    sim.load({str(path)!r})
+except sim.ScenarioError as exc:
+    assert "pattience" in str(exc), exc
+else:
+    raise AssertionError("the typo was accepted")
+assert "numpy" not in sys.modules, "refusing a bad file imported numpy"
+sim.load({str(path.with_name("good.yaml"))!r})
+assert "numpy" in sys.modules  # the workload check of a valid file needs it
+"""
+    _write(tmp_path, SMALL, "good.yaml")
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
 # --------------------------------------------------------------------------- scenario file
 
 # DESIGN.md's example as printed, its "[...24 weights...]" written out.
