@@ -1072,12 +1072,12 @@ def print_goals(ratio: dict[str, float], goal_rows: list[dict]) -> None:
         print(f"  [{g['verdict']:^4}] {g['goal']:<48} measured {_fmt(g['value'], '.2f')}")
 
 
-def load_line(start: tuple[float, ...]) -> str:
-    """The load average at the start and now, and the cores: how busy the machine was."""
+def load_line(start: tuple[float, ...], caches: str) -> str:
+    """The load average at the start and now, the cores and their caches: the machine."""
     now = os.getloadavg()
     return (
         f"load average at start {' '.join(f'{x:.2f}' for x in start)}, at the end"
-        f" {' '.join(f'{x:.2f}' for x in now)}, on {os.cpu_count()} cores; {cpu_caches()}"
+        f" {' '.join(f'{x:.2f}' for x in now)}, on {os.cpu_count()} cores; {caches}"
     )
 
 
@@ -1197,10 +1197,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the report; always 0 if it completed."""
     args = parse_args(argv)
-    start_load = os.getloadavg()
+    start_load, caches = os.getloadavg(), cpu_caches()
     log(
         f"load average {' '.join(f'{x:.2f}' for x in start_load)} on {os.cpu_count()} cores;"
-        f" {cpu_caches()}"
+        f" {caches}"
     )
     rows, network = run_all(args)
     memory = None
@@ -1215,7 +1215,7 @@ def main(argv: list[str] | None = None) -> int:
         "start": start_load,
         "end": os.getloadavg(),
         "cores": os.cpu_count(),
-        "caches": cpu_caches(),
+        "caches": caches,
     }
     if args.json:
         print(
@@ -1240,7 +1240,7 @@ def main(argv: list[str] | None = None) -> int:
         if memory is not None:
             print_memory(memory)
         print_goals(ratio, goal_rows)
-        print(f"\n{load_line(start_load)}")
+        print(f"\n{load_line(start_load, caches)}")
     return 0
 
 

@@ -38,8 +38,8 @@ Usage:
         [--scenario scenarios/document/platform.yaml] [--cache [--last-level KIB]]
 
 ``--cache`` also simulates the data caches (callgrind's ``--cache-sim``: a first level of
-48 KiB and a last of 1 MiB, the per-core first- and second-level caches of the host most
-stops ran on) and prints the misses per unit: a read or write that misses the first
+48 KiB and a last of 1 MiB, the per-core first- and second-level caches of stop 31's
+host) and prints the misses per unit: a read or write that misses the first
 level waits for the second, one that misses both for the shared third level or memory.
 On a machine shared with other work those waits grow, where the instruction count does
 not. ``--last-level 512`` simulates a last level of 512 KiB instead: the half a program
@@ -205,7 +205,7 @@ def simpy_floor(arrivals: int, seed: int, environment: str = "simpy") -> int:
     return arrivals
 
 
-# A first level of 48 KiB (12 ways) and a last of 1 MiB (16 ways), 64-byte lines.
+# A first level of 48 KiB (12 ways) and a last of ``last_level_kib`` (16 ways), 64-byte lines.
 def _cache_sim(last_level_kib: int) -> list[str]:
     return ["--cache-sim=yes", "--D1=49152,12,64", f"--LL={last_level_kib * 1024},16,64"]
 
@@ -216,8 +216,7 @@ _MISSES = ("D1mr", "D1mw", "DLmr", "DLmw")
 def _instrumentation(state: str) -> None:
     if state == "on":
         # As the benchmarks do before each timed run: a collection that the imports and
-        # the loading made due would otherwise fall inside the count (stop 32: on two
-        # days of the platform, one was 46% of the last-level read misses).
+        # the loading made due would otherwise fall inside the count (see the docstring).
         gc.collect()
     subprocess.run(
         ["callgrind_control", "-i", state, str(os.getpid())],
@@ -319,7 +318,7 @@ def main() -> None:
         default=1024,
         metavar="KIB",
         help="with --cache: the simulated last level in KiB, a power of two "
-        "(default 1024, this machine's per-core second level)",
+        "(default 1024, stop 31's host's per-core second level)",
     )
     parser.add_argument(
         "--keep", type=Path, help="keep callgrind's output here (for callgrind_annotate)"
