@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "NAMED_COLLECTIONS",
     "apply_overrides",
+    "check_file_workload",
     "check_settable",
     "from_dict",
     "load",
@@ -232,7 +233,7 @@ def _real(path: Path) -> Path:
         return target
 
 
-def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+def load(path: str | Path, overrides: Iterable[str] = (), *, workload: bool = True) -> Scenario:
     """Load and validate a scenario file, applying ``dotted.path=VALUE`` overrides.
 
     Args:
@@ -240,6 +241,10 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
         overrides: ``dotted.path=VALUE`` texts set in the file's data before validation
             (``--set``); included queues are named with their prefix
             (``queues.order_page.flagship.staff=4``). One text alone is a list of one.
+        workload: whether to refuse a file whose one replication asks for more arrivals
+            than the engine takes (:func:`sim.workload.check_runnable`, which imports
+            numpy). False leaves that to :func:`check_file_workload`, for a caller with
+            cheaper checks of its own to make first (``sim calibrate``'s ``--free``).
 
     Returns:
         The validated, frozen scenario.
@@ -256,7 +261,25 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     overrides = [overrides] if isinstance(overrides, str) else list(overrides)
     skip = _overridden(data, overrides)
     with placed(str(path), lines, skip=skip):
-        return _from_data(data, str(path), overrides, _placer(data, str(path), lines, skip))
+        place = _placer(data, str(path), lines, skip)
+        return _from_data(data, str(path), overrides, place, workload=workload)
+
+
+def check_file_workload(path: str | Path, scenario: Scenario) -> None:
+    """The check ``load(path, workload=False)`` left out, its problem placed in the file.
+
+    Raises:
+        ScenarioError: as :func:`load` would have.
+    """
+    from sim.workload import check_runnable  # noqa: PLC0415 - numpy, see _validated
+
+    try:
+        check_runnable(scenario, str(path))
+    except ScenarioError:
+        # Only now, on the way out with an error: the lines cost a second reading.
+        _, lines = _read_with_lines(path)
+        with placed(str(path), lines):
+            raise
 
 
 def _overridden(data: Mapping[str, Any], overrides: list[str]) -> list[str]:
@@ -301,6 +324,8 @@ def _from_data(
     source: str,
     overrides: Iterable[str],
     place: Place | None = None,
+    *,
+    workload: bool = True,
 ) -> Scenario:
     """:func:`from_dict`; ``place`` gives the file and line a field is written on.
 
@@ -316,7 +341,7 @@ def _from_data(
     _within_limits(data, source)
     overrides = [overrides] if isinstance(overrides, str) else list(overrides)
     joined = apply_overrides(resolve_includes(data, source), overrides, source)
-    scenario = _validated(data, joined, source)
+    scenario = _validated(data, joined, source, workload=workload)
     # Here, not in _validated: an included file's dates are checked against the
     # including file's period, not its own.
     dated.warn(scenario, place or _placer(data, source, skip=_overridden(data, overrides)))
@@ -357,10 +382,13 @@ def _placer(
     return place
 
 
-def _validated(own: Mapping[str, Any], data: Mapping[str, Any], source: str) -> Scenario:
+def _validated(
+    own: Mapping[str, Any], data: Mapping[str, Any], source: str, *, workload: bool = True
+) -> Scenario:
     """``data``, the file's data ``own`` joined with its included files, validated.
 
-    Problems are named as ``own`` has them (:func:`sim.compose.as_written`).
+    Problems are named as ``own`` has them (:func:`sim.compose.as_written`). ``workload``:
+    see :func:`load`.
     """
     try:
         scenario = Scenario.model_validate(data)
@@ -369,10 +397,11 @@ def _validated(own: Mapping[str, Any], data: Mapping[str, Any], source: str) -> 
     problems = _missing_ledger_fields(data)
     if problems:
         raise ScenarioError(source, compose.as_written(problems, own, data))
-    # Imported here: it needs numpy, which refusing a bad file does not (stop 32).
-    from sim.workload import check_runnable  # noqa: PLC0415
+    if workload:
+        # Imported here: it needs numpy, which refusing a bad file does not (stop 32).
+        from sim.workload import check_runnable  # noqa: PLC0415
 
-    check_runnable(scenario, source)
+        check_runnable(scenario, source)
     return scenario
 
 

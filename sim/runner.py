@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sim.workload
 from sim.cluster import ClusterError, check_versions, close, connect, run_on_dask
@@ -22,12 +22,14 @@ from sim.errors import WorkersWarning
 from sim.options import named
 from sim.pool import WorkerPool
 from sim.progress import Progress
-from sim.results import Results
 from sim.scenario import MAX_REPLICATIONS, Scenario
 from sim.streams import stream_index
 from sim.streams import whole_number as _whole
 from sim.units import count
 from sim.workload import check_workers, estimate, expected_arrivals, gib
+
+if TYPE_CHECKING:
+    from sim.results import Results
 
 __all__ = [
     "Backend",
@@ -429,6 +431,8 @@ def run(
             :class:`~sim.workload.WorkloadError` (a ``ScenarioError``) for more worker
             processes than the machine's memory holds.
     """
+    from sim.results import Results  # noqa: PLC0415 - pandas and scipy.stats, for run only
+
     scenario = as_scenario(scenario, overrides)
     n = replication_count(scenario.replications if replications is None else replications)
     seed = scenario.seed if seed is None else seed_value(seed)

@@ -96,6 +96,46 @@ assert "numpy" in sys.modules  # the workload check of a valid file needs it
     assert proc.returncode == 0, proc.stderr
 
 
+def test_a_bad_free_field_is_refused_without_numpy(tmp_path):
+    # Issue 12's start-up: calibrate checks --free against the file's data before the
+    # workload check, the one step of loading a valid file that needs numpy.
+    path = _write(tmp_path, SMALL, "good.yaml")
+    code = f"""
+import sys
+from sim.cli import main
+assert main(["calibrate", {str(path)!r}, "--free", "queues.chat.no_such_field"]) == 2
+assert "numpy" not in sys.modules, "a bad --free imported numpy"
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "no_such_field" in proc.stderr
+
+
+def test_run_and_validate_do_without_scipy_stats(tmp_path):
+    # Issue 12: scipy.stats took a second to import (its docstrings are built on import)
+    # and every `sim run` and `sim validate` paid it through sim.stats' t quantile. The
+    # quantile is scipy.special's; the run's summary still works, with its intervals.
+    path = _write(tmp_path, SMALL, "good.yaml")
+    target = {"queue": "chat", "metric": "mean_wait", "value": 60, "tolerance": 1000}
+    _write(tmp_path, {**SMALL, "targets": [target]}, "checked.yaml")
+    code = f"""
+import math, sys, sim
+from sim.validate import validate
+results = sim.run({str(path)!r}, replications=3, workers=1)
+summary = results.summary()
+assert summary.loc["chat", "mean_wait_s_ci95"] > 0, summary
+rows = validate(sim.load({str(path.with_name("checked.yaml"))!r}), workers=1)
+assert math.isfinite(rows[0].ci95), rows
+assert "scipy.stats" not in sys.modules, "a run or a validation imported scipy.stats"
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
 # --------------------------------------------------------------------------- scenario file
 
 # DESIGN.md's example as printed, its "[...24 weights...]" written out.

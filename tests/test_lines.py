@@ -17,6 +17,7 @@ import yaml
 import sim
 from sim import cli, yamlfile
 from sim.lines import Recorder
+from sim.loader import check_file_workload
 
 VALID = """\
 name: lines
@@ -196,6 +197,17 @@ def test_a_workload_past_the_limit_is_shown_at_the_arrivals_line(tmp_path):
     assert where.startswith("queues.chat.arrivals")
     assert "the limit is" in reason
     assert err.lines == {where: _line(text, "arrivals:")}
+
+
+def test_the_deferred_workload_check_places_its_error_as_load_does(tmp_path):
+    # sim calibrate loads with workload=False, checks --free, then runs the check.
+    text = VALID.replace("rate: 30/h", "rate: 3000000/h").replace("duration: 1d", "duration: 2d")
+    path = _write(tmp_path, text)
+    scenario = sim.load(path, workload=False)
+    with pytest.raises(sim.ScenarioError) as caught:
+        check_file_workload(path, scenario)
+    assert caught.value.problems == _error(path).problems
+    assert caught.value.lines == _error(path).lines != {}
 
 
 def test_what_an_override_set_has_no_line(tmp_path):

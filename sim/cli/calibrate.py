@@ -120,12 +120,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from sim.loader import load, read_scenario
+    from sim.loader import check_file_workload, load, read_scenario
     from sim.parameters import free_parameter
 
     data = read_scenario(args.scenario)
-    scenario = load(args.scenario, args.overrides)  # problems named as in the file
+    # The file's problems first, named as in the file; then --free's, checked against its
+    # data before the workload check imports numpy (a bad --free answers in a blink).
+    scenario = load(args.scenario, args.overrides, workload=False)
     free = [free_parameter(spec, data, args.scenario) for spec in args.free]
+    check_file_workload(args.scenario, scenario)
     from sim.calibrate import calibrate, write_calibrated
     from sim.progress import Progress
     from sim.validate.sequential import Plan

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from sim.report.layout import MAX_WIDTH, fit, grid, wrapped_blocks
 from sim.units import count, format_duration
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from sim.staffing import StaffingPlan
 
 __all__ = [
