@@ -17,7 +17,11 @@ def _has_targets(path: Path) -> bool:
     try:
         data = yamlfile.read(path)
         # Empty, or a list of values: a helper file, not a scenario.
-        return isinstance(data, dict) and bool(resolve_includes(data, path).get("targets"))
+        if not isinstance(data, dict):
+            return False
+        # Its own targets say it at once; only a file without them has its included
+        # files read (and validated) to see whether they bring some.
+        return bool(data.get("targets")) or bool(resolve_includes(data, path).get("targets"))
     except ScenarioError:
         return True  # let loading report the problem
 
