@@ -5,7 +5,8 @@ Each command runs as a user runs it (the console script, a fresh interpreter), b
 ``--importtime`` adds the ten slowest imports of ``sim --help`` and of a bad-input error,
 from ``python -X importtime``. Two commands that do a little work are timed beside them,
 with no goal: how soon a small run and a small file's validation answer (start-up is
-most of it).
+most of it). The host's speed is printed first: textbook SimPy's Erlang-A contacts per
+CPU second (``bench_validate.py``'s measure; the issue's machine ran about 29,000).
 
     .venv/bin/python benchmarks/bench_startup.py [--repeat 5] [--importtime] [--json]
 """
@@ -20,6 +21,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_validate import ISSUE_RATE, textbook_rate  # the folder is not a package
 
 ROOT = Path(__file__).resolve().parents[1]
 SIM = Path(sys.executable).with_name("sim")
@@ -89,6 +93,8 @@ def main() -> int:
     parser.add_argument("--importtime", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    textbook_rate()  # warms its imports
+    speed = textbook_rate()
     with tempfile.TemporaryDirectory() as tmp:
         bad = Path(tmp) / "typo.yaml"
         bad.write_text(BAD, encoding="utf-8")
@@ -104,10 +110,19 @@ def main() -> int:
         slowest = {label: _importtime(argv) for label, argv in _commands(bad).items()}
     load = os.getloadavg()[0]
     if args.json:
-        doc = {"load_average": load, "goal_s": GOAL_S, "rows": rows, "small_work": work}
+        doc = {
+            "load_average": load,
+            "textbook_simpy_contacts_per_s": speed,
+            "goal_s": GOAL_S,
+            "rows": rows,
+            "small_work": work,
+        }
         print(json.dumps(doc, indent=2))
         return 0
-    print(f"best of {args.repeat} runs each, load average {load:.2f}; goal < {GOAL_S} s")
+    print(
+        f"host: textbook SimPy {speed:,.0f} contacts/s (the issue's machine {ISSUE_RATE:,.0f});"
+        f" best of {args.repeat} runs each, load average {load:.2f}; goal < {GOAL_S} s"
+    )
     for row in rows:
         verdict = "PASS" if row["seconds"] < GOAL_S else "MISS"
         print(f"  {row['command']:<40} {row['seconds']:6.3f} s  exit {row['exit']}  {verdict}")
