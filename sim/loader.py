@@ -265,8 +265,10 @@ def load(path: str | Path, overrides: Iterable[str] = (), *, workload: bool = Tr
         return _from_data(data, str(path), overrides, place, workload=workload)
 
 
-def check_file_workload(path: str | Path, scenario: Scenario) -> None:
-    """The check ``load(path, workload=False)`` left out, its problem placed in the file.
+def check_file_workload(
+    path: str | Path, scenario: Scenario, overrides: Iterable[str] = ()
+) -> None:
+    """The check ``load(path, overrides, workload=False)`` left out, placed as load places it.
 
     Raises:
         ScenarioError: as :func:`load` would have.
@@ -276,9 +278,11 @@ def check_file_workload(path: str | Path, scenario: Scenario) -> None:
     try:
         check_runnable(scenario, str(path))
     except ScenarioError:
-        # Only now, on the way out with an error: the lines cost a second reading.
-        _, lines = _read_with_lines(path)
-        with placed(str(path), lines):
+        # Only now, on the way out with an error: the lines cost a second reading. What
+        # an override set has no line, as in load.
+        data, lines = _read_with_lines(path)
+        overrides = [overrides] if isinstance(overrides, str) else list(overrides)
+        with placed(str(path), lines, skip=_overridden(data, overrides)):
             raise
 
 

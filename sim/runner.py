@@ -431,7 +431,7 @@ def run(
             :class:`~sim.workload.WorkloadError` (a ``ScenarioError``) for more worker
             processes than the machine's memory holds.
     """
-    from sim.results import Results  # noqa: PLC0415 - pandas and scipy.stats, for run only
+    from sim.results import Results  # noqa: PLC0415 - pandas, which only run needs
 
     scenario = as_scenario(scenario, overrides)
     n = replication_count(scenario.replications if replications is None else replications)

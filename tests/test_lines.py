@@ -208,6 +208,14 @@ def test_the_deferred_workload_check_places_its_error_as_load_does(tmp_path):
         check_file_workload(path, scenario)
     assert caught.value.problems == _error(path).problems
     assert caught.value.lines == _error(path).lines != {}
+    # Past the limit by an override: no line, as load gives none (the file does not say it).
+    within = _write(tmp_path, VALID.replace("duration: 1d", "duration: 2d"), "within.yaml")
+    setting = ["queues.chat.arrivals.rate=3000000/h"]
+    scenario = sim.load(within, setting, workload=False)
+    with pytest.raises(sim.ScenarioError) as caught:
+        check_file_workload(within, scenario, setting)
+    assert caught.value.problems == _error(within, setting).problems
+    assert caught.value.lines == _error(within, setting).lines == {}
 
 
 def test_what_an_override_set_has_no_line(tmp_path):

@@ -125,10 +125,10 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
     data = read_scenario(args.scenario)
     # The file's problems first, named as in the file; then --free's, checked against its
-    # data before the workload check imports numpy (a bad --free answers in a blink).
+    # data before the workload check, which imports numpy (a tenth of a bad --free's time).
     scenario = load(args.scenario, args.overrides, workload=False)
     free = [free_parameter(spec, data, args.scenario) for spec in args.free]
-    check_file_workload(args.scenario, scenario)
+    check_file_workload(args.scenario, scenario, args.overrides)
     from sim.calibrate import calibrate, write_calibrated
     from sim.progress import Progress
     from sim.validate.sequential import Plan
