@@ -258,7 +258,7 @@ def load(path: str | Path, overrides: Iterable[str] = (), *, workload: bool = Tr
     # The file's own data, not the joined: problems then name the places the file has,
     # and have its lines, but for what overrides set (the file does not say it).
     data, lines = _read_with_lines(path)
-    overrides = [overrides] if isinstance(overrides, str) else list(overrides)
+    overrides = _texts(overrides)
     skip = _overridden(data, overrides)
     with placed(str(path), lines, skip=skip):
         place = _placer(data, str(path), lines, skip)
@@ -281,9 +281,13 @@ def check_file_workload(
         # Only now, on the way out with an error: the lines cost a second reading. What
         # an override set has no line, as in load.
         data, lines = _read_with_lines(path)
-        overrides = [overrides] if isinstance(overrides, str) else list(overrides)
-        with placed(str(path), lines, skip=_overridden(data, overrides)):
+        with placed(str(path), lines, skip=_overridden(data, _texts(overrides))):
             raise
+
+
+def _texts(overrides: Iterable[str]) -> list[str]:
+    """``dotted.path=VALUE`` texts as a list: one text alone is a list of one."""
+    return [overrides] if isinstance(overrides, str) else list(overrides)
 
 
 def _overridden(data: Mapping[str, Any], overrides: list[str]) -> list[str]:
@@ -343,7 +347,7 @@ def _from_data(
         raise ScenarioError(source, [("", f"a scenario must be a mapping of fields, got {kind}")])
     data = _without_extensions(data)
     _within_limits(data, source)
-    overrides = [overrides] if isinstance(overrides, str) else list(overrides)
+    overrides = _texts(overrides)
     joined = apply_overrides(resolve_includes(data, source), overrides, source)
     scenario = _validated(data, joined, source, workload=workload)
     # Here, not in _validated: an included file's dates are checked against the
