@@ -15,21 +15,35 @@ order), and served by the same agents. Only the queues an influencer routes to (
 in parallel) stay, as *exits* that turn every contact away at once: a route's shares keep
 their order, so each contact takes the branch it takes in the whole scenario, and one
 routed out simply leaves instead of being served downstream for nothing.
-``tests/test_depends.py`` checks this for every target of every shipped scenario and of
+
+An influencer whose contacts reach the others only by its hidden entry
+(``on_not_visible``) stays as a **gate** (:func:`needs`): whether a contact finds the entry
+is drawn on arrival, before anything that depends on the queue's agents or line, so only
+its arrivals and that draw matter. A gate keeps its arrivals, its visibility and its
+``on_not_visible`` route; a contact that finds the entry leaves at once instead of being
+served for nothing. A queue with retrials cannot be one (a retrial's visibility follows
+an abandonment, which depends on the line), nor one whose agents serve a simulated
+queue. In the document's platform, the order page's desks feed 95152 only through their
+missing buttons: gated, a replication for the hotline's tickets takes about 30% less time.
+
+``tests/test_depends.py`` checks both for every target of every shipped scenario and of
 random scenarios mixing the engine's features. ``sim validate`` runs such replications for
-the targets still unsettled after a round (:mod:`sim.validate.rounds`), ``sim calibrate``
-for the targets it fits, and ``sim staff`` for the queue it plans
-(:mod:`sim.staffing.network`): the document's platform needs 30 replications for one small
-merchant's wait, which depends on 1 of its 41 queues.
+the targets still unsettled after a round (:mod:`sim.validate.rounds`) and ``sim
+calibrate`` for the targets it fits (:func:`runs_only`, with gates); ``sim staff`` runs the
+queue it plans with its influencers (:mod:`sim.staffing.network`, without gates: it reads
+where the routed contacts come from). The document's platform needs 30 replications for
+the new merchants' ticket completion, which depends on 10 of its 41 queues, 3 of them
+gates.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from typing import NamedTuple
 
 from sim.scenario import ROUTE_FIELDS, Queue, Scenario, Target
 
-__all__ = ["influencers", "reads", "reduced", "runs_only"]
+__all__ = ["Needs", "influencers", "needs", "reads", "reduced", "runs_only"]
 
 
 def reads(scenario: Scenario, target: Target) -> frozenset[str]:
@@ -54,34 +68,107 @@ def influencers(scenario: Scenario, queues: Iterable[str]) -> frozenset[str]:
     return _closure(queues, into)
 
 
+class Needs(NamedTuple):
+    """What figures at some queues depend on: queues simulated as they are, and gates."""
+
+    simulated: frozenset[str]
+    gates: frozenset[str]
+
+    def within(self, other: Needs) -> bool:
+        """Whether a replication reduced to ``other`` gives these queues' figures exactly."""
+        return self.simulated <= other.simulated and self.gates <= other.simulated | other.gates
+
+
+def needs(scenario: Scenario, queues: Iterable[str]) -> Needs:
+    """``queues``' influencers, split into those simulated as they are and gates.
+
+    A queue is simulated when it is one of ``queues``, when it routes contacts to a kept
+    queue (simulated or gate) by anything but its hidden entry, when it has retrials and
+    routes by its hidden entry, or when its agents serve a simulated queue; otherwise a
+    queue that routes to a kept one by its hidden entry is a gate. The simulated queues are
+    a subset of :func:`influencers`, and the two together are all of them.
+    """
+    simulated, gates = set(queues), set[str]()
+    hidden = {name: set(spec.on_not_visible) for name, spec in scenario.queues.items()}
+    others = [field for field in ROUTE_FIELDS if field != "on_not_visible"]
+    other = {
+        name: {d for field in others for d in getattr(spec, field)}
+        for name, spec in scenario.queues.items()
+    }
+    changed = True
+    while changed:  # to a fixed point: a gate may turn out to be simulated after all
+        changed = False
+        kept = simulated | gates
+        for name, spec in scenario.queues.items():
+            entry = bool(hidden[name] & kept)
+            if name not in simulated and (other[name] & kept or (entry and spec.retry)):
+                simulated.add(name)
+                gates.discard(name)
+                changed = True
+            elif entry and name not in kept:
+                gates.add(name)
+                changed = True
+        for team in scenario.teams.values():
+            serves = set(team.serves)
+            if serves & simulated and not serves <= simulated:
+                simulated |= serves
+                gates -= serves
+                changed = True
+    return Needs(frozenset(simulated), frozenset(gates))
+
+
 def runs_only(scenario: Scenario, targets: Collection[Target]) -> tuple[Scenario, frozenset[str]]:
     """A copy of ``scenario`` that simulates only what ``targets`` depend on.
 
-    Returns the copy (:func:`reduced` to the targets' influencers), whose targets are
-    ``targets`` in the order given, and those influencers: the queues whose visits in the
-    copy are the same, to the bit, as in ``scenario``.
+    Returns the copy (:func:`reduced` to the targets' :func:`needs`, with gates), whose
+    targets are ``targets`` in the order given, and the queues it simulates as they are:
+    those whose visits in the copy are the same, to the bit, as in ``scenario``.
     """
-    needed = influencers(scenario, set().union(*(reads(scenario, t) for t in targets)))
-    return reduced(scenario, needed).model_copy(update={"targets": tuple(targets)}), needed
+    need = needs(scenario, set().union(*(reads(scenario, t) for t in targets)))
+    copy = reduced(scenario, need.simulated, need.gates)
+    return copy.model_copy(update={"targets": tuple(targets)}), need.simulated
 
 
-def reduced(scenario: Scenario, kept: frozenset[str]) -> Scenario:
-    """``scenario`` with only the ``kept`` queues, as it has them, and their exits.
+def reduced(
+    scenario: Scenario, kept: frozenset[str], gates: frozenset[str] = frozenset()
+) -> Scenario:
+    """``scenario`` with only the ``kept`` queues, as it has them, its gates and their exits.
 
-    ``kept`` must be closed under :func:`influencers`. The queues a kept one routes to (or
-    visits in parallel) that are not kept become exits (:func:`_exit`); the teams
-    kept are those that serve kept queues, which then serve nothing else.
+    ``kept`` with ``gates`` must be closed under :func:`needs` (``kept`` alone, with no
+    gates, under :func:`influencers`). The queues a kept one routes to (or visits in
+    parallel), or a gate by its hidden entry, that are neither become exits
+    (:func:`_exit`); the teams kept are those that serve kept queues, which then serve
+    nothing else.
     """
     routes = _routes_out(scenario)
-    exits = set().union(*(routes[name] for name in kept)) - kept
+    leads = set().union(*(routes[name] for name in kept), *(_hidden(scenario, g) for g in gates))
+    exits = leads - kept - gates
     queues = {
-        name: spec if name in kept else _exit(spec)
+        name: spec if name in kept else _gate(spec) if name in gates else _exit(spec)
         for name, spec in scenario.queues.items()
-        if name in kept or name in exits
+        if name in kept or name in gates or name in exits
     }
     teams = {name: team for name, team in scenario.teams.items() if set(team.serves) <= kept}
-    # Not validated again: the kept queues are the validated ones, the exits route nowhere.
+    # Not validated again: the kept queues are the validated ones, the rest route only by
+    # validated routes or nowhere.
     return scenario.model_copy(update={"queues": queues, "teams": teams})
+
+
+def _hidden(scenario: Scenario, name: str) -> set[str]:
+    return set(scenario.queues[name].on_not_visible)
+
+
+def _gate(spec: Queue) -> Queue:
+    """The queue's arrivals and hidden entry only: whoever finds the entry leaves at once.
+
+    Its draws are the queue's own (each kind from its own stream): the arrival times,
+    whether the entry is found and where a contact who does not find it goes.
+    """
+    return Queue.model_validate(
+        {"channel": spec.channel, "segment": spec.segment, "service": spec.service,
+         "arrivals": spec.arrivals, "visibility": spec.visibility,
+         "on_not_visible": spec.on_not_visible, "closed": "lost"}
+    )  # fmt: skip
 
 
 def _exit(spec: Queue) -> Queue:

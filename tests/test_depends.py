@@ -23,7 +23,7 @@ from test_invariants import random_scenario
 import sim
 import sim.calibrate
 from sim.calibrate import calibrate, free_parameter
-from sim.depends import influencers, reads, runs_only
+from sim.depends import Needs, influencers, needs, reads, reduced, runs_only
 from sim.engine import simulate
 from sim.stability import QueueLoad, stability_messages
 from sim.validate import format_rows, validate_all
@@ -113,12 +113,13 @@ def test_influencers_follow_routes_in_and_shared_agents():
 def test_every_shipped_target_has_the_same_figure_when_only_its_influencers_run(path):
     scenario = sim.load(path)
     full = target_parts(scenario, simulate(scenario, 1))
-    groups: dict[frozenset[str], list[int]] = {}
+    groups: dict[Needs, list[int]] = {}
     for i, target in enumerate(scenario.targets):
-        groups.setdefault(influencers(scenario, reads(scenario, target)), []).append(i)
-    for needed, indices in groups.items():
+        groups.setdefault(needs(scenario, reads(scenario, target)), []).append(i)
+    for (needed, gates), indices in groups.items():
         copy, influencing = runs_only(scenario, [scenario.targets[i] for i in indices])
         assert influencing == needed
+        assert {q for q, spec in copy.queues.items() if spec.on_not_visible} >= gates
         muted = {q for q, spec in copy.queues.items() if spec.arrivals is None}
         assert not muted & {q for q in needed if scenario.queues[q].arrivals is not None}
         pruned = target_parts(copy, simulate(copy, 1))
@@ -272,3 +273,157 @@ def test_random_scenarios_give_each_target_the_same_figure_on_its_influencers(se
         copy, needed = runs_only(scenario, [target])
         (pruned,) = target_parts(copy, simulate(copy))
         assert same(pruned, full[i]), (target.id, sorted(needed), pruned, full[i])
+
+
+# -- gates: queues that feed the others only through a hidden entry ----------------------
+
+
+def gated(**g_changes) -> dict:
+    """g feeds h only through its hidden entry (and x by abandonment); h is the target.
+
+    g is busy (its line matters to its own figures), so serving it for nothing would cost
+    time, and its abandonments go to x, which h's figure does not read.
+    """
+    g = {
+        "arrivals": {"rate": "40/h"},
+        "staff": 2,
+        "service": exp("4m"),
+        "patience": exp("5m"),
+        "visibility": 0.7,
+        "on_not_visible": {"h": 0.6},
+        "on_abandon": {"x": 1.0},
+    }
+    g.update(g_changes)
+    return {
+        "name": "gates",
+        "start": "2026-01-05T00:00",
+        "duration": "1d",
+        "drain": "1d",
+        "seed": 3,
+        "replications": 4,
+        "queues": {
+            "g": g,
+            "h": {
+                "arrivals": {"rate": "6/h"},
+                "staff": 2,
+                "service": exp("6m"),
+                "patience": exp("10m"),
+            },
+            "x": {"staff": 1, "service": exp("5m")},
+        },
+        "targets": [
+            {"id": "h_wait", "queue": "h", "metric": "mean_wait", "value": 60, "tolerance": "10%"},
+            {
+                "id": "h_answer",
+                "queue": "h",
+                "metric": "answer_rate",
+                "value": 0.9,
+                "tolerance": 0.05,
+            },
+        ],
+    }
+
+
+def test_a_queue_that_feeds_a_target_only_through_its_hidden_entry_is_a_gate():
+    scenario = sim.from_dict(gated())
+    assert needs(scenario, {"h"}) == Needs(frozenset({"h"}), frozenset({"g"}))
+    assert influencers(scenario, {"h"}) == {"g", "h"}
+    copy, simulated = runs_only(scenario, scenario.targets)
+    assert simulated == {"h"}
+    assert set(copy.queues) == {"g", "h"}  # x, where g's line leads, is not even an exit
+    gate = copy.queues["g"]
+    assert (gate.arrivals, gate.visibility, gate.on_not_visible) == (
+        scenario.queues["g"].arrivals,
+        0.7,
+        scenario.queues["g"].on_not_visible,
+    )
+    assert (gate.staff, gate.closed, gate.on_abandon) == (0, "lost", {})
+    for replication in range(3):
+        full = target_parts(scenario, simulate(scenario, replication))
+        run = simulate(copy, replication)
+        assert same(target_parts(copy, run), full)
+        # The gate serves nobody: every contact, hidden entry or not, leaves on arrival.
+        at_gate = run.hops["queue"] == run.queues.index("g")
+        assert at_gate.sum() > 500
+        assert np.array_equal(run.hops["end"][at_gate], run.hops["arrive"][at_gate])
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"retry": {"probability": 0.5, "after": exp("5m")}}, "a retrial follows the line"),
+        ({"on_abandon": {"h": 0.5}}, "its abandonments reach h"),
+        ({"parallel": {"h": 0.2}}, "its parallel visits reach h"),
+    ],
+)
+def test_a_queue_is_simulated_when_more_than_its_arrivals_reach_the_target(change, why):
+    """And gating it anyway would move the figure: the rule has teeth."""
+    scenario = sim.from_dict(gated(**change))
+    assert needs(scenario, {"h"}) == Needs(frozenset({"g", "h"}), frozenset()), why
+    wrong = reduced(scenario, frozenset({"h"}), frozenset({"g"}))
+    moved = False
+    for replication in range(3):
+        full = target_parts(scenario, simulate(scenario, replication))
+        moved |= not same(target_parts(wrong, simulate(wrong, replication)), full)
+    assert moved, why
+
+
+def test_a_gate_whose_agents_serve_a_simulated_queue_is_simulated():
+    data = gated(staff=0)
+    data["teams"] = {"desk": {"staff": 2, "serves": ["g", "h"]}}
+    data["queues"]["h"]["staff"] = 0
+    scenario = sim.from_dict(data)
+    assert needs(scenario, {"h"}) == Needs(frozenset({"g", "h"}), frozenset())
+
+
+def test_a_queue_routing_into_a_gate_is_simulated_unless_it_too_only_hides_its_entry():
+    data = gated()
+    data["queues"]["u"] = {"arrivals": {"rate": "5/h"}, "staff": 1, "service": exp("5m"),
+                           "resolution": 0.5, "on_unresolved": {"g": 1.0}}  # fmt: skip
+    data["queues"]["v"] = {"arrivals": {"rate": "5/h"}, "staff": 1, "service": exp("5m"),
+                           "visibility": 0.5, "on_not_visible": {"g": 1.0}}  # fmt: skip
+    scenario = sim.from_dict(data)
+    assert needs(scenario, {"h"}) == Needs(frozenset({"h", "u"}), frozenset({"g", "v"}))
+    copy, _ = runs_only(scenario, scenario.targets)
+    for replication in range(3):
+        full = target_parts(scenario, simulate(scenario, replication))
+        assert same(target_parts(copy, simulate(copy, replication)), full)
+
+
+def _hiding(data: dict, seed: int) -> dict:
+    """Give about half the queues a hidden entry leading to another queue.
+
+    Half of those keep no other route (and some no retrials), so that they can be gates.
+    """
+    rng = np.random.default_rng(seed + 10_000)
+    names = list(data["queues"])
+    for name, q in data["queues"].items():
+        if rng.random() < 0.5:
+            q["visibility"] = float(rng.choice([0.5, 0.8]))
+            q["on_not_visible"] = {str(rng.choice([n for n in names if n != name])): 0.7}
+            if rng.random() < 0.5:
+                for field in ("on_unresolved", "on_abandon", "on_overflow", "parallel"):
+                    q.pop(field, None)
+                if rng.random() < 0.5:
+                    q.pop("retry", None)
+                q.pop("overflow", None)
+                if q.get("closed") == "route":
+                    q["closed"] = "lost"
+                    q.pop("on_closed")
+    return data
+
+
+@pytest.mark.filterwarnings("ignore::sim.dated.DatedWarning")
+def test_random_scenarios_with_hidden_entries_give_the_same_figures_through_their_gates():
+    """The invariants' random mix, with hidden entries on about half the queues."""
+    gates = 0
+    for seed in range(0, 120, 4):
+        scenario = sim.from_dict(_with_targets(_hiding(random_scenario(seed), seed)))
+        full = target_parts(scenario, simulate(scenario))
+        for i, target in enumerate(scenario.targets):
+            need = needs(scenario, reads(scenario, target))
+            gates += len(need.gates)
+            copy, _ = runs_only(scenario, [target])
+            (pruned,) = target_parts(copy, simulate(copy))
+            assert same(pruned, full[i]), (seed, target.id, need, pruned, full[i])
+    assert gates >= 120  # the mix has gates to check (premise: 171 at these seeds)

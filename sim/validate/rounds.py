@@ -3,18 +3,19 @@
 The first round runs the whole scenario (``plan.minimum`` replications, or the fixed
 count). After it, only the targets not yet settled (:mod:`sim.validate.sequential`) ask
 for more, and the next round runs only what they depend on
-(:func:`sim.depends.runs_only`): the queues outside their influencers take no
-arrivals. A target settled only because its CI is precise enough, while it still straddles
-an edge of its pass band, rides along in the rounds its file still runs (more replications
-may move its verdict, as they did when every round ran the whole file). A target is
-measured by a round when all its influencers are among the round's, so a settled target
-keeps gaining replications while it comes for free, and a target settled once may become
-unsettled again on them; a target the round does not measure keeps the replications it
-has. Each target's figure is then over its own replications, the file's count being the
-most any target has.
+(:func:`sim.depends.runs_only`): the queues outside their influencers take no arrivals,
+and those that feed them only through a hidden entry are gates. A target settled only
+because its CI is precise enough, while it still straddles an edge of its pass band,
+rides along in the rounds its file still runs (more replications may move its verdict,
+as they did when every round ran the whole file). A target is measured by a round when
+all its influencers are among the round's (simulated, or as gates where it needs only
+gates), so a settled target keeps gaining replications while it comes for free, and a
+target settled once may become unsettled again on them; a target the round does not
+measure keeps the replications it has. Each target's figure is then over its own
+replications, the file's count being the most any target has.
 
 Queue loads (the stability check, :mod:`sim.stability`) are kept, per replication, for
-the queues whose visits it simulated exactly (its influencers).
+the queues whose visits it simulated exactly (its influencers, not the gates).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.depends import influencers, reads, runs_only
+from sim.depends import Needs, needs, reads, runs_only
 from sim.runner import Task
 from sim.scenario import Scenario, Target
 from sim.stability import QueueLoad
@@ -55,7 +56,7 @@ class FileRuns:
 
     def __post_init__(self) -> None:
         self.parts = [[] for _ in self.scenario.targets]
-        self._needs = [influencers(self.scenario, reads(self.scenario, t)) for t in self.targets]
+        self._needs = [needs(self.scenario, reads(self.scenario, t)) for t in self.targets]
 
     @property
     def targets(self) -> tuple[Target, ...]:
@@ -91,12 +92,13 @@ class FileRuns:
         riders = [
             i for i in current if i not in waiting and not decided(self.targets[i], self.values(i))
         ]
-        needed = frozenset().union(*(self._needs[i] for i in waiting + riders))
-        measured = [i for i in current if self._needs[i] <= needed]
-        if len(needed) == len(self.scenario.queues) and len(measured) == len(self.targets):
-            return self._round(self.scenario, measured, needed, wanted)
+        needed = _union([self._needs[i] for i in waiting + riders])
+        measured = [i for i in current if self._needs[i].within(needed)]
+        whole = len(needed.simulated) == len(self.scenario.queues)
+        if whole and len(measured) == len(self.targets):
+            return self._round(self.scenario, measured, needed.simulated, wanted)
         copy, _ = runs_only(self.scenario, [self.targets[i] for i in measured])
-        return self._round(copy, measured, needed, wanted)
+        return self._round(copy, measured, needed.simulated, wanted)
 
     def _round(
         self, scenario: Scenario, targets: list[int], queues: frozenset[str], wanted: int
@@ -111,3 +113,8 @@ class FileRuns:
                 self.parts[i].append(p)
             self.loads.append({q: load for q, load in loads.items() if q in round_.queues})
         self.done += len(outcomes)
+
+
+def _union(parts: list[Needs]) -> Needs:
+    simulated = frozenset().union(*(n.simulated for n in parts))
+    return Needs(simulated, frozenset().union(*(n.gates for n in parts)) - simulated)
