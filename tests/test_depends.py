@@ -427,3 +427,17 @@ def test_random_scenarios_with_hidden_entries_give_the_same_figures_through_thei
             (pruned,) = target_parts(copy, simulate(copy))
             assert same(pruned, full[i]), (seed, target.id, need, pruned, full[i])
     assert gates >= 120  # the mix has gates to check (premise: 171 at these seeds)
+
+
+@pytest.mark.filterwarnings("ignore::sim.dated.DatedWarning")
+def test_what_several_targets_need_is_the_union_of_what_each_needs():
+    """Validate's rounds rely on it: a round's needs are its targets' needs joined."""
+    for seed in range(0, 120, 4):
+        scenario = sim.from_dict(_hiding(random_scenario(seed), seed))
+        names = list(scenario.queues)
+        each = {q: needs(scenario, {q}) for q in names}
+        for a in names:
+            for b in names:
+                simulated = each[a].simulated | each[b].simulated
+                gates = (each[a].gates | each[b].gates) - simulated
+                assert needs(scenario, {a, b}) == Needs(simulated, gates), (seed, a, b)
