@@ -28,12 +28,11 @@ missing buttons: gated, a replication for the hotline's tickets takes about 30% 
 
 ``tests/test_depends.py`` checks both for every target of every shipped scenario and of
 random scenarios mixing the engine's features. ``sim validate`` runs such replications for
-the targets still unsettled after a round (:mod:`sim.validate.rounds`) and ``sim
-calibrate`` for the targets it fits (:func:`runs_only`, with gates); ``sim staff`` runs the
-queue it plans with its influencers (:mod:`sim.staffing.network`, without gates: it reads
-where the routed contacts come from). The document's platform needs 30 replications for
-the new merchants' ticket completion, which depends on 10 of its 41 queues, 3 of them
-gates.
+the targets still unsettled after a round (:mod:`sim.validate.rounds`), ``sim
+calibrate`` for the targets it fits (:func:`runs_only`) and ``sim staff`` for the queue
+it plans (:mod:`sim.staffing.network`), all with gates. The document's platform needs 30
+replications for the new merchants' ticket completion, which depends on 10 of its 41
+queues, 3 of them gates.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from sim.runner import backend
 from sim.scenario import Shift
 from sim.staffing import StaffingError, erlang_agents, parse_target, resolve_queue
 from sim.staffing.formula import busiest_days, interval_rates
-from sim.staffing.network import network, with_staff
+from sim.staffing.network import feeders, network, with_staff
 from sim.staffing.simulation import Simulator, _figures, interval_counts, misses, staircase
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,6 +148,24 @@ def test_every_shipped_queue_s_network_gives_it_the_whole_scenario_s_visits(path
         for column, values in _hops_at(whole, queue).items():
             floats = values.dtype.kind == "f"
             assert np.array_equal(got[column], values, equal_nan=floats), (queue, column)
+
+
+def test_a_queue_that_reaches_the_desk_only_by_its_hidden_entry_runs_as_a_gate():
+    """The platform's flagship desk sends shoppers who miss its button to the homepage.
+
+    Planning the homepage's enterprise desk, the flagship's 14,784 arrivals a week are not
+    served for nothing: they arrive, and those who find the button leave at once.
+    """
+    platform = sim.load(ROOT / "scenarios" / "document" / "platform.yaml")
+    net = network(platform, "homepage.home_enterprise")
+    gate, flagship = net.queues["order_page.flagship"], platform.queues["order_page.flagship"]
+    assert (gate.arrivals, gate.visibility, gate.on_not_visible) == (
+        flagship.arrivals,
+        flagship.visibility,
+        flagship.on_not_visible,
+    )
+    assert (gate.staff, gate.bot, gate.on_abandon, gate.parallel) == (0, None, {}, {})
+    assert feeders(platform, "homepage.home_enterprise") == ("order_page.flagship",)
 
 
 def test_the_simulator_measures_the_planned_queue_as_the_whole_scenario_does():

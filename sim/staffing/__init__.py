@@ -15,10 +15,11 @@ Three steps, each shown to the user beside the previous one:
    simulated and its figures per interval reported.
 
 The queue is simulated in its network (:mod:`sim.staffing.network`): with every queue
-whose contacts or agents can reach it, as the scenario staffs them, so the contacts
-routed to it arrive as they would in the whole scenario (its visits are the same, to
-the bit); the other queues are left out, and what it routes out of that network simply
-leaves. The formula's rate adds the contacts routed in per interval, counted in a
+whose contacts or agents can reach it, as the scenario staffs them (one that reaches it
+only through a hidden entry as a gate: its arrivals and that entry alone), so the
+contacts routed to it arrive as they would in the whole scenario (its visits are the
+same, to the bit); the other queues are left out, and what it routes out of that network
+simply leaves. The formula's rate adds the contacts routed in per interval, counted in a
 simulation of the network as the scenario stands, on the plan's replications and seed;
 so a queue with no arrivals of its own (an email desk fed by escalations) is staffed
 for what reaches it. When the queue routes contacts back upstream (a cycle), what

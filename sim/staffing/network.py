@@ -9,7 +9,10 @@ keyed by queue name, :mod:`sim.streams`); only the contacts' and agents' numbers
 as they count every queue's. The other queues are dropped, as for ``sim validate``
 (:func:`sim.depends.reduced`): only the queues a kept queue routes to stay, as *exits*
 that turn every contact away at once, so a route's shares keep their order and a contact
-routed out of the network simply leaves.
+routed out of the network simply leaves. An influencer that reaches the queue only
+through its hidden entry runs as a *gate* (:func:`sim.depends.needs`): its arrivals and
+that entry alone, everyone who finds the entry leaving at once; the planned queue's
+visits, and the hops that sent them, are the same.
 
 A visit at the planned queue came *from* the queue of the contact's previous hop (a
 parallel visit, from the queue that opened it); a first hop is the queue's own arrival.
@@ -25,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.depends import influencers, reduced
+from sim.depends import influencers, needs, reduced
 from sim.scenario import Scenario, Shift
 from sim.timeline import DAY, Clock
 
@@ -47,9 +50,11 @@ def network(scenario: Scenario, queue: str) -> Scenario:
     """``queue`` with its influencers as the scenario has them, the rest dropped.
 
     No warm-up and no targets, as every staffing simulation runs; the queues a kept one
-    routes to (or visits in parallel) become exits (:func:`sim.depends.reduced`).
+    routes to (or visits in parallel) become exits, and those that reach it only through
+    a hidden entry gates (:func:`sim.depends.reduced`).
     """
-    net = reduced(scenario, influencers(scenario, [queue]))
+    need = needs(scenario, [queue])
+    net = reduced(scenario, need.simulated, need.gates)
     return net.model_copy(update={"warmup": 0.0, "targets": ()})
 
 
