@@ -8,11 +8,11 @@ and those that feed them only through a hidden entry are gates. A target settled
 because its CI is precise enough, while it still straddles an edge of its pass band,
 rides along in the rounds its file still runs (more replications may move its verdict,
 as they did when every round ran the whole file). A target is measured by a round when
-all its influencers are among the round's (simulated, or as gates where it needs only
-gates), so a settled target keeps gaining replications while it comes for free, and a
-target settled once may become unsettled again on them; a target the round does not
-measure keeps the replications it has. Each target's figure is then over its own
-replications, the file's count being the most any target has.
+all its influencers are among the round's (those it needs simulated, simulated; its
+gates, simulated or gated), so a settled target keeps gaining replications while it
+comes for free, and a target settled once may become unsettled again on them; a target
+the round does not measure keeps the replications it has. Each target's figure is then
+over its own replications, the file's count being the most any target has.
 
 Queue loads (the stability check, :mod:`sim.stability`) are kept, per replication, for
 the queues whose visits it simulated exactly (its influencers, not the gates).
