@@ -44,6 +44,9 @@ from sim.scenario import ROUTE_FIELDS, Queue, Scenario, Target
 
 __all__ = ["Needs", "influencers", "needs", "reads", "reduced", "runs_only"]
 
+# The route a gate keeps: the one contacts take when they miss the entry, on arrival.
+_HIDDEN = ("on_not_visible",)
+
 
 def reads(scenario: Scenario, target: Target) -> frozenset[str]:
     """The queues whose visits the target's figure is computed from."""
@@ -88,12 +91,8 @@ def needs(scenario: Scenario, queues: Iterable[str]) -> Needs:
     a subset of :func:`influencers`, and the two together are all of them.
     """
     simulated, gates = set(queues), set[str]()
-    hidden = {name: set(spec.on_not_visible) for name, spec in scenario.queues.items()}
-    others = [field for field in ROUTE_FIELDS if field != "on_not_visible"]
-    other = {
-        name: {d for field in others for d in getattr(spec, field)}
-        for name, spec in scenario.queues.items()
-    }
+    hidden = _routes_out(scenario, _HIDDEN)
+    other = _routes_out(scenario, tuple(f for f in ROUTE_FIELDS if f not in _HIDDEN))
     changed = True
     while changed:  # to a fixed point: a gate may turn out to be simulated after all
         changed = False
@@ -139,8 +138,8 @@ def reduced(
     (:func:`_exit`); the teams kept are those that serve kept queues, which then serve
     nothing else.
     """
-    routes = _routes_out(scenario)
-    leads = set().union(*(routes[name] for name in kept), *(_hidden(scenario, g) for g in gates))
+    routes, hidden = _routes_out(scenario), _routes_out(scenario, _HIDDEN)
+    leads = set().union(*(routes[name] for name in kept), *(hidden[name] for name in gates))
     exits = leads - kept - gates
     queues = {
         name: spec if name in kept else _gate(spec) if name in gates else _exit(spec)
@@ -151,10 +150,6 @@ def reduced(
     # Not validated again: the kept queues are the validated ones, the rest route only by
     # validated routes or nowhere.
     return scenario.model_copy(update={"queues": queues, "teams": teams})
-
-
-def _hidden(scenario: Scenario, name: str) -> set[str]:
-    return set(scenario.queues[name].on_not_visible)
 
 
 def _gate(spec: Queue) -> Queue:
@@ -178,9 +173,10 @@ def _exit(spec: Queue) -> Queue:
     )  # fmt: skip
 
 
-def _routes_out(scenario: Scenario) -> dict[str, set[str]]:
+def _routes_out(scenario: Scenario, fields: tuple[str, ...] = ROUTE_FIELDS) -> dict[str, set[str]]:
+    """Per queue, where its routes in ``fields`` lead."""
     return {
-        name: {d for field in ROUTE_FIELDS for d in getattr(spec, field)}
+        name: {d for field in fields for d in getattr(spec, field)}
         for name, spec in scenario.queues.items()
     }
 
