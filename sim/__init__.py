@@ -18,6 +18,12 @@ import importlib
 import importlib.util
 from typing import TYPE_CHECKING, Any
 
+from sim.compiled import search_path
+
+# The engine compiled by `make compile`, when its build is current (sim.compiled).
+if (_build := search_path()) is not None:
+    __path__.insert(0, _build)
+
 if TYPE_CHECKING:
     from sim import fit
     from sim.cluster import ClusterError

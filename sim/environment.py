@@ -59,7 +59,8 @@ def chained(times: np.ndarray) -> np.ndarray:
     start of a run.
     """
     clock = np.array(times, dtype=float)  # a copy
-    for k in np.flatnonzero(clock[1:] > 1.5 * clock[:-1]) + 1:
+    jumps: list[int] = (np.flatnonzero(clock[1:] > 1.5 * clock[:-1]) + 1).tolist()
+    for k in jumps:
         now = float(clock[k - 1])
         clock[k] = now + (float(times[k]) - now)
     return clock
@@ -113,7 +114,7 @@ class Environment(simpy.Environment):
     ) -> None:
         """Schedule ``event`` with ``priority`` after ``delay``: SimPy's ``schedule``."""
         at = self._now + delay
-        entry = (self._process, event)
+        entry: Call = (self._process, event)
         # The common case: a NORMAL event, alone at its instant. (An event scheduled twice
         # at one instant fails in SimPy as here: its callbacks are gone the second time.)
         if priority is NORMAL and self._due.setdefault(at, entry) is entry:

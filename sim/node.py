@@ -105,6 +105,56 @@ def routes_out(spec: Queue) -> bool:
     return any(getattr(spec, field) for field in ROUTE_FIELDS)
 
 
+# Node's attributes: its __slots__, and what release lets go of.
+_FIELDS = (
+    "_acquire",
+    "_again",
+    "_batch",
+    "_bot_always",
+    "_bot_hands_over",
+    "_bot_resolves",
+    "_bot_unstaffed",
+    "_call_at",
+    "_closed_waits",
+    "_due_at",
+    "_first",
+    "_from",
+    "_last_hop",
+    "_on_abandon",
+    "_on_answer",
+    "_on_delivery",
+    "_on_finish",
+    "_on_timer",
+    "_on_unresolved",
+    "_overflow",
+    "_own",
+    "_own_staffed",
+    "_p_resolve",
+    "_p_visible",
+    "_parallel",
+    "_retry_p",
+    "_routes",
+    "_slowdown",
+    "_streams",
+    "_teams",
+    "_tie",
+    "_timers",
+    "_times",
+    "_u_parallel",
+    "arrive",
+    "env",
+    "index",
+    "line",
+    "log",
+    "name",
+    "network",
+    "priority",
+    "slots",
+    "spec",
+    "staffed",
+)
+
+
 class Node:
     """One queue in one replication."""
 
@@ -112,53 +162,20 @@ class Node:
     # ordinary attributes, more than 30 of them (there are 47) outgrow the key table that
     # CPython shares between a class's instances, and every read became a dict lookup
     # (4.5% of a platform visit's instructions, 2% of an Erlang-A contact's).
-    __slots__ = (
-        "_acquire",
-        "_again",
-        "_batch",
-        "_bot_always",
-        "_bot_hands_over",
-        "_bot_resolves",
-        "_bot_unstaffed",
-        "_call_at",
-        "_closed_waits",
-        "_due_at",
-        "_first",
-        "_from",
-        "_last_hop",
-        "_on_abandon",
-        "_on_answer",
-        "_on_delivery",
-        "_on_finish",
-        "_on_timer",
-        "_on_unresolved",
-        "_overflow",
-        "_own",
-        "_own_staffed",
-        "_p_resolve",
-        "_p_visible",
-        "_parallel",
-        "_retry_p",
-        "_routes",
-        "_slowdown",
-        "_streams",
-        "_teams",
-        "_tie",
-        "_timers",
-        "_times",
-        "_u_parallel",
-        "arrive",
-        "env",
-        "index",
-        "line",
-        "log",
-        "name",
-        "network",
-        "priority",
-        "slots",
-        "spec",
+    __slots__ = _FIELDS
+    # Compiled (mypyc), a node's attributes can be deleted (release) only when listed here,
+    # as a literal (a name is refused): the same names as _FIELDS (tests/test_compiled.py).
+    # fmt: off
+    __deletable__ = (
+        "_acquire", "_again", "_batch", "_bot_always", "_bot_hands_over", "_bot_resolves",
+        "_bot_unstaffed", "_call_at", "_closed_waits", "_due_at", "_first", "_from", "_last_hop",
+        "_on_abandon", "_on_answer", "_on_delivery", "_on_finish", "_on_timer", "_on_unresolved",
+        "_overflow", "_own", "_own_staffed", "_p_resolve", "_p_visible", "_parallel", "_retry_p",
+        "_routes", "_slowdown", "_streams", "_teams", "_tie", "_timers", "_times", "_u_parallel",
+        "arrive", "env", "index", "line", "log", "name", "network", "priority", "slots", "spec",
         "staffed",
     )
+    # fmt: on
 
     def __init__(
         self,
@@ -285,7 +302,7 @@ class Node:
         start, 76 MiB without them); with the node emptied, reference counting frees
         them at once.
         """
-        for name in Node.__slots__:
+        for name in _FIELDS:
             with contextlib.suppress(AttributeError):  # a few are set only when used
                 delattr(self, name)
 
@@ -438,7 +455,7 @@ class Node:
             log.service[rec] = handle
         # The end time rides along: it is the clock's time when the call comes.
         end = now + handle
-        entry = (self._on_finish, rec, agent, end)
+        entry: Call = (self._on_finish, rec, agent, end)
         if self._due_at(end, entry) is entry:  # call_at, written out (the hot path)
             heappush(self._times, end)
         else:
@@ -530,7 +547,7 @@ class Node:
         # now + (deadline - now), as SimPy's clock would sum a timeout's delay: it may
         # differ from the deadline in the last bit.
         at = now + (deadline - now)
-        entry = (self._on_timer, at)
+        entry: Call = (self._on_timer, at)
         if self._due_at(at, entry) is entry:  # call_at, written out (the hot path)
             heappush(self._times, at)
         else:

@@ -213,7 +213,7 @@ class ContactLog:
         self._working = {"fate": _Column("b", np.int8, _CHUNK)}
         self._rows = 0
         # Rows pending when in_flight last looked, and how many rows it looked at.
-        self._pending = np.empty(0, dtype=np.intp)
+        self._pending: np.ndarray = np.empty(0, dtype=np.intp)
         self._checked = 0
         self._filled = 0  # rows given their defaults so far
         self._capacity = _CHUNK  # rows reserved
@@ -290,7 +290,7 @@ class ContactLog:
         outcome = np.frombuffer(self._columns["outcome"].map, np.int8, self._rows)
         pending = np.int8(Outcome.PENDING)
         still = self._pending[outcome[self._pending] == pending]
-        new = self._checked + np.flatnonzero(outcome[self._checked :] == pending)
+        new: np.ndarray = self._checked + np.flatnonzero(outcome[self._checked :] == pending)
         self._pending, self._checked = np.concatenate((still, new)), self._rows
         return len(self._pending) + len(self.transit)
 
@@ -318,7 +318,8 @@ class ContactLog:
         """
         n = self._rows
         for name in self._working:  # the run is over: their memory can go now
-            delattr(self, name)
+            # An empty view, not delattr: compiled (mypyc), the class cannot delete these.
+            setattr(self, name, memoryview(b""))
         self._working.clear()
         hops = {name: column.numpy(n) for name, column in self._columns.items()}
         # In place: the views share the columns' memory, and the log is done with them.
@@ -344,5 +345,8 @@ class ContactLog:
         np.copyto(hops["end"], NAN, where=pending)
         np.copyto(hops["service"], NAN, where=unserved)
         first = np.flatnonzero(hops["hop"] == 0)
-        contacts = {"entered": hops["arrive"].take(first), "entry_queue": hops["queue"].take(first)}
+        contacts: dict[str, np.ndarray] = {
+            "entered": hops["arrive"].take(first),
+            "entry_queue": hops["queue"].take(first),
+        }
         return hops, contacts

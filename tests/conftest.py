@@ -24,6 +24,14 @@ settings.register_profile("default", derandomize=True, print_blob=True, deadline
 settings.register_profile("explore", derandomize=False, max_examples=500, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+
+def pytest_report_header() -> str:
+    """Which engine the suite runs: the compiled build (make compile) or pure Python."""
+    from sim.compiled import STATE
+
+    return f"sim engine: {STATE}"
+
+
 # 2026-01-05 is a Monday: weekday-dependent tests count from it.
 BASE_SCENARIO: dict[str, Any] = {
     "name": "test",

@@ -96,8 +96,9 @@ def test_working_columns_keep_their_defaults_and_writes_across_growth(log):
     fate = np.frombuffer(log.fate, dtype=np.int8, count=ROWS)
     np.testing.assert_array_equal(fate, (rows % 5 == 0).astype(np.int8))
     log.close()  # lets the working columns go: the run is over
-    assert not hasattr(log, "route_u")
-    assert not hasattr(log, "fate")
+    assert log._working == {}
+    for name in ("route_u", "retry_after", "fate"):
+        assert len(getattr(log, name)) == 0  # the view of the column is gone
 
 
 def test_in_flight_counts_pending_hops_and_contacts_on_their_way(log):
