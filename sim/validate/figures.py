@@ -175,18 +175,64 @@ class Replication:
 
     def _weights(self, queue: QueueSelection, of_queue: np.ndarray, base: np.ndarray):
         """Per-row weights: 1 when pooling, weight / row count of its queue in a mix."""
-        names = (queue,) if isinstance(queue, str) else tuple(queue)
+        picked = self._picked(queue, of_queue, base)
+        if picked is None:
+            return None  # a mix needs every member: its figure is undefined
         weights = np.zeros(len(base))
+        for rows, weight in picked:
+            weights[rows] = weight
+        return weights
+
+    def _picked(
+        self, queue: QueueSelection, of_queue: np.ndarray, base: np.ndarray
+    ) -> list[tuple[np.ndarray, float]] | None:
+        """Each selected queue's rows of ``of_queue`` in ``base``, with their weight."""
+        names = (queue,) if isinstance(queue, str) else tuple(queue)
+        picked = []
         for name in names:
             mine = self._rows_of(of_queue, self.index[name])
             rows = mine[base[mine]]
             if isinstance(queue, dict):
                 if len(rows) == 0:
-                    return None  # a mix needs every member: its figure is undefined
-                weights[rows] = queue[name] / len(rows)
+                    return None
+                picked.append((rows, queue[name] / len(rows)))
             else:
-                weights[rows] = 1.0
-        return weights
+                picked.append((rows, 1.0))
+        return picked
+
+    def _selected(
+        self, queue: QueueSelection, of_queue: np.ndarray, base: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The rows of positive weight, in order, and their weights.
+
+        What ``flatnonzero(weights > 0)`` of :meth:`_weights` picks, and those weights,
+        without a full-length array for each target.
+        """
+        picked = self._picked(queue, of_queue, base)
+        if picked is None:
+            return None
+        if not isinstance(queue, dict):  # pooled: weight 1 each
+            if len(picked) == 1:
+                rows = picked[0][0]
+            else:
+                chosen = np.zeros(len(base), dtype=bool)
+                for r, _ in picked:
+                    chosen[r] = True
+                rows = np.flatnonzero(chosen)
+            return rows, np.ones(len(rows))
+        # A mix: each queue's own rows (a row is at one queue), in row order.
+        picked = [(rows, weight) for rows, weight in picked if weight > 0]
+        if not picked:
+            return np.zeros(0, dtype=np.intp), np.zeros(0)
+        rows = np.concatenate([r for r, _ in picked])
+        w = np.concatenate([np.full(len(r), weight) for r, weight in picked])
+        order = np.argsort(rows, kind="stable")
+        return rows[order], w[order]
+
+    def _counted(self, t: np.ndarray, counted: np.ndarray, sel: Selection) -> np.ndarray:
+        """``counted`` and in the selection's days and hours, once per calendar."""
+        key = ("counted", id(counted), sel.days, sel.hours)
+        return self._memo(t, key, lambda t: counted & self.in_time(t, sel.days, sel.hours))
 
     # -- figures -----------------------------------------------------------------------
 
@@ -214,12 +260,11 @@ class Replication:
 
     def _hop_metric(self, sel: Selection) -> float:
         hops = self.hops
-        base = self.hop_counted & self.in_time(hops["arrive"], sel.days, sel.hours)
-        weights = self._weights(sel.queue, hops["queue"], base)
-        if weights is None:
+        base = self._counted(hops["arrive"], self.hop_counted, sel)
+        selected = self._selected(sel.queue, hops["queue"], base)
+        if selected is None:
             return math.nan
-        rows = np.flatnonzero(weights > 0)
-        w = weights[rows]
+        rows, w = selected
         if not len(w):
             return math.nan
         arrive, response = hops["arrive"][rows], hops["response"][rows]
@@ -257,26 +302,15 @@ class Replication:
         raise ValueError(f"unknown hop metric {metric!r}")  # pragma: no cover - validated
 
     def _end_to_end(self, sel: Selection) -> float:
-        hops, n = self.hops, len(self.entered)
-        base = self.contact_counted & self.in_time(self.entered, sel.days, sel.hours)
+        base = self._counted(self.entered, self.contact_counted, sel)
         weights = self._weights(sel.queue, self.entry_queue, base)
         if weights is None:
             return math.nan
-        contact = hops["contact"]
-        in_scope: np.ndarray = np.ones(len(contact), dtype=bool)
-        if sel.scope is not None:
-            in_scope = np.isin(hops["queue"], [self.index[q] for q in sel.scope])
         metric = sel.metric
         if metric == "e2e_reach_rate":
-            reached = np.zeros(n, dtype=bool)
-            reached[contact[in_scope]] = True
-            return _share(weights, reached)
-        if metric in ("e2e_answer_rate", "e2e_answered_within", "e2e_mean_response"):
-            rows = in_scope & ~np.isnan(hops["response"])
-            first = _first(n, contact[rows], hops["response"][rows])
-        else:
-            rows = in_scope & (hops["outcome"] == Outcome.RESOLVED)
-            first = _first(n, contact[rows], hops["end"][rows])
+            return _share(weights, self._reached(sel.scope))
+        answer = metric in ("e2e_answer_rate", "e2e_answered_within", "e2e_mean_response")
+        first = self._first_done(sel.scope, answer)
         done = np.isfinite(first)
         if metric in ("e2e_answer_rate", "e2e_resolution_rate"):
             return _share(weights, done)
@@ -286,6 +320,45 @@ class Replication:
         # Every *_within metric has a deadline (Target._consistent checks it).
         within: Deadline = sel.within  # type: ignore[assignment]
         return _share(weights, done & self.met(first, self.entered, within))
+
+    # Several targets follow contacts through the same queues: each of these is computed
+    # once per replication (a week of the platform has 218,000 hops).
+
+    def _in_scope(self, scope: tuple[str, ...] | None) -> np.ndarray:
+        """Which hops are at the scope's queues (every hop without a scope)."""
+        queue = self.hops["queue"]
+
+        def compute(queue: np.ndarray) -> np.ndarray:
+            if scope is None:
+                return np.ones(len(queue), dtype=bool)
+            return np.isin(queue, [self.index[q] for q in scope])
+
+        return self._memo(queue, ("in_scope", scope), compute)
+
+    def _reached(self, scope: tuple[str, ...] | None) -> np.ndarray:
+        """Per contact, whether it reached a queue of the scope."""
+        contact = self.hops["contact"]
+
+        def compute(contact: np.ndarray) -> np.ndarray:
+            reached = np.zeros(len(self.entered), dtype=bool)
+            reached[contact[self._in_scope(scope)]] = True
+            return reached
+
+        return self._memo(contact, ("reached", scope), compute)
+
+    def _first_done(self, scope: tuple[str, ...] | None, answer: bool) -> np.ndarray:
+        """Per contact, its first answer (``answer``) or resolution in the scope, or inf."""
+        hops = self.hops
+
+        def compute(contact: np.ndarray) -> np.ndarray:
+            in_scope = self._in_scope(scope)
+            if answer:
+                rows = in_scope & ~np.isnan(hops["response"])
+                return _first(len(self.entered), contact[rows], hops["response"][rows])
+            rows = in_scope & (hops["outcome"] == Outcome.RESOLVED)
+            return _first(len(self.entered), contact[rows], hops["end"][rows])
+
+        return self._memo(hops["contact"], ("first", scope, answer), compute)
 
 
 def _first(n: int, contact: np.ndarray, times: np.ndarray) -> np.ndarray:
