@@ -19,7 +19,12 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,cluster]'
 	touch $(VENV)/.installed $@
 
-run: $(VENV)/.installed
+# The compiled engine's build needs mypyc (in mypy) and setuptools: the `compile` extra.
+$(VENV)/.installed-compile: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[compile]'
+	touch $(VENV)/.installed $@
+
+run: compile
 	$(BIN)/sim run $(SCENARIO)
 
 lint: $(VENV)/.installed-dev
@@ -32,7 +37,7 @@ lint: $(VENV)/.installed-dev
 # The engine's hot modules compiled with mypyc (tools/compile_engine.py, ~20 s): the same
 # numbers to the bit, about a fifth less time. Left as it is when current; where mypyc or
 # a C compiler is missing it says so and sim runs as pure Python (SIM_PURE=1 forces that).
-compile: $(VENV)/.installed-dev
+compile: $(VENV)/.installed-compile
 	-$(BIN)/python tools/compile_engine.py
 
 # Every core a worker, each test file whole on one (its module fixtures made once): on 2

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import heapq
 import itertools
 import math
 from collections.abc import Callable
-from heapq import heappush
+from typing import Final
 
 import numpy as np
 from simpy.events import NORMAL
@@ -39,6 +40,9 @@ from sim.waiting import WaitingLine
 
 __all__ = ["NEW_CONTACT", "Node"]
 
+# Final, here and below: a static when compiled (see sim.environment).
+_heappush: Final = heapq.heappush
+
 # What a hop draws on arrival, in one call (each None when the queue does not use it):
 # service, resolution, patience and visibility, then its later decisions: the route it
 # leaves by, the bot's answer and its response time, whether it tries again after
@@ -47,13 +51,15 @@ Draw = float | None
 ArrivalDraws = Callable[[], tuple[float, Draw, Draw, Draw, Draw, Draw, Draw, Draw, Draw]]
 
 
-_RESOLVED, _UNRESOLVED, _ABANDONED = Outcome.RESOLVED, Outcome.UNRESOLVED, Outcome.ABANDONED
-_BOT = int(By.BOT)
+_RESOLVED: Final = Outcome.RESOLVED
+_UNRESOLVED: Final = Outcome.UNRESOLVED
+_ABANDONED: Final = Outcome.ABANDONED
+_BOT: Final = int(By.BOT)
 
-NEW_CONTACT = -1  # contact id of an external arrival: the log numbers it
+NEW_CONTACT: Final = -1  # contact id of an external arrival: the log numbers it
 # The draws a queue does not use: one iterator for them all, which stays in the cache.
-_NONE = itertools.repeat(None)
-_INF = math.inf
+_NONE: Final = itertools.repeat(None)
+_INF: Final = math.inf
 
 
 def _uniforms(rng: np.random.Generator) -> Callable[[], float]:
@@ -457,7 +463,7 @@ class Node:
         end = now + handle
         entry: Call = (self._on_finish, rec, agent, end)
         if self._due_at(end, entry) is entry:  # call_at, written out (the hot path)
-            heappush(self._times, end)
+            _heappush(self._times, end)
         else:
             self._tie(end, NORMAL, entry)
 
@@ -549,7 +555,7 @@ class Node:
         at = now + (deadline - now)
         entry: Call = (self._on_timer, at)
         if self._due_at(at, entry) is entry:  # call_at, written out (the hot path)
-            heappush(self._times, at)
+            _heappush(self._times, at)
         else:
             self._tie(at, NORMAL, entry)
 

@@ -9,13 +9,18 @@ has waited longest.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import deque
-from heapq import heappop, heappush
+from typing import Final
 
 __all__ = ["WaitingLine"]
 
-_INF = math.inf
+# Final, here and below: a static when compiled (see sim.environment).
+_heappush: Final = heapq.heappush
+_heappop: Final = heapq.heappop
+
+_INF: Final = math.inf
 
 
 class WaitingLine:
@@ -49,7 +54,7 @@ class WaitingLine:
             self.available += 1
         self._joined[rec] = now
         if deadline < _INF:
-            heappush(self._deadlines, (deadline, rec))
+            _heappush(self._deadlines, (deadline, rec))
 
     def release_held(self) -> None:
         """A batch pickup: everything held so far becomes available to agents."""
@@ -83,7 +88,7 @@ class WaitingLine:
         gone = []
         deadlines, joined = self._deadlines, self._joined
         while deadlines and deadlines[0][0] <= now:
-            _, rec = heappop(deadlines)
+            _, rec = _heappop(deadlines)
             if joined.pop(rec, None) is not None:
                 if rec in self._held_ids:
                     self._held_ids.remove(rec)
@@ -92,5 +97,5 @@ class WaitingLine:
                 gone.append(rec)
         # Deadlines of contacts served meanwhile stay in the heap until they come first.
         while deadlines and deadlines[0][1] not in joined:
-            heappop(deadlines)
+            _heappop(deadlines)
         return gone, deadlines[0][0] if deadlines else _INF

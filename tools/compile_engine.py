@@ -40,6 +40,8 @@ ignore_missing_imports = True
 follow_imports = silent
 """
 
+_TAIL = 8  # lines of a failed build's output shown
+
 _SETUP = """
 from setuptools import setup
 from mypyc.build import mypycify
@@ -81,10 +83,19 @@ def build() -> int:
         done = subprocess.run(
             [sys.executable, str(setup), "-q", "build_ext", "-j", jobs,
              "--build-lib", str(lib), "--build-temp", str(Path(tmp) / "temp")],
-            cwd=ROOT, check=False,
+            cwd=ROOT, check=False, capture_output=True, text=True,
         )  # fmt: skip
         if done.returncode:
-            print("compile_engine: the build failed; sim runs as pure Python", file=sys.stderr)
+            # The compiler's last words say why (most often: no C compiler, or no
+            # Python.h); the rest of setuptools' output would bury them.
+            tail = (done.stdout + done.stderr).strip().splitlines()[-_TAIL:]
+            print("\n".join(tail), file=sys.stderr)
+            left = (
+                "the build before it, still current, stays"
+                if current()
+                else "sim runs as pure Python"
+            )
+            print(f"compile_engine: the build failed; {left}", file=sys.stderr)
             return done.returncode
         shutil.rmtree(BUILD, ignore_errors=True)
         shutil.copytree(lib / "sim", BUILD)
