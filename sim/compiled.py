@@ -50,6 +50,8 @@ def _passed_over(build: Path, package: Path) -> str | None:
         built = json.loads((build / "manifest.json").read_text())
         soabi, sources = built["soabi"], built["sources"]
     except (OSError, ValueError, KeyError, TypeError):
+        sources = None
+    if not isinstance(sources, dict):  # a broken manifest must not break `import sim`
         return "the compiled build's manifest is unreadable (make compile)"
     if soabi != sysconfig.get_config_var("SOABI"):
         return f"the compiled build is for {soabi} (make compile)"

@@ -66,7 +66,9 @@ def test_a_build_for_another_python_is_passed_over(sources: tuple[Path, Path]) -
     assert compiled.STATE.startswith("pure: the compiled build is for cpython-39")
 
 
-@pytest.mark.parametrize("text", ["{not json", "[]", '{"soabi": "x"}'])
+@pytest.mark.parametrize(
+    "text", ["{not json", "[]", '{"soabi": "x"}', '{"soabi": "x", "sources": []}', "null"]
+)
 def test_an_unreadable_manifest_is_passed_over(sources: tuple[Path, Path], text: str) -> None:
     package, build = sources
     (build / "manifest.json").write_text(text)
