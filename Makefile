@@ -58,7 +58,7 @@ fuzz: $(VENV)/.installed-dev
 validate: $(VENV)/.installed-dev
 	$(BIN)/python docs/make_document_readme.py --simulate
 
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-dev compile
 	$(BIN)/python benchmarks/bench_erlang_a.py
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_validate.py
