@@ -212,10 +212,12 @@ class Node:
         self._on_unresolved = routes["on_unresolved"]
         self._on_abandon = routes["on_abandon"]
         self._parallel = routes["parallel"]
-        self.slots = spec.slots
-        self.priority = spec.priority
-        self._slowdown = spec.concurrency.slowdown if spec.concurrency else 0.0
-        self._batch = spec.pickup is not None
+        # Typed where read on the hot path: compiled (mypyc), a float or an int attribute is
+        # a C value, where one taken untyped from the spec is compared as an object.
+        self.slots: int = spec.slots
+        self.priority: int = spec.priority
+        self._slowdown: float = spec.concurrency.slowdown if spec.concurrency else 0.0
+        self._batch: bool = spec.pickup is not None
         self.line = WaitingLine(batch=self._batch)
         # Per-hop numbers are drawn on arrival, in arrival order, whatever happens next:
         # variants of a scenario then share them (common random numbers). Retrials draw
@@ -226,7 +228,7 @@ class Node:
         # needed): a change upstream that moves routed arrivals leaves this queue's own
         # arrivals, and contacts routed from other queues, their draws.
         self._streams, self._from = streams, dict[int, ArrivalDraws]()
-        self._retry_p = spec.retry.probability if spec.retry else 0.0
+        self._retry_p: float = spec.retry.probability if spec.retry else 0.0
         # A hop's later decisions, drawn on arrival, wait in working columns until taken.
         if routes_out(spec):
             log.route_draws()
@@ -240,17 +242,18 @@ class Node:
         # queue without parallel visits spends nothing on them.
         self.arrive: Callable[..., int] = self._arrive_with_twin if self._parallel else self._arrive
         # The decisions every arrival takes, read once: the spec is frozen.
-        self._p_resolve, self._p_visible = spec.resolution, spec.visibility
-        self._bot_always = spec.bot is not None and spec.bot.when == "always"
-        self._bot_unstaffed = spec.bot is not None and spec.bot.when == "unstaffed"
-        self._closed_waits = spec.closed == "wait"
+        self._p_resolve: float = spec.resolution
+        self._p_visible: float = spec.visibility
+        self._bot_always: bool = spec.bot is not None and spec.bot.when == "always"
+        self._bot_unstaffed: bool = spec.bot is not None and spec.bot.when == "unstaffed"
+        self._closed_waits: bool = spec.closed == "wait"
         # What the bot settles and what it hands to the agents. Read once: an attribute
         # of a pydantic model costs a slow lookup (its class defines ``__getattr__``).
-        self._bot_resolves = spec.bot.resolution if spec.bot else 0.0
-        self._bot_hands_over = self._bot_always or (
+        self._bot_resolves: float = spec.bot.resolution if spec.bot else 0.0
+        self._bot_hands_over: bool = self._bot_always or (
             spec.bot is not None and spec.bot.unresolved == "wait"
         )
-        self._overflow = spec.overflow.threshold if spec.overflow is not None else None
+        self._overflow: int | None = spec.overflow.threshold if spec.overflow is not None else None
         # The deadlines of the pending patience timers. A timer is armed only for a deadline
         # earlier than every pending one, so the list is decreasing: the next to fire is
         # the last, and a stack does what a heap would.
