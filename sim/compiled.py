@@ -19,7 +19,7 @@ import os
 import sysconfig
 from pathlib import Path
 
-__all__ = ["BUILD", "MODULES", "STATE", "manifest", "search_path"]
+__all__ = ["BUILD", "MODULES", "STATE", "manifest", "search_path", "stale"]
 
 _PACKAGE = Path(__file__).resolve().parent
 BUILD = _PACKAGE.parent / ".compiled" / "sim"
@@ -42,10 +42,11 @@ def manifest(package: Path = _PACKAGE) -> dict[str, object]:
     }
 
 
-def _passed_over(build: Path, package: Path) -> str | None:
-    """Why the build in ``build`` must not be used (None: it is current)."""
-    if os.environ.get("SIM_PURE"):
-        return "SIM_PURE is set"
+def stale(build: Path = BUILD, package: Path = _PACKAGE) -> str | None:
+    """Why the build in ``build`` is not one of ``package``'s sources for this Python.
+
+    None when it is current. ``tools/compile_engine.py`` asks the same to skip a build.
+    """
     try:
         built = json.loads((build / "manifest.json").read_text())
         soabi, sources = built["soabi"], built["sources"]
@@ -68,6 +69,6 @@ def search_path(build: Path = BUILD, package: Path = _PACKAGE) -> str | None:
     if not (build / "manifest.json").is_file():
         STATE = "pure"
         return None
-    why = _passed_over(build, package)
+    why = "SIM_PURE is set" if os.environ.get("SIM_PURE") else stale(build, package)
     STATE = "compiled" if why is None else f"pure: {why}"
     return str(build) if why is None else None

@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's sim, whatever is installed
 
-from sim.compiled import BUILD, MODULES, manifest  # noqa: E402
+from sim.compiled import BUILD, MODULES, manifest, stale  # noqa: E402
 
 # mypy for the build: the engine's modules, and SimPy, whose classes two of them extend.
 # Every other import is skipped (typed Any, run as Python calls): following numpy, pandas
@@ -51,11 +51,7 @@ setup(name="sim-engine", ext_modules=mypycify({args!r}, separate=True))
 
 def current() -> bool:
     """Whether ``.compiled/sim`` holds a build of the sources as they are now."""
-    try:
-        built = json.loads((BUILD / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return False
-    return bool(built == manifest())
+    return stale() is None
 
 
 def build() -> int:
