@@ -92,8 +92,8 @@ class Environment(simpy.Environment):
         self._take_tied: Callable[[Call], None] = self._next_tied
         # The fed calls (see feed): the next one's time and call (_NOTHING_FED: none), and
         # the others' in order.
-        self._fed_next: tuple[float, Callable[[float], object] | None] = _NOTHING_FED
-        self._fed: Iterator[tuple[float, Callable[[float], object]]] = iter(())
+        self._fed_next: tuple[SimTime, Callable[[SimTime], object] | None] = _NOTHING_FED
+        self._fed: Iterator[tuple[SimTime, Callable[[SimTime], object]]] = iter(())
 
     def feed(self, times: Iterable[float], calls: Iterable[Callable[[float], object]]) -> None:
         """Call ``call(at)`` at each ``at`` of ``times``, after the entries scheduled then.

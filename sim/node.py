@@ -24,7 +24,7 @@ import heapq
 import itertools
 import math
 from collections.abc import Callable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 from simpy.events import NORMAL
@@ -32,11 +32,14 @@ from simpy.events import NORMAL
 from sim.agents import Agent, AgentPool
 from sim.distributions import Distribution
 from sim.environment import Call, Environment
-from sim.records import By, ContactLog, Outcome
+from sim.records import By, ContactLog, Outcome, Row
 from sim.routing import Route
 from sim.scenario import ROUTE_FIELDS, Queue
 from sim.streams import Draws, JointDraws, QueueStreams
 from sim.waiting import WaitingLine
+
+if TYPE_CHECKING:
+    from simpy.core import SimTime
 
 __all__ = ["NEW_CONTACT", "Node"]
 
@@ -240,7 +243,7 @@ class Node:
         )
         # A contact reaches this queue (see _arrive): the method is chosen once, so that a
         # queue without parallel visits spends nothing on them.
-        self.arrive: Callable[..., int] = self._arrive_with_twin if self._parallel else self._arrive
+        self.arrive: Callable[..., Row] = self._arrive_with_twin if self._parallel else self._arrive
         # The decisions every arrival takes, read once: the spec is frozen.
         self._p_resolve: float = spec.resolution
         self._p_visible: float = spec.visibility
@@ -339,7 +342,7 @@ class Node:
         contact: int = NEW_CONTACT,
         hop: int = 0,
         draws: ArrivalDraws | None = None,
-    ) -> int:
+    ) -> Row:
         """A contact reaches this queue at ``now`` (the current time): ``arrive``.
 
         ``contact`` is the id of a routed contact, or ``NEW_CONTACT`` for an arrival from
@@ -396,7 +399,7 @@ class Node:
         contact: int = NEW_CONTACT,
         hop: int = 0,
         draws: ArrivalDraws | None = None,
-    ) -> int:
+    ) -> Row:
         """``arrive`` at a queue with parallel visits: the contact may open one elsewhere.
 
         A first attempt's parallel visit (a retrial does not open another) is drawn on
@@ -415,7 +418,7 @@ class Node:
             node.arrive(now, log.contact[rec], log.hop[rec] + 1, node.draws_from(self))
         return rec
 
-    def _hand_over(self, rec: int, deadline: float, now: float) -> None:
+    def _hand_over(self, rec: Row, deadline: float, now: float) -> None:
         """The bot hands the contact to the agents: an agent, or the line, untriaged.
 
         Triage (``overflow``) turns away new contacts, in ``arrive``; this one has had
@@ -429,7 +432,7 @@ class Node:
         else:
             self._serve(rec, agent, now)
 
-    def _wait(self, rec: int, deadline: float, now: float) -> None:
+    def _wait(self, rec: Row, deadline: float, now: float) -> None:
         self.line.push(rec, deadline, now)
         timers = self._timers
         if deadline < _INF and (not timers or timers[-1] > deadline):
@@ -453,7 +456,7 @@ class Node:
                 return best
         return None
 
-    def _serve(self, rec: int, agent: Agent, now: float) -> None:
+    def _serve(self, rec: Row, agent: Agent, now: float) -> None:
         log = self.log
         log.agent_start[rec] = now
         log.agent[rec] = agent.id
@@ -463,7 +466,7 @@ class Node:
             handle *= 1.0 + self._slowdown * (agent.load - 1)
             log.service[rec] = handle
         # The end time rides along: it is the clock's time when the call comes.
-        end = now + handle
+        end: SimTime = now + handle  # boxed once, compiled (see Row)
         entry: Call = (self._on_finish, rec, agent, end)
         if self._due_at(end, entry) is entry:  # call_at, written out (the hot path)
             _heappush(self._times, end)
@@ -520,11 +523,11 @@ class Node:
         self._serve(self.line.pop(), agent, now)
         return True
 
-    def _bot(self, rec: int, deadline: float, now: float, u: float, delay: float | None) -> None:
+    def _bot(self, rec: Row, deadline: float, now: float, u: float, delay: float | None) -> None:
         """The bot takes the contact: ``u`` decides its answer, given after ``delay``."""
         if delay:
             # The answer's time rides along: it is the clock's time when the call comes.
-            at = now + delay
+            at: SimTime = now + delay
             self._call_at(at, (self._on_answer, rec, deadline, at, u))
         else:
             self._bot_answer(rec, deadline, now, u)
@@ -533,7 +536,7 @@ class Node:
         _, rec, deadline, now, u = call
         self._bot_answer(rec, deadline, now, u)
 
-    def _bot_answer(self, rec: int, deadline: float, now: float, u: float) -> None:
+    def _bot_answer(self, rec: Row, deadline: float, now: float, u: float) -> None:
         log = self.log
         log.response[rec] = now
         log.by[rec] = _BOT
@@ -555,7 +558,7 @@ class Node:
         self._timers.append(deadline)
         # now + (deadline - now), as SimPy's clock would sum a timeout's delay: it may
         # differ from the deadline in the last bit.
-        at = now + (deadline - now)
+        at: SimTime = now + (deadline - now)
         entry: Call = (self._on_timer, at)
         if self._due_at(at, entry) is entry:  # call_at, written out (the hot path)
             _heappush(self._times, at)
@@ -572,7 +575,7 @@ class Node:
         if following < _INF and (not timers or timers[-1] > following):
             self._arm_timer(following, now)
 
-    def _abandon(self, rec: int, now: float) -> None:
+    def _abandon(self, rec: Row, now: float) -> None:
         """A contact gives up: it tries again later, or follows ``on_abandon``."""
         log = self.log
         if self._retry_p and log.hop[rec] < self._last_hop:
@@ -587,7 +590,7 @@ class Node:
 
     # -- leaving -----------------------------------------------------------------------
 
-    def _leave(self, rec: int, outcome: int, route: Route | None, now: float) -> None:
+    def _leave(self, rec: Row, outcome: int, route: Route | None, now: float) -> None:
         log = self.log
         log.end[rec] = now
         log.outcome[rec] = outcome
@@ -603,11 +606,11 @@ class Node:
                 else:
                     self._later(delay(), dest, rec, now, node.draws_from(self))
 
-    def _later(self, delay: float, dest: int, rec: int, now: float, draws: ArrivalDraws) -> None:
+    def _later(self, delay: float, dest: int, rec: Row, now: float, draws: ArrivalDraws) -> None:
         """Send the contact of hop ``rec`` on to ``dest`` after ``delay``, with its draws."""
         log = self.log
         contact, hop = log.contact[rec], log.hop[rec] + 1
-        due = now + delay
+        due: SimTime = now + delay
         log.transit[rec] = (dest, contact, hop, due)
         self._call_at(due, (self._on_delivery, rec, draws))
 

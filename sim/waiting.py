@@ -14,6 +14,8 @@ import math
 from collections import deque
 from typing import Final
 
+from sim.records import Row
+
 __all__ = ["WaitingLine"]
 
 # Final, here and below: a static when compiled (see sim.environment).
@@ -31,20 +33,20 @@ class WaitingLine:
     """
 
     def __init__(self, batch: bool = False) -> None:
-        self._fifo: deque[int] = deque()
-        self._held: list[int] = []
-        self._held_ids: set[int] = set()
+        self._fifo: deque[Row] = deque()
+        self._held: list[Row] = []
+        self._held_ids: set[Row] = set()
         self.batch = batch
         self.available = 0
         # Who is still in line, and since when: one dict rather than a set beside
         # (time, id) pairs, so joining builds no tuple and leaving is one lookup.
-        self._joined: dict[int, float] = {}
-        self._deadlines: list[tuple[float, int]] = []
+        self._joined: dict[Row, float] = {}
+        self._deadlines: list[tuple[float, Row]] = []
 
     def __len__(self) -> int:
         return len(self._joined)
 
-    def push(self, rec: int, deadline: float, now: float) -> None:
+    def push(self, rec: Row, deadline: float, now: float) -> None:
         """Add a contact, joining at ``now``, that gives up at ``deadline`` (``inf``: never)."""
         if self.batch:
             self._held.append(rec)
@@ -63,7 +65,7 @@ class WaitingLine:
         self._held.clear()
         self._held_ids.clear()
 
-    def pop(self) -> int:
+    def pop(self) -> Row:
         """Remove and return the longest-waiting available contact (one must be)."""
         fifo, joined = self._fifo, self._joined
         while True:
@@ -79,13 +81,13 @@ class WaitingLine:
             fifo.popleft()
         return joined[fifo[0]]
 
-    def expire(self, now: float) -> tuple[list[int], float]:
+    def expire(self, now: float) -> tuple[list[Row], float]:
         """Remove the contacts whose patience has run out by ``now``.
 
         Returns them, and the earliest patience deadline among the contacts still in line
         (``inf``: none): the two things a patience timer asks, in one call.
         """
-        gone = []
+        gone: list[Row] = []
         deadlines, joined = self._deadlines, self._joined
         while deadlines and deadlines[0][0] <= now:
             _, rec = _heappop(deadlines)
