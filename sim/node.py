@@ -24,7 +24,7 @@ import heapq
 import itertools
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 from simpy.events import NORMAL
@@ -49,9 +49,12 @@ _heappush: Final = heapq.heappush
 # What a hop draws on arrival, in one call (each None when the queue does not use it):
 # service, resolution, patience and visibility, then its later decisions: the route it
 # leaves by, the bot's answer and its response time, whether it tries again after
-# giving up and after how long.
+# giving up and after how long. The service time and the route's draw are only stored
+# (in the log's columns): Stored keeps them, compiled, the objects the stream gave, where
+# a float would be unboxed and boxed again to be stored.
 Draw = float | None
-ArrivalDraws = Callable[[], tuple[float, Draw, Draw, Draw, Draw, Draw, Draw, Draw, Draw]]
+Stored = Any  # a float, or None for the route's draw
+ArrivalDraws = Callable[[], tuple[Stored, Draw, Draw, Draw, Stored, Draw, Draw, Draw, Draw]]
 
 
 _RESOLVED: Final = Outcome.RESOLVED
@@ -478,6 +481,10 @@ class Node:
         self._serve(self.line.pop(), agent, now)
 
     def _finish(self, call: Call) -> None:
+        # Declared: compiled (mypyc), an agent taken untyped from the call was read through
+        # Python attribute lookups and method calls, and compared with a time boxed anew.
+        agent: Agent
+        now: float
         _, rec, agent, now = call
         log = self.log
         # The agent is done with the contact before an unresolved one goes on (below):
