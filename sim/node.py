@@ -171,7 +171,7 @@ class Node:
     """One queue in one replication."""
 
     # A node's attributes are read on every event. As slots they sit in the object; as
-    # ordinary attributes, more than 30 of them (there are 47) outgrow the key table that
+    # ordinary attributes, more than 30 of them (there are 45) outgrow the key table that
     # CPython shares between a class's instances, and every read became a dict lookup
     # (4.5% of a platform visit's instructions, 2% of an Erlang-A contact's).
     __slots__ = _FIELDS
