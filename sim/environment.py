@@ -71,7 +71,10 @@ def chained(times: np.ndarray) -> np.ndarray:
     return clock
 
 
-_NOTHING_FED: Final = (inf, None)  # the fed call after the last: never
+# The fed call after the last: never. A tuple of any length to the compiler: mypyc keeps a
+# fixed-length one as C values, and built it anew (a float and a tuple) as the default
+# of every next() in the loop, once per arrival.
+_NOTHING_FED: Final[tuple[Any, ...]] = (inf, None)
 
 
 class Environment(simpy.Environment):
